@@ -1,0 +1,129 @@
+//! The [`Module`] trait every DSP module implements, and the static [`ModuleInfo`] that
+//! describes a module kind: its ports and parameters.
+//!
+//! # The real-time split
+//! - Construction (the registry's constructor) and [`Module::prepare`] run on a control
+//!   thread and may allocate: size delay lines, build tables.
+//! - [`Module::process`] and [`Module::reset`] run on the audio thread and must not
+//!   allocate, free, lock, block, do I/O or log. Tests run every built-in kind under
+//!   `assert_no_alloc` to prove it.
+
+use std::any::Any;
+
+use crate::io::{Inputs, Outputs, Params, ProcessContext};
+use crate::param::ParamSpec;
+
+/// Static description of one port.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PortSpec {
+    /// Stable id used in patch connections (`"cutoff"` in `"vcf.cutoff"`).
+    pub id: &'static str,
+    /// One-line description, including how the signal is used (adds Hz, multiplies...).
+    pub doc: &'static str,
+}
+
+/// Static description of a module kind.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ModuleInfo {
+    /// Kind name used in patch files (`"lowpass"`).
+    pub kind: &'static str,
+    /// One-line description.
+    pub doc: &'static str,
+    /// Input ports, in the order [`Inputs::port`] indexes them.
+    pub inputs: &'static [PortSpec],
+    /// Output ports, in the order [`Outputs::port`] indexes them.
+    pub outputs: &'static [PortSpec],
+    /// Parameters, in the order [`Params::block`] indexes them.
+    ///
+    /// A parameter with an input port of the same id is modulated by that port: the engine
+    /// adds the port's signal to the parameter value (in the parameter's unit) and clamps
+    /// the sum to the parameter's range before `process` sees it.
+    pub params: &'static [ParamSpec],
+}
+
+impl ModuleInfo {
+    /// Index of the input port `id`.
+    pub fn input(&self, id: &str) -> Option<usize> {
+        self.inputs.iter().position(|p| p.id == id)
+    }
+
+    /// Index of the output port `id`.
+    pub fn output(&self, id: &str) -> Option<usize> {
+        self.outputs.iter().position(|p| p.id == id)
+    }
+
+    /// Index of the parameter `id`.
+    pub fn param(&self, id: &str) -> Option<usize> {
+        self.params.iter().position(|p| p.id == id)
+    }
+
+    /// For each input port, the index of the parameter it modulates (same id), if any.
+    pub fn modulated_param(&self, input: usize) -> Option<usize> {
+        self.param(self.inputs[input].id)
+    }
+}
+
+/// A DSP module: one instance per node in a compiled graph (and per voice).
+///
+/// Implementors get [`StateHandOver`] for free; see there for how a graph swap keeps an
+/// oscillator's phase.
+pub trait Module: StateHandOver + Send + 'static {
+    /// The static description of this module's kind.
+    fn info(&self) -> &'static ModuleInfo;
+
+    /// Prepares for processing at `sample_rate` with blocks of at most `max_block` frames
+    /// (`<= MAX_BLOCK`). Called on a control thread before the first `process`, and again
+    /// whenever the sample rate changes. **May allocate.**
+    fn prepare(&mut self, sample_rate: f32, max_block: usize);
+
+    /// Processes one block of `ctx.frames` frames: reads `inputs` and `params`, writes every
+    /// frame of every output. **Real-time: called on the audio thread; must not allocate,
+    /// free, lock, block, do I/O or log.**
+    fn process(
+        &mut self,
+        ctx: &ProcessContext,
+        inputs: &Inputs,
+        outputs: &mut Outputs,
+        params: &Params,
+    );
+
+    /// Returns to the state right after `prepare` (silence, phase 0, empty delay lines), so
+    /// that processing the same input again gives the same output. **Real-time: must not
+    /// allocate, free, lock or block.**
+    fn reset(&mut self);
+}
+
+/// State hand-over between two instances of the same kind, implemented for every
+/// [`Module`].
+///
+/// When a graph swap replaces a node by one with the same id and kind, the engine calls
+/// `new.take_state(old)`: the two instances trade places wholesale, so the running sound
+/// (oscillator phase, filter memory, delay lines, envelope stage) continues in the new
+/// graph, and the fresh instance goes back to the control thread with the old graph to be
+/// dropped there. This is exact because a kind's constructor takes no arguments and both
+/// instances were prepared at the same sample rate; parameters live in the graph, not in
+/// the module. **Real-time: swaps in place, never allocates.**
+pub trait StateHandOver {
+    /// Takes over `previous`'s state if it is the same concrete type; returns whether it
+    /// did.
+    fn take_state(&mut self, previous: &mut dyn Module) -> bool;
+
+    /// `self` as `Any`, for downcasting in tests and in `take_state`.
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<T: Module> StateHandOver for T {
+    fn take_state(&mut self, previous: &mut dyn Module) -> bool {
+        match previous.as_any_mut().downcast_mut::<T>() {
+            Some(prev) => {
+                std::mem::swap(self, prev);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}

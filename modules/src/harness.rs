@@ -39,6 +39,8 @@ pub struct ModuleRunner {
     sample_time: u64,
     /// Input buffers: one per input port, then one zeroed buffer for unconnected ports.
     inputs: Vec<BlockBuf>,
+    /// Port → buffer index for the current run (ports not fed read the zeroed buffer).
+    ports: Vec<usize>,
     outputs: Vec<BlockBuf>,
     smoothers: Vec<Smoother>,
     param_blocks: Vec<ParamBlock>,
@@ -56,6 +58,7 @@ impl ModuleRunner {
             sample_rate,
             sample_time: 0,
             inputs: (0..=info.inputs.len()).map(|_| new_block()).collect(),
+            ports: vec![info.inputs.len(); info.inputs.len()],
             outputs: info.outputs.iter().map(|_| new_block()).collect(),
             smoothers: info
                 .params
@@ -139,8 +142,8 @@ impl ModuleRunner {
     }
 
     /// Like [`run`](Self::run), but hands each processed block's outputs to `sink` instead
-    /// of collecting them. Only the module's `process` runs between sinks, so wrapping
-    /// this in `assert_no_alloc` checks the module alone.
+    /// of collecting them. Allocates nothing itself, so wrapping it in `assert_no_alloc`
+    /// checks the module (and `sink`).
     pub fn run_with(
         &mut self,
         inputs: &[&[f32]],
@@ -154,9 +157,9 @@ impl ModuleRunner {
         );
         let n_in = self.info.inputs.len();
         let zero = n_in;
-        let ports: Vec<usize> = (0..n_in)
-            .map(|i| if i < inputs.len() { i } else { zero })
-            .collect();
+        for (i, port) in self.ports.iter_mut().enumerate() {
+            *port = if i < inputs.len() { i } else { zero };
+        }
         let mut start = 0;
         while start < frames {
             let len = block.min(frames - start);
@@ -175,7 +178,7 @@ impl ModuleRunner {
             };
             self.module.process(
                 &ctx,
-                &Inputs::new(&self.inputs, &ports, len),
+                &Inputs::new(&self.inputs, &self.ports, zero, len),
                 &mut Outputs::new(&mut self.outputs, len),
                 &Params::new(&self.param_blocks, len),
             );

@@ -34,18 +34,27 @@ pub struct ProcessContext {
 pub struct Inputs<'a> {
     buffers: &'a [BlockBuf],
     ports: &'a [usize],
+    zero: usize,
     frames: usize,
 }
 
 impl<'a> Inputs<'a> {
-    /// Port `i` reads `buffers[ports[i]]`. The engine keeps a zeroed buffer for unconnected
-    /// ports.
-    pub fn new(buffers: &'a [BlockBuf], ports: &'a [usize], frames: usize) -> Self {
+    /// Port `i` reads `buffers[ports[i]]`. Unconnected ports map to `zero`, the index of a
+    /// buffer the owner keeps zeroed.
+    pub fn new(buffers: &'a [BlockBuf], ports: &'a [usize], zero: usize, frames: usize) -> Self {
         Inputs {
             buffers,
             ports,
+            zero,
             frames,
         }
+    }
+
+    /// True when something is connected to input port `i` (an unconnected port reads
+    /// zeros; a module such as `vca` may treat it as a different default).
+    #[inline]
+    pub fn is_connected(&self, i: usize) -> bool {
+        self.ports[i] != self.zero
     }
 
     /// The samples of input port `i` (`frames` long).

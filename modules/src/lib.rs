@@ -25,12 +25,19 @@
 #![deny(missing_docs)]
 
 pub mod analysis;
+pub mod env;
+pub mod filter;
+pub mod fx;
 pub mod harness;
 pub mod io;
+pub mod lfo;
 pub mod module;
+pub mod noise;
+pub mod osc;
 pub mod param;
 pub mod registry;
 pub mod smoother;
+pub mod util;
 
 pub use harness::ModuleRunner;
 pub use io::{new_block, BlockBuf, Inputs, Outputs, ParamBlock, Params, ProcessContext, MAX_BLOCK};

@@ -87,6 +87,14 @@ pub trait Module: StateHandOver + Send + 'static {
         params: &Params,
     );
 
+    /// Seeds the module's randomness (noise, random LFO steps) so renders are repeatable:
+    /// the host derives one seed per instance from the patch seed (`--seed`), the module id
+    /// and the voice. Called on a control thread after `prepare`; [`reset`](Self::reset)
+    /// returns to this seed. Modules without randomness keep the default, which ignores it.
+    fn seed(&mut self, seed: u64) {
+        let _ = seed;
+    }
+
     /// Returns to the state right after `prepare` (silence, phase 0, empty delay lines), so
     /// that processing the same input again gives the same output. **Real-time: must not
     /// allocate, free, lock or block.**

@@ -19,13 +19,23 @@ pub struct ModuleEntry {
 
 /// Every built-in kind, in the order `chronus modules` lists them.
 pub static BUILTIN: &[ModuleEntry] = &[
-    // -- osc.rs
-    // -- noise.rs
-    // -- lfo.rs
-    // -- filter.rs
-    // -- env.rs
-    // -- util.rs
-    // -- fx.rs
+    crate::osc::SINE,
+    crate::osc::SAW,
+    crate::osc::SQUARE,
+    crate::osc::TRIANGLE,
+    crate::noise::NOISE,
+    crate::lfo::LFO,
+    crate::filter::LOWPASS,
+    crate::filter::HIGHPASS,
+    crate::filter::BANDPASS,
+    crate::filter::MOOG,
+    crate::env::ADSR,
+    crate::util::VCA,
+    crate::util::MIXER,
+    crate::util::PAN,
+    crate::util::CONST,
+    crate::fx::DELAY,
+    crate::fx::REVERB,
 ];
 
 /// Why a registration was refused.

@@ -1,0 +1,698 @@
+//! Effects: `delay` (feedback echo) and `reverb` (stereo feedback delay network).
+//!
+//! Both own delay memory, which is allocated in `prepare` (sized from the sample rate and
+//! the longest time the params allow) and only read and written afterwards: `process` and
+//! `reset` never allocate, lock, log or block.
+//!
+//! Why not fundsp here:
+//! - `reverb_stereo` fixes its reverb time when it is built; changing `time` live would mean
+//!   building a new unit (allocating) on the audio thread. Our FDN recomputes 16
+//!   coefficients instead.
+//! - `tap` does give a variable-time cubic read, but an echo needs it inside a feedback
+//!   loop, and fundsp's `feedback` adds one sample of delay to the loop (echo `n` would come
+//!   `n·time + n − 1` samples late) and ticks the enclosed graph sample by sample. A ring
+//!   buffer with a 4-point read is a few lines and keeps echoes exactly `time` apart.
+
+use crate::io::{Inputs, Outputs, Params, ProcessContext};
+use crate::module::{Module, ModuleInfo, PortSpec};
+use crate::param::ParamSpec;
+use crate::registry::ModuleEntry;
+use crate::smoother::Smoothing;
+
+/// Values smaller than this in a feedback path are set to 0, so decaying tails end in true
+/// silence instead of crawling through (slow) subnormal floats.
+const FLUSH: f32 = 1e-20;
+
+#[inline]
+fn flush(x: f32) -> f32 {
+    if x.abs() < FLUSH {
+        0.0
+    } else {
+        x
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// delay
+
+const TIME: usize = 0;
+const FEEDBACK: usize = 1;
+const MIX: usize = 2;
+
+/// Longest delay time in seconds (the `time` param's maximum).
+const MAX_DELAY: f32 = 2.0;
+
+static DELAY_INFO: ModuleInfo = ModuleInfo {
+    kind: "delay",
+    doc: "Feedback echo with a smoothly gliding, fractional delay time (cubic interpolation).",
+    inputs: &[PortSpec {
+        id: "in",
+        doc: "Signal to echo.",
+    }],
+    outputs: &[PortSpec {
+        id: "out",
+        doc: "in × (1 − mix) + echoes × mix.",
+    }],
+    params: &[
+        ParamSpec::float("time", "Time", 0.001, MAX_DELAY, 0.3)
+            .log()
+            .unit("s")
+            .smoothing(Smoothing::Linear(100.0))
+            .doc(
+                "Delay between echoes. Changes glide over 100 ms (the read head slides like \
+                  tape) so they never click.",
+            ),
+        ParamSpec::float("feedback", "Feedback", 0.0, 0.95, 0.4)
+            .doc("Part of each echo fed back: the next echo is this much quieter."),
+        ParamSpec::float("mix", "Mix", 0.0, 1.0, 0.3).doc("0 = dry only, 1 = echoes only."),
+    ],
+};
+
+/// The `delay` kind.
+pub const DELAY: ModuleEntry = ModuleEntry {
+    info: &DELAY_INFO,
+    create: new_delay,
+};
+
+fn new_delay() -> Box<dyn Module> {
+    Box::new(Delay::default())
+}
+
+/// The `delay` module: one power-of-two ring buffer, written once and read once (4 taps)
+/// per sample.
+#[derive(Clone, Debug, Default)]
+pub struct Delay {
+    sample_rate: f32,
+    buf: Vec<f32>,
+    mask: usize,
+    /// Where the current sample will be written; delay `j` reads `pos - j`.
+    pos: usize,
+    /// Largest delay in samples the 4-point read can serve.
+    max_delay: f32,
+}
+
+/// Integer delay and the four Catmull-Rom weights for delay `d` (>= 2): the taps are at
+/// delays `i-1, i, i+1, i+2`. At a whole-number `d` the weights are exactly (0, 1, 0, 0), so
+/// an integer delay is an exact copy.
+#[inline]
+fn cubic_taps(d: f32) -> (usize, [f32; 4]) {
+    let i = d as usize; // d >= 2: truncation is floor
+    let t = d - i as f32;
+    let t2 = t * t;
+    let t3 = t2 * t;
+    (
+        i,
+        [
+            0.5 * (-t3 + 2.0 * t2 - t),
+            0.5 * (3.0 * t3 - 5.0 * t2 + 2.0),
+            0.5 * (-3.0 * t3 + 4.0 * t2 + t),
+            0.5 * (t3 - t2),
+        ],
+    )
+}
+
+impl Delay {
+    /// The delayed sample for taps `(i, w)` from [`cubic_taps`].
+    #[inline]
+    fn read(&self, i: usize, w: &[f32; 4]) -> f32 {
+        let m = self.mask;
+        let p = self.pos;
+        let b = &self.buf;
+        w[0] * b[p.wrapping_sub(i - 1) & m]
+            + w[1] * b[p.wrapping_sub(i) & m]
+            + w[2] * b[p.wrapping_sub(i + 1) & m]
+            + w[3] * b[p.wrapping_sub(i + 2) & m]
+    }
+
+    /// Writes the current sample and advances.
+    #[inline]
+    fn write(&mut self, x: f32) {
+        self.buf[self.pos] = flush(x);
+        self.pos = (self.pos + 1) & self.mask;
+    }
+}
+
+impl Module for Delay {
+    fn info(&self) -> &'static ModuleInfo {
+        &DELAY_INFO
+    }
+
+    /// Allocates the ring buffer for [`MAX_DELAY`] at `sample_rate` (a power of two: 131 072
+    /// samples, 512 KiB, at 48 kHz). **Allocates: control thread only.**
+    fn prepare(&mut self, sample_rate: f32, _max_block: usize) {
+        let size = ((MAX_DELAY * sample_rate).ceil() as usize + 4).next_power_of_two();
+        self.sample_rate = sample_rate;
+        self.buf = vec![0.0; size];
+        self.mask = size - 1;
+        self.pos = 0;
+        self.max_delay = (size - 3) as f32;
+    }
+
+    /// Per sample: a cubic read at `time × sample rate`, then `in + feedback × echo` is
+    /// written. With a constant `time` the tap weights are computed once per block.
+    /// **Real-time: no allocation, locking, logging or blocking.**
+    fn process(
+        &mut self,
+        _ctx: &ProcessContext,
+        inputs: &Inputs,
+        outputs: &mut Outputs,
+        params: &Params,
+    ) {
+        let out = outputs.port(0);
+        if self.buf.is_empty() {
+            out.fill(0.0); // never prepared: nothing sensible to do
+            return;
+        }
+        let x = inputs.port(0);
+        let time = params.block(TIME);
+        let fb = params.block(FEEDBACK);
+        let mix = params.block(MIX);
+        let (sr, max_delay) = (self.sample_rate, self.max_delay);
+        let delay_of = |t: f32| (t * sr).clamp(2.0, max_delay);
+        if params.is_constant(TIME) {
+            let (i, w) = cubic_taps(delay_of(time[0]));
+            for k in 0..out.len() {
+                let wet = self.read(i, &w);
+                self.write(x[k] + fb[k] * wet);
+                out[k] = x[k] * (1.0 - mix[k]) + wet * mix[k];
+            }
+        } else {
+            for k in 0..out.len() {
+                let (i, w) = cubic_taps(delay_of(time[k]));
+                let wet = self.read(i, &w);
+                self.write(x[k] + fb[k] * wet);
+                out[k] = x[k] * (1.0 - mix[k]) + wet * mix[k];
+            }
+        }
+    }
+
+    /// Empties the delay line (a memset, no allocation). **Real-time safe.**
+    fn reset(&mut self) {
+        self.buf.fill(0.0);
+        self.pos = 0;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// reverb
+
+const RV_TIME: usize = 0;
+const RV_DAMPING: usize = 1;
+const RV_MIX: usize = 2;
+
+/// Delay lines in the network.
+const LINES: usize = 8;
+
+/// Line lengths in samples at 48 kHz (≈ 23–53 ms); at other rates they are scaled and each
+/// moved up to the next prime, so the lengths stay mutually prime and the echoes do not
+/// pile up on common multiples.
+const BASE_LENGTHS: [f32; LINES] = [
+    1087.0, 1283.0, 1447.0, 1663.0, 1873.0, 2089.0, 2293.0, 2531.0,
+];
+
+/// Gain of the input into each line it feeds.
+const IN_GAIN: f32 = 0.35;
+
+/// Gain of the summed output taps.
+const OUT_GAIN: f32 = 0.5;
+
+/// Largest one-pole coefficient the damping may reach: beyond this the lowpass in the loop
+/// would nearly freeze (and hold DC).
+const MAX_DAMP_COEFF: f32 = 0.9;
+
+static REVERB_INFO: ModuleInfo = ModuleInfo {
+    kind: "reverb",
+    doc: "Stereo reverb: an 8-line feedback delay network with Hadamard mixing, decay time \
+          and high-frequency damping adjustable live.",
+    inputs: &[
+        PortSpec {
+            id: "left",
+            doc: "Left input (feeds the even delay lines).",
+        },
+        PortSpec {
+            id: "right",
+            doc: "Right input (feeds the odd delay lines).",
+        },
+    ],
+    outputs: &[
+        PortSpec {
+            id: "left",
+            doc: "left × (1 − mix) + left reverb × mix.",
+        },
+        PortSpec {
+            id: "right",
+            doc: "right × (1 − mix) + right reverb × mix.",
+        },
+    ],
+    params: &[
+        ParamSpec::float("time", "Time", 0.1, 20.0, 2.0)
+            .log()
+            .unit("s")
+            .smoothing(Smoothing::None)
+            .doc("Decay time (RT60): the tail falls by 60 dB in this time (low frequencies)."),
+        ParamSpec::float("damping", "Damping", 0.0, 1.0, 0.5)
+            .smoothing(Smoothing::None)
+            .doc(
+                "High-frequency damping: 0 = highs last as long as lows, 1 = highs die about \
+                  20 times faster.",
+            ),
+        ParamSpec::float("mix", "Mix", 0.0, 1.0, 0.3).doc("0 = dry only, 1 = reverb only."),
+    ],
+};
+
+/// The `reverb` kind.
+pub const REVERB: ModuleEntry = ModuleEntry {
+    info: &REVERB_INFO,
+    create: new_reverb,
+};
+
+fn new_reverb() -> Box<dyn Module> {
+    Box::new(Reverb::default())
+}
+
+/// The `reverb` module.
+///
+/// Each sample: read the 8 line outputs, tap them for the stereo output, pass each through
+/// a one-pole lowpass (damping) and its decay gain, mix the 8 with an orthogonal (lossless)
+/// Hadamard matrix, add the input and write back. All coefficients are recomputed only when
+/// `time` or `damping` change (once per block at most: they have no smoothing and no port).
+#[derive(Clone, Debug, Default)]
+pub struct Reverb {
+    sample_rate: f32,
+    /// The 8 lines, `stride` samples each, back to back.
+    buf: Vec<f32>,
+    stride: usize,
+    mask: usize,
+    pos: usize,
+    len: [usize; LINES],
+    /// Per-line loop gain, including the Hadamard normalisation 1/√8.
+    gain: [f32; LINES],
+    /// Per-line one-pole lowpass coefficient.
+    damp: [f32; LINES],
+    /// Per-line lowpass state.
+    lp: [f32; LINES],
+    /// `(time, damping)` the coefficients were computed for (`None`: not yet).
+    computed_for: Option<(f32, f32)>,
+}
+
+/// Smallest prime `>= n`.
+fn next_prime(mut n: usize) -> usize {
+    let is_prime = |n: usize| {
+        n >= 2
+            && (2..)
+                .take_while(|d| d * d <= n)
+                .all(|d| !n.is_multiple_of(d))
+    };
+    while !is_prime(n) {
+        n += 1;
+    }
+    n
+}
+
+/// In-place unnormalised 8-point fast Walsh–Hadamard transform (24 adds).
+#[inline]
+fn hadamard8(v: &mut [f32; LINES]) {
+    let mut h = 1;
+    while h < LINES {
+        let mut i = 0;
+        while i < LINES {
+            for j in i..i + h {
+                let (a, b) = (v[j], v[j + h]);
+                v[j] = a + b;
+                v[j + h] = a - b;
+            }
+            i += 2 * h;
+        }
+        h *= 2;
+    }
+}
+
+impl Reverb {
+    /// Loop gains and damping coefficients for a decay time and damping amount.
+    fn compute(&mut self, time: f32, damping: f32) {
+        // High frequencies decay in `time × ratio`.
+        let ratio = 1.0 - 0.95 * damping;
+        let norm = 1.0 / (LINES as f32).sqrt();
+        for i in 0..LINES {
+            let secs = self.len[i] as f32 / self.sample_rate;
+            // −60 dB (×10⁻³) after `time` seconds of travel through lines like this one.
+            self.gain[i] = 10f32.powf(-3.0 * secs / time) * norm;
+            // Extra loss per pass at Nyquist so highs reach −60 dB after time × ratio;
+            // a one-pole y += (1 − a)(x − y) has Nyquist gain (1 − a)/(1 + a) = h.
+            let h = 10f32.powf(-3.0 * secs * (1.0 / (time * ratio) - 1.0 / time));
+            self.damp[i] = ((1.0 - h) / (1.0 + h)).min(MAX_DAMP_COEFF);
+        }
+        self.computed_for = Some((time, damping));
+    }
+}
+
+impl Module for Reverb {
+    fn info(&self) -> &'static ModuleInfo {
+        &REVERB_INFO
+    }
+
+    /// Picks the line lengths for `sample_rate` and allocates the lines (8 × 4096 samples,
+    /// 128 KiB, at 48 kHz). **Allocates: control thread only.**
+    fn prepare(&mut self, sample_rate: f32, _max_block: usize) {
+        self.sample_rate = sample_rate;
+        let mut prev = 1;
+        for (len, base) in self.len.iter_mut().zip(BASE_LENGTHS) {
+            let scaled = (base * sample_rate / 48_000.0).round() as usize;
+            *len = next_prime(scaled.max(prev + 1));
+            prev = *len;
+        }
+        self.stride = (prev + 1).next_power_of_two();
+        self.mask = self.stride - 1;
+        self.buf = vec![0.0; LINES * self.stride];
+        self.pos = 0;
+        self.lp = [0.0; LINES];
+        self.computed_for = None;
+    }
+
+    /// **Real-time: no allocation, locking, logging or blocking.**
+    fn process(
+        &mut self,
+        _ctx: &ProcessContext,
+        inputs: &Inputs,
+        outputs: &mut Outputs,
+        params: &Params,
+    ) {
+        let [out_l, out_r] = outputs.ports::<2>();
+        if self.buf.is_empty() {
+            out_l.fill(0.0); // never prepared
+            out_r.fill(0.0);
+            return;
+        }
+        let (time, damping) = (params.value(RV_TIME), params.value(RV_DAMPING));
+        if self.computed_for != Some((time, damping)) {
+            self.compute(time, damping);
+        }
+        let (in_l, in_r) = (inputs.port(0), inputs.port(1));
+        let mix = params.block(RV_MIX);
+        let (stride, mask) = (self.stride, self.mask);
+        for k in 0..out_l.len() {
+            let p = self.pos;
+            let mut o = [0.0f32; LINES];
+            for (i, o) in o.iter_mut().enumerate() {
+                *o = self.buf[i * stride + (p.wrapping_sub(self.len[i]) & mask)];
+            }
+            let wet_l = OUT_GAIN * ((o[0] - o[2]) + (o[4] - o[6]));
+            let wet_r = OUT_GAIN * ((o[1] - o[3]) + (o[5] - o[7]));
+            let mut v = [0.0f32; LINES];
+            for i in 0..LINES {
+                let lp = flush(o[i] + self.damp[i] * (self.lp[i] - o[i]));
+                self.lp[i] = lp;
+                v[i] = lp * self.gain[i];
+            }
+            hadamard8(&mut v);
+            let (xl, xr) = (in_l[k] * IN_GAIN, in_r[k] * IN_GAIN);
+            for (i, v) in v.iter().enumerate() {
+                let x = if i % 2 == 0 { xl } else { xr };
+                self.buf[i * stride + p] = v + x;
+            }
+            self.pos = (p + 1) & mask;
+            let m = mix[k];
+            out_l[k] = in_l[k] * (1.0 - m) + wet_l * m;
+            out_r[k] = in_r[k] * (1.0 - m) + wet_r * m;
+        }
+    }
+
+    /// Empties the lines and filters (memsets, no allocation). **Real-time safe.**
+    fn reset(&mut self) {
+        self.buf.fill(0.0);
+        self.lp = [0.0; LINES];
+        self.pos = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{max_step, peak, rms};
+    use crate::harness::ModuleRunner;
+
+    const SR: f32 = 48_000.0;
+
+    fn impulse(n: usize) -> Vec<f32> {
+        let mut v = vec![0.0; n];
+        v[0] = 1.0;
+        v
+    }
+
+    fn delay(set: &[(&str, f32)]) -> ModuleRunner {
+        let mut r = ModuleRunner::new((DELAY.create)(), SR);
+        for &(id, v) in set {
+            r.set(id, v).unwrap();
+        }
+        r
+    }
+
+    /// Indices of samples above `threshold`.
+    fn spikes(v: &[f32], threshold: f32) -> Vec<usize> {
+        (0..v.len()).filter(|&i| v[i].abs() > threshold).collect()
+    }
+
+    #[test]
+    fn delay_impulse_returns_after_time_times_sr() {
+        let mut r = delay(&[("time", 0.1), ("feedback", 0.0), ("mix", 1.0)]);
+        let out = &r.run(&[&impulse(10_000)], 10_000, 7)[0];
+        // 0.1 s × 48 kHz = 4800 samples (0.1f32 × 48000 rounds to exactly 4800.0, so the
+        // cubic read has weights (0, 1, 0, 0) and the echo is an exact copy).
+        assert_eq!(spikes(out, 1e-9), vec![4_800]);
+        assert_eq!(out[4_800], 1.0);
+    }
+
+    #[test]
+    fn delay_echoes_decay_by_the_feedback_factor() {
+        let mut r = delay(&[("time", 0.05), ("feedback", 0.5), ("mix", 0.5)]);
+        let out = &r.run(&[&impulse(12_000)], 12_000, 64)[0];
+        // Dry 0.5 at 0, then echoes every 2400 samples: 0.5, 0.25, 0.125, 0.0625.
+        assert_eq!(spikes(out, 1e-3), vec![0, 2_400, 4_800, 7_200, 9_600]);
+        assert!((out[0] - 0.5).abs() < 1e-6);
+        for n in 1..4 {
+            let ratio = out[2_400 * (n + 1)] / out[2_400 * n];
+            assert!((ratio - 0.5).abs() < 1e-3, "echo {n}: ratio {ratio}");
+        }
+    }
+
+    #[test]
+    fn delay_mix_zero_is_dry() {
+        let mut r = delay(&[("mix", 0.0), ("feedback", 0.9)]);
+        let x: Vec<f32> = (0..30_000).map(|i| (i as f32 * 0.01).sin()).collect();
+        let out = &r.run(&[&x], 30_000, 64)[0];
+        assert_eq!(out, &x);
+    }
+
+    #[test]
+    fn delay_fractional_time_interpolates() {
+        // 0.1 s + half a sample: the impulse is shared between samples 4800 and 4801.
+        let mut r = delay(&[("time", 4_800.5 / SR), ("feedback", 0.0), ("mix", 1.0)]);
+        let out = &r.run(&[&impulse(6_000)], 6_000, 64)[0];
+        assert!((out[4_800] - 0.5625).abs() < 1e-2, "{}", out[4_800]);
+        assert!((out[4_801] - 0.5625).abs() < 1e-2, "{}", out[4_801]);
+    }
+
+    #[test]
+    fn delay_time_change_glides_without_clicks() {
+        // A 220 Hz sine through a fully wet delay; the time jumps 0.3 → 0.05 s (glide).
+        let x: Vec<f32> = (0..48_000)
+            .map(|i| (std::f32::consts::TAU * 220.0 * i as f32 / SR).sin())
+            .collect();
+        let mut r = delay(&[("feedback", 0.0), ("mix", 1.0)]);
+        let mut out = r.run(&[&x[..20_000]], 20_000, 64)[0].clone();
+        r.glide("time", 0.05).unwrap();
+        out.extend(&r.run(&[&x[20_000..]], 28_000, 64)[0]);
+        // A plain 220 Hz sine moves at most 2π·220/48000 = 0.029 per sample. During the
+        // 100 ms glide the delay shrinks by 2.5 samples per sample, so the read head runs
+        // 3.5× fast (a tape-like pitch-up to 770 Hz): steps grow to 2π·770/48000 = 0.101.
+        // A jump of the read position would show a step near 1.
+        let worst = max_step(&out[15_000..]);
+        // Measured: 0.1008.
+        assert!(worst < 0.12, "largest step {worst}");
+        // Settled on the new time: a plain sine again.
+        assert!(max_step(&out[30_000..]) < 0.03);
+    }
+
+    /// Two channels of deterministic full-scale white noise (RMS 0.58).
+    fn noise_pair(n: usize) -> (Vec<f32>, Vec<f32>) {
+        let mut seed = 1u32;
+        let mut noise = || {
+            seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (seed >> 8) as f32 / (1u32 << 23) as f32 - 1.0
+        };
+        let l = (0..n).map(|_| noise()).collect();
+        let r = (0..n).map(|_| noise()).collect();
+        (l, r)
+    }
+
+    fn reverb(set: &[(&str, f32)]) -> ModuleRunner {
+        let mut r = ModuleRunner::new((REVERB.create)(), SR);
+        for &(id, v) in set {
+            r.set(id, v).unwrap();
+        }
+        r
+    }
+
+    /// Energy of left + right in consecutive windows of `window` samples.
+    fn window_energy(out: &[Vec<f32>], window: usize) -> Vec<f64> {
+        out[0]
+            .chunks(window)
+            .zip(out[1].chunks(window))
+            .map(|(l, r)| {
+                l.iter()
+                    .chain(r)
+                    .map(|&x| (x as f64) * (x as f64))
+                    .sum::<f64>()
+            })
+            .collect()
+    }
+
+    /// Seconds until the 100 ms window energy is 60 dB below its largest window.
+    fn rt60(time: f32, damping: f32) -> f64 {
+        let n = (SR * (time * 2.5 + 0.5)) as usize;
+        let mut r = reverb(&[("time", time), ("damping", damping), ("mix", 1.0)]);
+        let out = r.run(&[&impulse(n), &impulse(n)], n, 64);
+        let e = window_energy(&out, 4_800);
+        let max = e.iter().cloned().fold(0.0, f64::max);
+        let below = e
+            .iter()
+            .position(|&x| x < max * 1e-6)
+            .expect("never fell 60 dB");
+        below as f64 * 0.1
+    }
+
+    #[test]
+    fn reverb_tail_decays_steadily() {
+        let n = 3 * 48_000;
+        let mut r = reverb(&[("mix", 1.0)]);
+        let out = r.run(&[&impulse(n)], n, 64);
+        let e = window_energy(&out, 4_800);
+        // After the build-up (first window), every 100 ms window is quieter than the last.
+        for w in 1..e.len() - 1 {
+            assert!(e[w + 1] < e[w], "window {w}: {} then {}", e[w], e[w + 1]);
+        }
+        assert!(out.iter().all(|o| o.iter().all(|x| x.is_finite())));
+        // Both channels carry the tail of a left-only input.
+        assert!(rms(&out[1][4_800..]) > 0.1 * rms(&out[0][4_800..]));
+    }
+
+    #[test]
+    fn reverb_reaches_minus_60_db_near_its_time() {
+        // Without damping the broadband decay follows `time`. Measured: 0.5 s → 0.6 s,
+        // 2 s → 2.1 s, 5 s → 5.1 s (window resolution 0.1 s); 2 s with damping 1 → 1.5 s.
+        for time in [0.5f32, 2.0, 5.0] {
+            let t60 = rt60(time, 0.0);
+            assert!(
+                t60 > 0.6 * time as f64 && t60 < 1.4 * time as f64 + 0.1,
+                "time {time}: −60 dB after {t60} s"
+            );
+        }
+        // Damping removes highs faster, so the broadband tail is shorter but still long.
+        let damped = rt60(2.0, 1.0);
+        assert!(damped < rt60(2.0, 0.0) && damped > 0.5, "{damped}");
+    }
+
+    #[test]
+    fn reverb_longer_time_longer_tail() {
+        assert!(rt60(1.0, 0.5) < rt60(3.0, 0.5));
+        assert!(rt60(0.3, 0.5) < rt60(1.0, 0.5));
+    }
+
+    #[test]
+    fn reverb_mix_zero_is_dry() {
+        let mut r = reverb(&[("mix", 0.0), ("time", 20.0)]);
+        let l: Vec<f32> = (0..20_000).map(|i| (i as f32 * 0.03).sin()).collect();
+        let rr: Vec<f32> = (0..20_000).map(|i| (i as f32 * 0.017).cos()).collect();
+        let out = r.run(&[&l, &rr], 20_000, 64);
+        assert_eq!(out[0], l);
+        assert_eq!(out[1], rr);
+    }
+
+    #[test]
+    fn reverb_is_bounded_for_loud_noise_at_the_longest_time() {
+        // Full-scale white noise, 10 s, time 20 s, no damping: the worst case for build-up.
+        // Measured: input RMS 0.58, wet RMS 1.2 (still building), peak 5.6.
+        let n = 10 * 48_000;
+        let (l, r_in) = noise_pair(n);
+        let mut r = reverb(&[("mix", 1.0), ("time", 20.0), ("damping", 0.0)]);
+        let out = r.run(&[&l, &r_in], n, 64);
+        for o in &out {
+            assert!(o.iter().all(|x| x.is_finite()));
+            assert!(peak(o) < 20.0, "peak {}", peak(o));
+        }
+        // Silence afterwards: the tail dies away and ends without NaN or subnormals.
+        let silence = vec![0.0; 48_000];
+        let mut r = reverb(&[("mix", 1.0), ("time", 0.1)]);
+        r.run(&[&l[..4_800], &r_in[..4_800]], 4_800, 64);
+        let tail = r.run(&[&silence, &silence], 48_000, 64);
+        for o in &tail {
+            assert!(o
+                .iter()
+                .all(|x| x.is_finite() && (*x == 0.0 || x.is_normal())));
+            assert_eq!(o[47_999], 0.0);
+        }
+    }
+
+    #[test]
+    fn reverb_default_level_is_close_to_the_input() {
+        let (l, r_in) = noise_pair(4 * 48_000);
+        let mut r = reverb(&[("mix", 1.0)]);
+        let out = r.run(&[&l, &r_in], l.len(), 64);
+        // Steady state, after 2 s of build-up. Measured at the defaults (2 s, damping 0.5):
+        // wet/dry RMS 0.61 (−4.3 dB) on both channels; 0.5 s → 0.39; 20 s without damping
+        // → 2.1 after 5 s of noise (still building).
+        for o in &out {
+            let ratio = rms(&o[96_000..]) / rms(&l);
+            assert!(ratio > 0.4 && ratio < 1.0, "{ratio}");
+        }
+    }
+
+    /// The generic block-size test runs 6000 frames at the default 0.3 s delay, before any
+    /// echo; this one hears echoes, feedback and a time glide, in blocks of 1, 7 and 64.
+    #[test]
+    fn delay_and_reverb_are_block_size_independent_while_params_move() {
+        let (l, r_in) = noise_pair(20_000);
+        for (entry, inputs) in [(&DELAY, vec![&l[..]]), (&REVERB, vec![&l[..], &r_in[..]])] {
+            let render = |block: usize| {
+                let mut r = ModuleRunner::new((entry.create)(), SR);
+                r.set(
+                    "time",
+                    if entry.info.kind == "delay" {
+                        0.01
+                    } else {
+                        0.3
+                    },
+                )
+                .unwrap();
+                r.set("mix", 0.7).unwrap();
+                let head: Vec<&[f32]> = inputs.iter().map(|x| &x[..9_000]).collect();
+                let mut out = r.run(&head, 9_000, block);
+                r.glide("time", 0.15).unwrap();
+                r.glide("mix", 0.2).unwrap();
+                r.glide(
+                    if entry.info.kind == "delay" {
+                        "feedback"
+                    } else {
+                        "damping"
+                    },
+                    0.9,
+                )
+                .unwrap();
+                let tail: Vec<&[f32]> = inputs.iter().map(|x| &x[9_000..]).collect();
+                for (o, t) in out.iter_mut().zip(r.run(&tail, 11_000, block)) {
+                    o.extend(t);
+                }
+                out
+            };
+            let reference = render(64);
+            for block in [1, 7] {
+                assert_eq!(
+                    render(block),
+                    reference,
+                    "{} block {block}",
+                    entry.info.kind
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,221 @@
+//! Invariants every registered kind must keep, checked generically over `BUILTIN`:
+//! - `process` after `prepare` allocates nothing (run under `assert_no_alloc`, whose
+//!   allocator is this test binary's global allocator);
+//! - the output does not depend on the block size (1, 7 and 64 frames);
+//! - `reset` reproduces the first output;
+//! - the state hand-over continues the sound exactly;
+//! - output is finite and bounded for ordinary inputs.
+
+use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
+use chronus_modules::{
+    Inputs, Module, ModuleEntry, ModuleInfo, ModuleRunner, Outputs, Params, PortSpec,
+    ProcessContext, Registry, BUILTIN,
+};
+
+#[global_allocator]
+static ALLOCATOR: AllocDisabler = AllocDisabler;
+
+const SR: f32 = 48_000.0;
+const FRAMES: usize = 6_000;
+
+/// A deterministic signal for each input port: gates get a 0/1 pattern with edges off the
+/// block grid, everything else a sine plus a slow ramp, so modulation inputs really move.
+fn test_inputs(info: &ModuleInfo) -> Vec<Vec<f32>> {
+    info.inputs
+        .iter()
+        .enumerate()
+        .map(|(p, port)| {
+            (0..FRAMES)
+                .map(|i| {
+                    if port.id == "gate" {
+                        if (i + 333) % 2_000 < 1_100 {
+                            1.0
+                        } else {
+                            0.0
+                        }
+                    } else {
+                        let t = i as f32 / SR;
+                        0.5 * (std::f32::consts::TAU * 110.0 * (p + 1) as f32 * t).sin() + 0.1 * t
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn run(entry: &ModuleEntry, block: usize) -> Vec<Vec<f32>> {
+    let inputs = test_inputs(entry.info);
+    let views: Vec<&[f32]> = inputs.iter().map(|v| v.as_slice()).collect();
+    ModuleRunner::new((entry.create)(), SR).run(&views, FRAMES, block)
+}
+
+#[test]
+fn every_builtin_kind_is_registered_once() {
+    let registry = Registry::builtin();
+    for kind in [
+        "sine", "saw", "square", "triangle", "noise", "lfo", "lowpass", "highpass", "bandpass",
+        "moog", "adsr", "vca", "mixer", "pan", "const", "delay", "reverb",
+    ] {
+        assert!(registry.get(kind).is_some(), "core kind `{kind}` missing");
+    }
+    let mut kinds: Vec<_> = registry.kinds().collect();
+    kinds.sort();
+    kinds.dedup();
+    assert_eq!(kinds.len(), BUILTIN.len(), "duplicate kind names");
+}
+
+#[test]
+fn process_never_allocates_after_prepare() {
+    for entry in BUILTIN {
+        let inputs = test_inputs(entry.info);
+        let views: Vec<&[f32]> = inputs.iter().map(|v| v.as_slice()).collect();
+        let mut runner = ModuleRunner::new((entry.create)(), SR);
+        // Move every param off its default so glides run too.
+        for spec in entry.info.params {
+            let (lo, hi) = spec.bounds();
+            let v = spec.to_value(lo + (hi - lo) * 0.3);
+            runner.glide(spec.id, v).unwrap();
+        }
+        reset_violation_count();
+        let mut checksum = 0.0f64;
+        assert_no_alloc(|| {
+            for block in [64, 7, 1] {
+                runner.run_with(&views, 2_000, block, |_, outs| {
+                    for o in outs {
+                        checksum += o[0] as f64;
+                    }
+                });
+                runner.reset();
+            }
+        });
+        assert_eq!(
+            violation_count(),
+            0,
+            "`{}` allocated on the processing path",
+            entry.info.kind
+        );
+        assert!(checksum.is_finite());
+    }
+}
+
+/// A module that allocates in `process`, to show the check above can fail.
+struct Allocating;
+
+static ALLOCATING_INFO: ModuleInfo = ModuleInfo {
+    kind: "allocating",
+    doc: "Allocates in process (a deliberate bug).",
+    inputs: &[],
+    outputs: &[PortSpec {
+        id: "out",
+        doc: "Length of a fresh Vec.",
+    }],
+    params: &[],
+};
+
+impl Module for Allocating {
+    fn info(&self) -> &'static ModuleInfo {
+        &ALLOCATING_INFO
+    }
+    fn prepare(&mut self, _: f32, _: usize) {}
+    fn process(&mut self, ctx: &ProcessContext, _: &Inputs, out: &mut Outputs, _: &Params) {
+        let v = vec![1.0f32; ctx.frames];
+        out.port(0).copy_from_slice(&v);
+    }
+    fn reset(&mut self) {}
+}
+
+#[test]
+fn an_allocating_module_is_caught() {
+    let mut runner = ModuleRunner::new(Box::new(Allocating), SR);
+    reset_violation_count();
+    assert_no_alloc(|| runner.run_with(&[], 128, 64, |_, _| {}));
+    assert!(violation_count() >= 2, "allocations went unnoticed");
+    reset_violation_count();
+}
+
+#[test]
+fn output_is_independent_of_block_size() {
+    for entry in BUILTIN {
+        let reference = run(entry, 64);
+        for block in [1, 7] {
+            let other = run(entry, block);
+            for (port, (a, b)) in reference.iter().zip(&other).enumerate() {
+                let worst = a
+                    .iter()
+                    .zip(b)
+                    .map(|(x, y)| (x - y).abs())
+                    .fold(0.0f32, f32::max);
+                assert!(
+                    worst <= 1e-4,
+                    "`{}` output {port}: blocks of {block} differ from 64 by {worst}",
+                    entry.info.kind
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn reset_reproduces_the_first_output() {
+    for entry in BUILTIN {
+        let inputs = test_inputs(entry.info);
+        let views: Vec<&[f32]> = inputs.iter().map(|v| v.as_slice()).collect();
+        let mut runner = ModuleRunner::new((entry.create)(), SR);
+        let first = runner.run(&views, FRAMES, 64);
+        runner.reset();
+        let again = runner.run(&views, FRAMES, 64);
+        assert_eq!(first, again, "`{}` after reset", entry.info.kind);
+    }
+}
+
+#[test]
+fn output_is_finite_and_bounded() {
+    for entry in BUILTIN {
+        for (port, out) in run(entry, 64).iter().enumerate() {
+            assert!(
+                out.iter().all(|x| x.is_finite() && x.abs() < 50.0),
+                "`{}` output {port} is not finite/bounded",
+                entry.info.kind
+            );
+        }
+    }
+}
+
+#[test]
+fn state_hand_over_continues_the_sound() {
+    for entry in BUILTIN {
+        let inputs = test_inputs(entry.info);
+        let views: Vec<&[f32]> = inputs.iter().map(|v| v.as_slice()).collect();
+        let reference = ModuleRunner::new((entry.create)(), SR).run(&views, 4_096, 64);
+
+        let mut old = ModuleRunner::new((entry.create)(), SR);
+        let head = old.run(&views, 2_048, 64);
+        let tail_views: Vec<&[f32]> = views.iter().map(|v| &v[2_048..]).collect();
+        let mut new = ModuleRunner::new((entry.create)(), SR);
+        assert!(new.module_mut().take_state(old.module_mut()));
+        // The runner's sample clock starts at 0 in `new`; modules must not depend on it
+        // for their sound, only on their own state.
+        let tail = new.run(&tail_views, 2_048, 64);
+        for (port, r) in reference.iter().enumerate() {
+            let joined: Vec<f32> = head[port].iter().chain(&tail[port]).copied().collect();
+            let worst = r
+                .iter()
+                .zip(&joined)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0f32, f32::max);
+            assert!(
+                worst <= 1e-4,
+                "`{}` output {port} jumps by {worst} across the hand-over",
+                entry.info.kind
+            );
+        }
+    }
+}
+
+#[test]
+fn hand_over_refuses_another_kind() {
+    let reg = Registry::builtin();
+    let mut a = reg.create("sine").unwrap();
+    let mut b = reg.create("vca").unwrap();
+    assert!(!a.take_state(b.as_mut()));
+}

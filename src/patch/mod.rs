@@ -1,0 +1,23 @@
+//! Patches: the RON model users write ([`model`]), loading and saving it with file
+//! positions ([`load`](mod@load), [`source_map`]), and validating it against the module registry
+//! before anything runs ([`validate`](mod@validate), [`implicit`]). Errors are [`PatchError`]s, one line
+//! each: `patches/x.ron:12:9: module "osc": unknown kind "sawx" (did you mean "saw"?)`.
+
+pub mod error;
+pub mod implicit;
+pub mod load;
+pub mod model;
+pub mod scope;
+pub mod source_map;
+#[cfg(test)]
+mod test_support;
+mod unique_map;
+pub mod validate;
+
+pub use error::{Direction, End, IdKind, PatchError, PatchErrorKind, PatchErrors, Pos};
+pub use implicit::{implicit_module, Implicit};
+pub use load::{load, load_file, load_with_source_map, parse, to_ron};
+pub use model::{Connection, InstrumentDesc, ModuleDesc, PatchDesc, PortRef, Steal};
+pub use scope::{find_module, find_module_mut, Scope};
+pub use source_map::SourceMap;
+pub use validate::{module_info, resolve, validate, MAX_VOICE_COUNT};

@@ -1,0 +1,450 @@
+//! [`Controller`]: the non-real-time frontend every control surface calls (CLI, OSC,
+//! MIDI, sequencer). It holds the running patch and the standby slot, validates every
+//! edit before it changes anything, compiles commits off the audio thread and turns live
+//! changes and notes into sample-timed engine commands.
+//!
+//! Every method either does all it says or returns an error and changes nothing.
+
+use chronus_modules::{ParamValue, Registry};
+
+use super::error::ControlError;
+use crate::engine::{EngineHandle, Event, ParamSlot, ParamTarget, ProgramRef, TimedEvent};
+use crate::graph::{self, CompileOptions, Layout};
+use crate::patch::{self, implicit, Connection, ModuleDesc, PatchDesc, PortRef, Scope};
+
+/// Who a note is for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoteTarget {
+    /// The first instrument of the patch.
+    Default,
+    /// The instrument with this id (`voices` for the `voice` shorthand).
+    Instrument(String),
+    /// Every instrument listening to this MIDI channel (1–16).
+    Channel(u8),
+}
+
+/// The control side of one engine.
+pub struct Controller {
+    registry: Registry,
+    engine: EngineHandle,
+    running: PatchDesc,
+    standby: PatchDesc,
+    revision: u64,
+    seed: u64,
+    /// Layouts of the last graph sent (what the engine runs once it has taken it).
+    layouts: Vec<Layout>,
+}
+
+impl Controller {
+    /// A controller with an empty patch; nothing plays until [`load`](Self::load) or a
+    /// [`commit`](Self::commit).
+    pub fn new(registry: Registry, engine: EngineHandle) -> Self {
+        Controller {
+            registry,
+            engine,
+            running: PatchDesc::default(),
+            standby: PatchDesc::default(),
+            revision: 0,
+            seed: 0,
+            layouts: Vec::new(),
+        }
+    }
+
+    /// Sets the patch seed used by the next commits (noise, random LFO steps).
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
+    }
+
+    /// The module registry.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The patch playing now (as of the last commit).
+    pub fn running(&self) -> &PatchDesc {
+        &self.running
+    }
+
+    /// The standby slot: the running patch plus edits not yet committed.
+    pub fn standby(&self) -> &PatchDesc {
+        &self.standby
+    }
+
+    /// Revision of the last commit (0 before the first).
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// The engine handle (stats, sample clock).
+    pub fn engine(&self) -> &EngineHandle {
+        &self.engine
+    }
+
+    /// Drops graphs the engine has finished with. Call it now and then.
+    pub fn collect_garbage(&mut self) -> usize {
+        self.engine.collect_garbage()
+    }
+
+    /// Puts `desc` in the standby slot and commits it. On error nothing changes.
+    pub fn load(&mut self, desc: PatchDesc) -> Result<u64, ControlError> {
+        let previous = std::mem::replace(&mut self.standby, desc);
+        self.commit().inspect_err(|_| self.standby = previous)
+    }
+
+    /// Compiles the standby patch and sends it to the engine, which swaps it in at its next
+    /// block boundary. Returns the new revision.
+    pub fn commit(&mut self) -> Result<u64, ControlError> {
+        let revision = self.revision + 1;
+        let compiled = graph::compile(
+            &self.standby,
+            &self.registry,
+            CompileOptions {
+                sample_rate: self.engine.sample_rate(),
+                revision,
+                seed: self.seed,
+                previous: (!self.layouts.is_empty()).then_some(self.layouts.as_slice()),
+            },
+        )?;
+        let layouts = compiled.layouts.clone();
+        self.engine.send_graph(Box::new(compiled))?;
+        self.revision = revision;
+        self.layouts = layouts;
+        self.running = self.standby.clone();
+        Ok(revision)
+    }
+
+    /// Discards standby edits: the standby slot becomes the running patch again.
+    pub fn abort(&mut self) {
+        self.standby = self.running.clone();
+    }
+
+    /// Applies `edit` to a copy of the standby patch and keeps it only if the result is a
+    /// valid patch.
+    fn edit(
+        &mut self,
+        edit: impl FnOnce(&mut PatchDesc) -> Result<(), ControlError>,
+    ) -> Result<(), ControlError> {
+        let mut trial = self.standby.clone();
+        edit(&mut trial)?;
+        patch::validate(&trial, &self.registry, None)?;
+        self.standby = trial;
+        Ok(())
+    }
+
+    /// Adds a module to the main graph of the standby patch.
+    pub fn create(
+        &mut self,
+        id: &str,
+        kind: &str,
+        params: &[(String, ParamValue)],
+    ) -> Result<(), ControlError> {
+        if patch::find_module(&self.standby, id).is_some() {
+            return Err(ControlError::DuplicateId(id.to_string()));
+        }
+        self.edit(|p| {
+            let mut module = ModuleDesc::new(kind);
+            for (param, value) in params {
+                module.params.insert(param.clone(), value.clone());
+            }
+            p.modules.insert(id.to_string(), module);
+            Ok(())
+        })
+    }
+
+    /// Removes a module and every connection to or from it from the standby patch.
+    pub fn delete(&mut self, id: &str) -> Result<(), ControlError> {
+        let scope = self.scope_of(id)?;
+        self.edit(|p| {
+            let (modules, connections) = graph_mut(p, &scope);
+            modules.shift_remove(id);
+            connections.retain(|c| c.from().module != id && c.to().module != id);
+            Ok(())
+        })
+    }
+
+    /// Adds a connection (`"id.port"`, `"id.port"`) to the standby patch, in the graph its
+    /// modules belong to.
+    pub fn connect(&mut self, from: &str, to: &str) -> Result<(), ControlError> {
+        let connection = parse_connection(from, to)?;
+        let scope = self.connection_scope(&connection)?;
+        if graph_mut(&mut self.standby.clone(), &scope)
+            .1
+            .contains(&connection)
+        {
+            return Err(ControlError::AlreadyConnected(
+                from.to_string(),
+                to.to_string(),
+            ));
+        }
+        self.edit(|p| {
+            graph_mut(p, &scope).1.push(connection);
+            Ok(())
+        })
+    }
+
+    /// Removes a connection from the standby patch.
+    pub fn disconnect(&mut self, from: &str, to: &str) -> Result<(), ControlError> {
+        let connection = parse_connection(from, to)?;
+        let scope = self.connection_scope(&connection)?;
+        self.edit(|p| {
+            let connections = graph_mut(p, &scope).1;
+            let before = connections.len();
+            connections.retain(|c| *c != connection);
+            if connections.len() == before {
+                return Err(ControlError::NotConnected(from.to_string(), to.to_string()));
+            }
+            Ok(())
+        })
+    }
+
+    /// Sets a param in the standby patch only (heard after the next commit).
+    pub fn set(&mut self, id: &str, param: &str, value: ParamValue) -> Result<(), ControlError> {
+        let scope = self.scope_of(id)?;
+        self.edit(|p| {
+            let module = graph_mut(p, &scope)
+                .0
+                .get_mut(id)
+                .expect("scope_of found it");
+            module.params.insert(param.to_string(), value);
+            Ok(())
+        })
+    }
+
+    /// Changes a param of the running graph now (smoothed per its ParamSpec), in every voice
+    /// for a voice-template module, at engine sample `time` (`None`: the next block). The
+    /// running and standby patches record the value too.
+    pub fn set_live(
+        &mut self,
+        id: &str,
+        param: &str,
+        value: ParamValue,
+        time: Option<u64>,
+    ) -> Result<(), ControlError> {
+        let (target, engine_value) = self.live_target(id, param, &value)?;
+        self.send(
+            time,
+            Event::SetParam {
+                target,
+                value: engine_value,
+            },
+        )?;
+        for p in [&mut self.running, &mut self.standby] {
+            if let Some((_, module)) = patch::find_module_mut(p, id) {
+                module.params.insert(param.to_string(), value.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolves `id.param` in the running graph to an engine target and value.
+    fn live_target(
+        &self,
+        id: &str,
+        param: &str,
+        value: &ParamValue,
+    ) -> Result<(ParamTarget, f32), ControlError> {
+        if id == implicit::OUTPUT_ID {
+            let spec = implicit::OUTPUT_INFO
+                .params
+                .iter()
+                .find(|p| p.id == param)
+                .ok_or_else(|| ControlError::UnknownParam {
+                    id: id.to_string(),
+                    kind: implicit::OUTPUT_ID.to_string(),
+                    param: param.to_string(),
+                    known: implicit::OUTPUT_INFO.params.iter().map(|p| p.id).collect(),
+                })?;
+            let v = spec.accept(value)?;
+            return Ok((
+                ParamTarget {
+                    program: ProgramRef::Main,
+                    slot: ParamSlot::OutputVolume,
+                },
+                v,
+            ));
+        }
+        let (scope, info) = patch::module_info(&self.running, &self.registry, id)
+            .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?;
+        let index = info
+            .param(param)
+            .ok_or_else(|| ControlError::UnknownParam {
+                id: id.to_string(),
+                kind: info.kind.to_string(),
+                param: param.to_string(),
+                known: info.params.iter().map(|p| p.id).collect(),
+            })?;
+        let v = info.params[index].accept(value)?;
+        let program_name = scope.instrument_id().unwrap_or("");
+        let (k, layout) = self
+            .layouts
+            .iter()
+            .enumerate()
+            .find(|(_, l)| l.program == program_name)
+            .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?;
+        let node = layout
+            .nodes
+            .iter()
+            .position(|(n, _)| n == id)
+            .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?;
+        let program = if k == 0 {
+            ProgramRef::Main
+        } else {
+            ProgramRef::Instrument((k - 1) as u16)
+        };
+        Ok((
+            ParamTarget {
+                program,
+                slot: ParamSlot::Module {
+                    node: node as u16,
+                    param: index as u16,
+                },
+            },
+            v,
+        ))
+    }
+
+    /// Starts `note` (0–127) at `velocity` (0..1) on the target instrument(s).
+    pub fn note_on(
+        &mut self,
+        target: &NoteTarget,
+        note: u8,
+        velocity: f32,
+        time: Option<u64>,
+    ) -> Result<(), ControlError> {
+        if note > 127 {
+            return Err(ControlError::NoteRange(note as i64));
+        }
+        if !(0.0..=1.0).contains(&velocity) {
+            return Err(ControlError::VelocityRange(velocity));
+        }
+        for instrument in self.instruments_for(target)? {
+            self.send(
+                time,
+                Event::NoteOn {
+                    instrument,
+                    note,
+                    velocity,
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Releases `note` on the target instrument(s).
+    pub fn note_off(
+        &mut self,
+        target: &NoteTarget,
+        note: u8,
+        time: Option<u64>,
+    ) -> Result<(), ControlError> {
+        if note > 127 {
+            return Err(ControlError::NoteRange(note as i64));
+        }
+        for instrument in self.instruments_for(target)? {
+            self.send(time, Event::NoteOff { instrument, note })?;
+        }
+        Ok(())
+    }
+
+    /// Releases every held note (voices sound through their release).
+    pub fn all_notes_off(&mut self, time: Option<u64>) -> Result<(), ControlError> {
+        self.send(time, Event::AllNotesOff)
+    }
+
+    /// Silences every voice within a few milliseconds.
+    pub fn panic(&mut self) -> Result<(), ControlError> {
+        self.send(None, Event::Panic)
+    }
+
+    fn send(&mut self, time: Option<u64>, event: Event) -> Result<(), ControlError> {
+        self.engine.send_event(TimedEvent {
+            time: time.unwrap_or(0),
+            revision: self.revision,
+            event,
+        })?;
+        Ok(())
+    }
+
+    /// Instrument indices (in the running graph) a note target reaches.
+    fn instruments_for(&self, target: &NoteTarget) -> Result<Vec<u16>, ControlError> {
+        let instruments: Vec<_> = patch::scope::instruments(&self.running).collect();
+        let found: Vec<u16> = match target {
+            NoteTarget::Default => (!instruments.is_empty()).then_some(0).into_iter().collect(),
+            NoteTarget::Instrument(id) => instruments
+                .iter()
+                .position(|(_, i, _)| i == id)
+                .map(|k| k as u16)
+                .into_iter()
+                .collect(),
+            NoteTarget::Channel(ch) => instruments
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, _, inst))| inst.channel.is_none_or(|c| c == *ch))
+                .map(|(k, _)| k as u16)
+                .collect(),
+        };
+        if found.is_empty() {
+            return Err(ControlError::NoInstrument {
+                target: match target {
+                    NoteTarget::Default => "the default instrument".to_string(),
+                    NoteTarget::Instrument(id) => format!("instrument \"{id}\""),
+                    NoteTarget::Channel(ch) => format!("MIDI channel {ch}"),
+                },
+                known: instruments
+                    .iter()
+                    .map(|(_, id, _)| id.to_string())
+                    .collect(),
+            });
+        }
+        Ok(found)
+    }
+
+    fn scope_of(&self, id: &str) -> Result<Scope, ControlError> {
+        patch::find_module(&self.standby, id)
+            .map(|(scope, _)| scope)
+            .ok_or_else(|| ControlError::UnknownModule(id.to_string()))
+    }
+
+    /// The graph a connection belongs in: that of its user modules (the main graph when
+    /// both ends are implicit). Ends in two different graphs are refused.
+    fn connection_scope(&self, c: &Connection) -> Result<Scope, ControlError> {
+        let a = patch::find_module(&self.standby, &c.from().module).map(|(s, _)| s);
+        let b = patch::find_module(&self.standby, &c.to().module).map(|(s, _)| s);
+        match (a, b) {
+            (Some(a), Some(b)) if a != b => Err(ControlError::AcrossGraphs(
+                c.from().to_string(),
+                c.to().to_string(),
+            )),
+            (Some(s), _) | (_, Some(s)) => Ok(s),
+            (None, None) => Ok(Scope::Main),
+        }
+    }
+}
+
+fn parse_connection(from: &str, to: &str) -> Result<Connection, ControlError> {
+    let end = |s: &str| {
+        s.parse::<PortRef>()
+            .map_err(|_| ControlError::BadPortRef(s.to_string()))
+    };
+    Ok(Connection(end(from)?, end(to)?))
+}
+
+/// The module map and connection list of one graph of a patch.
+fn graph_mut<'a>(
+    p: &'a mut PatchDesc,
+    scope: &Scope,
+) -> (
+    &'a mut indexmap::IndexMap<String, ModuleDesc>,
+    &'a mut Vec<Connection>,
+) {
+    let inst = match scope {
+        Scope::Main => return (&mut p.modules, &mut p.connections),
+        Scope::Voice => p.voice.as_mut(),
+        Scope::Instrument(id) => p.instruments.get_mut(id),
+    };
+    match inst {
+        Some(i) => (&mut i.modules, &mut i.connections),
+        // A scope found in this patch a moment ago always exists.
+        None => (&mut p.modules, &mut p.connections),
+    }
+}

@@ -1,0 +1,70 @@
+//! Why the controller refused a request. Every variant displays as one line naming what
+//! was wrong; nothing changed.
+
+use chronus_modules::ParamError;
+use thiserror::Error;
+
+use crate::engine::SendError;
+use crate::graph::GraphError;
+use crate::patch::PatchErrors;
+
+/// A refused control request.
+#[derive(Debug, Error)]
+pub enum ControlError {
+    /// The edit would make the patch invalid.
+    #[error("{0}")]
+    Patch(#[from] PatchErrors),
+    /// The commit does not compile (a cycle, for example).
+    #[error("{0}")]
+    Graph(#[from] GraphError),
+    /// The engine cannot take the command now.
+    #[error("{0}")]
+    Engine(#[from] SendError),
+    /// A value refused by the param's spec.
+    #[error("{0}")]
+    Param(#[from] ParamError),
+    /// No module with this id.
+    #[error("no module \"{0}\" in the patch")]
+    UnknownModule(String),
+    /// The module has no such param.
+    #[error("module \"{id}\" ({kind}) has no param \"{param}\"; its params: {}", .known.join(", "))]
+    UnknownParam {
+        /// Module id.
+        id: String,
+        /// Its kind.
+        kind: String,
+        /// The param asked for.
+        param: String,
+        /// Its params.
+        known: Vec<&'static str>,
+    },
+    /// `create` with an id already used somewhere in the patch.
+    #[error("module id \"{0}\" is already used in the patch")]
+    DuplicateId(String),
+    /// A port reference that is not `"id.port"`.
+    #[error("\"{0}\" is not of the form \"id.port\"")]
+    BadPortRef(String),
+    /// The connection already exists.
+    #[error("\"{0}\" is already connected to \"{1}\"")]
+    AlreadyConnected(String, String),
+    /// The connection to remove does not exist.
+    #[error("\"{0}\" is not connected to \"{1}\"")]
+    NotConnected(String, String),
+    /// The two ends are in different graphs (main graph and a voice template).
+    #[error("cannot connect \"{0}\" to \"{1}\": they are in different graphs (main graph and a voice template)")]
+    AcrossGraphs(String, String),
+    /// No instrument for a note.
+    #[error("no instrument for {target}; instruments: {}", if .known.is_empty() { "none (the patch has no voice or instruments)".to_string() } else { .known.join(", ") })]
+    NoInstrument {
+        /// What was asked for.
+        target: String,
+        /// Instruments of the running patch.
+        known: Vec<String>,
+    },
+    /// A note number outside 0–127.
+    #[error("note {0} is out of range 0 .. 127")]
+    NoteRange(i64),
+    /// A velocity outside 0..1.
+    #[error("velocity {0} is out of range 0 .. 1")]
+    VelocityRange(f32),
+}

@@ -1,0 +1,9 @@
+//! The non-real-time frontend: the [`Controller`] (standby slot, edits, commit, live
+//! params, notes) and its [`ControlError`]s. OSC, MIDI, the sequencer and the CLI all call
+//! it.
+
+pub mod controller;
+pub mod error;
+
+pub use controller::{Controller, NoteTarget};
+pub use error::ControlError;

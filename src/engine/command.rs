@@ -1,0 +1,90 @@
+//! What the control side tells the audio thread, through the command ring.
+//!
+//! Commands are plain values (the only heap data is a graph being swapped in, which the
+//! engine keeps or returns, never drops), so moving them through the ring never allocates.
+
+use crate::graph::CompiledGraph;
+
+/// One message on the command ring.
+pub enum Command {
+    /// Swap in a new graph at the next block boundary.
+    Swap(Box<CompiledGraph>),
+    /// A sample-timed event.
+    Event(TimedEvent),
+}
+
+/// An event and when it happens.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TimedEvent {
+    /// Engine sample time; a time already past happens at the start of the next block.
+    pub time: u64,
+    /// Revision of the graph the event was addressed for (param targets are indices into
+    /// that graph).
+    pub revision: u64,
+    /// What happens.
+    pub event: Event,
+}
+
+/// Which program a param target lives in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProgramRef {
+    /// The main graph.
+    Main,
+    /// Every voice of instrument `n`.
+    Instrument(u16),
+}
+
+/// Which param inside a program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamSlot {
+    /// Param `param` of the node at run-order index `node`.
+    Module {
+        /// Node index in the program (run order).
+        node: u16,
+        /// Param index in the module's `ModuleInfo::params`.
+        param: u16,
+    },
+    /// The implicit `output` module's `volume`.
+    OutputVolume,
+}
+
+/// A param anywhere in a graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParamTarget {
+    /// Main graph or an instrument's voices.
+    pub program: ProgramRef,
+    /// The param.
+    pub slot: ParamSlot,
+}
+
+/// Something that happens at a sample time.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Event {
+    /// Glide a param to `value` (already validated and in range).
+    SetParam {
+        /// Which param.
+        target: ParamTarget,
+        /// Engine value.
+        value: f32,
+    },
+    /// Start a note on an instrument.
+    NoteOn {
+        /// Instrument index.
+        instrument: u16,
+        /// MIDI note number.
+        note: u8,
+        /// 0..1.
+        velocity: f32,
+    },
+    /// Release a note on an instrument.
+    NoteOff {
+        /// Instrument index.
+        instrument: u16,
+        /// MIDI note number.
+        note: u8,
+    },
+    /// Release every held note (voices sound through their release).
+    AllNotesOff,
+    /// Silence every voice within a few milliseconds, releases included.
+    Panic,
+}

@@ -1,0 +1,518 @@
+//! [`Engine`]: the audio-thread side. It takes commands from a ring, splits each block at
+//! event times so every event lands on its exact sample, swaps graphs at block boundaries
+//! (carrying state over or crossfading), renders voices and the main graph, and sends old
+//! graphs back through a return ring so they are dropped off the audio thread.
+//!
+//! [`EngineHandle`] is the control side of the same rings.
+
+use std::sync::Arc;
+
+use rtrb::{Consumer, Producer, PushError, RingBuffer};
+
+use super::command::{Command, Event, ParamSlot, ProgramRef, TimedEvent};
+use super::program::run_program;
+use super::queue::EventQueue;
+use super::stats::EngineStats;
+use super::voice::{self, RenderContext, VoicePhase, SILENCE_MS, STEAL_FADE_MS};
+use crate::graph::{CompiledGraph, Program, Takeover};
+use chronus_modules::MAX_BLOCK;
+
+/// Engine settings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EngineConfig {
+    /// Sample rate in Hz.
+    pub sample_rate: f32,
+    /// Crossfade length when a swap changes the topology, in milliseconds.
+    pub crossfade_ms: f32,
+    /// Command ring capacity (events and swaps waiting for the audio thread).
+    pub command_capacity: usize,
+    /// Return ring capacity; also the most graphs the control side may have in the engine.
+    pub return_capacity: usize,
+    /// Pending-event queue capacity (events scheduled ahead).
+    pub event_capacity: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            sample_rate: 48_000.0,
+            crossfade_ms: 10.0,
+            command_capacity: 4_096,
+            return_capacity: 8,
+            event_capacity: 1_024,
+        }
+    }
+}
+
+/// The audio-thread engine. Everything it needs is allocated in [`Engine::new`];
+/// [`process`](Engine::process) never allocates, frees, locks or blocks.
+pub struct Engine {
+    sample_rate: f32,
+    crossfade_len: u32,
+    current: Option<Box<CompiledGraph>>,
+    fading: Option<Box<CompiledGraph>>,
+    fade_pos: u32,
+    /// A swap that arrived during a crossfade; applied when it ends. Commands behind it
+    /// wait in the ring so they keep their order.
+    deferred_swap: Option<Box<CompiledGraph>>,
+    /// An old graph the return ring had no room for (cannot happen while the control side
+    /// keeps its in-flight limit; kept rather than dropped on the audio thread).
+    unreturned: Option<Box<CompiledGraph>>,
+    /// An event popped while the queue was full.
+    held_back: Option<TimedEvent>,
+    commands: Consumer<Command>,
+    returns: Producer<Box<CompiledGraph>>,
+    queue: EventQueue,
+    stats: Arc<EngineStats>,
+    sample_time: u64,
+    fade_left: [f32; MAX_BLOCK],
+    fade_right: [f32; MAX_BLOCK],
+}
+
+/// The control side of an engine's rings.
+pub struct EngineHandle {
+    commands: Producer<Command>,
+    returns: Consumer<Box<CompiledGraph>>,
+    stats: Arc<EngineStats>,
+    sample_rate: f32,
+    return_capacity: usize,
+    graphs_in_engine: usize,
+}
+
+/// Why a command could not be sent.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The command ring is full (the audio thread is not keeping up, or is not running).
+    #[error("the engine's command queue is full ({0} commands); try again shortly")]
+    QueueFull(usize),
+    /// Too many graphs are waiting to be swapped in or returned.
+    #[error("the engine still holds {0} graphs; wait for swaps to finish and try again")]
+    Busy(usize),
+}
+
+impl Engine {
+    /// A silent engine and its control handle.
+    pub fn new(config: EngineConfig) -> (Engine, EngineHandle) {
+        let (cmd_tx, cmd_rx) = RingBuffer::new(config.command_capacity);
+        let (ret_tx, ret_rx) = RingBuffer::new(config.return_capacity);
+        let stats = Arc::new(EngineStats::default());
+        let engine = Engine {
+            sample_rate: config.sample_rate,
+            crossfade_len: ((config.crossfade_ms * 0.001 * config.sample_rate) as u32).max(1),
+            current: None,
+            fading: None,
+            fade_pos: 0,
+            deferred_swap: None,
+            unreturned: None,
+            held_back: None,
+            commands: cmd_rx,
+            returns: ret_tx,
+            queue: EventQueue::with_capacity(config.event_capacity),
+            stats: stats.clone(),
+            sample_time: 0,
+            fade_left: [0.0; MAX_BLOCK],
+            fade_right: [0.0; MAX_BLOCK],
+        };
+        let handle = EngineHandle {
+            commands: cmd_tx,
+            returns: ret_rx,
+            stats,
+            sample_rate: config.sample_rate,
+            return_capacity: config.return_capacity,
+            graphs_in_engine: 0,
+        };
+        (engine, handle)
+    }
+
+    /// The engine's sample clock: frames processed so far.
+    pub fn sample_time(&self) -> u64 {
+        self.sample_time
+    }
+
+    /// The graph playing now.
+    pub fn graph(&self) -> Option<&CompiledGraph> {
+        self.current.as_deref()
+    }
+
+    /// Renders `left.len()` frames (any number) into `left` and `right`, which must have the
+    /// same length. **Real-time: no allocation, no locks, no I/O.**
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        debug_assert_eq!(left.len(), right.len());
+        fundsp::denormal::prevent_denormals();
+        let frames = left.len().min(right.len());
+        let mut pos = 0;
+        while pos < frames {
+            self.take_commands();
+            while let Some(e) = self.queue.pop_due(self.sample_time) {
+                self.apply(e);
+            }
+            let mut n = MAX_BLOCK.min(frames - pos);
+            if let Some(t) = self.queue.next_time() {
+                n = n.min((t - self.sample_time) as usize);
+            }
+            self.render(&mut left[pos..pos + n], &mut right[pos..pos + n]);
+            self.sample_time += n as u64;
+            pos += n;
+        }
+        self.publish_stats();
+    }
+
+    fn take_commands(&mut self) {
+        if let Some(old) = self.unreturned.take() {
+            self.return_graph(old);
+        }
+        if self.deferred_swap.is_some() && self.fading.is_none() && self.unreturned.is_none() {
+            let g = self.deferred_swap.take().expect("checked");
+            self.swap(g);
+        }
+        loop {
+            if let Some(e) = self.held_back.take() {
+                if let Err(e) = self.queue.push(e) {
+                    self.held_back = Some(e);
+                    return;
+                }
+            }
+            if self.deferred_swap.is_some() {
+                return;
+            }
+            match self.commands.pop() {
+                Ok(Command::Event(e)) => {
+                    if let Err(e) = self.queue.push(e) {
+                        EngineStats::bump(&self.stats.queue_full);
+                        self.held_back = Some(e);
+                        return;
+                    }
+                }
+                Ok(Command::Swap(g)) => {
+                    // Events that were due before the swap act on the graph they were for.
+                    while let Some(e) = self.queue.pop_due(self.sample_time) {
+                        self.apply(e);
+                    }
+                    if self.fading.is_some() || self.unreturned.is_some() {
+                        self.deferred_swap = Some(g);
+                        return;
+                    }
+                    self.swap(g);
+                }
+                Err(_) => return,
+            }
+        }
+    }
+
+    fn swap(&mut self, mut new: Box<CompiledGraph>) {
+        EngineStats::bump(&self.stats.swaps);
+        self.stats
+            .revision
+            .store(new.revision, std::sync::atomic::Ordering::Relaxed);
+        let Some(mut old) = self.current.take() else {
+            self.current = Some(new);
+            return;
+        };
+        let takeover = std::mem::replace(&mut new.takeover, Takeover::Crossfade);
+        let carried = match &takeover {
+            Takeover::Carry(maps) if carry_fits(&old, &new, maps) => {
+                carry_state(&mut old, &mut new, maps);
+                true
+            }
+            _ => false,
+        };
+        new.takeover = takeover;
+        if carried {
+            self.current = Some(new);
+            self.return_graph(old);
+        } else {
+            move_held_notes(&old, &mut new, self.sample_time);
+            self.current = Some(new);
+            self.fading = Some(old);
+            self.fade_pos = 0;
+        }
+    }
+
+    fn return_graph(&mut self, old: Box<CompiledGraph>) {
+        if let Err(PushError::Full(old)) = self.returns.push(old) {
+            EngineStats::bump(&self.stats.returns_deferred);
+            self.unreturned = Some(old);
+        }
+    }
+
+    fn apply(&mut self, e: TimedEvent) {
+        let now = self.sample_time;
+        let Some(g) = self.current.as_deref_mut() else {
+            EngineStats::bump(&self.stats.events_ignored);
+            return;
+        };
+        match e.event {
+            Event::SetParam { target, value } => {
+                let applied = e.revision == g.revision
+                    && match target.program {
+                        ProgramRef::Main => set_param(&mut g.main, target.slot, value),
+                        ProgramRef::Instrument(k) => match g.instruments.get_mut(k as usize) {
+                            Some(inst) => inst
+                                .voices
+                                .iter_mut()
+                                .all(|v| set_param(&mut v.program, target.slot, value)),
+                            None => false,
+                        },
+                    };
+                if !applied {
+                    EngineStats::bump(&self.stats.events_ignored);
+                }
+            }
+            Event::NoteOn {
+                instrument,
+                note,
+                velocity,
+            } => match g.instruments.get_mut(instrument as usize) {
+                Some(inst) => {
+                    if !voice::note_on(inst, note, velocity, now) {
+                        EngineStats::bump(&self.stats.notes_dropped);
+                    }
+                }
+                None => EngineStats::bump(&self.stats.events_ignored),
+            },
+            Event::NoteOff { instrument, note } => {
+                let fading = self.fading.as_deref_mut();
+                for g in std::iter::once(g).chain(fading) {
+                    if let Some(inst) = g.instruments.get_mut(instrument as usize) {
+                        voice::note_off(inst, note, now);
+                    }
+                }
+            }
+            Event::AllNotesOff | Event::Panic => {
+                let fading = self.fading.as_deref_mut();
+                for g in std::iter::once(g).chain(fading) {
+                    for inst in &mut g.instruments {
+                        if e.event == Event::Panic {
+                            voice::panic(inst);
+                        } else {
+                            voice::all_notes_off(inst, now);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn render(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let n = left.len();
+        let ctx = RenderContext {
+            sample_rate: self.sample_rate,
+            sample_time: self.sample_time,
+            frames: n,
+            fade_step: 1000.0 / (STEAL_FADE_MS * self.sample_rate),
+            silence_samples: (SILENCE_MS * 0.001 * self.sample_rate) as u32,
+        };
+        match self.current.as_deref_mut() {
+            Some(g) => render_graph(g, left, right, ctx),
+            None => {
+                left.fill(0.0);
+                right.fill(0.0);
+            }
+        }
+        if let Some(old) = self.fading.as_deref_mut() {
+            let (fl, fr) = (&mut self.fade_left[..n], &mut self.fade_right[..n]);
+            render_graph(old, fl, fr, ctx);
+            let len = self.crossfade_len as f32;
+            for i in 0..n {
+                let g = ((self.fade_pos as usize + i + 1) as f32 / len).min(1.0);
+                left[i] = left[i] * g + fl[i] * (1.0 - g);
+                right[i] = right[i] * g + fr[i] * (1.0 - g);
+            }
+            self.fade_pos += n as u32;
+            if self.fade_pos >= self.crossfade_len {
+                let old = self.fading.take().expect("checked");
+                self.return_graph(old);
+            }
+        }
+    }
+
+    fn publish_stats(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.stats.sample_time.store(self.sample_time, Relaxed);
+        let active = self
+            .current
+            .iter()
+            .chain(self.fading.iter())
+            .flat_map(|g| g.instruments.iter())
+            .flat_map(|i| i.voices.iter())
+            .filter(|v| v.state.is_active())
+            .count();
+        self.stats.voices_active.store(active as u64, Relaxed);
+    }
+}
+
+/// Renders one graph: every instrument's voices into the main graph's instrument source
+/// buffers, then the main graph, then its output stage into `left`/`right` (overwriting).
+fn render_graph(g: &mut CompiledGraph, left: &mut [f32], right: &mut [f32], ctx: RenderContext) {
+    let n = ctx.frames;
+    let main = &mut g.main;
+    for (k, inst) in g.instruments.iter_mut().enumerate() {
+        let (lb, rb) = (main.sources[2 * k], main.sources[2 * k + 1]);
+        let Ok([l, r]) = main.pool.get_disjoint_mut([lb, rb]) else {
+            continue;
+        };
+        l[..n].fill(0.0);
+        r[..n].fill(0.0);
+        voice::render_instrument(inst, &mut l[..n], &mut r[..n], ctx);
+    }
+    run_program(main, ctx.sample_rate, ctx.sample_time, n);
+    let out = &mut main.output;
+    out.volume_block
+        .render(&mut out.volume, None, (0.0, f32::MAX), n);
+    let volume = &out.volume_block.values[..n];
+    for (i, v) in volume.iter().enumerate() {
+        left[i] = main.pool[out.left][i] * v;
+        right[i] = main.pool[out.right][i] * v;
+    }
+}
+
+fn set_param(program: &mut Program, slot: ParamSlot, value: f32) -> bool {
+    match slot {
+        ParamSlot::Module { node, param } => {
+            match program
+                .nodes
+                .get_mut(node as usize)
+                .and_then(|n| n.smoothers.get_mut(param as usize))
+            {
+                Some(s) => {
+                    s.set_target(value);
+                    true
+                }
+                None => false,
+            }
+        }
+        ParamSlot::OutputVolume => {
+            program.output.volume.set_target(value);
+            true
+        }
+    }
+}
+
+/// True when the carry maps describe these two graphs (same programs, same voice counts,
+/// indices in range).
+fn carry_fits(old: &CompiledGraph, new: &CompiledGraph, maps: &[Vec<Option<usize>>]) -> bool {
+    maps.len() == 1 + new.instruments.len()
+        && old.instruments.len() == new.instruments.len()
+        && old
+            .instruments
+            .iter()
+            .zip(&new.instruments)
+            .all(|(o, n)| o.voices.len() == n.voices.len())
+        && maps.iter().enumerate().all(|(k, map)| {
+            let (o, n) = if k == 0 {
+                (&old.main, &new.main)
+            } else {
+                match (
+                    old.instruments[k - 1].voices.first(),
+                    new.instruments[k - 1].voices.first(),
+                ) {
+                    (Some(o), Some(n)) => (&o.program, &n.program),
+                    _ => return true,
+                }
+            };
+            map.len() == n.nodes.len() && map.iter().flatten().all(|&j| j < o.nodes.len())
+        })
+}
+
+/// Instant takeover: every mapped node takes its predecessor's module state and live
+/// param values (gliding on to the new patch values); voices keep playing.
+fn carry_state(old: &mut CompiledGraph, new: &mut CompiledGraph, maps: &[Vec<Option<usize>>]) {
+    carry_program(&mut old.main, &mut new.main, &maps[0]);
+    for (k, (o, n)) in old
+        .instruments
+        .iter_mut()
+        .zip(&mut new.instruments)
+        .enumerate()
+    {
+        for (ov, nv) in o.voices.iter_mut().zip(&mut n.voices) {
+            carry_program(&mut ov.program, &mut nv.program, &maps[k + 1]);
+            nv.state = ov.state;
+        }
+    }
+}
+
+fn carry_program(old: &mut Program, new: &mut Program, map: &[Option<usize>]) {
+    for (i, j) in map.iter().enumerate() {
+        let Some(j) = *j else { continue };
+        let (o, n) = (&mut old.nodes[j], &mut new.nodes[i]);
+        if !n.module.take_state(o.module.as_mut()) {
+            continue;
+        }
+        for (ns, os) in n.smoothers.iter_mut().zip(&mut o.smoothers) {
+            let target = ns.target();
+            std::mem::swap(ns, os);
+            ns.set_target(target);
+        }
+    }
+    let target = new.output.volume.target();
+    std::mem::swap(&mut new.output.volume, &mut old.output.volume);
+    new.output.volume.set_target(target);
+}
+
+/// Crossfade takeover: held notes start again in the new graph's instrument of the same id.
+fn move_held_notes(old: &CompiledGraph, new: &mut CompiledGraph, now: u64) {
+    for n in &mut new.instruments {
+        let Some(o) = old.instruments.iter().find(|o| o.id == n.id) else {
+            continue;
+        };
+        for ov in o
+            .voices
+            .iter()
+            .filter(|v| v.state.phase == VoicePhase::Held)
+        {
+            voice::note_on(n, ov.state.note, ov.state.velocity, now);
+        }
+    }
+}
+
+impl EngineHandle {
+    /// Sample rate of the engine.
+    pub fn sample_rate(&self) -> f32 {
+        self.sample_rate
+    }
+
+    /// The engine's counters.
+    pub fn stats(&self) -> &Arc<EngineStats> {
+        &self.stats
+    }
+
+    /// The engine's sample clock as last published (end of its last block).
+    pub fn sample_time(&self) -> u64 {
+        EngineStats::get(&self.stats.sample_time)
+    }
+
+    /// Sends a timed event.
+    pub fn send_event(&mut self, event: TimedEvent) -> Result<(), SendError> {
+        self.commands
+            .push(Command::Event(event))
+            .map_err(|_| SendError::QueueFull(self.commands.buffer().capacity()))
+    }
+
+    /// Sends a graph to swap in. Refused (the graph is handed back inside the error's
+    /// context: dropped here, on the control thread) while too many graphs are in the
+    /// engine, which is what guarantees the engine can always return old graphs.
+    pub fn send_graph(&mut self, graph: Box<CompiledGraph>) -> Result<(), SendError> {
+        self.collect_garbage();
+        if self.graphs_in_engine >= self.return_capacity {
+            return Err(SendError::Busy(self.graphs_in_engine));
+        }
+        match self.commands.push(Command::Swap(graph)) {
+            Ok(()) => {
+                self.graphs_in_engine += 1;
+                Ok(())
+            }
+            Err(_) => Err(SendError::QueueFull(self.commands.buffer().capacity())),
+        }
+    }
+
+    /// Drops the graphs the engine has returned. Returns how many.
+    pub fn collect_garbage(&mut self) -> usize {
+        let mut n = 0;
+        while let Ok(old) = self.returns.pop() {
+            drop(old);
+            n += 1;
+        }
+        self.graphs_in_engine -= n.min(self.graphs_in_engine);
+        n
+    }
+}

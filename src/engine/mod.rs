@@ -1,0 +1,23 @@
+//! The audio-thread side: [`Engine::process`] and everything it calls, plus the rings that
+//! connect it to the control side ([`EngineHandle`]).
+//!
+//! - [`command`]: what travels on the command ring (swaps and sample-timed events).
+//! - [`queue`]: the fixed-capacity, time-ordered pending-event queue.
+//! - [`core`]: [`Engine`] (block splitting, swaps, crossfade) and [`EngineHandle`].
+//! - [`program`]: running one compiled program for a block.
+//! - [`voice`]: voice allocation, stealing, release and mixing.
+//! - [`stats`]: atomic counters read by other threads.
+//!
+//! Nothing here allocates, frees, locks, blocks or logs once the engine is built.
+
+pub mod command;
+pub mod core;
+pub mod program;
+pub mod queue;
+pub mod stats;
+pub mod voice;
+
+pub use command::{Command, Event, ParamSlot, ParamTarget, ProgramRef, TimedEvent};
+pub use core::{Engine, EngineConfig, EngineHandle, SendError};
+pub use stats::EngineStats;
+pub use voice::{VoicePhase, VoiceState};

@@ -1,0 +1,67 @@
+//! Running one [`Program`] for a block: fan-in sums, then each node with its params
+//! rendered (smoothed, modulated, clamped) and its outputs written into the pool.
+
+use chronus_modules::{Inputs, Outputs, Params, ProcessContext};
+
+use crate::graph::{Program, Step, ZERO_BUFFER};
+
+/// Runs `program`'s schedule for `frames` (1..=64) frames. The engine has filled the
+/// implicit source buffers. **Real-time safe: no allocation, no locks.**
+pub fn run_program(program: &mut Program, sample_rate: f32, sample_time: u64, frames: usize) {
+    let Program {
+        nodes,
+        pool,
+        spare,
+        schedule,
+        ..
+    } = program;
+    let ctx = ProcessContext {
+        sample_rate,
+        frames,
+        sample_time,
+    };
+    for step in schedule.iter() {
+        match step {
+            Step::Sum { dst, srcs } => {
+                std::mem::swap(&mut pool[*dst], spare);
+                let sum = &mut spare[..frames];
+                sum.copy_from_slice(&pool[srcs[0]][..frames]);
+                for &s in &srcs[1..] {
+                    for (acc, x) in sum.iter_mut().zip(&pool[s][..frames]) {
+                        *acc += x;
+                    }
+                }
+                std::mem::swap(&mut pool[*dst], spare);
+            }
+            Step::Run(n) => {
+                let node = &mut nodes[*n];
+                // Consumed outputs: lend the pool buffer to the module (pointer swap).
+                for (port, out) in node.outputs.iter().enumerate() {
+                    if let Some(b) = out {
+                        std::mem::swap(&mut pool[*b], &mut node.out_scratch[port]);
+                    }
+                }
+                for (p, spec) in node.info.params.iter().enumerate() {
+                    let modulation = node.modulation[p].map(|b| &pool[b][..frames]);
+                    node.param_blocks[p].render(
+                        &mut node.smoothers[p],
+                        modulation,
+                        spec.bounds(),
+                        frames,
+                    );
+                }
+                node.module.process(
+                    &ctx,
+                    &Inputs::new(pool, &node.inputs, ZERO_BUFFER, frames),
+                    &mut Outputs::new(&mut node.out_scratch, frames),
+                    &Params::new(&node.param_blocks, frames),
+                );
+                for (port, out) in node.outputs.iter().enumerate() {
+                    if let Some(b) = out {
+                        std::mem::swap(&mut pool[*b], &mut node.out_scratch[port]);
+                    }
+                }
+            }
+        }
+    }
+}

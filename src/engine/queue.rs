@@ -1,0 +1,101 @@
+//! [`EventQueue`]: the engine's fixed-capacity list of pending events, kept in time order.
+//!
+//! Events may arrive out of time order (an OSC bundle scheduled ahead, then an immediate
+//! note); the queue sorts them on insertion so the engine can split its block at the next
+//! due event. Capacity is fixed at construction: inserting into a full queue is refused
+//! (the caller leaves the event in the command ring and counts it), never a reallocation.
+
+use super::command::TimedEvent;
+
+/// Pending events sorted by time, then by arrival.
+pub struct EventQueue {
+    events: Vec<TimedEvent>,
+}
+
+impl EventQueue {
+    /// A queue holding at most `capacity` events (allocates once, here).
+    pub fn with_capacity(capacity: usize) -> Self {
+        EventQueue {
+            events: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Inserts after every event with the same or an earlier time. Returns the event back
+    /// when full. **Real-time safe.**
+    pub fn push(&mut self, event: TimedEvent) -> Result<(), TimedEvent> {
+        if self.events.len() == self.events.capacity() {
+            return Err(event);
+        }
+        let at = self.events.partition_point(|e| e.time <= event.time);
+        self.events.insert(at, event);
+        Ok(())
+    }
+
+    /// Removes and returns the first event if it is due at or before `time`.
+    /// **Real-time safe.**
+    pub fn pop_due(&mut self, time: u64) -> Option<TimedEvent> {
+        match self.events.first() {
+            Some(e) if e.time <= time => Some(self.events.remove(0)),
+            _ => None,
+        }
+    }
+
+    /// Time of the next pending event.
+    pub fn next_time(&self) -> Option<u64> {
+        self.events.first().map(|e| e.time)
+    }
+
+    /// Number of pending events.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// True when nothing is pending.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::command::Event;
+
+    fn ev(time: u64, note: u8) -> TimedEvent {
+        TimedEvent {
+            time,
+            revision: 0,
+            event: Event::NoteOff {
+                instrument: 0,
+                note,
+            },
+        }
+    }
+
+    #[test]
+    fn keeps_time_order_and_arrival_order_for_ties() {
+        let mut q = EventQueue::with_capacity(8);
+        for (t, n) in [(30, 1), (10, 2), (30, 3), (20, 4), (10, 5)] {
+            q.push(ev(t, n)).unwrap();
+        }
+        let mut notes = Vec::new();
+        while let Some(e) = q.pop_due(100) {
+            if let Event::NoteOff { note, .. } = e.event {
+                notes.push(note);
+            }
+        }
+        assert_eq!(notes, vec![2, 5, 4, 1, 3]);
+    }
+
+    #[test]
+    fn only_due_events_pop_and_a_full_queue_refuses() {
+        let mut q = EventQueue::with_capacity(2);
+        q.push(ev(100, 1)).unwrap();
+        q.push(ev(50, 2)).unwrap();
+        assert_eq!(q.push(ev(1, 3)), Err(ev(1, 3)));
+        assert_eq!(q.next_time(), Some(50));
+        assert!(q.pop_due(49).is_none());
+        assert_eq!(q.pop_due(50), Some(ev(50, 2)));
+        assert_eq!(q.len(), 1);
+    }
+}

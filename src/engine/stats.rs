@@ -1,0 +1,40 @@
+//! [`EngineStats`]: counters the audio thread writes with relaxed atomics and any thread
+//! reads. Nothing here blocks.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Live counters of one engine.
+#[derive(Debug, Default)]
+pub struct EngineStats {
+    /// Frames processed so far (the engine's sample clock).
+    pub sample_time: AtomicU64,
+    /// Revision of the graph now playing (0 before the first).
+    pub revision: AtomicU64,
+    /// Graph swaps applied.
+    pub swaps: AtomicU64,
+    /// Voices sounding (held, releasing or fading) at the end of the last block.
+    pub voices_active: AtomicU64,
+    /// Notes dropped because every voice was busy and the instrument's `steal` is `none`.
+    pub notes_dropped: AtomicU64,
+    /// Events addressed to an instrument or param that does not exist in the running graph
+    /// (for example a param change scheduled across a commit): ignored.
+    pub events_ignored: AtomicU64,
+    /// Times the pending-event queue was full and events waited in the command ring.
+    pub queue_full: AtomicU64,
+    /// Times an old graph could not be returned at once (it waits in the engine; the
+    /// control side drains returns too slowly).
+    pub returns_deferred: AtomicU64,
+}
+
+impl EngineStats {
+    /// Adds one to a counter. **Real-time safe.**
+    #[inline]
+    pub fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Reads a counter.
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Ordering::Relaxed)
+    }
+}

@@ -1,0 +1,335 @@
+//! Voices: what each voice is playing, which voice a new note takes, and how a voice is
+//! rendered into its instrument's mix.
+//!
+//! A note takes, in order: a voice already playing that note (retrigger), a free voice,
+//! the voice longest in release, and finally a held voice chosen by the instrument's
+//! `steal` policy. A stolen voice fades out over [`STEAL_FADE_MS`] before it is reset and
+//! starts the new note, so stealing never clicks. A released voice sounds through its
+//! envelope's release and becomes free once it has been silent for [`SILENCE_MS`]; a voice
+//! template that does not read `note.gate` has no envelope to release it, so the engine
+//! fades it out over [`STEAL_FADE_MS`] at note-off instead.
+
+use crate::graph::{Instrument, NoteOutput, Program, Voice};
+use crate::patch::Steal;
+
+use super::program::run_program;
+
+/// Fade applied to a stolen voice (and to a gateless voice at note-off, and on panic).
+pub const STEAL_FADE_MS: f32 = 3.0;
+/// A released voice quieter than [`SILENCE_LEVEL`] for this long is free again.
+pub const SILENCE_MS: f32 = 10.0;
+/// Peak level below which a released voice counts as silent (-100 dBFS).
+pub const SILENCE_LEVEL: f32 = 1e-5;
+
+/// What a voice is doing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum VoicePhase {
+    /// Silent and available; not processed.
+    #[default]
+    Free,
+    /// Gate on.
+    Held,
+    /// Gate off, sounding through its release.
+    Released,
+    /// Fading out; then reset, and start `pending` if any, else become free.
+    Fading,
+}
+
+/// The playing state of one voice. Plain data, copied when a graph takes over.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct VoiceState {
+    /// Phase.
+    pub phase: VoicePhase,
+    /// MIDI note playing (or last played).
+    pub note: u8,
+    /// Velocity 0..1.
+    pub velocity: f32,
+    /// Engine time the note started (age for `oldest` stealing).
+    pub started: u64,
+    /// Engine time the note was released (age for reusing released voices).
+    pub released: u64,
+    /// Peak output level of the last block (for `quietest` stealing and silence).
+    pub level: f32,
+    /// Output gain, 1 except while fading.
+    pub gain: f32,
+    /// Samples of silence so far while released.
+    pub silent_samples: u32,
+    /// Force a falling gate edge on the next block's first frame (retrigger a held note).
+    pub retrigger: bool,
+    /// Note to start when a fade ends: (note, velocity, released already).
+    pub pending: Option<(u8, f32, bool)>,
+    /// Release after the next block: a note whose note-off came while it waited for a
+    /// stolen voice still gets one block of gate, so it is heard.
+    pub release_after_block: bool,
+}
+
+impl VoiceState {
+    /// True unless the voice is free.
+    pub fn is_active(&self) -> bool {
+        self.phase != VoicePhase::Free
+    }
+
+    fn start(&mut self, note: u8, velocity: f32, now: u64) {
+        self.retrigger = self.phase == VoicePhase::Held;
+        self.phase = VoicePhase::Held;
+        self.note = note;
+        self.velocity = velocity;
+        self.started = now;
+        self.gain = 1.0;
+        self.silent_samples = 0;
+        self.pending = None;
+        self.release_after_block = false;
+    }
+
+    fn fade(&mut self, pending: Option<(u8, f32, bool)>) {
+        self.phase = VoicePhase::Fading;
+        self.pending = pending;
+    }
+}
+
+/// Plays `note` on `instrument` at engine time `now`. Returns `false` when the note was
+/// dropped (every voice busy and `steal: "none"`). **Real-time safe.**
+pub fn note_on(instrument: &mut Instrument, note: u8, velocity: f32, now: u64) -> bool {
+    let voices = &mut instrument.voices;
+    let playing = |v: &Voice| {
+        v.state.note == note && matches!(v.state.phase, VoicePhase::Held | VoicePhase::Released)
+    };
+    let chosen = voices
+        .iter()
+        .position(playing)
+        .or_else(|| {
+            voices
+                .iter()
+                .position(|v| v.state.phase == VoicePhase::Free)
+        })
+        .or_else(|| {
+            voices
+                .iter()
+                .enumerate()
+                .filter(|(_, v)| v.state.phase == VoicePhase::Released)
+                .min_by_key(|(_, v)| v.state.released)
+                .map(|(i, _)| i)
+        });
+    if let Some(i) = chosen {
+        voices[i].state.start(note, velocity, now);
+        return true;
+    }
+    let held = voices
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| v.state.phase == VoicePhase::Held);
+    let victim = match instrument.steal {
+        Steal::None => None,
+        Steal::Oldest => held.min_by_key(|(_, v)| v.state.started).map(|(i, _)| i),
+        Steal::Quietest => held
+            .min_by(|(_, a), (_, b)| a.state.level.total_cmp(&b.state.level))
+            .map(|(i, _)| i),
+    };
+    // Every voice already fading: the newest note replaces the oldest pending one.
+    let victim = victim.or_else(|| {
+        (instrument.steal != Steal::None)
+            .then(|| {
+                voices
+                    .iter()
+                    .enumerate()
+                    .min_by_key(|(_, v)| v.state.started)
+                    .map(|(i, _)| i)
+            })
+            .flatten()
+    });
+    match victim {
+        Some(i) => {
+            voices[i].state.fade(Some((note, velocity, false)));
+            voices[i].state.started = now;
+            true
+        }
+        None => false,
+    }
+}
+
+/// Releases `note` on `instrument`. **Real-time safe.**
+pub fn note_off(instrument: &mut Instrument, note: u8, now: u64) {
+    let uses_gate = instrument.uses_gate;
+    for v in &mut instrument.voices {
+        let s = &mut v.state;
+        if s.phase == VoicePhase::Held && s.note == note {
+            if uses_gate {
+                s.phase = VoicePhase::Released;
+                s.released = now;
+                s.silent_samples = 0;
+            } else {
+                s.fade(None);
+            }
+        } else if let Some((n, vel, _)) = s.pending {
+            if n == note {
+                s.pending = Some((n, vel, true));
+            }
+        }
+    }
+}
+
+/// Releases every held note. **Real-time safe.**
+pub fn all_notes_off(instrument: &mut Instrument, now: u64) {
+    for v in &mut instrument.voices {
+        if let Some((n, vel, _)) = v.state.pending {
+            v.state.pending = Some((n, vel, true));
+        }
+    }
+    let held: u128 = instrument
+        .voices
+        .iter()
+        .filter(|v| v.state.phase == VoicePhase::Held)
+        .fold(0, |mask, v| mask | 1u128 << (v.state.note & 127));
+    for note in 0..128u8 {
+        if held & (1u128 << note) != 0 {
+            note_off(instrument, note, now);
+        }
+    }
+}
+
+/// Fades every active voice out now, releases included. **Real-time safe.**
+pub fn panic(instrument: &mut Instrument) {
+    for v in &mut instrument.voices {
+        if v.state.is_active() {
+            v.state.fade(None);
+        }
+    }
+}
+
+/// Renders every active voice of `instrument` for `frames` frames and adds them into
+/// `left`/`right`. `fade_step` is the gain change per sample of a fading voice.
+/// **Real-time safe.**
+pub fn render_instrument(
+    instrument: &mut Instrument,
+    left: &mut [f32],
+    right: &mut [f32],
+    ctx: RenderContext,
+) {
+    let slots = &instrument.source_slots;
+    for voice in &mut instrument.voices {
+        if !voice.state.is_active() {
+            continue;
+        }
+        fill_note_sources(&mut voice.program, slots, &mut voice.state, ctx.frames);
+        run_program(
+            &mut voice.program,
+            ctx.sample_rate,
+            ctx.sample_time,
+            ctx.frames,
+        );
+        mix_voice(voice, left, right, ctx);
+    }
+}
+
+/// Block facts shared by every voice.
+#[derive(Clone, Copy, Debug)]
+pub struct RenderContext {
+    /// Sample rate in Hz.
+    pub sample_rate: f32,
+    /// Engine time of the first frame.
+    pub sample_time: u64,
+    /// Frames in this block.
+    pub frames: usize,
+    /// Gain change per sample while fading.
+    pub fade_step: f32,
+    /// Samples of silence that free a released voice.
+    pub silence_samples: u32,
+}
+
+/// MIDI note number to Hz (A4 = 440 Hz, equal temperament).
+pub fn note_frequency(note: u8) -> f32 {
+    440.0 * 2f32.powf((note as f32 - 69.0) / 12.0)
+}
+
+fn fill_note_sources(
+    program: &mut Program,
+    slots: &[NoteOutput],
+    state: &mut VoiceState,
+    frames: usize,
+) {
+    let gate = if state.phase == VoicePhase::Held {
+        1.0
+    } else {
+        0.0
+    };
+    for (slot, &buffer) in slots.iter().zip(&program.sources) {
+        let value = match slot {
+            NoteOutput::Freq => note_frequency(state.note),
+            NoteOutput::Gate => gate,
+            NoteOutput::Velocity => state.velocity,
+            NoteOutput::Pitch => state.note as f32,
+            NoteOutput::Unknown => 0.0,
+        };
+        let block = &mut program.pool[buffer][..frames];
+        block.fill(value);
+        if *slot == NoteOutput::Gate && state.retrigger {
+            block[0] = 0.0;
+        }
+    }
+    state.retrigger = false;
+}
+
+fn mix_voice(voice: &mut Voice, left: &mut [f32], right: &mut [f32], ctx: RenderContext) {
+    let program = &mut voice.program;
+    let state = &mut voice.state;
+    let out = &mut program.output;
+    out.volume_block
+        .render(&mut out.volume, None, (0.0, f32::MAX), ctx.frames);
+    let (l, r) = (&program.pool[out.left], &program.pool[out.right]);
+    let volume = &out.volume_block.values;
+    let mut peak = 0.0f32;
+    if state.phase == VoicePhase::Fading {
+        let mut gain = state.gain;
+        for i in 0..ctx.frames {
+            gain = (gain - ctx.fade_step).max(0.0);
+            let g = gain * volume[i];
+            let (a, b) = (l[i] * g, r[i] * g);
+            left[i] += a;
+            right[i] += b;
+            peak = peak.max(a.abs()).max(b.abs());
+        }
+        state.gain = gain;
+        if gain == 0.0 {
+            finish_fade(voice, ctx.sample_time + ctx.frames as u64);
+            return;
+        }
+    } else {
+        for i in 0..ctx.frames {
+            let (a, b) = (l[i] * volume[i], r[i] * volume[i]);
+            left[i] += a;
+            right[i] += b;
+            peak = peak.max(a.abs()).max(b.abs());
+        }
+    }
+    state.level = peak;
+    if state.release_after_block {
+        state.release_after_block = false;
+        state.phase = VoicePhase::Released;
+        state.released = ctx.sample_time + ctx.frames as u64;
+    } else if state.phase == VoicePhase::Released {
+        if peak < SILENCE_LEVEL {
+            state.silent_samples += ctx.frames as u32;
+            if state.silent_samples >= ctx.silence_samples {
+                state.phase = VoicePhase::Free;
+            }
+        } else {
+            state.silent_samples = 0;
+        }
+    }
+}
+
+/// A fade ended: reset the voice's modules (so an envelope starts from zero) and start
+/// the pending note, if any.
+fn finish_fade(voice: &mut Voice, now: u64) {
+    for node in &mut voice.program.nodes {
+        node.module.reset();
+    }
+    let pending = voice.state.pending.take();
+    voice.state.phase = VoicePhase::Free;
+    voice.state.level = 0.0;
+    voice.state.gain = 1.0;
+    if let Some((note, velocity, released)) = pending {
+        voice.state.start(note, velocity, now);
+        voice.state.release_after_block = released;
+    }
+}

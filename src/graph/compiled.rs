@@ -1,0 +1,204 @@
+//! The output of the compiler: a [`CompiledGraph`] is everything the audio thread needs to
+//! play one revision of a patch, fully allocated before it is sent.
+//!
+//! A graph is made of [`Program`]s: the main graph, and one program per voice of each
+//! instrument (every voice of an instrument runs the same program layout). A program owns
+//! its nodes (module instances in topological order), a pool of block buffers reused by
+//! liveness, and a schedule of [`Step`]s. The engine (`crate::engine`) runs them.
+
+use chronus_modules::{BlockBuf, Module, ModuleInfo, ParamBlock, Smoother};
+
+use crate::engine::VoiceState;
+use crate::patch::Steal;
+
+/// Index of the always-zero buffer in every program's pool. Unconnected inputs read it.
+pub const ZERO_BUFFER: usize = 0;
+
+/// One module instance with the buffers and smoothers it needs.
+pub struct Node {
+    /// The instance. Swapped wholesale into the next graph when id and kind are unchanged.
+    pub module: Box<dyn Module>,
+    /// Its kind's description.
+    pub info: &'static ModuleInfo,
+    /// Pool buffer read by each input port (`ZERO_BUFFER` when unconnected).
+    pub inputs: Vec<usize>,
+    /// Pool buffer written by each output port, or `None` when nothing reads it.
+    pub outputs: Vec<Option<usize>>,
+    /// Node-owned buffers the module writes into; consumed outputs trade places with their
+    /// pool buffer around `process` (pointer swaps, no copies).
+    pub out_scratch: Vec<BlockBuf>,
+    /// One smoother per param: the live value.
+    pub smoothers: Vec<Smoother>,
+    /// The per-block param values handed to `process`.
+    pub param_blocks: Vec<ParamBlock>,
+    /// For each param, the pool buffer of the input port that modulates it, if connected.
+    pub modulation: Vec<Option<usize>>,
+}
+
+/// One step of a program's schedule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// `pool[dst] = sum of pool[srcs]` (fan-in of several sources into one input).
+    Sum {
+        /// Destination buffer.
+        dst: usize,
+        /// Source buffers (at least two).
+        srcs: Vec<usize>,
+    },
+    /// Run node `n`.
+    Run(usize),
+}
+
+/// The implicit `output` sink of a program: where its left/right signals are read, and
+/// its `volume` param.
+pub struct OutputStage {
+    /// Pool buffer holding the left signal after the schedule ran.
+    pub left: usize,
+    /// Pool buffer holding the right signal after the schedule ran.
+    pub right: usize,
+    /// The `volume` param.
+    pub volume: Smoother,
+    /// Scratch for the volume values of one block.
+    pub volume_block: ParamBlock,
+}
+
+/// A runnable graph: nodes, buffers, schedule.
+pub struct Program {
+    /// Module instances in topological order.
+    pub nodes: Vec<Node>,
+    /// Buffer pool; `pool[ZERO_BUFFER]` stays zero.
+    pub pool: Vec<BlockBuf>,
+    /// Spare buffer used by `Step::Sum`.
+    pub spare: BlockBuf,
+    /// What to do each block, in order.
+    pub schedule: Vec<Step>,
+    /// Implicit sources: pool buffers the engine fills before running the schedule
+    /// (`note` outputs in a voice, instrument outputs in the main graph), in the order of
+    /// [`SourceSlot`]s given at compile time.
+    pub sources: Vec<usize>,
+    /// The implicit `output` sink.
+    pub output: OutputStage,
+}
+
+/// The implicit sources a program's `sources` list refers to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceSlot {
+    /// `note.freq`, `note.gate`, `note.velocity`, `note.pitch` (voice programs).
+    Note(NoteOutput),
+    /// An instrument's summed `left` (0) or `right` (1) output (main program).
+    Instrument {
+        /// Instrument index.
+        instrument: usize,
+        /// 0 = left, 1 = right.
+        channel: usize,
+    },
+}
+
+/// What an output of the implicit `note` module carries (its ports are listed in
+/// `patch::implicit::NOTE_OUTPUTS`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoteOutput {
+    /// Frequency in Hz.
+    Freq,
+    /// 1 while held, 0 after release.
+    Gate,
+    /// 0..1.
+    Velocity,
+    /// MIDI note number.
+    Pitch,
+    /// A port this engine does not fill yet: reads 0.
+    Unknown,
+}
+
+impl NoteOutput {
+    /// The meaning of the `note` output port `id`.
+    pub fn from_id(id: &str) -> Self {
+        match id {
+            "freq" => NoteOutput::Freq,
+            "gate" => NoteOutput::Gate,
+            "velocity" => NoteOutput::Velocity,
+            "pitch" => NoteOutput::Pitch,
+            _ => NoteOutput::Unknown,
+        }
+    }
+}
+
+/// The voices of one instrument.
+pub struct Instrument {
+    /// Instrument id (`voices` for the `voice:` shorthand).
+    pub id: String,
+    /// MIDI channel 1–16, or `None` for every channel.
+    pub channel: Option<u8>,
+    /// Stealing policy.
+    pub steal: Steal,
+    /// The voices, each running its own program of the same layout.
+    pub voices: Vec<Voice>,
+    /// What each entry of a voice program's `sources` carries.
+    pub source_slots: Vec<NoteOutput>,
+    /// True when the template reads `note.gate`; otherwise a released voice is faded out by
+    /// the engine (there is no envelope to do it).
+    pub uses_gate: bool,
+}
+
+/// One voice: its program and what it is playing.
+pub struct Voice {
+    /// The voice template, instantiated for this voice.
+    pub program: Program,
+    /// Note, gate, age, level.
+    pub state: VoiceState,
+}
+
+/// Node ids and topology of one program, kept to decide how the next graph takes over.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Layout {
+    /// `""` for the main graph, else the instrument id.
+    pub program: String,
+    /// Number of voices (1 for the main graph).
+    pub voices: usize,
+    /// `(id, kind)` per node, in run order (the program's node order).
+    pub nodes: Vec<(String, String)>,
+    /// Resolved connections (`"a.out" -> "b.in"` as strings), sorted.
+    pub connections: Vec<(String, String)>,
+}
+
+/// How the engine should take over from the graph it is running.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Takeover {
+    /// Swap instantly; for each program (main first, then each instrument in order), the
+    /// previous node index whose state each new node takes (`None`: starts fresh).
+    Carry(Vec<Vec<Option<usize>>>),
+    /// The topology changed: crossfade from the old graph to this one.
+    Crossfade,
+}
+
+/// A compiled, fully allocated patch revision.
+pub struct CompiledGraph {
+    /// Revision number (increases with every commit).
+    pub revision: u64,
+    /// Sample rate it was prepared for.
+    pub sample_rate: f32,
+    /// The main graph.
+    pub main: Program,
+    /// What each entry of `main.sources` carries.
+    pub main_source_slots: Vec<SourceSlot>,
+    /// Instruments in patch order (the first is the default note target).
+    pub instruments: Vec<Instrument>,
+    /// How to take over from the graph that runs before this one.
+    pub takeover: Takeover,
+    /// Layout of the main program then of each instrument's voice program.
+    pub layouts: Vec<Layout>,
+    /// Number of pool buffers in the main program plus one voice of each instrument (for
+    /// tests and `chronus graph`).
+    pub buffer_count: usize,
+}
+
+impl CompiledGraph {
+    /// Every program: main, then every voice of every instrument.
+    pub fn programs_mut(&mut self) -> impl Iterator<Item = &mut Program> {
+        std::iter::once(&mut self.main).chain(
+            self.instruments
+                .iter_mut()
+                .flat_map(|i| i.voices.iter_mut().map(|v| &mut v.program)),
+        )
+    }
+}

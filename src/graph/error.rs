@@ -1,0 +1,28 @@
+//! Why a patch could not be compiled.
+
+use thiserror::Error;
+
+use crate::patch::PatchErrors;
+
+/// A compile error. Nothing was sent to the engine; the running sound continues.
+#[derive(Debug, Error)]
+pub enum GraphError {
+    /// The patch refers to something that does not exist or has a bad value.
+    #[error("{0}")]
+    Invalid(PatchErrors),
+    /// Connections form a loop; audio graphs must be acyclic. [`compile`](super::compile)
+    /// reports it as a patch error (`PatchErrorKind::Cycle`), which `chronus check` can
+    /// place in the file.
+    #[error("cycle through modules {}", .modules.iter().chain(.modules.first()).map(|m| format!("\"{m}\"")).collect::<Vec<_>>().join(" -> "))]
+    Cycle {
+        /// Ids of the modules on the cycle.
+        modules: Vec<String>,
+    },
+    /// The patch refers to something the compiler cannot resolve (validation normally
+    /// reports it first).
+    #[error("{0}")]
+    Unresolved(String),
+    /// A module refused the sample rate or block size it was prepared with.
+    #[error("sample rate {0} Hz is not usable (must be between 8000 and 384000)")]
+    SampleRate(f32),
+}

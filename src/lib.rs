@@ -1,0 +1,21 @@
+//! # chronus: the Chronus host
+//!
+//! The host side of Chronus: patches, the graph compiler, the audio-side engine and the
+//! control frontends. DSP modules and their SDK live in the `chronus-modules` crate.
+//!
+//! ## Map
+//! - [`patch`]: the patch model (RON), loading with positions, validation.
+//! - [`graph`]: compiling a patch into a fully allocated graph (order, buffers, voices).
+//! - [`engine`]: the audio-thread side: sample-accurate events, swaps, voices.
+//! - [`control`]: the [`Controller`](control::Controller): standby slot, edits, commit, notes.
+//! - [`host`]: running the engine: offline render to WAV.
+//! - [`catalog`]: the module table printed by `chronus modules` and kept in the README.
+
+#![deny(missing_docs)]
+
+pub mod catalog;
+pub mod control;
+pub mod engine;
+pub mod graph;
+pub mod host;
+pub mod patch;

@@ -1,0 +1,43 @@
+//! Helpers shared by the integration tests: build an engine + controller for a RON patch
+//! and render blocks from it.
+#![allow(dead_code)]
+
+use chronus::control::Controller;
+use chronus::engine::{Engine, EngineConfig};
+use chronus::patch;
+use chronus_modules::Registry;
+
+/// Sample rate of every test engine.
+pub const SR: f32 = 48_000.0;
+
+/// Parses RON patch text (panicking with the error, for tests).
+pub fn patch(text: &str) -> patch::PatchDesc {
+    patch::load(text, Some("test.ron"), &Registry::builtin()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A silent engine and a controller that has loaded `text`.
+pub fn engine(text: &str) -> (Engine, Controller) {
+    let (engine, handle) = Engine::new(EngineConfig {
+        sample_rate: SR,
+        ..EngineConfig::default()
+    });
+    let mut control = Controller::new(Registry::builtin(), handle);
+    control.load(patch(text)).unwrap_or_else(|e| panic!("{e}"));
+    (engine, control)
+}
+
+/// Renders `frames` frames in blocks of `block`, returning (left, right).
+pub fn run(engine: &mut Engine, frames: usize, block: usize) -> (Vec<f32>, Vec<f32>) {
+    let mut l = vec![0.0; frames];
+    let mut r = vec![0.0; frames];
+    for start in (0..frames).step_by(block) {
+        let end = (start + block).min(frames);
+        engine.process(&mut l[start..end], &mut r[start..end]);
+    }
+    (l, r)
+}
+
+/// Largest absolute step between consecutive samples in `s[range]`.
+pub fn max_step(s: &[f32]) -> f32 {
+    chronus_modules::analysis::max_step(s)
+}

@@ -43,6 +43,9 @@ pub struct ModuleRunner {
     ports: Vec<usize>,
     outputs: Vec<BlockBuf>,
     smoothers: Vec<Smoother>,
+    /// Params given a value with `set`/`glide`; the others start at
+    /// [`ParamSpec::unset_value`](crate::ParamSpec::unset_value), like in a patch.
+    explicit: Vec<bool>,
     param_blocks: Vec<ParamBlock>,
 }
 
@@ -65,6 +68,7 @@ impl ModuleRunner {
                 .iter()
                 .map(|p| Smoother::new(p.smoothing, sample_rate, p.default))
                 .collect(),
+            explicit: vec![false; info.params.len()],
             param_blocks: info
                 .params
                 .iter()
@@ -109,6 +113,7 @@ impl ModuleRunner {
         let i = self.param_index(id)?;
         let v = self.info.params[i].accept(&value.into())?;
         self.smoothers[i].jump(v);
+        self.explicit[i] = true;
         Ok(())
     }
 
@@ -118,6 +123,7 @@ impl ModuleRunner {
         let i = self.param_index(id)?;
         let v = self.info.params[i].accept(&value.into())?;
         self.smoothers[i].set_target(v);
+        self.explicit[i] = true;
         Ok(())
     }
 
@@ -159,6 +165,13 @@ impl ModuleRunner {
         let zero = n_in;
         for (i, port) in self.ports.iter_mut().enumerate() {
             *port = if i < inputs.len() { i } else { zero };
+        }
+        for (p, spec) in self.info.params.iter().enumerate() {
+            let connected = self.info.input(spec.id).is_some_and(|i| i < inputs.len());
+            let unset = spec.unset_value(connected);
+            if !self.explicit[p] && self.smoothers[p].target() != unset {
+                self.smoothers[p].jump(unset);
+            }
         }
         let mut start = 0;
         while start < frames {

@@ -151,7 +151,8 @@ impl ParamBlock {
         if let Some(signal) = modulation {
             let (min, max) = bounds;
             for (v, m) in values.iter_mut().zip(signal) {
-                *v = (*v + m).clamp(min, max);
+                // max/min rather than clamp: a NaN modulator reads as `min`, not NaN.
+                *v = (*v + m).max(min).min(max);
             }
             self.constant = false;
         }

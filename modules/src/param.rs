@@ -246,6 +246,16 @@ pub enum ParamError {
 }
 
 impl ParamSpec {
+    /// The value a parameter starts at when the patch does not set it: `default`, or
+    /// [`modulated_default`](Self::modulated_default) when the input port of the same id
+    /// is connected. The engine and [`ModuleRunner`](crate::ModuleRunner) both use this.
+    pub fn unset_value(&self, port_connected: bool) -> f32 {
+        match (port_connected, self.modulated_default) {
+            (true, Some(v)) => v,
+            _ => self.default,
+        }
+    }
+
     /// The smallest and largest engine value of this parameter.
     pub fn bounds(&self) -> (f32, f32) {
         match self.kind {

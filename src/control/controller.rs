@@ -8,7 +8,9 @@
 use chronus_modules::{ParamValue, Registry};
 
 use super::error::ControlError;
-use crate::engine::{EngineHandle, Event, ParamSlot, ParamTarget, ProgramRef, TimedEvent};
+use crate::engine::{
+    EngineHandle, Event, InstrumentKey, ParamSlot, ParamTarget, ProgramRef, TimedEvent,
+};
 use crate::graph::{self, CompileOptions, Layout};
 use crate::patch::{self, implicit, Connection, ModuleDesc, PatchDesc, PortRef, Scope};
 
@@ -199,6 +201,13 @@ impl Controller {
 
     /// Sets a param in the standby patch only (heard after the next commit).
     pub fn set(&mut self, id: &str, param: &str, value: ParamValue) -> Result<(), ControlError> {
+        if id == implicit::OUTPUT_ID {
+            let volume = output_param(param)?.accept(&value)?;
+            return self.edit(|p| {
+                p.volume = Some(volume as f64);
+                Ok(())
+            });
+        }
         let scope = self.scope_of(id)?;
         self.edit(|p| {
             let module = graph_mut(p, &scope)
@@ -221,16 +230,26 @@ impl Controller {
         time: Option<u64>,
     ) -> Result<(), ControlError> {
         let (target, engine_value) = self.live_target(id, param, &value)?;
-        self.send(
+        self.send_all(
             time,
-            Event::SetParam {
+            &[Event::SetParam {
                 target,
                 value: engine_value,
-            },
+            }],
         )?;
+        if id == implicit::OUTPUT_ID {
+            self.running.volume = Some(engine_value as f64);
+            self.standby.volume = Some(engine_value as f64);
+            return Ok(());
+        }
+        // The standby slot takes the value only where it still has the same module: an
+        // uncommitted edit may have replaced it by another kind.
+        let kind = patch::find_module(&self.running, id).map(|(_, m)| m.kind.clone());
         for p in [&mut self.running, &mut self.standby] {
             if let Some((_, module)) = patch::find_module_mut(p, id) {
-                module.params.insert(param.to_string(), value.clone());
+                if Some(&module.kind) == kind.as_ref() {
+                    module.params.insert(param.to_string(), value.clone());
+                }
             }
         }
         Ok(())
@@ -244,17 +263,7 @@ impl Controller {
         value: &ParamValue,
     ) -> Result<(ParamTarget, f32), ControlError> {
         if id == implicit::OUTPUT_ID {
-            let spec = implicit::OUTPUT_INFO
-                .params
-                .iter()
-                .find(|p| p.id == param)
-                .ok_or_else(|| ControlError::UnknownParam {
-                    id: id.to_string(),
-                    kind: implicit::OUTPUT_ID.to_string(),
-                    param: param.to_string(),
-                    known: implicit::OUTPUT_INFO.params.iter().map(|p| p.id).collect(),
-                })?;
-            let v = spec.accept(value)?;
+            let v = output_param(param)?.accept(value)?;
             return Ok((
                 ParamTarget {
                     program: ProgramRef::Main,
@@ -317,17 +326,16 @@ impl Controller {
         if !(0.0..=1.0).contains(&velocity) {
             return Err(ControlError::VelocityRange(velocity));
         }
-        for instrument in self.instruments_for(target)? {
-            self.send(
-                time,
-                Event::NoteOn {
-                    instrument,
-                    note,
-                    velocity,
-                },
-            )?;
-        }
-        Ok(())
+        let events: Vec<Event> = self
+            .instruments_for(target)?
+            .into_iter()
+            .map(|instrument| Event::NoteOn {
+                instrument,
+                note,
+                velocity,
+            })
+            .collect();
+        self.send_all(time, &events)
     }
 
     /// Releases `note` on the target instrument(s).
@@ -340,49 +348,50 @@ impl Controller {
         if note > 127 {
             return Err(ControlError::NoteRange(note as i64));
         }
-        for instrument in self.instruments_for(target)? {
-            self.send(time, Event::NoteOff { instrument, note })?;
-        }
-        Ok(())
+        let events: Vec<Event> = self
+            .instruments_for(target)?
+            .into_iter()
+            .map(|instrument| Event::NoteOff { instrument, note })
+            .collect();
+        self.send_all(time, &events)
     }
 
     /// Releases every held note (voices sound through their release).
     pub fn all_notes_off(&mut self, time: Option<u64>) -> Result<(), ControlError> {
-        self.send(time, Event::AllNotesOff)
+        self.send_all(time, &[Event::AllNotesOff])
     }
 
     /// Silences every voice within a few milliseconds.
     pub fn panic(&mut self) -> Result<(), ControlError> {
-        self.send(None, Event::Panic)
+        self.send_all(None, &[Event::Panic])
     }
 
-    fn send(&mut self, time: Option<u64>, event: Event) -> Result<(), ControlError> {
-        self.engine.send_event(TimedEvent {
-            time: time.unwrap_or(0),
-            revision: self.revision,
-            event,
-        })?;
+    /// Sends all of `events` at `time`, or none of them when the ring lacks room.
+    fn send_all(&mut self, time: Option<u64>, events: &[Event]) -> Result<(), ControlError> {
+        self.engine.reserve(events.len())?;
+        for &event in events {
+            self.engine.send_event(TimedEvent {
+                time: time.unwrap_or(0),
+                revision: self.revision,
+                event,
+            })?;
+        }
         Ok(())
     }
 
-    /// Instrument indices (in the running graph) a note target reaches.
-    fn instruments_for(&self, target: &NoteTarget) -> Result<Vec<u16>, ControlError> {
+    /// The instruments of the running patch a note target reaches.
+    fn instruments_for(&self, target: &NoteTarget) -> Result<Vec<InstrumentKey>, ControlError> {
         let instruments: Vec<_> = patch::scope::instruments(&self.running).collect();
-        let found: Vec<u16> = match target {
-            NoteTarget::Default => (!instruments.is_empty()).then_some(0).into_iter().collect(),
-            NoteTarget::Instrument(id) => instruments
-                .iter()
-                .position(|(_, i, _)| i == id)
-                .map(|k| k as u16)
-                .into_iter()
-                .collect(),
-            NoteTarget::Channel(ch) => instruments
-                .iter()
-                .enumerate()
-                .filter(|(_, (_, _, inst))| inst.channel.is_none_or(|c| c == *ch))
-                .map(|(k, _)| k as u16)
-                .collect(),
-        };
+        let found: Vec<InstrumentKey> = instruments
+            .iter()
+            .enumerate()
+            .filter(|(k, (_, id, inst))| match target {
+                NoteTarget::Default => *k == 0,
+                NoteTarget::Instrument(wanted) => id == wanted,
+                NoteTarget::Channel(ch) => inst.channel.is_none_or(|c| c == *ch),
+            })
+            .map(|(_, (_, id, _))| InstrumentKey::of(id))
+            .collect();
         if found.is_empty() {
             return Err(ControlError::NoInstrument {
                 target: match target {
@@ -419,6 +428,20 @@ impl Controller {
             (None, None) => Ok(Scope::Main),
         }
     }
+}
+
+/// A param of the implicit `output` module.
+fn output_param(param: &str) -> Result<&'static chronus_modules::ParamSpec, ControlError> {
+    implicit::OUTPUT_INFO
+        .params
+        .iter()
+        .find(|p| p.id == param)
+        .ok_or_else(|| ControlError::UnknownParam {
+            id: implicit::OUTPUT_ID.to_string(),
+            kind: implicit::OUTPUT_ID.to_string(),
+            param: param.to_string(),
+            known: implicit::OUTPUT_INFO.params.iter().map(|p| p.id).collect(),
+        })
 }
 
 fn parse_connection(from: &str, to: &str) -> Result<Connection, ControlError> {

@@ -13,7 +13,7 @@ use super::command::{Command, Event, ParamSlot, ProgramRef, TimedEvent};
 use super::program::run_program;
 use super::queue::EventQueue;
 use super::stats::EngineStats;
-use super::voice::{self, RenderContext, VoicePhase, SILENCE_MS, STEAL_FADE_MS};
+use super::voice::{self, RenderContext, SILENCE_MS, STEAL_FADE_MS};
 use crate::graph::{CompiledGraph, Program, Takeover};
 use chronus_modules::MAX_BLOCK;
 
@@ -50,10 +50,12 @@ pub struct Engine {
     sample_rate: f32,
     crossfade_len: u32,
     current: Option<Box<CompiledGraph>>,
-    fading: Option<Box<CompiledGraph>>,
-    fade_pos: u32,
-    /// A swap that arrived during a crossfade; applied when it ends. Commands behind it
-    /// wait in the ring so they keep their order.
+    /// How far `current` has faded in, in samples (`>= crossfade_len`: fully in).
+    current_fade_in: u32,
+    /// Graphs fading out under `current`, oldest first, packed at the front.
+    fading: [Option<Layer>; MAX_FADING],
+    /// A crossfading swap that arrived while [`MAX_FADING`] graphs were already fading;
+    /// applied when one has gone. Commands behind it wait in the ring, keeping their order.
     deferred_swap: Option<Box<CompiledGraph>>,
     /// An old graph the return ring had no room for (cannot happen while the control side
     /// keeps its in-flight limit; kept rather than dropped on the audio thread).
@@ -65,8 +67,20 @@ pub struct Engine {
     queue: EventQueue,
     stats: Arc<EngineStats>,
     sample_time: u64,
-    fade_left: [f32; MAX_BLOCK],
-    fade_right: [f32; MAX_BLOCK],
+    mix_left: [f32; MAX_BLOCK],
+    mix_right: [f32; MAX_BLOCK],
+    layer_left: [f32; MAX_BLOCK],
+    layer_right: [f32; MAX_BLOCK],
+}
+
+/// Most graphs fading out at once. Crossfades overlap up to this depth (a commit during a
+/// crossfade starts its own at once); a further crossfading swap waits.
+pub const MAX_FADING: usize = 3;
+
+/// A graph fading out, and how far it had faded in itself.
+struct Layer {
+    graph: Box<CompiledGraph>,
+    fade_in: u32,
 }
 
 /// The control side of an engine's rings.
@@ -100,8 +114,8 @@ impl Engine {
             sample_rate: config.sample_rate,
             crossfade_len: ((config.crossfade_ms * 0.001 * config.sample_rate) as u32).max(1),
             current: None,
-            fading: None,
-            fade_pos: 0,
+            current_fade_in: u32::MAX,
+            fading: [const { None }; MAX_FADING],
             deferred_swap: None,
             unreturned: None,
             held_back: None,
@@ -110,8 +124,10 @@ impl Engine {
             queue: EventQueue::with_capacity(config.event_capacity),
             stats: stats.clone(),
             sample_time: 0,
-            fade_left: [0.0; MAX_BLOCK],
-            fade_right: [0.0; MAX_BLOCK],
+            mix_left: [0.0; MAX_BLOCK],
+            mix_right: [0.0; MAX_BLOCK],
+            layer_left: [0.0; MAX_BLOCK],
+            layer_right: [0.0; MAX_BLOCK],
         };
         let handle = EngineHandle {
             commands: cmd_tx,
@@ -143,9 +159,7 @@ impl Engine {
         let mut pos = 0;
         while pos < frames {
             self.take_commands();
-            while let Some(e) = self.queue.pop_due(self.sample_time) {
-                self.apply(e);
-            }
+            self.apply_due();
             let mut n = MAX_BLOCK.min(frames - pos);
             if let Some(t) = self.queue.next_time() {
                 n = n.min((t - self.sample_time) as usize);
@@ -161,21 +175,27 @@ impl Engine {
         if let Some(old) = self.unreturned.take() {
             self.return_graph(old);
         }
-        if self.deferred_swap.is_some() && self.fading.is_none() && self.unreturned.is_none() {
-            let g = self.deferred_swap.take().expect("checked");
-            self.swap(g);
+        if let Some(g) = self.deferred_swap.take() {
+            self.deferred_swap = self.try_swap(g);
         }
         loop {
+            // A swap waiting for a crossfade holds back everything behind it, in order.
+            if self.deferred_swap.is_some() {
+                return;
+            }
             if let Some(e) = self.held_back.take() {
                 if let Err(e) = self.queue.push(e) {
                     self.held_back = Some(e);
                     return;
                 }
             }
-            if self.deferred_swap.is_some() {
-                return;
-            }
             match self.commands.pop() {
+                Ok(Command::Event(e)) if e.time <= self.sample_time => {
+                    // Due now: after whatever queued event is due too (time order), and
+                    // never stuck behind a queue full of future events.
+                    self.apply_due();
+                    self.apply(e);
+                }
                 Ok(Command::Event(e)) => {
                     if let Err(e) = self.queue.push(e) {
                         EngineStats::bump(&self.stats.queue_full);
@@ -185,28 +205,30 @@ impl Engine {
                 }
                 Ok(Command::Swap(g)) => {
                     // Events that were due before the swap act on the graph they were for.
-                    while let Some(e) = self.queue.pop_due(self.sample_time) {
-                        self.apply(e);
-                    }
-                    if self.fading.is_some() || self.unreturned.is_some() {
-                        self.deferred_swap = Some(g);
-                        return;
-                    }
-                    self.swap(g);
+                    self.apply_due();
+                    self.deferred_swap = self.try_swap(g);
                 }
                 Err(_) => return,
             }
         }
     }
 
-    fn swap(&mut self, mut new: Box<CompiledGraph>) {
-        EngineStats::bump(&self.stats.swaps);
-        self.stats
-            .revision
-            .store(new.revision, std::sync::atomic::Ordering::Relaxed);
+    fn apply_due(&mut self) {
+        while let Some(e) = self.queue.pop_due(self.sample_time) {
+            self.apply(e);
+        }
+    }
+
+    /// Swaps `new` in now if it can be, else hands it back to wait (a crossfading swap
+    /// while [`MAX_FADING`] graphs are already fading out).
+    fn try_swap(&mut self, mut new: Box<CompiledGraph>) -> Option<Box<CompiledGraph>> {
+        if self.unreturned.is_some() {
+            return Some(new);
+        }
         let Some(mut old) = self.current.take() else {
             self.current = Some(new);
-            return;
+            self.count_swap();
+            return None;
         };
         let takeover = std::mem::replace(&mut new.takeover, Takeover::Crossfade);
         let carried = match &takeover {
@@ -221,10 +243,29 @@ impl Engine {
             self.current = Some(new);
             self.return_graph(old);
         } else {
+            let depth = self.fading_depth();
+            if depth == MAX_FADING {
+                self.current = Some(old);
+                return Some(new);
+            }
             move_held_notes(&old, &mut new, self.sample_time);
+            self.fading[depth] = Some(Layer {
+                graph: old,
+                fade_in: self.current_fade_in,
+            });
             self.current = Some(new);
-            self.fading = Some(old);
-            self.fade_pos = 0;
+            self.current_fade_in = 0;
+        }
+        self.count_swap();
+        None
+    }
+
+    fn count_swap(&self) {
+        EngineStats::bump(&self.stats.swaps);
+        if let Some(g) = &self.current {
+            self.stats
+                .revision
+                .store(g.revision, std::sync::atomic::Ordering::Relaxed);
         }
     }
 
@@ -262,7 +303,7 @@ impl Engine {
                 instrument,
                 note,
                 velocity,
-            } => match g.instruments.get_mut(instrument as usize) {
+            } => match g.instruments.iter_mut().find(|i| i.key == instrument) {
                 Some(inst) => {
                     if !voice::note_on(inst, note, velocity, now) {
                         EngineStats::bump(&self.stats.notes_dropped);
@@ -271,15 +312,15 @@ impl Engine {
                 None => EngineStats::bump(&self.stats.events_ignored),
             },
             Event::NoteOff { instrument, note } => {
-                let fading = self.fading.as_deref_mut();
+                let fading = self.fading.iter_mut().flatten().map(|l| &mut *l.graph);
                 for g in std::iter::once(g).chain(fading) {
-                    if let Some(inst) = g.instruments.get_mut(instrument as usize) {
+                    if let Some(inst) = g.instruments.iter_mut().find(|i| i.key == instrument) {
                         voice::note_off(inst, note, now);
                     }
                 }
             }
             Event::AllNotesOff | Event::Panic => {
-                let fading = self.fading.as_deref_mut();
+                let fading = self.fading.iter_mut().flatten().map(|l| &mut *l.graph);
                 for g in std::iter::once(g).chain(fading) {
                     for inst in &mut g.instruments {
                         if e.event == Event::Panic {
@@ -309,21 +350,66 @@ impl Engine {
                 right.fill(0.0);
             }
         }
-        if let Some(old) = self.fading.as_deref_mut() {
-            let (fl, fr) = (&mut self.fade_left[..n], &mut self.fade_right[..n]);
-            render_graph(old, fl, fr, ctx);
-            let len = self.crossfade_len as f32;
-            for i in 0..n {
-                let g = ((self.fade_pos as usize + i + 1) as f32 / len).min(1.0);
-                left[i] = left[i] * g + fl[i] * (1.0 - g);
-                right[i] = right[i] * g + fr[i] * (1.0 - g);
+        let depth = self.fading_depth();
+        if depth == 0 {
+            return;
+        }
+        // The oldest graph is the base; each younger one fades in over it, `current` last.
+        let len = self.crossfade_len;
+        let (ml, mr) = (&mut self.mix_left[..n], &mut self.mix_right[..n]);
+        let (ll, lr) = (&mut self.layer_left[..n], &mut self.layer_right[..n]);
+        for (k, layer) in self.fading.iter_mut().flatten().enumerate() {
+            if k == 0 {
+                render_graph(&mut layer.graph, ml, mr, ctx);
+            } else {
+                render_graph(&mut layer.graph, ll, lr, ctx);
+                fade_in(ml, ll, layer.fade_in, len);
+                fade_in(mr, lr, layer.fade_in, len);
+                ml.copy_from_slice(ll);
+                mr.copy_from_slice(lr);
             }
-            self.fade_pos += n as u32;
-            if self.fade_pos >= self.crossfade_len {
-                let old = self.fading.take().expect("checked");
-                self.return_graph(old);
+            layer.fade_in = layer.fade_in.saturating_add(n as u32);
+        }
+        fade_in(ml, left, self.current_fade_in, len);
+        fade_in(mr, right, self.current_fade_in, len);
+        self.current_fade_in = self.current_fade_in.saturating_add(n as u32);
+        self.retire_faded();
+    }
+
+    /// Number of graphs fading out.
+    fn fading_depth(&self) -> usize {
+        self.fading.iter().take_while(|l| l.is_some()).count()
+    }
+
+    /// Returns the graphs no longer heard: everything under a graph that has fully faded
+    /// in. Waits (and counts) if the return ring lacks room, rather than free them here.
+    fn retire_faded(&mut self) {
+        let depth = self.fading_depth();
+        let heard_from = if self.current_fade_in >= self.crossfade_len {
+            depth
+        } else {
+            (1..depth)
+                .rev()
+                .find(|&k| {
+                    self.fading[k]
+                        .as_ref()
+                        .is_some_and(|l| l.fade_in >= self.crossfade_len)
+                })
+                .unwrap_or(0)
+        };
+        if heard_from == 0 {
+            return;
+        }
+        if self.returns.slots() < heard_from {
+            EngineStats::bump(&self.stats.returns_deferred);
+            return;
+        }
+        for k in 0..heard_from {
+            if let Some(layer) = self.fading[k].take() {
+                self.return_graph(layer.graph);
             }
         }
+        self.fading.rotate_left(heard_from);
     }
 
     fn publish_stats(&self) {
@@ -332,12 +418,21 @@ impl Engine {
         let active = self
             .current
             .iter()
-            .chain(self.fading.iter())
+            .chain(self.fading.iter().flatten().map(|l| &l.graph))
             .flat_map(|g| g.instruments.iter())
             .flat_map(|i| i.voices.iter())
             .filter(|v| v.state.is_active())
             .count();
         self.stats.voices_active.store(active as u64, Relaxed);
+    }
+}
+
+/// `over[i] = under[i] * (1 - g) + over[i] * g`, with `g` the linear fade-in gain of a
+/// graph `faded` samples into a crossfade of `len` samples.
+fn fade_in(under: &[f32], over: &mut [f32], faded: u32, len: u32) {
+    for (i, (u, o)) in under.iter().zip(over.iter_mut()).enumerate() {
+        let g = ((faded as f32 + i as f32 + 1.0) / len as f32).min(1.0);
+        *o = *u * (1.0 - g) + *o * g;
     }
 }
 
@@ -449,18 +544,15 @@ fn carry_program(old: &mut Program, new: &mut Program, map: &[Option<usize>]) {
     new.output.volume.set_target(target);
 }
 
-/// Crossfade takeover: held notes start again in the new graph's instrument of the same id.
+/// Crossfade takeover: held notes, and notes waiting for a stolen voice, start again in
+/// the new graph's instrument of the same id.
 fn move_held_notes(old: &CompiledGraph, new: &mut CompiledGraph, now: u64) {
     for n in &mut new.instruments {
-        let Some(o) = old.instruments.iter().find(|o| o.id == n.id) else {
+        let Some(o) = old.instruments.iter().find(|o| o.key == n.key) else {
             continue;
         };
-        for ov in o
-            .voices
-            .iter()
-            .filter(|v| v.state.phase == VoicePhase::Held)
-        {
-            voice::note_on(n, ov.state.note, ov.state.velocity, now);
+        for ov in &o.voices {
+            voice::adopt(n, &ov.state, now);
         }
     }
 }
@@ -479,6 +571,15 @@ impl EngineHandle {
     /// The engine's sample clock as last published (end of its last block).
     pub fn sample_time(&self) -> u64 {
         EngineStats::get(&self.stats.sample_time)
+    }
+
+    /// Checks that `n` more commands fit in the ring now (so a group can be sent whole).
+    pub fn reserve(&self, n: usize) -> Result<(), SendError> {
+        if self.commands.slots() >= n {
+            Ok(())
+        } else {
+            Err(SendError::QueueFull(self.commands.buffer().capacity()))
+        }
     }
 
     /// Sends a timed event.

@@ -17,7 +17,7 @@ pub mod queue;
 pub mod stats;
 pub mod voice;
 
-pub use command::{Command, Event, ParamSlot, ParamTarget, ProgramRef, TimedEvent};
+pub use command::{Command, Event, InstrumentKey, ParamSlot, ParamTarget, ProgramRef, TimedEvent};
 pub use core::{Engine, EngineConfig, EngineHandle, SendError};
 pub use stats::EngineStats;
 pub use voice::{VoicePhase, VoiceState};

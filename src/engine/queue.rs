@@ -5,25 +5,29 @@
 //! due event. Capacity is fixed at construction: inserting into a full queue is refused
 //! (the caller leaves the event in the command ring and counts it), never a reallocation.
 
+use std::collections::VecDeque;
+
 use super::command::TimedEvent;
 
 /// Pending events sorted by time, then by arrival.
 pub struct EventQueue {
-    events: Vec<TimedEvent>,
+    events: VecDeque<TimedEvent>,
+    capacity: usize,
 }
 
 impl EventQueue {
     /// A queue holding at most `capacity` events (allocates once, here).
     pub fn with_capacity(capacity: usize) -> Self {
         EventQueue {
-            events: Vec::with_capacity(capacity),
+            events: VecDeque::with_capacity(capacity),
+            capacity,
         }
     }
 
     /// Inserts after every event with the same or an earlier time. Returns the event back
     /// when full. **Real-time safe.**
     pub fn push(&mut self, event: TimedEvent) -> Result<(), TimedEvent> {
-        if self.events.len() == self.events.capacity() {
+        if self.events.len() >= self.capacity {
             return Err(event);
         }
         let at = self.events.partition_point(|e| e.time <= event.time);
@@ -34,15 +38,15 @@ impl EventQueue {
     /// Removes and returns the first event if it is due at or before `time`.
     /// **Real-time safe.**
     pub fn pop_due(&mut self, time: u64) -> Option<TimedEvent> {
-        match self.events.first() {
-            Some(e) if e.time <= time => Some(self.events.remove(0)),
+        match self.events.front() {
+            Some(e) if e.time <= time => self.events.pop_front(),
             _ => None,
         }
     }
 
     /// Time of the next pending event.
     pub fn next_time(&self) -> Option<u64> {
-        self.events.first().map(|e| e.time)
+        self.events.front().map(|e| e.time)
     }
 
     /// Number of pending events.
@@ -66,7 +70,7 @@ mod tests {
             time,
             revision: 0,
             event: Event::NoteOff {
-                instrument: 0,
+                instrument: crate::engine::InstrumentKey(0),
                 note,
             },
         }

@@ -79,11 +79,26 @@ impl VoiceState {
         self.silent_samples = 0;
         self.pending = None;
         self.release_after_block = false;
+        // Not yet heard: never the quietest until its first block says how loud it is.
+        self.level = f32::INFINITY;
     }
 
     fn fade(&mut self, pending: Option<(u8, f32, bool)>) {
         self.phase = VoicePhase::Fading;
         self.pending = pending;
+        self.release_after_block = false;
+    }
+
+    /// Releases the note: through the envelope when the template has one (`uses_gate`),
+    /// else with a short fade.
+    fn release(&mut self, uses_gate: bool, now: u64) {
+        if uses_gate {
+            self.phase = VoicePhase::Released;
+            self.released = now;
+            self.silent_samples = 0;
+        } else {
+            self.fade(None);
+        }
     }
 }
 
@@ -153,13 +168,7 @@ pub fn note_off(instrument: &mut Instrument, note: u8, now: u64) {
     for v in &mut instrument.voices {
         let s = &mut v.state;
         if s.phase == VoicePhase::Held && s.note == note {
-            if uses_gate {
-                s.phase = VoicePhase::Released;
-                s.released = now;
-                s.silent_samples = 0;
-            } else {
-                s.fade(None);
-            }
+            s.release(uses_gate, now);
         } else if let Some((n, vel, _)) = s.pending {
             if n == note {
                 s.pending = Some((n, vel, true));
@@ -183,6 +192,26 @@ pub fn all_notes_off(instrument: &mut Instrument, now: u64) {
     for note in 0..128u8 {
         if held & (1u128 << note) != 0 {
             note_off(instrument, note, now);
+        }
+    }
+}
+
+/// Plays, in `instrument` of a new graph, what a voice of the old graph was playing or
+/// about to play: a held note, or a note waiting for its stolen voice (keeping a note-off
+/// that already came). **Real-time safe.**
+pub fn adopt(instrument: &mut Instrument, old: &VoiceState, now: u64) {
+    let (note, velocity, released) = match (old.phase, old.pending) {
+        (VoicePhase::Held, _) => (old.note, old.velocity, old.release_after_block),
+        (VoicePhase::Fading, Some(pending)) => pending,
+        _ => return,
+    };
+    if note_on(instrument, note, velocity, now) && released {
+        if let Some(v) = instrument
+            .voices
+            .iter_mut()
+            .find(|v| v.state.phase == VoicePhase::Held && v.state.note == note)
+        {
+            v.state.release_after_block = true;
         }
     }
 }
@@ -217,7 +246,7 @@ pub fn render_instrument(
             ctx.sample_time,
             ctx.frames,
         );
-        mix_voice(voice, left, right, ctx);
+        mix_voice(voice, left, right, ctx, instrument.uses_gate);
     }
 }
 
@@ -269,7 +298,13 @@ fn fill_note_sources(
     state.retrigger = false;
 }
 
-fn mix_voice(voice: &mut Voice, left: &mut [f32], right: &mut [f32], ctx: RenderContext) {
+fn mix_voice(
+    voice: &mut Voice,
+    left: &mut [f32],
+    right: &mut [f32],
+    ctx: RenderContext,
+    uses_gate: bool,
+) {
     let program = &mut voice.program;
     let state = &mut voice.state;
     let out = &mut program.output;
@@ -304,8 +339,7 @@ fn mix_voice(voice: &mut Voice, left: &mut [f32], right: &mut [f32], ctx: Render
     state.level = peak;
     if state.release_after_block {
         state.release_after_block = false;
-        state.phase = VoicePhase::Released;
-        state.released = ctx.sample_time + ctx.frames as u64;
+        state.release(uses_gate, ctx.sample_time + ctx.frames as u64);
     } else if state.phase == VoicePhase::Released {
         if peak < SILENCE_LEVEL {
             state.silent_samples += ctx.frames as u32;

@@ -10,7 +10,7 @@ use super::compiled::{
 };
 use super::error::GraphError;
 use super::plan::{plan, NodeShape, ProgramPlan, Sink, Source};
-use crate::engine::VoiceState;
+use crate::engine::{InstrumentKey, VoiceState};
 use crate::patch::{
     self, implicit, Connection, InstrumentDesc, ModuleDesc, PatchDesc, PatchError, PatchErrorKind,
     PatchErrors,
@@ -67,13 +67,16 @@ pub fn compile(
         source_count: main_slots.len(),
     };
     let main_plan = main_ctx.plan(registry)?;
-    let main = instantiate(
+    let mut main = instantiate(
         &main_ctx,
         &main_plan,
         registry,
         options.sample_rate,
         &|id: &str| instance_seed(options.seed, "", id, 0),
     )?;
+    if let Some(volume) = desc.volume {
+        main.output.volume.jump(volume as f32);
+    }
     let mut layouts = vec![main_ctx.layout("", 1, &main_plan.order)];
     let mut buffer_count = main_plan.pool_size;
 
@@ -105,6 +108,7 @@ pub fn compile(
         layouts.push(ctx.layout(id, inst.count, &voice_plan.order));
         instruments.push(Instrument {
             id: id.to_string(),
+            key: InstrumentKey::of(id),
             channel: inst.channel,
             steal: inst.steal,
             voices,
@@ -338,10 +342,7 @@ fn instantiate(
                 Some(v) => spec
                     .accept(v)
                     .map_err(|e| GraphError::Unresolved(format!("module \"{id}\": {e}")))?,
-                None => match (modulation[p], spec.modulated_default) {
-                    (Some(_), Some(v)) => v,
-                    _ => spec.default,
-                },
+                None => spec.unset_value(modulation[p].is_some()),
             };
             smoothers.push(Smoother::new(spec.smoothing, sample_rate, value));
         }

@@ -8,7 +8,7 @@
 
 use chronus_modules::{BlockBuf, Module, ModuleInfo, ParamBlock, Smoother};
 
-use crate::engine::VoiceState;
+use crate::engine::{InstrumentKey, VoiceState};
 use crate::patch::Steal;
 
 /// Index of the always-zero buffer in every program's pool. Unconnected inputs read it.
@@ -127,6 +127,8 @@ impl NoteOutput {
 pub struct Instrument {
     /// Instrument id (`voices` for the `voice:` shorthand).
     pub id: String,
+    /// The id's key, as note events name the instrument.
+    pub key: InstrumentKey,
     /// MIDI channel 1–16, or `None` for every channel.
     pub channel: Option<u8>,
     /// Stealing policy.

@@ -19,6 +19,10 @@ pub struct PatchDesc {
     /// Display name.
     #[serde(default)]
     pub name: String,
+    /// Volume of the main graph's implicit `output` (0..4; 1 when absent). Live changes
+    /// (`/mod/output/volume`) are recorded here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<f64>,
     /// Shorthand for one instrument with id `voices` on every channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<InstrumentDesc>,

@@ -73,6 +73,7 @@ pub struct SourceMap {
     templates: Vec<TemplateSpan>,
     voice: Option<Pos>,
     instruments: Option<Pos>,
+    volume: Option<Pos>,
     duplicates: Vec<DuplicateKey>,
 }
 
@@ -156,6 +157,11 @@ impl SourceMap {
         self.voice
     }
 
+    /// Where the top-level `volume` field is written.
+    pub fn volume(&self) -> Option<Pos> {
+        self.volume
+    }
+
     /// Where the `instruments` field is written.
     pub fn instruments(&self) -> Option<Pos> {
         self.instruments
@@ -198,6 +204,7 @@ impl SourceMap {
     fn patch(&mut self, fields: &[Field]) {
         for (name, pos, value) in fields {
             match name.as_str() {
+                "volume" => self.volume = Some(*pos),
                 "voice" => {
                     self.voice = Some(*pos);
                     self.record_template(Scope::Voice, *pos, value.unwrap_some());

@@ -38,6 +38,7 @@ pub fn validate(
         errors: PatchErrors::new(),
     };
     v.instruments();
+    v.volume();
     v.ids();
     for scope in scopes(desc) {
         if let Some((modules, connections)) = graph(desc, &scope) {
@@ -91,6 +92,21 @@ impl Validator<'_> {
     /// Looks a position up in the source map, if there is one.
     fn at(&self, find: impl FnOnce(&SourceMap) -> Option<Pos>) -> Option<Pos> {
         self.map.and_then(find)
+    }
+
+    /// The top-level `volume` (the implicit output's param).
+    fn volume(&mut self) {
+        if let Some(volume) = self.desc.volume {
+            let spec = &super::implicit::OUTPUT_PARAMS[0];
+            if let Err(error) = spec.accept(&chronus_modules::ParamValue::Number(volume)) {
+                let kind = PatchErrorKind::BadValue {
+                    module: super::implicit::OUTPUT_ID.to_string(),
+                    error,
+                };
+                let pos = self.at(|m| m.volume());
+                self.error(kind, pos);
+            }
+        }
     }
 
     fn instruments(&mut self) {

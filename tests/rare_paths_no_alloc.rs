@@ -1,0 +1,82 @@
+//! The paths the soak does not reach, under assert_no_alloc: a commit during a
+//! crossfade (deferred swap), several swaps in one callback, a full event queue (held-back
+//! event), panic / all-notes-off during a crossfade, stealing with pending notes.
+
+mod common;
+use common::{patch, SR};
+
+use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
+use chronus::control::{Controller, NoteTarget};
+use chronus::engine::{Engine, EngineConfig, EngineStats};
+use chronus_modules::Registry;
+
+#[global_allocator]
+static ALLOCATOR: AllocDisabler = AllocDisabler;
+
+fn text(cutoff: f64, extra: bool) -> String {
+    let (fx, chain) = if extra {
+        (
+            r#""d": (kind: "delay"),"#,
+            r#"("voices.left", "d.in"), ("d.out", "output.left"),"#,
+        )
+    } else {
+        ("", r#"("voices.left", "output.left"),"#)
+    };
+    format!(
+        r#"(voice: (count: 2, steal: "oldest", modules: {{
+            "osc": (kind: "saw"),
+            "env": (kind: "adsr", params: {{"release": 0.05}}),
+            "vcf": (kind: "lowpass", params: {{"cutoff": {cutoff}}}),
+            "vca": (kind: "vca"),
+        }}, connections: [("note.freq", "osc.freq"), ("osc.out", "vcf.in"), ("vcf.out", "vca.in"),
+            ("note.gate", "env.gate"), ("env.out", "vca.cv"), ("vca.out", "output.left")]),
+        modules: {{ {fx} }},
+        connections: [ {chain} ])"#
+    )
+}
+
+#[test]
+fn rare_paths_never_allocate() {
+    let (mut engine, handle) = Engine::new(EngineConfig {
+        sample_rate: SR,
+        event_capacity: 8,
+        return_capacity: 4,
+        ..EngineConfig::default()
+    });
+    let mut c = Controller::new(Registry::builtin(), handle);
+    c.load(patch(&text(1000.0, false))).unwrap();
+    let (mut l, mut r) = (vec![0.0f32; 2048], vec![0.0f32; 2048]);
+    reset_violation_count();
+    for b in 0..600u64 {
+        let now = engine.sample_time();
+        for k in 0..12u64 {
+            let note = 40 + ((b * 3 + k) % 24) as u8;
+            let _ = c.note_on(&NoteTarget::Default, note, 0.9, Some(now + k * 5));
+            let _ = c.note_off(&NoteTarget::Default, note, Some(now + k * 5 + 3));
+        }
+        // Crossfade then immediately more commits: deferred swap and carried swaps.
+        if b % 7 == 0 {
+            let _ = c.load(patch(&text(900.0, b % 14 == 0)));
+            let _ = c.load(patch(&text(800.0 + b as f64, b % 14 == 0)));
+            let _ = c.load(patch(&text(700.0, b % 14 == 0)));
+        }
+        if b % 11 == 0 {
+            let _ = c.panic();
+        }
+        if b % 13 == 0 {
+            let _ = c.all_notes_off(None);
+        }
+        c.collect_garbage();
+        let n = [64usize, 2048, 1, 333][(b % 4) as usize];
+        assert_no_alloc(|| engine.process(&mut l[..n], &mut r[..n]));
+    }
+    let s = c.engine().stats();
+    eprintln!(
+        "swaps {} queue_full {} returns_deferred {}",
+        EngineStats::get(&s.swaps),
+        EngineStats::get(&s.queue_full),
+        EngineStats::get(&s.returns_deferred)
+    );
+    assert!(EngineStats::get(&s.queue_full) > 0);
+    assert_eq!(violation_count(), 0, "allocation/free on the audio thread");
+}

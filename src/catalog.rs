@@ -33,12 +33,13 @@ fn port_list(ports: &[PortSpec]) -> String {
     }
 }
 
+/// One param in a table cell (`|` escaped, it would end the cell).
 fn param_summary(p: &ParamSpec) -> String {
     format!(
         "{} {} [{}, {}]",
         p.id,
         p.display(p.default),
-        p.range_text(),
+        p.range_text().replace('|', "\\|"),
         p.smoothing.describe()
     )
 }

@@ -1,0 +1,43 @@
+//! The README's promises stay true: its module table is the registry's, and CI installs
+//! exactly the README's packages and runs exactly its test command.
+
+use chronus::catalog;
+use chronus_modules::Registry;
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap()
+}
+
+#[test]
+fn the_readme_module_table_matches_the_registry() {
+    let readme = read("README.md");
+    let start = readme
+        .find("<!-- modules:begin -->\n")
+        .expect("begin marker")
+        + 23;
+    let end = readme.find("<!-- modules:end -->").expect("end marker");
+    assert_eq!(
+        &readme[start..end],
+        catalog::markdown_table(&Registry::builtin()),
+        "README module table is stale: paste the output of `chronus modules`"
+    );
+}
+
+#[test]
+fn ci_installs_the_readme_packages_and_runs_its_test_command() {
+    let readme = read("README.md");
+    let ci = read(".ci/run");
+    let apt = readme
+        .lines()
+        .find_map(|l| l.strip_prefix("sudo apt-get install -y "))
+        .expect("README apt-get line");
+    let ci_packages = ci
+        .lines()
+        .find_map(|l| l.strip_prefix("APT_PACKAGES=\""))
+        .and_then(|l| l.strip_suffix('"'))
+        .expect("APT_PACKAGES in .ci/run");
+    assert_eq!(apt, ci_packages);
+    assert!(readme.contains("```sh\ncargo test --workspace\n```"));
+    assert!(ci.lines().any(|l| l == "cargo test --workspace"));
+    assert!(ci.contains("CHRONUS_REQUIRE_INTEGRATION=1"));
+}

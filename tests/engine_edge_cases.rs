@@ -28,6 +28,23 @@ fn voice0(e: &Engine) -> (VoicePhase, u8) {
     (s.phase, s.note)
 }
 
+/// Plays 60 on a one-voice instrument, then 62 (which steals the voice and waits for its
+/// fade) and releases 62 before it starts; renders until 62 has started (`Held`, to be
+/// released after its first block).
+fn start_note_released_while_pending(e: &mut Engine, c: &mut Controller) {
+    run(e, 64, 64);
+    c.note_on(&NoteTarget::Default, 60, 1.0, None).unwrap();
+    run(e, 256, 64);
+    c.note_on(&NoteTarget::Default, 62, 1.0, None).unwrap();
+    c.note_off(&NoteTarget::Default, 62, None).unwrap();
+    for _ in 0..10 {
+        run(e, 64, 64);
+        if voice0(e) == (VoicePhase::Held, 62) {
+            break;
+        }
+    }
+}
+
 /// One voice, no envelope (does not read note.gate): outputs pitch/128 while it sounds.
 const GATELESS_MONO: &str = r#"(voice: (count: 1, steal: "oldest", modules: {
         "scale": (kind: "vca", params: {"gain": 0.0078125}),
@@ -73,18 +90,7 @@ fn gateless_note_released_while_pending_does_not_hang() {
 #[test]
 fn stealing_a_voice_that_waits_to_release_keeps_the_new_note() {
     let (mut e, mut c) = engine(GATED_MONO);
-    run(&mut e, 64, 64);
-    c.note_on(&NoteTarget::Default, 60, 1.0, None).unwrap();
-    run(&mut e, 256, 64);
-    c.note_on(&NoteTarget::Default, 62, 1.0, None).unwrap();
-    c.note_off(&NoteTarget::Default, 62, None).unwrap();
-    // Render until the steal fade ends and 62 starts (Held, release after one block).
-    for _ in 0..10 {
-        run(&mut e, 64, 64);
-        if voice0(&e) == (VoicePhase::Held, 62) {
-            break;
-        }
-    }
+    start_note_released_while_pending(&mut e, &mut c);
     assert_eq!(voice0(&e), (VoicePhase::Held, 62));
     // A new note steals the voice again before 62's first block.
     c.note_on(&NoteTarget::Default, 64, 1.0, None).unwrap();
@@ -97,17 +103,7 @@ fn stealing_a_voice_that_waits_to_release_keeps_the_new_note() {
 #[test]
 fn panic_silences_a_voice_that_waits_to_release() {
     let (mut e, mut c) = engine(GATELESS_MONO);
-    run(&mut e, 64, 64);
-    c.note_on(&NoteTarget::Default, 60, 1.0, None).unwrap();
-    run(&mut e, 256, 64);
-    c.note_on(&NoteTarget::Default, 62, 1.0, None).unwrap();
-    c.note_off(&NoteTarget::Default, 62, None).unwrap();
-    for _ in 0..10 {
-        run(&mut e, 64, 64);
-        if voice0(&e) == (VoicePhase::Held, 62) {
-            break;
-        }
-    }
+    start_note_released_while_pending(&mut e, &mut c);
     c.panic().unwrap();
     let (l, _) = run(&mut e, 4_800, 64);
     assert!(

@@ -82,44 +82,24 @@ fn every_patch_round_trips_through_save() {
     }
 }
 
+/// Half a second of a shipped patch, without notes, with `seed`.
+fn render_seeded(name: &str, seed: u64) -> chronus::host::Rendered {
+    let registry = Registry::builtin();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("patches").join(name);
+    let desc = patch::load_file(path, &registry).unwrap();
+    let options = RenderOptions {
+        seconds: 0.5,
+        seed,
+        ..RenderOptions::default()
+    };
+    render(desc, registry, &options).unwrap()
+}
+
 #[test]
 fn the_seed_changes_random_modules_and_only_them() {
-    let registry = Registry::builtin();
-    let drone = patch::load_file(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("patches/noise-drone.ron"),
-        &registry,
-    )
-    .unwrap();
-    let with_seed = |seed| {
-        render(
-            drone.clone(),
-            registry.clone(),
-            &RenderOptions {
-                seconds: 0.5,
-                seed,
-                ..RenderOptions::default()
-            },
-        )
-        .unwrap()
-    };
-    assert_eq!(with_seed(7), with_seed(7));
-    assert_ne!(with_seed(7), with_seed(8));
-    let tone = patch::load_file(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("patches/sine-test-tone.ron"),
-        &registry,
-    )
-    .unwrap();
-    let tone_with = |seed| {
-        render(
-            tone.clone(),
-            registry.clone(),
-            &RenderOptions {
-                seconds: 0.5,
-                seed,
-                ..RenderOptions::default()
-            },
-        )
-        .unwrap()
-    };
-    assert_eq!(tone_with(1), tone_with(2), "no randomness, no difference");
+    let drone = |seed| render_seeded("noise-drone.ron", seed);
+    assert_eq!(drone(7), drone(7));
+    assert_ne!(drone(7), drone(8));
+    let tone = |seed| render_seeded("sine-test-tone.ron", seed);
+    assert_eq!(tone(1), tone(2), "no randomness, no difference");
 }

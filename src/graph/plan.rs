@@ -124,19 +124,11 @@ pub fn plan(
         let mut sums = Vec::new();
         for port in 0..nodes[n].inputs {
             let srcs = feeds(Sink::Node { node: n, port });
-            inputs[n][port] = match srcs.as_slice() {
-                [] => ZERO_BUFFER,
-                [one] => buffer_of[one],
-                many => {
-                    let dst = pool.take();
-                    schedule.push(Step::Sum {
-                        dst,
-                        srcs: many.iter().map(|s| buffer_of[s]).collect(),
-                    });
-                    sums.push(dst);
-                    dst
-                }
-            };
+            let (buffer, summed) = sink_buffer(&srcs, &buffer_of, &mut pool, &mut schedule);
+            inputs[n][port] = buffer;
+            if summed {
+                sums.push(buffer);
+            }
         }
         for port in 0..nodes[n].outputs {
             let src = Source::Node { node: n, port };
@@ -169,18 +161,7 @@ pub fn plan(
     let mut output = [ZERO_BUFFER; 2];
     for (channel, out) in output.iter_mut().enumerate() {
         let srcs = feeds(Sink::Output(channel));
-        *out = match srcs.as_slice() {
-            [] => ZERO_BUFFER,
-            [one] => buffer_of[one],
-            many => {
-                let dst = pool.take();
-                schedule.push(Step::Sum {
-                    dst,
-                    srcs: many.iter().map(|s| buffer_of[s]).collect(),
-                });
-                dst
-            }
-        };
+        *out = sink_buffer(&srcs, &buffer_of, &mut pool, &mut schedule).0;
     }
 
     Ok(ProgramPlan {
@@ -192,6 +173,29 @@ pub fn plan(
         output,
         pool_size: pool.size,
     })
+}
+
+/// The buffer a sink reads: the zero buffer, its one source's buffer, or a new buffer
+/// that a `Step::Sum` appended to `schedule` fills with the sum of several sources (then
+/// the second value is true: the caller gives it back after the reader ran).
+fn sink_buffer(
+    srcs: &[Source],
+    buffer_of: &std::collections::HashMap<Source, usize>,
+    pool: &mut Pool,
+    schedule: &mut Vec<Step>,
+) -> (usize, bool) {
+    match srcs {
+        [] => (ZERO_BUFFER, false),
+        [one] => (buffer_of[one], false),
+        many => {
+            let dst = pool.take();
+            schedule.push(Step::Sum {
+                dst,
+                srcs: many.iter().map(|s| buffer_of[s]).collect(),
+            });
+            (dst, true)
+        }
+    }
 }
 
 /// Topological order of the nodes, preferring patch order among independent nodes (so the

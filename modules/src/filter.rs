@@ -108,6 +108,11 @@ const P_SECOND: usize = 1;
 // Static descriptions
 // ---------------------------------------------------------------------------------------
 
+const IN_PORT: PortSpec = PortSpec {
+    id: "in",
+    doc: "Audio to filter.",
+};
+
 const CUTOFF_PORT: PortSpec = PortSpec {
     id: "cutoff",
     doc: "Adds to the `cutoff` param, in Hz (scale an LFO or envelope to Hz to sweep it); \
@@ -131,20 +136,14 @@ const SVF_Q: ParamSpec = ParamSpec::float("q", "Q", MIN_Q, MAX_Q, 0.707)
           bandwidth = cutoff / q for bandpass. 0.1 soft .. 20 ringing.",
     );
 
+static SVF_INPUTS: [PortSpec; 3] = [IN_PORT, CUTOFF_PORT, Q_PORT];
 static SVF_PARAMS: [ParamSpec; 2] = [SVF_CUTOFF, SVF_Q];
 
 /// `lowpass`: 2-pole (12 dB/oct) state-variable lowpass.
 pub static LOWPASS_INFO: ModuleInfo = ModuleInfo {
     kind: "lowpass",
     doc: "2-pole (12 dB/oct) state-variable lowpass; -3 dB at the cutoff at q 0.707.",
-    inputs: &[
-        PortSpec {
-            id: "in",
-            doc: "Audio to filter.",
-        },
-        CUTOFF_PORT,
-        Q_PORT,
-    ],
+    inputs: &SVF_INPUTS,
     outputs: &[PortSpec {
         id: "out",
         doc: "The lowpassed signal: flat below the cutoff, falling 12 dB/oct above it.",
@@ -156,14 +155,7 @@ pub static LOWPASS_INFO: ModuleInfo = ModuleInfo {
 pub static HIGHPASS_INFO: ModuleInfo = ModuleInfo {
     kind: "highpass",
     doc: "2-pole (12 dB/oct) state-variable highpass; -3 dB at the cutoff at q 0.707.",
-    inputs: &[
-        PortSpec {
-            id: "in",
-            doc: "Audio to filter.",
-        },
-        CUTOFF_PORT,
-        Q_PORT,
-    ],
+    inputs: &SVF_INPUTS,
     outputs: &[PortSpec {
         id: "out",
         doc: "The highpassed signal: flat above the cutoff, falling 12 dB/oct below it.",
@@ -176,14 +168,7 @@ pub static BANDPASS_INFO: ModuleInfo = ModuleInfo {
     kind: "bandpass",
     doc: "2-pole state-variable bandpass, constant peak gain: 0 dB at the centre \
           (`cutoff`) for every q; bandwidth = cutoff / q.",
-    inputs: &[
-        PortSpec {
-            id: "in",
-            doc: "Audio to filter.",
-        },
-        CUTOFF_PORT,
-        Q_PORT,
-    ],
+    inputs: &SVF_INPUTS,
     outputs: &[PortSpec {
         id: "out",
         doc: "The band around the cutoff at unity gain, falling 6 dB/oct on each side.",
@@ -197,10 +182,7 @@ pub static MOOG_INFO: ModuleInfo = ModuleInfo {
     doc: "4-pole (24 dB/oct) ladder lowpass with saturating resonance; self-oscillates \
           at the cutoff from resonance ≈ 0.95.",
     inputs: &[
-        PortSpec {
-            id: "in",
-            doc: "Audio to filter.",
-        },
+        IN_PORT,
         CUTOFF_PORT,
         PortSpec {
             id: "resonance",
@@ -289,9 +271,9 @@ fn warp_arg(cutoff: f32, pi_over_sr: f32, max_cutoff: f32) -> f32 {
     cutoff.max(MIN_CUTOFF).min(max_cutoff) * pi_over_sr
 }
 
-/// Per-sample guard used only while a filter decays fast (see [`Svf`] and [`Moog`]
-/// `fast` flags): zeroes the whole state once all of it is below [`FLUSH_BELOW`]. The
-/// zeroing itself is out of line so the check stays a cheap, predictable branch.
+/// Per-sample guard used only while a filter decays fast (see [`Kernel::fast`]): zeroes
+/// the whole state once all of it is below [`FLUSH_BELOW`]. The zeroing itself is out of
+/// line so the check stays a cheap, predictable branch.
 #[inline(always)]
 fn flush_tiny<const N: usize>(states: &mut [f32; N]) {
     if states.iter().fold(0.0f32, |m, s| m.max(s.abs())) < FLUSH_BELOW {
@@ -314,6 +296,148 @@ fn settle(states: &mut [f32]) {
     let largest = states.iter().fold(0.0f32, |m, s| m.max(s.abs()));
     if largest < FLUSH_BELOW || !states.iter().all(|s| s.is_finite()) {
         states.fill(0.0);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The filter around a kernel
+// ---------------------------------------------------------------------------------------
+
+/// What tells the two filters apart: their coefficients, how those follow from the
+/// parameters, and one sample through the filter, for a state of `N` floats. [`Filter`]
+/// does the rest for both. Implemented by [`SvfMode`] (for [`Svf`]) and [`Ladder`] (for
+/// [`Moog`]); everything is resolved at compile time and inlined into the block loop.
+trait Kernel<const N: usize> {
+    /// Coefficients for one (cutoff, second parameter) pair.
+    type Coeffs: Copy + Default + std::fmt::Debug;
+
+    /// The second parameter (`q`, `resonance`) as [`coeffs`](Self::coeffs) takes it,
+    /// clamped to its range; a NaN reads as the minimum.
+    fn second(value: f32) -> f32;
+
+    /// Whether [`second`](Self::second) costs enough (a division) to be kept across
+    /// cutoff-only changes; if not, it is recomputed with the coefficients every time,
+    /// which is cheaper than the test that would skip it.
+    const KEEP_SECOND: bool;
+
+    /// Coefficients for prewarped gain `g = tan(π f / fs)` and `second` (from
+    /// [`second`](Self::second)).
+    fn coeffs(&self, g: f32, second: f32) -> Self::Coeffs;
+
+    /// Whether every pole lies inside |z| < 0.5: then the state can fall from the flush
+    /// threshold to subnormal within one block, so it is checked every sample.
+    fn fast(c: &Self::Coeffs) -> bool;
+
+    /// One sample `x` through the filter with coefficients `c` and state `s`.
+    fn tick(c: &Self::Coeffs, s: &mut [f32; N], x: f32) -> f32;
+}
+
+/// A filter of kernel `K` with `N` floats of state: the cutoff limits for the sample rate,
+/// the coefficients cached with the parameter values they were computed from, the state,
+/// and the block loop (see "Coefficients and cost" and "Denormals" in the module doc).
+#[derive(Clone, Debug)]
+struct Filter<K: Kernel<N>, const N: usize> {
+    kernel: K,
+    pi_over_sr: f32,
+    max_cutoff: f32,
+    /// The state (SVF integrators, ladder stages).
+    state: [f32; N],
+    /// The parameter values `coeffs` were computed from (NaN: none yet).
+    last_cutoff: f32,
+    last_second: f32,
+    coeffs: K::Coeffs,
+    /// `K::second(last_second)`, kept with [`Kernel::KEEP_SECOND`] so a cutoff-only
+    /// change skips recomputing it.
+    second: f32,
+}
+
+impl<K: Kernel<N>, const N: usize> Filter<K, N> {
+    /// A silent filter, prepared for 48 kHz until [`prepare`](Self::prepare) says otherwise.
+    fn new(kernel: K) -> Self {
+        let mut filter = Filter {
+            kernel,
+            pi_over_sr: 0.0,
+            max_cutoff: MAX_CUTOFF,
+            state: [0.0; N],
+            last_cutoff: f32::NAN,
+            last_second: f32::NAN,
+            coeffs: K::Coeffs::default(),
+            second: 0.0,
+        };
+        filter.set_sample_rate(48_000.0);
+        filter
+    }
+
+    fn set_sample_rate(&mut self, sample_rate: f32) {
+        self.pi_over_sr = PI / sample_rate;
+        self.max_cutoff = MAX_CUTOFF.min(MAX_CUTOFF_RATIO * sample_rate);
+        self.last_cutoff = f32::NAN;
+        self.last_second = f32::NAN;
+    }
+
+    /// Control thread; allocates nothing, but may.
+    fn prepare(&mut self, sample_rate: f32) {
+        self.set_sample_rate(sample_rate);
+        self.reset();
+    }
+
+    /// Recomputes the coefficients if `cutoff` or `second` differ from the cached ones.
+    #[inline]
+    fn update(&mut self, cutoff: f32, second: f32) {
+        if cutoff == self.last_cutoff && second == self.last_second {
+            return;
+        }
+        let mapped = if K::KEEP_SECOND {
+            if second != self.last_second {
+                self.second = K::second(second);
+            }
+            self.second
+        } else {
+            K::second(second)
+        };
+        self.last_cutoff = cutoff;
+        self.last_second = second;
+        let g = tan_fast(warp_arg(cutoff, self.pi_over_sr, self.max_cutoff));
+        self.coeffs = self.kernel.coeffs(g, mapped);
+    }
+
+    /// **Real-time**: no allocation, locks, I/O or logging.
+    #[inline]
+    fn process(&mut self, inputs: &Inputs, outputs: &mut Outputs, params: &Params) {
+        let input = inputs.port(IN);
+        let out = outputs.port(OUT);
+        let cutoff = params.block(P_CUTOFF);
+        let second = params.block(P_SECOND);
+        let mut s = self.state;
+        if params.is_constant(P_CUTOFF) && params.is_constant(P_SECOND) {
+            self.update(cutoff[0], second[0]);
+            let c = self.coeffs;
+            if K::fast(&c) {
+                for (y, &x) in out.iter_mut().zip(input) {
+                    *y = K::tick(&c, &mut s, x);
+                    flush_tiny(&mut s);
+                }
+            } else {
+                for (y, &x) in out.iter_mut().zip(input) {
+                    *y = K::tick(&c, &mut s, x);
+                }
+            }
+        } else {
+            for (((y, &x), &f), &v) in out.iter_mut().zip(input).zip(cutoff).zip(second) {
+                self.update(f, v);
+                *y = K::tick(&self.coeffs, &mut s, x);
+                if K::fast(&self.coeffs) {
+                    flush_tiny(&mut s);
+                }
+            }
+        }
+        settle(&mut s);
+        self.state = s;
+    }
+
+    /// **Real-time**: clears the state; no allocation.
+    fn reset(&mut self) {
+        self.state = [0.0; N];
     }
 }
 
@@ -379,63 +503,27 @@ impl SvfCoeffs {
     }
 }
 
-/// The state-variable filter behind `lowpass`, `highpass` and `bandpass` (see the module
-/// doc). Parameters: `cutoff` (Hz), `q`.
-#[derive(Clone, Debug)]
-pub struct Svf {
-    mode: SvfMode,
-    pi_over_sr: f32,
-    max_cutoff: f32,
-    /// Integrator states (Simper's `ic1eq`, `ic2eq`).
-    state: [f32; 2],
-    /// The parameter values `coeffs` were computed from (NaN: none yet).
-    last_cutoff: f32,
-    last_q: f32,
-    /// Damping `1 / q` for `last_q` (kept so a cutoff-only change skips the division).
-    k: f32,
-    coeffs: SvfCoeffs,
-}
+impl Kernel<2> for SvfMode {
+    type Coeffs = SvfCoeffs;
 
-impl Svf {
-    /// A filter in `mode`, prepared for 48 kHz until [`Module::prepare`] says otherwise.
-    pub fn new(mode: SvfMode) -> Self {
-        let mut svf = Svf {
-            mode,
-            pi_over_sr: 0.0,
-            max_cutoff: MAX_CUTOFF,
-            state: [0.0; 2],
-            last_cutoff: f32::NAN,
-            last_q: f32::NAN,
-            k: 1.0,
-            coeffs: SvfCoeffs::default(),
-        };
-        svf.set_sample_rate(48_000.0);
-        svf
-    }
-
-    fn set_sample_rate(&mut self, sample_rate: f32) {
-        self.pi_over_sr = PI / sample_rate;
-        self.max_cutoff = MAX_CUTOFF.min(MAX_CUTOFF_RATIO * sample_rate);
-        self.last_cutoff = f32::NAN;
-        self.last_q = f32::NAN;
-    }
-
-    /// Recomputes the coefficients if `cutoff` or `q` differ from the cached ones.
+    /// `q` → damping `k = 1/q`. `max`/`min` rather than `clamp`: a NaN q reads as the
+    /// minimum.
     #[inline]
-    fn update(&mut self, cutoff: f32, q: f32) {
-        if cutoff == self.last_cutoff && q == self.last_q {
-            return;
-        }
-        if q != self.last_q {
-            // `max`/`min` rather than `clamp`: a NaN q reads as the minimum.
-            #[allow(clippy::manual_clamp)]
-            let q = q.max(MIN_Q).min(MAX_Q);
-            self.k = 1.0 / q;
-        }
-        self.last_cutoff = cutoff;
-        self.last_q = q;
-        let g = tan_fast(warp_arg(cutoff, self.pi_over_sr, self.max_cutoff));
-        self.coeffs = SvfCoeffs::new(g, self.k, self.mode);
+    #[allow(clippy::manual_clamp)]
+    fn second(q: f32) -> f32 {
+        1.0 / q.max(MIN_Q).min(MAX_Q)
+    }
+
+    const KEEP_SECOND: bool = true;
+
+    #[inline]
+    fn coeffs(&self, g: f32, k: f32) -> SvfCoeffs {
+        SvfCoeffs::new(g, k, *self)
+    }
+
+    #[inline(always)]
+    fn fast(c: &SvfCoeffs) -> bool {
+        c.fast
     }
 
     /// One sample through the filter (Simper's SvfLinearTrapOptimised2).
@@ -450,9 +538,21 @@ impl Svf {
     }
 }
 
+/// The state-variable filter behind `lowpass`, `highpass` and `bandpass` (see the module
+/// doc). Parameters: `cutoff` (Hz), `q`. State: Simper's integrators `ic1eq`, `ic2eq`.
+#[derive(Clone, Debug)]
+pub struct Svf(Filter<SvfMode, 2>);
+
+impl Svf {
+    /// A filter in `mode`, prepared for 48 kHz until [`Module::prepare`] says otherwise.
+    pub fn new(mode: SvfMode) -> Self {
+        Svf(Filter::new(mode))
+    }
+}
+
 impl Module for Svf {
     fn info(&self) -> &'static ModuleInfo {
-        match self.mode {
+        match self.0.kernel {
             SvfMode::Lowpass => &LOWPASS_INFO,
             SvfMode::Highpass => &HIGHPASS_INFO,
             SvfMode::Bandpass => &BANDPASS_INFO,
@@ -461,8 +561,7 @@ impl Module for Svf {
 
     /// Control thread; allocates nothing, but may.
     fn prepare(&mut self, sample_rate: f32, _max_block: usize) {
-        self.set_sample_rate(sample_rate);
-        self.reset();
+        self.0.prepare(sample_rate);
     }
 
     /// **Real-time**: no allocation, locks, I/O or logging.
@@ -473,40 +572,12 @@ impl Module for Svf {
         outputs: &mut Outputs,
         params: &Params,
     ) {
-        let input = inputs.port(IN);
-        let out = outputs.port(OUT);
-        let cutoff = params.block(P_CUTOFF);
-        let q = params.block(P_SECOND);
-        let mut s = self.state;
-        if params.is_constant(P_CUTOFF) && params.is_constant(P_SECOND) {
-            self.update(cutoff[0], q[0]);
-            let c = self.coeffs;
-            if c.fast {
-                for (y, &x) in out.iter_mut().zip(input) {
-                    *y = Self::tick(&c, &mut s, x);
-                    flush_tiny(&mut s);
-                }
-            } else {
-                for (y, &x) in out.iter_mut().zip(input) {
-                    *y = Self::tick(&c, &mut s, x);
-                }
-            }
-        } else {
-            for (((y, &x), &f), &q) in out.iter_mut().zip(input).zip(cutoff).zip(q) {
-                self.update(f, q);
-                *y = Self::tick(&self.coeffs, &mut s, x);
-                if self.coeffs.fast {
-                    flush_tiny(&mut s);
-                }
-            }
-        }
-        settle(&mut s);
-        self.state = s;
+        self.0.process(inputs, outputs, params);
     }
 
     /// **Real-time**: clears the state; no allocation.
     fn reset(&mut self) {
-        self.state = [0.0; 2];
+        self.0.reset();
     }
 }
 
@@ -560,60 +631,31 @@ impl LadderCoeffs {
     }
 }
 
-/// The 4-pole ladder behind `moog` (see the module doc). Parameters: `cutoff` (Hz),
-/// `resonance` (0..1).
-#[derive(Clone, Debug)]
-pub struct Moog {
-    pi_over_sr: f32,
-    max_cutoff: f32,
-    /// Stage states (trapezoidal integrators), input stage first.
-    state: [f32; 4],
-    last_cutoff: f32,
-    last_resonance: f32,
-    coeffs: LadderCoeffs,
-}
+/// The ladder's [`Kernel`]: four TPT stages with saturating global feedback.
+#[derive(Clone, Copy, Debug)]
+struct Ladder;
 
-impl Default for Moog {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+impl Kernel<4> for Ladder {
+    type Coeffs = LadderCoeffs;
 
-impl Moog {
-    /// A ladder prepared for 48 kHz until [`Module::prepare`] says otherwise.
-    pub fn new() -> Self {
-        let mut m = Moog {
-            pi_over_sr: 0.0,
-            max_cutoff: MAX_CUTOFF,
-            state: [0.0; 4],
-            last_cutoff: f32::NAN,
-            last_resonance: f32::NAN,
-            coeffs: LadderCoeffs::default(),
-        };
-        m.set_sample_rate(48_000.0);
-        m
-    }
-
-    fn set_sample_rate(&mut self, sample_rate: f32) {
-        self.pi_over_sr = PI / sample_rate;
-        self.max_cutoff = MAX_CUTOFF.min(MAX_CUTOFF_RATIO * sample_rate);
-        self.last_cutoff = f32::NAN;
-        self.last_resonance = f32::NAN;
-    }
-
-    /// Recomputes the coefficients if `cutoff` or `resonance` differ from the cached ones.
+    /// `resonance` → loop gain `k`. `max`/`min` rather than `clamp`: a NaN resonance
+    /// reads as 0.
     #[inline]
-    fn update(&mut self, cutoff: f32, resonance: f32) {
-        if cutoff == self.last_cutoff && resonance == self.last_resonance {
-            return;
-        }
-        self.last_cutoff = cutoff;
-        self.last_resonance = resonance;
-        let g = tan_fast(warp_arg(cutoff, self.pi_over_sr, self.max_cutoff));
-        // `max`/`min` rather than `clamp`: a NaN resonance reads as 0.
-        #[allow(clippy::manual_clamp)]
-        let k = MOOG_MAX_FEEDBACK * resonance.max(0.0).min(1.0);
-        self.coeffs = LadderCoeffs::new(g, k);
+    #[allow(clippy::manual_clamp)]
+    fn second(resonance: f32) -> f32 {
+        MOOG_MAX_FEEDBACK * resonance.max(0.0).min(1.0)
+    }
+
+    const KEEP_SECOND: bool = false;
+
+    #[inline]
+    fn coeffs(&self, g: f32, k: f32) -> LadderCoeffs {
+        LadderCoeffs::new(g, k)
+    }
+
+    #[inline(always)]
+    fn fast(c: &LadderCoeffs) -> bool {
+        c.fast
     }
 
     /// One sample through the ladder.
@@ -641,6 +683,24 @@ impl Moog {
     }
 }
 
+/// The 4-pole ladder behind `moog` (see the module doc). Parameters: `cutoff` (Hz),
+/// `resonance` (0..1). State: the four stages, input stage first.
+#[derive(Clone, Debug)]
+pub struct Moog(Filter<Ladder, 4>);
+
+impl Default for Moog {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Moog {
+    /// A ladder prepared for 48 kHz until [`Module::prepare`] says otherwise.
+    pub fn new() -> Self {
+        Moog(Filter::new(Ladder))
+    }
+}
+
 impl Module for Moog {
     fn info(&self) -> &'static ModuleInfo {
         &MOOG_INFO
@@ -648,8 +708,7 @@ impl Module for Moog {
 
     /// Control thread; allocates nothing, but may.
     fn prepare(&mut self, sample_rate: f32, _max_block: usize) {
-        self.set_sample_rate(sample_rate);
-        self.reset();
+        self.0.prepare(sample_rate);
     }
 
     /// **Real-time**: no allocation, locks, I/O or logging.
@@ -660,40 +719,12 @@ impl Module for Moog {
         outputs: &mut Outputs,
         params: &Params,
     ) {
-        let input = inputs.port(IN);
-        let out = outputs.port(OUT);
-        let cutoff = params.block(P_CUTOFF);
-        let resonance = params.block(P_SECOND);
-        let mut s = self.state;
-        if params.is_constant(P_CUTOFF) && params.is_constant(P_SECOND) {
-            self.update(cutoff[0], resonance[0]);
-            let c = self.coeffs;
-            if c.fast {
-                for (y, &x) in out.iter_mut().zip(input) {
-                    *y = Self::tick(&c, &mut s, x);
-                    flush_tiny(&mut s);
-                }
-            } else {
-                for (y, &x) in out.iter_mut().zip(input) {
-                    *y = Self::tick(&c, &mut s, x);
-                }
-            }
-        } else {
-            for (((y, &x), &f), &r) in out.iter_mut().zip(input).zip(cutoff).zip(resonance) {
-                self.update(f, r);
-                *y = Self::tick(&self.coeffs, &mut s, x);
-                if self.coeffs.fast {
-                    flush_tiny(&mut s);
-                }
-            }
-        }
-        settle(&mut s);
-        self.state = s;
+        self.0.process(inputs, outputs, params);
     }
 
     /// **Real-time**: clears the state; no allocation.
     fn reset(&mut self) {
-        self.state = [0.0; 4];
+        self.0.reset();
     }
 }
 

@@ -32,6 +32,12 @@ fn flush(x: f32) -> f32 {
     }
 }
 
+/// `dry × (1 − mix) + wet × mix`: the output of both effects.
+#[inline]
+fn dry_wet(dry: f32, wet: f32, mix: f32) -> f32 {
+    dry * (1.0 - mix) + wet * mix
+}
+
 // ---------------------------------------------------------------------------------------
 // delay
 
@@ -174,14 +180,14 @@ impl Module for Delay {
             for k in 0..out.len() {
                 let wet = self.read(i, &w);
                 self.write(x[k] + fb[k] * wet);
-                out[k] = x[k] * (1.0 - mix[k]) + wet * mix[k];
+                out[k] = dry_wet(x[k], wet, mix[k]);
             }
         } else {
             for k in 0..out.len() {
                 let (i, w) = cubic_taps(delay_of(time[k]));
                 let wet = self.read(i, &w);
                 self.write(x[k] + fb[k] * wet);
-                out[k] = x[k] * (1.0 - mix[k]) + wet * mix[k];
+                out[k] = dry_wet(x[k], wet, mix[k]);
             }
         }
     }
@@ -412,8 +418,8 @@ impl Module for Reverb {
             }
             self.pos = (p + 1) & mask;
             let m = mix[k];
-            out_l[k] = in_l[k] * (1.0 - m) + wet_l * m;
-            out_r[k] = in_r[k] * (1.0 - m) + wet_r * m;
+            out_l[k] = dry_wet(in_l[k], wet_l, m);
+            out_r[k] = dry_wet(in_r[k], wet_r, m);
         }
     }
 

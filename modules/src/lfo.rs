@@ -25,7 +25,7 @@ use fundsp::math::rnd1;
 
 use crate::io::{Inputs, Outputs, Params, ProcessContext, MAX_BLOCK};
 use crate::module::{Module, ModuleInfo, PortSpec};
-use crate::osc::sin_cycle;
+use crate::osc::{sin_cycle, triangle};
 use crate::param::ParamSpec;
 use crate::registry::ModuleEntry;
 use crate::smoother::Smoothing;
@@ -208,8 +208,7 @@ impl Module for Lfo {
         match params.value(SHAPE).round() as usize {
             0 => self.render(rate, depth, offset, out, |t, _| sin_cycle(t)),
             1 => self.render(rate, depth, offset, out, |t, _| {
-                let q = if t >= 0.75 { t - 0.75 } else { t + 0.25 };
-                1.0 - 4.0 * (q - 0.5).abs()
+                triangle(if t >= 0.75 { t - 0.75 } else { t + 0.25 })
             }),
             2 => self.render(rate, depth, offset, out, |t, _| {
                 let s = if t >= 0.5 { t - 0.5 } else { t + 0.5 };

@@ -218,6 +218,19 @@ fn increment(hz: f32, inc_per_hz: f64) -> u32 {
     ((hz as f64 * inc_per_hz + 0.5) as u32).min(HALF)
 }
 
+/// `dst[i] = f(values[i])` for every frame; `f` runs once when `constant` says the block
+/// holds one value.
+#[inline(always)]
+fn map_block(dst: &mut [u32], values: &[f32], constant: bool, f: impl Fn(f32) -> u32) {
+    if constant {
+        dst.fill(f(values[0]));
+    } else {
+        for (d, &v) in dst.iter_mut().zip(values) {
+            *d = f(v);
+        }
+    }
+}
+
 /// The phase of a pulse's falling edge for `width`, clamped to `MIN_WIDTH..=MAX_WIDTH`.
 #[inline(always)]
 fn width_edge(width: f32) -> u32 {
@@ -270,7 +283,7 @@ fn blamp(t: f32, dt: f32) -> f32 {
 
 /// The naive triangle with its trough at `q = 0` and its peak at `q = 0.5`, in −1..1.
 #[inline(always)]
-fn triangle(q: f32) -> f32 {
+pub(crate) fn triangle(q: f32) -> f32 {
     1.0 - 4.0 * (q - 0.5).abs()
 }
 
@@ -335,13 +348,8 @@ impl Module for Oscillator {
         let incs = &mut incs[..n];
         if !inputs.is_connected(PITCH_IN) && params.is_constant(DETUNE) {
             let ratio = (detune[0] * CENTS).exp2();
-            if params.is_constant(FREQ) {
-                incs.fill(increment(freq[0] * ratio, k));
-            } else {
-                for (d, &f) in incs.iter_mut().zip(freq) {
-                    *d = increment(f * ratio, k);
-                }
-            }
+            let constant = params.is_constant(FREQ);
+            map_block(incs, freq, constant, |f| increment(f * ratio, k));
         } else {
             let pitch = inputs.port(PITCH_IN);
             for (((d, &f), &c), &p) in incs.iter_mut().zip(freq).zip(detune).zip(pitch) {
@@ -382,13 +390,7 @@ impl Module for Oscillator {
                 let mut edges = [0u32; MAX_BLOCK];
                 let edges = &mut edges[..n];
                 let width = params.block(WIDTH);
-                if params.is_constant(WIDTH) {
-                    edges.fill(width_edge(width[0]));
-                } else {
-                    for (e, &w) in edges.iter_mut().zip(width) {
-                        *e = width_edge(w);
-                    }
-                }
+                map_block(edges, width, params.is_constant(WIDTH), width_edge);
                 for (((o, &ph), &inc), &w) in frames.zip(edges.iter()) {
                     let dt = unit_inc(inc);
                     let naive = if ph < w { 1.0 } else { -1.0 };

@@ -8,7 +8,8 @@
 //! - [`graph`]: compiling a patch into a fully allocated graph (order, buffers, voices).
 //! - [`engine`]: the audio-thread side: sample-accurate events, swaps, voices.
 //! - [`control`]: the [`Controller`](control::Controller): standby slot, edits, commit, notes.
-//! - [`host`]: running the engine: offline render to WAV.
+//! - [`host`]: running the engine: offline render to WAV, real-time play (cpal, null host).
+//! - [`osc`]: the OSC server: live editing, notes and status over UDP.
 //! - [`catalog`]: the module table printed by `chronus modules` and kept in the README.
 
 #![deny(missing_docs)]
@@ -18,4 +19,5 @@ pub mod control;
 pub mod engine;
 pub mod graph;
 pub mod host;
+pub mod osc;
 pub mod patch;

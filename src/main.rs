@@ -3,16 +3,30 @@
 //! Errors go to stderr, one readable line each (with the file position where there is
 //! one), and the exit code is non-zero.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use chronus::catalog;
 use chronus::graph;
-use chronus::host::{self, RenderOptions};
+use chronus::host::cpal_output::{HostChoice, OutputRequest};
+use chronus::host::{self, PlayOptions, RenderOptions};
+use chronus::osc::{OscOptions, PatchFolder};
 use chronus::patch::{PatchDesc, PatchError, PatchErrorKind, PatchErrors};
 use chronus_modules::Registry;
 use clap::{Parser, Subcommand};
+
+// Debug builds check that the audio callback never allocates: it runs under
+// `assert_no_alloc`, which this allocator enforces (it prints a warning on a violation).
+#[cfg(debug_assertions)]
+#[global_allocator]
+static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+
+/// The patch `play` plays when given none.
+const DEFAULT_PATCH: &str = include_str!("../patches/default-drone.ron");
 
 /// Chronus: a real-time modular synth engine.
 #[derive(Parser)]
@@ -24,6 +38,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Play a patch in real time on a sound card (ALSA, JACK) or the null host, until
+    /// Ctrl-C / SIGTERM (or --seconds). Logs a status line every --status-interval seconds.
+    #[command(
+        after_help = "Examples:\n  chronus play                                   # the built-in drone on the default device\n  chronus play patches/sine-test-tone.ron --host jack --seconds 5\n  chronus play --host null --record out.wav --seconds 10"
+    )]
+    Play(PlayArgs),
+    /// List audio hosts, their output devices and configs, and MIDI input ports.
+    Devices,
     /// Render a patch offline to a 32-bit float stereo WAV file.
     #[command(
         after_help = "Example:\n  chronus render patches/poly-subtractive.ron --seconds 4 --out poly.wav \\\n      --notes 60@0:1,64@0.5:1,67@1:2:0.6"
@@ -66,10 +88,66 @@ enum Command {
     },
 }
 
+/// The options of `chronus play` (CONTRACTS.md §3).
+#[derive(clap::Args)]
+struct PlayArgs {
+    /// The patch file (.ron); without one, the built-in default patch (a drone).
+    patch: Option<PathBuf>,
+    /// Audio host: alsa, jack or null (no device: a timer at real-time speed).
+    /// Default: alsa on Linux, the system's own elsewhere. On JACK the client is
+    /// `chronus_out`, its ports `out_0` (left) and `out_1` (right), connected to
+    /// system:playback_1/2.
+    #[arg(long)]
+    host: Option<String>,
+    /// Output device: part of its name or id, any case (see `chronus devices`).
+    #[arg(long)]
+    device: Option<String>,
+    /// Sample rate in Hz (default: the device's; JACK: the server's).
+    #[arg(long)]
+    sample_rate: Option<u32>,
+    /// Buffer size in frames (default: the device's; null host: 256; JACK: the server's).
+    #[arg(long)]
+    buffer: Option<u32>,
+    /// Also record what is played to this WAV file (32-bit float stereo).
+    #[arg(long)]
+    record: Option<PathBuf>,
+    /// Stop after this many seconds of wall time (as Ctrl-C does).
+    #[arg(long)]
+    seconds: Option<f64>,
+    /// Print no status lines (warnings and errors only).
+    #[arg(long)]
+    quiet: bool,
+    /// Seed for every random choice (noise, random LFOs).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Seconds between status lines.
+    #[arg(long, default_value_t = 5.0)]
+    status_interval: f64,
+    /// UDP port of the OSC server (0: any free port; see the README's OSC section).
+    #[arg(long, default_value_t = 9000)]
+    osc_port: u16,
+    /// Address the OSC server listens on. The default accepts only this machine; use
+    /// 0.0.0.0 to accept controllers on the network (anyone who can reach the port can
+    /// then edit the patch and load or save files in the patch folder).
+    #[arg(long, default_value = "127.0.0.1")]
+    osc_bind: std::net::IpAddr,
+    /// The folder `/patch/load` and `/patch/save` read and write (nothing outside it).
+    #[arg(long, default_value = "patches")]
+    patch_dir: PathBuf,
+    /// Run without the OSC server.
+    #[arg(long)]
+    no_osc: bool,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let registry = Registry::builtin();
     let result = match cli.command {
+        Command::Play(args) => play(&registry, args),
+        Command::Devices => {
+            print!("{}", host::devices::report());
+            Ok(())
+        }
         Command::Render {
             patch,
             seconds,
@@ -104,6 +182,67 @@ fn read_patch(registry: &Registry, path: &PathBuf) -> Result<PatchDesc, String> 
         .to_string()
     })?;
     graph::check(&text, Some(&name), registry).map_err(|e| e.to_string())
+}
+
+/// `chronus play`: logging to stderr, Ctrl-C/SIGTERM to a clean stop, then the player.
+fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
+    let host = match &args.host {
+        Some(name) => HostChoice::parse(name)?,
+        None => HostChoice::platform_default(),
+    };
+    if !(args.status_interval.is_finite() && args.status_interval > 0.0) {
+        return Err(format!(
+            "error: --status-interval {} must be a positive number of seconds",
+            args.status_interval
+        ));
+    }
+    if let Some(s) = args.seconds.filter(|s| !(s.is_finite() && *s >= 0.0)) {
+        return Err(format!("error: --seconds {s} must be zero or more"));
+    }
+    let options = PlayOptions {
+        host,
+        request: OutputRequest {
+            device: args.device,
+            sample_rate: args.sample_rate,
+            buffer: args.buffer,
+        },
+        record: args.record,
+        seconds: args.seconds,
+        seed: args.seed,
+        status_interval: Duration::from_secs_f64(args.status_interval),
+        patch_name: args
+            .patch
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "default-drone (built in)".to_string()),
+        osc: (!args.no_osc).then(|| OscOptions {
+            bind: args.osc_bind,
+            port: args.osc_port,
+            folder: PatchFolder::new(args.patch_dir.clone()),
+        }),
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_max_level(if args.quiet {
+            tracing::Level::WARN
+        } else {
+            tracing::Level::INFO
+        })
+        .init();
+    let desc = match &args.patch {
+        Some(path) => read_patch(registry, path)?,
+        None => graph::check(DEFAULT_PATCH, Some("default-drone (built in)"), registry)
+            .map_err(|e| e.to_string())?,
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        ctrlc::set_handler(move || stop.store(true, Ordering::Release))
+            .map_err(|e| format!("error: cannot install the Ctrl-C/SIGTERM handler: {e}"))?;
+    }
+    host::play(desc, registry.clone(), &options, &stop)
 }
 
 fn check(registry: &Registry, paths: &[PathBuf]) -> Result<(), String> {

@@ -85,7 +85,9 @@ fn every_patch_round_trips_through_save() {
 /// Half a second of a shipped patch, without notes, with `seed`.
 fn render_seeded(name: &str, seed: u64) -> chronus::host::Rendered {
     let registry = Registry::builtin();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("patches").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("patches")
+        .join(name);
     let desc = patch::load_file(path, &registry).unwrap();
     let options = RenderOptions {
         seconds: 0.5,

@@ -145,6 +145,11 @@ impl Engine {
         self.sample_time
     }
 
+    /// The engine's counters (the same the handle reads).
+    pub fn stats(&self) -> &Arc<EngineStats> {
+        &self.stats
+    }
+
     /// The graph playing now.
     pub fn graph(&self) -> Option<&CompiledGraph> {
         self.current.as_deref()

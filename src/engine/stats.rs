@@ -8,6 +8,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct EngineStats {
     /// Frames processed so far (the engine's sample clock).
     pub sample_time: AtomicU64,
+    /// Wall time (nanoseconds since the Unix epoch) at which `sample_time` was published
+    /// by the audio host (0 offline); with `sample_time` it maps OSC time tags to samples.
+    pub anchor_wall_ns: AtomicU64,
+    /// Engine sample time published together with `anchor_wall_ns`.
+    pub anchor_sample: AtomicU64,
     /// Revision of the graph now playing (0 before the first).
     pub revision: AtomicU64,
     /// Graph swaps applied.

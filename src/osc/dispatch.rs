@@ -1,0 +1,231 @@
+//! [`dispatch`]: one decoded OSC message → one Controller call, per the address space of
+//! CONTRACTS.md §2. Returns the replies to send, or a one-line error that the server sends
+//! back as `/error s address s message`. A refused message changes nothing.
+
+use rosc::{OscMessage, OscType};
+
+use super::args::Args;
+use super::patch_folder::PatchFolder;
+use crate::control::{Controller, NoteTarget};
+use crate::engine::EngineStats;
+use crate::graph;
+use crate::patch;
+
+/// Host figures `/status` reports that the controller does not know.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct HostStatus {
+    /// Callback time / buffer period, 0..1 (smoothed).
+    pub dsp_load: f32,
+    /// Underruns and overruns reported by the audio device.
+    pub xruns: u64,
+    /// Messages refused so far (errors, floods).
+    pub refused: u64,
+}
+
+/// What a message may use besides the controller.
+pub struct Context<'a> {
+    /// The patch folder of `/patch/load` and `/patch/save`.
+    pub folder: &'a PatchFolder,
+    /// Engine sample time at which a bundled message applies (`None`: the next block).
+    pub time: Option<u64>,
+    /// Host figures for `/status`.
+    pub host: HostStatus,
+}
+
+/// Handles `message`; returns the replies to send to the client.
+pub fn dispatch(
+    control: &mut Controller,
+    message: &OscMessage,
+    ctx: &Context,
+) -> Result<Vec<OscMessage>, String> {
+    let args = Args::new(&message.args);
+    let addr = message.addr.as_str();
+    let none = Ok(Vec::new());
+    match addr {
+        "/patch/create" => {
+            if args.len() < 2 || !args.len().is_multiple_of(2) {
+                return Err(format!(
+                    "expected s id, s kind, then (s param, value) pairs, got {} arguments",
+                    args.len()
+                ));
+            }
+            let id = args.string(0, "id")?;
+            let kind = args.string(1, "kind")?;
+            let mut params = Vec::new();
+            for i in (2..args.len()).step_by(2) {
+                params.push((
+                    args.string(i, "param")?.to_string(),
+                    args.value(i + 1, "value")?,
+                ));
+            }
+            control
+                .create(id, kind, &params)
+                .map_err(|e| e.to_string())?;
+            none
+        }
+        "/patch/delete" => {
+            args.expect_count(1, 1, "s id")?;
+            control
+                .delete(args.string(0, "id")?)
+                .map_err(|e| e.to_string())?;
+            none
+        }
+        "/patch/connect" | "/patch/disconnect" => {
+            args.expect_count(2, 2, "s \"id.port\", s \"id.port\"")?;
+            let (from, to) = (args.string(0, "source")?, args.string(1, "destination")?);
+            if addr == "/patch/connect" {
+                control.connect(from, to)
+            } else {
+                control.disconnect(from, to)
+            }
+            .map_err(|e| e.to_string())?;
+            none
+        }
+        "/patch/set" => {
+            args.expect_count(3, 3, "s id, s param, value")?;
+            let value = args.value(2, "value")?;
+            control
+                .set(args.string(0, "id")?, args.string(1, "param")?, value)
+                .map_err(|e| e.to_string())?;
+            none
+        }
+        "/patch/commit" => {
+            args.expect_count(0, 0, "")?;
+            let revision = control.commit().map_err(|e| e.to_string())?;
+            Ok(vec![committed(revision)])
+        }
+        "/patch/abort" => {
+            args.expect_count(0, 0, "")?;
+            control.abort();
+            none
+        }
+        "/patch/load" => {
+            args.expect_count(1, 1, "s name")?;
+            let name = args.string(0, "name")?;
+            let path = ctx.folder.existing(name)?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read patch \"{name}\": {e}"))?;
+            let desc = graph::check(&text, Some(name), control.registry())
+                .map_err(|e| e.to_string().replace('\n', "; "))?;
+            let revision = control.load(desc).map_err(|e| e.to_string())?;
+            Ok(vec![committed(revision)])
+        }
+        "/patch/save" => {
+            args.expect_count(1, 1, "s name")?;
+            let name = args.string(0, "name")?;
+            let path = ctx.folder.writable(name)?;
+            std::fs::write(&path, patch::to_ron(control.running()))
+                .map_err(|e| format!("cannot write patch \"{name}\": {e}"))?;
+            Ok(vec![reply(
+                "/patch/saved",
+                vec![OscType::String(name.to_string())],
+            )])
+        }
+        "/patch/dump" => {
+            args.expect_count(0, 0, "")?;
+            Ok(vec![reply(
+                "/patch/dump",
+                vec![OscType::String(patch::to_ron(control.running()))],
+            )])
+        }
+        "/note/on" => {
+            args.expect_count(
+                2,
+                3,
+                "i note, f velocity 0..1 (or i 0..127), [i channel or s instrument]",
+            )?;
+            let note = note_number(&args)?;
+            let velocity = match args.raw(1) {
+                Some(OscType::Int(v)) if (0..=127).contains(v) => *v as f32 / 127.0,
+                Some(OscType::Int(v)) => {
+                    return Err(format!("velocity {v} is out of range 0 .. 127"))
+                }
+                _ => args.number(1, "velocity")? as f32,
+            };
+            let target = note_target(&args, 2)?;
+            control
+                .note_on(&target, note, velocity, ctx.time)
+                .map_err(|e| e.to_string())?;
+            none
+        }
+        "/note/off" => {
+            args.expect_count(1, 2, "i note, [i channel or s instrument]")?;
+            let note = note_number(&args)?;
+            let target = note_target(&args, 1)?;
+            control
+                .note_off(&target, note, ctx.time)
+                .map_err(|e| e.to_string())?;
+            none
+        }
+        "/note/panic" => {
+            args.expect_count(0, 0, "")?;
+            control.panic().map_err(|e| e.to_string())?;
+            none
+        }
+        "/status" => {
+            args.expect_count(0, 0, "")?;
+            let stats = control.engine().stats();
+            Ok(vec![reply(
+                "/status.reply",
+                vec![
+                    OscType::Int(control.revision() as i32),
+                    OscType::Float(ctx.host.dsp_load),
+                    OscType::Int(EngineStats::get(&stats.voices_active) as i32),
+                    OscType::Int(ctx.host.xruns as i32),
+                    OscType::Float(control.engine().sample_rate()),
+                    OscType::Int(ctx.host.refused as i32),
+                ],
+            )])
+        }
+        _ => match addr
+            .strip_prefix("/mod/")
+            .and_then(|rest| rest.split_once('/'))
+        {
+            Some((id, param)) if !id.is_empty() && !param.is_empty() && !param.contains('/') => {
+                args.expect_count(1, 1, "value")?;
+                let value = args.value(0, "value")?;
+                control
+                    .set_live(id, param, value, ctx.time)
+                    .map_err(|e| e.to_string())?;
+                none
+            }
+            _ => Err("unknown address".to_string()),
+        },
+    }
+}
+
+fn reply(addr: &str, args: Vec<OscType>) -> OscMessage {
+    OscMessage {
+        addr: addr.to_string(),
+        args,
+    }
+}
+
+fn committed(revision: u64) -> OscMessage {
+    reply("/patch/committed", vec![OscType::Int(revision as i32)])
+}
+
+fn note_number(args: &Args) -> Result<u8, String> {
+    let note = args.int(0, "note")?;
+    u8::try_from(note)
+        .ok()
+        .filter(|n| *n <= 127)
+        .ok_or_else(|| format!("note {note} is out of range 0 .. 127"))
+}
+
+/// The optional last argument of `/note/on` and `/note/off`: a channel (int 1–16) or an
+/// instrument id (string); absent = the first instrument.
+fn note_target(args: &Args, i: usize) -> Result<NoteTarget, String> {
+    match args.raw(i) {
+        None => Ok(NoteTarget::Default),
+        Some(OscType::String(id)) => Ok(NoteTarget::Instrument(id.clone())),
+        Some(_) => {
+            let ch = args.int(i, "channel")?;
+            if (1..=16).contains(&ch) {
+                Ok(NoteTarget::Channel(ch as u8))
+            } else {
+                Err(format!("channel {ch} is out of range 1 .. 16"))
+            }
+        }
+    }
+}

@@ -1,0 +1,506 @@
+//! The OSC server over real UDP: every address of CONTRACTS.md §2, replies and `/reply`,
+//! one test per error class (the reply text, and the sound unaffected), bundles at their
+//! sample time, malformed and random packets, and a flood.
+
+mod common;
+
+use std::net::UdpSocket;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use chronus::control::Controller;
+use chronus::engine::{Engine, EngineConfig};
+use chronus::osc::clock::SampleClock;
+use chronus::osc::{HostStatus, OscOptions, OscServer, PatchFolder};
+use chronus_modules::analysis::{peak, zero_crossing_frequency};
+use chronus_modules::Registry;
+use parking_lot::Mutex;
+use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
+
+use common::SR;
+
+struct Rig {
+    engine: Engine,
+    control: Arc<Mutex<Controller>>,
+    server: OscServer,
+    client: UdpSocket,
+    folder: PathBuf,
+}
+
+fn folder() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "chronus-osc-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("patches")).unwrap();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("patches");
+    for f in ["sine-test-tone.ron", "poly-subtractive.ron"] {
+        std::fs::copy(src.join(f), dir.join("patches").join(f)).unwrap();
+    }
+    std::fs::write(dir.join("secret.ron"), "()").unwrap();
+    dir
+}
+
+fn rig(patch: &str) -> Rig {
+    let (engine, handle) = Engine::new(EngineConfig {
+        sample_rate: SR,
+        ..EngineConfig::default()
+    });
+    let mut control = Controller::new(Registry::builtin(), handle);
+    control.load(common::patch(patch)).unwrap();
+    let control = Arc::new(Mutex::new(control));
+    let folder = folder();
+    let server = OscServer::start(
+        OscOptions {
+            bind: "127.0.0.1".parse().unwrap(),
+            port: 0,
+            folder: PatchFolder::new(folder.join("patches")),
+        },
+        control.clone(),
+        Arc::new(|| HostStatus {
+            dsp_load: 0.25,
+            xruns: 3,
+            refused: 0,
+        }),
+    )
+    .unwrap();
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut rig = Rig {
+        engine,
+        control,
+        server,
+        client,
+        folder,
+    };
+    rig.play(256);
+    rig
+}
+
+fn msg(addr: &str, args: Vec<OscType>) -> OscPacket {
+    OscPacket::Message(OscMessage {
+        addr: addr.to_string(),
+        args,
+    })
+}
+
+fn s(v: &str) -> OscType {
+    OscType::String(v.to_string())
+}
+
+impl Rig {
+    fn send(&self, packet: &OscPacket) {
+        self.send_bytes(&rosc::encoder::encode(packet).unwrap());
+    }
+
+    fn send_bytes(&self, bytes: &[u8]) {
+        self.client
+            .send_to(bytes, self.server.local_addr())
+            .unwrap();
+    }
+
+    fn recv_on(socket: &UdpSocket) -> OscMessage {
+        let mut buf = [0u8; 65_536];
+        let (n, _) = socket.recv_from(&mut buf).expect("no reply within 5 s");
+        match rosc::decoder::decode_udp(&buf[..n]).unwrap().1 {
+            OscPacket::Message(m) => m,
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+
+    fn recv(&self) -> OscMessage {
+        Self::recv_on(&self.client)
+    }
+
+    /// Sends a message followed by `/status`, and returns every reply up to the status
+    /// reply (so a message that answers nothing is known to be handled).
+    fn call(&self, packet: OscPacket) -> Vec<OscMessage> {
+        self.send(&packet);
+        self.send(&msg("/status", vec![]));
+        let mut replies = Vec::new();
+        loop {
+            let m = self.recv();
+            if m.addr == "/status.reply" {
+                return replies;
+            }
+            replies.push(m);
+        }
+    }
+
+    fn error(&self, packet: OscPacket) -> (String, String) {
+        let replies = self.call(packet);
+        match replies.as_slice() {
+            [OscMessage { addr, args }] if addr == "/error" => match args.as_slice() {
+                [OscType::String(a), OscType::String(m)] => (a.clone(), m.clone()),
+                other => panic!("bad /error args {other:?}"),
+            },
+            other => panic!("expected one /error, got {other:?}"),
+        }
+    }
+
+    /// Runs the engine (as the audio thread would) and returns the left channel.
+    fn play(&mut self, frames: usize) -> Vec<f32> {
+        let (l, _) = common::run(&mut self.engine, frames, 256);
+        self.control.lock().collect_garbage();
+        l
+    }
+}
+
+const EMPTY: &str = "(modules: {}, connections: [])";
+
+#[test]
+fn a_patch_built_over_osc_plays_and_changes_frequency_live() {
+    let mut r = rig(EMPTY);
+    let replies = r.call(msg(
+        "/patch/create",
+        vec![s("osc"), s("sine"), s("freq"), OscType::Float(440.0)],
+    ));
+    assert!(replies.is_empty(), "{replies:?}");
+    r.call(msg(
+        "/patch/create",
+        vec![s("amp"), s("vca"), s("gain"), OscType::Int(1)],
+    ));
+    r.call(msg("/patch/connect", vec![s("osc.out"), s("amp.in")]));
+    r.call(msg("/patch/connect", vec![s("amp.out"), s("output.left")]));
+    let replies = r.call(msg("/patch/commit", vec![]));
+    assert_eq!(replies[0].addr, "/patch/committed");
+    assert_eq!(replies[0].args, vec![OscType::Int(2)]);
+    let l = r.play(48_000);
+    let f = zero_crossing_frequency(&l[4_800..], SR).unwrap();
+    assert!((f - 440.0).abs() < 0.5, "{f}");
+    r.call(msg("/mod/osc/freq", vec![OscType::Int(880)]));
+    r.play(4_800);
+    let l = r.play(48_000);
+    let f = zero_crossing_frequency(&l, SR).unwrap();
+    assert!((f - 880.0).abs() < 0.5, "{f}");
+}
+
+#[test]
+fn status_dump_save_load_and_reply_port() {
+    let mut r = rig(EMPTY);
+    // /status.reply: revision, dsp load, voices, xruns, sample rate, refused.
+    r.send(&msg("/status", vec![]));
+    let st = r.recv();
+    assert_eq!(st.addr, "/status.reply");
+    assert_eq!(
+        st.args,
+        vec![
+            OscType::Int(1),
+            OscType::Float(0.25),
+            OscType::Int(0),
+            OscType::Int(3),
+            OscType::Float(SR),
+            OscType::Int(0)
+        ]
+    );
+    // /reply: replies go to another port of the same host from now on.
+    let other = UdpSocket::bind("127.0.0.1:0").unwrap();
+    other
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let port = other.local_addr().unwrap().port() as i32;
+    r.send(&msg("/reply", vec![OscType::Int(port)]));
+    r.send(&msg("/patch/load", vec![s("sine-test-tone")]));
+    let m = Rig::recv_on(&other);
+    assert_eq!(
+        (m.addr.as_str(), &m.args[..]),
+        ("/patch/committed", &[OscType::Int(2)][..])
+    );
+    r.play(4_800);
+    r.send(&msg("/patch/dump", vec![]));
+    let dump = Rig::recv_on(&other);
+    let OscType::String(text) = &dump.args[0] else {
+        panic!("{dump:?}")
+    };
+    chronus::graph::check(text, None, &Registry::builtin()).expect("dump is a valid patch");
+    r.send(&msg("/patch/save", vec![s("saved/copy")]));
+    let m = Rig::recv_on(&other);
+    assert_eq!(m.addr, "/error", "no such subfolder: {m:?}");
+    r.send(&msg("/patch/save", vec![s("copy")]));
+    let m = Rig::recv_on(&other);
+    assert_eq!(m.addr, "/patch/saved");
+    let saved = std::fs::read_to_string(r.folder.join("patches/copy.ron")).unwrap();
+    assert_eq!(&saved, text);
+}
+
+#[test]
+fn notes_by_default_channel_and_instrument() {
+    let mut r = rig(
+        r#"(voice: (count: 2, modules: {"k": (kind: "vca", params: {"gain": 0.0078125})},
+             connections: [("note.pitch", "k.in"), ("k.out", "output.left")]),
+           connections: [("voices.left", "output.left")])"#,
+    );
+    r.call(msg("/note/on", vec![OscType::Int(64), OscType::Float(1.0)]));
+    r.call(msg(
+        "/note/on",
+        vec![OscType::Int(32), OscType::Int(127), OscType::Int(3)],
+    ));
+    let l = r.play(512);
+    assert!((l[511] - 0.75).abs() < 1e-5, "{}", l[511]);
+    r.call(msg("/note/off", vec![OscType::Int(64), s("voices")]));
+    let l = r.play(512);
+    assert!((l[511] - 0.25).abs() < 1e-5, "{}", l[511]);
+    r.call(msg("/note/panic", vec![]));
+    let l = r.play(512);
+    assert_eq!(peak(&l[400..]), 0.0);
+}
+
+/// One case per error class: what is sent, the address and the start of the message
+/// expected in `/error`.
+#[test]
+fn every_refused_message_answers_error_and_changes_nothing() {
+    let tone = "(modules: {\"osc\": (kind: \"sine\", params: {\"freq\": 440.0})}, connections: [(\"osc.out\", \"output.left\")])";
+    let mut r = rig(tone);
+    let reference = {
+        let mut clean = rig(tone);
+        clean.play(9_600)
+    };
+    let cases: Vec<(OscPacket, &str, &str)> = vec![
+        (msg("/nope", vec![]), "/nope", "unknown address"),
+        (
+            msg("/patch/delete", vec![]),
+            "/patch/delete",
+            "expected s id, got 0 arguments",
+        ),
+        (
+            msg("/patch/delete", vec![OscType::Int(3)]),
+            "/patch/delete",
+            "argument 1 (id) must be a string, got an int",
+        ),
+        (
+            msg("/patch/delete", vec![s("ghost")]),
+            "/patch/delete",
+            "no module \"ghost\" in the patch",
+        ),
+        (
+            msg("/patch/create", vec![s("x"), s("sawx")]),
+            "/patch/create",
+            "module \"x\": unknown kind \"sawx\"",
+        ),
+        (
+            msg("/patch/connect", vec![s("osc.nope"), s("output.left")]),
+            "/patch/connect",
+            "connection source \"osc.nope\"",
+        ),
+        (
+            msg("/patch/set", vec![s("osc"), s("fq"), OscType::Float(1.0)]),
+            "/patch/set",
+            "module \"osc\": sine has no param \"fq\"",
+        ),
+        (
+            msg("/mod/osc/freq", vec![OscType::Float(-3.0)]),
+            "/mod/osc/freq",
+            "param `freq`: -3 is out of range 0 .. 20000 Hz",
+        ),
+        (
+            msg("/mod/osc/freq", vec![s("high")]),
+            "/mod/osc/freq",
+            "param `freq`: expected a number",
+        ),
+        (
+            msg("/note/on", vec![OscType::Int(60), OscType::Float(1.0)]),
+            "/note/on",
+            "no instrument for the default instrument",
+        ),
+        (
+            msg("/note/on", vec![OscType::Int(200), OscType::Float(1.0)]),
+            "/note/on",
+            "note 200 is out of range 0 .. 127",
+        ),
+        (
+            msg("/patch/load", vec![s("missing")]),
+            "/patch/load",
+            "cannot read patch \"missing\"",
+        ),
+        (
+            msg("/patch/load", vec![s("../secret")]),
+            "/patch/load",
+            "patch name \"../secret\" may not contain `..`",
+        ),
+        (
+            msg("/patch/load", vec![s("/etc/passwd")]),
+            "/patch/load",
+            "patch name \"/etc/passwd\" must be relative",
+        ),
+        (
+            msg("/patch/save", vec![s("../evil")]),
+            "/patch/save",
+            "patch name \"../evil\" may not contain `..`",
+        ),
+        (msg("/reply", vec![s("x")]), "/reply", "expected i port"),
+    ];
+    for (packet, addr, start) in cases {
+        let (a, m) = r.error(packet);
+        assert_eq!(a, addr);
+        assert!(m.starts_with(start) || m.contains(start), "{addr}: {m}");
+        assert!(!m.contains('\n'), "one line: {m}");
+    }
+    // A commit that would create a cycle: refused, the valid edits stay in standby.
+    r.call(msg("/patch/create", vec![s("f"), s("lowpass")]));
+    r.call(msg("/patch/connect", vec![s("f.out"), s("osc.freq")]));
+    r.call(msg("/patch/connect", vec![s("osc.out"), s("f.in")]));
+    let (a, m) = r.error(msg("/patch/commit", vec![]));
+    assert_eq!(a, "/patch/commit");
+    assert!(m.contains("cycle through modules"), "{m}");
+    assert!(r.control.lock().standby().modules.contains_key("f"));
+    // Malformed packet.
+    r.send_bytes(b"/not-osc\0garbage");
+    let m = r.recv();
+    assert_eq!(m.addr, "/error");
+    assert!(matches!(&m.args[1], OscType::String(t) if t.starts_with("malformed packet")));
+    // The sound is exactly what it would have been without any of these messages.
+    r.control.lock().abort();
+    let heard = r.play(9_600);
+    assert!(heard == reference, "the refused messages changed the sound");
+}
+
+#[test]
+fn a_bundle_in_the_future_plays_at_its_sample() {
+    let mut r = rig(
+        r#"(voice: (count: 1, modules: {}, connections: [("note.gate", "output.left")]),
+           connections: [("voices.left", "output.left")])"#,
+    );
+    let stats = r.control.lock().engine().stats().clone();
+    let now = SystemTime::now();
+    let anchor = r.engine.sample_time();
+    SampleClock::publish(&stats, anchor, now);
+    let bundle = OscPacket::Bundle(OscBundle {
+        timetag: OscTime::try_from(now + Duration::from_millis(100)).unwrap(),
+        content: vec![msg("/note/on", vec![OscType::Int(60), OscType::Float(1.0)])],
+    });
+    r.call(bundle);
+    let l = r.play(9_600);
+    let onset = l.iter().position(|&x| x > 0.5).unwrap() as u64 + anchor;
+    assert!(
+        (onset as i64 - (anchor + 4_800) as i64).abs() <= 1,
+        "onset {onset}"
+    );
+}
+
+#[test]
+fn random_and_truncated_packets_never_break_the_server() {
+    let r = rig(EMPTY);
+    let valid = rosc::encoder::encode(&msg(
+        "/patch/create",
+        vec![s("a"), s("sine"), s("freq"), OscType::Float(1.0)],
+    ))
+    .unwrap();
+    let mut seed = 0x1234_5678_u64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    // The junk comes from another socket, whose replies nobody reads (its receive buffer
+    // may overflow: that is the client's loss, not the server's).
+    let junk = UdpSocket::bind("127.0.0.1:0").unwrap();
+    for i in 0..3_000 {
+        let bytes: Vec<u8> = if i % 3 == 0 {
+            valid[..(next() as usize % valid.len())].to_vec()
+        } else if i % 3 == 1 {
+            let mut v = valid.clone();
+            let k = next() as usize % v.len();
+            v[k] = next() as u8;
+            v
+        } else {
+            (0..next() % 64).map(|_| next() as u8).collect()
+        };
+        junk.send_to(&bytes, r.server.local_addr()).unwrap();
+    }
+    // Still answering after all of that. (The burst may overflow the server socket's
+    // kernel buffer, which then drops a /status sent right behind it: ask until answered.)
+    r.client
+        .set_read_timeout(Some(Duration::from_millis(250)))
+        .unwrap();
+    let answered = (0..40).any(|_| {
+        r.send(&msg("/status", vec![]));
+        let mut buf = [0u8; 1_024];
+        while let Ok((n, _)) = r.client.recv_from(&mut buf) {
+            if let Ok((_, OscPacket::Message(m))) = rosc::decoder::decode_udp(&buf[..n]) {
+                if m.addr == "/status.reply" {
+                    return true;
+                }
+            }
+        }
+        false
+    });
+    assert!(answered, "the server stopped answering");
+    assert!(
+        r.server
+            .stats()
+            .refused
+            .load(std::sync::atomic::Ordering::Relaxed)
+            > 0
+    );
+}
+
+#[test]
+fn a_flood_is_refused_with_counted_errors_not_lost() {
+    let r = rig(
+        r#"(voice: (count: 2, modules: {}, connections: [("note.gate", "output.left")]),
+           connections: [("voices.left", "output.left")])"#,
+    );
+    // The engine is not running, so the command ring (4096) fills: the rest is refused.
+    let note = rosc::encoder::encode(&msg(
+        "/note/on",
+        vec![OscType::Int(60), OscType::Float(1.0)],
+    ))
+    .unwrap();
+    let listener = UdpSocket::bind("127.0.0.1:0").unwrap();
+    listener
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let port = listener.local_addr().unwrap().port() as i32;
+    let flooder = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let register = rosc::encoder::encode(&msg("/reply", vec![OscType::Int(port)])).unwrap();
+    flooder.send_to(&register, r.server.local_addr()).unwrap();
+    // Count the /error replies while the flood goes on.
+    let counter = std::thread::spawn(move || {
+        let (mut errors, mut buf) = (0u64, [0u8; 1_024]);
+        while let Ok((n, _)) = listener.recv_from(&mut buf) {
+            if let Ok((_, OscPacket::Message(m))) = rosc::decoder::decode_udp(&buf[..n]) {
+                errors += u64::from(m.addr == "/error");
+            }
+        }
+        errors
+    });
+    for _ in 0..50_000 {
+        flooder.send_to(&note, r.server.local_addr()).unwrap();
+    }
+    let errors = counter.join().unwrap();
+    // Replies from this IP address go back to their senders again.
+    let unregister = rosc::encoder::encode(&msg("/reply", vec![OscType::Int(0)])).unwrap();
+    flooder.send_to(&unregister, r.server.local_addr()).unwrap();
+    // The server stays responsive and reports the refusals.
+    r.send(&msg("/status", vec![]));
+    let status = loop {
+        let m = r.recv();
+        if m.addr == "/status.reply" {
+            break m;
+        }
+    };
+    let stats = r.server.stats();
+    let received = stats.received.load(std::sync::atomic::Ordering::Relaxed);
+    let refused = stats.refused.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(refused > 0, "nothing refused");
+    assert_eq!(status.args[5], OscType::Int(refused as i32));
+    // Every message the server received was queued (4096 ring slots) or refused with a
+    // counted /error; none vanished inside Chronus. (UDP packets the kernel dropped before
+    // the server read them never arrived; `received` counts what did, plus two /reply and
+    // one /status.)
+    assert_eq!(
+        received - 3,
+        4_096 + refused,
+        "received {received}, refused {refused}"
+    );
+    assert!(
+        errors > 0 && errors <= refused,
+        "{errors} /error replies for {refused} refusals"
+    );
+}

@@ -1,0 +1,215 @@
+//! `chronus play` without a sound card: the null host (a timer thread at real-time speed)
+//! recording to WAV, the errors for an unknown device and for a machine without ALSA cards,
+//! and `chronus devices`.
+
+mod support;
+
+use std::time::Duration;
+
+use support::{
+    assert_test_tone, chronus_cmd, largest_step, run_chronus, sine_max_step, status_lines, Proc,
+    TempDir, READY_TIMEOUT,
+};
+
+const SR: u32 = 48_000;
+/// The null host's default buffer (frames per callback).
+const BUFFER: usize = 256;
+
+/// Non-empty stderr lines that come from chronus (not the ALSA library's own complaints,
+/// which it prints to stderr by itself on a machine without cards).
+fn own_lines(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("ALSA lib "))
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn play_null_records_the_time_played_at_440_hz_and_ends_in_silence() {
+    const SECONDS: u32 = 3;
+    let dir = TempDir::new("play_null_record");
+    let wav = dir.join("played.wav");
+    let wav_arg = wav.to_str().unwrap();
+    let seconds = SECONDS.to_string();
+    let mut player = Proc::spawn(
+        "chronus play --host null --record",
+        chronus_cmd(&[
+            "play",
+            "patches/sine-test-tone.ron",
+            "--host",
+            "null",
+            "--sample-rate",
+            "48000",
+            "--record",
+            wav_arg,
+            "--seconds",
+            &seconds,
+            "--status-interval",
+            "1",
+        ]),
+    );
+    let status = player.wait_exit(
+        READY_TIMEOUT + Duration::from_secs(SECONDS.into()),
+        "--seconds 3",
+    );
+    let text = player.output.text();
+    assert!(
+        status.success(),
+        "play exited with {status}. Output:\n{text}"
+    );
+
+    let (sr, channels) = chronus::host::wav::read_wav(&wav)
+        .unwrap_or_else(|e| panic!("{e}. Player output:\n{text}"));
+    assert_eq!(sr, SR, "sample rate of the recording");
+    assert_eq!(channels.len(), 2, "the recording is stereo");
+
+    // Length: the recording holds what the callback played, from the stream's start to its
+    // close. --seconds counts wall time from the start of playing, then the ~50 ms fade-out
+    // (2400 frames) is played and recorded too, in whole buffers. On top of that, the
+    // stop is noticed by a thread that sleeps (so it can be late), and the null host
+    // drops time on a missed deadline instead of catching up (so it can be short). Those
+    // two are scheduling slack, not a promise of the implementation; 0.25 s of it is
+    // allowed both ways, which a 2-core machine busy compiling should stay within.
+    let expected = (SECONDS * SR) as i64;
+    let fade = (SR / 20) as i64;
+    let slack = (SR / 4) as i64;
+    let len = channels[0].len() as i64;
+    assert!(
+        len >= expected - BUFFER as i64 - slack && len <= expected + fade + BUFFER as i64 + slack,
+        "recording of {len} frames ({:.3} s) for --seconds {SECONDS}: expected {expected} \
+         frames, less at most one buffer plus slack ({slack}), more at most the fade ({fade}) \
+         + one buffer + slack. Output:\n{text}",
+        len as f64 / SR as f64
+    );
+
+    let max_sine_step = sine_max_step(440.0, 0.25, SR as f64) as f32;
+    for (name, signal) in ["left", "right"].iter().zip(&channels) {
+        let what = format!("null-host recording, {name} channel");
+        // The null host fills every buffer: no silent run at all once the tone started
+        // (a single zero sample at a zero crossing is the only silence a sine has).
+        let m = assert_test_tone(&what, signal, sr, (SECONDS * SR) as usize / 2, 2, true);
+        assert!(
+            m.onset < BUFFER,
+            "{what}: the tone starts only at frame {} (expected in the first buffer)",
+            m.onset
+        );
+        // Ends in silence: the fade-out reached zero.
+        let tail = &signal[signal.len() - 32..];
+        assert!(
+            tail.iter().all(|x| x.abs() < 1e-3),
+            "{what}: does not end in silence (the fade-out): last samples {tail:?}"
+        );
+        // No click anywhere (start, fade-out): no step beyond the sine's own largest step
+        // (2% more for the fade's own slope, 0.25 / 2400 per sample, and rounding).
+        let step = largest_step(signal);
+        assert!(
+            step <= max_sine_step * 1.02,
+            "{what}: a click: step of {step:.5} between two samples, the sine's largest is \
+             {max_sine_step:.5}"
+        );
+    }
+
+    // The status lines (one a second): nothing lost, nothing panicked.
+    let lines = status_lines(&player.output.stderr());
+    assert!(
+        !lines.is_empty(),
+        "no status line in {SECONDS} s with --status-interval 1. Output:\n{text}"
+    );
+    for s in &lines {
+        assert_eq!(s.sample_rate, SR as u64, "status sample rate: {text}");
+        assert_eq!(s.record_drops, 0, "record drops: {text}");
+        assert_eq!(s.panics, 0, "panics: {text}");
+    }
+}
+
+#[test]
+fn play_null_with_an_unknown_device_exits_nonzero_listing_the_devices() {
+    // --seconds bounds it should the device be ignored (that then fails below on exit 0).
+    let (status, output) = run_chronus(&[
+        "play",
+        "patches/sine-test-tone.ron",
+        "--host",
+        "null",
+        "--device",
+        "nope",
+        "--seconds",
+        "2",
+    ]);
+    let text = output.text();
+    assert!(
+        !status.success(),
+        "play --host null --device nope must fail, it exited with {status}. Output:\n{text}"
+    );
+    let lines = own_lines(&output.stderr());
+    assert_eq!(lines.len(), 1, "expected a one-line error. Output:\n{text}");
+    let line = &lines[0];
+    assert!(
+        line.contains("\"nope\"") || line.contains("nope"),
+        "the error should name the device asked for: {line}"
+    );
+    assert!(
+        line.contains("devices"),
+        "the error should list the devices of the null host: {line}"
+    );
+}
+
+/// True when ALSA has no sound card: no /proc/asound at all, or it says so.
+fn no_alsa_cards() -> bool {
+    match std::fs::read_to_string("/proc/asound/cards") {
+        Err(_) => true,
+        Ok(cards) => cards.contains("no soundcards") || cards.trim().is_empty(),
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn play_on_alsa_without_a_sound_card_says_what_to_do_instead() {
+    if !no_alsa_cards() {
+        eprintln!(
+            "NOT CHECKED: this machine has ALSA sound cards (/proc/asound/cards), so plain \
+             `chronus play` would play; the no-card error is only checked without cards"
+        );
+        return;
+    }
+    // Plain `play`: the built-in patch on the default host (ALSA on Linux). Bounded by
+    // run_chronus's timeout should it play anyway.
+    let (status, output) = run_chronus(&["play"]);
+    let text = output.text();
+    assert!(
+        !status.success(),
+        "play without a sound card must fail, it exited with {status}. Output:\n{text}"
+    );
+    let lines = own_lines(&output.stderr());
+    assert_eq!(
+        lines.len(),
+        1,
+        "expected one clear error line (besides the ALSA library's). Output:\n{text}"
+    );
+    let line = &lines[0];
+    for hint in ["--host", "--device", "chronus devices", "render"] {
+        assert!(
+            line.contains(hint),
+            "the error should mention `{hint}`: {line}"
+        );
+    }
+}
+
+#[test]
+fn devices_lists_the_hosts_including_null() {
+    let (status, output) = run_chronus(&["devices"]);
+    let text = output.text();
+    assert!(
+        status.success(),
+        "chronus devices failed ({status}):\n{text}"
+    );
+    let stdout = output.stdout();
+    assert!(
+        stdout.iter().any(|l| l.to_lowercase().contains("host")),
+        "chronus devices should list the audio hosts:\n{text}"
+    );
+    assert!(
+        stdout.iter().any(|l| l.contains("null")),
+        "chronus devices should list the null host:\n{text}"
+    );
+}

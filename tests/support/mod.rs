@@ -11,20 +11,24 @@
 //!   parallel, and with `JACK_NO_START_SERVER=1`, so nothing silently auto-starts a default
 //!   server when ours is down.
 //!
-//! JACK notes for this machine (jackd2 1.9.21, root, no realtime, no dbus):
-//! - `jackd --no-realtime -n NAME -d dummy -r 48000 -p 256` starts in well under a second;
+//! JACK notes for this machine (jackd2 1.9.21, running as root, no dbus, no sound card):
+//! - `jackd --no-realtime -n NAME -d dummy -r 48000 -p 256` starts in about 0.3 s;
 //!   `jack_lsp` exits 0 once it is up (and 1 at once when it is not). No dbus needed.
-//! - Realtime works here (root: `chrt -f 1 true` succeeds), and matters: under load a
-//!   `--no-realtime` server reports xruns all the time, a `-R -P 10` one none. See
-//!   [`realtime_allowed`].
-//! - jackd2 has room for 8 servers per user in its shm registry, and a server killed with
-//!   SIGKILL keeps its slot until a server of the same name starts again. So servers are
-//!   stopped with SIGTERM (which frees the slot and its /dev/shm files), and a test that
-//!   SIGKILLs one restarts it under the same name right away.
+//! - Realtime is allowed here (root: `chrt -f 1 true` succeeds) and matters: under load a
+//!   `--no-realtime` server reports xruns every second, a `-R -P 10` one (its clients'
+//!   process threads get SCHED_FIFO 5) only now and then. See [`realtime_allowed`].
+//! - jackd2 has room for 8 servers per user in its shm registry. A server that dies without
+//!   unregistering (SIGKILL; or SIGPIPE, which it can die of when stopped right after one of
+//!   its clients was SIGKILLed) keeps its slot until a server of the same name runs again.
+//!   So servers are stopped with SIGTERM (which frees the slot and its /dev/shm files),
+//!   players are stopped with SIGTERM before their server, and a server that did not exit
+//!   cleanly is started once more under its name and stopped cleanly (`JackServer::drop`).
 //! - `jack_rec -f FILE -d SECONDS [-b BITS] PORT...` connects to the ports itself, records
-//!   exactly SECONDS × rate frames and exits 0; its client name is always `jackrec`. Without
-//!   `-b` it writes 16-bit PCM; `-b 32` gives 32-bit PCM. The first samples can be zero (the
-//!   connections are made while it already runs).
+//!   exactly SECONDS × rate frames and exits 0; `-d` takes whole seconds; its client name is
+//!   always `jackrec`. Without `-b` it writes 16-bit PCM; `-b 32` gives 32-bit PCM. The
+//!   first samples can be zero (the connections are made while it already runs). It has no
+//!   man page or `--help`; run it without arguments for its usage line.
+//! - `jack_wait -w -t N` does not give up after N seconds here; the tests poll `jack_lsp`.
 //! - cpal names chronus's JACK client `chronus_out` with ports `out_0`, `out_1`; the tests
 //!   find them as the output ports that are not `system:*`.
 #![allow(dead_code)]

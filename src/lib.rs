@@ -10,10 +10,12 @@
 //! - [`control`]: the [`Controller`](control::Controller): standby slot, edits, commit, notes.
 //! - [`host`]: running the engine: offline render to WAV, real-time play (cpal, null host).
 //! - [`osc`]: the OSC server: live editing, notes and status over UDP.
+//! - [`bench`](mod@bench): `chronus bench`: timing the engine offline and counting its allocations.
 //! - [`catalog`]: the module table printed by `chronus modules` and kept in the README.
 
 #![deny(missing_docs)]
 
+pub mod bench;
 pub mod catalog;
 pub mod control;
 pub mod engine;

@@ -16,8 +16,8 @@ use std::path::PathBuf;
 
 use chronus::host::{self, RenderOptions};
 use chronus_modules::{
-    Inputs, Module, ModuleEntry, ModuleInfo, Outputs, ParamSpec, Params, PortSpec, ProcessContext,
-    Registry,
+    create_default, Inputs, Module, ModuleEntry, ModuleInfo, Outputs, ParamSpec, Params, PortSpec,
+    ProcessContext, Registry,
 };
 
 // Port and parameter indices: positions in the tables of `BITCRUSH_INFO`.
@@ -141,7 +141,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut registry = Registry::builtin();
     registry.register(ModuleEntry {
         info: &BITCRUSH_INFO,
-        create: || Box::new(Bitcrush::default()),
+        create: create_default::<Bitcrush>,
     })?;
 
     let desc = chronus::patch::load(PATCH, Some("crushed-saw"), &registry)?;

@@ -16,7 +16,7 @@
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
-use crate::registry::ModuleEntry;
+use crate::registry::{create_default, ModuleEntry};
 use crate::smoother::Smoothing;
 
 const ATTACK: usize = 0;
@@ -64,12 +64,8 @@ static ADSR_INFO: ModuleInfo = ModuleInfo {
 /// The `adsr` kind.
 pub const ADSR: ModuleEntry = ModuleEntry {
     info: &ADSR_INFO,
-    create: new_adsr,
+    create: create_default::<Adsr>,
 };
-
-fn new_adsr() -> Box<dyn Module> {
-    Box::new(Adsr::new())
-}
 
 /// Where the envelope is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -79,7 +79,7 @@ use std::f32::consts::PI;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
-use crate::registry::ModuleEntry;
+use crate::registry::{create_default, ModuleEntry};
 use crate::smoother::Smoothing;
 
 /// Lowest cutoff, in Hz (the parameter's minimum).
@@ -225,7 +225,7 @@ pub const BANDPASS: ModuleEntry = ModuleEntry {
 /// Registry entry for `moog`.
 pub const MOOG: ModuleEntry = ModuleEntry {
     info: &MOOG_INFO,
-    create: new_moog,
+    create: create_default::<Moog>,
 };
 
 fn new_lowpass() -> Box<dyn Module> {
@@ -236,9 +236,6 @@ fn new_highpass() -> Box<dyn Module> {
 }
 fn new_bandpass() -> Box<dyn Module> {
     Box::new(Svf::new(SvfMode::Bandpass))
-}
-fn new_moog() -> Box<dyn Module> {
-    Box::new(Moog::new())
 }
 
 // ---------------------------------------------------------------------------------------

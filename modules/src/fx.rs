@@ -16,7 +16,7 @@
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
-use crate::registry::ModuleEntry;
+use crate::registry::{create_default, ModuleEntry};
 use crate::smoother::Smoothing;
 
 /// Values smaller than this in a feedback path are set to 0, so decaying tails end in true
@@ -77,12 +77,8 @@ static DELAY_INFO: ModuleInfo = ModuleInfo {
 /// The `delay` kind.
 pub const DELAY: ModuleEntry = ModuleEntry {
     info: &DELAY_INFO,
-    create: new_delay,
+    create: create_default::<Delay>,
 };
-
-fn new_delay() -> Box<dyn Module> {
-    Box::new(Delay::default())
-}
 
 /// The `delay` module: one power-of-two ring buffer, written once and read once (4 taps)
 /// per sample.
@@ -269,12 +265,8 @@ static REVERB_INFO: ModuleInfo = ModuleInfo {
 /// The `reverb` kind.
 pub const REVERB: ModuleEntry = ModuleEntry {
     info: &REVERB_INFO,
-    create: new_reverb,
+    create: create_default::<Reverb>,
 };
-
-fn new_reverb() -> Box<dyn Module> {
-    Box::new(Reverb::default())
-}
 
 /// The `reverb` module.
 ///

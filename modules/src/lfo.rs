@@ -27,7 +27,7 @@ use crate::io::{Inputs, Outputs, Params, ProcessContext, MAX_BLOCK};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::osc::{sin_cycle, triangle};
 use crate::param::ParamSpec;
-use crate::registry::ModuleEntry;
+use crate::registry::{create_default, ModuleEntry};
 use crate::smoother::Smoothing;
 
 /// Index of the `rate` param.
@@ -82,12 +82,8 @@ pub static LFO_INFO: ModuleInfo = ModuleInfo {
 /// Registry entry for `lfo`.
 pub const LFO: ModuleEntry = ModuleEntry {
     info: &LFO_INFO,
-    create: new_lfo,
+    create: create_default::<Lfo>,
 };
-
-fn new_lfo() -> Box<dyn Module> {
-    Box::new(Lfo::new())
-}
 
 /// The `lfo` module.
 #[derive(Clone, Debug)]
@@ -254,7 +250,7 @@ mod tests {
     const SR: f32 = 48_000.0;
 
     fn run(params: &[(&str, f32)], shape: &str, frames: usize, block: usize) -> Vec<f32> {
-        let mut r = ModuleRunner::new(new_lfo(), SR);
+        let mut r = ModuleRunner::new((LFO.create)(), SR);
         for &(id, v) in params {
             r.set(id, v).unwrap();
         }
@@ -288,7 +284,7 @@ mod tests {
     #[test]
     fn rate_input_adds_hz() {
         let n = 4 * 48_000;
-        let mut r = ModuleRunner::new(new_lfo(), SR);
+        let mut r = ModuleRunner::new((LFO.create)(), SR);
         r.set("rate", 2.0).unwrap();
         let input = vec![3.0; n];
         let out = r.run(&[&input], n, 64).remove(0);
@@ -367,7 +363,7 @@ mod tests {
         );
         // Same output from a new instance, other block sizes and after reset.
         assert_eq!(out, run(&[("rate", 10.0)], "random", n, 7));
-        let mut r = ModuleRunner::new(new_lfo(), SR);
+        let mut r = ModuleRunner::new((LFO.create)(), SR);
         r.set("rate", 10.0).unwrap();
         r.set("shape", "random").unwrap();
         let a = r.run(&[], n, 64).remove(0);
@@ -379,7 +375,7 @@ mod tests {
     fn block_size_does_not_change_the_output() {
         for shape in SHAPES {
             let render = |block: usize| {
-                let mut r = ModuleRunner::new(new_lfo(), SR);
+                let mut r = ModuleRunner::new((LFO.create)(), SR);
                 r.set("shape", *shape).unwrap();
                 r.set("rate", 20.0).unwrap();
                 let mut out = r.run(&[], 1_000, block).remove(0);

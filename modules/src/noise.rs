@@ -34,7 +34,7 @@ use fundsp::typenum::U1;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
-use crate::registry::ModuleEntry;
+use crate::registry::{create_default, ModuleEntry};
 
 /// Index of the `color` param.
 const COLOR: usize = 0;
@@ -75,12 +75,8 @@ pub static NOISE_INFO: ModuleInfo = ModuleInfo {
 /// Registry entry for `noise`.
 pub const NOISE: ModuleEntry = ModuleEntry {
     info: &NOISE_INFO,
-    create: new_noise,
+    create: create_default::<NoiseModule>,
 };
-
-fn new_noise() -> Box<dyn Module> {
-    Box::new(NoiseModule::new())
-}
 
 /// The `noise` module.
 #[derive(Clone)]
@@ -190,7 +186,7 @@ mod tests {
     const COLORS: [&str; 3] = ["white", "pink", "brown"];
 
     fn run(color: &str, frames: usize, block: usize) -> Vec<f32> {
-        let mut r = ModuleRunner::new(new_noise(), SR);
+        let mut r = ModuleRunner::new((NOISE.create)(), SR);
         r.set("color", color).unwrap();
         r.run(&[], frames, block).remove(0)
     }
@@ -250,7 +246,7 @@ mod tests {
             let a = run(color, 5_000, 64);
             assert_eq!(a, run(color, 5_000, 1), "{color}: block size");
             assert_eq!(a, run(color, 5_000, 7), "{color}: block size");
-            let mut r = ModuleRunner::new(new_noise(), SR);
+            let mut r = ModuleRunner::new((NOISE.create)(), SR);
             r.set("color", color).unwrap();
             let first = r.run(&[], 5_000, 64).remove(0);
             assert_eq!(a, first, "{color}: new instance");

@@ -17,6 +17,12 @@ pub struct ModuleEntry {
     pub create: fn() -> Box<dyn Module>,
 }
 
+/// The constructor of a kind whose module is its type's `Default` value:
+/// `ModuleEntry { info: &MY_INFO, create: create_default::<MyModule> }`.
+pub fn create_default<T: Module + Default>() -> Box<dyn Module> {
+    Box::new(T::default())
+}
+
 /// Every built-in kind, in the order `chronus modules` lists them.
 pub static BUILTIN: &[ModuleEntry] = &[
     crate::osc::SINE,

@@ -10,7 +10,7 @@
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
-use crate::registry::ModuleEntry;
+use crate::registry::{create_default, ModuleEntry};
 
 // ---------------------------------------------------------------------------------------
 // vca
@@ -41,12 +41,8 @@ static VCA_INFO: ModuleInfo = ModuleInfo {
 /// The `vca` kind.
 pub const VCA: ModuleEntry = ModuleEntry {
     info: &VCA_INFO,
-    create: new_vca,
+    create: create_default::<Vca>,
 };
-
-fn new_vca() -> Box<dyn Module> {
-    Box::new(Vca)
-}
 
 /// The `vca` module (stateless).
 #[derive(Clone, Copy, Debug, Default)]
@@ -143,12 +139,8 @@ static MIXER_INFO: ModuleInfo = ModuleInfo {
 /// The `mixer` kind.
 pub const MIXER: ModuleEntry = ModuleEntry {
     info: &MIXER_INFO,
-    create: new_mixer,
+    create: create_default::<Mixer>,
 };
-
-fn new_mixer() -> Box<dyn Module> {
-    Box::new(Mixer)
-}
 
 /// The `mixer` module (stateless).
 #[derive(Clone, Copy, Debug, Default)]
@@ -229,12 +221,8 @@ static PAN_INFO: ModuleInfo = ModuleInfo {
 /// The `pan` kind.
 pub const PAN: ModuleEntry = ModuleEntry {
     info: &PAN_INFO,
-    create: new_pan,
+    create: create_default::<Pan>,
 };
-
-fn new_pan() -> Box<dyn Module> {
-    Box::new(Pan)
-}
 
 /// The `pan` module (stateless).
 #[derive(Clone, Copy, Debug, Default)]
@@ -316,12 +304,8 @@ static CONST_INFO: ModuleInfo = ModuleInfo {
 /// The `const` kind.
 pub const CONST: ModuleEntry = ModuleEntry {
     info: &CONST_INFO,
-    create: new_const,
+    create: create_default::<Const>,
 };
-
-fn new_const() -> Box<dyn Module> {
-    Box::new(Const)
-}
 
 /// The `const` module (stateless; the glide lives in the param smoother).
 #[derive(Clone, Copy, Debug, Default)]

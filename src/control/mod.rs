@@ -2,8 +2,10 @@
 //! params, notes) and its [`ControlError`]s. OSC, MIDI, the sequencer and the CLI all call
 //! it.
 
+pub mod action;
 pub mod controller;
 pub mod error;
 
+pub use action::{SequencerAction, SequencerControl};
 pub use controller::{Controller, NoteTarget};
 pub use error::ControlError;

@@ -9,7 +9,8 @@ use chronus_modules::{ParamValue, Registry};
 
 use super::error::ControlError;
 use crate::engine::{
-    EngineHandle, Event, InstrumentKey, ParamSlot, ParamTarget, ProgramRef, TimedEvent,
+    ChannelMessage, EngineHandle, Event, InstrumentKey, ParamSlot, ParamTarget, ProgramRef,
+    TimedEvent,
 };
 use crate::graph::{self, CompileOptions, Layout};
 use crate::patch::{self, implicit, Connection, ModuleDesc, PatchDesc, PortRef, Scope};
@@ -354,6 +355,38 @@ impl Controller {
             .map(|instrument| Event::NoteOff { instrument, note })
             .collect();
         self.send_all(time, &events)
+    }
+
+    /// Sends a channel message (bend, pressure, pedal, volume, pan, ...) to the target
+    /// instrument(s). Values are clamped to their ranges by the engine.
+    pub fn channel_message(
+        &mut self,
+        target: &NoteTarget,
+        message: ChannelMessage,
+        time: Option<u64>,
+    ) -> Result<(), ControlError> {
+        if let ChannelMessage::PolyPressure { note, .. } = message {
+            if note > 127 {
+                return Err(ControlError::NoteRange(note as i64));
+            }
+        }
+        let events: Vec<Event> = self
+            .instruments_for(target)?
+            .into_iter()
+            .map(|instrument| Event::Channel {
+                instrument,
+                message,
+            })
+            .collect();
+        self.send_all(time, &events)
+    }
+
+    /// Retunes every instrument: A4 = `a4` Hz (a positive, finite frequency up to 2 kHz).
+    pub fn set_tuning(&mut self, a4: f32, time: Option<u64>) -> Result<(), ControlError> {
+        if !(a4.is_finite() && a4 > 0.0 && a4 <= 2_000.0) {
+            return Err(ControlError::TuningRange(a4));
+        }
+        self.send_all(time, &[Event::Tuning { a4 }])
     }
 
     /// Releases every held note (voices sound through their release).

@@ -64,6 +64,9 @@ pub enum ControlError {
     /// A note number outside 0–127.
     #[error("note {0} is out of range 0 .. 127")]
     NoteRange(i64),
+    /// A tuning reference that is not a usable frequency.
+    #[error("tuning reference A4 = {0} Hz is out of range (0 < A4 <= 2000 Hz)")]
+    TuningRange(f32),
     /// A velocity outside 0..1.
     #[error("velocity {0} is out of range 0 .. 1")]
     VelocityRange(f32),

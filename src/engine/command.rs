@@ -3,6 +3,7 @@
 //! Commands are plain values (the only heap data is a graph being swapped in, which the
 //! engine keeps or returns, never drops), so moving them through the ring never allocates.
 
+use super::channel::ChannelMessage;
 use crate::graph::CompiledGraph;
 
 /// One message on the command ring.
@@ -101,4 +102,17 @@ pub enum Event {
     AllNotesOff,
     /// Silence every voice within a few milliseconds, releases included.
     Panic,
+    /// A channel message (bend, pressure, pedal, volume, ...) for one instrument.
+    Channel {
+        /// Which instrument.
+        instrument: InstrumentKey,
+        /// What it is told.
+        message: ChannelMessage,
+    },
+    /// Retune every instrument: A4 = `a4` Hz (rebuilds the note table on the audio
+    /// thread: 128 powers, no allocation; rare).
+    Tuning {
+        /// Hz of A4.
+        a4: f32,
+    },
 }

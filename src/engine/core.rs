@@ -13,6 +13,7 @@ use super::command::{Command, Event, ParamSlot, ProgramRef, TimedEvent};
 use super::program::run_program;
 use super::queue::EventQueue;
 use super::stats::EngineStats;
+use super::tuning::NoteTable;
 use super::voice::{self, RenderContext, SILENCE_MS, STEAL_FADE_MS};
 use crate::graph::{CompiledGraph, Program, Takeover};
 use chronus_modules::MAX_BLOCK;
@@ -67,6 +68,8 @@ pub struct Engine {
     queue: EventQueue,
     stats: Arc<EngineStats>,
     sample_time: u64,
+    /// The tuning every instrument of every graph plays in (set by [`Event::Tuning`]).
+    tuning: NoteTable,
     mix_left: [f32; MAX_BLOCK],
     mix_right: [f32; MAX_BLOCK],
     layer_left: [f32; MAX_BLOCK],
@@ -124,6 +127,7 @@ impl Engine {
             queue: EventQueue::with_capacity(config.event_capacity),
             stats: stats.clone(),
             sample_time: 0,
+            tuning: NoteTable::default(),
             mix_left: [0.0; MAX_BLOCK],
             mix_right: [0.0; MAX_BLOCK],
             layer_left: [0.0; MAX_BLOCK],
@@ -230,11 +234,15 @@ impl Engine {
         if self.unreturned.is_some() {
             return Some(new);
         }
+        for inst in &mut new.instruments {
+            inst.controls.tuning = self.tuning;
+        }
         let Some(mut old) = self.current.take() else {
             self.current = Some(new);
             self.count_swap();
             return None;
         };
+        carry_controls(&old, &mut new);
         let takeover = std::mem::replace(&mut new.takeover, Takeover::Crossfade);
         let carried = match &takeover {
             Takeover::Carry(maps) if carry_fits(&old, &new, maps) => {
@@ -321,6 +329,26 @@ impl Engine {
                 for g in std::iter::once(g).chain(fading) {
                     if let Some(inst) = g.instruments.iter_mut().find(|i| i.key == instrument) {
                         voice::note_off(inst, note, now);
+                    }
+                }
+            }
+            Event::Channel {
+                instrument,
+                message,
+            } => {
+                let fading = self.fading.iter_mut().flatten().map(|l| &mut *l.graph);
+                for g in std::iter::once(g).chain(fading) {
+                    if let Some(inst) = g.instruments.iter_mut().find(|i| i.key == instrument) {
+                        voice::channel_message(inst, message, now);
+                    }
+                }
+            }
+            Event::Tuning { a4 } => {
+                self.tuning = NoteTable::new(a4);
+                let fading = self.fading.iter_mut().flatten().map(|l| &mut *l.graph);
+                for g in std::iter::once(g).chain(fading) {
+                    for inst in &mut g.instruments {
+                        inst.controls.tuning = self.tuning;
                     }
                 }
             }
@@ -547,6 +575,16 @@ fn carry_program(old: &mut Program, new: &mut Program, map: &[Option<usize>]) {
     let target = new.output.volume.target();
     std::mem::swap(&mut new.output.volume, &mut old.output.volume);
     new.output.volume.set_target(target);
+}
+
+/// Every instrument of `new` takes the channel state (bend, pedal, keys down, volume,
+/// pan) of the instrument of the same id in `old`: a commit does not reset controllers.
+fn carry_controls(old: &CompiledGraph, new: &mut CompiledGraph) {
+    for n in &mut new.instruments {
+        if let Some(o) = old.instruments.iter().find(|o| o.key == n.key) {
+            n.controls = o.controls;
+        }
+    }
 }
 
 /// Crossfade takeover: held notes, and notes waiting for a stolen voice, start again in

@@ -8,10 +8,16 @@
 //! envelope's release and becomes free once it has been silent for [`SILENCE_MS`]; a voice
 //! template that does not read `note.gate` has no envelope to release it, so the engine
 //! fades it out over [`STEAL_FADE_MS`] at note-off instead.
+//!
+//! Channel messages act here too: a note-off while the sustain pedal is down leaves the
+//! voice held until pedal up; the `note` sources follow the instrument's bend (ramped
+//! across each block), pressure and tuning table; the instrument's volume × expression
+//! and pan scale its summed voices (see [`super::channel`]).
 
 use crate::graph::{Instrument, NoteOutput, Program, Voice};
 use crate::patch::Steal;
 
+use super::channel::{glide_keep, ChannelMessage, ChannelState};
 use super::program::run_program;
 
 /// Fade applied to a stolen voice (and to a gateless voice at note-off, and on panic).
@@ -61,6 +67,8 @@ pub struct VoiceState {
     /// Release after the next block: a note whose note-off came while it waited for a
     /// stolen voice still gets one block of gate, so it is heard.
     pub release_after_block: bool,
+    /// Polyphonic aftertouch of the note, 0..1.
+    pub pressure: f32,
 }
 
 impl VoiceState {
@@ -79,6 +87,7 @@ impl VoiceState {
         self.silent_samples = 0;
         self.pending = None;
         self.release_after_block = false;
+        self.pressure = 0.0;
         // Not yet heard: never the quietest until its first block says how loud it is.
         self.level = f32::INFINITY;
     }
@@ -105,6 +114,7 @@ impl VoiceState {
 /// Plays `note` on `instrument` at engine time `now`. Returns `false` when the note was
 /// dropped (every voice busy and `steal: "none"`). **Real-time safe.**
 pub fn note_on(instrument: &mut Instrument, note: u8, velocity: f32, now: u64) -> bool {
+    instrument.controls.keys_down |= key_bit(note);
     let voices = &mut instrument.voices;
     let playing = |v: &Voice| {
         v.state.note == note && matches!(v.state.phase, VoicePhase::Held | VoicePhase::Released)
@@ -162,8 +172,21 @@ pub fn note_on(instrument: &mut Instrument, note: u8, velocity: f32, now: u64) -
     }
 }
 
-/// Releases `note` on `instrument`. **Real-time safe.**
+/// Releases `note` on `instrument`, or leaves it to the sustain pedal when that is down.
+/// **Real-time safe.**
 pub fn note_off(instrument: &mut Instrument, note: u8, now: u64) {
+    instrument.controls.keys_down &= !key_bit(note);
+    if !instrument.controls.sustain {
+        release_note(instrument, note, now);
+    }
+}
+
+fn key_bit(note: u8) -> u128 {
+    1u128 << (note & 127)
+}
+
+/// Releases the voices playing `note` (and a pending start of it).
+fn release_note(instrument: &mut Instrument, note: u8, now: u64) {
     let uses_gate = instrument.uses_gate;
     for v in &mut instrument.voices {
         let s = &mut v.state;
@@ -177,8 +200,9 @@ pub fn note_off(instrument: &mut Instrument, note: u8, now: u64) {
     }
 }
 
-/// Releases every held note. **Real-time safe.**
+/// Releases every held note, whatever the keys and the pedal say. **Real-time safe.**
 pub fn all_notes_off(instrument: &mut Instrument, now: u64) {
+    instrument.controls.keys_down = 0;
     for v in &mut instrument.voices {
         if let Some((n, vel, _)) = v.state.pending {
             v.state.pending = Some((n, vel, true));
@@ -191,7 +215,71 @@ pub fn all_notes_off(instrument: &mut Instrument, now: u64) {
         .fold(0, |mask, v| mask | 1u128 << (v.state.note & 127));
     for note in 0..128u8 {
         if held & (1u128 << note) != 0 {
-            note_off(instrument, note, now);
+            release_note(instrument, note, now);
+        }
+    }
+}
+
+/// Releases the notes the pedal was holding: voices held or pending whose key is up.
+fn release_unheld_keys(instrument: &mut Instrument, now: u64) {
+    let down = instrument.controls.keys_down;
+    let sounding: u128 = instrument
+        .voices
+        .iter()
+        .filter_map(|v| match (v.state.phase, v.state.pending) {
+            (VoicePhase::Held, _) => Some(v.state.note),
+            (_, Some((n, _, false))) => Some(n),
+            _ => None,
+        })
+        .fold(0, |mask, n| mask | key_bit(n));
+    let up = sounding & !down;
+    for note in 0..128u8 {
+        if up & key_bit(note) != 0 {
+            release_note(instrument, note, now);
+        }
+    }
+}
+
+/// Applies a channel message to `instrument` at engine time `now`. **Real-time safe.**
+pub fn channel_message(instrument: &mut Instrument, message: ChannelMessage, now: u64) {
+    let c = &mut instrument.controls;
+    match message {
+        ChannelMessage::Bend(position) => c.set_bend(position),
+        ChannelMessage::BendRange(semitones) => c.set_bend_range(semitones),
+        ChannelMessage::Pressure(p) => c.pressure.target = p.clamp(0.0, 1.0),
+        ChannelMessage::PolyPressure { note, value } => {
+            for v in &mut instrument.voices {
+                if v.state.note == note && v.state.is_active() {
+                    v.state.pressure = value.clamp(0.0, 1.0);
+                }
+            }
+        }
+        ChannelMessage::Sustain(down) => {
+            let was = std::mem::replace(&mut c.sustain, down);
+            if was && !down {
+                release_unheld_keys(instrument, now);
+            }
+        }
+        ChannelMessage::Volume(v) => c.set_volume(Some(v), None),
+        ChannelMessage::Expression(e) => c.set_volume(None, Some(e)),
+        ChannelMessage::Pan(p) => c.pan.target = p.clamp(-1.0, 1.0),
+        ChannelMessage::AllNotesOff => {
+            c.keys_down = 0;
+            if !c.sustain {
+                all_notes_off(instrument, now);
+            }
+        }
+        ChannelMessage::AllSoundOff => {
+            c.keys_down = 0;
+            c.sustain = false;
+            panic(instrument);
+        }
+        ChannelMessage::ResetControllers => {
+            let was = c.sustain;
+            c.reset_controllers();
+            if was {
+                release_unheld_keys(instrument, now);
+            }
         }
     }
 }
@@ -235,11 +323,20 @@ pub fn render_instrument(
     ctx: RenderContext,
 ) {
     let slots = &instrument.source_slots;
+    let controls = &mut instrument.controls;
+    let keep = glide_keep(ctx.frames, ctx.sample_rate);
+    let bend = NoteBlock::new(controls, keep);
     for voice in &mut instrument.voices {
         if !voice.state.is_active() {
             continue;
         }
-        fill_note_sources(&mut voice.program, slots, &mut voice.state, ctx.frames);
+        fill_note_sources(
+            &mut voice.program,
+            slots,
+            &mut voice.state,
+            &bend,
+            ctx.frames,
+        );
         run_program(
             &mut voice.program,
             ctx.sample_rate,
@@ -247,6 +344,43 @@ pub fn render_instrument(
             ctx.frames,
         );
         mix_voice(voice, left, right, ctx, instrument.uses_gate);
+    }
+    controls.apply_gain_pan(left, right, keep);
+}
+
+/// What every voice's `note` sources share in one block: the bend ramp (in semitones and
+/// as a frequency ratio, start and end of the block), channel pressure and the tuning.
+struct NoteBlock<'a> {
+    semitones: (f32, f32),
+    ratio: (f32, f32),
+    pressure: (f32, f32),
+    tuning: &'a super::tuning::NoteTable,
+}
+
+impl<'a> NoteBlock<'a> {
+    /// Advances the instrument's bend glide by one block (`keep`: see [`glide_keep`]).
+    fn new(controls: &'a mut ChannelState, keep: f32) -> Self {
+        let semitones = controls.bend.advance(keep);
+        let ratio = |s: f32| if s == 0.0 { 1.0 } else { (s / 12.0).exp2() };
+        NoteBlock {
+            semitones,
+            ratio: (ratio(semitones.0), ratio(semitones.1)),
+            pressure: controls.pressure.advance(keep),
+            tuning: &controls.tuning,
+        }
+    }
+}
+
+/// Fills `block` with a linear ramp ending at `end` from just after `start` (a constant
+/// when they are equal).
+fn ramp(block: &mut [f32], start: f32, end: f32) {
+    if start == end {
+        block.fill(end);
+        return;
+    }
+    let step = (end - start) / block.len() as f32;
+    for (i, x) in block.iter_mut().enumerate() {
+        *x = start + step * (i + 1) as f32;
     }
 }
 
@@ -265,15 +399,11 @@ pub struct RenderContext {
     pub silence_samples: u32,
 }
 
-/// MIDI note number to Hz (A4 = 440 Hz, equal temperament).
-pub fn note_frequency(note: u8) -> f32 {
-    440.0 * 2f32.powf((note as f32 - 69.0) / 12.0)
-}
-
 fn fill_note_sources(
     program: &mut Program,
     slots: &[NoteOutput],
     state: &mut VoiceState,
+    shared: &NoteBlock,
     frames: usize,
 ) {
     let gate = if state.phase == VoicePhase::Held {
@@ -282,15 +412,29 @@ fn fill_note_sources(
         0.0
     };
     for (slot, &buffer) in slots.iter().zip(&program.sources) {
-        let value = match slot {
-            NoteOutput::Freq => note_frequency(state.note),
-            NoteOutput::Gate => gate,
-            NoteOutput::Velocity => state.velocity,
-            NoteOutput::Pitch => state.note as f32,
-            NoteOutput::Unknown => 0.0,
-        };
         let block = &mut program.pool[buffer][..frames];
-        block.fill(value);
+        match slot {
+            NoteOutput::Freq => {
+                let hz = shared.tuning.frequency(state.note);
+                ramp(block, hz * shared.ratio.0, hz * shared.ratio.1);
+            }
+            NoteOutput::Pitch => {
+                let pitch = state.note as f32;
+                ramp(
+                    block,
+                    pitch + shared.semitones.0,
+                    pitch + shared.semitones.1,
+                );
+            }
+            NoteOutput::Gate => block.fill(gate),
+            NoteOutput::Velocity => block.fill(state.velocity),
+            NoteOutput::Pressure => ramp(
+                block,
+                shared.pressure.0.max(state.pressure),
+                shared.pressure.1.max(state.pressure),
+            ),
+            NoteOutput::Unknown => block.fill(0.0),
+        }
         if *slot == NoteOutput::Gate && state.retrigger {
             block[0] = 0.0;
         }

@@ -10,7 +10,7 @@ use super::compiled::{
 };
 use super::error::GraphError;
 use super::plan::{plan, NodeShape, ProgramPlan, Sink, Source};
-use crate::engine::{InstrumentKey, VoiceState};
+use crate::engine::{ChannelState, InstrumentKey, VoiceState};
 use crate::patch::{
     self, implicit, Connection, InstrumentDesc, ModuleDesc, PatchDesc, PatchError, PatchErrorKind,
     PatchErrors,
@@ -117,6 +117,7 @@ pub fn compile(
                 .map(|p| NoteOutput::from_id(p.id))
                 .collect(),
             uses_gate,
+            controls: ChannelState::default(),
         });
     }
 

@@ -8,7 +8,7 @@
 
 use chronus_modules::{BlockBuf, Module, ModuleInfo, ParamBlock, Smoother};
 
-use crate::engine::{InstrumentKey, VoiceState};
+use crate::engine::{ChannelState, InstrumentKey, VoiceState};
 use crate::patch::Steal;
 
 /// Index of the always-zero buffer in every program's pool. Unconnected inputs read it.
@@ -106,6 +106,8 @@ pub enum NoteOutput {
     Velocity,
     /// MIDI note number.
     Pitch,
+    /// Pressure 0..1: the larger of channel pressure and the note's poly aftertouch.
+    Pressure,
     /// A port this engine does not fill yet: reads 0.
     Unknown,
 }
@@ -118,6 +120,7 @@ impl NoteOutput {
             "gate" => NoteOutput::Gate,
             "velocity" => NoteOutput::Velocity,
             "pitch" => NoteOutput::Pitch,
+            "pressure" => NoteOutput::Pressure,
             _ => NoteOutput::Unknown,
         }
     }
@@ -140,6 +143,9 @@ pub struct Instrument {
     /// True when the template reads `note.gate`; otherwise a released voice is faded out by
     /// the engine (there is no envelope to do it).
     pub uses_gate: bool,
+    /// Channel state (bend, pressure, pedal, volume, pan, tuning) shared by its voices;
+    /// carried to the next graph's instrument of the same id.
+    pub controls: ChannelState,
 }
 
 /// One voice: its program and what it is playing.

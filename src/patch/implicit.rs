@@ -52,6 +52,11 @@ pub const NOTE_OUTPUTS: &[PortSpec] = &[
         id: "pitch",
         doc: "MIDI note number (60 = middle C), fractional with pitch bend.",
     },
+    PortSpec {
+        id: "pressure",
+        doc: "Pressure 0..1: the larger of the channel's pressure (aftertouch) and the \
+              note's polyphonic aftertouch.",
+    },
 ];
 
 /// Params of the implicit `output` module.

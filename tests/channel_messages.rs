@@ -1,0 +1,198 @@
+//! Channel messages in the engine: pitch bend (smooth, range, RPN-sized ranges), the
+//! implicit `note.pressure`, the sustain pedal, all-notes-off / all-sound-off / reset
+//! controllers, volume, expression and pan, tuning — all under assert_no_alloc.
+
+mod common;
+use common::{engine, run, SR};
+
+use assert_no_alloc::{assert_no_alloc, violation_count, AllocDisabler};
+use chronus::control::NoteTarget;
+use chronus::engine::{ChannelMessage, Engine, VoicePhase};
+use chronus_modules::analysis::max_step;
+
+fn zero_crossing_frequency(s: &[f32], sr: f32) -> f64 {
+    chronus_modules::analysis::zero_crossing_frequency(s, sr).expect("a periodic signal")
+}
+
+#[global_allocator]
+static ALLOCATOR: AllocDisabler = AllocDisabler;
+
+/// A sine per voice, gated by an envelope with a short release.
+const SINE: &str = r#"(voice: (count: 4, steal: "oldest", modules: {
+    "osc": (kind: "sine"),
+    "env": (kind: "adsr", params: {"attack": 0.001, "sustain": 1.0, "release": 0.01}),
+    "vca": (kind: "vca"),
+}, connections: [("note.freq", "osc.freq"), ("note.gate", "env.gate"), ("osc.out", "vca.in"),
+    ("env.out", "vca.cv"), ("vca.out", "output.left"), ("vca.out", "output.right")]),
+    connections: [("voices.left", "output.left"), ("voices.right", "output.right")])"#;
+
+/// The voice outputs `note.pressure` (as a DC level) through a gate.
+const PRESSURE: &str = r#"(voice: (count: 2, modules: {
+    "vca": (kind: "vca"),
+}, connections: [("note.pressure", "vca.in"), ("note.gate", "vca.cv"),
+    ("vca.out", "output.left"), ("vca.out", "output.right")]),
+    connections: [("voices.left", "output.left"), ("voices.right", "output.right")])"#;
+
+/// Renders under assert_no_alloc in uneven blocks.
+fn render(e: &mut Engine, frames: usize) -> (Vec<f32>, Vec<f32>) {
+    let (mut l, mut r) = (vec![0.0; frames], vec![0.0; frames]);
+    let mut pos = 0;
+    let mut k = 0;
+    while pos < frames {
+        let n = [64, 17, 256, 1][k % 4].min(frames - pos);
+        assert_no_alloc(|| e.process(&mut l[pos..pos + n], &mut r[pos..pos + n]));
+        pos += n;
+        k += 1;
+    }
+    assert_eq!(violation_count(), 0, "the engine allocated");
+    (l, r)
+}
+
+fn held_notes(e: &Engine) -> Vec<u8> {
+    let mut notes: Vec<u8> = e.graph().unwrap().instruments[0]
+        .voices
+        .iter()
+        .filter(|v| v.state.phase == VoicePhase::Held)
+        .map(|v| v.state.note)
+        .collect();
+    notes.sort();
+    notes
+}
+
+fn send(c: &mut chronus::control::Controller, m: ChannelMessage) {
+    c.channel_message(&NoteTarget::Default, m, None).unwrap();
+}
+
+#[test]
+fn pitch_bend_glides_to_the_bent_pitch_without_a_jump() {
+    let (mut e, mut c) = engine(SINE);
+    c.note_on(&NoteTarget::Default, 69, 1.0, None).unwrap();
+    let (l, _) = render(&mut e, 4800);
+    let f0 = zero_crossing_frequency(&l[2400..], SR);
+    assert!((f0 - 440.0).abs() < 2.0, "{f0}");
+    // Full bend up at the default range of 2 semitones: B4.
+    send(&mut c, ChannelMessage::Bend(1.0));
+    let (l, _) = render(&mut e, 9600);
+    let f1 = zero_crossing_frequency(&l[4800..], SR);
+    assert!((f1 - 493.88).abs() < 2.0, "{f1}");
+    // No zipper: the sine's largest sample step stays what the glide allows
+    // (a 494 Hz sine's step is 2π·494/48000 ≈ 0.065 at full scale).
+    assert!(max_step(&l) < 0.08, "{}", max_step(&l));
+    // RPN 0 sized range: 12 semitones; a full bend down is A3.
+    send(&mut c, ChannelMessage::BendRange(12.0));
+    send(&mut c, ChannelMessage::Bend(-1.0));
+    let (l, _) = render(&mut e, 9600);
+    let f2 = zero_crossing_frequency(&l[4800..], SR);
+    assert!((f2 - 220.0).abs() < 1.5, "{f2}");
+    // Reset controllers re-centres the bend, keeps the range.
+    send(&mut c, ChannelMessage::ResetControllers);
+    let (l, _) = render(&mut e, 9600);
+    let f3 = zero_crossing_frequency(&l[4800..], SR);
+    assert!((f3 - 440.0).abs() < 2.0, "{f3}");
+    // Tuning reference: A4 = 432 Hz.
+    c.set_tuning(432.0, None).unwrap();
+    let (l, _) = render(&mut e, 4800);
+    let f4 = zero_crossing_frequency(&l[2400..], SR);
+    assert!((f4 - 432.0).abs() < 2.0, "{f4}");
+    assert!(c.set_tuning(-1.0, None).is_err());
+}
+
+#[test]
+fn sustain_pedal_holds_released_notes_until_pedal_up() {
+    let (mut e, mut c) = engine(SINE);
+    let t = &NoteTarget::Default;
+    send(&mut c, ChannelMessage::Sustain(true));
+    c.note_on(t, 60, 1.0, None).unwrap();
+    c.note_on(t, 64, 1.0, None).unwrap();
+    render(&mut e, 480);
+    c.note_off(t, 60, None).unwrap();
+    render(&mut e, 480);
+    assert_eq!(held_notes(&e), vec![60, 64], "the pedal holds 60");
+    // 67 is down while the pedal goes up: it keeps sounding; 60 is released.
+    c.note_on(t, 67, 1.0, None).unwrap();
+    c.note_off(t, 64, None).unwrap();
+    send(&mut c, ChannelMessage::Sustain(false));
+    render(&mut e, 480);
+    assert_eq!(held_notes(&e), vec![67]);
+    // Pedal, then all-notes-off: the pedal keeps holding (MIDI spec); pedal up frees it.
+    send(&mut c, ChannelMessage::Sustain(true));
+    send(&mut c, ChannelMessage::AllNotesOff);
+    render(&mut e, 480);
+    assert_eq!(held_notes(&e), vec![67]);
+    send(&mut c, ChannelMessage::ResetControllers);
+    render(&mut e, 480);
+    assert_eq!(held_notes(&e), Vec::<u8>::new());
+    // All sound off: silent within a few milliseconds.
+    c.note_on(t, 72, 1.0, None).unwrap();
+    render(&mut e, 480);
+    send(&mut c, ChannelMessage::AllSoundOff);
+    let (l, _) = render(&mut e, 960);
+    assert!(l[480..].iter().all(|x| x.abs() < 1e-6));
+}
+
+#[test]
+fn volume_expression_and_pan_scale_the_instrument_smoothly() {
+    let (mut e, mut c) = engine(SINE);
+    c.note_on(&NoteTarget::Default, 69, 1.0, None).unwrap();
+    let (l, _) = render(&mut e, 4800);
+    let full = chronus_modules::analysis::peak(&l[2400..]);
+    send(&mut c, ChannelMessage::Volume(0.5));
+    send(&mut c, ChannelMessage::Expression(0.5));
+    let (l, r) = render(&mut e, 9600);
+    let quiet = chronus_modules::analysis::peak(&l[4800..]);
+    assert!((quiet / full - 0.0625).abs() < 0.005, "{}", quiet / full);
+    assert!(max_step(&l) < 0.07);
+    assert_eq!(l, r);
+    send(&mut c, ChannelMessage::Pan(1.0));
+    let (l, r) = render(&mut e, 9600);
+    assert!(chronus_modules::analysis::peak(&l[4800..]) < 1e-6);
+    assert!((chronus_modules::analysis::peak(&r[4800..]) - quiet).abs() < 0.01);
+}
+
+#[test]
+fn note_pressure_follows_channel_and_poly_aftertouch() {
+    let (mut e, mut c) = engine(PRESSURE);
+    let t = &NoteTarget::Default;
+    c.note_on(t, 60, 1.0, None).unwrap();
+    let (l, _) = run(&mut e, 480, 64);
+    assert_eq!(l[479], 0.0);
+    send(&mut c, ChannelMessage::Pressure(0.5));
+    let (l, _) = render(&mut e, 4800);
+    assert!((l[4799] - 0.5).abs() < 1e-3, "{}", l[4799]);
+    assert!(max_step(&l) < 0.01, "pressure glides");
+    send(
+        &mut c,
+        ChannelMessage::PolyPressure {
+            note: 60,
+            value: 0.8,
+        },
+    );
+    let (l, _) = render(&mut e, 480);
+    assert!((l[479] - 0.8).abs() < 1e-3, "{}", l[479]);
+    send(
+        &mut c,
+        ChannelMessage::PolyPressure {
+            note: 61,
+            value: 1.0,
+        },
+    );
+    let (l, _) = render(&mut e, 480);
+    assert!(
+        (l[479] - 0.8).abs() < 1e-3,
+        "another note's aftertouch does not reach it"
+    );
+}
+
+#[test]
+fn channel_state_survives_a_commit() {
+    let (mut e, mut c) = engine(SINE);
+    send(&mut c, ChannelMessage::BendRange(12.0));
+    send(&mut c, ChannelMessage::Bend(1.0));
+    render(&mut e, 480);
+    c.load(common::patch(&SINE.replace("0.01", "0.02")))
+        .unwrap();
+    c.note_on(&NoteTarget::Default, 57, 1.0, None).unwrap();
+    let (l, _) = render(&mut e, 9600);
+    let f = zero_crossing_frequency(&l[4800..], SR);
+    assert!((f - 440.0).abs() < 2.0, "A3 bent an octave up: {f}");
+}

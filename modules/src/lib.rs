@@ -31,6 +31,7 @@ pub mod fx;
 pub mod harness;
 pub mod io;
 pub mod lfo;
+pub mod midi_cc;
 pub mod module;
 pub mod noise;
 pub mod osc;

@@ -40,6 +40,7 @@ pub static BUILTIN: &[ModuleEntry] = &[
     crate::util::MIXER,
     crate::util::PAN,
     crate::util::CONST,
+    crate::midi_cc::MIDI_CC,
     crate::fx::DELAY,
     crate::fx::REVERB,
 ];

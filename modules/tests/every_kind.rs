@@ -72,8 +72,8 @@ fn process_never_allocates_after_prepare() {
         let mut runner = ModuleRunner::new((entry.create)(), SR);
         // Move every param off its default so glides run too.
         for spec in entry.info.params {
-            let (lo, hi) = spec.bounds();
-            let v = spec.to_value(lo + (hi - lo) * 0.3);
+            // 30 % of the range along its taper (whole numbers for int params).
+            let v = spec.to_value(spec.from_normalized(0.3));
             runner.glide(spec.id, v).unwrap();
         }
         reset_violation_count();

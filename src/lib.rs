@@ -9,17 +9,22 @@
 //! - [`engine`]: the audio-thread side: sample-accurate events, swaps, voices.
 //! - [`control`]: the [`Controller`](control::Controller): standby slot, edits, commit, notes.
 //! - [`host`]: running the engine: offline render to WAV, real-time play (cpal, null host).
+//! - [`backend`]: the [`Instrument`](backend::Instrument) trait, the internal engine as one,
+//!   and the distributor routing MIDI to instruments by channel and note range.
+//! - [`midi`]: MIDI parsing, input ports (ALSA, JACK), RPNs, the router config's actions.
 //! - [`osc`]: the OSC server: live editing, notes and status over UDP.
 //! - [`bench`](mod@bench): `chronus bench`: timing the engine offline and counting its allocations.
 //! - [`catalog`]: the module table printed by `chronus modules` and kept in the README.
 
 #![deny(missing_docs)]
 
+pub mod backend;
 pub mod bench;
 pub mod catalog;
 pub mod control;
 pub mod engine;
 pub mod graph;
 pub mod host;
+pub mod midi;
 pub mod osc;
 pub mod patch;

@@ -64,6 +64,9 @@ pub enum ControlError {
     /// A note number outside 0–127.
     #[error("note {0} is out of range 0 .. 127")]
     NoteRange(i64),
+    /// A sequencer action, but nothing runs a sequence.
+    #[error("this patch has no sequence section, so there is no sequencer to take {0:?}; add a `sequence: (...)` section to the patch, or map this control to something else in the router config")]
+    NoSequencer(crate::control::SequencerAction),
     /// A tuning reference that is not a usable frequency.
     #[error("tuning reference A4 = {0} Hz is out of range (0 < A4 <= 2000 Hz)")]
     TuningRange(f32),

@@ -12,6 +12,7 @@
 //! - [`backend`]: the [`Instrument`](backend::Instrument) trait, the internal engine as one,
 //!   and the distributor routing MIDI to instruments by channel and note range.
 //! - [`midi`]: MIDI parsing, input ports (ALSA, JACK), RPNs, the router config's actions.
+//! - [`config`]: the `--config` file (MIDI input, tuning, router), checked with positions.
 //! - [`osc`]: the OSC server: live editing, notes and status over UDP.
 //! - [`bench`](mod@bench): `chronus bench`: timing the engine offline and counting its allocations.
 //! - [`catalog`]: the module table printed by `chronus modules` and kept in the README.
@@ -21,6 +22,7 @@
 pub mod backend;
 pub mod bench;
 pub mod catalog;
+pub mod config;
 pub mod control;
 pub mod engine;
 pub mod graph;

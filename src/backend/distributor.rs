@@ -1,9 +1,8 @@
 //! [`Distributor`]: routes MIDI to instruments by channel and note range.
 //!
 //! Each [`Route`] says: notes in `notes` on `channel` (or every channel) go to instrument
-//! `instrument`. A note goes to every matching route's instrument (so ranges can split a
-//! keyboard, or overlap to layer). Its note-off goes where its note-on went, even if that
-//! was under another route. Channel-wide messages (bend, pressure, controllers, program)
+//! `instrument`. A note goes to the first route that takes it (ranges split a keyboard;
+//! a last catch-all route takes the rest). Its note-off goes where its note-on went. Channel-wide messages (bend, pressure, controllers, program)
 //! go to every instrument with a route on that channel.
 
 use std::ops::RangeInclusive;
@@ -159,8 +158,8 @@ impl Distributor {
     fn note_targets(&self, channel: u8, note: u8) -> u64 {
         self.routes
             .iter()
-            .filter(|r| r.takes_channel(channel) && r.notes.contains(&note))
-            .fold(0, |m, r| m | 1 << r.instrument)
+            .find(|r| r.takes_channel(channel) && r.notes.contains(&note))
+            .map_or(0, |r| 1 << r.instrument)
     }
 
     /// Releases every note on every instrument (a MIDI source went away).
@@ -299,8 +298,8 @@ mod tests {
                     instrument: 2,
                 },
                 Route {
-                    channel: Some(1),
-                    notes: 58..=61,
+                    channel: None,
+                    notes: 0..=127,
                     instrument: 2,
                 },
             ],
@@ -309,7 +308,7 @@ mod tests {
     }
 
     #[test]
-    fn notes_split_by_range_and_channel_and_layer_where_ranges_overlap() {
+    fn notes_split_by_range_and_channel_first_route_wins() {
         let (mut d, log) = split();
         d.dispatch(
             1,
@@ -362,8 +361,8 @@ mod tests {
                 "bass on 1 40 100",
                 "lead on 1 72 100",
                 "lead on 1 60 90",
-                "drums on 1 60 90",
-                "drums on 10 36 127"
+                "drums on 10 36 127",
+                "drums on 2 36 127"
             ]
         );
     }
@@ -394,7 +393,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             *log.lock(),
-            ["bass on 1 59 0", "drums on 1 59 0"],
+            ["bass on 1 59 0"],
             "velocity 0 goes where the note went, once"
         );
         log.lock().clear();

@@ -1,6 +1,8 @@
 //! MIDI: controller numbers and value scaling ([`cc`]), byte parsing with midly
-//! ([`parse`]) and the RPN state machine ([`rpn`]).
+//! ([`parse`]), the RPN state machine ([`rpn`]) and the [`router`](mod@router) that sends every
+//! message where the `--config` says.
 
 pub mod cc;
 pub mod parse;
+pub mod router;
 pub mod rpn;

@@ -634,6 +634,67 @@ fn is_ident_start(c: char) -> bool {
 // Tree
 
 /// A struct field: name, position of the name, value.
+/// One step of a path into a RON document, for [`RonTree::find`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step<'a> {
+    /// A struct field by name (through any `Some(...)`).
+    Field(&'a str),
+    /// An item of a list or a tuple (also the fields of an enum variant written
+    /// `variant(a, b)`), from 0.
+    Index(usize),
+}
+
+/// Any RON text as a tree with the position of every value: the same tolerant scanner as
+/// [`SourceMap`], for other RON files (the `--config` file) whose errors are found after
+/// parsing and must point into the text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RonTree {
+    root: Node,
+}
+
+impl RonTree {
+    /// Scans RON text. Accepts anything.
+    pub fn scan(text: &str) -> RonTree {
+        let tokens = Lexer::new(text).tokens();
+        let mut parser = Parser {
+            toks: &tokens,
+            i: 0,
+        };
+        RonTree {
+            root: parser.value(0),
+        }
+    }
+
+    /// Where the value at `path` starts (`[]`: the document itself).
+    pub fn find(&self, path: &[Step]) -> Option<Pos> {
+        self.node_at(path).map(Node::pos)
+    }
+
+    /// Where the field `name` of the struct at `path` is written (its name, not its value).
+    pub fn field_name(&self, path: &[Step], name: &str) -> Option<Pos> {
+        self.node_at(path)?
+            .unwrap_some()
+            .fields()?
+            .iter()
+            .find(|(n, _, _)| n == name)
+            .map(|(_, pos, _)| *pos)
+    }
+
+    fn node_at(&self, path: &[Step]) -> Option<&Node> {
+        let mut node = &self.root;
+        for step in path {
+            node = match (step, node.unwrap_some()) {
+                (Step::Field(name), n) => &n.fields()?.iter().find(|(f, _, _)| f == name)?.2,
+                (Step::Index(i), Node::Seq { items, .. } | Node::Tuple { items, .. }) => {
+                    items.get(*i)?
+                }
+                _ => return None,
+            };
+        }
+        Some(node)
+    }
+}
+
 type Field = (String, Pos, Node);
 
 #[derive(Clone, Debug, PartialEq)]

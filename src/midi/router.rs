@@ -1,0 +1,235 @@
+//! [`Router`]: where every MIDI channel message goes — from a port, from OSC
+//! (`/midi/cc`, `/note/bend`), anywhere.
+//!
+//! In order:
+//! 1. the config's channel filter (`midi: (channel: N)`) drops other channels;
+//! 2. a note in a `trigger_step` range becomes [`SequencerAction::TriggerStep`] (step =
+//!    note − first of the range; note-offs of such notes are dropped);
+//! 3. a controller with a route becomes its action: the sequencer's controls go to
+//!    [`Controller::sequencer_action`] as a 0..1 position; `filter_cutoff`, `reverb_mix`,
+//!    `master_volume` and `param` are live param changes made here (see [`CcAction`]);
+//! 4. everything else goes to the [`Distributor`]: notes in a `play` range to that patch
+//!    instrument, other notes to the instruments listening to their channel; bend,
+//!    pressure, unrouted controllers and program changes to every instrument on the
+//!    channel (volume, pan, sustain, RPN, `midi_cc` modules: see `EngineInstrument`).
+
+use std::sync::Arc;
+
+use chronus_modules::{ParamKind, ParamValue};
+use parking_lot::Mutex;
+
+use super::parse::MidiEvent;
+use crate::backend::distributor::{ChannelEvent, Route};
+use crate::backend::engine_instrument::EngineTarget;
+use crate::backend::{Distributor, EngineInstrument, Instrument, InstrumentError};
+use crate::config::{CcAction, Config, NoteAction};
+use crate::control::{ControlError, Controller, SequencerAction};
+use crate::patch::{self, implicit};
+
+/// Module kinds whose `cutoff` the `filter_cutoff` action moves.
+pub const FILTER_KINDS: &[&str] = &["lowpass", "highpass", "bandpass", "moog"];
+/// Module kind whose `mix` the `reverb_mix` action moves.
+pub const REVERB_KIND: &str = "reverb";
+
+/// Routes MIDI per the config. See the module doc.
+pub struct Router {
+    config: Config,
+    controller: Arc<Mutex<Controller>>,
+    distributor: Distributor,
+}
+
+impl Router {
+    /// A router for `config` (already checked by `config::load`) over the engine.
+    pub fn new(config: Config, controller: Arc<Mutex<Controller>>) -> Self {
+        let mut instruments: Vec<Box<dyn Instrument>> = Vec::new();
+        let mut routes = Vec::new();
+        for route in &config.router.notes {
+            if let NoteAction::Play { instrument } = &route.action {
+                routes.push(Route {
+                    channel: route.channel,
+                    notes: route.notes.0..=route.notes.1,
+                    instrument: instruments.len(),
+                });
+                instruments.push(Box::new(EngineInstrument::new(
+                    controller.clone(),
+                    instrument,
+                    EngineTarget::Instrument(instrument.clone()),
+                )));
+            }
+        }
+        routes.push(Route {
+            channel: None,
+            notes: 0..=127,
+            instrument: instruments.len(),
+        });
+        instruments.push(Box::new(EngineInstrument::new(
+            controller.clone(),
+            "engine",
+            EngineTarget::ByChannel,
+        )));
+        Router {
+            config,
+            controller,
+            distributor: Distributor::new(instruments, routes),
+        }
+    }
+
+    /// The instruments (queries, status).
+    pub fn distributor(&self) -> &Distributor {
+        &self.distributor
+    }
+
+    /// Routes one message at engine sample `time` (`None`: now).
+    pub fn handle(&mut self, message: MidiEvent, time: Option<u64>) -> Result<(), InstrumentError> {
+        let MidiEvent { channel, event } = message;
+        if self.config.midi.channel.is_some_and(|c| c != channel) {
+            return Ok(());
+        }
+        match event {
+            ChannelEvent::NoteOn { note, .. } | ChannelEvent::NoteOff { note } => {
+                if let Some(first) = self.step_range(channel, note) {
+                    if let ChannelEvent::NoteOn { velocity, .. } = event {
+                        if velocity > 0 {
+                            let action = SequencerAction::TriggerStep {
+                                index: note - first,
+                                velocity: velocity as f32 / 127.0,
+                            };
+                            self.controller.lock().sequencer_action(action, time)?;
+                        }
+                    }
+                    return Ok(());
+                }
+            }
+            ChannelEvent::Controller { controller, value } => {
+                if let Some(action) = self.cc_action(channel, controller) {
+                    self.apply(&action, value, time)?;
+                    return Ok(());
+                }
+            }
+            _ => {}
+        }
+        self.distributor.dispatch(channel, event, time)
+    }
+
+    /// Releases every note (a port went away).
+    pub fn release_all(&mut self) -> Result<(), InstrumentError> {
+        self.distributor.stop_all(None)
+    }
+
+    fn step_range(&self, channel: u8, note: u8) -> Option<u8> {
+        self.config
+            .router
+            .notes
+            .iter()
+            .find(|r| {
+                r.channel.is_none_or(|c| c == channel) && (r.notes.0..=r.notes.1).contains(&note)
+            })
+            .filter(|r| r.action == NoteAction::TriggerStep)
+            .map(|r| r.notes.0)
+    }
+
+    fn cc_action(&self, channel: u8, controller: u8) -> Option<CcAction> {
+        self.config
+            .router
+            .ccs
+            .iter()
+            .find(|r| r.cc == controller && r.channel.is_none_or(|c| c == channel))
+            .map(|r| r.action.clone())
+    }
+
+    /// Applies a controller's action with its value 0–127.
+    fn apply(
+        &mut self,
+        action: &CcAction,
+        value: u8,
+        time: Option<u64>,
+    ) -> Result<(), ControlError> {
+        let position = value.min(127) as f32 / 127.0;
+        let mut c = self.controller.lock();
+        if let Some(control) = action.sequencer_control() {
+            return c.sequencer_action(SequencerAction::Set { control, position }, time);
+        }
+        match action {
+            CcAction::FilterCutoff => set_every(&mut c, FILTER_KINDS, "cutoff", position, time),
+            CcAction::ReverbMix => set_every(&mut c, &[REVERB_KIND], "mix", position, time),
+            CcAction::MasterVolume => c.set_live(
+                implicit::OUTPUT_ID,
+                "volume",
+                ParamValue::Number((position * position) as f64),
+                time,
+            ),
+            CcAction::Param {
+                target,
+                curve,
+                steps,
+            } => {
+                let (id, param) = target.split_once('.').unwrap_or((target, ""));
+                let spec = param_spec(&c, id, param)?;
+                let steps = match spec.kind {
+                    ParamKind::Int { min, max } => (max - min + 1) as u32,
+                    ParamKind::Enum { variants } => variants.len() as u32,
+                    ParamKind::Bool => 2,
+                    ParamKind::Float { .. } => steps.unwrap_or(2),
+                };
+                let (lo, hi) = spec.bounds();
+                let v = lo + (hi - lo) * curve.shape(value, steps);
+                // Int, choice and bool params take whole values.
+                let v = match spec.kind {
+                    ParamKind::Float { .. } => v,
+                    _ => v.round(),
+                };
+                c.set_live(id, param, spec.to_value(v), time)
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The ParamSpec of `id.param` in the running patch.
+fn param_spec(
+    c: &Controller,
+    id: &str,
+    param: &str,
+) -> Result<&'static chronus_modules::ParamSpec, ControlError> {
+    let info = if id == implicit::OUTPUT_ID {
+        &implicit::OUTPUT_INFO
+    } else {
+        patch::module_info(c.running(), c.registry(), id)
+            .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?
+            .1
+    };
+    info.params
+        .iter()
+        .find(|p| p.id == param)
+        .ok_or_else(|| ControlError::UnknownParam {
+            id: id.to_string(),
+            kind: info.kind.to_string(),
+            param: param.to_string(),
+            known: info.params.iter().map(|p| p.id).collect(),
+        })
+}
+
+/// Moves `param` of every module of `kinds` in the running patch to `position` (0..1)
+/// along the param's own taper.
+fn set_every(
+    c: &mut Controller,
+    kinds: &[&str],
+    param: &str,
+    position: f32,
+    time: Option<u64>,
+) -> Result<(), ControlError> {
+    let running = c.running();
+    let targets: Vec<String> = running
+        .modules
+        .iter()
+        .chain(patch::scope::instruments(running).flat_map(|(_, _, i)| i.modules.iter()))
+        .filter(|(_, m)| kinds.contains(&m.kind.as_str()))
+        .map(|(id, _)| id.clone())
+        .collect();
+    for id in targets {
+        let spec = param_spec(c, &id, param)?;
+        let v = spec.from_normalized(position);
+        c.set_live(&id, param, spec.to_value(v), time)?;
+    }
+    Ok(())
+}

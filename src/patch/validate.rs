@@ -419,13 +419,13 @@ mod tests {
 
     #[test]
     fn unknown_port_of_an_implicit_module() {
-        let t = patch("", "            (\"note.pressure\", \"vcf.q\"),\n", "");
+        let t = patch("", "            (\"note.breath\", \"vcf.q\"),\n", "");
         assert_eq!(
             errors(&t),
             [format!(
-                "{}: connection source \"note.pressure\": note has no output \"pressure\" \
-                 (outputs: \"freq\", \"gate\", \"velocity\", \"pitch\")",
-                at(&t, "\"note.pressure\"")
+                "{}: connection source \"note.breath\": note has no output \"breath\" \
+                 (outputs: \"freq\", \"gate\", \"velocity\", \"pitch\", \"pressure\")",
+                at(&t, "\"note.breath\"")
             )]
         );
         let t = patch("", "", "        (\"rev.left\", \"output.volume\"),\n");

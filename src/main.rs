@@ -12,8 +12,10 @@ use std::time::{Duration, Instant};
 
 use chronus::bench::{self, BenchOptions};
 use chronus::catalog;
+use chronus::config::{self, Config};
 use chronus::graph;
 use chronus::host::cpal_output::{HostChoice, OutputRequest};
+use chronus::host::player::MidiRequest;
 use chronus::host::{self, PlayOptions, RenderOptions};
 use chronus::osc::{OscOptions, PatchFolder};
 use chronus::patch::{PatchDesc, PatchError, PatchErrorKind, PatchErrors};
@@ -160,6 +162,18 @@ struct PlayArgs {
     /// Run without the OSC server.
     #[arg(long)]
     no_osc: bool,
+    /// MIDI input port: part of its name (any case), or `all`. Default: the first port
+    /// that is not a Through/System port. The port is reconnected when it comes back.
+    #[arg(long)]
+    midi_in: Option<String>,
+    /// MIDI host: alsa (the ALSA sequencer; USB controllers) or jack (JACK MIDI: client
+    /// `chronus_midi`, port `in`).
+    #[arg(long, value_parser = ["alsa", "jack"])]
+    midi_host: Option<String>,
+    /// Router config (RON): MIDI input, tuning, note ranges and controllers mapped to
+    /// actions. See config/example.ron and the README.
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -248,6 +262,11 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
             port: args.osc_port,
             folder: PatchFolder::new(args.patch_dir.clone()),
         }),
+        midi: MidiRequest {
+            host: args.midi_host.clone(),
+            input: args.midi_in.clone(),
+        },
+        config: Config::default(),
     };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -264,6 +283,10 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
         None => graph::check(DEFAULT_PATCH, Some("default-drone (built in)"), registry)
             .map_err(|e| e.to_string())?,
     };
+    let mut options = options;
+    if let Some(path) = &args.config {
+        options.config = config::load_file(path, &desc, registry).map_err(|e| e.to_string())?;
+    }
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();

@@ -57,6 +57,7 @@ fn a_flood_never_allocates_on_the_audio_side_and_status_answers() {
         },
         control.clone(),
         Arc::new(HostStatus::default),
+        None,
     )
     .unwrap();
     let addr = server.local_addr();

@@ -9,10 +9,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+use chronus::config::Config;
 use chronus::control::Controller;
 use chronus::engine::{Engine, EngineConfig};
+use chronus::midi::router::Router;
 use chronus::osc::clock::SampleClock;
-use chronus::osc::{HostStatus, OscOptions, OscServer, PatchFolder};
+use chronus::osc::{HostStatus, MidiAccess, OscOptions, OscServer, PatchFolder};
 use chronus_modules::analysis::{peak, zero_crossing_frequency};
 use chronus_modules::Registry;
 use parking_lot::Mutex;
@@ -64,6 +66,10 @@ fn rig(patch: &str) -> Rig {
             dsp_load: 0.25,
             xruns: 3,
             refused: 0,
+        }),
+        Some(MidiAccess {
+            router: Arc::new(Mutex::new(Router::new(Config::default(), control.clone()))),
+            ports: None,
         }),
     )
     .unwrap();

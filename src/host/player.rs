@@ -32,9 +32,15 @@ use super::cpal_output::{self, CpalOutput, HostChoice, OpenError, OutputRequest,
 use super::meter::StatusLine;
 use super::null_output::{self, NullStream};
 use super::recorder::Recorder;
+use crate::config::Config;
 use crate::control::Controller;
+use crate::engine::tuning::DEFAULT_A4;
 use crate::engine::{Engine, EngineConfig, EngineStats};
-use crate::osc::{HostStatus, OscOptions, OscServer};
+use crate::midi::input::{latency_for, MidiBackend, MidiInput};
+use crate::midi::ports::PortChoice;
+use crate::midi::router::Router;
+use crate::osc::clock::SampleClock;
+use crate::osc::{HostStatus, MidiAccess, OscOptions, OscServer};
 use crate::patch::PatchDesc;
 
 /// The callback's core, in the player's hands between two streams.
@@ -59,6 +65,19 @@ pub struct PlayOptions {
     pub patch_name: String,
     /// The OSC server to run beside the player (`None`: no OSC).
     pub osc: Option<OscOptions>,
+    /// MIDI input asked for on the command line.
+    pub midi: MidiRequest,
+    /// The `--config` file (router, tuning, MIDI defaults); the default config without one.
+    pub config: Config,
+}
+
+/// `--midi-in` / `--midi-host` as given (each wins over the config's `midi` section).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MidiRequest {
+    /// `--midi-host alsa|jack`.
+    pub host: Option<String>,
+    /// `--midi-in NAME|all`.
+    pub input: Option<String>,
 }
 
 /// How often the player wakes up.
@@ -230,8 +249,19 @@ pub fn play(
     let mut control = Controller::new(registry.clone(), handle);
     control.set_seed(options.seed);
     control.load(desc).map_err(|e| format!("error: {e}"))?;
-    // Shared with the OSC thread; never with the audio thread.
+    if options.config.tuning.a4 != DEFAULT_A4 {
+        control
+            .set_tuning(options.config.tuning.a4, None)
+            .map_err(|e| format!("error: {e}"))?;
+    }
+    // Shared with the OSC and MIDI threads; never with the audio thread.
     let control = Arc::new(Mutex::new(control));
+    let router = Arc::new(Mutex::new(Router::new(
+        options.config.clone(),
+        control.clone(),
+    )));
+    let midi_backend = open_midi(options)?;
+    let midi_ports = Arc::new(Mutex::new(Default::default()));
     let (recorder, sink) = match &options.record {
         Some(path) => {
             let (r, s) = Recorder::start(path, sample_rate)?;
@@ -257,6 +287,10 @@ pub fn play(
                         refused: 0,
                     }
                 }),
+                Some(MidiAccess {
+                    router: router.clone(),
+                    ports: midi_backend.is_some().then(|| midi_ports.clone()),
+                }),
             )
             .map_err(|e| {
                 format!(
@@ -276,6 +310,26 @@ pub fn play(
     let (home, back) = sync_channel::<Core>(1);
     let playing = start(&output, core, &home, &back).map_err(|(e, _)| cannot_open(options, &e))?;
     info!("{}", describe("playing", options, &output, &playing));
+    let _midi = match midi_backend {
+        Some(backend) => {
+            let clock = {
+                let c = control.lock();
+                SampleClock::new(c.engine().stats().clone(), sample_rate as f32)
+            };
+            let buffer = playing.buffer.unwrap_or(1024);
+            let input = MidiInput::start(
+                backend,
+                midi_choice(options),
+                router.clone(),
+                clock,
+                latency_for(buffer, sample_rate),
+                midi_ports.clone(),
+            )
+            .map_err(|e| format!("error: cannot start the MIDI thread: {e}"))?;
+            Some(input)
+        }
+        None => None,
+    };
 
     // Reopening pins the sample rate: the engine runs at it.
     let reopen_request = OutputRequest {
@@ -383,6 +437,57 @@ pub fn play(
     }
     shutdown(state, &shared, &back, recorder, started);
     Ok(())
+}
+
+/// The MIDI port choice: `--midi-in`, else the config's `midi.input`, else the default.
+fn midi_choice(options: &PlayOptions) -> PortChoice {
+    match options
+        .midi
+        .input
+        .as_ref()
+        .or(options.config.midi.input.as_ref())
+    {
+        Some(name) => PortChoice::parse(name),
+        None => PortChoice::Default,
+    }
+}
+
+/// Opens the MIDI backend (`--midi-host`, else the config's, else ALSA). When MIDI was
+/// not asked for at all and ALSA has no sequencer here, plays on without MIDI (one line);
+/// when it was asked for, that is an error.
+fn open_midi(options: &PlayOptions) -> Result<Option<Box<dyn MidiBackend>>, String> {
+    let asked = options.midi.host.is_some()
+        || options.midi.input.is_some()
+        || options.config.midi.host.is_some()
+        || options.config.midi.input.is_some();
+    let host = options
+        .midi
+        .host
+        .as_deref()
+        .or(options.config.midi.host.as_deref())
+        .unwrap_or("alsa");
+    let opened: Result<Box<dyn MidiBackend>, String> = match host {
+        "alsa" => crate::midi::alsa_input::AlsaBackend::open()
+            .map(|b| Box::new(b) as Box<dyn MidiBackend>)
+            .map_err(|e| format!("cannot open the ALSA sequencer: {e}")),
+        #[cfg(feature = "jack")]
+        "jack" => crate::midi::jack_input::JackBackend::open()
+            .map(|b| Box::new(b) as Box<dyn MidiBackend>),
+        #[cfg(not(feature = "jack"))]
+        "jack" => Err("this chronus was built without the `jack` feature".to_string()),
+        other => Err(format!("unknown MIDI host \"{other}\"")),
+    };
+    match opened {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if asked => Err(format!(
+            "error: MIDI input (--midi-host {host}): {e}; choose --midi-host alsa|jack \
+             (`chronus devices` lists the MIDI ports)"
+        )),
+        Err(e) => {
+            info!("no MIDI input: {e}");
+            Ok(None)
+        }
+    }
 }
 
 /// The first stream error that needs a new stream, if any. Xruns never get here (the meter

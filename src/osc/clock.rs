@@ -52,7 +52,12 @@ impl SampleClock {
         if tag == IMMEDIATELY {
             return None;
         }
-        let when = SystemTime::from(tag);
+        self.sample_at_time(SystemTime::from(tag))
+    }
+
+    /// The engine sample time at wall time `when`, or `None` for "now" (past, or no
+    /// anchor yet).
+    pub fn sample_at_time(&self, when: SystemTime) -> Option<u64> {
         let wall = self.stats.anchor_wall_ns.load(Relaxed);
         if wall == 0 {
             return None;

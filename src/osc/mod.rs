@@ -6,13 +6,16 @@
 //! - [`args`]: argument reading (ints and floats interchangeable).
 //! - [`patch_folder`]: the only folder `/patch/load` and `/patch/save` may touch.
 //! - [`clock`]: OSC time tags → engine sample times.
+//! - [`midi`](mod@midi): `/midi/ports`, `/note/bend`, `/midi/cc` through the MIDI router.
 
 pub mod args;
 pub mod clock;
 pub mod dispatch;
+pub mod midi;
 pub mod patch_folder;
 pub mod server;
 
 pub use dispatch::{dispatch, Context, HostStatus};
+pub use midi::MidiAccess;
 pub use patch_folder::PatchFolder;
 pub use server::{HostStatusFn, OscOptions, OscServer, OscStats};

@@ -18,6 +18,7 @@ use rosc::{OscMessage, OscPacket, OscType};
 
 use super::clock::SampleClock;
 use super::dispatch::{dispatch, Context, HostStatus};
+use super::midi::{self, MidiAccess};
 use super::patch_folder::PatchFolder;
 use crate::control::Controller;
 
@@ -60,6 +61,7 @@ impl OscServer {
         options: OscOptions,
         control: Arc<Mutex<Controller>>,
         host: HostStatusFn,
+        midi: Option<MidiAccess>,
     ) -> std::io::Result<OscServer> {
         let socket = UdpSocket::bind((options.bind, options.port))?;
         socket.set_read_timeout(Some(Duration::from_millis(50)))?;
@@ -74,6 +76,7 @@ impl OscServer {
             socket,
             control,
             host,
+            midi,
             clock,
             folder: options.folder,
             stats: stats.clone(),
@@ -115,6 +118,7 @@ struct Worker {
     socket: UdpSocket,
     control: Arc<Mutex<Controller>>,
     host: HostStatusFn,
+    midi: Option<MidiAccess>,
     clock: SampleClock,
     folder: PatchFolder,
     stats: Arc<OscStats>,
@@ -172,6 +176,18 @@ impl Worker {
                     &m.addr,
                     "expected i port (1 .. 65535, or 0 to reply to the sender again)",
                 ),
+            }
+            return;
+        }
+        if midi::is_midi_address(&m.addr) {
+            // Not under the controller's lock: the router takes it itself.
+            match midi::dispatch(self.midi.as_ref(), m, time) {
+                Ok(replies) => {
+                    for r in replies {
+                        self.send(from, OscPacket::Message(r));
+                    }
+                }
+                Err(message) => self.refuse(from, &m.addr, &message),
             }
             return;
         }

@@ -1,0 +1,115 @@
+//! MIDI input through midir: the ALSA sequencer on Linux (CoreMIDI on macOS). midir is
+//! built without its `jack` feature, which would replace ALSA (see Cargo.toml); JACK MIDI
+//! has its own backend (`jack_input`).
+//!
+//! Arrival times: midir hands each message with its ALSA queue timestamp (µs on a clock
+//! that starts when the port is connected). The wall time of timestamp 0 is estimated as
+//! the earliest `now − timestamp` seen, so scheduling delays of the callback thread do not
+//! shift messages.
+
+use std::collections::HashMap;
+use std::sync::mpsc::{channel, Receiver, Sender};
+use std::time::{Duration, SystemTime};
+
+use midir::{Ignore, MidiInput, MidiInputConnection};
+
+use super::input::{Incoming, MidiBackend, MAX_MESSAGE};
+
+/// Client name Chronus shows in the ALSA sequencer.
+pub const CLIENT_NAME: &str = "chronus";
+
+/// The ALSA sequencer through midir.
+pub struct AlsaBackend {
+    lister: MidiInput,
+    connections: HashMap<String, MidiInputConnection<()>>,
+    tx: Sender<Incoming>,
+    rx: Receiver<Incoming>,
+}
+
+impl AlsaBackend {
+    /// Opens the sequencer (fails where there is none, e.g. without /dev/snd/seq).
+    pub fn open() -> Result<AlsaBackend, String> {
+        let lister = MidiInput::new(CLIENT_NAME).map_err(|e| e.to_string())?;
+        let (tx, rx) = channel();
+        Ok(AlsaBackend {
+            lister,
+            connections: HashMap::new(),
+            tx,
+            rx,
+        })
+    }
+
+    /// Names of the source ports.
+    pub fn list(input: &MidiInput) -> Vec<String> {
+        input
+            .ports()
+            .iter()
+            .filter_map(|p| input.port_name(p).ok())
+            .filter(|n| !n.starts_with(CLIENT_NAME))
+            .collect()
+    }
+}
+
+impl MidiBackend for AlsaBackend {
+    fn host(&self) -> &'static str {
+        "alsa"
+    }
+
+    fn ports(&mut self) -> Result<Vec<String>, String> {
+        Ok(AlsaBackend::list(&self.lister))
+    }
+
+    fn connect(&mut self, port: &str) -> Result<(), String> {
+        let mut input = MidiInput::new(CLIENT_NAME).map_err(|e| e.to_string())?;
+        // Clock and active sensing are not for us; sysex is skipped by the parser anyway.
+        input.ignore(Ignore::All);
+        let found = input
+            .ports()
+            .into_iter()
+            .find(|p| input.port_name(p).is_ok_and(|n| n == port))
+            .ok_or_else(|| "the port went away".to_string())?;
+        let tx = self.tx.clone();
+        let stream = port.to_string();
+        let mut zero: Option<SystemTime> = None;
+        let connection = input
+            .connect(
+                &found,
+                "chronus-in",
+                move |micros, bytes, _| {
+                    if bytes.len() > MAX_MESSAGE {
+                        return;
+                    }
+                    let now = SystemTime::now();
+                    let since = Duration::from_micros(micros);
+                    let candidate = now.checked_sub(since).unwrap_or(now);
+                    let origin = *zero.get_or_insert(candidate);
+                    let origin = origin.min(candidate);
+                    zero = Some(origin);
+                    let _ = tx.send(Incoming {
+                        stream: stream.clone(),
+                        bytes: bytes.to_vec(),
+                        wall: origin + since,
+                    });
+                },
+                (),
+            )
+            .map_err(|e| e.to_string())?;
+        self.connections.insert(port.to_string(), connection);
+        Ok(())
+    }
+
+    fn is_connected(&mut self, port: &str) -> bool {
+        self.connections.contains_key(port)
+            && AlsaBackend::list(&self.lister).iter().any(|p| p == port)
+    }
+
+    fn disconnect(&mut self, port: &str) {
+        if let Some(c) = self.connections.remove(port) {
+            c.close();
+        }
+    }
+
+    fn drain(&mut self, out: &mut Vec<Incoming>) {
+        out.extend(self.rx.try_iter());
+    }
+}

@@ -1,0 +1,293 @@
+//! [`MidiInput`]: the MIDI thread of `chronus play`. It takes messages from a port backend
+//! (ALSA through midir, or JACK MIDI), parses them per port with midly, gives each one its
+//! engine sample time and hands it to the [`Router`]; and it keeps the connection alive.
+//!
+//! **Timing.** Each message carries the wall-clock time it arrived (from ALSA's queue
+//! timestamp, or from its JACK frame time). It plays at engine sample
+//! `clock(arrival + latency)`, with the [`SampleClock`] anchor the audio callback
+//! publishes, so the spacing between messages is kept to the sample whatever the thread
+//! scheduling; the constant latency ([`latency_for`]: two audio buffers + 2 ms) is what
+//! lets a message reach the engine before its sample is rendered.
+//!
+//! **Hot-plug.** Every 250 ms the thread checks that its ports are still there. When one
+//! disappears, every held note is released and the thread looks for a matching port again
+//! with exponential backoff (100 ms doubling up to 2 s), logging once per change of state
+//! ("disconnected", "waiting for", "playing from"); when the port comes back it is
+//! connected again.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime};
+
+use parking_lot::Mutex;
+use tracing::{info, warn};
+
+use super::parse::MidiParser;
+use super::ports::PortChoice;
+use super::router::Router;
+use crate::osc::clock::SampleClock;
+
+/// First wait before looking for a missing port again; doubles up to [`BACKOFF_MAX`].
+pub const BACKOFF_START: Duration = Duration::from_millis(100);
+/// Longest wait between two looks for a missing port.
+pub const BACKOFF_MAX: Duration = Duration::from_secs(2);
+/// How often connected ports are checked.
+pub const CHECK_INTERVAL: Duration = Duration::from_millis(250);
+/// How often the thread takes messages from the backend.
+const POLL: Duration = Duration::from_millis(1);
+/// Longest message kept (longer ones, i.e. sysex, are skipped).
+pub const MAX_MESSAGE: usize = 32;
+
+/// The latency between a message's arrival and the sample it plays at: two audio buffers
+/// and 2 ms of scheduling margin (`buffer` frames at `sample_rate`).
+pub fn latency_for(buffer: u32, sample_rate: u32) -> Duration {
+    Duration::from_secs_f64(2.0 * buffer as f64 / sample_rate.max(1) as f64)
+        + Duration::from_millis(2)
+}
+
+/// One message from a port.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Incoming {
+    /// The byte stream it belongs to (running status is per stream).
+    pub stream: String,
+    /// Its bytes (possibly several messages, or part of one).
+    pub bytes: Vec<u8>,
+    /// When it arrived.
+    pub wall: SystemTime,
+}
+
+/// A source of MIDI ports and messages (ALSA sequencer, JACK). Used by the MIDI thread only.
+pub trait MidiBackend: Send {
+    /// `"alsa"` or `"jack"`.
+    fn host(&self) -> &'static str;
+    /// Source ports one can play from, by name.
+    fn ports(&mut self) -> Result<Vec<String>, String>;
+    /// Starts taking messages from `port`.
+    fn connect(&mut self, port: &str) -> Result<(), String>;
+    /// True while `port` is connected and still exists.
+    fn is_connected(&mut self, port: &str) -> bool;
+    /// Forgets a port that went away.
+    fn disconnect(&mut self, port: &str);
+    /// Moves the messages received so far into `out`, oldest first.
+    fn drain(&mut self, out: &mut Vec<Incoming>);
+}
+
+/// What the MIDI thread sees of its ports, for `/midi/ports`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PortsStatus {
+    /// `"alsa"` or `"jack"`.
+    pub host: String,
+    /// Every source port at the last look.
+    pub available: Vec<String>,
+    /// The ports being played from.
+    pub connected: Vec<String>,
+}
+
+/// The running MIDI thread; dropping it stops the thread.
+pub struct MidiInput {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+    status: Arc<Mutex<PortsStatus>>,
+}
+
+impl MidiInput {
+    /// Starts the MIDI thread over `backend`.
+    pub fn start(
+        backend: Box<dyn MidiBackend>,
+        choice: PortChoice,
+        router: Arc<Mutex<Router>>,
+        clock: SampleClock,
+        latency: Duration,
+        status: Arc<Mutex<PortsStatus>>,
+    ) -> std::io::Result<MidiInput> {
+        let stop = Arc::new(AtomicBool::new(false));
+        status.lock().host = backend.host().to_string();
+        let worker = Worker {
+            backend,
+            choice,
+            router,
+            clock,
+            latency,
+            status: status.clone(),
+            parsers: HashMap::new(),
+            connected: Vec::new(),
+            logged: HashSet::new(),
+            said: String::new(),
+        };
+        let thread = {
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name("chronus-midi".into())
+                .spawn(move || worker.run(&stop))?
+        };
+        Ok(MidiInput {
+            stop,
+            thread: Some(thread),
+            status,
+        })
+    }
+
+    /// The ports as of the last look.
+    pub fn status(&self) -> Arc<Mutex<PortsStatus>> {
+        self.status.clone()
+    }
+}
+
+impl Drop for MidiInput {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+struct Worker {
+    backend: Box<dyn MidiBackend>,
+    choice: PortChoice,
+    router: Arc<Mutex<Router>>,
+    clock: SampleClock,
+    latency: Duration,
+    status: Arc<Mutex<PortsStatus>>,
+    parsers: HashMap<String, MidiParser>,
+    connected: Vec<String>,
+    /// Routing errors already logged (each is logged once).
+    logged: HashSet<String>,
+    /// The last state line logged.
+    said: String,
+}
+
+impl Worker {
+    fn run(mut self, stop: &AtomicBool) {
+        let mut delay = BACKOFF_START;
+        let mut next_look = Instant::now();
+        let mut inbox = Vec::new();
+        while !stop.load(Ordering::Acquire) {
+            self.backend.drain(&mut inbox);
+            for message in inbox.drain(..) {
+                self.route(message);
+            }
+            let now = Instant::now();
+            if now >= next_look {
+                self.look();
+                if self.connected.is_empty() {
+                    next_look = now + delay;
+                    delay = (delay * 2).min(BACKOFF_MAX);
+                } else {
+                    next_look = now + CHECK_INTERVAL;
+                    delay = BACKOFF_START;
+                }
+            }
+            std::thread::sleep(POLL);
+        }
+        if !self.connected.is_empty() {
+            let _ = self.router.lock().release_all();
+        }
+    }
+
+    fn route(&mut self, message: Incoming) {
+        let time = self.clock.sample_at_time(message.wall + self.latency);
+        let parser = self.parsers.entry(message.stream).or_default();
+        let mut router = self.router.lock();
+        let logged = &mut self.logged;
+        parser.feed(&message.bytes, |event| {
+            if let Err(e) = router.handle(event, time) {
+                let line = e.to_string();
+                if logged.len() < 256 && logged.insert(line.clone()) {
+                    warn!("MIDI {event:?} on channel {}: {line}", event.channel);
+                }
+            }
+        });
+    }
+
+    /// Drops vanished ports (releasing notes), connects matching new ones, logs changes.
+    fn look(&mut self) {
+        let gone: Vec<String> = self
+            .connected
+            .iter()
+            .filter(|p| !self.backend.is_connected(p))
+            .cloned()
+            .collect();
+        if !gone.is_empty() {
+            for p in &gone {
+                self.backend.disconnect(p);
+                self.parsers.remove(p);
+            }
+            self.connected.retain(|p| !gone.contains(p));
+            let released = self.router.lock().release_all();
+            self.say(
+                format!(
+                    "MIDI input: {} disconnected; held notes released{}; reconnecting with backoff (0.1 s doubling to 2 s)",
+                    gone.join(", "),
+                    released.err().map(|e| format!(" (not all: {e})")).unwrap_or_default()
+                ),
+                true,
+            );
+        }
+        let available = match self.backend.ports() {
+            Ok(p) => p,
+            Err(e) => {
+                self.say(
+                    format!("MIDI input ({}): {e}; retrying", self.backend.host()),
+                    true,
+                );
+                return;
+            }
+        };
+        for port in self.choice.select(&available) {
+            if self.connected.contains(port) {
+                continue;
+            }
+            match self.backend.connect(port) {
+                Ok(()) => {
+                    self.connected.push(port.clone());
+                    self.logged.clear();
+                }
+                Err(e) => self.say(format!("MIDI input: cannot connect \"{port}\": {e}"), true),
+            }
+        }
+        if self.connected.is_empty() {
+            self.say(
+                format!(
+                    "MIDI input ({}): waiting for {} (ports now: {})",
+                    self.backend.host(),
+                    self.choice.describe(),
+                    if available.is_empty() {
+                        "none".to_string()
+                    } else {
+                        available.join(", ")
+                    }
+                ),
+                false,
+            );
+        } else {
+            self.say(
+                format!(
+                    "MIDI input ({}): playing from {} (latency {:.1} ms)",
+                    self.backend.host(),
+                    self.connected.join(", "),
+                    self.latency.as_secs_f64() * 1e3
+                ),
+                false,
+            );
+        }
+        let mut status = self.status.lock();
+        status.available = available;
+        status.connected = self.connected.clone();
+    }
+
+    /// Logs `line` when the state it describes changed since the last line.
+    fn say(&mut self, line: String, warning: bool) {
+        if line == self.said {
+            return;
+        }
+        if warning {
+            warn!("{line}");
+        } else {
+            info!("{line}");
+        }
+        self.said = line;
+    }
+}

@@ -1,0 +1,441 @@
+//! MIDI into `chronus play --midi-host jack` under a private JACK dummy server, checked in
+//! the audio:
+//! - a real outside client, `jack_midiseq`, plays its note loop; the recording has its
+//!   onsets at the loop's times (within one JACK period) and its pitches; the sequencer is
+//!   stopped and started again (its port disappears and comes back) and notes flow again;
+//! - a test JACK MIDI client (this process, with the `jack` crate) sends raw bytes —
+//!   running status with a real-time byte inside, note-on velocity 0, pitch-bend extremes,
+//!   an RPN bend-range change, the sustain pedal, all-notes-off — and listens to chronus's
+//!   output on an audio input port of its own, so each effect is measured right after its
+//!   message; then the sending client goes away (held notes are released) and comes back
+//!   (chronus reconnects by itself);
+//! - the player's audio callback runs under assert_no_alloc (debug build): its output never
+//!   reports an allocation.
+#![cfg(feature = "jack")]
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chronus_modules::analysis::{band_energy, peak, spectrum, zero_crossing_frequency};
+use support::{
+    chronus_cmd, jack_test_lock, programs_available, step, JackServer, Proc, TempDir, JACK_PERIOD,
+    JACK_RATE, READY_TIMEOUT,
+};
+
+/// One sine per voice with a fast envelope: onsets are sharp, releases short.
+const SINE_VOICE: &str = r#"(
+    voice: (count: 4, steal: "oldest", modules: {
+        "osc": (kind: "sine"),
+        "env": (kind: "adsr", params: {"attack": 0.001, "decay": 0.01, "sustain": 1.0, "release": 0.005}),
+        "vca": (kind: "vca", params: {"gain": 0.3}),
+    }, connections: [("note.freq", "osc.freq"), ("note.gate", "env.gate"), ("osc.out", "vca.in"),
+        ("env.out", "vca.cv"), ("vca.out", "output.left"), ("vca.out", "output.right")]),
+    connections: [("voices.left", "output.left"), ("voices.right", "output.right")],
+)"#;
+
+/// The sequencer's loop: 24000 frames (0.5 s), A4 at 0 and A5 at 12000, 8000 frames each.
+const LOOP: u32 = 24_000;
+const SEQ_ARGS: &[&str] = &["Seq", "24000", "0", "69", "8000", "12000", "81", "8000"];
+
+fn write_patch(dir: &TempDir) -> String {
+    let path = dir.join("sine-voice.ron");
+    std::fs::write(&path, SINE_VOICE).unwrap();
+    path.display().to_string()
+}
+
+fn play(server: &JackServer, patch: &str, midi_in: &str, extra: &[&str]) -> Proc {
+    let mut args = vec![
+        "play",
+        patch,
+        "--host",
+        "jack",
+        "--midi-host",
+        "jack",
+        "--midi-in",
+        midi_in,
+        "--status-interval",
+        "1",
+        "--seconds",
+        "120",
+    ];
+    args.extend_from_slice(extra);
+    let mut cmd = chronus_cmd(&args);
+    server.env(&mut cmd);
+    Proc::spawn(&format!("chronus play --midi-in {midi_in}"), cmd).graceful_on_drop()
+}
+
+fn midiseq(server: &JackServer) -> Proc {
+    let mut cmd = server.cmd("jack_midiseq");
+    cmd.args(SEQ_ARGS);
+    Proc::spawn("jack_midiseq", cmd).graceful_on_drop()
+}
+
+/// Lines of `p` containing `text`.
+fn count(p: &Proc, text: &str) -> usize {
+    p.output
+        .stderr()
+        .iter()
+        .filter(|l| l.contains(text))
+        .count()
+}
+
+fn wait_line(p: &mut Proc, text: &str, n: usize) {
+    p.wait_output(
+        READY_TIMEOUT,
+        &format!("{n} line(s) containing {text:?}"),
+        |o| o.stderr().iter().filter(|l| l.contains(text)).count() >= n,
+    );
+}
+
+/// Onsets: first sample above `level` after at least 2000 samples below it.
+fn onsets(signal: &[f32], level: f32) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut quiet = 0;
+    for (i, x) in signal.iter().enumerate() {
+        if x.abs() > level {
+            if quiet >= 2000 {
+                out.push(i);
+            }
+            quiet = 0;
+        } else {
+            quiet += 1;
+        }
+    }
+    out
+}
+
+/// Checks a recording of the sequencer's loop: alternating A4/A5 onsets spaced 12000
+/// frames (within one JACK period), each at its pitch. Returns the number of onsets and
+/// the largest deviation of their spacing from the loop's, in frames.
+fn check_loop(what: &str, signal: &[f32]) -> (usize, i64) {
+    let found = onsets(signal, 0.01);
+    assert!(
+        found.len() >= 4,
+        "{what}: only {} onsets: {found:?}",
+        found.len()
+    );
+    let mut pitches = Vec::new();
+    for &o in &found {
+        let end = (o + 7_000).min(signal.len());
+        if end - o < 6_000 {
+            continue;
+        }
+        pitches.push(zero_crossing_frequency(&signal[o + 500..end], JACK_RATE as f32).unwrap());
+    }
+    for w in found.windows(2) {
+        let gap = (w[1] - w[0]) as i64;
+        assert!(
+            (gap - (LOOP / 2) as i64).abs() <= JACK_PERIOD as i64,
+            "{what}: onsets {} and {} are {gap} frames apart, the loop says {} (± one period {JACK_PERIOD}); onsets {found:?}",
+            w[0], w[1], LOOP / 2
+        );
+    }
+    for f in &pitches {
+        let near = |target: f64| (f - target).abs() < 1.0;
+        assert!(
+            near(440.0) || near(880.0),
+            "{what}: a note at {f:.2} Hz, expected 440 or 880 ({pitches:?})"
+        );
+    }
+    for w in pitches.windows(2) {
+        assert!(
+            (w[0] - w[1]).abs() > 400.0,
+            "{what}: pitches should alternate: {pitches:?}"
+        );
+    }
+    let worst = found
+        .windows(2)
+        .map(|w| ((w[1] - w[0]) as i64 - (LOOP / 2) as i64).abs())
+        .max()
+        .unwrap_or(0);
+    (found.len(), worst)
+}
+
+fn no_allocation_warning(p: &Proc) {
+    let text = p.output.text();
+    assert!(
+        !text.to_lowercase().contains("alloc"),
+        "the audio callback allocated (assert_no_alloc warning):\n{text}"
+    );
+}
+
+#[test]
+fn jack_midiseq_loop_plays_at_its_times_and_pitches_and_survives_a_reconnect() {
+    if !programs_available(
+        "midi_jack_midiseq",
+        &["jackd", "jack_lsp", "jack_midiseq", "jack_rec"],
+    ) {
+        return;
+    }
+    let _serial = jack_test_lock();
+    let t = Instant::now();
+    let server = JackServer::start("midiseq");
+    let dir = TempDir::new("midi_jack_midiseq");
+    let patch = write_patch(&dir);
+    let mut seq = midiseq(&server);
+    let wav = dir.join("loop.wav").display().to_string();
+    let mut player = play(&server, &patch, "Seq", &["--record", &wav]);
+    wait_line(&mut player, "playing from Seq:out", 1);
+    step(t, "chronus plays from Seq:out");
+    std::thread::sleep(Duration::from_secs(3));
+
+    // The sequencer goes away: chronus notices, releases, waits; it comes back.
+    seq.signal("TERM");
+    seq.wait_exit(READY_TIMEOUT, "jack_midiseq stopping on SIGTERM");
+    wait_line(&mut player, "Seq:out disconnected; held notes released", 1);
+    step(t, "disconnect noticed");
+    let _seq = midiseq(&server);
+    wait_line(&mut player, "playing from Seq:out", 2);
+    step(t, "reconnected");
+    let ports = server.wait_client_output_ports(3, &mut player);
+    let out: Vec<String> = ports
+        .into_iter()
+        .filter(|p| p.starts_with("chronus_out"))
+        .collect();
+    let (_, channels) = server.record(&dir.join("again.wav"), 2, &out[..1]);
+    let (n, worst) = check_loop("after the reconnect (jack_rec)", &channels[0]);
+    step(
+        t,
+        &format!("{n} onsets after the reconnect, spacing off by at most {worst} frames"),
+    );
+
+    player.signal("TERM");
+    player.wait_exit(READY_TIMEOUT, "SIGTERM");
+    let (sr, channels) = chronus::host::wav::read_wav(std::path::Path::new(&wav)).unwrap();
+    assert_eq!(sr, JACK_RATE);
+    // The first 3 s (before the sequencer was stopped).
+    let first = &channels[0][..(3 * JACK_RATE) as usize];
+    let (n, worst) = check_loop("--record before the disconnect", first);
+    step(
+        t,
+        &format!(
+            "{n} onsets recorded before the disconnect, spacing off by at most {worst} frames"
+        ),
+    );
+    no_allocation_warning(&player);
+}
+
+// ---------------------------------------------------------------------------------------
+// A test client sending raw bytes and listening to chronus.
+
+/// MIDI sender: a JACK client with one MIDI output port; messages queued by the test are
+/// written at the start of the next cycle, one JACK event each.
+struct Sender {
+    _client: jack::AsyncClient<(), jack::contrib::ClosureProcessHandler<(), SenderFn>>,
+    outbox: Arc<Mutex<Vec<Vec<u8>>>>,
+}
+
+type SenderFn = Box<dyn FnMut(&jack::Client, &jack::ProcessScope) -> jack::Control + Send>;
+type ListenerFn = SenderFn;
+
+impl Sender {
+    fn open() -> Sender {
+        let (client, _) =
+            jack::Client::new("midi_probe", jack::ClientOptions::NO_START_SERVER).unwrap();
+        let mut port = client
+            .register_port("out", jack::MidiOut::default())
+            .unwrap();
+        let outbox: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+        let queue = outbox.clone();
+        let process: SenderFn = Box::new(move |_, ps| {
+            let mut writer = port.writer(ps);
+            if let Ok(mut q) = queue.try_lock() {
+                for bytes in q.drain(..) {
+                    writer
+                        .write(&jack::RawMidi {
+                            time: 0,
+                            bytes: &bytes,
+                        })
+                        .unwrap();
+                }
+            }
+            jack::Control::Continue
+        });
+        let client = client
+            .activate_async((), jack::contrib::ClosureProcessHandler::new(process))
+            .unwrap();
+        Sender {
+            _client: client,
+            outbox,
+        }
+    }
+
+    fn send(&self, bytes: &[u8]) {
+        self.outbox.lock().unwrap().push(bytes.to_vec());
+    }
+}
+
+/// Audio listener: a JACK client with one audio input, connected to chronus's left output.
+struct Listener {
+    client: jack::AsyncClient<(), jack::contrib::ClosureProcessHandler<(), ListenerFn>>,
+    heard: Arc<Mutex<Vec<f32>>>,
+}
+
+impl Listener {
+    fn open() -> Listener {
+        let (client, _) =
+            jack::Client::new("audio_probe", jack::ClientOptions::NO_START_SERVER).unwrap();
+        let port = client
+            .register_port("in", jack::AudioIn::default())
+            .unwrap();
+        let heard: Arc<Mutex<Vec<f32>>> = Arc::default();
+        let sink = heard.clone();
+        let process: ListenerFn = Box::new(move |_, ps| {
+            if let Ok(mut h) = sink.try_lock() {
+                h.extend_from_slice(port.as_slice(ps));
+            }
+            jack::Control::Continue
+        });
+        let client = client
+            .activate_async((), jack::contrib::ClosureProcessHandler::new(process))
+            .unwrap();
+        Listener { client, heard }
+    }
+
+    /// Lets `settle` pass (the message reaching the engine, glides), then returns the next
+    /// 0.2 s of chronus's output.
+    fn after(&self, settle_ms: u64) -> Vec<f32> {
+        std::thread::sleep(Duration::from_millis(settle_ms));
+        self.heard.lock().unwrap().clear();
+        std::thread::sleep(Duration::from_millis(250));
+        let mut h = self.heard.lock().unwrap();
+        let n = h.len().min(8192);
+        h.drain(..).take(n).collect()
+    }
+}
+
+fn freq(s: &[f32]) -> f64 {
+    zero_crossing_frequency(s, JACK_RATE as f32).unwrap_or(0.0)
+}
+
+#[test]
+fn raw_midi_bytes_from_a_jack_client_do_what_musicians_expect() {
+    if !programs_available("midi_jack_bytes", &["jackd", "jack_lsp"]) {
+        return;
+    }
+    let _serial = jack_test_lock();
+    let t = Instant::now();
+    let server = JackServer::start("midibytes");
+    // The jack crate opens clients on JACK_DEFAULT_SERVER.
+    std::env::set_var("JACK_DEFAULT_SERVER", &server.name);
+    std::env::set_var("JACK_NO_START_SERVER", "1");
+    let dir = TempDir::new("midi_jack_bytes");
+    let patch = write_patch(&dir);
+    let sender = Sender::open();
+    let mut player = play(&server, &patch, "midi_probe", &[]);
+    wait_line(&mut player, "playing from midi_probe:out", 1);
+    server.wait_client_output_ports(3, &mut player);
+    let listener = Listener::open();
+    listener
+        .client
+        .as_client()
+        .connect_ports_by_name("chronus_out:out_0", "audio_probe:in")
+        .unwrap();
+    step(t, "sender, player and listener connected");
+    let quiet = |s: &[f32]| peak(s) < 1e-4;
+
+    // Running status, with a clock byte (real-time) inside the second message: A4 + A5.
+    sender.send(&[0x90, 69, 100, 81, 0xF8, 100]);
+    let s = listener.after(150);
+    let spec = spectrum(&s[..8192]);
+    let (a4, a5, between) = (
+        band_energy(&spec, JACK_RATE as f32, 430.0, 450.0),
+        band_energy(&spec, JACK_RATE as f32, 870.0, 890.0),
+        band_energy(&spec, JACK_RATE as f32, 550.0, 800.0),
+    );
+    assert!(
+        a4 > 100.0 * between && a5 > 100.0 * between,
+        "A4 {a4} A5 {a5} elsewhere {between}"
+    );
+    // Note-on velocity 0 (running status again) releases both.
+    sender.send(&[0x90, 69, 0, 81, 0]);
+    assert!(
+        quiet(&listener.after(100)),
+        "velocity-0 note-ons are note-offs"
+    );
+    step(t, "running status, real-time byte inside, velocity 0");
+
+    // Pitch-bend extremes at the default ±2 semitones.
+    sender.send(&[0x90, 69, 100]);
+    assert!((freq(&listener.after(100)) - 440.0).abs() < 1.0);
+    sender.send(&[0xE0, 0x7F, 0x7F]);
+    let up = freq(&listener.after(100));
+    assert!((up - 493.88).abs() < 1.0, "full bend up: {up}");
+    sender.send(&[0xE0, 0x00, 0x00]);
+    let down = freq(&listener.after(100));
+    assert!((down - 392.0).abs() < 1.0, "full bend down: {down}");
+    step(t, "bend extremes");
+    // RPN 0: bend range 12 semitones (CC 101/100 = 0, data entry 12 / 0), then null RPN.
+    for cc in [[101, 0], [100, 0], [6, 12], [38, 0], [101, 127], [100, 127]] {
+        sender.send(&[0xB0, cc[0], cc[1]]);
+    }
+    sender.send(&[0xE0, 0x7F, 0x7F]);
+    let octave = freq(&listener.after(100));
+    assert!(
+        (octave - 880.0).abs() < 1.5,
+        "RPN range 12, full bend up: {octave}"
+    );
+    sender.send(&[0xE0, 0x00, 0x40]);
+    assert!(
+        (freq(&listener.after(100)) - 440.0).abs() < 1.0,
+        "bend centred"
+    );
+    step(t, "RPN bend range");
+
+    // Sustain pedal: the note-off waits for pedal up.
+    sender.send(&[0xB0, 64, 127]);
+    sender.send(&[0x80, 69, 0]);
+    let held = listener.after(100);
+    assert!(
+        peak(&held) > 0.2 && (freq(&held) - 440.0).abs() < 1.0,
+        "the pedal holds A4"
+    );
+    sender.send(&[0xB0, 64, 0]);
+    assert!(quiet(&listener.after(100)), "pedal up releases it");
+    step(t, "sustain pedal");
+
+    // All notes off.
+    sender.send(&[0x90, 60, 100]);
+    sender.send(&[0x90, 64, 100]);
+    assert!(peak(&listener.after(100)) > 0.2);
+    sender.send(&[0xB0, 123, 0]);
+    assert!(quiet(&listener.after(100)), "all notes off");
+    step(t, "all notes off");
+
+    // The sender goes away while a note is held: released; it comes back: notes flow.
+    sender.send(&[0x90, 69, 100]);
+    assert!(peak(&listener.after(100)) > 0.2);
+    drop(sender);
+    wait_line(
+        &mut player,
+        "midi_probe:out disconnected; held notes released",
+        1,
+    );
+    assert!(
+        quiet(&listener.after(100)),
+        "notes held at the disconnect are released"
+    );
+    step(t, "disconnect: released");
+    let sender = Sender::open();
+    wait_line(&mut player, "playing from midi_probe:out", 2);
+    sender.send(&[0x90, 81, 100]);
+    let back = listener.after(100);
+    assert!(
+        (freq(&back) - 880.0).abs() < 1.0,
+        "notes flow again: {}",
+        freq(&back)
+    );
+    step(t, "reconnected, notes flow again");
+    assert_eq!(
+        count(&player, "waiting for"),
+        1,
+        "one line per state change: {}",
+        player.output.text()
+    );
+
+    player.signal("TERM");
+    player.wait_exit(READY_TIMEOUT, "SIGTERM");
+    no_allocation_warning(&player);
+}

@@ -175,6 +175,14 @@ fn jack_midiseq_loop_plays_at_its_times_and_pitches_and_survives_a_reconnect() {
     let dir = TempDir::new("midi_jack_midiseq");
     let patch = write_patch(&dir);
     let mut seq = midiseq(&server);
+    // `chronus devices` lists the sequencer's port among the JACK MIDI inputs.
+    let mut devices = chronus_cmd(&["devices"]);
+    server.env(&mut devices);
+    let mut devices = Proc::spawn("chronus devices", devices);
+    devices.wait_output(READY_TIMEOUT, "Seq:out listed", |o| {
+        o.stdout().iter().any(|l| l.contains("input \"Seq:out\""))
+    });
+    devices.wait_exit(READY_TIMEOUT, "chronus devices finishing");
     let wav = dir.join("loop.wav").display().to_string();
     let mut player = play(&server, &patch, "Seq", &["--record", &wav]);
     wait_line(&mut player, "playing from Seq:out", 1);
@@ -306,6 +314,40 @@ impl Listener {
     }
 }
 
+/// Asks the player's OSC server (its port is in the "OSC on udp ADDR" line) for
+/// `/midi/ports`; returns the reply's arguments.
+fn osc_midi_ports(player: &Proc) -> Vec<rosc::OscType> {
+    let line = player
+        .output
+        .stderr()
+        .into_iter()
+        .find(|l| l.contains("OSC on udp "))
+        .expect("the OSC line");
+    let addr = line
+        .split("OSC on udp ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string();
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_read_timeout(Some(READY_TIMEOUT)).unwrap();
+    let ask = rosc::OscPacket::Message(rosc::OscMessage {
+        addr: "/midi/ports".into(),
+        args: vec![],
+    });
+    socket
+        .send_to(&rosc::encoder::encode(&ask).unwrap(), &addr)
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    let (n, _) = socket.recv_from(&mut buf).expect("a /midi/ports reply");
+    match rosc::decoder::decode_udp(&buf[..n]).unwrap().1 {
+        rosc::OscPacket::Message(m) if m.addr == "/midi/ports" => m.args,
+        other => panic!("expected /midi/ports, got {other:?}"),
+    }
+}
+
 fn freq(s: &[f32]) -> f64 {
     zero_crossing_frequency(s, JACK_RATE as f32).unwrap_or(0.0)
 }
@@ -334,6 +376,15 @@ fn raw_midi_bytes_from_a_jack_client_do_what_musicians_expect() {
         .connect_ports_by_name("chronus_out:out_0", "audio_probe:in")
         .unwrap();
     step(t, "sender, player and listener connected");
+    assert_eq!(
+        osc_midi_ports(&player),
+        vec![
+            rosc::OscType::String("jack".into()),
+            rosc::OscType::String("midi_probe:out".into()),
+            rosc::OscType::Int(1),
+        ],
+        "/midi/ports lists the JACK MIDI source and that it is connected"
+    );
     let quiet = |s: &[f32]| peak(s) < 1e-4;
 
     // Running status, with a clock byte (real-time) inside the second message: A4 + A5.

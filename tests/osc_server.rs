@@ -510,3 +510,75 @@ fn a_flood_is_refused_with_counted_errors_not_lost() {
         "{errors} /error replies for {refused} refusals"
     );
 }
+
+#[test]
+fn midi_addresses_reach_the_router() {
+    // Pitch (with bend) as a DC level, plus a mod-wheel `midi_cc` as a second voice input.
+    let mut r = rig(r#"(voice: (count: 2, modules: {
+                "k": (kind: "vca", params: {"gain": 0.0078125}),
+                "wheel": (kind: "midi_cc", params: {"cc": 1}),
+                "w": (kind: "vca"),
+            },
+            connections: [("note.pitch", "k.in"), ("k.out", "output.left"),
+                ("wheel.out", "w.in"), ("w.out", "output.right")]),
+           connections: [("voices.left", "output.left"), ("voices.right", "output.right")])"#);
+    r.call(msg("/note/on", vec![OscType::Int(64), OscType::Float(1.0)]));
+    // Full bend up on channel 1: pitch 66 (±2 semitones).
+    assert!(r
+        .call(msg(
+            "/note/bend",
+            vec![OscType::Int(1), OscType::Float(1.0)]
+        ))
+        .is_empty());
+    r.play(4_800);
+    let l = r.play(256);
+    assert!((l[255] - 66.0 / 128.0).abs() < 1e-4, "{}", l[255]);
+    // /midi/cc goes through the same router: RPN 0 = 12 semitones, then the mod wheel.
+    for (cc, v) in [(101, 0), (100, 0), (6, 12), (1, 127)] {
+        let replies = r.call(msg(
+            "/midi/cc",
+            vec![OscType::Int(1), OscType::Int(cc), OscType::Int(v)],
+        ));
+        assert!(replies.is_empty(), "{replies:?}");
+    }
+    r.play(4_800);
+    let l = r.play(256);
+    assert!((l[255] - 76.0 / 128.0).abs() < 1e-4, "{}", l[255]);
+    let right = {
+        let (_, right) = common::run(&mut r.engine, 256, 256);
+        right[255]
+    };
+    assert!((right - 1.0).abs() < 1e-4, "mod wheel at 127: {right}");
+    // Without a MIDI input, /midi/ports says so.
+    let replies = r.call(msg("/midi/ports", vec![]));
+    assert_eq!(replies[0].addr, "/midi/ports");
+    assert_eq!(replies[0].args, vec![s("none")]);
+    // Refusals: one line each.
+    let cases = [
+        (
+            "/note/bend",
+            vec![OscType::Int(0), OscType::Float(0.0)],
+            "channel 0 is out of range 1 .. 16",
+        ),
+        (
+            "/note/bend",
+            vec![OscType::Int(1), OscType::Float(1.5)],
+            "bend 1.5 is out of range -1 .. 1",
+        ),
+        (
+            "/midi/cc",
+            vec![OscType::Int(1), OscType::Int(128), OscType::Int(0)],
+            "cc 128 is out of range 0 .. 127",
+        ),
+        (
+            "/midi/cc",
+            vec![OscType::Int(1), OscType::Int(7)],
+            "expected",
+        ),
+    ];
+    for (addr, args, want) in cases {
+        let (a, m) = r.error(msg(addr, args));
+        assert_eq!(a, addr);
+        assert!(m.starts_with(want), "{addr}: {m}");
+    }
+}

@@ -130,7 +130,10 @@ fn sequencer_controls_reach_the_sequencer_as_positions() {
     }
     // The message says what to do.
     let e = r.handle(cc(1, 20, 0), None).unwrap_err().to_string();
-    assert!(e.contains("this patch has no sequence section"), "{e}");
+    assert!(
+        e.starts_with("this patch has no sequence section, so there is no sequencer for `tempo`"),
+        "{e}"
+    );
     // Notes in a trigger_step range: step = note - first; velocity 0..1.
     let action = refused_for_sequencer(r.handle(note_on(3, 5, 127), None));
     assert_eq!(

@@ -165,7 +165,36 @@ const MIDI_BACKEND: &str = if cfg!(target_os = "linux") {
 };
 
 fn midi_report(out: &mut String) {
-    let _ = writeln!(out, "MIDI inputs ({MIDI_BACKEND}, via midir):");
+    alsa_midi_report(out);
+    #[cfg(feature = "jack")]
+    jack_midi_report(out);
+}
+
+/// JACK MIDI source ports (`--midi-host jack`), when a JACK server runs.
+#[cfg(feature = "jack")]
+fn jack_midi_report(out: &mut String) {
+    let _ = writeln!(out, "MIDI inputs (JACK, --midi-host jack):");
+    match jack::Client::new("chronus_devices", jack::ClientOptions::NO_START_SERVER) {
+        Ok((client, _)) => {
+            let ports = crate::midi::jack_input::JackBackend::list(&client);
+            if ports.is_empty() {
+                let _ = writeln!(out, "  no MIDI source ports");
+            }
+            for p in ports {
+                let _ = writeln!(out, "  input \"{p}\"");
+            }
+        }
+        Err(e) => {
+            let _ = writeln!(out, "  unavailable: {e} (no JACK server running)");
+        }
+    }
+}
+
+fn alsa_midi_report(out: &mut String) {
+    let _ = writeln!(
+        out,
+        "MIDI inputs ({MIDI_BACKEND}, via midir, --midi-host alsa):"
+    );
     match midir::MidiInput::new("chronus-devices") {
         Ok(input) => {
             let ports = input.ports();

@@ -196,7 +196,7 @@ impl Worker {
             if let Err(e) = router.handle(event, time) {
                 let line = e.to_string();
                 if logged.len() < 256 && logged.insert(line.clone()) {
-                    warn!("MIDI {event:?} on channel {}: {line}", event.channel);
+                    warn!("MIDI channel {}: {line}", event.channel);
                 }
             }
         });

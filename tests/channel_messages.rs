@@ -196,3 +196,64 @@ fn channel_state_survives_a_commit() {
     let f = zero_crossing_frequency(&l[4800..], SR);
     assert!((f - 440.0).abs() < 2.0, "A3 bent an octave up: {f}");
 }
+
+/// Every channel message, notes and retunings while graphs swap (carried and crossfaded),
+/// in blocks of every size: nothing allocates, nothing goes NaN, nothing stays stuck.
+#[test]
+fn channel_messages_through_swaps_never_allocate() {
+    let (mut e, mut c) = engine(SINE);
+    let crossfade = SINE
+        .replace(
+            "\"vca\": (kind: \"vca\"),",
+            "\"vca\": (kind: \"vca\"), \"x\": (kind: \"const\"),",
+        )
+        .replace(
+            "(\"env.out\", \"vca.cv\"),",
+            "(\"env.out\", \"vca.cv\"), (\"x.out\", \"osc.pitch\"),",
+        );
+    let messages = [
+        ChannelMessage::Bend(1.0),
+        ChannelMessage::BendRange(7.0),
+        ChannelMessage::Pressure(0.7),
+        ChannelMessage::PolyPressure {
+            note: 62,
+            value: 0.3,
+        },
+        ChannelMessage::Sustain(true),
+        ChannelMessage::Volume(0.4),
+        ChannelMessage::Expression(0.9),
+        ChannelMessage::Pan(-0.5),
+        ChannelMessage::Sustain(false),
+        ChannelMessage::Bend(-1.0),
+        ChannelMessage::AllNotesOff,
+        ChannelMessage::ResetControllers,
+        ChannelMessage::AllSoundOff,
+    ];
+    let t = NoteTarget::Default;
+    let mut peak = 0.0f32;
+    for b in 0..400u64 {
+        let now = e.sample_time();
+        let note = 50 + (b % 24) as u8;
+        let _ = c.note_on(&t, note, 0.8, Some(now + b % 7));
+        let _ = c.channel_message(&t, messages[(b % 13) as usize], Some(now + 3));
+        if b % 5 == 0 {
+            let _ = c.note_off(&t, note, Some(now + 40));
+        }
+        if b % 17 == 0 {
+            let _ = c.set_tuning(430.0 + (b % 20) as f32, Some(now + 9));
+        }
+        if b % 9 == 0 {
+            let text = if b % 18 == 0 { &crossfade } else { SINE };
+            let _ = c.load(common::patch(text));
+        }
+        c.collect_garbage();
+        let (l, r) = render(&mut e, [64usize, 1, 333, 17][(b % 4) as usize]);
+        assert!(l.iter().chain(&r).all(|x| x.is_finite()));
+        peak = peak.max(chronus_modules::analysis::peak(&l));
+    }
+    assert!(peak > 0.1, "it played");
+    send(&mut c, ChannelMessage::AllSoundOff);
+    render(&mut e, 960);
+    let (l, _) = render(&mut e, 960);
+    assert!(chronus_modules::analysis::peak(&l) < 1e-6, "nothing stuck");
+}

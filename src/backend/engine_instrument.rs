@@ -160,17 +160,18 @@ impl Instrument for EngineInstrument {
         Ok(())
     }
 
+    /// Lifts the pedal and releases every note: nothing may keep sounding (this is what a
+    /// vanished MIDI port gets, whose pedal can never come up).
     fn stop_all(&mut self, time: Option<u64>) -> Result<(), InstrumentError> {
         for id in self.instrument_ids() {
-            self.controller.lock().channel_message(
-                &NoteTarget::Instrument(id),
-                ChannelMessage::AllNotesOff,
-                time,
-            )?;
+            let target = NoteTarget::Instrument(id);
+            let mut c = self.controller.lock();
+            c.channel_message(&target, ChannelMessage::Sustain(false), time)?;
+            c.channel_message(&target, ChannelMessage::AllNotesOff, time)?;
         }
-        for k in 0..16 {
-            self.keys[k] = 0;
-        }
+        self.keys = [0; 16];
+        self.pedal = [false; 16];
+        self.pedal_held = [0; 16];
         Ok(())
     }
 

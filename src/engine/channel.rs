@@ -170,6 +170,11 @@ impl ChannelState {
         self.set_volume(None, Some(1.0));
     }
 
+    /// True while bend, pressure, gain or pan still glides.
+    pub fn moving(&self) -> bool {
+        self.bend.moving() || self.pressure.moving() || self.gain.moving() || self.pan.moving()
+    }
+
     /// Applies the stereo gain and pan ramps of one block to the instrument's mix.
     pub fn apply_gain_pan(&mut self, left: &mut [f32], right: &mut [f32], keep: f32) {
         let (g0, g1) = self.gain.advance(keep);

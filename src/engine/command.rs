@@ -72,7 +72,8 @@ pub struct ParamTarget {
     pub slot: ParamSlot,
 }
 
-/// Something that happens at a sample time.
+/// Something that happens at a sample time. Small and `Copy` (24 bytes): the command ring
+/// moves thousands of them.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Event {
     /// Glide a param to `value` (already validated and in range).
@@ -115,4 +116,18 @@ pub enum Event {
         /// Hz of A4.
         a4: f32,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_stay_small() {
+        assert!(
+            std::mem::size_of::<Event>() <= 24,
+            "{}",
+            std::mem::size_of::<Event>()
+        );
+    }
 }

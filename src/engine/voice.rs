@@ -324,7 +324,12 @@ pub fn render_instrument(
 ) {
     let slots = &instrument.source_slots;
     let controls = &mut instrument.controls;
-    let keep = glide_keep(ctx.frames, ctx.sample_rate);
+    // One `exp` per instrument and block, and only while something glides.
+    let keep = if controls.moving() {
+        glide_keep(ctx.frames, ctx.sample_rate)
+    } else {
+        0.0
+    };
     let bend = NoteBlock::new(controls, keep);
     for voice in &mut instrument.voices {
         if !voice.state.is_active() {

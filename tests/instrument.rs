@@ -23,6 +23,7 @@ const PATCH: &str = r#"(instruments: {
         "osc": (kind: "sine"),
         "env": (kind: "adsr", params: {"attack": 0.001, "sustain": 1.0, "release": 0.01}),
         "vca": (kind: "vca"),
+        "vol7": (kind: "midi_cc", params: {"cc": 7}),
     }, connections: [("note.freq", "osc.freq"), ("note.gate", "env.gate"), ("osc.out", "vca.in"),
         ("env.out", "vca.cv"), ("vca.out", "output.left"), ("vca.out", "output.right")]),
     "pad": (count: 2, channel: 2, modules: {
@@ -129,6 +130,20 @@ fn the_engine_plays_midi_through_the_instrument_trait() {
         1,
         "channel 0 = any"
     );
+
+    // CC 7 on a channel no instrument listens to: refused for the volume, yet a `midi_cc`
+    // listening to every channel follows it.
+    let err = inst
+        .control_change(5, 7, 127, None)
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("no instrument for MIDI channel 5"), "{err}");
+    let vol7 = chronus::patch::find_module(c.lock().running(), "vol7")
+        .unwrap()
+        .1
+        .params["value"]
+        .clone();
+    assert_eq!(vol7, chronus_modules::ParamValue::Number(1.0));
 
     // Program change: recorded.
     inst.program_change(2, 5, None).unwrap();

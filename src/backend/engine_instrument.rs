@@ -108,6 +108,51 @@ impl EngineInstrument {
         }
         Ok(())
     }
+
+    /// What the channel-level controllers do (volume, pan, pedal, RPN, ...).
+    fn channel_controller(
+        &mut self,
+        channel: u8,
+        controller: u8,
+        value: u8,
+        time: Option<u64>,
+    ) -> Result<(), InstrumentError> {
+        let k = (channel - 1) as usize;
+        match controller {
+            cc::VOLUME => self.send(channel, ChannelMessage::Volume(cc::unit(value)), time)?,
+            cc::EXPRESSION => {
+                self.send(channel, ChannelMessage::Expression(cc::unit(value)), time)?
+            }
+            cc::PAN => self.send(channel, ChannelMessage::Pan(cc::pan_position(value)), time)?,
+            cc::SUSTAIN => self.set_pedal(channel, value >= 64, time)?,
+            cc::ALL_SOUND_OFF => {
+                self.send(channel, ChannelMessage::AllSoundOff, time)?;
+                self.keys[k] = 0;
+                self.pedal_held[k] = 0;
+                self.pedal[k] = false;
+            }
+            cc::RESET_CONTROLLERS => {
+                self.send(channel, ChannelMessage::ResetControllers, time)?;
+                self.rpn[k].deselect();
+                self.pedal[k] = false;
+                self.pedal_held[k] = 0;
+            }
+            cc::ALL_NOTES_OFF => {
+                self.send(channel, ChannelMessage::AllNotesOff, time)?;
+                if self.pedal[k] {
+                    self.pedal_held[k] |= self.keys[k];
+                }
+                self.keys[k] = 0;
+            }
+            c if RpnState::is_rpn_controller(c) => {
+                if let Some(range) = self.rpn[k].control_change(c, value) {
+                    self.send(channel, ChannelMessage::BendRange(range), time)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
 }
 
 fn bit(note: u8) -> u128 {
@@ -262,44 +307,16 @@ impl Instrument for EngineInstrument {
         check_channel(channel)?;
         check_7bit(controller, "controller")?;
         check_7bit(value, "controller value")?;
-        let k = (channel - 1) as usize;
-        match controller {
-            cc::VOLUME => self.send(channel, ChannelMessage::Volume(cc::unit(value)), time)?,
-            cc::EXPRESSION => {
-                self.send(channel, ChannelMessage::Expression(cc::unit(value)), time)?
-            }
-            cc::PAN => self.send(channel, ChannelMessage::Pan(cc::pan_position(value)), time)?,
-            cc::SUSTAIN => self.set_pedal(channel, value >= 64, time)?,
-            cc::ALL_SOUND_OFF => {
-                self.send(channel, ChannelMessage::AllSoundOff, time)?;
-                self.keys[k] = 0;
-                self.pedal_held[k] = 0;
-                self.pedal[k] = false;
-            }
-            cc::RESET_CONTROLLERS => {
-                self.send(channel, ChannelMessage::ResetControllers, time)?;
-                self.rpn[k].deselect();
-                self.pedal[k] = false;
-                self.pedal_held[k] = 0;
-            }
-            cc::ALL_NOTES_OFF => {
-                self.send(channel, ChannelMessage::AllNotesOff, time)?;
-                if self.pedal[k] {
-                    self.pedal_held[k] |= self.keys[k];
-                }
-                self.keys[k] = 0;
-            }
-            c if RpnState::is_rpn_controller(c) => {
-                if let Some(range) = self.rpn[k].control_change(c, value) {
-                    self.send(channel, ChannelMessage::BendRange(range), time)?;
-                }
-            }
-            _ => {}
-        }
+        // Both happen even when one is refused (no instrument on this channel, say):
+        // `midi_cc` modules listening to every channel still follow.
+        let applied = self.channel_controller(channel, controller, value, time);
         // Every controller is also a signal for the patch's `midi_cc` modules.
-        self.controller
+        let followed = self
+            .controller
             .lock()
-            .midi_cc(channel, controller, cc::unit(value), time)?;
+            .midi_cc(channel, controller, cc::unit(value), time);
+        applied?;
+        followed?;
         Ok(())
     }
 

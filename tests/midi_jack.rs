@@ -490,3 +490,53 @@ fn raw_midi_bytes_from_a_jack_client_do_what_musicians_expect() {
     player.wait_exit(READY_TIMEOUT, "SIGTERM");
     no_allocation_warning(&player);
 }
+
+/// The JACK server dies (SIGKILL) and comes back under the same name: the player's MIDI
+/// client notices, opens a new one with backoff, and notes play again (the audio output
+/// reconnects by itself too, see tests/play_jack.rs).
+#[test]
+fn midi_comes_back_after_the_jack_server_restarts() {
+    if !programs_available("midi_jack_restart", &["jackd", "jack_lsp"]) {
+        return;
+    }
+    let _serial = jack_test_lock();
+    let t = Instant::now();
+    let mut server = JackServer::start("midirestart");
+    std::env::set_var("JACK_DEFAULT_SERVER", &server.name);
+    std::env::set_var("JACK_NO_START_SERVER", "1");
+    let dir = TempDir::new("midi_jack_restart");
+    let patch = write_patch(&dir);
+    let sender = Sender::open();
+    let mut player = play(&server, &patch, "midi_probe", &[]);
+    wait_line(&mut player, "playing from midi_probe:out", 1);
+    server.wait_client_output_ports(3, &mut player);
+    step(t, "playing");
+
+    server.kill_hard();
+    drop(sender);
+    wait_line(&mut player, "midi_probe:out disconnected", 1);
+    step(t, "the MIDI input noticed the server is gone");
+    server.restart();
+    wait_line(&mut player, "reopened", 1);
+    step(t, "server back, audio reopened");
+    let sender = Sender::open();
+    wait_line(&mut player, "playing from midi_probe:out", 2);
+    server.wait_client_output_ports(3, &mut player);
+    let listener = Listener::open();
+    listener
+        .client
+        .as_client()
+        .connect_ports_by_name("chronus_out:out_0", "audio_probe:in")
+        .unwrap();
+    sender.send(&[0x90, 69, 100]);
+    let f = freq(&listener.after(150));
+    assert!(
+        (f - 440.0).abs() < 1.0,
+        "a note after the restart: {f} Hz\n{}",
+        player.output.text()
+    );
+    step(t, "notes play again");
+    player.signal("TERM");
+    player.wait_exit(READY_TIMEOUT, "SIGTERM");
+    no_allocation_warning(&player);
+}

@@ -374,7 +374,7 @@ fn a_bundle_in_the_future_plays_at_its_sample() {
     let stats = r.control.lock().engine().stats().clone();
     let now = SystemTime::now();
     let anchor = r.engine.sample_time();
-    SampleClock::publish(&stats, anchor, now);
+    SampleClock::publish(&stats, anchor, now, SR);
     let bundle = OscPacket::Bundle(OscBundle {
         timetag: OscTime::try_from(now + Duration::from_millis(100)).unwrap(),
         content: vec![msg("/note/on", vec![OscType::Int(60), OscType::Float(1.0)])],

@@ -247,12 +247,13 @@ impl AudioCallback {
         };
         let (body, tail) = data.split_at_mut(frames * channels);
         tail.fill(T::EQUILIBRIUM);
-        // OSC time tags are mapped to samples from this anchor: the sample this callback
-        // starts at, and the wall time now.
+        // OSC time tags and MIDI arrival times are mapped to samples from this anchor: the
+        // sample this callback starts at, and the wall time now (filtered: see `publish`).
         SampleClock::publish(
             core.engine.stats(),
             core.engine.sample_time(),
             SystemTime::now(),
+            core.sample_rate,
         );
         IN_CALLBACK.with(|c| c.set(true));
         let result = panic::catch_unwind(AssertUnwindSafe(|| {

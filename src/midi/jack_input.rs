@@ -7,8 +7,14 @@
 //! no allocation, no lock; a full ring drops the event and counts it. The MIDI thread
 //! turns frame times into wall times with JACK's own clock (`frames_to_time` against
 //! `time()` now), so messages keep their sample spacing.
+//!
+//! When the JACK server goes away, JACK calls the client's shutdown handler. From then on
+//! the dead client is never asked anything (libjack aborts the process when a graph query
+//! meets a vanished server): its ports count as disconnected, and the next look for ports
+//! opens a new client (failing, and so retried with the MIDI thread's backoff, until a
+//! server runs again).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -38,9 +44,21 @@ struct FrameEvent {
 type Callback = Box<dyn FnMut(&Client, &ProcessScope) -> Control + Send>;
 type Process = jack::contrib::ClosureProcessHandler<(), Callback>;
 
+/// Notices the server going away.
+struct Shutdown(Arc<AtomicBool>);
+
+impl jack::NotificationHandler for Shutdown {
+    /// Only an atomic store: this may run in a signal handler (see the trait's doc).
+    unsafe fn shutdown(&mut self, _status: jack::ClientStatus, _reason: &str) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
 /// JACK MIDI input.
 pub struct JackBackend {
-    client: AsyncClient<(), Process>,
+    client: AsyncClient<Shutdown, Process>,
+    /// Set when the server shut the client down.
+    gone: Arc<AtomicBool>,
     input: Port<Unowned>,
     rx: Consumer<FrameEvent>,
     dropped: Arc<AtomicU64>,
@@ -79,11 +97,16 @@ impl JackBackend {
             }
             Control::Continue
         });
+        let gone = Arc::new(AtomicBool::new(false));
         let client = client
-            .activate_async((), jack::contrib::ClosureProcessHandler::new(callback))
+            .activate_async(
+                Shutdown(gone.clone()),
+                jack::contrib::ClosureProcessHandler::new(callback),
+            )
             .map_err(|e| format!("cannot activate the JACK MIDI client: {e}"))?;
         Ok(JackBackend {
             client,
+            gone,
             input,
             rx,
             dropped,
@@ -104,6 +127,10 @@ impl JackBackend {
             .collect()
     }
 
+    fn is_gone(&self) -> bool {
+        self.gone.load(Ordering::Acquire)
+    }
+
     fn own_port(&self) -> String {
         format!("{CLIENT_NAME}:{PORT_NAME}")
     }
@@ -115,10 +142,20 @@ impl MidiBackend for JackBackend {
     }
 
     fn ports(&mut self) -> Result<Vec<String>, String> {
+        if self.is_gone() {
+            let dead = std::mem::replace(self, JackBackend::open()?);
+            // Closing a client whose server vanished crashes inside libjack (SIGSEGV in
+            // jack_client_close, seen with jackd2 1.9.21): it is left open, a few hundred
+            // bytes once per server death.
+            std::mem::forget(dead);
+        }
         Ok(JackBackend::list(self.client.as_client()))
     }
 
     fn connect(&mut self, port: &str) -> Result<(), String> {
+        if self.is_gone() {
+            return Err("the JACK server went away".into());
+        }
         self.client
             .as_client()
             .connect_ports_by_name(port, &self.own_port())
@@ -126,10 +163,13 @@ impl MidiBackend for JackBackend {
     }
 
     fn is_connected(&mut self, port: &str) -> bool {
-        self.input.get_connections().iter().any(|p| p == port)
+        !self.is_gone() && self.input.get_connections().iter().any(|p| p == port)
     }
 
     fn disconnect(&mut self, port: &str) {
+        if self.is_gone() {
+            return;
+        }
         // Usually gone already (JACK drops the connections of a vanished port).
         let _ = self
             .client
@@ -138,7 +178,7 @@ impl MidiBackend for JackBackend {
     }
 
     fn drain(&mut self, out: &mut Vec<Incoming>) {
-        if self.rx.is_empty() {
+        if self.rx.is_empty() || self.is_gone() {
             return;
         }
         let client = self.client.as_client();

@@ -18,6 +18,10 @@ pub const IMMEDIATELY: OscTime = OscTime {
     fractional: 1,
 };
 
+/// A callback this much later than the anchor predicts restarts the anchor (a stream
+/// that was reopened, a long stall): 50 ms.
+pub const RESYNC_NS: u64 = 50_000_000;
+
 /// Reads the host's anchor.
 #[derive(Clone, Debug)]
 pub struct SampleClock {
@@ -34,16 +38,39 @@ impl SampleClock {
         }
     }
 
-    /// Publishes an anchor: the engine has played up to `sample` at wall time `now`.
-    /// Called by the audio host after each callback (two relaxed stores; a reader may
-    /// rarely pair a new sample with an old time, an error of one buffer at most).
-    pub fn publish(stats: &EngineStats, sample: u64, now: SystemTime) {
-        let ns = now
+    /// Publishes an anchor: the engine is at `sample` at wall time `now`. Called by the
+    /// audio host at the start of each callback (two relaxed stores; a reader may rarely
+    /// pair a new sample with an old time, an error of one buffer at most).
+    ///
+    /// A callback woken late would move the anchor late, and with it every message mapped
+    /// through it (a MIDI note landing a few ms early). So the anchor follows the earliest
+    /// wake-ups: when `now` is later than the previous anchor predicts for `sample`, the
+    /// prediction is kept, creeping 1/64 of the way toward `now` (which follows a drift
+    /// between the audio and system clocks within a fraction of a second); an earlier `now`
+    /// is taken as is; after a gap of more than [`RESYNC_NS`] (a stream reopened) the
+    /// anchor starts over at `now`. **Real-time safe.**
+    pub fn publish(stats: &EngineStats, sample: u64, now: SystemTime, sample_rate: f32) {
+        let now_ns = now
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_nanos() as u64;
+        let (prev_sample, prev_wall) = (
+            stats.anchor_sample.load(Relaxed),
+            stats.anchor_wall_ns.load(Relaxed),
+        );
+        let wall = if prev_wall != 0 && sample >= prev_sample && sample_rate > 0.0 {
+            let predicted =
+                prev_wall + ((sample - prev_sample) as f64 * 1e9 / sample_rate as f64) as u64;
+            match now_ns.checked_sub(predicted) {
+                Some(late) if late > RESYNC_NS => now_ns,
+                Some(late) => predicted + late / 64,
+                None => now_ns,
+            }
+        } else {
+            now_ns
+        };
         stats.anchor_sample.store(sample, Relaxed);
-        stats.anchor_wall_ns.store(ns, Relaxed);
+        stats.anchor_wall_ns.store(wall, Relaxed);
     }
 
     /// The engine sample time at which `tag` happens, or `None` for "now" (immediate,
@@ -84,7 +111,7 @@ mod tests {
             None,
             "no anchor yet"
         );
-        SampleClock::publish(&stats, 96_000, t0);
+        SampleClock::publish(&stats, 96_000, t0, 48_000.0);
         let later = OscTime::try_from(t0 + Duration::from_millis(500)).unwrap();
         let s = clock.sample_at(later).unwrap();
         // OSC fractions resolve ~0.23 ns; allow a sample of rounding.
@@ -92,5 +119,27 @@ mod tests {
         let past = OscTime::try_from(t0 - Duration::from_millis(10)).unwrap();
         assert_eq!(clock.sample_at(past), None);
         assert_eq!(clock.sample_at(IMMEDIATELY), None);
+    }
+
+    #[test]
+    fn a_late_callback_does_not_drag_the_anchor() {
+        let stats = Arc::new(EngineStats::default());
+        let t0 = SystemTime::now();
+        let wall = |s: &EngineStats| s.anchor_wall_ns.load(Relaxed);
+        let ns = |t: SystemTime| t.duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64;
+        SampleClock::publish(&stats, 0, t0, 48_000.0);
+        // The next callback (4800 samples = 100 ms on) wakes 6.4 ms late.
+        let late = t0 + Duration::from_micros(106_400);
+        SampleClock::publish(&stats, 4_800, late, 48_000.0);
+        let expected = ns(t0) + 100_000_000 + 6_400_000 / 64;
+        assert_eq!(wall(&stats), expected, "kept near the prediction");
+        // An on-time (early) one is taken as is.
+        let on_time = t0 + Duration::from_millis(200);
+        SampleClock::publish(&stats, 9_600, on_time, 48_000.0);
+        assert_eq!(wall(&stats), ns(on_time));
+        // A long gap (the stream reopened): start over.
+        let later = t0 + Duration::from_secs(3);
+        SampleClock::publish(&stats, 9_856, later, 48_000.0);
+        assert_eq!(wall(&stats), ns(later));
     }
 }

@@ -18,6 +18,24 @@ use super::input::{Incoming, MidiBackend, MAX_MESSAGE};
 /// Client name Chronus shows in the ALSA sequencer.
 pub const CLIENT_NAME: &str = "chronus";
 
+/// Wall time of a port's timestamps: timestamp 0 is placed at the earliest
+/// `arrival − timestamp` seen, so a message handed over late keeps its true time.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TimestampOrigin {
+    zero: Option<SystemTime>,
+}
+
+impl TimestampOrigin {
+    /// The wall time of a message stamped `micros`, handed over at `now`.
+    pub fn wall(&mut self, micros: u64, now: SystemTime) -> SystemTime {
+        let since = Duration::from_micros(micros);
+        let candidate = now.checked_sub(since).unwrap_or(now);
+        let zero = self.zero.map_or(candidate, |z| z.min(candidate));
+        self.zero = Some(zero);
+        zero + since
+    }
+}
+
 /// The ALSA sequencer through midir.
 pub struct AlsaBackend {
     lister: MidiInput,
@@ -70,7 +88,7 @@ impl MidiBackend for AlsaBackend {
             .ok_or_else(|| "the port went away".to_string())?;
         let tx = self.tx.clone();
         let stream = port.to_string();
-        let mut zero: Option<SystemTime> = None;
+        let mut origin = TimestampOrigin::default();
         let connection = input
             .connect(
                 &found,
@@ -79,16 +97,10 @@ impl MidiBackend for AlsaBackend {
                     if bytes.len() > MAX_MESSAGE {
                         return;
                     }
-                    let now = SystemTime::now();
-                    let since = Duration::from_micros(micros);
-                    let candidate = now.checked_sub(since).unwrap_or(now);
-                    let origin = *zero.get_or_insert(candidate);
-                    let origin = origin.min(candidate);
-                    zero = Some(origin);
                     let _ = tx.send(Incoming {
                         stream: stream.clone(),
                         bytes: bytes.to_vec(),
-                        wall: origin + since,
+                        wall: origin.wall(micros, SystemTime::now()),
                     });
                 },
                 (),
@@ -111,5 +123,23 @@ impl MidiBackend for AlsaBackend {
 
     fn drain(&mut self, out: &mut Vec<Incoming>) {
         out.extend(self.rx.try_iter());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn late_hand_overs_keep_their_timestamp_spacing() {
+        let t0 = SystemTime::now();
+        let ms = Duration::from_millis;
+        let mut o = TimestampOrigin::default();
+        // Stamped 0 and 10 ms; the second is handed over 5 ms late.
+        assert_eq!(o.wall(0, t0), t0);
+        assert_eq!(o.wall(10_000, t0 + ms(15)), t0 + ms(10));
+        // The first was itself 2 ms late: the origin moves earlier from then on.
+        assert_eq!(o.wall(20_000, t0 + ms(18)), t0 + ms(18));
+        assert_eq!(o.wall(30_000, t0 + ms(40)), t0 + ms(28));
     }
 }

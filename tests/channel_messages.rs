@@ -257,3 +257,29 @@ fn channel_messages_through_swaps_never_allocate() {
     let (l, _) = render(&mut e, 960);
     assert!(chronus_modules::analysis::peak(&l) < 1e-6, "nothing stuck");
 }
+
+/// A crossfading commit while the pedal holds a released note: the note moves to the new
+/// graph still held by the pedal only, and pedal up releases it there.
+#[test]
+fn the_pedal_keeps_its_notes_through_a_crossfade() {
+    let (mut e, mut c) = engine(SINE);
+    let t = &NoteTarget::Default;
+    send(&mut c, ChannelMessage::Sustain(true));
+    c.note_on(t, 60, 1.0, None).unwrap();
+    c.note_on(t, 64, 1.0, None).unwrap();
+    render(&mut e, 480);
+    c.note_off(t, 60, None).unwrap();
+    render(&mut e, 480);
+    // A topology change: crossfade, held notes start again in the new graph.
+    c.load(common::patch(&SINE.replace("\"sine\"", "\"triangle\"")))
+        .unwrap();
+    render(&mut e, 2400);
+    assert_eq!(held_notes(&e), vec![60, 64]);
+    send(&mut c, ChannelMessage::Sustain(false));
+    render(&mut e, 480);
+    assert_eq!(
+        held_notes(&e),
+        vec![64],
+        "pedal up releases 60 in the new graph"
+    );
+}

@@ -242,7 +242,6 @@ impl Engine {
             self.count_swap();
             return None;
         };
-        carry_controls(&old, &mut new);
         let takeover = std::mem::replace(&mut new.takeover, Takeover::Crossfade);
         let carried = match &takeover {
             Takeover::Carry(maps) if carry_fits(&old, &new, maps) => {
@@ -253,6 +252,7 @@ impl Engine {
         };
         new.takeover = takeover;
         if carried {
+            carry_controls(&old, &mut new);
             self.current = Some(new);
             self.return_graph(old);
         } else {
@@ -262,6 +262,9 @@ impl Engine {
                 return Some(new);
             }
             move_held_notes(&old, &mut new, self.sample_time);
+            // After the notes: their note-ons must not count as keys down (a note the
+            // pedal holds has its key up, and pedal up must still release it).
+            carry_controls(&old, &mut new);
             self.fading[depth] = Some(Layer {
                 graph: old,
                 fade_in: self.current_fade_in,

@@ -287,9 +287,9 @@ impl Drop for AudioCallback {
     }
 }
 
-/// Runs `f` under `assert_no_alloc` in debug builds.
+/// Runs `f` under `assert_no_alloc` in debug builds (also the JACK MIDI input's callback).
 #[inline]
-fn no_alloc<R>(f: impl FnOnce() -> R) -> R {
+pub(crate) fn no_alloc<R>(f: impl FnOnce() -> R) -> R {
     #[cfg(debug_assertions)]
     {
         assert_no_alloc::assert_no_alloc(f)

@@ -24,6 +24,7 @@ use jack::{
 use rtrb::{Consumer, Producer, RingBuffer};
 
 use super::input::{Incoming, MidiBackend, MAX_MESSAGE};
+use crate::host::audio_callback::no_alloc;
 
 /// JACK client name of the MIDI input.
 pub const CLIENT_NAME: &str = "chronus_midi";
@@ -77,24 +78,27 @@ impl JackBackend {
         let dropped = Arc::new(AtomicU64::new(0));
         let mut tx = tx;
         let lost = dropped.clone();
+        // Real-time: checked never to allocate in debug builds, like the audio callback.
         let callback: Callback = Box::new(move |_, ps| {
-            let start = ps.last_frame_time();
-            for raw in port.iter(ps) {
-                if raw.bytes.len() > MAX_MESSAGE {
-                    lost.fetch_add(1, Ordering::Relaxed);
-                    continue;
+            no_alloc(|| {
+                let start = ps.last_frame_time();
+                for raw in port.iter(ps) {
+                    if raw.bytes.len() > MAX_MESSAGE {
+                        lost.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    }
+                    let mut bytes = [0; MAX_MESSAGE];
+                    bytes[..raw.bytes.len()].copy_from_slice(raw.bytes);
+                    let event = FrameEvent {
+                        frame: start.wrapping_add(raw.time),
+                        len: raw.bytes.len() as u8,
+                        bytes,
+                    };
+                    if tx.push(event).is_err() {
+                        lost.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
-                let mut bytes = [0; MAX_MESSAGE];
-                bytes[..raw.bytes.len()].copy_from_slice(raw.bytes);
-                let event = FrameEvent {
-                    frame: start.wrapping_add(raw.time),
-                    len: raw.bytes.len() as u8,
-                    bytes,
-                };
-                if tx.push(event).is_err() {
-                    lost.fetch_add(1, Ordering::Relaxed);
-                }
-            }
+            });
             Control::Continue
         });
         let gone = Arc::new(AtomicBool::new(false));

@@ -213,3 +213,83 @@ fn devices_lists_the_hosts_including_null() {
         "chronus devices should list the null host:\n{text}"
     );
 }
+
+/// `--config`: a bad file is refused before anything plays (one line, file:line:col, a
+/// fix); a good one plays.
+#[test]
+fn play_with_a_config_file() {
+    let dir = TempDir::new("play_null_config");
+    let bad = dir.join("bad.ron");
+    std::fs::write(&bad, "(\n  router: (ccs: [(cc: 20, action: tempoo)]),\n)\n").unwrap();
+    let bad_arg = bad.to_str().unwrap();
+    let (status, out) = run_chronus(&[
+        "play",
+        "patches/sine-test-tone.ron",
+        "--host",
+        "null",
+        "--seconds",
+        "5",
+        "--config",
+        bad_arg,
+    ]);
+    assert!(!status.success());
+    let lines = own_lines(&out.stderr());
+    assert_eq!(
+        lines,
+        vec![format!(
+            "{bad_arg}:2:35: unknown action or value `tempoo`; did you mean `tempo`? choices: tempo, \
+             filter_cutoff, reverb_mix, swing, density, master_volume, sequence_length, \
+             scale_select, chaos_lock, mode, palette, drift, param"
+        )]
+    );
+
+    let good = dir.join("good.ron");
+    std::fs::write(
+        &good,
+        "(tuning: (a4: 432.0), router: (ccs: [(cc: 25, action: master_volume)]))",
+    )
+    .unwrap();
+    let wav = dir.join("tuned.wav");
+    let (status, out) = run_chronus(&[
+        "play",
+        "patches/sine-test-tone.ron",
+        "--host",
+        "null",
+        "--sample-rate",
+        "48000",
+        "--seconds",
+        "1",
+        "--config",
+        good.to_str().unwrap(),
+        "--record",
+        wav.to_str().unwrap(),
+    ]);
+    assert!(status.success(), "{}", out.text());
+    let (_, channels) = chronus::host::wav::read_wav(&wav).unwrap();
+    assert!(
+        chronus_modules::analysis::peak(&channels[0]) > 0.2,
+        "it played"
+    );
+
+    // Asking for ALSA MIDI where there is no sequencer is an error, not a silent no-MIDI.
+    if !std::path::Path::new("/dev/snd/seq").exists() {
+        let (status, out) = run_chronus(&[
+            "play",
+            "patches/sine-test-tone.ron",
+            "--host",
+            "null",
+            "--seconds",
+            "5",
+            "--midi-host",
+            "alsa",
+        ]);
+        assert!(!status.success());
+        let lines = own_lines(&out.stderr());
+        assert!(
+            lines.last().is_some_and(|l| l.starts_with(
+                "error: MIDI input (--midi-host alsa): cannot open the ALSA sequencer"
+            )),
+            "{lines:?}"
+        );
+    }
+}

@@ -23,3 +23,4 @@ pub mod graph;
 pub mod host;
 pub mod osc;
 pub mod patch;
+pub mod seq;

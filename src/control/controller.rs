@@ -272,44 +272,9 @@ impl Controller {
                 v,
             ));
         }
-        let (scope, info) = patch::module_info(&self.running, &self.registry, id)
-            .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?;
-        let index = info
-            .param(param)
-            .ok_or_else(|| ControlError::UnknownParam {
-                id: id.to_string(),
-                kind: info.kind.to_string(),
-                param: param.to_string(),
-                known: info.params.iter().map(|p| p.id).collect(),
-            })?;
-        let v = info.params[index].accept(value)?;
-        let program_name = scope.instrument_id().unwrap_or("");
-        let (k, layout) = self
-            .layouts
-            .iter()
-            .enumerate()
-            .find(|(_, l)| l.program == program_name)
-            .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?;
-        let node = layout
-            .nodes
-            .iter()
-            .position(|(n, _)| n == id)
-            .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?;
-        let program = if k == 0 {
-            ProgramRef::Main
-        } else {
-            ProgramRef::Instrument((k - 1) as u16)
-        };
-        Ok((
-            ParamTarget {
-                program,
-                slot: ParamSlot::Module {
-                    node: node as u16,
-                    param: index as u16,
-                },
-            },
-            v,
-        ))
+        let (target, spec) =
+            resolve_param(&self.running, &self.registry, &self.layouts, id, param)?;
+        Ok((target, spec.accept(value)?))
     }
 
     /// Starts `note` (0–127) at `velocity` (0..1) on the target instrument(s).
@@ -470,4 +435,51 @@ fn graph_mut<'a>(
         // A scope found in this patch a moment ago always exists.
         None => (&mut p.modules, &mut p.connections),
     }
+}
+
+/// Resolves user module param `id.param` of `desc` to its engine target in the graph
+/// laid out as `layouts`, and its spec.
+pub(crate) fn resolve_param(
+    desc: &PatchDesc,
+    registry: &Registry,
+    layouts: &[Layout],
+    id: &str,
+    param: &str,
+) -> Result<(ParamTarget, &'static chronus_modules::ParamSpec), ControlError> {
+    let (scope, info) = patch::module_info(desc, registry, id)
+        .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?;
+    let index = info
+        .param(param)
+        .ok_or_else(|| ControlError::UnknownParam {
+            id: id.to_string(),
+            kind: info.kind.to_string(),
+            param: param.to_string(),
+            known: info.params.iter().map(|p| p.id).collect(),
+        })?;
+    let program_name = scope.instrument_id().unwrap_or("");
+    let (k, layout) = layouts
+        .iter()
+        .enumerate()
+        .find(|(_, l)| l.program == program_name)
+        .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?;
+    let node = layout
+        .nodes
+        .iter()
+        .position(|(n, _)| n == id)
+        .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?;
+    let program = if k == 0 {
+        ProgramRef::Main
+    } else {
+        ProgramRef::Instrument((k - 1) as u16)
+    };
+    Ok((
+        ParamTarget {
+            program,
+            slot: ParamSlot::Module {
+                node: node as u16,
+                param: index as u16,
+            },
+        },
+        &info.params[index],
+    ))
 }

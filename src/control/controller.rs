@@ -13,6 +13,8 @@ use crate::engine::{
 };
 use crate::graph::{self, CompileOptions, Layout};
 use crate::patch::{self, implicit, Connection, ModuleDesc, PatchDesc, PortRef, Scope};
+use crate::seq::build::{build_conductor, BuildInputs};
+use crate::seq::SequencerConfig;
 
 /// Who a note is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,6 +37,8 @@ pub struct Controller {
     seed: u64,
     /// Layouts of the last graph sent (what the engine runs once it has taken it).
     layouts: Vec<Layout>,
+    /// Sequencer defaults (the `sequencer` section of the config).
+    sequencer: SequencerConfig,
 }
 
 impl Controller {
@@ -49,7 +53,19 @@ impl Controller {
             revision: 0,
             seed: 0,
             layouts: Vec::new(),
+            sequencer: SequencerConfig::default(),
         }
+    }
+
+    /// Sets the sequencer defaults used by the next commits (a patch's `sequence` section
+    /// overrides the musical fields).
+    pub fn set_sequencer_config(&mut self, config: SequencerConfig) {
+        self.sequencer = config;
+    }
+
+    /// The sequencer defaults.
+    pub fn sequencer_config(&self) -> &SequencerConfig {
+        &self.sequencer
     }
 
     /// Sets the patch seed used by the next commits (noise, random LFO steps).
@@ -97,7 +113,7 @@ impl Controller {
     /// block boundary. Returns the new revision.
     pub fn commit(&mut self) -> Result<u64, ControlError> {
         let revision = self.revision + 1;
-        let compiled = graph::compile(
+        let mut compiled = graph::compile(
             &self.standby,
             &self.registry,
             CompileOptions {
@@ -107,6 +123,16 @@ impl Controller {
                 previous: (!self.layouts.is_empty()).then_some(self.layouts.as_slice()),
             },
         )?;
+        compiled.conductor = build_conductor(BuildInputs {
+            desc: &self.standby,
+            registry: &self.registry,
+            layouts: &compiled.layouts,
+            config: &self.sequencer,
+            revision,
+            seed: self.seed,
+            sample_rate: self.engine.sample_rate(),
+        })?
+        .map(Box::new);
         let layouts = compiled.layouts.clone();
         self.engine.send_graph(Box::new(compiled))?;
         self.revision = revision;

@@ -7,6 +7,13 @@ use thiserror::Error;
 use crate::engine::SendError;
 use crate::graph::GraphError;
 use crate::patch::PatchErrors;
+use crate::seq::BuildError;
+
+impl From<BuildError> for ControlError {
+    fn from(e: BuildError) -> Self {
+        ControlError::Sequencer(e.to_string())
+    }
+}
 
 /// A refused control request.
 #[derive(Debug, Error)]
@@ -67,4 +74,10 @@ pub enum ControlError {
     /// A velocity outside 0..1.
     #[error("velocity {0} is out of range 0 .. 1")]
     VelocityRange(f32),
+    /// A sequencer action while the running patch has no `sequence` section.
+    #[error("the running patch has no sequence section, so there is no sequencer to control")]
+    NoSequencer,
+    /// A sequencer value out of range, or a sequence that cannot be built.
+    #[error("{0}")]
+    Sequencer(String),
 }

@@ -101,4 +101,13 @@ pub enum Event {
     AllNotesOff,
     /// Silence every voice within a few milliseconds, releases included.
     Panic,
+    /// A command for the sequencer (ignored, and counted, without one).
+    Sequencer(crate::seq::SeqCommand),
+}
+
+impl Event {
+    /// True for a played note (what wakes the sequencer's idle mode at once).
+    pub fn is_note(&self) -> bool {
+        matches!(self, Event::NoteOn { .. })
+    }
 }

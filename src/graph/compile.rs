@@ -133,6 +133,7 @@ pub fn compile(
         takeover,
         layouts,
         buffer_count,
+        conductor: None,
     })
 }
 

@@ -717,3 +717,7 @@ fn lerp(a: f32, b: f32, t: f32) -> f32 {
 fn scale_index(scale: ScaleKind) -> u32 {
     ScaleKind::ALL.iter().position(|s| *s == scale).unwrap_or(0) as u32
 }
+
+#[cfg(test)]
+#[path = "conductor_tests.rs"]
+mod tests;

@@ -238,6 +238,7 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
         seconds: args.seconds,
         seed: args.seed,
         status_interval: Duration::from_secs_f64(args.status_interval),
+        sequencer: chronus::seq::SequencerConfig::default(),
         patch_name: args
             .patch
             .as_ref()
@@ -324,6 +325,7 @@ fn render(
         seed,
         notes,
         progress: true,
+        sequencer: chronus::seq::SequencerConfig::default(),
     };
     let started = Instant::now();
     let rendered = host::render(desc, registry.clone(), &options).map_err(|e| e.to_string())?;

@@ -98,6 +98,12 @@ impl Controller {
         &self.engine
     }
 
+    /// The next sequencer cue the engine reported (mutations, idle switches, scale
+    /// changes), if any. Call it now and then: a full event-out ring drops (and counts) cues.
+    pub fn pop_cue(&mut self) -> Option<crate::seq::Cue> {
+        self.engine.pop_cue()
+    }
+
     /// Drops graphs the engine has finished with. Call it now and then.
     pub fn collect_garbage(&mut self) -> usize {
         self.engine.collect_garbage()

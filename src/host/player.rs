@@ -16,6 +16,7 @@
 //! - **Stop** (Ctrl-C, SIGTERM, `--seconds`): the callback fades out over 50 ms and then
 //!   plays zeros; the stream is closed, the recording finalized, a summary logged.
 
+use crate::seq::SequencerConfig;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
@@ -59,6 +60,8 @@ pub struct PlayOptions {
     pub patch_name: String,
     /// The OSC server to run beside the player (`None`: no OSC).
     pub osc: Option<OscOptions>,
+    /// Sequencer defaults (a patch's `sequence` section overrides its musical fields).
+    pub sequencer: SequencerConfig,
 }
 
 /// How often the player wakes up.
@@ -229,6 +232,7 @@ pub fn play(
     });
     let mut control = Controller::new(registry.clone(), handle);
     control.set_seed(options.seed);
+    control.set_sequencer_config(options.sequencer.clone());
     control.load(desc).map_err(|e| format!("error: {e}"))?;
     // Shared with the OSC thread; never with the audio thread.
     let control = Arc::new(Mutex::new(control));
@@ -294,7 +298,15 @@ pub fn play(
         if stop.load(Ordering::Acquire) || deadline.is_some_and(|d| now >= d) {
             break;
         }
-        control.lock().collect_garbage();
+        {
+            let mut control = control.lock();
+            control.collect_garbage();
+            // Sequencer cues (mutations, idle/ambient switches, scale changes), logged here
+            // off the audio thread.
+            while let Some(cue) = control.pop_cue() {
+                info!("{cue}");
+            }
+        }
         state = match state {
             State::Playing(mut playing) => match stream_failure(&mut playing) {
                 None => State::Playing(playing),
@@ -416,6 +428,7 @@ fn rebuild(
     });
     let mut fresh = Controller::new(registry.clone(), handle);
     fresh.set_seed(seed);
+    fresh.set_sequencer_config(control.sequencer_config().clone());
     fresh
         .load(control.running().clone())
         .map_err(|e| format!("error: {e}"))?;

@@ -364,7 +364,11 @@ impl Controller {
     }
 
     /// Sends all of `events` at `time`, or none of them when the ring lacks room.
-    fn send_all(&mut self, time: Option<u64>, events: &[Event]) -> Result<(), ControlError> {
+    pub(super) fn send_all(
+        &mut self,
+        time: Option<u64>,
+        events: &[Event],
+    ) -> Result<(), ControlError> {
         self.engine.reserve(events.len())?;
         for &event in events {
             self.engine.send_event(TimedEvent {

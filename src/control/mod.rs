@@ -5,6 +5,7 @@
 pub mod action;
 pub mod controller;
 pub mod error;
+pub mod sequencer_action;
 
 pub use action::{SequencerAction, SequencerControl};
 pub use controller::{Controller, NoteTarget};

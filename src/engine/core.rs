@@ -299,8 +299,7 @@ impl Engine {
                 if let Some(running) = self.conductor.as_deref_mut() {
                     c.take_over(running);
                 }
-                self.seq_status.present.store(true, Relaxed);
-                self.seq_status.playing.store(c.playing(), Relaxed);
+                c.publish(&self.seq_status, self.sample_time);
                 self.conductor.replace(c)
             }
             None => {

@@ -6,11 +6,13 @@
 //! - [`args`]: argument reading (ints and floats interchangeable).
 //! - [`patch_folder`]: the only folder `/patch/load` and `/patch/save` may touch.
 //! - [`clock`]: OSC time tags → engine sample times.
+//! - [`sequencer`]: the `/seq/...` addresses.
 
 pub mod args;
 pub mod clock;
 pub mod dispatch;
 pub mod patch_folder;
+pub mod sequencer;
 pub mod server;
 
 pub use dispatch::{dispatch, Context, HostStatus};

@@ -253,6 +253,18 @@ impl Conductor {
         }
     }
 
+    /// Publishes the whole state at once (when it takes over). **Real-time safe.**
+    pub fn publish(&self, status: &SeqStatus, now: u64) {
+        let level = self.idle.level(now);
+        status.present.store(true, Relaxed);
+        status.playing.store(self.playing, Relaxed);
+        status.scale.store(scale_index(self.scale), Relaxed);
+        status
+            .ambient
+            .store(self.idle.mode() == Mode::Ambient, Relaxed);
+        status.set_figures(self.clock.bpm(), self.density_now(level));
+    }
+
     /// True while playing.
     pub fn playing(&self) -> bool {
         self.playing

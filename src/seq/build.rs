@@ -3,7 +3,7 @@
 //! [`Conductor`] for a compiled graph ([`build_conductor`]), resolving tracks to
 //! instrument keys and `"id.param"` names to engine targets. May allocate.
 
-use chronus_modules::Registry;
+use chronus_modules::{ParamKind, Registry};
 
 use super::conductor::{Ambient, Conductor, ConductorParts, ParamLane, Settings, Track};
 use super::config::SequencerConfig;
@@ -158,6 +158,12 @@ fn param_value(
             known.join(", ")
         )
     })?;
+    if !matches!(spec.kind, ParamKind::Float { .. }) {
+        return Err(format!(
+            "\"{name}\": only number params can glide (this one is {})",
+            spec.range_text()
+        ));
+    }
     let (min, max) = spec.bounds();
     let value = match module.params.get(param) {
         Some(v) => spec.accept(v).map_err(|e| e.to_string())?,
@@ -399,4 +405,101 @@ pub fn build_conductor(inputs: BuildInputs) -> Result<Option<Conductor>, BuildEr
             .unwrap_or_else(|| config.mutation.clone()),
         seed,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desc(sequence: &str) -> PatchDesc {
+        let text = format!(
+            r#"(voice: (modules: {{"env": (kind: "adsr"), "n": (kind: "noise")}}), sequence: {sequence})"#
+        );
+        crate::patch::parse(&text, None).unwrap()
+    }
+
+    fn messages(sequence: &str) -> Vec<String> {
+        check(&desc(sequence), &Registry::builtin())
+            .into_iter()
+            .map(|i| format!("{}: {}", i.path, i.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_good_section_has_no_issues_and_builds_a_conductor() {
+        let text = r#"(bpm: 90, tracks: {"a": (instrument: "voices", pattern: "0 . 2"),
+            "b": (instrument: "voices", euclid: (k: 3, n: 8), degrees: [0, 4])},
+            mutate: ["env.sustain"], ambient: {"env.release": 2.0})"#;
+        assert_eq!(messages(text), Vec::<String>::new());
+        let (d, registry) = (desc(text), Registry::builtin());
+        let options = crate::graph::CompileOptions {
+            sample_rate: 48_000.0,
+            revision: 1,
+            seed: 3,
+            previous: None,
+        };
+        let g = crate::graph::compile(&d, &registry, options).unwrap();
+        let c = build_conductor(BuildInputs {
+            desc: &d,
+            registry: &registry,
+            layouts: &g.layouts,
+            config: &SequencerConfig::default(),
+            revision: 1,
+            seed: 3,
+            sample_rate: 48_000.0,
+        })
+        .unwrap()
+        .expect("a conductor");
+        assert_eq!(c.tracks.len(), 2);
+        assert_eq!(c.tracks[1].pattern.len(), 8);
+        let lanes: Vec<(bool, Option<f32>)> =
+            c.params.iter().map(|l| (l.mutable, l.ambient)).collect();
+        assert_eq!(
+            lanes,
+            [(true, None), (false, Some(2.0))],
+            "mutable lanes first"
+        );
+        assert_eq!(
+            (c.settings.bpm, c.settings.swing, c.settings.root),
+            (90.0, 0.12, 60)
+        );
+        let plain = PatchDesc {
+            sequence: None,
+            ..d.clone()
+        };
+        let none = build_conductor(BuildInputs {
+            desc: &plain,
+            registry: &registry,
+            layouts: &g.layouts,
+            config: &SequencerConfig::default(),
+            revision: 1,
+            seed: 3,
+            sample_rate: 48_000.0,
+        });
+        assert!(none.unwrap().is_none());
+    }
+
+    #[test]
+    fn every_problem_names_its_field() {
+        let text = r#"(swing: 0.9, root: 200, tracks: {
+            "a": (instrument: "voices", pattern: "0 1", steps: [(degree: 1)]),
+            "b": (instrument: "voices", division: "1/5", euclid: (k: 9, n: 8)),
+            "c": (instrument: "voices", pattern: "", range: 0),
+        }, mutate: ["n.color", "env"], ambient: {"env.sustain": 3.0})"#;
+        assert_eq!(
+            messages(text),
+            [
+                "sequence/swing=: swing 0.9 is out of range 0 .. 0.75",
+                "sequence/root=: root 200 is out of range 0 .. 127",
+                "sequence/tracks/a/pattern=: track \"a\": a track needs exactly one of `pattern`, `steps` or `euclid`",
+                "sequence/tracks/b/division=: track \"b\": division \"1/5\" is not one of 1/1, 1/2, 1/4, 1/8, 1/8t, 1/16, 1/16t, 1/32",
+                "sequence/tracks/b/euclid=: track \"b\": euclid k 9 / n 8: n must be 1 .. 64 and k 0 .. n",
+                "sequence/tracks/c/range=: track \"c\": range 0 is out of range 1 .. 8",
+                "sequence/tracks/c/pattern=: track \"c\": a pattern has 1 .. 64 steps, this one has 0",
+                "sequence/mutate/0=: mutate \"n.color\": only number params can glide (this one is \"white\" | \"pink\" | \"brown\")",
+                "sequence/mutate/1=: mutate \"env\" is not of the form \"id.param\"",
+                "sequence/ambient/env.sustain=: ambient \"env.sustain\": 3 is out of range 0 .. 1",
+            ]
+        );
+    }
 }

@@ -1,7 +1,8 @@
 //! The `/seq/...` addresses with real outside clients against a running `chronus play` of
 //! a generative patch: liblo's `oscsend` changes tempo, drift and scale, `oscdump`
 //! (registered with `/reply`) receives `/seq/state.reply` and one `/error` per bad message,
-//! which change nothing; `/seq/stop` reaches the player's log as a sequencer cue.
+//! which change nothing; `/seq/stop` reaches the player's log and oscdump as a sequencer
+//! cue (`/seq/cue`).
 
 mod support;
 
@@ -147,9 +148,14 @@ fn oscsend_drives_the_sequencer_and_oscdump_hears_its_state_and_errors() {
         "a refused message changed the state: {last}"
     );
 
-    // A cue from the audio thread reaches the player's log.
+    // A cue from the audio thread reaches the player's log and the /reply client.
     oscsend(port, &["/seq/stop"]);
     player.wait_output(READY_TIMEOUT, "the `sequencer stopped` cue", |o| {
         o.stderr().iter().any(|l| l.contains("sequencer stopped"))
+    });
+    dump.wait_output(READY_TIMEOUT, "/seq/cue playing", |o| {
+        o.stdout()
+            .iter()
+            .any(|l| l.contains("/seq/cue") && l.contains("sequencer stopped"))
     });
 }

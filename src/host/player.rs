@@ -247,7 +247,7 @@ pub fn play(
     let mut shared = core.shared().clone();
     // What `/status` reads of the host: the meter of whichever core plays now.
     let meter_for_osc = Arc::new(Mutex::new(shared.clone()));
-    let _osc = match &options.osc {
+    let osc_server = match &options.osc {
         Some(osc) => {
             let meter = meter_for_osc.clone();
             let server = OscServer::start(
@@ -302,9 +302,12 @@ pub fn play(
             let mut control = control.lock();
             control.collect_garbage();
             // Sequencer cues (mutations, idle/ambient switches, scale changes), logged here
-            // off the audio thread.
+            // off the audio thread, and sent to OSC clients registered with `/reply`.
             while let Some(cue) = control.pop_cue() {
                 info!("{cue}");
+                if let Some(server) = &osc_server {
+                    server.broadcast(crate::osc::sequencer::cue_message(&cue));
+                }
             }
         }
         state = match state {

@@ -6,7 +6,7 @@ use rosc::{OscMessage, OscType};
 
 use super::args::Args;
 use crate::control::Controller;
-use crate::seq::{ScaleKind, SeqCommand};
+use crate::seq::{Cue, ScaleKind, SeqCommand};
 
 /// Handles `/seq/<rest>`; returns the replies to send.
 pub fn dispatch_seq(
@@ -96,6 +96,24 @@ pub fn dispatch_seq(
         .sequencer_command(cmd, time)
         .map_err(|e| e.to_string())?;
     Ok(Vec::new())
+}
+
+/// A sequencer cue as OSC: `/seq/cue s kind s text`, kind one of `mutation`, `idle`,
+/// `scale`, `playing` (what `OscServer::broadcast` sends to `/reply` clients).
+pub fn cue_message(cue: &Cue) -> OscMessage {
+    let kind = match cue {
+        Cue::Mutation(_) => "mutation",
+        Cue::Idle(_) => "idle",
+        Cue::Scale { .. } => "scale",
+        Cue::Playing(_) => "playing",
+    };
+    OscMessage {
+        addr: "/seq/cue".to_string(),
+        args: vec![
+            OscType::String(kind.to_string()),
+            OscType::String(cue.to_string()),
+        ],
+    }
 }
 
 fn one_number(args: &Args, layout: &str) -> Result<f32, String> {

@@ -122,3 +122,37 @@ fn a_commit_keeps_the_sequencers_clock_and_a_patch_without_sequence_stops_it() {
     assert!(!c.engine().seq_status().snapshot().present);
     assert_eq!(violation_count(), 0, "allocation on the audio thread");
 }
+
+#[test]
+fn sequencers_come_and_go_through_swaps_without_freeing_on_the_audio_thread() {
+    reset_violation_count();
+    let (mut e, mut c) = engine(GATES);
+    let plain = GATES.split("    sequence:").next().unwrap().to_string() + ")";
+    let faster = GATES.replace("bpm: 120", "bpm: 150");
+    // Several swaps land in one block, and others one block apart.
+    for burst in [1, 3] {
+        for text in [
+            &plain,
+            &faster,
+            &plain.to_string(),
+            &GATES.to_string(),
+            &faster,
+        ] {
+            for _ in 0..burst {
+                c.load(common::patch(text)).unwrap();
+            }
+            run_checked(&mut e, 4_096, &[64, 100]);
+            c.collect_garbage();
+        }
+    }
+    run_checked(&mut e, 48_000, &[256]);
+    c.collect_garbage();
+    let s = c.engine().seq_status().snapshot();
+    assert!(s.present && s.playing);
+    assert_eq!(s.bpm, 150.0);
+    assert_eq!(
+        violation_count(),
+        0,
+        "allocation or free on the audio thread"
+    );
+}

@@ -74,9 +74,6 @@ pub struct Engine {
     layer_right: [f32; MAX_BLOCK],
     /// The sequencer of the running patch, if it has one.
     conductor: Option<Box<Conductor>>,
-    /// A sequencer whose patch was replaced by one without a sequence: it releases its
-    /// notes at the next sub-block, then leaves with the running graph.
-    retiring: Option<Box<Conductor>>,
     seq_status: Arc<SeqStatus>,
     /// The event-out ring: sequencer cues for the control side.
     cues: Producer<Cue>,
@@ -145,7 +142,6 @@ impl Engine {
             layer_left: [0.0; MAX_BLOCK],
             layer_right: [0.0; MAX_BLOCK],
             conductor: None,
-            retiring: None,
             seq_status: seq_status.clone(),
             cues: cue_tx,
         };
@@ -256,22 +252,6 @@ impl Engine {
 
     /// Lets the conductor play what is due now, and applies its events at this sample.
     fn run_conductor(&mut self) {
-        if let Some(mut c) = self.retiring.take() {
-            let stop = crate::seq::SeqCommand::Stop;
-            c.command(stop, self.sample_time, &self.seq_status, &mut self.cues);
-            c.run(self.sample_time, &self.seq_status, &mut self.cues);
-            while let Some(event) = c.pop_event() {
-                self.apply(TimedEvent {
-                    time: self.sample_time,
-                    revision: c.revision,
-                    event,
-                });
-            }
-            match self.current.as_deref_mut() {
-                Some(g) if g.conductor.is_none() => g.conductor = Some(c),
-                _ => self.retiring = Some(c),
-            }
-        }
         let Some(mut c) = self.conductor.take() else {
             return;
         };
@@ -290,8 +270,9 @@ impl Engine {
     }
 
     /// Swap time for the sequencer: the incoming graph's conductor takes over from the
-    /// running one (clock, state); the replaced one is parked in a graph that will go back
-    /// through the return ring. A patch without a sequence stops the sequencer.
+    /// running one (clock, state). The replaced one leaves in the old graph's (empty)
+    /// conductor slot, back through the return ring. A patch without a sequence stops the
+    /// sequencer: the notes it still had to release are queued for now.
     fn adopt_conductor(&mut self, new: &mut CompiledGraph, old: Option<&mut CompiledGraph>) {
         use std::sync::atomic::Ordering::Relaxed;
         let outgoing = match new.conductor.take() {
@@ -305,10 +286,21 @@ impl Engine {
             None => {
                 self.seq_status.present.store(false, Relaxed);
                 self.seq_status.playing.store(false, Relaxed);
-                // It releases its notes once the new graph runs (see `run_conductor`); a
-                // conductor still retiring from an earlier swap leaves with the old graph.
-                let leaving = self.conductor.take();
-                std::mem::replace(&mut self.retiring, leaving)
+                let mut leaving = self.conductor.take();
+                if let Some(c) = leaving.as_deref_mut() {
+                    let (now, revision) = (self.sample_time, c.revision);
+                    c.release_all(|event| {
+                        let e = TimedEvent {
+                            time: now,
+                            revision,
+                            event,
+                        };
+                        if self.queue.push(e).is_err() {
+                            EngineStats::bump(&self.stats.queue_full);
+                        }
+                    });
+                }
+                leaving
             }
         };
         match old {

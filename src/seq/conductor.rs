@@ -265,6 +265,21 @@ impl Conductor {
         status.set_figures(self.clock.bpm(), self.density_now(level));
     }
 
+    /// Hands every note it still has to release to `release` and forgets its schedule
+    /// (when its patch is replaced by one without a sequence). **Real-time safe.**
+    pub fn release_all(&mut self, mut release: impl FnMut(Event)) {
+        for s in self.scheduled.iter_mut() {
+            if let Some(Scheduled {
+                event: e @ Event::NoteOff { .. },
+                ..
+            }) = s
+            {
+                release(*e);
+            }
+            *s = None;
+        }
+    }
+
     /// True while playing.
     pub fn playing(&self) -> bool {
         self.playing
@@ -499,7 +514,7 @@ impl Conductor {
     /// Control-rate work (every 10 ms): idle machine, fades, mutation.
     fn control(&mut self, now: u64, status: &SeqStatus, cues: &mut Producer<Cue>) {
         if let Some(mode) = self.idle.update(now) {
-            self.mode_changed(mode, now, status, cues);
+            self.mode_changed(mode, status, cues);
         }
         if now >= self.mutator.next_at() {
             let mut changes = self.changes;
@@ -542,7 +557,7 @@ impl Conductor {
         }
     }
 
-    fn mode_changed(&mut self, mode: Mode, now: u64, status: &SeqStatus, cues: &mut Producer<Cue>) {
+    fn mode_changed(&mut self, mode: Mode, status: &SeqStatus, cues: &mut Producer<Cue>) {
         status.ambient.store(mode == Mode::Ambient, Relaxed);
         Self::cue(cues, status, Cue::Idle(mode));
         let scale = match mode {
@@ -551,7 +566,6 @@ impl Conductor {
         };
         self.change_scale(scale);
         self.last_level = -1.0;
-        let _ = now;
     }
 
     /// Asks for a scale change; it lands on the next boundary of the configured quantum.
@@ -570,7 +584,7 @@ impl Conductor {
         cues: &mut Producer<Cue>,
     ) {
         if let Some(mode) = self.idle.interaction(now, note) {
-            self.mode_changed(mode, now, status, cues);
+            self.mode_changed(mode, status, cues);
         }
     }
 
@@ -670,7 +684,7 @@ impl Conductor {
             SeqCommand::Mode(policy) => {
                 self.idle.set_policy(policy);
                 if let Some(mode) = self.idle.update(now) {
-                    self.mode_changed(mode, now, status, cues);
+                    self.mode_changed(mode, status, cues);
                 }
             }
             SeqCommand::Palette(p) => {

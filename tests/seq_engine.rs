@@ -156,3 +156,31 @@ fn sequencers_come_and_go_through_swaps_without_freeing_on_the_audio_thread() {
         "allocation or free on the audio thread"
     );
 }
+
+#[test]
+fn a_render_places_every_note_on_its_exact_fractional_sample() {
+    // 97 BPM at 44.1 kHz: a tick is 1136.597... samples, never a whole number.
+    let text = GATES
+        .replace("bpm: 120, swing: 0.25", "bpm: 97, swing: 0.0")
+        .replace(
+            r#""bass": (instrument: "b", euclid: (k: 3, n: 8), division: "1/8", gate: 0.25),"#,
+            "",
+        );
+    let desc = common::patch(&text);
+    let options = chronus::host::RenderOptions {
+        seconds: 120.0,
+        sample_rate: 44_100,
+        ..Default::default()
+    };
+    let out = chronus::host::render(desc, chronus_modules::Registry::builtin(), &options).unwrap();
+    let tick = |k: u64| (k as u128 * 44_100 * 60_000 / (97_000 * 24)) as usize;
+    let step_samples = 6.0 * 44_100.0 * 60.0 / (97.0 * 24.0);
+    let gate = (0.5f64 * step_samples).round() as usize;
+    let want: Vec<(usize, usize)> = (0..)
+        .map(|s| tick(6 * s))
+        .take_while(|on| on + gate < out.left.len())
+        .map(|on| (on, on + gate))
+        .collect();
+    assert_eq!(want.len(), 776, "two minutes of sixteenths at 97 BPM");
+    assert_eq!(edges(&out.left), want, "jitter 0 samples");
+}

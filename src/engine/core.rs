@@ -217,14 +217,11 @@ impl Engine {
                 }
             }
             let popped = self.commands.pop();
-            if let (Ok(Command::Event(e)), Some(c)) = (&popped, self.conductor.as_mut()) {
-                // Anything arriving from outside is interaction for the idle mode.
-                c.interaction(
-                    self.sample_time,
-                    e.event.is_note(),
-                    &self.seq_status,
-                    &mut self.cues,
-                );
+            if let (Ok(command), Some(c)) = (&popped, self.conductor.as_mut()) {
+                // Anything arriving from outside (an event, a commit) is interaction for
+                // the idle mode; a note wakes it at once.
+                let note = matches!(command, Command::Event(e) if e.event.is_note());
+                c.interaction(self.sample_time, note, &self.seq_status, &mut self.cues);
             }
             match popped {
                 Ok(Command::Event(e)) if e.time <= self.sample_time => {

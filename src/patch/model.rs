@@ -359,8 +359,9 @@ pub struct StepDesc {
 pub struct EuclidDesc {
     /// Hits, 0..=n.
     pub k: u32,
-    /// Steps, 1–64.
-    pub n: u32,
+    /// Steps, 1–64; the config's `steps` (default 8) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<u32>,
     /// Rotation in steps.
     #[serde(default)]
     pub rotation: u32,

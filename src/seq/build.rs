@@ -51,8 +51,13 @@ pub fn division_ticks(division: &str) -> Option<u64> {
 }
 
 /// Steps of a track (`steps`, `pattern` text or `euclid`; exactly one), or what is
-/// wrong as (field, message).
-pub fn track_pattern(t: &TrackDesc, seed: u64) -> Result<Pattern, (&'static str, String)> {
+/// wrong as (field, message). A `euclid` without `n` spans `default_len` steps (the
+/// config's `steps`), with `k` clamped to it.
+pub fn track_pattern(
+    t: &TrackDesc,
+    seed: u64,
+    default_len: usize,
+) -> Result<Pattern, (&'static str, String)> {
     let given = t.pattern.is_some() as u8 + !t.steps.is_empty() as u8 + t.euclid.is_some() as u8;
     if given != 1 {
         return Err((
@@ -81,27 +86,21 @@ pub fn track_pattern(t: &TrackDesc, seed: u64) -> Result<Pattern, (&'static str,
             })
             .collect::<Result<_, _>>()?
     } else if let Some(e) = t.euclid {
-        if !(1..=MAX_STEPS as u32).contains(&e.n) || e.k > e.n {
+        let n = e.n.unwrap_or(default_len.clamp(1, MAX_STEPS) as u32);
+        let bad_k = e.k > n && e.n.is_some() || e.k > MAX_STEPS as u32;
+        if !(1..=MAX_STEPS as u32).contains(&n) || bad_k {
             return Err((
                 "euclid",
-                format!(
-                    "euclid k {} / n {}: n must be 1 .. 64 and k 0 .. n",
-                    e.k, e.n
-                ),
+                format!("euclid k {} / n {n}: n must be 1 .. 64 and k 0 .. n", e.k),
             ));
         }
-        let mut p = Pattern::new(e.n as usize, seed);
+        let mut p = Pattern::new(n as usize, seed);
         let degrees = if t.degrees.is_empty() {
             vec![0]
         } else {
             t.degrees.clone()
         };
-        p.fill_euclid(
-            euclid(e.k, e.n, e.rotation),
-            e.n as usize,
-            &degrees,
-            template,
-        );
+        p.fill_euclid(euclid(e.k, n, e.rotation), n as usize, &degrees, template);
         return Ok(p);
     } else {
         t.steps
@@ -245,7 +244,8 @@ pub fn check(desc: &PatchDesc, registry: &Registry) -> Vec<SeqIssue> {
                 format!("track \"{name}\": range {} is out of range 1 .. 8", t.range),
             );
         }
-        if let Err((field, message)) = track_pattern(t, 0) {
+        let default_len = SequencerConfig::default().steps;
+        if let Err((field, message)) = track_pattern(t, 0, default_len) {
             push(at(field), format!("track \"{name}\": {message}"));
         }
     }
@@ -329,7 +329,7 @@ pub fn build_conductor(inputs: BuildInputs) -> Result<Option<Conductor>, BuildEr
     }
     let mut tracks = Vec::with_capacity(seq.tracks.len());
     for (k, (_, t)) in seq.tracks.iter().enumerate() {
-        let pattern = track_pattern(t, seed.wrapping_add(k as u64 * 0x9E37_79B9))
+        let pattern = track_pattern(t, seed.wrapping_add(k as u64 * 0x9E37_79B9), config.steps)
             .map_err(|(_, m)| BuildError::Invalid(m))?;
         let mut degrees = [0i8; 8];
         let count = t.degrees.len().clamp(1, 8);
@@ -477,6 +477,17 @@ mod tests {
             sample_rate: 48_000.0,
         });
         assert!(none.unwrap().is_none());
+    }
+
+    #[test]
+    fn a_euclid_without_n_spans_the_configs_steps() {
+        let t: TrackDesc = crate::patch::load::ron_options()
+            .from_str(r#"(instrument: "voices", euclid: (k: 5))"#)
+            .unwrap();
+        let p = track_pattern(&t, 0, 16).unwrap();
+        assert_eq!(p.len(), 16);
+        assert_eq!(p.steps[..16].iter().filter(|s| s.on).count(), 5);
+        assert_eq!(track_pattern(&t, 0, 3).unwrap().len(), 3, "k clamped to n");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use super::scale::ScaleKind;
 pub struct SequencerConfig {
     /// Tempo, 20–300 BPM.
     pub bpm: f32,
-    /// Default pattern length, 1–64 steps.
+    /// Default pattern length, 1–64 steps (a `euclid` track without `n`).
     pub steps: usize,
     /// Swing, 0–0.75 of a step.
     pub swing: f32,

@@ -432,6 +432,11 @@ impl Conductor {
         self.schedule(off, Event::NoteOff { instrument, note }, status);
     }
 
+    /// Tempo with the ambient profile and the drift mixed in.
+    fn tempo_now(&self, level: f32) -> f32 {
+        self.settings.bpm * lerp(1.0, self.ambient.tempo_scale, level) * self.drift.factor()
+    }
+
     /// Density with the ambient profile mixed in.
     fn density_now(&self, level: f32) -> f32 {
         lerp(self.settings.density, self.ambient.density, level)
@@ -463,10 +468,7 @@ impl Conductor {
         let level = self.idle.level(now);
         if tick.is_multiple_of(PPQN) {
             self.drift.step(self.mutation_rng.bipolar());
-            let bpm = self.settings.bpm
-                * lerp(1.0, self.ambient.tempo_scale, level)
-                * self.drift.factor();
-            self.clock.set_bpm(bpm);
+            self.clock.set_bpm(self.tempo_now(level));
             status.bar.store(tick / TICKS_PER_BAR, Relaxed);
         }
         let density = self.density_now(level);
@@ -623,7 +625,8 @@ impl Conductor {
             }
             SeqCommand::Bpm(b) => {
                 s.bpm = b.clamp(MIN_BPM, MAX_BPM);
-                self.clock.set_bpm(s.bpm * self.drift.factor());
+                let bpm = self.tempo_now(self.idle.level(now));
+                self.clock.set_bpm(bpm);
             }
             SeqCommand::Swing(v) => s.swing = v.clamp(0.0, MAX_SWING),
             SeqCommand::Density(v) => s.density = v.clamp(0.0, 1.0),

@@ -396,3 +396,28 @@ fn stop_releases_notes_and_start_restarts_the_bar() {
     assert_eq!(ons.first().unwrap().0, 200_000);
     assert_eq!(r.cues(), vec![Cue::Playing(false), Cue::Playing(true)]);
 }
+
+#[test]
+fn drift_keeps_the_tempo_within_its_depth_and_follows_the_seed() {
+    let run = |seed: u64| {
+        let mut r = rig(vec![track("0 1 2 3", 1.0)], vec![], |p| {
+            p.drift = 0.05;
+            p.seed = seed;
+        });
+        let mut tempos = Vec::new();
+        let mut ons = Vec::new();
+        for s in 1..=600u64 {
+            ons.extend(note_ons(&r.until(s * 48_000)));
+            tempos.push(r.status.snapshot().bpm);
+        }
+        (tempos, ons)
+    };
+    let (tempos, ons) = run(7);
+    let (lo, hi) = tempos
+        .iter()
+        .fold((f32::MAX, 0.0f32), |(l, h), &t| (l.min(t), h.max(t)));
+    assert!(lo >= 114.0 - 0.01 && hi <= 126.0 + 0.01, "{lo} .. {hi} BPM");
+    assert!(hi - lo > 3.0, "it does drift: {lo} .. {hi}");
+    assert_eq!(run(7).1, ons, "same seed, same notes");
+    assert_ne!(run(8).1, ons, "another seed, another drift");
+}

@@ -190,3 +190,21 @@ fn interaction_wakes_the_idle_mode_and_mutation_runs_allocation_free() {
     );
     assert_eq!(violation_count(), 0, "allocation on the audio thread");
 }
+
+#[test]
+fn a_bad_sequencer_config_is_refused_and_changes_nothing() {
+    let (_e, mut c) = engine(PIECE);
+    let bad = chronus::seq::SequencerConfig {
+        density: 1.5,
+        ..Default::default()
+    };
+    let err = c.set_sequencer_config(bad).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "sequencer.density 1.5 is out of range 0 .. 1"
+    );
+    assert_eq!(
+        c.sequencer_config(),
+        &chronus::seq::SequencerConfig::default()
+    );
+}

@@ -58,9 +58,12 @@ impl Controller {
     }
 
     /// Sets the sequencer defaults used by the next commits (a patch's `sequence` section
-    /// overrides the musical fields).
-    pub fn set_sequencer_config(&mut self, config: SequencerConfig) {
+    /// overrides the musical fields). Refused, changing nothing, when a value is out of
+    /// range (the message names the field).
+    pub fn set_sequencer_config(&mut self, config: SequencerConfig) -> Result<(), ControlError> {
+        config.check().map_err(ControlError::Sequencer)?;
         self.sequencer = config;
+        Ok(())
     }
 
     /// The sequencer defaults.

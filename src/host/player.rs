@@ -232,7 +232,9 @@ pub fn play(
     });
     let mut control = Controller::new(registry.clone(), handle);
     control.set_seed(options.seed);
-    control.set_sequencer_config(options.sequencer.clone());
+    control
+        .set_sequencer_config(options.sequencer.clone())
+        .map_err(|e| format!("error: {e}"))?;
     control.load(desc).map_err(|e| format!("error: {e}"))?;
     // Shared with the OSC thread; never with the audio thread.
     let control = Arc::new(Mutex::new(control));
@@ -431,7 +433,9 @@ fn rebuild(
     });
     let mut fresh = Controller::new(registry.clone(), handle);
     fresh.set_seed(seed);
-    fresh.set_sequencer_config(control.sequencer_config().clone());
+    fresh
+        .set_sequencer_config(control.sequencer_config().clone())
+        .map_err(|e| format!("error: {e}"))?;
     fresh
         .load(control.running().clone())
         .map_err(|e| format!("error: {e}"))?;

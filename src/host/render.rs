@@ -99,7 +99,7 @@ pub fn render(
     });
     let mut control = Controller::new(registry, handle);
     control.set_seed(options.seed);
-    control.set_sequencer_config(options.sequencer.clone());
+    control.set_sequencer_config(options.sequencer.clone())?;
     control.load(desc)?;
 
     let total = (options.seconds * sr).round() as usize;

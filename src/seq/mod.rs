@@ -8,7 +8,8 @@
 //!   [`pattern`] (steps, probability, density thinning order), [`euclid`], [`scale`],
 //!   [`quantize`] (when a scale change lands), [`rng`] (the seeded, loopable random
 //!   source), [`mutation`], [`idle`] (active/ambient profile with fades and hysteresis);
-//! - settings: [`config`] (`SequencerConfig`, the `sequencer` section of `--config`);
+//! - settings: [`config`] (`SequencerConfig`, the `sequencer` section of `--config`),
+//!   [`named`] (unit enums written as strings in RON);
 //! - the real-time part: [`conductor`] (all of the above per block, allocation-free),
 //!   [`command`] (what the control side tells it), [`cue`] (what it tells the control side),
 //!   [`status`] (atomics `/seq/state` reads);

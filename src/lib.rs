@@ -30,3 +30,4 @@ pub mod host;
 pub mod midi;
 pub mod osc;
 pub mod patch;
+pub mod seq;

@@ -347,6 +347,7 @@ fn render(
         seed,
         notes,
         progress: true,
+        sequencer: chronus::seq::SequencerConfig::default(),
     };
     let started = Instant::now();
     let rendered = host::render(desc, registry.clone(), &options).map_err(|e| e.to_string())?;

@@ -9,10 +9,11 @@ use std::sync::Arc;
 use chronus::backend::distributor::ChannelEvent;
 use chronus::backend::InstrumentError;
 use chronus::config::{self, Config};
-use chronus::control::{ControlError, Controller, SequencerAction, SequencerControl};
+use chronus::control::{ControlError, Controller};
 use chronus::engine::{Engine, VoicePhase};
 use chronus::midi::parse::MidiEvent;
 use chronus::midi::router::Router;
+use chronus::seq::ScaleKind;
 use chronus_modules::{ParamValue, Registry};
 use parking_lot::Mutex;
 
@@ -97,56 +98,61 @@ fn param(c: &Arc<Mutex<Controller>>, id: &str, p: &str) -> f64 {
     }
 }
 
-fn refused_for_sequencer(r: Result<(), InstrumentError>) -> SequencerAction {
-    match r {
-        Err(InstrumentError::Control(ControlError::NoSequencer(a))) => a,
-        other => panic!("expected NoSequencer, got {other:?}"),
-    }
+/// [`PATCH`] with a `sequence` section, so the sequencer's controls have an owner
+/// (no drift, so the tempo reads exactly).
+fn sequenced() -> String {
+    let end = PATCH.rfind(')').unwrap();
+    format!(
+        "{}, sequence: (bpm: 100, drift: 0.0, scales: [\"minor\", \"dorian\", \"lydian\"], \
+         tracks: {{\"t\": (instrument: \"lead\", pattern: \"0 2 4 7\")}}))",
+        &PATCH[..end]
+    )
+}
+
+fn is_no_sequencer(r: Result<(), InstrumentError>) -> bool {
+    matches!(r, Err(InstrumentError::Control(ControlError::NoSequencer)))
 }
 
 #[test]
 fn sequencer_controls_reach_the_sequencer_as_positions() {
+    // Without a sequence section every sequencer action is refused, saying why.
     let (_e, _c, mut r) = setup(PATCH, CONFIG);
-    let controls = [
-        (20, SequencerControl::Tempo),
-        (23, SequencerControl::Swing),
-        (24, SequencerControl::Density),
-        (50, SequencerControl::SequenceLength),
-        (51, SequencerControl::ScaleSelect),
-        (52, SequencerControl::ChaosLock),
-        (60, SequencerControl::Mode),
-        (61, SequencerControl::Palette),
-        (62, SequencerControl::Drift),
-    ];
-    for (number, control) in controls {
-        let action = refused_for_sequencer(r.handle(cc(1, number, 127), None));
-        assert_eq!(
-            action,
-            SequencerAction::Set {
-                control,
-                position: 1.0
-            }
+    for number in [20, 23, 24, 50, 51, 52, 60, 61, 62] {
+        assert!(
+            is_no_sequencer(r.handle(cc(1, number, 127), None)),
+            "cc {number}"
         );
     }
-    // The message says what to do.
     let e = r.handle(cc(1, 20, 0), None).unwrap_err().to_string();
-    assert!(
-        e.starts_with("this patch has no sequence section, so there is no sequencer for `tempo`"),
-        "{e}"
-    );
-    // Notes in a trigger_step range: step = note - first; velocity 0..1.
-    let action = refused_for_sequencer(r.handle(note_on(3, 5, 127), None));
-    assert_eq!(
-        action,
-        SequencerAction::TriggerStep {
-            index: 5,
-            velocity: 1.0
-        }
-    );
+    assert!(e.contains("no sequence section"), "{e}");
+    assert!(is_no_sequencer(r.handle(note_on(3, 5, 127), None)));
     assert!(
         r.handle(note_on(3, 5, 0), None).is_ok(),
-        "its note-off is dropped"
+        "a trigger_step note-off is dropped"
     );
+
+    // With one, each lands on its own control: 127 is the top of the range, 0 the bottom.
+    let patch = sequenced();
+    let (mut e, c, mut r) = setup(&patch, CONFIG);
+    for number in [23, 52, 61, 62] {
+        r.handle(cc(1, number, 0), None).unwrap(); // swing, lock, palette, drift: all off
+    }
+    r.handle(cc(1, 50, 6), None).unwrap(); // sequence_length: 1 + round(6/127 · 63) = 4
+    r.handle(cc(1, 20, 127), None).unwrap(); // tempo: 300 BPM
+    r.handle(cc(1, 24, 0), None).unwrap(); // density: 0, so only triggered steps play
+    r.handle(cc(1, 51, 127), None).unwrap(); // scale_select: the last scale, at the next bar
+    common::run(&mut e, 48_000 * 2, 256);
+    let s = c.lock().sequencer_state().unwrap();
+    assert_eq!((s.bpm, s.density, s.scale), (300.0, 0.0, ScaleKind::Lydian));
+    assert_eq!(held(&e, 0), Vec::<u8>::new(), "density 0 plays nothing");
+    // trigger_step: note 2 of the range 0..11 plays step 2 (degree 4 of C lydian: G4).
+    r.handle(note_on(3, 2, 127), None).unwrap();
+    common::run(&mut e, 256, 256);
+    assert_eq!(held(&e, 0), vec![67]);
+    // mode 127: always ambient.
+    r.handle(cc(1, 60, 127), None).unwrap();
+    common::run(&mut e, 48_000, 256);
+    assert!(c.lock().sequencer_state().unwrap().ambient);
 }
 
 #[test]
@@ -273,6 +279,11 @@ fn the_example_config_loads_with_its_patch() {
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config.router.ccs.len(), 15);
     assert_eq!(config.midi.channel, Some(1));
+    assert_eq!(
+        config.sequencer,
+        chronus::seq::SequencerConfig::default(),
+        "the example writes out the sequencer's defaults"
+    );
 }
 
 /// The first error line of loading `text` against PATCH.
@@ -286,6 +297,14 @@ fn error(text: &str) -> String {
 #[test]
 fn config_errors_name_the_place_and_the_fix() {
     let cases = [
+        (
+            "(sequencer: (bpm: 110, idle: (timeout: 30, fade_in: -1)))",
+            "cfg.ron:1:53: sequencer.idle.fade_in -1 is out of range 0 .. 600; see the `sequencer` table in the README for every range",
+        ),
+        (
+            "(sequencer: (tempo: 110))",
+            "cfg.ron:1:14: unknown field `tempo`",
+        ),
         (
             "(midi: (chanel: 2))",
             "cfg.ron:1:9: unknown field `chanel`; did you mean `channel`? fields here: input, host, channel",

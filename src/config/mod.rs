@@ -6,13 +6,15 @@
 //!     midi: (input: "Teensy", host: "alsa", channel: 1),
 //!     tuning: (a4: 440.0),
 //!     router: (notes: [...], ccs: [...]),   // see `router`
+//!     sequencer: (bpm: 110, swing: 0.12, ...), // see `seq::config`
 //! )
 //! ```
 //! Every section and field is optional (`#[serde(default)]`); unknown fields are refused.
 //! [`load_file`] checks everything it can — against the patch too (`play` instruments,
 //! `param` targets) — and refuses the file with `file:line:col: what; hint` lines, so a
-//! typo never reaches a performance. (A `sequencer` section belongs to the sequencer; it
-//! joins this struct beside the others.)
+//! typo never reaches a performance. The `sequencer` section is
+//! [`SequencerConfig`](crate::seq::SequencerConfig): the sequencer's defaults, which a
+//! patch's `sequence` section overrides for its musical fields.
 
 pub mod error;
 pub mod router;
@@ -26,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use crate::engine::tuning::DEFAULT_A4;
 use crate::patch::error::closest;
 use crate::patch::{self, implicit, PatchDesc, Pos, RonTree, Step};
+use crate::seq::SequencerConfig;
 pub use error::{ConfigError, ConfigErrors};
 pub use router::{CcAction, CcRoute, Curve, NoteAction, NoteRoute, RouterConfig};
 
@@ -39,6 +42,8 @@ pub struct Config {
     pub tuning: TuningConfig,
     /// Notes and controllers → actions.
     pub router: RouterConfig,
+    /// The sequencer's settings (tempo, swing, density, scales, mutation, idle).
+    pub sequencer: SequencerConfig,
 }
 
 /// The `midi` section (the command line's `--midi-in` / `--midi-host` win over it).
@@ -182,6 +187,15 @@ fn validate(
                 Some("write \"alsa\" or \"jack\"".into()),
             );
         }
+    }
+    if let Err(e) = config.sequencer.check() {
+        let mut path = vec![Step::Field("sequencer")];
+        path.extend(e.path.iter().map(|f| Step::Field(f)));
+        err(
+            &path,
+            e.message,
+            Some("see the `sequencer` table in the README for every range".into()),
+        );
     }
     let a4 = config.tuning.a4;
     if !(a4.is_finite() && a4 > 0.0 && a4 <= 2_000.0) {

@@ -14,6 +14,8 @@ use crate::engine::{
 };
 use crate::graph::{self, CompileOptions, Layout};
 use crate::patch::{self, implicit, Connection, ModuleDesc, PatchDesc, PortRef, Scope};
+use crate::seq::build::{build_conductor, BuildInputs};
+use crate::seq::SequencerConfig;
 
 /// Who a note is for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +38,8 @@ pub struct Controller {
     seed: u64,
     /// Layouts of the last graph sent (what the engine runs once it has taken it).
     layouts: Vec<Layout>,
+    /// Sequencer defaults (the `sequencer` section of the config).
+    sequencer: SequencerConfig,
 }
 
 impl Controller {
@@ -50,7 +54,24 @@ impl Controller {
             revision: 0,
             seed: 0,
             layouts: Vec::new(),
+            sequencer: SequencerConfig::default(),
         }
+    }
+
+    /// Sets the sequencer defaults used by the next commits (a patch's `sequence` section
+    /// overrides the musical fields). Refused, changing nothing, when a value is out of
+    /// range (the message names the field).
+    pub fn set_sequencer_config(&mut self, config: SequencerConfig) -> Result<(), ControlError> {
+        config
+            .check()
+            .map_err(|e| ControlError::Sequencer(e.message))?;
+        self.sequencer = config;
+        Ok(())
+    }
+
+    /// The sequencer defaults.
+    pub fn sequencer_config(&self) -> &SequencerConfig {
+        &self.sequencer
     }
 
     /// Sets the patch seed used by the next commits (noise, random LFO steps).
@@ -83,6 +104,12 @@ impl Controller {
         &self.engine
     }
 
+    /// The next sequencer cue the engine reported (mutations, idle switches, scale
+    /// changes), if any. Call it now and then: a full event-out ring drops (and counts) cues.
+    pub fn pop_cue(&mut self) -> Option<crate::seq::Cue> {
+        self.engine.pop_cue()
+    }
+
     /// Drops graphs the engine has finished with. Call it now and then.
     pub fn collect_garbage(&mut self) -> usize {
         self.engine.collect_garbage()
@@ -98,7 +125,7 @@ impl Controller {
     /// block boundary. Returns the new revision.
     pub fn commit(&mut self) -> Result<u64, ControlError> {
         let revision = self.revision + 1;
-        let compiled = graph::compile(
+        let mut compiled = graph::compile(
             &self.standby,
             &self.registry,
             CompileOptions {
@@ -108,6 +135,16 @@ impl Controller {
                 previous: (!self.layouts.is_empty()).then_some(self.layouts.as_slice()),
             },
         )?;
+        compiled.conductor = build_conductor(BuildInputs {
+            desc: &self.standby,
+            registry: &self.registry,
+            layouts: &compiled.layouts,
+            config: &self.sequencer,
+            revision,
+            seed: self.seed,
+            sample_rate: self.engine.sample_rate(),
+        })?
+        .map(Box::new);
         let layouts = compiled.layouts.clone();
         self.engine.send_graph(Box::new(compiled))?;
         self.revision = revision;
@@ -273,44 +310,9 @@ impl Controller {
                 v,
             ));
         }
-        let (scope, info) = patch::module_info(&self.running, &self.registry, id)
-            .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?;
-        let index = info
-            .param(param)
-            .ok_or_else(|| ControlError::UnknownParam {
-                id: id.to_string(),
-                kind: info.kind.to_string(),
-                param: param.to_string(),
-                known: info.params.iter().map(|p| p.id).collect(),
-            })?;
-        let v = info.params[index].accept(value)?;
-        let program_name = scope.instrument_id().unwrap_or("");
-        let (k, layout) = self
-            .layouts
-            .iter()
-            .enumerate()
-            .find(|(_, l)| l.program == program_name)
-            .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?;
-        let node = layout
-            .nodes
-            .iter()
-            .position(|(n, _)| n == id)
-            .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?;
-        let program = if k == 0 {
-            ProgramRef::Main
-        } else {
-            ProgramRef::Instrument((k - 1) as u16)
-        };
-        Ok((
-            ParamTarget {
-                program,
-                slot: ParamSlot::Module {
-                    node: node as u16,
-                    param: index as u16,
-                },
-            },
-            v,
-        ))
+        let (target, spec) =
+            resolve_param(&self.running, &self.registry, &self.layouts, id, param)?;
+        Ok((target, spec.accept(value)?))
     }
 
     /// Starts `note` (0–127) at `velocity` (0..1) on the target instrument(s).
@@ -400,7 +402,11 @@ impl Controller {
     }
 
     /// Sends all of `events` at `time`, or none of them when the ring lacks room.
-    fn send_all(&mut self, time: Option<u64>, events: &[Event]) -> Result<(), ControlError> {
+    pub(super) fn send_all(
+        &mut self,
+        time: Option<u64>,
+        events: &[Event],
+    ) -> Result<(), ControlError> {
         self.engine.reserve(events.len())?;
         for &event in events {
             self.engine.send_event(TimedEvent {
@@ -503,4 +509,51 @@ fn graph_mut<'a>(
         // A scope found in this patch a moment ago always exists.
         None => (&mut p.modules, &mut p.connections),
     }
+}
+
+/// Resolves user module param `id.param` of `desc` to its engine target in the graph
+/// laid out as `layouts`, and its spec.
+pub(crate) fn resolve_param(
+    desc: &PatchDesc,
+    registry: &Registry,
+    layouts: &[Layout],
+    id: &str,
+    param: &str,
+) -> Result<(ParamTarget, &'static chronus_modules::ParamSpec), ControlError> {
+    let (scope, info) = patch::module_info(desc, registry, id)
+        .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?;
+    let index = info
+        .param(param)
+        .ok_or_else(|| ControlError::UnknownParam {
+            id: id.to_string(),
+            kind: info.kind.to_string(),
+            param: param.to_string(),
+            known: info.params.iter().map(|p| p.id).collect(),
+        })?;
+    let program_name = scope.instrument_id().unwrap_or("");
+    let (k, layout) = layouts
+        .iter()
+        .enumerate()
+        .find(|(_, l)| l.program == program_name)
+        .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?;
+    let node = layout
+        .nodes
+        .iter()
+        .position(|(n, _)| n == id)
+        .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?;
+    let program = if k == 0 {
+        ProgramRef::Main
+    } else {
+        ProgramRef::Instrument((k - 1) as u16)
+    };
+    Ok((
+        ParamTarget {
+            program,
+            slot: ParamSlot::Module {
+                node: node as u16,
+                param: index as u16,
+            },
+        },
+        &info.params[index],
+    ))
 }

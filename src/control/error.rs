@@ -7,6 +7,13 @@ use thiserror::Error;
 use crate::engine::SendError;
 use crate::graph::GraphError;
 use crate::patch::PatchErrors;
+use crate::seq::BuildError;
+
+impl From<BuildError> for ControlError {
+    fn from(e: BuildError) -> Self {
+        ControlError::Sequencer(e.to_string())
+    }
+}
 
 /// A refused control request.
 #[derive(Debug, Error)]
@@ -64,33 +71,16 @@ pub enum ControlError {
     /// A note number outside 0–127.
     #[error("note {0} is out of range 0 .. 127")]
     NoteRange(i64),
-    /// A sequencer action, but nothing runs a sequence.
-    #[error("this patch has no sequence section, so there is no sequencer for `{}`; add a `sequence: (...)` section to the patch, or route this control elsewhere in the config", sequencer_action_name(.0))]
-    NoSequencer(crate::control::SequencerAction),
     /// A tuning reference that is not a usable frequency.
     #[error("tuning reference A4 = {0} Hz is out of range (0 < A4 <= 2000 Hz)")]
     TuningRange(f32),
     /// A velocity outside 0..1.
     #[error("velocity {0} is out of range 0 .. 1")]
     VelocityRange(f32),
-}
-
-/// The config name of a sequencer action (what `NoSequencer` names: one log line per kind,
-/// not per value).
-fn sequencer_action_name(action: &crate::control::SequencerAction) -> &'static str {
-    use crate::control::{SequencerAction, SequencerControl as C};
-    match action {
-        SequencerAction::TriggerStep { .. } => "trigger_step",
-        SequencerAction::Set { control, .. } => match control {
-            C::Tempo => "tempo",
-            C::Swing => "swing",
-            C::Density => "density",
-            C::SequenceLength => "sequence_length",
-            C::ScaleSelect => "scale_select",
-            C::ChaosLock => "chaos_lock",
-            C::Mode => "mode",
-            C::Palette => "palette",
-            C::Drift => "drift",
-        },
-    }
+    /// A sequencer action while the running patch has no `sequence` section.
+    #[error("the running patch has no sequence section, so there is no sequencer to control; add a `sequence: (...)` section to the patch, or route this control elsewhere in the config")]
+    NoSequencer,
+    /// A sequencer value out of range, or a sequence that cannot be built.
+    #[error("{0}")]
+    Sequencer(String),
 }

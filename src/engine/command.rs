@@ -116,6 +116,15 @@ pub enum Event {
         /// Hz of A4.
         a4: f32,
     },
+    /// A command for the sequencer (ignored, and counted, without one).
+    Sequencer(crate::seq::SeqCommand),
+}
+
+impl Event {
+    /// True for a played note (what wakes the sequencer's idle mode at once).
+    pub fn is_note(&self) -> bool {
+        matches!(self, Event::NoteOn { .. })
+    }
 }
 
 #[cfg(test)]

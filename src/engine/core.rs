@@ -16,6 +16,7 @@ use super::stats::EngineStats;
 use super::tuning::NoteTable;
 use super::voice::{self, RenderContext, SILENCE_MS, STEAL_FADE_MS};
 use crate::graph::{CompiledGraph, Program, Takeover};
+use crate::seq::{Conductor, Cue, SeqStatus};
 use chronus_modules::MAX_BLOCK;
 
 /// Engine settings.
@@ -74,7 +75,15 @@ pub struct Engine {
     mix_right: [f32; MAX_BLOCK],
     layer_left: [f32; MAX_BLOCK],
     layer_right: [f32; MAX_BLOCK],
+    /// The sequencer of the running patch, if it has one.
+    conductor: Option<Box<Conductor>>,
+    seq_status: Arc<SeqStatus>,
+    /// The event-out ring: sequencer cues for the control side.
+    cues: Producer<Cue>,
 }
+
+/// Capacity of the event-out ring (sequencer cues); a full ring drops and counts.
+pub const CUE_CAPACITY: usize = 256;
 
 /// Most graphs fading out at once. Crossfades overlap up to this depth (a commit during a
 /// crossfade starts its own at once); a further crossfading swap waits.
@@ -94,6 +103,8 @@ pub struct EngineHandle {
     sample_rate: f32,
     return_capacity: usize,
     graphs_in_engine: usize,
+    seq_status: Arc<SeqStatus>,
+    cues: Consumer<Cue>,
 }
 
 /// Why a command could not be sent.
@@ -113,6 +124,8 @@ impl Engine {
         let (cmd_tx, cmd_rx) = RingBuffer::new(config.command_capacity);
         let (ret_tx, ret_rx) = RingBuffer::new(config.return_capacity);
         let stats = Arc::new(EngineStats::default());
+        let (cue_tx, cue_rx) = RingBuffer::new(CUE_CAPACITY);
+        let seq_status = Arc::new(SeqStatus::default());
         let engine = Engine {
             sample_rate: config.sample_rate,
             crossfade_len: ((config.crossfade_ms * 0.001 * config.sample_rate) as u32).max(1),
@@ -132,6 +145,9 @@ impl Engine {
             mix_right: [0.0; MAX_BLOCK],
             layer_left: [0.0; MAX_BLOCK],
             layer_right: [0.0; MAX_BLOCK],
+            conductor: None,
+            seq_status: seq_status.clone(),
+            cues: cue_tx,
         };
         let handle = EngineHandle {
             commands: cmd_tx,
@@ -140,6 +156,8 @@ impl Engine {
             sample_rate: config.sample_rate,
             return_capacity: config.return_capacity,
             graphs_in_engine: 0,
+            seq_status,
+            cues: cue_rx,
         };
         (engine, handle)
     }
@@ -169,9 +187,13 @@ impl Engine {
         while pos < frames {
             self.take_commands();
             self.apply_due();
+            self.run_conductor();
             let mut n = MAX_BLOCK.min(frames - pos);
             if let Some(t) = self.queue.next_time() {
                 n = n.min((t - self.sample_time) as usize);
+            }
+            if let Some(c) = &self.conductor {
+                n = n.min(c.next_time().saturating_sub(self.sample_time).max(1) as usize);
             }
             self.render(&mut left[pos..pos + n], &mut right[pos..pos + n]);
             self.sample_time += n as u64;
@@ -198,7 +220,14 @@ impl Engine {
                     return;
                 }
             }
-            match self.commands.pop() {
+            let popped = self.commands.pop();
+            if let (Ok(command), Some(c)) = (&popped, self.conductor.as_mut()) {
+                // Anything arriving from outside (an event, a commit) is interaction for
+                // the idle mode; a note wakes it at once.
+                let note = matches!(command, Command::Event(e) if e.event.is_note());
+                c.interaction(self.sample_time, note, &self.seq_status, &mut self.cues);
+            }
+            match popped {
                 Ok(Command::Event(e)) if e.time <= self.sample_time => {
                     // Due now: after whatever queued event is due too (time order), and
                     // never stuck behind a queue full of future events.
@@ -222,6 +251,65 @@ impl Engine {
         }
     }
 
+    /// Lets the conductor play what is due now, and applies its events at this sample.
+    fn run_conductor(&mut self) {
+        let Some(mut c) = self.conductor.take() else {
+            return;
+        };
+        if c.next_time() <= self.sample_time {
+            c.run(self.sample_time, &self.seq_status, &mut self.cues);
+            while let Some(event) = c.pop_event() {
+                let revision = c.revision;
+                self.apply(TimedEvent {
+                    time: self.sample_time,
+                    revision,
+                    event,
+                });
+            }
+        }
+        self.conductor = Some(c);
+    }
+
+    /// Swap time for the sequencer: the incoming graph's conductor takes over from the
+    /// running one (clock, state). The replaced one leaves in the old graph's (empty)
+    /// conductor slot, back through the return ring. A patch without a sequence stops the
+    /// sequencer: the notes it still had to release are queued for now.
+    fn adopt_conductor(&mut self, new: &mut CompiledGraph, old: Option<&mut CompiledGraph>) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let outgoing = match new.conductor.take() {
+            Some(mut c) => {
+                if let Some(running) = self.conductor.as_deref_mut() {
+                    c.take_over(running);
+                }
+                c.publish(&self.seq_status, self.sample_time);
+                self.conductor.replace(c)
+            }
+            None => {
+                self.seq_status.present.store(false, Relaxed);
+                self.seq_status.playing.store(false, Relaxed);
+                let mut leaving = self.conductor.take();
+                if let Some(c) = leaving.as_deref_mut() {
+                    let (now, revision) = (self.sample_time, c.revision);
+                    c.release_all(|event| {
+                        let e = TimedEvent {
+                            time: now,
+                            revision,
+                            event,
+                        };
+                        if self.queue.push(e).is_err() {
+                            EngineStats::bump(&self.stats.queue_full);
+                        }
+                    });
+                }
+                leaving
+            }
+        };
+        match old {
+            Some(old) => old.conductor = outgoing,
+            None => new.conductor = outgoing,
+        }
+    }
+
     fn apply_due(&mut self) {
         while let Some(e) = self.queue.pop_due(self.sample_time) {
             self.apply(e);
@@ -238,6 +326,7 @@ impl Engine {
             inst.controls.tuning = self.tuning;
         }
         let Some(mut old) = self.current.take() else {
+            self.adopt_conductor(&mut new, None);
             self.current = Some(new);
             self.count_swap();
             return None;
@@ -253,6 +342,7 @@ impl Engine {
         new.takeover = takeover;
         if carried {
             carry_controls(&old, &mut new);
+            self.adopt_conductor(&mut new, Some(&mut old));
             self.current = Some(new);
             self.return_graph(old);
         } else {
@@ -261,6 +351,7 @@ impl Engine {
                 self.current = Some(old);
                 return Some(new);
             }
+            self.adopt_conductor(&mut new, Some(&mut old));
             move_held_notes(&old, &mut new, self.sample_time);
             // After the notes: their note-ons must not count as keys down (a note the
             // pedal holds has its key up, and pedal up must still release it).
@@ -294,6 +385,13 @@ impl Engine {
 
     fn apply(&mut self, e: TimedEvent) {
         let now = self.sample_time;
+        if let Event::Sequencer(cmd) = e.event {
+            match self.conductor.as_deref_mut() {
+                Some(c) => c.command(cmd, now, &self.seq_status, &mut self.cues),
+                None => EngineStats::bump(&self.stats.events_ignored),
+            }
+            return;
+        }
         let Some(g) = self.current.as_deref_mut() else {
             EngineStats::bump(&self.stats.events_ignored);
             return;
@@ -367,6 +465,8 @@ impl Engine {
                     }
                 }
             }
+            // Applied to the conductor before the graph is looked at.
+            Event::Sequencer(_) => {}
         }
     }
 
@@ -612,6 +712,17 @@ impl EngineHandle {
     /// The engine's counters.
     pub fn stats(&self) -> &Arc<EngineStats> {
         &self.stats
+    }
+
+    /// The sequencer's published state (`/seq/state`).
+    pub fn seq_status(&self) -> &Arc<SeqStatus> {
+        &self.seq_status
+    }
+
+    /// Takes the next sequencer cue the engine reported, if any (call off the audio
+    /// thread, then log or forward it).
+    pub fn pop_cue(&mut self) -> Option<Cue> {
+        self.cues.pop().ok()
     }
 
     /// The engine's sample clock as last published (end of its last block).

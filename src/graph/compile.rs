@@ -134,6 +134,7 @@ pub fn compile(
         takeover,
         layouts,
         buffer_count,
+        conductor: None,
     })
 }
 

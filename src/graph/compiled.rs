@@ -198,6 +198,10 @@ pub struct CompiledGraph {
     /// Number of pool buffers in the main program plus one voice of each instrument (for
     /// tests and `chronus graph`).
     pub buffer_count: usize,
+    /// The sequencer of a patch with a `sequence` section (set by the controller after
+    /// compiling). The engine takes it at the swap, and parks the conductor it replaces
+    /// here so it leaves the audio thread with this graph.
+    pub conductor: Option<Box<crate::seq::Conductor>>,
 }
 
 impl CompiledGraph {

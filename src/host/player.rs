@@ -248,6 +248,9 @@ pub fn play(
     });
     let mut control = Controller::new(registry.clone(), handle);
     control.set_seed(options.seed);
+    control
+        .set_sequencer_config(options.config.sequencer.clone())
+        .map_err(|e| format!("error: {e}"))?;
     control.load(desc).map_err(|e| format!("error: {e}"))?;
     if options.config.tuning.a4 != DEFAULT_A4 {
         control
@@ -273,7 +276,7 @@ pub fn play(
     let mut shared = core.shared().clone();
     // What `/status` reads of the host: the meter of whichever core plays now.
     let meter_for_osc = Arc::new(Mutex::new(shared.clone()));
-    let _osc = match &options.osc {
+    let osc_server = match &options.osc {
         Some(osc) => {
             let meter = meter_for_osc.clone();
             let server = OscServer::start(
@@ -348,7 +351,18 @@ pub fn play(
         if stop.load(Ordering::Acquire) || deadline.is_some_and(|d| now >= d) {
             break;
         }
-        control.lock().collect_garbage();
+        {
+            let mut control = control.lock();
+            control.collect_garbage();
+            // Sequencer cues (mutations, idle/ambient switches, scale changes), logged here
+            // off the audio thread, and sent to OSC clients registered with `/reply`.
+            while let Some(cue) = control.pop_cue() {
+                info!("{cue}");
+                if let Some(server) = &osc_server {
+                    server.broadcast(crate::osc::sequencer::cue_message(&cue));
+                }
+            }
+        }
         state = match state {
             State::Playing(mut playing) => match stream_failure(&mut playing) {
                 None => State::Playing(playing),
@@ -521,6 +535,9 @@ fn rebuild(
     });
     let mut fresh = Controller::new(registry.clone(), handle);
     fresh.set_seed(seed);
+    fresh
+        .set_sequencer_config(control.sequencer_config().clone())
+        .map_err(|e| format!("error: {e}"))?;
     fresh
         .load(control.running().clone())
         .map_err(|e| format!("error: {e}"))?;

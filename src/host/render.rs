@@ -11,6 +11,7 @@ use super::note_spec::NoteSpec;
 use crate::control::{ControlError, Controller, NoteTarget};
 use crate::engine::{Engine, EngineConfig};
 use crate::patch::{self, PatchDesc};
+use crate::seq::SequencerConfig;
 
 /// What to render.
 #[derive(Clone, Debug, PartialEq)]
@@ -25,6 +26,8 @@ pub struct RenderOptions {
     pub notes: Vec<NoteSpec>,
     /// Show progress on stderr when it is a terminal.
     pub progress: bool,
+    /// Sequencer defaults (a patch's `sequence` section overrides its musical fields).
+    pub sequencer: SequencerConfig,
 }
 
 impl Default for RenderOptions {
@@ -35,6 +38,7 @@ impl Default for RenderOptions {
             seed: 0,
             notes: Vec::new(),
             progress: false,
+            sequencer: SequencerConfig::default(),
         }
     }
 }
@@ -95,6 +99,7 @@ pub fn render(
     });
     let mut control = Controller::new(registry, handle);
     control.set_seed(options.seed);
+    control.set_sequencer_config(options.sequencer.clone())?;
     control.load(desc)?;
 
     let total = (options.seconds * sr).round() as usize;
@@ -116,6 +121,8 @@ pub fn render(
         }
         engine.process(&mut left[start..end], &mut right[start..end]);
         control.collect_garbage();
+        // Sequencer cues are for live listeners; a render only keeps the ring empty.
+        while control.pop_cue().is_some() {}
         if show {
             let percent = end * 100 / total;
             if percent != shown {

@@ -177,6 +177,9 @@ pub fn dispatch(
                 ],
             )])
         }
+        _ if addr.starts_with("/seq/") => {
+            super::sequencer::dispatch_seq(control, &addr[5..], &args, ctx.time)
+        }
         _ => match addr
             .strip_prefix("/mod/")
             .and_then(|rest| rest.split_once('/'))

@@ -3,7 +3,8 @@
 //! address and port (or, once a client at that IP address sent `/reply i port`, to that
 //! port at its address), and
 //! `/error s address s message` for everything refused — malformed packets included.
-//! Bundles with a future time tag apply at that sample time.
+//! Bundles with a future time tag apply at that sample time. Messages given to
+//! [`OscServer::broadcast`] (sequencer cues) go to every client registered with `/reply`.
 
 use std::collections::HashMap;
 use std::io::ErrorKind;
@@ -44,12 +45,16 @@ pub struct OscStats {
     pub refused: AtomicU64,
 }
 
+/// Most broadcast messages waiting to be sent.
+pub const OUTBOX_CAPACITY: usize = 256;
+
 /// Host figures for `/status`, read on demand.
 pub type HostStatusFn = Arc<dyn Fn() -> HostStatus + Send + Sync>;
 
 /// A running OSC server; stops when dropped.
 pub struct OscServer {
     local: SocketAddr,
+    outbox: Arc<Mutex<Vec<OscMessage>>>,
     stats: Arc<OscStats>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -68,6 +73,7 @@ impl OscServer {
         let local = socket.local_addr()?;
         let stats = Arc::new(OscStats::default());
         let stop = Arc::new(AtomicBool::new(false));
+        let outbox = Arc::new(Mutex::new(Vec::new()));
         let clock = {
             let c = control.lock();
             SampleClock::new(c.engine().stats().clone(), c.engine().sample_rate())
@@ -81,6 +87,7 @@ impl OscServer {
             folder: options.folder,
             stats: stats.clone(),
             reply_ports: HashMap::new(),
+            outbox: outbox.clone(),
         };
         let stop_flag = stop.clone();
         let thread = std::thread::Builder::new()
@@ -88,6 +95,7 @@ impl OscServer {
             .spawn(move || worker.run(&stop_flag))?;
         Ok(OscServer {
             local,
+            outbox,
             stats,
             stop,
             thread: Some(thread),
@@ -102,6 +110,15 @@ impl OscServer {
     /// The server's counters.
     pub fn stats(&self) -> &Arc<OscStats> {
         &self.stats
+    }
+
+    /// Sends `message` to every client registered with `/reply` (within 50 ms). At most
+    /// [`OUTBOX_CAPACITY`] wait; more are dropped (cues are news, not state).
+    pub fn broadcast(&self, message: OscMessage) {
+        let mut outbox = self.outbox.lock();
+        if outbox.len() < OUTBOX_CAPACITY {
+            outbox.push(message);
+        }
     }
 }
 
@@ -126,6 +143,8 @@ struct Worker {
     /// IP address, not port: `oscsend` sends each message from a new port, while the
     /// `oscdump` (or phone app) listening for replies stays on one.
     reply_ports: HashMap<IpAddr, u16>,
+    /// Messages for every registered client (see [`OscServer::broadcast`]).
+    outbox: Arc<Mutex<Vec<OscMessage>>>,
 }
 
 impl Worker {
@@ -139,6 +158,17 @@ impl Worker {
                 }
                 Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
                 Err(e) => tracing::warn!("osc: receive failed: {e}"),
+            }
+            self.flush_outbox();
+        }
+    }
+
+    fn flush_outbox(&mut self) {
+        let messages = std::mem::take(&mut *self.outbox.lock());
+        for m in messages {
+            let packet = OscPacket::Message(m);
+            for (ip, port) in &self.reply_ports {
+                self.send(SocketAddr::new(*ip, *port), packet.clone());
             }
         }
     }

@@ -200,6 +200,12 @@ pub enum PatchErrorKind {
         /// The closest of them, if one is close.
         suggestion: Option<String>,
     },
+    /// Something wrong in the `sequence` section (the message names the field).
+    #[error("sequence: {message}")]
+    Sequence {
+        /// What is wrong and what is allowed.
+        message: String,
+    },
     /// A param value out of range or of the wrong type.
     #[error("module {module:?}: {error}")]
     BadValue {

@@ -17,7 +17,10 @@ pub mod validate;
 pub use error::{Direction, End, IdKind, PatchError, PatchErrorKind, PatchErrors, Pos};
 pub use implicit::{implicit_module, Implicit};
 pub use load::{load, load_file, load_with_source_map, parse, to_ron};
-pub use model::{Connection, InstrumentDesc, ModuleDesc, PatchDesc, PortRef, Steal};
+pub use model::{
+    Connection, EuclidDesc, InstrumentDesc, ModuleDesc, PatchDesc, PortRef, SequenceDesc, Steal,
+    StepDesc, TrackDesc,
+};
 pub use scope::{find_module, find_module_mut, Scope};
 pub use source_map::{RonTree, SourceMap, Step};
 pub use validate::{module_info, resolve, validate, MAX_VOICE_COUNT};

@@ -8,6 +8,10 @@
 
 use chronus_modules::ParamValue;
 use indexmap::IndexMap;
+
+use crate::seq::config::{IdleConfig, MutationConfig};
+use crate::seq::quantize::Quantize;
+use crate::seq::ScaleKind;
 use serde::{Deserialize, Serialize};
 
 use super::unique_map;
@@ -39,6 +43,9 @@ pub struct PatchDesc {
     /// Connections of the main graph, source then destination.
     #[serde(default)]
     pub connections: Vec<Connection>,
+    /// The generative sequencer: with it, the patch plays by itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<SequenceDesc>,
 }
 
 /// A voice template: the modules and connections every voice of an instrument runs.
@@ -221,4 +228,141 @@ impl<'de> Deserialize<'de> for PortRef {
         let s = String::deserialize(d)?;
         s.parse().map_err(serde::de::Error::custom)
     }
+}
+
+/// A patch's `sequence` section: tracks of steps played into its instruments, and the
+/// musical settings. Fields left out take the `sequencer` config (see
+/// [`SequencerConfig`](crate::seq::SequencerConfig)).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SequenceDesc {
+    /// Tempo, 20–300 BPM.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bpm: Option<f32>,
+    /// Swing, 0–0.75 of a step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub swing: Option<f32>,
+    /// Density, 0–1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub density: Option<f32>,
+    /// Tempo drift depth, 0–0.25.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift: Option<f32>,
+    /// Scale (`"minor"`); the first of `scales` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale: Option<ScaleKind>,
+    /// The scale palette `scale_select` chooses from.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scales: Vec<ScaleKind>,
+    /// MIDI note of degree 0 (default 60, middle C).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root: Option<u8>,
+    /// When scale changes land: `"immediate"`, `"beat"` or `"bar"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantize: Option<Quantize>,
+    /// Tracks by name, each played into one instrument.
+    #[serde(default, deserialize_with = "unique_map::tracks")]
+    pub tracks: IndexMap<String, TrackDesc>,
+    /// Params the mutation engine may nudge, as `"id.param"`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mutate: Vec<String>,
+    /// Param values of the ambient profile, `"id.param": value`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub ambient: IndexMap<String, f64>,
+    /// Mutation settings for this piece (the config's when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mutation: Option<MutationConfig>,
+    /// Idle settings for this piece (the config's when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle: Option<IdleConfig>,
+}
+
+/// One track of a `sequence`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrackDesc {
+    /// Instrument id (`voices` for the `voice` shorthand).
+    pub instrument: String,
+    /// Step length: `"1/4"`, `"1/8"`, `"1/16"` (default), `"1/32"`, or a triplet
+    /// `"1/8t"`, `"1/16t"`.
+    #[serde(default = "default_division")]
+    pub division: String,
+    /// Octave offset from the root, -4..4.
+    #[serde(default)]
+    pub octave: i8,
+    /// Octaves the degrees fold into, 1–8.
+    #[serde(default = "default_range")]
+    pub range: u8,
+    /// Shorthand steps: scale degrees and `.` for rests, `"0 . 2 4 . 7"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+    /// Steps written out one by one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepDesc>,
+    /// A Euclidean rhythm instead: `(k: 3, n: 8, rotation: 0)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub euclid: Option<EuclidDesc>,
+    /// Degrees the Euclidean hits cycle over (default `[0]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub degrees: Vec<i8>,
+    /// Default step velocity, 0–1.
+    #[serde(default = "default_velocity")]
+    pub velocity: f32,
+    /// Default gate, a fraction of the step (0.05–4).
+    #[serde(default = "default_gate")]
+    pub gate: f32,
+    /// Default step probability, 0–1.
+    #[serde(default = "default_probability")]
+    pub probability: f32,
+}
+
+fn default_division() -> String {
+    "1/16".to_string()
+}
+fn default_range() -> u8 {
+    2
+}
+fn default_velocity() -> f32 {
+    0.8
+}
+fn default_gate() -> f32 {
+    0.5
+}
+fn default_probability() -> f32 {
+    1.0
+}
+
+/// One written-out step; unset fields take the track's defaults.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepDesc {
+    /// Scale degree.
+    #[serde(default)]
+    pub degree: i8,
+    /// A rest.
+    #[serde(default)]
+    pub rest: bool,
+    /// 0–1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub velocity: Option<f32>,
+    /// Fraction of the step, 0.05–4.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gate: Option<f32>,
+    /// 0–1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f32>,
+}
+
+/// A Euclidean rhythm: `k` hits over `n` steps (1–64), rotated.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EuclidDesc {
+    /// Hits, 0..=n.
+    pub k: u32,
+    /// Steps, 1–64; the config's `steps` (default 8) when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<u32>,
+    /// Rotation in steps.
+    #[serde(default)]
+    pub rotation: u32,
 }

@@ -75,6 +75,8 @@ pub struct SourceMap {
     instruments: Option<Pos>,
     volume: Option<Pos>,
     duplicates: Vec<DuplicateKey>,
+    /// Positions inside the `sequence` section by path (see [`SourceMap::sequence`]).
+    sequence: Vec<(String, Pos)>,
 }
 
 impl SourceMap {
@@ -105,6 +107,16 @@ impl SourceMap {
     /// Where the module `id` of graph `scope` is declared (its key in `modules`).
     pub fn module(&self, scope: &Scope, id: &str) -> Option<Pos> {
         self.module_span(scope, id).map(|m| m.pos)
+    }
+
+    /// A position inside the `sequence` section: `path` is `sequence` followed by
+    /// `/field`, `/map key` or `/list index` steps (`sequence/tracks/lead/instrument`);
+    /// the name of a field or key, or with a trailing `=` its value.
+    pub fn sequence(&self, path: &str) -> Option<Pos> {
+        self.sequence
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, pos)| *pos)
     }
 
     /// Where the `kind` value of module `id` is written.
@@ -225,9 +237,37 @@ impl SourceMap {
                 }
                 "modules" => self.modules_map(&Scope::Main, value),
                 "connections" => self.connections_list(&Scope::Main, value),
+                "sequence" => self.record_paths("sequence".to_string(), *pos, value.unwrap_some()),
                 _ => {}
             }
         }
+    }
+
+    /// Records `path` at `pos` and every field, map key and list item under `node`.
+    fn record_paths(&mut self, path: String, pos: Pos, node: &Node) {
+        match node {
+            Node::Struct { fields, .. } => {
+                for (name, p, value) in fields {
+                    self.record_paths(format!("{path}/{name}"), *p, value.unwrap_some());
+                }
+            }
+            Node::Map { entries, .. } => {
+                for (key, value) in entries {
+                    if let Node::Str { value: k, pos: p } = key {
+                        self.record_paths(format!("{path}/{k}"), *p, value.unwrap_some());
+                    }
+                }
+            }
+            Node::Seq { items, .. } => {
+                for (i, item) in items.iter().enumerate() {
+                    self.record_paths(format!("{path}/{i}"), item.pos(), item.unwrap_some());
+                }
+            }
+            _ => {}
+        }
+        // A field's position is its name; a value's own position is kept as `path=`.
+        self.sequence.push((format!("{path}="), node.pos()));
+        self.sequence.push((path, pos));
     }
 
     fn record_template(&mut self, scope: Scope, pos: Pos, node: &Node) {

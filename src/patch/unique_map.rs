@@ -89,3 +89,12 @@ where
         .label(),
     )
 }
+
+/// The `tracks` map of a `sequence`; a repeated track name is an error.
+pub(crate) fn tracks<'de, D, V>(d: D) -> Result<IndexMap<String, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    unique_map(d, "track")
+}

@@ -46,6 +46,7 @@ pub fn validate(
             v.connections(&scope, modules, connections);
         }
     }
+    v.sequence();
     let mut errors = v.errors;
     errors.sort_by_position();
     errors.into_result()
@@ -92,6 +93,23 @@ impl Validator<'_> {
     /// Looks a position up in the source map, if there is one.
     fn at(&self, find: impl FnOnce(&SourceMap) -> Option<Pos>) -> Option<Pos> {
         self.map.and_then(find)
+    }
+
+    /// The `sequence` section (checked by the sequencer's own rules).
+    fn sequence(&mut self) {
+        for issue in crate::seq::build::check(self.desc, self.registry) {
+            let pos = self.at(|m| {
+                m.sequence(&issue.path)
+                    .or_else(|| m.sequence(issue.path.trim_end_matches('=')))
+                    .or_else(|| m.sequence("sequence"))
+            });
+            self.error(
+                PatchErrorKind::Sequence {
+                    message: issue.message,
+                },
+                pos,
+            );
+        }
     }
 
     /// The top-level `volume` (the implicit output's param).

@@ -1,0 +1,43 @@
+//! The generative sequencer (the "conductor"): it runs on the audio thread inside
+//! [`Engine::process`](crate::engine::Engine::process), driven by the engine's sample
+//! counter, and inserts notes and param glides at exact sample times.
+//!
+//! Map of the room:
+//! - pure logic, each testable alone: [`clock`] (tempo, 24 PPQN ticks, exact sample
+//!   accounting), [`drift`] (seeded smooth random walk of the tempo), [`swing`],
+//!   [`pattern`] (steps, probability, density thinning order), [`euclid`], [`scale`],
+//!   [`quantize`] (when a scale change lands), [`rng`] (the seeded, loopable random
+//!   source), [`mutation`], [`idle`] (active/ambient profile with fades and hysteresis);
+//! - settings: [`config`] (`SequencerConfig`, the `sequencer` section of `--config`),
+//!   [`named`] (unit enums written as strings in RON);
+//! - the real-time part: [`conductor`] (all of the above per block, allocation-free),
+//!   [`command`] (what the control side tells it), [`cue`] (what it tells the control side),
+//!   [`status`] (atomics `/seq/state` reads);
+//! - the control-side part: [`build`] (a patch's `sequence` section → a [`Conductor`]).
+
+pub mod build;
+pub mod clock;
+pub mod command;
+pub mod conductor;
+pub mod config;
+pub mod cue;
+pub mod drift;
+pub mod euclid;
+pub mod idle;
+pub mod mutation;
+pub mod named;
+pub mod pattern;
+pub mod quantize;
+pub mod rng;
+pub mod scale;
+pub mod status;
+pub mod swing;
+
+pub use build::{build_conductor, BuildError};
+pub use clock::{Clock, PPQN};
+pub use command::SeqCommand;
+pub use conductor::Conductor;
+pub use config::SequencerConfig;
+pub use cue::Cue;
+pub use scale::ScaleKind;
+pub use status::SeqStatus;

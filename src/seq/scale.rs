@@ -1,0 +1,148 @@
+//! Scales: degree → MIDI note. A degree counts scale notes up from the root (negative
+//! below it); degrees past the end of the scale wrap into the next octave. An octave
+//! *range* folds every degree into `range` octaves above the base note, so a walking
+//! melody never leaves its register.
+
+use super::named::{serde_by_name, Named};
+
+/// A scale the sequencer knows, by name in patch and config files (`"minor_pentatonic"`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ScaleKind {
+    /// Ionian.
+    #[default]
+    Major,
+    /// Natural minor (aeolian).
+    Minor,
+    /// Major pentatonic.
+    Pentatonic,
+    /// Minor pentatonic.
+    MinorPentatonic,
+    /// Dorian.
+    Dorian,
+    /// Phrygian.
+    Phrygian,
+    /// Lydian.
+    Lydian,
+    /// Mixolydian.
+    Mixolydian,
+    /// Whole-tone.
+    WholeTone,
+    /// All twelve semitones.
+    Chromatic,
+}
+
+serde_by_name!(ScaleKind);
+
+impl Named for ScaleKind {
+    const ALL: &'static [ScaleKind] = &ScaleKind::ALL;
+    const WHAT: &'static str = "scale";
+    fn name(self) -> &'static str {
+        ScaleKind::name(self)
+    }
+}
+
+impl ScaleKind {
+    /// Every scale, in documentation order.
+    pub const ALL: [ScaleKind; 10] = [
+        ScaleKind::Major,
+        ScaleKind::Minor,
+        ScaleKind::Pentatonic,
+        ScaleKind::MinorPentatonic,
+        ScaleKind::Dorian,
+        ScaleKind::Phrygian,
+        ScaleKind::Lydian,
+        ScaleKind::Mixolydian,
+        ScaleKind::WholeTone,
+        ScaleKind::Chromatic,
+    ];
+
+    /// The name used in files and OSC.
+    pub fn name(self) -> &'static str {
+        match self {
+            ScaleKind::Major => "major",
+            ScaleKind::Minor => "minor",
+            ScaleKind::Pentatonic => "pentatonic",
+            ScaleKind::MinorPentatonic => "minor_pentatonic",
+            ScaleKind::Dorian => "dorian",
+            ScaleKind::Phrygian => "phrygian",
+            ScaleKind::Lydian => "lydian",
+            ScaleKind::Mixolydian => "mixolydian",
+            ScaleKind::WholeTone => "whole_tone",
+            ScaleKind::Chromatic => "chromatic",
+        }
+    }
+
+    /// The scale named `name`, or an error listing the names.
+    pub fn parse(name: &str) -> Result<ScaleKind, String> {
+        <ScaleKind as Named>::parse(name)
+    }
+
+    /// Semitones above the root of each scale note.
+    pub fn intervals(self) -> &'static [u8] {
+        match self {
+            ScaleKind::Major => &[0, 2, 4, 5, 7, 9, 11],
+            ScaleKind::Minor => &[0, 2, 3, 5, 7, 8, 10],
+            ScaleKind::Pentatonic => &[0, 2, 4, 7, 9],
+            ScaleKind::MinorPentatonic => &[0, 3, 5, 7, 10],
+            ScaleKind::Dorian => &[0, 2, 3, 5, 7, 9, 10],
+            ScaleKind::Phrygian => &[0, 1, 3, 5, 7, 8, 10],
+            ScaleKind::Lydian => &[0, 2, 4, 6, 7, 9, 11],
+            ScaleKind::Mixolydian => &[0, 2, 4, 5, 7, 9, 10],
+            ScaleKind::WholeTone => &[0, 2, 4, 6, 8, 10],
+            ScaleKind::Chromatic => &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+        }
+    }
+
+    /// MIDI note of `degree` above `base` (a MIDI note), folded into `range` octaves
+    /// (1–8) above `base`, clamped to 0–127.
+    pub fn note(self, base: i32, degree: i32, range: u8) -> u8 {
+        let iv = self.intervals();
+        let len = iv.len() as i32;
+        let span = len * range.clamp(1, 8) as i32;
+        let d = degree.rem_euclid(span);
+        let note = base + 12 * (d / len) + iv[(d % len) as usize] as i32;
+        note.clamp(0, 127) as u8
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_of_every_scale_from_c4() {
+        let table: [(ScaleKind, [u8; 8]); 10] = [
+            (ScaleKind::Major, [60, 62, 64, 65, 67, 69, 71, 72]),
+            (ScaleKind::Minor, [60, 62, 63, 65, 67, 68, 70, 72]),
+            (ScaleKind::Pentatonic, [60, 62, 64, 67, 69, 72, 74, 76]),
+            (ScaleKind::MinorPentatonic, [60, 63, 65, 67, 70, 72, 75, 77]),
+            (ScaleKind::Dorian, [60, 62, 63, 65, 67, 69, 70, 72]),
+            (ScaleKind::Phrygian, [60, 61, 63, 65, 67, 68, 70, 72]),
+            (ScaleKind::Lydian, [60, 62, 64, 66, 67, 69, 71, 72]),
+            (ScaleKind::Mixolydian, [60, 62, 64, 65, 67, 69, 70, 72]),
+            (ScaleKind::WholeTone, [60, 62, 64, 66, 68, 70, 72, 74]),
+            (ScaleKind::Chromatic, [60, 61, 62, 63, 64, 65, 66, 67]),
+        ];
+        for (scale, notes) in table {
+            let got: Vec<u8> = (0..8).map(|d| scale.note(60, d, 2)).collect();
+            assert_eq!(got, notes, "{}", scale.name());
+            assert_eq!(ScaleKind::parse(scale.name()), Ok(scale));
+        }
+    }
+
+    #[test]
+    fn octave_range_folds_degrees_and_negative_degrees_wrap() {
+        // One octave of D major from D3 (50): degree 7 folds back to the root.
+        assert_eq!(ScaleKind::Major.note(50, 7, 1), 50);
+        assert_eq!(ScaleKind::Major.note(50, 7, 2), 62);
+        // Degree -1 in a 2-octave range is the top note of the range.
+        assert_eq!(ScaleKind::Major.note(50, -1, 2), 50 + 12 + 11);
+        assert_eq!(ScaleKind::Chromatic.note(120, 11, 1), 127, "clamped");
+    }
+
+    #[test]
+    fn unknown_names_list_the_known_ones() {
+        let e = ScaleKind::parse("blues").unwrap_err();
+        assert!(e.contains("blues") && e.contains("whole_tone"), "{e}");
+    }
+}

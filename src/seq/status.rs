@@ -1,0 +1,78 @@
+//! [`SeqStatus`]: the conductor's state as atomics (written on the audio thread, read by
+//! `/seq/state`). Relaxed stores: each figure is current on its own.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
+
+use super::scale::ScaleKind;
+
+/// Published sequencer state.
+#[derive(Debug, Default)]
+pub struct SeqStatus {
+    /// A sequencer runs (the patch has a `sequence` section).
+    pub present: AtomicBool,
+    /// Playing (not stopped).
+    pub playing: AtomicBool,
+    bpm: AtomicU32,
+    density: AtomicU32,
+    /// Step index of the first track.
+    pub step: AtomicU64,
+    /// Bar count since start.
+    pub bar: AtomicU64,
+    /// Index in [`ScaleKind::ALL`].
+    pub scale: AtomicU32,
+    /// True while ambient.
+    pub ambient: AtomicBool,
+    /// Cues dropped because the event-out ring was full.
+    pub cues_dropped: AtomicU64,
+    /// Notes dropped because the conductor's schedule was full.
+    pub notes_dropped: AtomicU64,
+}
+
+/// A snapshot of [`SeqStatus`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SeqState {
+    /// A sequencer runs.
+    pub present: bool,
+    /// Playing.
+    pub playing: bool,
+    /// Tempo now (with drift and profile), BPM.
+    pub bpm: f32,
+    /// Step index of the first track.
+    pub step: u64,
+    /// Bar count.
+    pub bar: u64,
+    /// Scale playing.
+    pub scale: ScaleKind,
+    /// Effective density.
+    pub density: f32,
+    /// Ambient (idle) profile on.
+    pub ambient: bool,
+}
+
+impl SeqStatus {
+    /// Stores tempo and density. **Real-time safe.**
+    pub fn set_figures(&self, bpm: f32, density: f32) {
+        self.bpm.store(bpm.to_bits(), Relaxed);
+        self.density.store(density.to_bits(), Relaxed);
+    }
+
+    /// Reads everything.
+    pub fn snapshot(&self) -> SeqState {
+        SeqState {
+            present: self.present.load(Relaxed),
+            playing: self.playing.load(Relaxed),
+            bpm: f32::from_bits(self.bpm.load(Relaxed)),
+            step: self.step.load(Relaxed),
+            bar: self.bar.load(Relaxed),
+            scale: ScaleKind::ALL
+                [(self.scale.load(Relaxed) as usize).min(ScaleKind::ALL.len() - 1)],
+            density: f32::from_bits(self.density.load(Relaxed)),
+            ambient: self.ambient.load(Relaxed),
+        }
+    }
+
+    /// Adds one to a counter. **Real-time safe.**
+    pub fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Relaxed);
+    }
+}

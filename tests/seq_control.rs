@@ -1,0 +1,212 @@
+//! The controller's sequencer side in process: semantic actions map their 0..1 position
+//! onto each control's range, bad values and patches without a sequence are refused
+//! with one line and change nothing, and the engine applies everything with every
+//! `Engine::process` call under `assert_no_alloc`.
+
+mod common;
+use common::{engine, SR};
+
+use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
+use chronus::control::{ControlError, Controller, SequencerAction, SequencerControl};
+use chronus::engine::Engine;
+use chronus::seq::{ScaleKind, SeqCommand};
+
+#[global_allocator]
+static ALLOCATOR: AllocDisabler = AllocDisabler;
+
+const PIECE: &str = r#"(
+    voice: (count: 4, modules: {"env": (kind: "adsr")}, connections: [("note.gate", "env.gate"), ("env.out", "output.left")]),
+    connections: [("voices.left", "output.left")],
+    sequence: (
+        bpm: 100, drift: 0.0, scales: ["minor", "dorian", "lydian"],
+        tracks: {
+            "a": (instrument: "voices", pattern: "0 1 2 3"),
+            "b": (instrument: "voices", euclid: (k: 3, n: 8), octave: -1),
+        },
+        mutate: ["env.sustain"],
+        ambient: {"env.release": 2.0},
+    ),
+)"#;
+
+/// Runs `seconds` under assert_no_alloc in 256-frame blocks.
+fn play(e: &mut Engine, seconds: f32) {
+    let mut l = [0.0f32; 256];
+    let mut r = [0.0f32; 256];
+    for _ in 0..(seconds * SR / 256.0) as usize {
+        assert_no_alloc(|| e.process(&mut l, &mut r));
+    }
+}
+
+fn set(c: &mut Controller, control: SequencerControl, position: f32) -> Result<(), ControlError> {
+    c.sequencer_action(SequencerAction::Set { control, position }, None)
+}
+
+#[test]
+fn positions_map_onto_each_controls_range() {
+    reset_violation_count();
+    let (mut e, mut c) = engine(PIECE);
+    play(&mut e, 0.1);
+    let s = c.sequencer_state().unwrap();
+    assert_eq!(
+        (s.bpm, s.scale, s.density, s.ambient),
+        (100.0, ScaleKind::Minor, 0.85, false)
+    );
+    set(&mut c, SequencerControl::Tempo, 0.5).unwrap(); // 20 + 0.5 · 280
+    set(&mut c, SequencerControl::Density, 0.25).unwrap();
+    set(&mut c, SequencerControl::ScaleSelect, 0.99).unwrap(); // the last of 3
+    play(&mut e, 2.0); // past the next bar
+    let s = c.sequencer_state().unwrap();
+    assert_eq!(
+        (s.bpm, s.density, s.scale),
+        (160.0, 0.25, ScaleKind::Lydian)
+    );
+    set(&mut c, SequencerControl::ScaleSelect, 0.4).unwrap(); // the middle one
+    set(&mut c, SequencerControl::Mode, 0.9).unwrap(); // always ambient
+    play(&mut e, 2.0);
+    let s = c.sequencer_state().unwrap();
+    assert!(s.ambient, "mode 0.9 is the ambient profile");
+    assert_eq!(
+        s.scale,
+        ScaleKind::Pentatonic,
+        "ambient plays the config's airy scale"
+    );
+    set(&mut c, SequencerControl::Mode, 0.1).unwrap(); // always active
+    play(&mut e, 2.0);
+    let s = c.sequencer_state().unwrap();
+    assert!(!s.ambient);
+    assert_eq!(
+        s.scale,
+        ScaleKind::Dorian,
+        "the active profile's scale is back"
+    );
+    for control in [
+        SequencerControl::Swing,
+        SequencerControl::SequenceLength,
+        SequencerControl::ChaosLock,
+        SequencerControl::Palette,
+        SequencerControl::Drift,
+    ] {
+        set(&mut c, control, 1.0).unwrap();
+        set(&mut c, control, 0.0).unwrap();
+    }
+    c.sequencer_action(
+        SequencerAction::TriggerStep {
+            index: 2,
+            velocity: 1.0,
+        },
+        None,
+    )
+    .unwrap();
+    c.sequencer_command(
+        SeqCommand::Euclid {
+            track: 1,
+            k: 5,
+            n: 8,
+            rotation: 1,
+        },
+        None,
+    )
+    .unwrap();
+    c.sequencer_command(SeqCommand::Stop, None).unwrap();
+    play(&mut e, 0.5);
+    assert!(!c.sequencer_state().unwrap().playing);
+    c.sequencer_command(SeqCommand::Start, None).unwrap();
+    play(&mut e, 0.5);
+    assert!(c.sequencer_state().unwrap().playing);
+    assert_eq!(violation_count(), 0, "allocation on the audio thread");
+}
+
+#[test]
+fn bad_values_and_patches_without_a_sequence_are_refused() {
+    let (mut e, mut c) = engine(PIECE);
+    play(&mut e, 0.1);
+    let err = set(&mut c, SequencerControl::Tempo, 1.5).unwrap_err();
+    assert_eq!(err.to_string(), "position 1.5 is out of range 0 .. 1");
+    let err = set(&mut c, SequencerControl::Swing, f32::NAN).unwrap_err();
+    assert!(err.to_string().contains("out of range 0 .. 1"), "{err}");
+    let err = c
+        .sequencer_command(
+            SeqCommand::Euclid {
+                track: 2,
+                k: 3,
+                n: 8,
+                rotation: 0,
+            },
+            None,
+        )
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "track 2 does not exist (the sequence has 2)"
+    );
+    let err = c
+        .sequencer_command(SeqCommand::Bpm(10.0), None)
+        .unwrap_err();
+    assert_eq!(err.to_string(), "bpm 10 is out of range 20 .. 300");
+    play(&mut e, 0.2);
+    assert_eq!(c.sequencer_state().unwrap().bpm, 100.0, "nothing changed");
+
+    let (mut e, mut c) = engine(r#"(modules: {}, connections: [])"#);
+    play(&mut e, 0.1);
+    for result in [
+        set(&mut c, SequencerControl::Density, 0.5),
+        c.sequencer_command(SeqCommand::Start, None),
+        c.sequencer_state().map(|_| ()),
+    ] {
+        assert!(
+            matches!(result, Err(ControlError::NoSequencer)),
+            "{result:?}"
+        );
+    }
+    assert_eq!(
+        ControlError::NoSequencer.to_string(),
+        "the running patch has no sequence section, so there is no sequencer to control; \
+         add a `sequence: (...)` section to the patch, or route this control elsewhere in the \
+         config"
+    );
+}
+
+#[test]
+fn interaction_wakes_the_idle_mode_and_mutation_runs_allocation_free() {
+    reset_violation_count();
+    let piece = PIECE.replace(
+        "ambient: {",
+        "idle: (timeout: 1.0, fade_in: 0.5, fade_out: 0.2), mutation: (min_interval: 1, max_interval: 2, max_changes_per_cycle: 3), ambient: {",
+    );
+    let (mut e, mut c) = engine(&piece);
+    play(&mut e, 1.5);
+    assert!(c.sequencer_state().unwrap().ambient, "idle after 1 s");
+    // A note from outside wakes it at once.
+    c.note_on(&chronus::control::NoteTarget::Default, 60, 0.5, None)
+        .unwrap();
+    play(&mut e, 0.1);
+    assert!(!c.sequencer_state().unwrap().ambient, "a note wakes it");
+    play(&mut e, 20.0);
+    let mut mutations = 0;
+    while let Some(cue) = c.pop_cue() {
+        mutations += matches!(cue, chronus::seq::Cue::Mutation(_)) as usize;
+    }
+    assert!(
+        mutations >= 10,
+        "{mutations} mutations in 20 s at 1-2 s intervals"
+    );
+    assert_eq!(violation_count(), 0, "allocation on the audio thread");
+}
+
+#[test]
+fn a_bad_sequencer_config_is_refused_and_changes_nothing() {
+    let (_e, mut c) = engine(PIECE);
+    let bad = chronus::seq::SequencerConfig {
+        density: 1.5,
+        ..Default::default()
+    };
+    let err = c.set_sequencer_config(bad).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "sequencer.density 1.5 is out of range 0 .. 1"
+    );
+    assert_eq!(
+        c.sequencer_config(),
+        &chronus::seq::SequencerConfig::default()
+    );
+}

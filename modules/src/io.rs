@@ -117,14 +117,18 @@ impl<'a> Outputs<'a> {
 
 /// One parameter's values over a block, already smoothed and with any modulation added
 /// and clamped to range.
+///
+/// `repr(C)` with the flag first, so the flag and `values[0]` (all that a module reads of
+/// a constant block, and all that [`render`](Self::render) checks) share a cache line.
 #[derive(Clone, Debug, PartialEq)]
+#[repr(C)]
 pub struct ParamBlock {
-    /// Per-frame values; only the first `frames` are meaningful.
-    pub values: [f32; MAX_BLOCK],
     /// True when every meaningful value equals `values[0]`. When [`render`](Self::render)
     /// (or [`constant`](Self::constant)) sets it, all `MAX_BLOCK` values hold that value,
     /// so the next block can keep them without rewriting any.
     pub constant: bool,
+    /// Per-frame values; only the first `frames` are meaningful.
+    pub values: [f32; MAX_BLOCK],
 }
 
 impl ParamBlock {
@@ -146,8 +150,28 @@ impl ParamBlock {
     /// constant block: `constant` is set, so modules take their once-per-block paths, and
     /// the values are only rewritten when they change. The values are bit for bit those
     /// of the per-sample path (the same expression on the same inputs).
-    #[inline]
+    #[inline(always)]
     pub fn render(
+        &mut self,
+        smoother: &mut Smoother,
+        modulation: Option<&[f32]>,
+        bounds: (f32, f32),
+        frames: usize,
+    ) {
+        // The commonest case of all, inlined into the caller's loop: nothing to do.
+        if modulation.is_none()
+            && smoother.is_settled()
+            && self.constant
+            && self.values[0].to_bits() == smoother.value().to_bits()
+        {
+            return;
+        }
+        self.render_changed(smoother, modulation, bounds, frames);
+    }
+
+    /// [`render`](Self::render) past its first check.
+    #[inline(never)]
+    fn render_changed(
         &mut self,
         smoother: &mut Smoother,
         modulation: Option<&[f32]>,

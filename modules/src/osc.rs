@@ -282,6 +282,14 @@ fn blep(t: f32, inv_dt: f32) -> f32 {
     before * before - after * after
 }
 
+/// The band-limited saw at fixed-point phase `ph` (rising −1..1, falling edge at phase
+/// 0.5, shifted to 0 for the BLEP), for `inv_dt = 1 / increment`.
+#[inline(always)]
+fn saw(ph: u32, inv_dt: f32) -> f32 {
+    let s = unit(ph.wrapping_add(HALF));
+    s + s - 1.0 - blep(s, inv_dt)
+}
+
 /// `x` when above 0, else 0 (NaN reads as 0); one vector max instruction.
 #[inline(always)]
 fn positive(x: f32) -> f32 {
@@ -366,6 +374,23 @@ impl Module for Oscillator {
         let freq = params.block(FREQ);
         let detune = params.block(DETUNE);
 
+        // The commonest case (a note's saw): one increment, so one loop with the phase
+        // of frame i as `phase + i·inc`, the same wrapping sums as the passes below.
+        if self.wave == Waveform::Saw
+            && !inputs.is_connected(PITCH_IN)
+            && params.is_constant(FREQ)
+            && params.is_constant(DETUNE)
+        {
+            let inc = increment(freq[0] * self.detune_ratio(detune[0]), k);
+            let inv_dt = 1.0 / unit_inc(inc);
+            let p = self.phase;
+            for (i, o) in outputs.port(0).iter_mut().enumerate() {
+                *o = saw(p.wrapping_add(inc.wrapping_mul(i as u32)), inv_dt);
+            }
+            self.phase = p.wrapping_add(inc.wrapping_mul(n as u32));
+            return;
+        }
+
         // Pass 1: the phase increment of every frame, `Some` when it is one for the
         // whole block. Both branches compute the same expression per frame (an
         // unconnected `pitch` reads 0), so the fast path changes speed, never the output.
@@ -438,9 +463,7 @@ impl Module for Oscillator {
             }
             Waveform::Saw => {
                 for ((o, &ph), &inv_dt) in out.iter_mut().zip(phases.iter()).zip(inv_dts.iter()) {
-                    // Falling edge at phase 0.5: shift it to 0 for the BLEP.
-                    let s = unit(ph.wrapping_add(HALF));
-                    *o = s + s - 1.0 - blep(s, inv_dt);
+                    *o = saw(ph, inv_dt);
                 }
             }
             Waveform::Square => {

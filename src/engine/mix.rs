@@ -7,8 +7,6 @@
 //! the same value: `max` is exact, and `if x > m { x } else { m }` ignores a NaN sample
 //! just as `f32::max` does.
 
-use chronus_modules::MAX_BLOCK;
-
 /// Independent running maxima in the peak loops (two SSE or NEON registers, one AVX).
 const LANES: usize = 8;
 
@@ -16,33 +14,50 @@ const LANES: usize = 8;
 /// and returns the largest magnitude added (NaNs ignored; 0 for an empty block). All
 /// slices are one block long. **Real-time safe.**
 pub fn mix_scaled(left: &mut [f32], right: &mut [f32], l: &[f32], r: &[f32], gain: &[f32]) -> f32 {
+    let gain = &gain[..left.len()];
+    mix_with(left, right, l, r, |i| gain[i])
+}
+
+/// [`mix_scaled`] with one gain for the whole block.
+pub fn mix_constant(left: &mut [f32], right: &mut [f32], l: &[f32], r: &[f32], gain: f32) -> f32 {
+    mix_with(left, right, l, r, |_| gain)
+}
+
+/// The loop behind both: whole groups of [`LANES`] frames, each frame's peak kept in its
+/// own lane, then the remaining frames.
+#[inline(always)]
+fn mix_with(
+    left: &mut [f32],
+    right: &mut [f32],
+    l: &[f32],
+    r: &[f32],
+    gain: impl Fn(usize) -> f32,
+) -> f32 {
     let n = left.len();
-    let (right, l, r, gain) = (&mut right[..n], &l[..n], &r[..n], &gain[..n]);
+    let (right, l, r) = (&mut right[..n], &l[..n], &r[..n]);
     let mut peaks = [0.0f32; LANES];
     let whole = n - n % LANES;
     for start in (0..whole).step_by(LANES) {
         let end = start + LANES;
         let (dl, dr) = (&mut left[start..end], &mut right[start..end]);
-        let (xl, xr, g) = (&l[start..end], &r[start..end], &gain[start..end]);
+        let (xl, xr) = (&l[start..end], &r[start..end]);
         for k in 0..LANES {
-            let (a, b) = (xl[k] * g[k], xr[k] * g[k]);
+            let g = gain(start + k);
+            let (a, b) = (xl[k] * g, xr[k] * g);
             dl[k] += a;
             dr[k] += b;
             peaks[k] = larger(larger(peaks[k], a.abs()), b.abs());
         }
     }
     for i in whole..n {
-        let (a, b) = (l[i] * gain[i], r[i] * gain[i]);
+        let g = gain(i);
+        let (a, b) = (l[i] * g, r[i] * g);
         left[i] += a;
         right[i] += b;
         peaks[0] = larger(larger(peaks[0], a.abs()), b.abs());
     }
-    peaks.into_iter().fold(0.0, f32::max)
-}
-
-/// [`mix_scaled`] with one gain for the whole block.
-pub fn mix_constant(left: &mut [f32], right: &mut [f32], l: &[f32], r: &[f32], gain: f32) -> f32 {
-    mix_scaled(left, right, l, r, &[gain; MAX_BLOCK])
+    // The lanes are never NaN (they start at 0 and only take larger values).
+    peaks.into_iter().fold(0.0, larger)
 }
 
 /// `x` when it is larger than `m`, else `m`: a NaN `x` leaves `m` (as `f32::max` would)

@@ -238,13 +238,10 @@ struct DirectVoice {
     amp_p: Vec<ParamBlock>,
 }
 
-/// Parameter blocks of `module` from the ref-voice patch's values; `modulated` params
-/// (fed by `note.freq` in the patch) are marked non-constant, as the engine marks them.
-fn param_blocks(
-    module: &dyn Module,
-    values: &[(&str, f32)],
-    modulated: &[&str],
-) -> Vec<ParamBlock> {
+/// Parameter blocks of `module` from the ref-voice patch's values, all constant: the
+/// engine too hands a module a constant block for a settled parameter, and for `freq`
+/// under the note's steady `note.freq` (see `ParamBlock::render`).
+fn param_blocks(module: &dyn Module, values: &[(&str, f32)]) -> Vec<ParamBlock> {
     module
         .info()
         .params
@@ -254,9 +251,7 @@ fn param_blocks(
                 .iter()
                 .find(|(id, _)| *id == spec.id)
                 .map_or(spec.default, |&(_, v)| v);
-            let mut b = ParamBlock::constant(v);
-            b.constant = !modulated.contains(&spec.id);
-            b
+            ParamBlock::constant(v)
         })
         .collect()
 }
@@ -275,9 +270,9 @@ impl Direct {
                 let (saw1, saw2) = (make("saw"), make("saw"));
                 let (filter, env, amp) = (make("lowpass"), make("adsr"), make("vca"));
                 DirectVoice {
-                    saw1_p: param_blocks(&*saw1, &[("freq", freq)], &["freq"]),
-                    saw2_p: param_blocks(&*saw2, &[("freq", freq), ("detune", 8.6357)], &["freq"]),
-                    filter_p: param_blocks(&*filter, &[("cutoff", 1200.0), ("q", 3.33)], &[]),
+                    saw1_p: param_blocks(&*saw1, &[("freq", freq)]),
+                    saw2_p: param_blocks(&*saw2, &[("freq", freq), ("detune", 8.6357)]),
+                    filter_p: param_blocks(&*filter, &[("cutoff", 1200.0), ("q", 3.33)]),
                     env_p: param_blocks(
                         &*env,
                         &[
@@ -286,9 +281,8 @@ impl Direct {
                             ("sustain", 0.6),
                             ("release", 0.3),
                         ],
-                        &[],
                     ),
-                    amp_p: param_blocks(&*amp, &[("gain", 0.1)], &[]),
+                    amp_p: param_blocks(&*amp, &[("gain", 0.1)]),
                     saw1,
                     saw2,
                     filter,

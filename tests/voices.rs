@@ -46,6 +46,57 @@ fn notes_take_free_voices_and_voices_are_summed() {
     assert_eq!(EngineStats::get(&c.engine().stats().voices_active), 2);
 }
 
+/// Voices are independent: three notes together equal the sum of each played alone,
+/// through a fan-in, a filter under constant parameter blocks, an envelope holding its
+/// sustain and a release, in whole and odd block sizes.
+#[test]
+fn voices_sharing_working_buffers_sound_as_if_alone() {
+    let patch = r#"(voice: (count: 3, modules: {
+            "a": (kind: "saw"), "b": (kind: "square", params: {"detune": 7.0}),
+            "f": (kind: "lowpass", params: {"cutoff": 900.0, "q": 2.0}),
+            "env": (kind: "adsr", params: {"attack": 0.003, "decay": 0.01, "sustain": 0.5}),
+            "amp": (kind: "vca"),
+        }, connections: [
+            ("note.freq", "a.freq"), ("note.freq", "b.freq"),
+            ("a.out", "f.in"), ("b.out", "f.in"), ("f.out", "amp.in"),
+            ("note.gate", "env.gate"), ("env.out", "amp.cv"),
+            ("amp.out", "output.left"), ("f.out", "output.right"),
+        ]),
+        connections: [("voices.left", "output.left"), ("voices.right", "output.right")])"#;
+    let notes = [40u8, 57, 71];
+    let play = |notes: &[u8], block: usize| {
+        let (mut e, mut c) = engine(patch);
+        run(&mut e, 64, 64);
+        for &n in notes {
+            c.note_on(&NoteTarget::Default, n, 1.0, None).unwrap();
+        }
+        let (mut l, mut r) = run(&mut e, 3_000, block);
+        for &n in notes {
+            c.note_off(&NoteTarget::Default, n, None).unwrap();
+        }
+        let (l2, r2) = run(&mut e, 3_000, block);
+        l.extend(l2);
+        r.extend(r2);
+        (l, r)
+    };
+    for block in [64, 37] {
+        let (l, r) = play(&notes, block);
+        let alone: Vec<_> = notes.iter().map(|&n| play(&[n], block)).collect();
+        for i in 0..l.len() {
+            let (sl, sr) = alone
+                .iter()
+                .fold((0.0, 0.0), |(a, b), (l, r)| (a + l[i], b + r[i]));
+            assert!(
+                (l[i] - sl).abs() < 1e-5 && (r[i] - sr).abs() < 1e-5,
+                "block {block}, frame {i}: together ({}, {}), sum alone ({sl}, {sr})",
+                l[i],
+                r[i]
+            );
+        }
+        assert!(peak(&l) > 0.1, "the notes sound");
+    }
+}
+
 #[test]
 fn a_released_voice_sounds_through_its_release_then_frees() {
     let (mut e, mut c) = engine(&pitch_patch(2, "oldest", 0.1));

@@ -234,6 +234,52 @@ impl Adsr {
         }
         self.level
     }
+
+    /// One block: at once when [`holds`](Self::holds) says nothing changes in it, else
+    /// [`run`](Self::run).
+    fn render(&mut self, gate: &[f32], sustain: &[f32], constant_sustain: bool, out: &mut [f32]) {
+        if self.holds(gate, constant_sustain) {
+            if self.stage == Stage::Sustain {
+                self.level = sustain[0];
+            }
+            out.fill(self.level);
+        } else {
+            self.run(gate, sustain, out);
+        }
+    }
+
+    /// The general path, one sample at a time: gate edges, then one step of the stage.
+    fn run(&mut self, gate: &[f32], sustain: &[f32], out: &mut [f32]) {
+        for ((o, &g), &s) in out.iter_mut().zip(gate).zip(sustain) {
+            let on = g > 0.5;
+            if on != self.gate {
+                self.gate = on;
+                if on {
+                    self.begin_attack();
+                } else {
+                    self.begin_release();
+                }
+            }
+            *o = self.tick(s);
+        }
+    }
+
+    /// True when [`run`](Self::run) would write one value over this block: sustaining
+    /// (a `constant_sustain`) with the gate on at every frame, or idle with it off at
+    /// every frame (no edge, no stage change; the level is the sustain, or 0 when idle).
+    #[inline]
+    fn holds(&self, gate: &[f32], constant_sustain: bool) -> bool {
+        let steady = match self.stage {
+            Stage::Sustain => self.gate && constant_sustain,
+            Stage::Idle => !self.gate,
+            _ => false,
+        };
+        // Branch-free over the block so it vectorizes; a NaN gate reads as off.
+        steady
+            && gate
+                .iter()
+                .fold(true, |same, &g| same & ((g > 0.5) == self.gate))
+    }
 }
 
 /// A stage length in whole samples, at least 1 (a zero time takes one sample).
@@ -255,7 +301,9 @@ impl Module for Adsr {
         self.release_s = f32::NAN;
     }
 
-    /// Per sample: gate edge detection, then one step of the current stage.
+    /// Per sample: gate edge detection, then one step of the current stage; a block in
+    /// which nothing can change (sustaining with the gate held and a constant sustain, or
+    /// idle with the gate off) is written at once (see `Adsr::render`).
     /// **Real-time: no allocation, locking, logging or blocking.**
     fn process(
         &mut self,
@@ -271,19 +319,7 @@ impl Module for Adsr {
         );
         let gate = inputs.port(0);
         let sustain = params.block(SUSTAIN);
-        let out = outputs.port(0);
-        for ((o, &g), &s) in out.iter_mut().zip(gate).zip(sustain) {
-            let on = g > 0.5;
-            if on != self.gate {
-                self.gate = on;
-                if on {
-                    self.begin_attack();
-                } else {
-                    self.begin_release();
-                }
-            }
-            *o = self.tick(s);
-        }
+        self.render(gate, sustain, params.is_constant(SUSTAIN), outputs.port(0));
     }
 
     /// Back to idle at 0 with the gate off. **Real-time safe.**
@@ -467,5 +503,38 @@ mod tests {
         let reference = render(64);
         assert_eq!(render(1), reference);
         assert_eq!(render(7), reference);
+    }
+
+    /// The held-block fast path (sustain with the gate on, idle with it off) writes what
+    /// the per-sample path writes, bit for bit, and leaves the same state behind.
+    #[test]
+    fn held_blocks_match_the_per_sample_path() {
+        let g = gate(20_000, &[(100, 9_000), (9_000, 9_001), (12_345, 19_000)]);
+        let mut sustain = vec![0.6f32; 20_000];
+        // A sustain that moves within some blocks: those must take the general path.
+        for (i, s) in sustain[15_000..15_200].iter_mut().enumerate() {
+            *s = 0.6 - i as f32 * 0.001;
+        }
+        let (mut fast, mut slow) = (Adsr::new(), Adsr::new());
+        let mut held = 0;
+        for start in (0..g.len()).step_by(64) {
+            let end = (start + 64).min(g.len());
+            let (gate, sus) = (&g[start..end], &sustain[start..end]);
+            let constant = sus.iter().all(|&s| s == sus[0]);
+            let (mut a, mut b) = ([0.0f32; 64], [0.0f32; 64]);
+            let n = end - start;
+            fast.retune(0.01, 0.05, 0.1);
+            slow.retune(0.01, 0.05, 0.1);
+            held += usize::from(fast.holds(gate, constant));
+            fast.render(gate, sus, constant, &mut a[..n]);
+            slow.run(gate, sus, &mut b[..n]);
+            assert_eq!(a.map(f32::to_bits), b.map(f32::to_bits), "block at {start}");
+            assert_eq!(
+                (fast.stage, fast.level.to_bits(), fast.gate, fast.remaining),
+                (slow.stage, slow.level.to_bits(), slow.gate, slow.remaining),
+                "state after the block at {start}"
+            );
+        }
+        assert!(held > 100, "the fast path was taken only {held} times");
     }
 }

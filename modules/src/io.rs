@@ -117,12 +117,18 @@ impl<'a> Outputs<'a> {
 
 /// One parameter's values over a block, already smoothed and with any modulation added
 /// and clamped to range.
+///
+/// `repr(C)` with the flag first, so the flag and `values[0]` (all that a module reads of
+/// a constant block, and all that [`render`](Self::render) checks) share a cache line.
 #[derive(Clone, Debug, PartialEq)]
+#[repr(C)]
 pub struct ParamBlock {
+    /// True when every meaningful value equals `values[0]`. When [`render`](Self::render)
+    /// (or [`constant`](Self::constant)) sets it, all `MAX_BLOCK` values hold that value,
+    /// so the next block can keep them without rewriting any.
+    pub constant: bool,
     /// Per-frame values; only the first `frames` are meaningful.
     pub values: [f32; MAX_BLOCK],
-    /// True when every meaningful value equals `values[0]`.
-    pub constant: bool,
 }
 
 impl ParamBlock {
@@ -138,7 +144,13 @@ impl ParamBlock {
     /// input port with the parameter's id, when connected) and clamps the sum to
     /// `bounds`. This is the one place where parameter modulation is defined; the engine
     /// and [`ModuleRunner`](crate::ModuleRunner) both use it. **Real-time safe.**
-    #[inline]
+    ///
+    /// Fast path: a settled smoother with no modulation, or with a modulation signal that
+    /// holds one value over the block (`note.freq` into an oscillator's `freq`), gives a
+    /// constant block: `constant` is set, so modules take their once-per-block paths, and
+    /// the values are only rewritten when they change. The values are bit for bit those
+    /// of the per-sample path (the same expression on the same inputs).
+    #[inline(always)]
     pub fn render(
         &mut self,
         smoother: &mut Smoother,
@@ -146,17 +158,67 @@ impl ParamBlock {
         bounds: (f32, f32),
         frames: usize,
     ) {
+        // The commonest case of all, inlined into the caller's loop: nothing to do.
+        if modulation.is_none()
+            && smoother.is_settled()
+            && self.constant
+            && self.values[0].to_bits() == smoother.value().to_bits()
+        {
+            return;
+        }
+        self.render_changed(smoother, modulation, bounds, frames);
+    }
+
+    /// [`render`](Self::render) past its first check.
+    #[inline(never)]
+    fn render_changed(
+        &mut self,
+        smoother: &mut Smoother,
+        modulation: Option<&[f32]>,
+        bounds: (f32, f32),
+        frames: usize,
+    ) {
+        let (min, max) = bounds;
+        // max/min rather than clamp: a NaN modulator reads as `min`, not NaN.
+        let modulate = |v: f32, m: f32| (v + m).max(min).min(max);
+        if smoother.is_settled() {
+            match modulation {
+                None => return self.hold(smoother.value()),
+                Some(signal) if is_constant(signal) => {
+                    return self.hold(modulate(smoother.value(), signal[0]));
+                }
+                Some(_) => {}
+            }
+        }
         let values = &mut self.values[..frames];
         self.constant = smoother.fill(values);
         if let Some(signal) = modulation {
-            let (min, max) = bounds;
             for (v, m) in values.iter_mut().zip(signal) {
-                // max/min rather than clamp: a NaN modulator reads as `min`, not NaN.
-                *v = (*v + m).max(min).min(max);
+                *v = modulate(*v, *m);
             }
             self.constant = false;
         }
     }
+
+    /// Makes the block constant at `value`, writing the values only when they differ (bit
+    /// for bit: `0.0` and `-0.0` are told apart) from what the block already holds.
+    #[inline]
+    fn hold(&mut self, value: f32) {
+        if !(self.constant && self.values[0].to_bits() == value.to_bits()) {
+            self.values.fill(value);
+            self.constant = true;
+        }
+    }
+}
+
+/// True when every sample of `signal` has the bits of the first (branch-free, so the
+/// compiler vectorizes it; a block is at most [`MAX_BLOCK`] long).
+#[inline]
+fn is_constant(signal: &[f32]) -> bool {
+    let first = signal.first().map_or(0, |x| x.to_bits());
+    signal
+        .iter()
+        .fold(true, |same, x| same & (x.to_bits() == first))
 }
 
 /// A module's parameters, in the order of its `ModuleInfo::params`.
@@ -198,5 +260,112 @@ impl<'a> Params<'a> {
     /// True for a module without parameters.
     pub fn is_empty(&self) -> bool {
         self.blocks.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::smoother::Smoothing;
+
+    const SR: f32 = 48_000.0;
+    const BOUNDS: (f32, f32) = (-10.0, 10.0);
+
+    /// The general path, written out: fill from the smoother, then modulate and clamp
+    /// every sample.
+    fn reference(smoother: &mut Smoother, modulation: Option<&[f32]>, frames: usize) -> Vec<f32> {
+        let mut values = vec![0.0; frames];
+        smoother.fill(&mut values);
+        if let Some(signal) = modulation {
+            for (v, m) in values.iter_mut().zip(signal) {
+                *v = (*v + m).max(BOUNDS.0).min(BOUNDS.1);
+            }
+        }
+        values
+    }
+
+    /// Renders `blocks` (frames, modulation) in turn through one [`ParamBlock`] and
+    /// through [`reference`], checking the values bit for bit and the `constant` flag
+    /// against the values (all `MAX_BLOCK` of them when set). Returns the flags.
+    fn check(smoother: Smoother, blocks: &[(usize, Option<Vec<f32>>)]) -> Vec<bool> {
+        let (mut fast, mut slow) = (smoother.clone(), smoother);
+        let mut block = ParamBlock::constant(0.0);
+        let mut flags = vec![];
+        for (i, (frames, modulation)) in blocks.iter().enumerate() {
+            let m = modulation.as_deref().map(|m| &m[..*frames]);
+            block.render(&mut fast, m, BOUNDS, *frames);
+            let expected = reference(&mut slow, m, *frames);
+            let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&block.values[..*frames]), bits(&expected), "block {i}");
+            if block.constant {
+                assert!(
+                    block
+                        .values
+                        .iter()
+                        .all(|v| v.to_bits() == expected[0].to_bits()),
+                    "block {i} is marked constant but holds other values"
+                );
+            }
+            assert_eq!(fast, slow, "smoother after block {i}");
+            flags.push(block.constant);
+        }
+        flags
+    }
+
+    #[test]
+    fn a_settled_parameter_is_a_constant_block_and_grows_with_the_block() {
+        let s = Smoother::new(Smoothing::Linear(1.0), SR, 3.0);
+        // A short block, then longer ones: the kept values must cover every frame.
+        let flags = check(s, &[(13, None), (64, None), (1, None), (64, None)]);
+        assert_eq!(flags, [true; 4]);
+    }
+
+    #[test]
+    fn a_constant_modulation_on_a_settled_parameter_is_a_constant_block() {
+        let s = Smoother::new(Smoothing::Logarithmic(10.0), SR, 0.0);
+        let flags = check(
+            s,
+            &[
+                (64, Some(vec![220.0; 64])),
+                (64, Some(vec![220.0; 64])),
+                (20, Some(vec![440.0; 20])),
+                (64, Some(vec![440.0; 64])),
+                // Clamped, and a NaN modulator reads as the minimum.
+                (64, Some(vec![50.0; 64])),
+                (64, Some(vec![f32::NAN; 64])),
+                // -0.0 and 0.0 are different values here.
+                (64, Some(vec![0.0; 64])),
+                (64, Some(vec![-0.0; 64])),
+            ],
+        );
+        assert_eq!(flags, [true; 8]);
+    }
+
+    #[test]
+    fn a_moving_modulation_or_a_glide_takes_the_general_path() {
+        let mut s = Smoother::new(Smoothing::Linear(1.0), SR, 1.0);
+        let ramp: Vec<f32> = (0..64).map(|i| i as f32 * 0.01).collect();
+        let mut last_differs = vec![2.0f32; 64];
+        last_differs[63] = 2.5;
+        let flags = check(
+            s.clone(),
+            &[
+                (64, Some(vec![2.0; 64])),
+                (64, Some(ramp.clone())),
+                (64, Some(last_differs)),
+                (64, Some(vec![2.0; 64])),
+            ],
+        );
+        assert_eq!(flags, [true, false, false, true]);
+        // A glide (48 samples at 1 ms), modulated or not, then settled again.
+        s.set_target(5.0);
+        let flags = check(
+            s.clone(),
+            &[(32, None), (32, None), (64, None), (64, Some(ramp))],
+        );
+        assert_eq!(flags, [false, false, true, false]);
+        s.set_target(5.0);
+        let flags = check(s, &[(64, Some(vec![1.0; 64])), (64, Some(vec![1.0; 64]))]);
+        assert_eq!(flags, [false, true]);
     }
 }

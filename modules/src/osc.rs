@@ -188,6 +188,10 @@ pub struct Oscillator {
     phase: u32,
     /// Phase increment per Hz: `2^32 / sample_rate`.
     inc_per_hz: f64,
+    /// The last constant `detune` (cents) and `2^(detune / 1200)` for it, so a still
+    /// detune costs no `exp2` per block.
+    detune_cents: Option<f32>,
+    detune_factor: f32,
 }
 
 /// Half a cycle in fixed point.
@@ -203,7 +207,20 @@ impl Oscillator {
             wave,
             phase: 0,
             inc_per_hz: inc_per_hz(48_000.0),
+            detune_cents: None,
+            detune_factor: 1.0,
         }
+    }
+
+    /// `2^(cents / 1200)`, computed again only when `cents` changes (a NaN never equals
+    /// itself, so it is always computed again).
+    #[inline]
+    fn detune_ratio(&mut self, cents: f32) -> f32 {
+        if self.detune_cents != Some(cents) {
+            self.detune_cents = Some(cents);
+            self.detune_factor = (cents * CENTS).exp2();
+        }
+        self.detune_factor
     }
 }
 
@@ -249,19 +266,35 @@ fn unit_inc(inc: u32) -> f32 {
     inc as f32 * (1.0 / 4_294_967_296.0)
 }
 
-/// 2-point PolyBLEP residual of a rising step from −1 to +1 at phase 0 (`t` in 0..1, `dt`
-/// the phase increment): add it at a rising edge, subtract it at a falling one. Zero except
-/// within one sample of the edge.
+/// 2-point PolyBLEP residual of a rising step from −1 to +1 at phase 0 (`t` in 0..1,
+/// `inv_dt` the reciprocal of the phase increment): add it at a rising edge, subtract it
+/// at a falling one. Zero except within one sample of the edge: `-(1 - t/dt)²` just after
+/// it, `(1 - (1 - t)/dt)²` just before.
+///
+/// Branch-free (both sides are computed and the one not near `t` clamps to 0), so the
+/// waveshape loops vectorize. The increment is at most half a cycle, so the two sides
+/// never overlap; a zero increment (`inv_dt` infinite) gives 0, the NaN of `0 · ∞`
+/// included.
 #[inline(always)]
-fn blep(t: f32, dt: f32) -> f32 {
-    if t < dt {
-        let x = t / dt;
-        // -(1 - x)²
-        x + x - x * x - 1.0
-    } else if t > 1.0 - dt {
-        let x = (t - 1.0) / dt;
-        // (1 + x)²
-        x * x + x + x + 1.0
+fn blep(t: f32, inv_dt: f32) -> f32 {
+    let after = positive(1.0 - t * inv_dt);
+    let before = positive(1.0 - (1.0 - t) * inv_dt);
+    before * before - after * after
+}
+
+/// The band-limited saw at fixed-point phase `ph` (rising −1..1, falling edge at phase
+/// 0.5, shifted to 0 for the BLEP), for `inv_dt = 1 / increment`.
+#[inline(always)]
+fn saw(ph: u32, inv_dt: f32) -> f32 {
+    let s = unit(ph.wrapping_add(HALF));
+    s + s - 1.0 - blep(s, inv_dt)
+}
+
+/// `x` when above 0, else 0 (NaN reads as 0); one vector max instruction.
+#[inline(always)]
+fn positive(x: f32) -> f32 {
+    if x > 0.0 {
+        x
     } else {
         0.0
     }
@@ -341,15 +374,40 @@ impl Module for Oscillator {
         let freq = params.block(FREQ);
         let detune = params.block(DETUNE);
 
-        // Pass 1: the phase increment of every frame. Both branches compute the same
-        // expression per frame (an unconnected `pitch` reads 0), so the fast path changes
-        // speed, never the output.
+        // The commonest case (a note's saw): one increment, so one loop with the phase
+        // of frame i as `phase + i·inc`, the same wrapping sums as the passes below.
+        if self.wave == Waveform::Saw
+            && !inputs.is_connected(PITCH_IN)
+            && params.is_constant(FREQ)
+            && params.is_constant(DETUNE)
+        {
+            let inc = increment(freq[0] * self.detune_ratio(detune[0]), k);
+            let inv_dt = 1.0 / unit_inc(inc);
+            let p = self.phase;
+            for (i, o) in outputs.port(0).iter_mut().enumerate() {
+                *o = saw(p.wrapping_add(inc.wrapping_mul(i as u32)), inv_dt);
+            }
+            self.phase = p.wrapping_add(inc.wrapping_mul(n as u32));
+            return;
+        }
+
+        // Pass 1: the phase increment of every frame, `Some` when it is one for the
+        // whole block. Both branches compute the same expression per frame (an
+        // unconnected `pitch` reads 0), so the fast path changes speed, never the output.
         let mut incs = [0u32; MAX_BLOCK];
         let incs = &mut incs[..n];
+        let mut constant_inc = None;
         if !inputs.is_connected(PITCH_IN) && params.is_constant(DETUNE) {
-            let ratio = (detune[0] * CENTS).exp2();
-            let constant = params.is_constant(FREQ);
-            map_block(incs, freq, constant, |f| increment(f * ratio, k));
+            let ratio = self.detune_ratio(detune[0]);
+            if params.is_constant(FREQ) {
+                let inc = increment(freq[0] * ratio, k);
+                incs.fill(inc);
+                constant_inc = Some(inc);
+            } else {
+                for (d, &f) in incs.iter_mut().zip(freq) {
+                    *d = increment(f * ratio, k);
+                }
+            }
         } else {
             let pitch = inputs.port(PITCH_IN);
             for (((d, &f), &c), &p) in incs.iter_mut().zip(freq).zip(detune).zip(pitch) {
@@ -357,19 +415,44 @@ impl Module for Oscillator {
             }
         }
 
-        // Pass 2: the phase of every frame. The only loop-carried dependency is one
-        // integer add per sample.
+        // Pass 2: the phase of every frame. With one increment, `phase + i·inc` (the same
+        // wrapping sums, computed without a loop-carried dependency); else one integer
+        // add per sample.
         let mut phases = [0u32; MAX_BLOCK];
         let phases = &mut phases[..n];
-        let mut p = self.phase;
-        for (ph, &inc) in phases.iter_mut().zip(incs.iter()) {
-            *ph = p;
-            p = p.wrapping_add(inc);
-        }
-        self.phase = p;
+        let p = self.phase;
+        self.phase = match constant_inc {
+            Some(inc) => {
+                for (i, ph) in phases.iter_mut().enumerate() {
+                    *ph = p.wrapping_add(inc.wrapping_mul(i as u32));
+                }
+                p.wrapping_add(inc.wrapping_mul(n as u32))
+            }
+            None => {
+                let mut p = p;
+                for (ph, &inc) in phases.iter_mut().zip(incs.iter()) {
+                    *ph = p;
+                    p = p.wrapping_add(inc);
+                }
+                p
+            }
+        };
 
         // Pass 3: the waveshape, one loop per kind with independent iterations. Phase
-        // shifts are exact wrapping adds.
+        // shifts are exact wrapping adds. Saw and square take `1 / dt` per frame (one
+        // division per block when the increment is constant).
+        let mut inv_dts = [0.0f32; MAX_BLOCK];
+        let inv_dts = &mut inv_dts[..n];
+        if matches!(self.wave, Waveform::Saw | Waveform::Square) {
+            match constant_inc {
+                Some(inc) => inv_dts.fill(1.0 / unit_inc(inc)),
+                None => {
+                    for (d, &inc) in inv_dts.iter_mut().zip(incs.iter()) {
+                        *d = 1.0 / unit_inc(inc);
+                    }
+                }
+            }
+        }
         let out = outputs.port(0);
         let frames = out.iter_mut().zip(phases.iter()).zip(incs.iter());
         match self.wave {
@@ -379,10 +462,8 @@ impl Module for Oscillator {
                 }
             }
             Waveform::Saw => {
-                for ((o, &ph), &inc) in frames {
-                    // Falling edge at phase 0.5: shift it to 0 for the BLEP.
-                    let s = unit(ph.wrapping_add(HALF));
-                    *o = s + s - 1.0 - blep(s, unit_inc(inc));
+                for ((o, &ph), &inv_dt) in out.iter_mut().zip(phases.iter()).zip(inv_dts.iter()) {
+                    *o = saw(ph, inv_dt);
                 }
             }
             Waveform::Square => {
@@ -391,10 +472,10 @@ impl Module for Oscillator {
                 let edges = &mut edges[..n];
                 let width = params.block(WIDTH);
                 map_block(edges, width, params.is_constant(WIDTH), width_edge);
-                for (((o, &ph), &inc), &w) in frames.zip(edges.iter()) {
-                    let dt = unit_inc(inc);
+                let frames = out.iter_mut().zip(phases.iter()).zip(inv_dts.iter());
+                for (((o, &ph), &inv_dt), &w) in frames.zip(edges.iter()) {
                     let naive = if ph < w { 1.0 } else { -1.0 };
-                    *o = naive + blep(unit(ph), dt) - blep(unit(ph.wrapping_sub(w)), dt);
+                    *o = naive + blep(unit(ph), inv_dt) - blep(unit(ph.wrapping_sub(w)), inv_dt);
                 }
             }
             Waveform::Triangle => {
@@ -423,6 +504,7 @@ mod tests {
         band_energy, inharmonic_energy, peak, spectrum, zero_crossing_frequency,
     };
     use crate::harness::ModuleRunner;
+    use crate::io::{new_block, ParamBlock};
 
     const SR: f32 = 48_000.0;
     const ALL: [ModuleEntry; 4] = [SINE, SAW, SQUARE, TRIANGLE];
@@ -758,6 +840,82 @@ mod tests {
                 let out = run(entry, &[("freq", freq)], &[&[0.0; 4800], pitch], n, 64);
                 assert!(out.iter().all(|x| x.is_finite()), "{}", entry.info.kind);
                 assert!(peak(&out) <= 1.5, "{}: {}", entry.info.kind, peak(&out));
+            }
+        }
+    }
+
+    /// The PolyBLEP residual as the textbook writes it, one branch per side of the edge.
+    fn blep_branches(t: f32, dt: f32) -> f32 {
+        if t < dt {
+            let x = t / dt;
+            x + x - x * x - 1.0
+        } else if t > 1.0 - dt {
+            let x = (t - 1.0) / dt;
+            x * x + x + x + 1.0
+        } else {
+            0.0
+        }
+    }
+
+    #[test]
+    fn branch_free_blep_matches_the_textbook_residual() {
+        for inc in [0u32, 1, 1 << 20, 40_000_000, 123_456_789, HALF - 1, HALF] {
+            let dt = unit_inc(inc);
+            for i in 0..=4096u32 {
+                let t = unit(i.wrapping_mul(1 << 20).wrapping_add(i.wrapping_mul(977)));
+                let (ours, textbook) = (blep(t, 1.0 / dt), blep_branches(t, dt));
+                assert!(
+                    (ours - textbook).abs() <= 1e-5,
+                    "t {t}, dt {dt}: {ours} vs {textbook}"
+                );
+            }
+        }
+    }
+
+    /// Runs `osc` for `blocks` 64-frame blocks at `freq` with the `freq` parameter block
+    /// marked `constant` or not (the values are the same), and returns the output.
+    fn run_flagged(wave: Waveform, freq: f32, constant: bool, blocks: usize) -> Vec<f32> {
+        let mut osc = Oscillator::new(wave);
+        osc.prepare(SR, MAX_BLOCK);
+        let mut params = vec![ParamBlock::constant(freq), ParamBlock::constant(3.0)];
+        params.push(ParamBlock::constant(0.3));
+        params[0].constant = constant;
+        let buffers = [new_block()];
+        let mut out = [new_block()];
+        let mut signal = vec![];
+        for b in 0..blocks {
+            let ctx = ProcessContext {
+                sample_rate: SR,
+                frames: MAX_BLOCK,
+                sample_time: (b * MAX_BLOCK) as u64,
+            };
+            let mut outputs = Outputs::new(&mut out, MAX_BLOCK);
+            let inputs = Inputs::new(&buffers, &[0, 0], 0, MAX_BLOCK);
+            let n = osc.info().params.len();
+            osc.process(
+                &ctx,
+                &inputs,
+                &mut outputs,
+                &Params::new(&params[..n], MAX_BLOCK),
+            );
+            signal.extend_from_slice(&out[0][..]);
+        }
+        signal
+    }
+
+    #[test]
+    fn the_constant_frequency_path_matches_the_per_frame_path() {
+        for wave in [
+            Waveform::Sine,
+            Waveform::Saw,
+            Waveform::Square,
+            Waveform::Triangle,
+        ] {
+            for freq in [0.0, 0.01, 27.5, 1_000.0, 7_919.0, 23_999.0, 24_000.0] {
+                let fast = run_flagged(wave, freq, true, 200);
+                let general = run_flagged(wave, freq, false, 200);
+                let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&fast), bits(&general), "{wave:?} at {freq} Hz");
             }
         }
     }

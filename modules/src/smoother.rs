@@ -103,6 +103,7 @@ impl Smoother {
     }
 
     /// The value most recently written by [`fill`](Self::fill) (or set by `jump`).
+    #[inline]
     pub fn value(&self) -> f32 {
         self.value
     }
@@ -113,6 +114,7 @@ impl Smoother {
     }
 
     /// True when the value has arrived at the target.
+    #[inline]
     pub fn is_settled(&self) -> bool {
         self.glide == Glide::Settled
     }

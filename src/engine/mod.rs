@@ -4,6 +4,7 @@
 //! - [`command`]: what travels on the command ring (swaps and sample-timed events).
 //! - [`queue`]: the fixed-capacity, time-ordered pending-event queue.
 //! - [`core`]: [`Engine`] (block splitting, swaps, crossfade) and [`EngineHandle`].
+//! - `mix`: adding a voice into its instrument's mix and measuring its peak.
 //! - [`program`]: running one compiled program for a block.
 //! - [`voice`]: voice allocation, stealing, release and mixing.
 //! - [`channel`]: an instrument's channel state (bend, pressure, sustain, volume, pan).
@@ -15,6 +16,7 @@
 pub mod channel;
 pub mod command;
 pub mod core;
+mod mix;
 pub mod program;
 pub mod queue;
 pub mod stats;

@@ -41,14 +41,19 @@ pub fn run_program(program: &mut Program, sample_rate: f32, sample_time: u64, fr
                         std::mem::swap(&mut pool[*b], &mut node.out_scratch[port]);
                     }
                 }
-                for (p, spec) in node.info.params.iter().enumerate() {
-                    let modulation = node.modulation[p].map(|b| &pool[b][..frames]);
-                    node.param_blocks[p].render(
-                        &mut node.smoothers[p],
-                        modulation,
-                        spec.bounds(),
-                        frames,
-                    );
+                // One smoother, block and modulation slot per param (built so by the compiler).
+                debug_assert_eq!(node.param_blocks.len(), node.info.params.len());
+                debug_assert_eq!(node.smoothers.len(), node.info.params.len());
+                debug_assert_eq!(node.modulation.len(), node.info.params.len());
+                let params = node
+                    .info
+                    .params
+                    .iter()
+                    .zip(&node.modulation)
+                    .zip(node.param_blocks.iter_mut().zip(node.smoothers.iter_mut()));
+                for ((spec, modulation), (block, smoother)) in params {
+                    let modulation = modulation.map(|b| &pool[b][..frames]);
+                    block.render(smoother, modulation, spec.bounds(), frames);
                 }
                 node.module.process(
                     &ctx,

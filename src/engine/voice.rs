@@ -16,8 +16,10 @@
 
 use crate::graph::{Instrument, NoteOutput, Program, Voice};
 use crate::patch::Steal;
+use chronus_modules::MAX_BLOCK;
 
 use super::channel::{glide_keep, ChannelMessage, ChannelState};
+use super::mix::{mix_constant, mix_scaled};
 use super::program::run_program;
 
 /// Fade applied to a stolen voice (and to a gateless voice at note-off, and on panic).
@@ -459,31 +461,27 @@ fn mix_voice(
     let out = &mut program.output;
     out.volume_block
         .render(&mut out.volume, None, (0.0, f32::MAX), ctx.frames);
-    let (l, r) = (&program.pool[out.left], &program.pool[out.right]);
-    let volume = &out.volume_block.values;
-    let mut peak = 0.0f32;
+    let (l, r) = (&program.pool[out.left][..], &program.pool[out.right][..]);
+    let volume = &out.volume_block;
+    let (left, right) = (&mut left[..ctx.frames], &mut right[..ctx.frames]);
+    let peak;
     if state.phase == VoicePhase::Fading {
+        let mut gains = [0.0f32; MAX_BLOCK];
         let mut gain = state.gain;
-        for i in 0..ctx.frames {
+        for (g, v) in gains[..ctx.frames].iter_mut().zip(&volume.values) {
             gain = (gain - ctx.fade_step).max(0.0);
-            let g = gain * volume[i];
-            let (a, b) = (l[i] * g, r[i] * g);
-            left[i] += a;
-            right[i] += b;
-            peak = peak.max(a.abs()).max(b.abs());
+            *g = gain * v;
         }
+        peak = mix_scaled(left, right, l, r, &gains);
         state.gain = gain;
         if gain == 0.0 {
             finish_fade(voice, ctx.sample_time + ctx.frames as u64);
             return;
         }
+    } else if volume.constant {
+        peak = mix_constant(left, right, l, r, volume.values[0]);
     } else {
-        for i in 0..ctx.frames {
-            let (a, b) = (l[i] * volume[i], r[i] * volume[i]);
-            left[i] += a;
-            right[i] += b;
-            peak = peak.max(a.abs()).max(b.abs());
-        }
+        peak = mix_scaled(left, right, l, r, &volume.values);
     }
     state.level = peak;
     if state.release_after_block {

@@ -188,7 +188,12 @@ impl Engine {
             self.take_commands();
             self.apply_due();
             self.run_conductor();
-            let mut n = MAX_BLOCK.min(frames - pos);
+            // Sub-blocks end on multiples of MAX_BLOCK in engine time (and at events), not
+            // relative to the host buffer: the same patch and events then run as the same
+            // sub-blocks, and give the same bits, whatever buffer size (a multiple of
+            // MAX_BLOCK) drives the engine: a live player's 256 frames, a render's 1024.
+            let to_grid = MAX_BLOCK - (self.sample_time % MAX_BLOCK as u64) as usize;
+            let mut n = to_grid.min(frames - pos);
             if let Some(t) = self.queue.next_time() {
                 n = n.min((t - self.sample_time) as usize);
             }

@@ -5,49 +5,15 @@
 
 mod support;
 
-use std::net::UdpSocket;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use chronus_modules::analysis::{peak, zero_crossing_frequency};
-use support::{chronus_cmd, programs_available, Proc, TempDir, READY_TIMEOUT};
+use support::{
+    chronus_cmd, free_port, osc_port, oscsend, programs_available, Proc, TempDir, READY_TIMEOUT,
+};
 
 const SR: f32 = 48_000.0;
-
-/// A UDP port that was free a moment ago.
-fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn oscsend(port: u16, args: &[&str]) {
-    let status = Command::new("oscsend")
-        .arg("localhost")
-        .arg(port.to_string())
-        .args(args)
-        .status()
-        .expect("run oscsend");
-    assert!(status.success(), "oscsend {args:?} failed");
-}
-
-/// The port the player's OSC server reports in its log line `OSC on udp 127.0.0.1:PORT`.
-fn osc_port(player: &mut Proc) -> u16 {
-    player.wait_output(READY_TIMEOUT, "the OSC server's address", |o| {
-        o.stderr().iter().any(|l| l.contains("OSC on udp "))
-    });
-    let line = player
-        .output
-        .stderr()
-        .into_iter()
-        .find(|l| l.contains("OSC on udp "))
-        .unwrap();
-    let addr = line.split("OSC on udp ").nth(1).unwrap();
-    let addr = addr.split_whitespace().next().unwrap();
-    addr.rsplit_once(':').unwrap().1.parse().unwrap()
-}
 
 #[test]
 fn oscsend_builds_a_patch_and_oscdump_hears_the_replies() {

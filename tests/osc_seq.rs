@@ -6,44 +6,12 @@
 
 mod support;
 
-use std::net::UdpSocket;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use support::{chronus_cmd, programs_available, Proc, TempDir, READY_TIMEOUT};
-
-fn free_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn oscsend(port: u16, args: &[&str]) {
-    let status = Command::new("oscsend")
-        .arg("localhost")
-        .arg(port.to_string())
-        .args(args)
-        .status()
-        .expect("run oscsend");
-    assert!(status.success(), "oscsend {args:?} failed");
-}
-
-fn osc_port(player: &mut Proc) -> u16 {
-    player.wait_output(READY_TIMEOUT, "the OSC server's address", |o| {
-        o.stderr().iter().any(|l| l.contains("OSC on udp "))
-    });
-    let line = player
-        .output
-        .stderr()
-        .into_iter()
-        .find(|l| l.contains("OSC on udp "))
-        .unwrap();
-    let addr = line.split("OSC on udp ").nth(1).unwrap();
-    let addr = addr.split_whitespace().next().unwrap();
-    addr.rsplit_once(':').unwrap().1.parse().unwrap()
-}
+use support::{
+    chronus_cmd, free_port, osc_port, oscsend, programs_available, Proc, TempDir, READY_TIMEOUT,
+};
 
 /// `/seq/state.reply` lines oscdump printed so far.
 fn state_replies(dump: &Proc) -> Vec<String> {

@@ -302,19 +302,24 @@ mod tests {
 
     const SR: f32 = 1_000.0;
 
+    /// An output array for `Mutator::cycle`.
+    fn no_changes() -> [Change; MAX_CHANGES] {
+        [Change {
+            category: Category::Swing,
+            target: 0,
+            step: 0,
+            from: 0.0,
+            to: 0.0,
+        }; MAX_CHANGES]
+    }
+
     #[test]
     fn intervals_fall_within_min_max_and_changes_stay_bounded_and_clamped() {
         let config = MutationConfig::default();
         let mut rng = LoopRng::new(11);
         let mut m = Mutator::new(&config, SR, 0, &mut rng);
         let mut t = target();
-        let mut out = [Change {
-            category: Category::Swing,
-            target: 0,
-            step: 0,
-            from: 0.0,
-            to: 0.0,
-        }; MAX_CHANGES];
+        let mut out = no_changes();
         let (mut now, mut seen) = (0u64, [false; 6]);
         for _ in 0..2_000 {
             let next = m.next_at();
@@ -364,13 +369,7 @@ mod tests {
         let mut rng = LoopRng::new(3);
         let mut m = Mutator::new(&config, SR, 0, &mut rng);
         let mut t = target();
-        let mut out = [Change {
-            category: Category::Swing,
-            target: 0,
-            step: 0,
-            from: 0.0,
-            to: 0.0,
-        }; MAX_CHANGES];
+        let mut out = no_changes();
         m.locked = true;
         let before = (t.patterns.clone(), t.density, t.swing);
         for _ in 0..50 {
@@ -390,13 +389,7 @@ mod tests {
         let mut rng = LoopRng::new(5);
         let mut m = Mutator::new(&config, SR, 0, &mut rng);
         let mut t = target();
-        let mut out = [Change {
-            category: Category::Swing,
-            target: 0,
-            step: 0,
-            from: 0.0,
-            to: 0.0,
-        }; MAX_CHANGES];
+        let mut out = no_changes();
         // Warm up, then lock onto the draws of exactly one cycle pattern.
         for _ in 0..10 {
             let at = m.next_at();

@@ -34,6 +34,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read};
+use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -938,4 +939,43 @@ pub fn assert_test_tone(
 /// Largest sample step in `signal` (re-exported for the tests).
 pub fn largest_step(signal: &[f32]) -> f32 {
     max_step(signal)
+}
+
+// ---------------------------------------------------------------------------------------
+// OSC with liblo's tools.
+
+/// A UDP port that was free a moment ago.
+pub fn free_port() -> u16 {
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Sends one OSC message with liblo's `oscsend` to localhost:`port`.
+pub fn oscsend(port: u16, args: &[&str]) {
+    let status = Command::new("oscsend")
+        .arg("localhost")
+        .arg(port.to_string())
+        .args(args)
+        .status()
+        .expect("run oscsend");
+    assert!(status.success(), "oscsend {args:?} failed");
+}
+
+/// The port the player's OSC server reports in its log line `OSC on udp 127.0.0.1:PORT`.
+pub fn osc_port(player: &mut Proc) -> u16 {
+    player.wait_output(READY_TIMEOUT, "the OSC server's address", |o| {
+        o.stderr().iter().any(|l| l.contains("OSC on udp "))
+    });
+    let line = player
+        .output
+        .stderr()
+        .into_iter()
+        .find(|l| l.contains("OSC on udp "))
+        .unwrap();
+    let addr = line.split("OSC on udp ").nth(1).unwrap();
+    let addr = addr.split_whitespace().next().unwrap();
+    addr.rsplit_once(':').unwrap().1.parse().unwrap()
 }

@@ -70,7 +70,8 @@ enum Command {
         /// Sample rate in Hz.
         #[arg(long, default_value_t = 48_000)]
         sample_rate: u32,
-        /// Seed for every random choice (noise, random LFOs): same seed, same bytes.
+        /// Seed for every random choice (noise, random LFOs, the sequencer): same seed, same
+        /// bytes.
         #[arg(long, default_value_t = 0)]
         seed: u64,
         /// Notes to play: [INSTRUMENT/]NOTE@START:DURATION[:VELOCITY],... (seconds;
@@ -142,7 +143,7 @@ struct PlayArgs {
     /// Print no status lines (warnings and errors only).
     #[arg(long)]
     quiet: bool,
-    /// Seed for every random choice (noise, random LFOs).
+    /// Seed for every random choice (noise, random LFOs, the sequencer).
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Seconds between status lines.
@@ -170,8 +171,8 @@ struct PlayArgs {
     /// `chronus_midi`, port `in`).
     #[arg(long, value_parser = ["alsa", "jack"])]
     midi_host: Option<String>,
-    /// Router config (RON): MIDI input, tuning, note ranges and controllers mapped to
-    /// actions. See config/example.ron and the README.
+    /// Config (RON): MIDI input, tuning, note ranges and controllers mapped to actions, and
+    /// the sequencer's settings. See config/example.ron and the README.
     #[arg(long)]
     config: Option<PathBuf>,
 }

@@ -184,3 +184,31 @@ fn a_render_places_every_note_on_its_exact_fractional_sample() {
     assert_eq!(want.len(), 776, "two minutes of sixteenths at 97 BPM");
     assert_eq!(edges(&out.left), want, "jitter 0 samples");
 }
+
+#[test]
+fn a_sequence_loaded_into_a_running_engine_starts_where_it_is_loaded() {
+    // A minute of a patch without a sequence, then a piece with the default idle timeout
+    // (30 s): its clock, idle timer and mutations start at the load, so it plays from bar
+    // 0, catches up nothing and stays in its active profile.
+    reset_violation_count();
+    let plain = r#"(voice: (count: 1, connections: [("note.gate", "output.left")]),
+        connections: [("voices.left", "output.left")])"#;
+    let (mut e, mut c) = engine(plain);
+    run_checked(&mut e, SR as usize * 60, &[256]);
+    let piece = GATES.replace("idle: (timeout: 0),", "");
+    c.load(common::patch(&piece)).unwrap();
+    let (l, _) = run_checked(&mut e, SR as usize * 2, &[256]);
+    let s = c.sequencer_state().unwrap();
+    assert!(!s.ambient, "the idle timeout counts from the load");
+    assert_eq!(
+        s.bar, 0,
+        "2 s at 120 BPM is inside the first bar from the load"
+    );
+    let first = edges(&l).first().copied().expect("the piece plays");
+    assert!(
+        first.0 < 256,
+        "its first step sounds at the load, at frame {}",
+        first.0
+    );
+    assert_eq!(violation_count(), 0, "allocation on the audio thread");
+}

@@ -283,8 +283,9 @@ impl Engine {
         use std::sync::atomic::Ordering::Relaxed;
         let outgoing = match new.conductor.take() {
             Some(mut c) => {
-                if let Some(running) = self.conductor.as_deref_mut() {
-                    c.take_over(running);
+                match self.conductor.as_deref_mut() {
+                    Some(running) => c.take_over(running, self.sample_time),
+                    None => c.start_at(self.sample_time),
                 }
                 c.publish(&self.seq_status, self.sample_time);
                 self.conductor.replace(c)

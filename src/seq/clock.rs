@@ -48,6 +48,16 @@ impl Clock {
         }
     }
 
+    /// The same clock (tempo, pending tempo) started again: tick 0 falls on `start`.
+    pub fn restarted_at(&self, start: u64) -> Self {
+        Clock {
+            anchor_time: start,
+            anchor_tick: 0,
+            next_tick: 0,
+            ..*self
+        }
+    }
+
     /// Tempo now, BPM.
     pub fn bpm(&self) -> f32 {
         (self.mbpm as f64 / 1000.0) as f32

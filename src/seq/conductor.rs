@@ -220,20 +220,33 @@ impl Conductor {
         c
     }
 
-    /// Takes over from the conductor that ran before a swap: the clock (no phase jump),
-    /// the random streams, the idle machine and the notes still to release; when built
-    /// from the same `sequence` section, everything (patterns, live settings, mutations).
-    /// **Real-time safe.**
-    pub fn take_over(&mut self, old: &mut Conductor) {
+    /// Starts at engine sample `now` when no conductor ran before (a sequence patch loaded
+    /// into a running engine): tick 0, the idle timeout and the first mutation count from
+    /// `now`, not from sample 0, so no tick is caught up and no ambient switch fires at
+    /// once. **Real-time safe.**
+    pub fn start_at(&mut self, now: u64) {
+        self.clock = self.clock.restarted_at(now);
+        self.idle = Idle::new(self.idle.times(), now);
+        self.mutator.schedule(now, &mut self.mutation_rng);
+        self.next_control = now;
+    }
+
+    /// Takes over from the conductor that ran before a swap at engine sample `now`: the
+    /// clock (no phase jump), the random streams, the idle state (with this piece's own
+    /// idle timings) and the notes still to release; when built from the same `sequence`
+    /// section, everything (patterns, live settings, mutations); from another one, its
+    /// first mutation is drawn from `now`. **Real-time safe.**
+    pub fn take_over(&mut self, old: &mut Conductor, now: u64) {
         self.clock = old.clock;
         self.playing = old.playing;
-        self.idle = old.idle;
+        self.idle = old.idle.with_times(self.idle.times());
         std::mem::swap(&mut self.steps_rng, &mut old.steps_rng);
         std::mem::swap(&mut self.mutation_rng, &mut old.mutation_rng);
         self.scheduled = old.scheduled;
         self.scheduled_seq = old.scheduled_seq;
         self.next_control = old.next_control;
         if self.source_hash != old.source_hash {
+            self.mutator.schedule(now, &mut self.mutation_rng);
             return;
         }
         self.settings = old.settings;
@@ -364,6 +377,12 @@ impl Conductor {
                 }
             }
             let Some((i, _)) = best else { return };
+            if self.out_len == MAX_OUT {
+                // Full: the rest stay scheduled and due, so the engine runs again one
+                // sample later and they go out then; never dropped (a lost note-off would
+                // hold its voice).
+                return;
+            }
             let event = self.scheduled[i].take().map(|s| s.event);
             if let Some(e) = event {
                 self.push_out(e, status);

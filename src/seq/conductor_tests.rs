@@ -421,3 +421,57 @@ fn drift_keeps_the_tempo_within_its_depth_and_follows_the_seed() {
     assert_eq!(run(7).1, ons, "same seed, same notes");
     assert_ne!(run(8).1, ons, "another seed, another drift");
 }
+
+#[test]
+fn due_events_beyond_one_runs_output_wait_for_the_next_sample_and_are_never_dropped() {
+    // More note-offs due at one sample than one run hands out (a stop with every voice of
+    // a big patch sounding): the rest go out one sample later, none is lost.
+    let mut r = rig(vec![track(".", 1.0)], vec![], |_| {});
+    let n = MAX_OUT + 40;
+    for i in 0..n {
+        let off = Event::NoteOff {
+            instrument: KEY,
+            note: (i % 128) as u8,
+        };
+        assert!(r.c.schedule(10, off, &r.status));
+    }
+    let events = r.until(1_000);
+    let offs: Vec<u64> = events
+        .iter()
+        .filter(|(_, e)| matches!(e, Event::NoteOff { .. }))
+        .map(|(t, _)| *t)
+        .collect();
+    assert_eq!(offs.len(), n, "every note-off goes out");
+    assert_eq!(offs.iter().filter(|&&t| t == 10).count(), MAX_OUT);
+    assert_eq!(offs.iter().filter(|&&t| t == 11).count(), 40);
+    assert_eq!(r.status.notes_dropped.load(Relaxed), 0);
+}
+
+#[test]
+fn a_new_piece_taking_over_keeps_the_idle_state_but_uses_its_own_idle_timings() {
+    let with_timeout = |secs: f32| {
+        move |p: &mut ConductorParts| {
+            p.idle = IdleTimes::from_seconds(
+                SR,
+                &IdleConfig {
+                    timeout: secs,
+                    ..IdleConfig::default()
+                },
+            );
+            p.source_hash = secs as u64;
+        }
+    };
+    let mut old = rig(vec![track("0", 1.0)], vec![], with_timeout(30.0));
+    old.until(48_000);
+    let mut new = rig(vec![track("0", 1.0)], vec![], with_timeout(5.0));
+    new.c.take_over(&mut old.c, 48_000);
+    assert_eq!(new.c.idle.times().timeout, 5 * 48_000);
+    // Nothing happened since the old piece started: 5 s after its start, the new piece's
+    // timeout has passed.
+    new.now = 48_000;
+    new.until(48_000 * 5 + 48_000 / 2);
+    assert!(
+        new.c.idle_level(48_000 * 5 + 48_000 / 2) > 0.0,
+        "ambient fading in"
+    );
+}

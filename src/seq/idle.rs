@@ -80,6 +80,17 @@ impl Idle {
         }
     }
 
+    /// This state machine's state (mode, fade, last interaction, policy) with the timings
+    /// `times` (a new piece's own `idle` section).
+    pub fn with_times(self, times: IdleTimes) -> Self {
+        Idle { times, ..self }
+    }
+
+    /// Its timings.
+    pub fn times(&self) -> IdleTimes {
+        self.times
+    }
+
     /// The profile playing (or fading in).
     pub fn mode(&self) -> Mode {
         self.mode

@@ -143,7 +143,9 @@ impl Mutator {
         self.next_at
     }
 
-    fn schedule(&mut self, now: u64, rng: &mut LoopRng) {
+    /// Draws the next cycle's time after `now` (also when a conductor starts late, or a
+    /// new piece takes over).
+    pub fn schedule(&mut self, now: u64, rng: &mut LoopRng) {
         let span = (self.max_interval - self.min_interval) as f64;
         self.next_at = now + self.min_interval + (rng.unit() as f64 * span) as u64;
     }

@@ -283,3 +283,40 @@ fn the_pedal_keeps_its_notes_through_a_crossfade() {
         "pedal up releases 60 in the new graph"
     );
 }
+
+/// One instrument on MIDI channel `ch`.
+fn lead_on_channel(ch: u8) -> String {
+    format!(
+        r#"(instruments: {{"lead": (count: 2, channel: {ch}, modules: {{
+            "osc": (kind: "sine"), "env": (kind: "adsr"), "vca": (kind: "vca"),
+        }}, connections: [("note.freq", "osc.freq"), ("note.gate", "env.gate"),
+            ("osc.out", "vca.in"), ("env.out", "vca.cv"), ("vca.out", "output.left")])}},
+        connections: [("lead.left", "output.left")])"#
+    )
+}
+
+#[test]
+fn note_offs_and_pedal_up_reach_where_they_went_down_after_a_channel_change() {
+    let (mut e, mut c) = engine(&lead_on_channel(1));
+    let ch1 = NoteTarget::Channel(1);
+    c.note_on(&ch1, 60, 1.0, None).unwrap();
+    c.note_on(&ch1, 64, 1.0, None).unwrap();
+    c.channel_message(&ch1, ChannelMessage::Sustain(true), None)
+        .unwrap();
+    render(&mut e, 480);
+    // The instrument moves to channel 2 while both notes and the pedal are down.
+    c.load(common::patch(&lead_on_channel(2))).unwrap();
+    render(&mut e, 960);
+    assert_eq!(held_notes(&e), vec![60, 64]);
+    // Channel 1 reaches nothing new, but its note-off and pedal-up still reach `lead`.
+    c.note_off(&ch1, 60, None).unwrap();
+    render(&mut e, 480);
+    assert_eq!(held_notes(&e), vec![60, 64], "the pedal holds 60");
+    c.channel_message(&ch1, ChannelMessage::Sustain(false), None)
+        .unwrap();
+    c.note_off(&ch1, 64, None).unwrap();
+    render(&mut e, 480);
+    assert_eq!(held_notes(&e), Vec::<u8>::new(), "nothing stuck");
+    // With nothing of channel 1 left down, a channel-1 note-off is refused as before.
+    assert!(c.note_off(&ch1, 60, None).is_err());
+}

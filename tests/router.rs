@@ -251,7 +251,7 @@ fn play_ranges_and_channels_pick_the_instrument() {
     assert_eq!(held(&e, 0), Vec::<u8>::new());
     assert_eq!(held(&e, 1), vec![41], "channel 2's 41 still held");
     assert_eq!(r.distributor().instruments().len(), 2);
-    r.release_all().unwrap();
+    r.release_all(None).unwrap();
     common::run(&mut e, 64, 64);
     assert_eq!(held(&e, 1), Vec::<u8>::new());
 }
@@ -304,6 +304,13 @@ fn config_errors_name_the_place_and_the_fix() {
         (
             "(sequencer: (tempo: 110))",
             "cfg.ron:1:14: unknown field `tempo`",
+        ),
+        (
+            &format!(
+                "(router: (notes: [{}]))",
+                "(notes: (0, 1), action: play(instrument: \"lead\")),".repeat(64)
+            ),
+            "cfg.ron:1:3169: 64 `play` routes; at most 63 fit; merge ranges that play the same instrument",
         ),
         (
             "(midi: (chanel: 2))",

@@ -25,6 +25,7 @@ use std::path::Path;
 use chronus_modules::{ParamKind, Registry};
 use serde::{Deserialize, Serialize};
 
+use crate::backend::distributor::MAX_INSTRUMENTS;
 use crate::engine::tuning::DEFAULT_A4;
 use crate::patch::error::closest;
 use crate::patch::{self, implicit, PatchDesc, Pos, RonTree, Step};
@@ -256,6 +257,26 @@ fn validate(
                 );
             }
         }
+    }
+
+    // Each `play` route is an instrument of the MIDI distributor, plus one for notes no
+    // range takes.
+    let plays = config
+        .router
+        .notes
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matches!(r.action, NoteAction::Play { .. }));
+    if let Some((i, _)) = plays.clone().nth(MAX_INSTRUMENTS - 1) {
+        err(
+            &[Step::Field("router"), Step::Field("notes"), Step::Index(i)],
+            format!(
+                "{} `play` routes; at most {} fit",
+                plays.count(),
+                MAX_INSTRUMENTS - 1
+            ),
+            Some("merge ranges that play the same instrument".into()),
+        );
     }
 
     let mut seen: HashMap<(u8, Option<u8>), usize> = HashMap::new();

@@ -8,6 +8,7 @@
 use chronus_modules::{ParamValue, Registry};
 
 use super::error::ControlError;
+use super::note_routes::{merge, NoteRoutes};
 use crate::engine::{
     ChannelMessage, EngineHandle, Event, InstrumentKey, ParamSlot, ParamTarget, ProgramRef,
     TimedEvent,
@@ -18,7 +19,7 @@ use crate::seq::build::{build_conductor, BuildInputs};
 use crate::seq::SequencerConfig;
 
 /// Who a note is for.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum NoteTarget {
     /// The first instrument of the patch.
     Default,
@@ -40,6 +41,8 @@ pub struct Controller {
     layouts: Vec<Layout>,
     /// Sequencer defaults (the `sequencer` section of the config).
     sequencer: SequencerConfig,
+    /// Where each sounding note and held pedal went (their releases go there too).
+    routes: NoteRoutes,
 }
 
 impl Controller {
@@ -55,6 +58,7 @@ impl Controller {
             seed: 0,
             layouts: Vec::new(),
             sequencer: SequencerConfig::default(),
+            routes: NoteRoutes::default(),
         }
     }
 
@@ -329,19 +333,23 @@ impl Controller {
         if !(0.0..=1.0).contains(&velocity) {
             return Err(ControlError::VelocityRange(velocity));
         }
-        let events: Vec<Event> = self
-            .instruments_for(target)?
-            .into_iter()
-            .map(|instrument| Event::NoteOn {
+        let keys = self.instruments_for(target)?;
+        let events: Vec<Event> = keys
+            .iter()
+            .map(|&instrument| Event::NoteOn {
                 instrument,
                 note,
                 velocity,
             })
             .collect();
-        self.send_all(time, &events)
+        self.send_all(time, &events)?;
+        self.routes.note_on(target, note, &keys);
+        Ok(())
     }
 
-    /// Releases `note` on the target instrument(s).
+    /// Releases `note` on the instrument(s) its note-on reached (a commit since may have
+    /// changed which instruments `target` reaches), or on the target's instruments when it
+    /// is not sounding.
     pub fn note_off(
         &mut self,
         target: &NoteTarget,
@@ -351,16 +359,22 @@ impl Controller {
         if note > 127 {
             return Err(ControlError::NoteRange(note as i64));
         }
-        let events: Vec<Event> = self
-            .instruments_for(target)?
+        let keys = match self.routes.sounding(target, note) {
+            [] => self.instruments_for(target)?,
+            sent => sent.to_vec(),
+        };
+        let events: Vec<Event> = keys
             .into_iter()
             .map(|instrument| Event::NoteOff { instrument, note })
             .collect();
-        self.send_all(time, &events)
+        self.send_all(time, &events)?;
+        self.routes.note_off(target, note);
+        Ok(())
     }
 
     /// Sends a channel message (bend, pressure, pedal, volume, pan, ...) to the target
-    /// instrument(s). Values are clamped to their ranges by the engine.
+    /// instrument(s). Values are clamped to their ranges by the engine. A pedal-up also
+    /// reaches every instrument its pedal-down reached.
     pub fn channel_message(
         &mut self,
         target: &NoteTarget,
@@ -372,15 +386,32 @@ impl Controller {
                 return Err(ControlError::NoteRange(note as i64));
             }
         }
-        let events: Vec<Event> = self
-            .instruments_for(target)?
-            .into_iter()
-            .map(|instrument| Event::Channel {
+        let mut keys = match (self.instruments_for(target), message) {
+            (Ok(keys), _) => keys,
+            (Err(_), ChannelMessage::Sustain(false))
+                if !self.routes.pedal_held(target).is_empty() =>
+            {
+                Vec::new()
+            }
+            (Err(e), _) => return Err(e),
+        };
+        if message == ChannelMessage::Sustain(false) {
+            merge(&mut keys, self.routes.pedal_held(target));
+        }
+        let events: Vec<Event> = keys
+            .iter()
+            .map(|&instrument| Event::Channel {
                 instrument,
                 message,
             })
             .collect();
-        self.send_all(time, &events)
+        self.send_all(time, &events)?;
+        match message {
+            ChannelMessage::Sustain(true) => self.routes.pedal_down(target, &keys),
+            ChannelMessage::Sustain(false) => self.routes.pedal_up(target),
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Retunes every instrument: A4 = `a4` Hz (a positive, finite frequency up to 2 kHz).
@@ -393,12 +424,16 @@ impl Controller {
 
     /// Releases every held note (voices sound through their release).
     pub fn all_notes_off(&mut self, time: Option<u64>) -> Result<(), ControlError> {
-        self.send_all(time, &[Event::AllNotesOff])
+        self.send_all(time, &[Event::AllNotesOff])?;
+        self.routes.release_all_notes();
+        Ok(())
     }
 
     /// Silences every voice within a few milliseconds.
     pub fn panic(&mut self) -> Result<(), ControlError> {
-        self.send_all(None, &[Event::Panic])
+        self.send_all(None, &[Event::Panic])?;
+        self.routes.release_all_notes();
+        Ok(())
     }
 
     /// Sends all of `events` at `time`, or none of them when the ring lacks room.

@@ -6,6 +6,7 @@ pub mod action;
 pub mod controller;
 pub mod error;
 pub mod midi_cc;
+pub mod note_routes;
 pub mod sequencer_action;
 
 pub use action::{SequencerAction, SequencerControl};

@@ -183,8 +183,15 @@ impl Worker {
             std::thread::sleep(POLL);
         }
         if !self.connected.is_empty() {
-            let _ = self.router.lock().release_all();
+            let at = self.release_time();
+            let _ = self.router.lock().release_all(at);
         }
+    }
+
+    /// When a release decided now plays: where a message arriving now would, so it lands
+    /// after every note-on routed before it (still waiting out the latency).
+    fn release_time(&self) -> Option<u64> {
+        self.clock.sample_at_time(SystemTime::now() + self.latency)
     }
 
     fn route(&mut self, message: Incoming) {
@@ -216,7 +223,8 @@ impl Worker {
                 self.parsers.remove(p);
             }
             self.connected.retain(|p| !gone.contains(p));
-            let released = self.router.lock().release_all();
+            let at = self.release_time();
+            let released = self.router.lock().release_all(at);
             self.say(
                 format!(
                     "MIDI input: {} disconnected; held notes released{}; reconnecting with backoff (0.1 s doubling to 2 s)",

@@ -111,9 +111,11 @@ impl Router {
         self.distributor.dispatch(channel, event, time)
     }
 
-    /// Releases every note (a port went away).
-    pub fn release_all(&mut self) -> Result<(), InstrumentError> {
-        self.distributor.stop_all(None)
+    /// Releases every note (a port went away) at engine sample `time` (`None`: now).
+    /// Give the time a message arriving now would play at, so the release comes after
+    /// every note-on already routed (they play a constant latency after arrival).
+    pub fn release_all(&mut self, time: Option<u64>) -> Result<(), InstrumentError> {
+        self.distributor.stop_all(time)
     }
 
     fn step_range(&self, channel: u8, note: u8) -> Option<u8> {

@@ -5,7 +5,9 @@
 
 use chronus_modules::{ParamKind, Registry};
 
-use super::conductor::{Ambient, Conductor, ConductorParts, ParamLane, Settings, Track};
+use super::conductor::{
+    Ambient, Conductor, ConductorParts, ParamLane, Settings, Track, MAX_EUCLID_DEGREES,
+};
 use super::config::SequencerConfig;
 use super::euclid::{euclid, MAX_STEPS};
 use super::idle::IdleTimes;
@@ -238,6 +240,15 @@ pub fn check(desc: &PatchDesc, registry: &Registry) -> Vec<SeqIssue> {
                 ),
             );
         }
+        if t.degrees.len() > MAX_EUCLID_DEGREES {
+            push(
+                at("degrees"),
+                format!(
+                    "track \"{name}\": {} degrees; a euclid track cycles over at most {MAX_EUCLID_DEGREES}",
+                    t.degrees.len()
+                ),
+            );
+        }
         if !(1..=8).contains(&t.range) {
             push(
                 at("range"),
@@ -326,8 +337,8 @@ pub fn build_conductor(inputs: BuildInputs) -> Result<Option<Conductor>, BuildEr
     for (k, (_, t)) in seq.tracks.iter().enumerate() {
         let pattern = track_pattern(t, seed.wrapping_add(k as u64 * 0x9E37_79B9), config.steps)
             .map_err(|(_, m)| BuildError::Invalid(m))?;
-        let mut degrees = [0i8; 8];
-        let count = t.degrees.len().clamp(1, 8);
+        let mut degrees = [0i8; MAX_EUCLID_DEGREES];
+        let count = t.degrees.len().clamp(1, MAX_EUCLID_DEGREES);
         for (d, v) in degrees.iter_mut().zip(&t.degrees) {
             *d = *v;
         }
@@ -491,6 +502,7 @@ mod tests {
             "a": (instrument: "voices", pattern: "0 1", steps: [(degree: 1)]),
             "b": (instrument: "voices", division: "1/5", euclid: (k: 9, n: 8)),
             "c": (instrument: "voices", pattern: "", range: 0),
+            "d": (instrument: "voices", euclid: (k: 3, n: 8), degrees: [0, 1, 2, 3, 4, 5, 6, 7, 8]),
         }, mutate: ["n.color", "env"], ambient: {"env.sustain": 3.0})"#;
         assert_eq!(
             messages(text),
@@ -502,6 +514,7 @@ mod tests {
                 "sequence/tracks/b/euclid=: track \"b\": euclid k 9 / n 8: n must be 1 .. 64 and k 0 .. n",
                 "sequence/tracks/c/range=: track \"c\": range 0 is out of range 1 .. 8",
                 "sequence/tracks/c/pattern=: track \"c\": a pattern has 1 .. 64 steps, this one has 0",
+                "sequence/tracks/d/degrees=: track \"d\": 9 degrees; a euclid track cycles over at most 8",
                 "sequence/mutate/0=: mutate \"n.color\": only number params can glide (this one is \"white\" | \"pink\" | \"brown\")",
                 "sequence/mutate/1=: mutate \"env\" is not of the form \"id.param\"",
                 "sequence/ambient/env.sustain=: ambient \"env.sustain\": 3 is out of range 0 .. 1",

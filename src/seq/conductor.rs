@@ -30,6 +30,8 @@ use crate::engine::{Event, InstrumentKey, ParamTarget};
 pub const MAX_SCHEDULED: usize = 256;
 /// Most events handed to the engine at one sample.
 pub const MAX_OUT: usize = 128;
+/// Most `degrees` a euclid track cycles over (kept for `/seq/euclid` refills).
+pub const MAX_EUCLID_DEGREES: usize = 8;
 
 /// One track: a pattern played on an instrument.
 #[derive(Clone, Debug)]
@@ -39,7 +41,7 @@ pub struct Track {
     /// Its steps.
     pub pattern: Pattern,
     /// Degrees it cycles over when refilled by a Euclidean rhythm.
-    pub euclid_degrees: [i8; 8],
+    pub euclid_degrees: [i8; MAX_EUCLID_DEGREES],
     /// Used entries of `euclid_degrees`.
     pub euclid_degree_count: usize,
     /// Octave offset from the root.
@@ -281,6 +283,7 @@ impl Conductor {
     /// Hands every note it still has to release to `release` and forgets its schedule
     /// (when its patch is replaced by one without a sequence). **Real-time safe.**
     pub fn release_all(&mut self, mut release: impl FnMut(Event)) {
+        self.drop_unsounded_offs();
         for s in self.scheduled.iter_mut() {
             if let Some(Scheduled {
                 event: e @ Event::NoteOff { .. },
@@ -290,6 +293,32 @@ impl Conductor {
                 release(*e);
             }
             *s = None;
+        }
+    }
+
+    /// Forgets the note-offs of notes that have not started yet (their note-on is still
+    /// scheduled, earlier than the off): sent now, they would release a note of the same
+    /// pitch someone else plays on that instrument. A note-off at its note-on's very sample
+    /// is the release of the note sounding before (a note never overlaps itself), and
+    /// stays. **Real-time safe** (256 × 256 comparisons at most, on stop only).
+    fn drop_unsounded_offs(&mut self) {
+        for i in 0..MAX_SCHEDULED {
+            let Some(Scheduled {
+                time: off_time,
+                event: Event::NoteOff { instrument, note },
+                ..
+            }) = self.scheduled[i]
+            else {
+                continue;
+            };
+            let pending_on = self.scheduled.iter().flatten().any(|s| {
+                s.time < off_time
+                    && matches!(s.event, Event::NoteOn { instrument: k, note: n, .. }
+                        if k == instrument && n == note)
+            });
+            if pending_on {
+                self.scheduled[i] = None;
+            }
         }
     }
 
@@ -632,7 +661,8 @@ impl Conductor {
             SeqCommand::Stop => {
                 if self.playing {
                     self.playing = false;
-                    // Release every sounding note now.
+                    // Release every sounding note now (and forget the rest).
+                    self.drop_unsounded_offs();
                     for s in self.scheduled.iter_mut() {
                         match s {
                             Some(x) if matches!(x.event, Event::NoteOff { .. }) => x.time = now,

@@ -475,3 +475,44 @@ fn a_new_piece_taking_over_keeps_the_idle_state_but_uses_its_own_idle_timings() 
         "ambient fading in"
     );
 }
+
+#[test]
+fn stop_releases_sounding_notes_only() {
+    let mut r = rig(vec![track(".", 1.0)], vec![], |_| {});
+    let on = |note| Event::NoteOn {
+        instrument: KEY,
+        note,
+        velocity: 0.8,
+    };
+    let off = |note| Event::NoteOff {
+        instrument: KEY,
+        note,
+    };
+    // 60 starts at 100 (not yet), 61 sounds until 150, 62 sounds until a new 62 at 100.
+    for (t, e) in [
+        (100, on(60)),
+        (200, off(60)),
+        (150, off(61)),
+        (100, off(62)),
+        (100, on(62)),
+        (300, off(62)),
+    ] {
+        assert!(r.c.schedule(t, e, &r.status));
+    }
+    r.now = 50;
+    r.command(SeqCommand::Stop);
+    let offs: Vec<(u64, u8)> = r
+        .until(1_000)
+        .into_iter()
+        .filter_map(|(t, e)| match e {
+            Event::NoteOff { note, .. } => Some((t, note)),
+            Event::NoteOn { note, .. } => panic!("note-on {note} after stop"),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        offs,
+        [(50, 61), (50, 62)],
+        "no release for 60, which never started"
+    );
+}

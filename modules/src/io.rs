@@ -169,6 +169,29 @@ impl ParamBlock {
         self.render_changed(smoother, modulation, bounds, frames);
     }
 
+    /// [`render`](Self::render) with a modulation signal known to hold `modulation` in
+    /// every frame (the engine knows it of a `note` source it filled with one value), so
+    /// it is not scanned. The same values and flag as [`render`](Self::render) given that
+    /// signal. **Real-time safe.**
+    #[inline]
+    pub fn render_held(
+        &mut self,
+        smoother: &mut Smoother,
+        modulation: f32,
+        bounds: (f32, f32),
+        frames: usize,
+    ) {
+        if smoother.is_settled() {
+            return self.hold(modulate(smoother.value(), modulation, bounds));
+        }
+        let values = &mut self.values[..frames];
+        smoother.fill(values);
+        for v in values.iter_mut() {
+            *v = modulate(*v, modulation, bounds);
+        }
+        self.constant = false;
+    }
+
     /// [`render`](Self::render) past its first check.
     #[inline(never)]
     fn render_changed(
@@ -178,9 +201,7 @@ impl ParamBlock {
         bounds: (f32, f32),
         frames: usize,
     ) {
-        let (min, max) = bounds;
-        // max/min rather than clamp: a NaN modulator reads as `min`, not NaN.
-        let modulate = |v: f32, m: f32| (v + m).max(min).min(max);
+        let modulate = |v: f32, m: f32| modulate(v, m, bounds);
         if smoother.is_settled() {
             match modulation {
                 None => return self.hold(smoother.value()),
@@ -209,6 +230,13 @@ impl ParamBlock {
             self.constant = true;
         }
     }
+}
+
+/// A parameter value `v` plus modulation `m`, clamped to `bounds`: max/min rather than
+/// clamp, so a NaN modulator reads as the lower bound, not NaN.
+#[inline(always)]
+fn modulate(v: f32, m: f32, (min, max): (f32, f32)) -> f32 {
+    (v + m).max(min).min(max)
 }
 
 /// True when every sample of `signal` has the bits of the first (branch-free, so the
@@ -286,14 +314,33 @@ mod tests {
 
     /// Renders `blocks` (frames, modulation) in turn through one [`ParamBlock`] and
     /// through [`reference`], checking the values bit for bit and the `constant` flag
-    /// against the values (all `MAX_BLOCK` of them when set). Returns the flags.
+    /// against the values (all `MAX_BLOCK` of them when set). A third block takes
+    /// [`ParamBlock::render_held`] wherever the modulation holds one value, and must
+    /// match the first in values, flag and smoother. Returns the flags.
     fn check(smoother: Smoother, blocks: &[(usize, Option<Vec<f32>>)]) -> Vec<bool> {
-        let (mut fast, mut slow) = (smoother.clone(), smoother);
+        let (mut fast, mut slow, mut held) = (smoother.clone(), smoother.clone(), smoother);
         let mut block = ParamBlock::constant(0.0);
+        let mut held_block = ParamBlock::constant(0.0);
         let mut flags = vec![];
         for (i, (frames, modulation)) in blocks.iter().enumerate() {
             let m = modulation.as_deref().map(|m| &m[..*frames]);
             block.render(&mut fast, m, BOUNDS, *frames);
+            match m {
+                Some(signal) if is_constant(signal) => {
+                    held_block.render_held(&mut held, signal[0], BOUNDS, *frames)
+                }
+                _ => held_block.render(&mut held, m, BOUNDS, *frames),
+            }
+            assert_eq!(held, fast, "smoother of the held path after block {i}");
+            assert_eq!(
+                held_block.constant, block.constant,
+                "flag, held path, block {i}"
+            );
+            let (a, b) = (&held_block.values[..*frames], &block.values[..*frames]);
+            assert!(
+                a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()),
+                "values of the held path, block {i}"
+            );
             let expected = reference(&mut slow, m, *frames);
             let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&block.values[..*frames]), bits(&expected), "block {i}");

@@ -13,6 +13,7 @@ pub fn run_program(program: &mut Program, sample_rate: f32, sample_time: u64, fr
         pool,
         spare,
         schedule,
+        held,
         ..
     } = program;
     let ctx = ProcessContext {
@@ -25,8 +26,12 @@ pub fn run_program(program: &mut Program, sample_rate: f32, sample_time: u64, fr
             Step::Sum { dst, srcs } => {
                 std::mem::swap(&mut pool[*dst], spare);
                 let sum = &mut spare[..frames];
-                sum.copy_from_slice(&pool[srcs[0]][..frames]);
-                for &s in &srcs[1..] {
+                // The first two in one pass (the commonest fan-in), then the rest.
+                let (a, b) = (&pool[srcs[0]][..frames], &pool[srcs[1]][..frames]);
+                for ((acc, x), y) in sum.iter_mut().zip(a).zip(b) {
+                    *acc = x + y;
+                }
+                for &s in &srcs[2..] {
                     for (acc, x) in sum.iter_mut().zip(&pool[s][..frames]) {
                         *acc += x;
                     }
@@ -52,8 +57,18 @@ pub fn run_program(program: &mut Program, sample_rate: f32, sample_time: u64, fr
                     .zip(&node.modulation)
                     .zip(node.param_blocks.iter_mut().zip(node.smoothers.iter_mut()));
                 for ((spec, modulation), (block, smoother)) in params {
-                    let modulation = modulation.map(|b| &pool[b][..frames]);
-                    block.render(smoother, modulation, spec.bounds(), frames);
+                    match *modulation {
+                        None => block.render(smoother, None, spec.bounds(), frames),
+                        Some(b) => match held[b] {
+                            Some(m) => block.render_held(smoother, m, spec.bounds(), frames),
+                            None => block.render(
+                                smoother,
+                                Some(&pool[b][..frames]),
+                                spec.bounds(),
+                                frames,
+                            ),
+                        },
+                    }
                 }
                 node.module.process(
                     &ctx,

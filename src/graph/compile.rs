@@ -365,6 +365,7 @@ fn instantiate(
     Ok(Program {
         nodes,
         pool: (0..plan.pool_size).map(|_| new_block()).collect(),
+        held: vec![None; plan.pool_size],
         spare: new_block(),
         schedule: plan.schedule.clone(),
         sources: plan.sources.clone(),

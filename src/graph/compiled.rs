@@ -78,6 +78,12 @@ pub struct Program {
     pub sources: Vec<usize>,
     /// The implicit `output` sink.
     pub output: OutputStage,
+    /// For each pool buffer, the value it holds in all `MAX_BLOCK` samples when the engine
+    /// knows it: set only for implicit sources the engine filled with a constant (a held
+    /// note's `freq`, `gate`, ...), `None` for every other buffer. A parameter modulated by
+    /// such a buffer takes it as one value (no scan), and an unchanged source is not
+    /// rewritten.
+    pub held: Vec<Option<f32>>,
 }
 
 /// The implicit sources a program's `sources` list refers to.

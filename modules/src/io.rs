@@ -159,14 +159,20 @@ impl ParamBlock {
         frames: usize,
     ) {
         // The commonest case of all, inlined into the caller's loop: nothing to do.
-        if modulation.is_none()
-            && smoother.is_settled()
-            && self.constant
-            && self.values[0].to_bits() == smoother.value().to_bits()
-        {
+        if modulation.is_none() && self.holds(smoother) {
             return;
         }
         self.render_changed(smoother, modulation, bounds, frames);
+    }
+
+    /// True when the block is constant at the value of `smoother`, which is settled: then
+    /// [`render`](Self::render) without modulation leaves it as it is, this block and
+    /// every next one until the smoother is given a new target.
+    #[inline(always)]
+    pub fn holds(&self, smoother: &Smoother) -> bool {
+        smoother.is_settled()
+            && self.constant
+            && self.values[0].to_bits() == smoother.value().to_bits()
     }
 
     /// [`render`](Self::render) with a modulation signal known to hold `modulation` in

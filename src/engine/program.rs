@@ -3,7 +3,9 @@
 
 use chronus_modules::{Inputs, Outputs, Params, ProcessContext};
 
-use crate::graph::{Program, Step, ZERO_BUFFER};
+use chronus_modules::BlockBuf;
+
+use crate::graph::{Node, Program, Step, ZERO_BUFFER};
 
 /// Runs `program`'s schedule for `frames` (1..=64) frames. The engine has filled the
 /// implicit source buffers. **Real-time safe: no allocation, no locks.**
@@ -50,26 +52,19 @@ pub fn run_program(program: &mut Program, sample_rate: f32, sample_time: u64, fr
                 debug_assert_eq!(node.param_blocks.len(), node.info.params.len());
                 debug_assert_eq!(node.smoothers.len(), node.info.params.len());
                 debug_assert_eq!(node.modulation.len(), node.info.params.len());
-                let params = node
-                    .info
-                    .params
-                    .iter()
-                    .zip(&node.modulation)
-                    .zip(node.param_blocks.iter_mut().zip(node.smoothers.iter_mut()));
-                for ((spec, modulation), (block, smoother)) in params {
-                    match *modulation {
-                        None => block.render(smoother, None, spec.bounds(), frames),
-                        Some(b) => match held[b] {
-                            Some(m) => block.render_held(smoother, m, spec.bounds(), frames),
-                            None => block.render(
-                                smoother,
-                                Some(&pool[b][..frames]),
-                                spec.bounds(),
-                                frames,
-                            ),
-                        },
+                let mut live = node.live_params;
+                while live != 0 {
+                    let p = live.trailing_zeros() as usize;
+                    live &= live - 1;
+                    if render_param(node, p, pool, held, frames) {
+                        node.live_params &= !Node::param_bit(p);
                     }
                 }
+                for p in 64..node.info.params.len() {
+                    render_param(node, p, pool, held, frames);
+                }
+                #[cfg(debug_assertions)]
+                check_skipped_params(node);
                 node.module.process(
                     &ctx,
                     &Inputs::new(pool, &node.inputs, ZERO_BUFFER, frames),
@@ -82,6 +77,57 @@ pub fn run_program(program: &mut Program, sample_rate: f32, sample_time: u64, fr
                     }
                 }
             }
+        }
+    }
+}
+
+/// Renders param `p` of `node` for the block (smoothed, modulated, clamped). Returns true
+/// when it may be skipped from now on: unmodulated, settled, and so a constant block at
+/// its value that rendering would leave as it is.
+#[inline]
+fn render_param(
+    node: &mut Node,
+    p: usize,
+    pool: &[BlockBuf],
+    held: &[Option<f32>],
+    frames: usize,
+) -> bool {
+    let bounds = node.info.params[p].bounds();
+    let (block, smoother) = (&mut node.param_blocks[p], &mut node.smoothers[p]);
+    match node.modulation[p] {
+        None => {
+            block.render(smoother, None, bounds, frames);
+            block.holds(smoother)
+        }
+        Some(b) => {
+            match held[b] {
+                Some(m) => block.render_held(smoother, m, bounds, frames),
+                None => block.render(smoother, Some(&pool[b][..frames]), bounds, frames),
+            }
+            false
+        }
+    }
+}
+
+/// Debug builds: every param the walk skipped is one whose rendering would have changed
+/// nothing (unmodulated, settled, a constant block holding the smoother's value), so the
+/// skip gives the output of rendering every param.
+#[cfg(debug_assertions)]
+fn check_skipped_params(node: &Node) {
+    for (p, ((smoother, block), modulation)) in node
+        .smoothers
+        .iter()
+        .zip(&node.param_blocks)
+        .zip(&node.modulation)
+        .enumerate()
+    {
+        if node.live_params & Node::param_bit(p) == 0 && p < 64 {
+            assert!(
+                modulation.is_none() && block.holds(smoother),
+                "param {} of {} skipped while it would change",
+                node.info.params[p].id,
+                node.info.kind
+            );
         }
     }
 }

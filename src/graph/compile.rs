@@ -357,6 +357,7 @@ fn instantiate(
                 .iter()
                 .map(|s| ParamBlock::constant(s.value()))
                 .collect(),
+            live_params: Node::all_params(smoothers.len()),
             smoothers,
             modulation,
             inputs,

@@ -33,6 +33,51 @@ pub struct Node {
     pub param_blocks: Vec<ParamBlock>,
     /// For each param, the pool buffer of the input port that modulates it, if connected.
     pub modulation: Vec<Option<usize>>,
+    /// The params the engine renders this block, one bit per param (see
+    /// [`Node::param_bit`]): a modulated param always; an unmodulated one from when its
+    /// smoother is given a new target ([`Node::retarget`]) until it has settled and its
+    /// block holds the value. The others are skipped without being touched: their
+    /// rendering would leave the block as it is.
+    pub live_params: u64,
+}
+
+impl Node {
+    /// The bit of param `p` in [`live_params`](Self::live_params); 0 past the 64th param
+    /// (those are rendered every block).
+    pub fn param_bit(p: usize) -> u64 {
+        if p < 64 {
+            1 << p
+        } else {
+            0
+        }
+    }
+
+    /// The bits of the first `count` params.
+    pub fn all_params(count: usize) -> u64 {
+        if count >= 64 {
+            u64::MAX
+        } else {
+            (1 << count) - 1
+        }
+    }
+
+    /// Glides param `p` to `value` and marks it live. False when there is no param `p`.
+    /// **Real-time safe.**
+    pub fn retarget(&mut self, p: usize, value: f32) -> bool {
+        match self.smoothers.get_mut(p) {
+            Some(s) => {
+                s.set_target(value);
+                self.live_params |= Self::param_bit(p);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Marks every param live (after the smoothers were replaced wholesale).
+    pub fn mark_params_live(&mut self) {
+        self.live_params = Self::all_params(self.smoothers.len());
+    }
 }
 
 /// One step of a program's schedule.

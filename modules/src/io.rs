@@ -175,6 +175,16 @@ impl ParamBlock {
             && self.values[0].to_bits() == smoother.value().to_bits()
     }
 
+    /// True when the block is constant at what [`render_held`](Self::render_held) gives
+    /// for a settled `smoother` and modulation `modulation`: then it would leave the
+    /// block as it is.
+    #[inline(always)]
+    pub fn holds_with(&self, smoother: &Smoother, modulation: f32, bounds: (f32, f32)) -> bool {
+        smoother.is_settled()
+            && self.constant
+            && self.values[0].to_bits() == modulate(smoother.value(), modulation, bounds).to_bits()
+    }
+
     /// [`render`](Self::render) with a modulation signal known to hold `modulation` in
     /// every frame (the engine knows it of a `note` source it filled with one value), so
     /// it is not scanned. The same values and flag as [`render`](Self::render) given that
@@ -392,6 +402,29 @@ mod tests {
             ],
         );
         assert_eq!(flags, [true; 8]);
+    }
+
+    #[test]
+    fn holds_says_when_rendering_would_change_nothing() {
+        let mut s = Smoother::new(Smoothing::Linear(1.0), SR, 2.0);
+        let mut block = ParamBlock::constant(0.0);
+        assert!(!block.holds(&s));
+        block.render(&mut s, None, BOUNDS, 64);
+        assert!(block.holds(&s));
+        block.render_held(&mut s, 3.0, BOUNDS, 64);
+        assert!(block.holds_with(&s, 3.0, BOUNDS));
+        assert!(!block.holds_with(&s, 4.0, BOUNDS));
+        assert!(!block.holds(&s));
+        // Clamped: 2 + 20 holds as the upper bound.
+        block.render_held(&mut s, 20.0, BOUNDS, 64);
+        assert!(block.holds_with(&s, 20.0, BOUNDS));
+        s.set_target(5.0);
+        assert!(!block.holds_with(&s, 20.0, BOUNDS));
+        block.render(&mut s, None, BOUNDS, 64);
+        // Arrived at the end of this block (48 samples), but the block is the glide.
+        assert!(s.is_settled() && !block.holds(&s));
+        block.render(&mut s, None, BOUNDS, 64);
+        assert!(block.holds(&s));
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub fn run_program(program: &mut Program, sample_rate: f32, sample_time: u64, fr
                     render_param(node, p, pool, held, frames);
                 }
                 #[cfg(debug_assertions)]
-                check_skipped_params(node);
+                check_skipped_params(node, held);
                 node.module.process(
                     &ctx,
                     &Inputs::new(pool, &node.inputs, ZERO_BUFFER, frames),
@@ -82,8 +82,9 @@ pub fn run_program(program: &mut Program, sample_rate: f32, sample_time: u64, fr
 }
 
 /// Renders param `p` of `node` for the block (smoothed, modulated, clamped). Returns true
-/// when it may be skipped from now on: unmodulated, settled, and so a constant block at
-/// its value that rendering would leave as it is.
+/// when it may be skipped from now on: settled, unmodulated or modulated by a held `note`
+/// source, and so a constant block that rendering would leave as it is until the smoother
+/// or the source changes (which marks it live again).
 #[inline]
 fn render_param(
     node: &mut Node,
@@ -99,21 +100,26 @@ fn render_param(
             block.render(smoother, None, bounds, frames);
             block.holds(smoother)
         }
-        Some(b) => {
-            match held[b] {
-                Some(m) => block.render_held(smoother, m, bounds, frames),
-                None => block.render(smoother, Some(&pool[b][..frames]), bounds, frames),
+        // A held `note` source: until the engine marks it live again (the source
+        // changed), the block keeps what it holds once settled.
+        Some(b) => match held[b] {
+            Some(m) => {
+                block.render_held(smoother, m, bounds, frames);
+                smoother.is_settled()
             }
-            false
-        }
+            None => {
+                block.render(smoother, Some(&pool[b][..frames]), bounds, frames);
+                false
+            }
+        },
     }
 }
 
 /// Debug builds: every param the walk skipped is one whose rendering would have changed
-/// nothing (unmodulated, settled, a constant block holding the smoother's value), so the
-/// skip gives the output of rendering every param.
+/// nothing (settled, unmodulated or modulated by a held source, a constant block holding
+/// what rendering gives), so the skip gives the output of rendering every param.
 #[cfg(debug_assertions)]
-fn check_skipped_params(node: &Node) {
+fn check_skipped_params(node: &Node, held: &[Option<f32>]) {
     for (p, ((smoother, block), modulation)) in node
         .smoothers
         .iter()
@@ -122,11 +128,15 @@ fn check_skipped_params(node: &Node) {
         .enumerate()
     {
         if node.live_params & Node::param_bit(p) == 0 && p < 64 {
+            let unchanged = match modulation {
+                None => block.holds(smoother),
+                Some(b) => held[*b]
+                    .is_some_and(|m| block.holds_with(smoother, m, node.info.params[p].bounds())),
+            };
             assert!(
-                modulation.is_none() && block.holds(smoother),
+                unchanged,
                 "param {} of {} skipped while it would change",
-                node.info.params[p].id,
-                node.info.kind
+                node.info.params[p].id, node.info.kind
             );
         }
     }

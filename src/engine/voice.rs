@@ -409,7 +409,8 @@ pub struct RenderContext {
 /// Fills the voice's `note` source buffers for this block. A source that holds one value
 /// (a note without bend, the gate while held, ...) is written whole, once, and recorded in
 /// `program.held`; while it keeps that value it is left as it is, and the params it
-/// modulates read the value from `held` instead of scanning the buffer. A ramp (bend,
+/// modulates read the value from `held` instead of scanning the buffer, and once settled
+/// are skipped until a source changes again. A ramp (bend,
 /// pressure moving) or a retriggered gate is written per frame, as before.
 fn fill_note_sources(
     program: &mut Program,
@@ -423,6 +424,7 @@ fn fill_note_sources(
     } else {
         0.0
     };
+    let mut changed = false;
     for (slot, &buffer) in slots.iter().zip(&program.sources) {
         let (start, end) = match slot {
             NoteOutput::Freq => {
@@ -448,6 +450,7 @@ fn fill_note_sources(
             if held.map(f32::to_bits) != Some(end.to_bits()) {
                 program.pool[buffer].fill(end);
                 *held = Some(end);
+                changed = true;
             }
         } else {
             let block = &mut program.pool[buffer][..frames];
@@ -456,7 +459,11 @@ fn fill_note_sources(
                 block[0] = 0.0;
             }
             *held = None;
+            changed = true;
         }
+    }
+    if changed {
+        program.mark_modulated_live();
     }
     state.retrigger = false;
 }

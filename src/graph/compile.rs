@@ -358,6 +358,11 @@ fn instantiate(
                 .map(|s| ParamBlock::constant(s.value()))
                 .collect(),
             live_params: Node::all_params(smoothers.len()),
+            modulated_params: modulation
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.is_some())
+                .fold(0, |bits, (p, _)| bits | Node::param_bit(p)),
             smoothers,
             modulation,
             inputs,

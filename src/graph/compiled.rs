@@ -34,11 +34,14 @@ pub struct Node {
     /// For each param, the pool buffer of the input port that modulates it, if connected.
     pub modulation: Vec<Option<usize>>,
     /// The params the engine renders this block, one bit per param (see
-    /// [`Node::param_bit`]): a modulated param always; an unmodulated one from when its
-    /// smoother is given a new target ([`Node::retarget`]) until it has settled and its
-    /// block holds the value. The others are skipped without being touched: their
-    /// rendering would leave the block as it is.
+    /// [`Node::param_bit`]): a param from when its smoother is given a new target
+    /// ([`Node::retarget`]), or its modulation a new value ([`Program::mark_modulated_live`]),
+    /// until it has settled and its block holds the value; a param modulated by a signal
+    /// that is not a held `note` source, always. The others are skipped without being
+    /// touched: their rendering would leave the block as it is.
     pub live_params: u64,
+    /// The bits of the modulated params (those with `modulation`).
+    pub modulated_params: u64,
 }
 
 impl Node {
@@ -77,6 +80,17 @@ impl Node {
     /// Marks every param live (after the smoothers were replaced wholesale).
     pub fn mark_params_live(&mut self) {
         self.live_params = Self::all_params(self.smoothers.len());
+    }
+}
+
+impl Program {
+    /// Marks every modulated param of every node live: the engine calls it when it
+    /// changes what a `note` source holds (rare: a new note, a bend, pressure), so the
+    /// params that read it are rendered again.
+    pub fn mark_modulated_live(&mut self) {
+        for node in &mut self.nodes {
+            node.live_params |= node.modulated_params;
+        }
     }
 }
 

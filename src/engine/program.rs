@@ -42,12 +42,6 @@ pub fn run_program(program: &mut Program, sample_rate: f32, sample_time: u64, fr
             }
             Step::Run(n) => {
                 let node = &mut nodes[*n];
-                // Consumed outputs: lend the pool buffer to the module (pointer swap).
-                for (port, out) in node.outputs.iter().enumerate() {
-                    if let Some(b) = out {
-                        std::mem::swap(&mut pool[*b], &mut node.out_scratch[port]);
-                    }
-                }
                 // One smoother, block and modulation slot per param (built so by the compiler).
                 debug_assert_eq!(node.param_blocks.len(), node.info.params.len());
                 debug_assert_eq!(node.smoothers.len(), node.info.params.len());
@@ -71,6 +65,11 @@ pub fn run_program(program: &mut Program, sample_rate: f32, sample_time: u64, fr
                     &mut Outputs::new(&mut node.out_scratch, frames),
                     &Params::new(&node.param_blocks, frames),
                 );
+                // The module wrote its outputs into the node's own buffers; a consumed one
+                // trades places with its pool buffer (a pointer swap, no copy), so the pool
+                // holds it and the node takes the pool's old buffer to write next time.
+                // Every module writes all its outputs' frames, so what a buffer held
+                // before is never read.
                 for (port, out) in node.outputs.iter().enumerate() {
                     if let Some(b) = out {
                         std::mem::swap(&mut pool[*b], &mut node.out_scratch[port]);

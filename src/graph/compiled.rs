@@ -24,8 +24,8 @@ pub struct Node {
     pub inputs: Vec<usize>,
     /// Pool buffer written by each output port, or `None` when nothing reads it.
     pub outputs: Vec<Option<usize>>,
-    /// Node-owned buffers the module writes into; consumed outputs trade places with their
-    /// pool buffer around `process` (pointer swaps, no copies).
+    /// Node-owned buffers the module writes into; after `process`, consumed outputs trade
+    /// places with their pool buffer (pointer swaps, no copies).
     pub out_scratch: Vec<BlockBuf>,
     /// One smoother per param: the live value.
     pub smoothers: Vec<Smoother>,

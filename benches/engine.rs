@@ -61,8 +61,11 @@ fn notes(n: usize) -> impl Iterator<Item = u8> {
     (0..n).map(|i| ((24 + i * 37) % 128) as u8)
 }
 
-/// An engine running `desc` with `held` notes on, one second in.
+/// An engine running `desc` with `held` notes on, one second in. A generative patch (one
+/// with a `sequence`) also plays its own notes, so only patches without one are checked
+/// to sound exactly the held notes.
 fn running(desc: PatchDesc, held: usize) -> (Engine, Controller) {
+    let generative = desc.sequence.is_some();
     let (mut engine, handle) = Engine::new(EngineConfig::default());
     let mut control = Controller::new(Registry::builtin(), handle);
     control.load(desc).expect("patch compiles");
@@ -77,7 +80,14 @@ fn running(desc: PatchDesc, held: usize) -> (Engine, Controller) {
     }
     control.collect_garbage();
     let active = EngineStats::get(&control.engine().stats().voices_active);
-    assert_eq!(active as usize, held, "every note should be sounding");
+    if generative {
+        assert!(
+            active as usize >= held,
+            "every held note should be sounding"
+        );
+    } else {
+        assert_eq!(active as usize, held, "every note should be sounding");
+    }
     (engine, control)
 }
 

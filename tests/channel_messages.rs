@@ -8,6 +8,7 @@ use common::{engine, run, SR};
 use assert_no_alloc::{assert_no_alloc, violation_count, AllocDisabler};
 use chronus::control::NoteTarget;
 use chronus::engine::{ChannelMessage, Engine, VoicePhase};
+use chronus::graph::NoteOutput;
 use chronus_modules::analysis::max_step;
 
 fn zero_crossing_frequency(s: &[f32], sr: f32) -> f64 {
@@ -282,6 +283,134 @@ fn the_pedal_keeps_its_notes_through_a_crossfade() {
         vec![64],
         "pedal up releases 60 in the new graph"
     );
+}
+
+/// A voice whose params are modulated by every kind of `note` source: `freq` (bent),
+/// `pressure` (channel and poly), `velocity` and `gate`. Without `via_sum` the
+/// sources feed the params directly, so the engine hands them over as held values; with
+/// it, a second connection from a silent module into each modulated port (so the engine sums
+/// the source into a new buffer and the param scans it, the general path).
+fn modulated_voice(via_sum: bool) -> String {
+    let zero = |port: &str| {
+        if via_sum {
+            format!(r#"("zero.out", "{port}"), "#)
+        } else {
+            String::new()
+        }
+    };
+    format!(
+        r#"(voice: (count: 3, steal: "oldest", modules: {{
+    "saw": (kind: "saw"),
+    "filter": (kind: "lowpass", params: {{"cutoff": 900.0}}),
+    "env": (kind: "adsr", params: {{"attack": 0.002, "sustain": 0.5, "release": 0.01}}),
+    "vca": (kind: "vca"),
+    "zero": (kind: "vca"),
+}}, connections: [("note.freq", "saw.freq"), {}("note.pressure", "filter.cutoff"), {}
+    ("note.velocity", "filter.q"), {}("note.gate", "env.gate"), {}("saw.out", "filter.in"),
+    ("filter.out", "vca.in"), ("env.out", "vca.cv"), ("vca.out", "output.left"),
+    ("vca.out", "output.right")]),
+    connections: [("voices.left", "output.left"), ("voices.right", "output.right")])"#,
+        zero("saw.freq"),
+        zero("filter.cutoff"),
+        zero("filter.q"),
+        zero("env.gate"),
+    )
+}
+
+#[test]
+fn held_note_sources_give_the_output_of_scanned_buffers() {
+    // Held sources are written once and read as one value; summed ones are rewritten and
+    // scanned every block. Through notes, bends (ramps), pressure, a retrigger, releases
+    // and uneven blocks, the two must sound the same, bit for bit.
+    let play = |text: &str| {
+        let (mut e, mut c) = engine(text);
+        let mut out = vec![];
+        let mut step = |e: &mut Engine, frames: usize| out.extend(render(e, frames).0);
+        let on = |c: &mut chronus::control::Controller, note: u8, velocity: f32| {
+            c.note_on(&NoteTarget::Default, note, velocity, None)
+                .unwrap();
+        };
+        on(&mut c, 57, 0.8);
+        on(&mut c, 64, 0.3);
+        step(&mut e, 3000);
+        send(&mut c, ChannelMessage::Bend(0.7));
+        step(&mut e, 2000);
+        send(&mut c, ChannelMessage::Pressure(0.6));
+        send(
+            &mut c,
+            ChannelMessage::PolyPressure {
+                note: 64,
+                value: 0.9,
+            },
+        );
+        step(&mut e, 1500);
+        on(&mut c, 57, 0.5); // retrigger: the gate drops for one frame
+        send(&mut c, ChannelMessage::Bend(0.0));
+        step(&mut e, 2500);
+        c.note_off(&NoteTarget::Default, 64, None).unwrap();
+        on(&mut c, 71, 1.0);
+        step(&mut e, 3000);
+        out
+    };
+    let held = play(&modulated_voice(false));
+    let scanned = play(&modulated_voice(true));
+    assert!(held.iter().any(|x| x.abs() > 0.01), "the voice sounds");
+    let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    assert_eq!(bits(&held), bits(&scanned));
+}
+
+#[test]
+fn held_note_sources_follow_every_new_note_and_velocity() {
+    // A held source is only rewritten when its value changes: after a retrigger with
+    // another velocity, a stolen voice's new note and a bend that comes back, each voice's
+    // `note.velocity` and `note.freq` buffers hold what it now plays.
+    let (mut e, mut c) = engine(&modulated_voice(false));
+    let check = |e: &Engine, frames: usize, bent: bool| {
+        let inst = &e.graph().unwrap().instruments[0];
+        let slot = |o: NoteOutput| inst.source_slots.iter().position(|s| *s == o).unwrap();
+        for v in inst
+            .voices
+            .iter()
+            .filter(|v| v.state.phase == VoicePhase::Held)
+        {
+            let p = &v.program;
+            let velocity = &p.pool[p.sources[slot(NoteOutput::Velocity)]][..frames];
+            assert!(
+                velocity.iter().all(|x| *x == v.state.velocity),
+                "{velocity:?}"
+            );
+            let hz = 440.0 * 2f32.powf((f32::from(v.state.note) - 69.0) / 12.0);
+            let freq = &p.pool[p.sources[slot(NoteOutput::Freq)]][..frames];
+            if !bent {
+                assert!(freq.iter().all(|f| (f / hz - 1.0).abs() < 1e-4), "{freq:?}");
+            }
+        }
+    };
+    let block = |e: &mut Engine, frames: usize, bent: bool| {
+        for _ in 0..20 {
+            render(e, frames);
+            check(e, frames, bent);
+        }
+    };
+    let on = |c: &mut chronus::control::Controller, note: u8, velocity: f32| {
+        c.note_on(&NoteTarget::Default, note, velocity, None)
+            .unwrap();
+    };
+    on(&mut c, 57, 0.8);
+    on(&mut c, 64, 0.3);
+    on(&mut c, 69, 0.4);
+    block(&mut e, 13, false);
+    on(&mut c, 57, 0.5);
+    block(&mut e, 64, false);
+    on(&mut c, 76, 0.9); // steals the oldest held voice
+    block(&mut e, 64, false);
+    send(&mut c, ChannelMessage::Bend(-1.0));
+    block(&mut e, 64, true);
+    send(&mut c, ChannelMessage::Bend(0.0));
+    for _ in 0..10 {
+        block(&mut e, 64, true);
+    }
+    block(&mut e, 64, false);
 }
 
 /// One instrument on MIDI channel `ch`.

@@ -159,14 +159,53 @@ impl ParamBlock {
         frames: usize,
     ) {
         // The commonest case of all, inlined into the caller's loop: nothing to do.
-        if modulation.is_none()
-            && smoother.is_settled()
-            && self.constant
-            && self.values[0].to_bits() == smoother.value().to_bits()
-        {
+        if modulation.is_none() && self.holds(smoother) {
             return;
         }
         self.render_changed(smoother, modulation, bounds, frames);
+    }
+
+    /// True when the block is constant at the value of `smoother`, which is settled: then
+    /// [`render`](Self::render) without modulation leaves it as it is, this block and
+    /// every next one until the smoother is given a new target.
+    #[inline(always)]
+    pub fn holds(&self, smoother: &Smoother) -> bool {
+        smoother.is_settled()
+            && self.constant
+            && self.values[0].to_bits() == smoother.value().to_bits()
+    }
+
+    /// True when the block is constant at what [`render_held`](Self::render_held) gives
+    /// for a settled `smoother` and modulation `modulation`: then it would leave the
+    /// block as it is.
+    #[inline(always)]
+    pub fn holds_with(&self, smoother: &Smoother, modulation: f32, bounds: (f32, f32)) -> bool {
+        smoother.is_settled()
+            && self.constant
+            && self.values[0].to_bits() == modulate(smoother.value(), modulation, bounds).to_bits()
+    }
+
+    /// [`render`](Self::render) with a modulation signal known to hold `modulation` in
+    /// every frame (the engine knows it of a `note` source it filled with one value), so
+    /// it is not scanned. The same values and flag as [`render`](Self::render) given that
+    /// signal. **Real-time safe.**
+    #[inline]
+    pub fn render_held(
+        &mut self,
+        smoother: &mut Smoother,
+        modulation: f32,
+        bounds: (f32, f32),
+        frames: usize,
+    ) {
+        if smoother.is_settled() {
+            return self.hold(modulate(smoother.value(), modulation, bounds));
+        }
+        let values = &mut self.values[..frames];
+        smoother.fill(values);
+        for v in values.iter_mut() {
+            *v = modulate(*v, modulation, bounds);
+        }
+        self.constant = false;
     }
 
     /// [`render`](Self::render) past its first check.
@@ -178,9 +217,7 @@ impl ParamBlock {
         bounds: (f32, f32),
         frames: usize,
     ) {
-        let (min, max) = bounds;
-        // max/min rather than clamp: a NaN modulator reads as `min`, not NaN.
-        let modulate = |v: f32, m: f32| (v + m).max(min).min(max);
+        let modulate = |v: f32, m: f32| modulate(v, m, bounds);
         if smoother.is_settled() {
             match modulation {
                 None => return self.hold(smoother.value()),
@@ -209,6 +246,13 @@ impl ParamBlock {
             self.constant = true;
         }
     }
+}
+
+/// A parameter value `v` plus modulation `m`, clamped to `bounds`: max/min rather than
+/// clamp, so a NaN modulator reads as the lower bound, not NaN.
+#[inline(always)]
+fn modulate(v: f32, m: f32, (min, max): (f32, f32)) -> f32 {
+    (v + m).max(min).min(max)
 }
 
 /// True when every sample of `signal` has the bits of the first (branch-free, so the
@@ -286,14 +330,33 @@ mod tests {
 
     /// Renders `blocks` (frames, modulation) in turn through one [`ParamBlock`] and
     /// through [`reference`], checking the values bit for bit and the `constant` flag
-    /// against the values (all `MAX_BLOCK` of them when set). Returns the flags.
+    /// against the values (all `MAX_BLOCK` of them when set). A third block takes
+    /// [`ParamBlock::render_held`] wherever the modulation holds one value, and must
+    /// match the first in values, flag and smoother. Returns the flags.
     fn check(smoother: Smoother, blocks: &[(usize, Option<Vec<f32>>)]) -> Vec<bool> {
-        let (mut fast, mut slow) = (smoother.clone(), smoother);
+        let (mut fast, mut slow, mut held) = (smoother.clone(), smoother.clone(), smoother);
         let mut block = ParamBlock::constant(0.0);
+        let mut held_block = ParamBlock::constant(0.0);
         let mut flags = vec![];
         for (i, (frames, modulation)) in blocks.iter().enumerate() {
             let m = modulation.as_deref().map(|m| &m[..*frames]);
             block.render(&mut fast, m, BOUNDS, *frames);
+            match m {
+                Some(signal) if is_constant(signal) => {
+                    held_block.render_held(&mut held, signal[0], BOUNDS, *frames)
+                }
+                _ => held_block.render(&mut held, m, BOUNDS, *frames),
+            }
+            assert_eq!(held, fast, "smoother of the held path after block {i}");
+            assert_eq!(
+                held_block.constant, block.constant,
+                "flag, held path, block {i}"
+            );
+            let (a, b) = (&held_block.values[..*frames], &block.values[..*frames]);
+            assert!(
+                a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()),
+                "values of the held path, block {i}"
+            );
             let expected = reference(&mut slow, m, *frames);
             let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
             assert_eq!(bits(&block.values[..*frames]), bits(&expected), "block {i}");
@@ -339,6 +402,29 @@ mod tests {
             ],
         );
         assert_eq!(flags, [true; 8]);
+    }
+
+    #[test]
+    fn holds_says_when_rendering_would_change_nothing() {
+        let mut s = Smoother::new(Smoothing::Linear(1.0), SR, 2.0);
+        let mut block = ParamBlock::constant(0.0);
+        assert!(!block.holds(&s));
+        block.render(&mut s, None, BOUNDS, 64);
+        assert!(block.holds(&s));
+        block.render_held(&mut s, 3.0, BOUNDS, 64);
+        assert!(block.holds_with(&s, 3.0, BOUNDS));
+        assert!(!block.holds_with(&s, 4.0, BOUNDS));
+        assert!(!block.holds(&s));
+        // Clamped: 2 + 20 holds as the upper bound.
+        block.render_held(&mut s, 20.0, BOUNDS, 64);
+        assert!(block.holds_with(&s, 20.0, BOUNDS));
+        s.set_target(5.0);
+        assert!(!block.holds_with(&s, 20.0, BOUNDS));
+        block.render(&mut s, None, BOUNDS, 64);
+        // Arrived at the end of this block (48 samples), but the block is the glide.
+        assert!(s.is_settled() && !block.holds(&s));
+        block.render(&mut s, None, BOUNDS, 64);
+        assert!(block.holds(&s));
     }
 
     #[test]

@@ -219,3 +219,57 @@ fn hand_over_refuses_another_kind() {
     let mut b = reg.create("vca").unwrap();
     assert!(!a.take_state(b.as_mut()));
 }
+
+#[test]
+fn process_writes_every_frame_of_every_output() {
+    // The engine hands a module output buffers holding whatever they last held (its
+    // buffers trade places with the pool's), so a module must write all `frames` of each
+    // output: outputs prefilled with NaN give the outputs prefilled with zeros.
+    for entry in BUILTIN {
+        let info = entry.info;
+        let inputs = test_inputs(info);
+        let render = |prefill: f32| {
+            let mut module = (entry.create)();
+            module.prepare(SR, chronus_modules::MAX_BLOCK);
+            let params: Vec<chronus_modules::ParamBlock> = info
+                .params
+                .iter()
+                .map(|p| chronus_modules::ParamBlock::constant(p.default))
+                .collect();
+            let mut pool: Vec<chronus_modules::BlockBuf> = (0..=info.inputs.len())
+                .map(|_| chronus_modules::new_block())
+                .collect();
+            let ports: Vec<usize> = (1..=info.inputs.len()).collect();
+            let mut outs: Vec<chronus_modules::BlockBuf> = info
+                .outputs
+                .iter()
+                .map(|_| chronus_modules::new_block())
+                .collect();
+            let mut heard = vec![];
+            for (block, start) in (0..1_024).step_by(37).enumerate() {
+                let frames = 37.min(1_024 - start);
+                for (buf, signal) in pool[1..].iter_mut().zip(&inputs) {
+                    buf[..frames].copy_from_slice(&signal[start..start + frames]);
+                }
+                outs.iter_mut().for_each(|o| o.fill(prefill));
+                let ctx = ProcessContext {
+                    sample_rate: SR,
+                    frames,
+                    sample_time: start as u64,
+                };
+                module.process(
+                    &ctx,
+                    &Inputs::new(&pool, &ports, 0, frames),
+                    &mut Outputs::new(&mut outs, frames),
+                    &Params::new(&params, frames),
+                );
+                for (port, o) in outs.iter().enumerate() {
+                    let bits = o[..frames].iter().map(|x| x.to_bits());
+                    heard.extend(bits.map(|b| (block, port, b)));
+                }
+            }
+            heard
+        };
+        assert_eq!(render(0.0), render(f32::NAN), "{}", info.kind);
+    }
+}

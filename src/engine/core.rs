@@ -605,19 +605,10 @@ fn render_graph(g: &mut CompiledGraph, left: &mut [f32], right: &mut [f32], ctx:
 
 fn set_param(program: &mut Program, slot: ParamSlot, value: f32) -> bool {
     match slot {
-        ParamSlot::Module { node, param } => {
-            match program
-                .nodes
-                .get_mut(node as usize)
-                .and_then(|n| n.smoothers.get_mut(param as usize))
-            {
-                Some(s) => {
-                    s.set_target(value);
-                    true
-                }
-                None => false,
-            }
-        }
+        ParamSlot::Module { node, param } => match program.nodes.get_mut(node as usize) {
+            Some(n) => n.retarget(param as usize, value),
+            None => false,
+        },
         ParamSlot::OutputVolume => {
             program.output.volume.set_target(value);
             true
@@ -680,6 +671,8 @@ fn carry_program(old: &mut Program, new: &mut Program, map: &[Option<usize>]) {
             std::mem::swap(ns, os);
             ns.set_target(target);
         }
+        n.mark_params_live();
+        o.mark_params_live();
     }
     let target = new.output.volume.target();
     std::mem::swap(&mut new.output.volume, &mut old.output.volume);

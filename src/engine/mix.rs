@@ -15,18 +15,29 @@ const LANES: usize = 8;
 /// slices are one block long. **Real-time safe.**
 pub fn mix_scaled(left: &mut [f32], right: &mut [f32], l: &[f32], r: &[f32], gain: &[f32]) -> f32 {
     let gain = &gain[..left.len()];
-    mix_with(left, right, l, r, |i| gain[i])
+    if std::ptr::eq(l, r) {
+        mix_with::<true>(left, right, l, r, |i| gain[i])
+    } else {
+        mix_with::<false>(left, right, l, r, |i| gain[i])
+    }
 }
 
 /// [`mix_scaled`] with one gain for the whole block.
 pub fn mix_constant(left: &mut [f32], right: &mut [f32], l: &[f32], r: &[f32], gain: f32) -> f32 {
-    mix_with(left, right, l, r, |_| gain)
+    if std::ptr::eq(l, r) {
+        mix_with::<true>(left, right, l, r, |_| gain)
+    } else {
+        mix_with::<false>(left, right, l, r, |_| gain)
+    }
 }
 
 /// The loop behind both: whole groups of [`LANES`] frames, each frame's peak kept in its
-/// own lane, then the remaining frames.
+/// own lane, then the remaining frames. `SAME`: `l` and `r` are one slice (a mono voice
+/// sent to both channels), so each frame's product and magnitude is computed once; the
+/// sums and the peak are the same values (`larger(larger(p, |a|), |a|)` is
+/// `larger(p, |a|)`).
 #[inline(always)]
-fn mix_with(
+fn mix_with<const SAME: bool>(
     left: &mut [f32],
     right: &mut [f32],
     l: &[f32],
@@ -43,21 +54,33 @@ fn mix_with(
         let (xl, xr) = (&l[start..end], &r[start..end]);
         for k in 0..LANES {
             let g = gain(start + k);
-            let (a, b) = (xl[k] * g, xr[k] * g);
+            let a = xl[k] * g;
+            let b = if SAME { a } else { xr[k] * g };
             dl[k] += a;
             dr[k] += b;
-            peaks[k] = larger(larger(peaks[k], a.abs()), b.abs());
+            peaks[k] = peak_of::<SAME>(peaks[k], a, b);
         }
     }
     for i in whole..n {
         let g = gain(i);
-        let (a, b) = (l[i] * g, r[i] * g);
+        let a = l[i] * g;
+        let b = if SAME { a } else { r[i] * g };
         left[i] += a;
         right[i] += b;
-        peaks[0] = larger(larger(peaks[0], a.abs()), b.abs());
+        peaks[0] = peak_of::<SAME>(peaks[0], a, b);
     }
     // The lanes are never NaN (they start at 0 and only take larger values).
     peaks.into_iter().fold(0.0, larger)
+}
+
+/// The running peak `m` after a frame's two samples `a` and `b` (`b` is `a` when `SAME`).
+#[inline(always)]
+fn peak_of<const SAME: bool>(m: f32, a: f32, b: f32) -> f32 {
+    if SAME {
+        larger(m, a.abs())
+    } else {
+        larger(larger(m, a.abs()), b.abs())
+    }
 }
 
 /// `x` when it is larger than `m`, else `m`: a NaN `x` leaves `m` (as `f32::max` would)
@@ -108,6 +131,31 @@ mod tests {
             let expected = reference(&mut ref_left, &mut ref_right, &l, &r, &gain);
             assert_eq!(peak.to_bits(), expected.to_bits(), "block of {n}");
             assert_eq!((left, right), (ref_left, ref_right), "block of {n}");
+        }
+    }
+
+    #[test]
+    fn one_signal_in_both_channels_gives_the_serial_loops_sums_and_peak() {
+        for n in [0, 1, 7, 8, 9, 63, 64] {
+            let mut x = signal(n, 1);
+            if n > 3 {
+                x[3] = f32::NAN;
+            }
+            let gain: Vec<f32> = signal(n, 3).iter().map(|g| g.abs()).collect();
+            let (mut left, mut right) = (signal(n, 4), signal(n, 5));
+            let (mut ref_left, mut ref_right) = (left.clone(), right.clone());
+            let peak = mix_scaled(&mut left, &mut right, &x, &x, &gain);
+            let expected = reference(&mut ref_left, &mut ref_right, &x, &x, &gain);
+            assert_eq!(peak.to_bits(), expected.to_bits(), "block of {n}");
+            let bits = |v: &[f32]| v.iter().map(|s| s.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&left), bits(&ref_left), "block of {n}");
+            assert_eq!(bits(&right), bits(&ref_right), "block of {n}");
+            let (mut left, mut right) = (signal(n, 4), signal(n, 5));
+            let (mut ref_left, mut ref_right) = (left.clone(), right.clone());
+            let peak = mix_constant(&mut left, &mut right, &x, &x, 0.7);
+            let expected = reference(&mut ref_left, &mut ref_right, &x, &x, &vec![0.7; n]);
+            assert_eq!(peak.to_bits(), expected.to_bits(), "constant, block of {n}");
+            assert_eq!(bits(&left), bits(&ref_left), "constant, block of {n}");
         }
     }
 

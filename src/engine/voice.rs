@@ -406,6 +406,12 @@ pub struct RenderContext {
     pub silence_samples: u32,
 }
 
+/// Fills the voice's `note` source buffers for this block. A source that holds one value
+/// (a note without bend, the gate while held, ...) is written whole, once, and recorded in
+/// `program.held`; while it keeps that value it is left as it is, and the params it
+/// modulates read the value from `held` instead of scanning the buffer, and once settled
+/// are skipped until a source changes again. A ramp (bend,
+/// pressure moving) or a retriggered gate is written per frame, as before.
 fn fill_note_sources(
     program: &mut Program,
     slots: &[NoteOutput],
@@ -418,33 +424,46 @@ fn fill_note_sources(
     } else {
         0.0
     };
+    let mut changed = false;
     for (slot, &buffer) in slots.iter().zip(&program.sources) {
-        let block = &mut program.pool[buffer][..frames];
-        match slot {
+        let (start, end) = match slot {
             NoteOutput::Freq => {
                 let hz = shared.tuning.frequency(state.note);
-                ramp(block, hz * shared.ratio.0, hz * shared.ratio.1);
+                (hz * shared.ratio.0, hz * shared.ratio.1)
             }
             NoteOutput::Pitch => {
                 let pitch = state.note as f32;
-                ramp(
-                    block,
-                    pitch + shared.semitones.0,
-                    pitch + shared.semitones.1,
-                );
+                (pitch + shared.semitones.0, pitch + shared.semitones.1)
             }
-            NoteOutput::Gate => block.fill(gate),
-            NoteOutput::Velocity => block.fill(state.velocity),
-            NoteOutput::Pressure => ramp(
-                block,
+            NoteOutput::Gate => (gate, gate),
+            NoteOutput::Velocity => (state.velocity, state.velocity),
+            NoteOutput::Pressure => (
                 shared.pressure.0.max(state.pressure),
                 shared.pressure.1.max(state.pressure),
             ),
-            NoteOutput::Unknown => block.fill(0.0),
+            NoteOutput::Unknown => (0.0, 0.0),
+        };
+        let retrigger = *slot == NoteOutput::Gate && state.retrigger;
+        let held = &mut program.held[buffer];
+        if start == end && !retrigger {
+            // What `ramp` writes for equal ends, in every sample of the buffer.
+            if held.map(f32::to_bits) != Some(end.to_bits()) {
+                program.pool[buffer].fill(end);
+                *held = Some(end);
+                changed = true;
+            }
+        } else {
+            let block = &mut program.pool[buffer][..frames];
+            ramp(block, start, end);
+            if retrigger {
+                block[0] = 0.0;
+            }
+            *held = None;
+            changed = true;
         }
-        if *slot == NoteOutput::Gate && state.retrigger {
-            block[0] = 0.0;
-        }
+    }
+    if changed {
+        program.mark_modulated_live();
     }
     state.retrigger = false;
 }

@@ -357,6 +357,12 @@ fn instantiate(
                 .iter()
                 .map(|s| ParamBlock::constant(s.value()))
                 .collect(),
+            live_params: Node::all_params(smoothers.len()),
+            modulated_params: modulation
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.is_some())
+                .fold(0, |bits, (p, _)| bits | Node::param_bit(p)),
             smoothers,
             modulation,
             inputs,
@@ -365,6 +371,7 @@ fn instantiate(
     Ok(Program {
         nodes,
         pool: (0..plan.pool_size).map(|_| new_block()).collect(),
+        held: vec![None; plan.pool_size],
         spare: new_block(),
         schedule: plan.schedule.clone(),
         sources: plan.sources.clone(),

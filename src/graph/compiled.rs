@@ -24,8 +24,8 @@ pub struct Node {
     pub inputs: Vec<usize>,
     /// Pool buffer written by each output port, or `None` when nothing reads it.
     pub outputs: Vec<Option<usize>>,
-    /// Node-owned buffers the module writes into; consumed outputs trade places with their
-    /// pool buffer around `process` (pointer swaps, no copies).
+    /// Node-owned buffers the module writes into; after `process`, consumed outputs trade
+    /// places with their pool buffer (pointer swaps, no copies).
     pub out_scratch: Vec<BlockBuf>,
     /// One smoother per param: the live value.
     pub smoothers: Vec<Smoother>,
@@ -33,6 +33,65 @@ pub struct Node {
     pub param_blocks: Vec<ParamBlock>,
     /// For each param, the pool buffer of the input port that modulates it, if connected.
     pub modulation: Vec<Option<usize>>,
+    /// The params the engine renders this block, one bit per param (see
+    /// [`Node::param_bit`]): a param from when its smoother is given a new target
+    /// ([`Node::retarget`]), or its modulation a new value ([`Program::mark_modulated_live`]),
+    /// until it has settled and its block holds the value; a param modulated by a signal
+    /// that is not a held `note` source, always. The others are skipped without being
+    /// touched: their rendering would leave the block as it is.
+    pub live_params: u64,
+    /// The bits of the modulated params (those with `modulation`).
+    pub modulated_params: u64,
+}
+
+impl Node {
+    /// The bit of param `p` in [`live_params`](Self::live_params); 0 past the 64th param
+    /// (those are rendered every block).
+    pub fn param_bit(p: usize) -> u64 {
+        if p < 64 {
+            1 << p
+        } else {
+            0
+        }
+    }
+
+    /// The bits of the first `count` params.
+    pub fn all_params(count: usize) -> u64 {
+        if count >= 64 {
+            u64::MAX
+        } else {
+            (1 << count) - 1
+        }
+    }
+
+    /// Glides param `p` to `value` and marks it live. False when there is no param `p`.
+    /// **Real-time safe.**
+    pub fn retarget(&mut self, p: usize, value: f32) -> bool {
+        match self.smoothers.get_mut(p) {
+            Some(s) => {
+                s.set_target(value);
+                self.live_params |= Self::param_bit(p);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Marks every param live (after the smoothers were replaced wholesale).
+    pub fn mark_params_live(&mut self) {
+        self.live_params = Self::all_params(self.smoothers.len());
+    }
+}
+
+impl Program {
+    /// Marks every modulated param of every node live: the engine calls it when it
+    /// changes what a `note` source holds (rare: a new note, a bend, pressure), so the
+    /// params that read it are rendered again.
+    pub fn mark_modulated_live(&mut self) {
+        for node in &mut self.nodes {
+            node.live_params |= node.modulated_params;
+        }
+    }
 }
 
 /// One step of a program's schedule.
@@ -78,6 +137,12 @@ pub struct Program {
     pub sources: Vec<usize>,
     /// The implicit `output` sink.
     pub output: OutputStage,
+    /// For each pool buffer, the value it holds in all `MAX_BLOCK` samples when the engine
+    /// knows it: set only for implicit sources the engine filled with a constant (a held
+    /// note's `freq`, `gate`, ...), `None` for every other buffer. A parameter modulated by
+    /// such a buffer takes it as one value (no scan), and an unchanged source is not
+    /// rewritten.
+    pub held: Vec<Option<f32>>,
 }
 
 /// The implicit sources a program's `sources` list refers to.

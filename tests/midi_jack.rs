@@ -161,6 +161,15 @@ fn no_allocation_warning(p: &Proc) {
     );
 }
 
+/// A private JACK server that the test's own in-process clients (the `jack` crate opens
+/// them on `JACK_DEFAULT_SERVER`) reach too.
+fn server_for_in_process_clients(name: &str) -> JackServer {
+    let server = JackServer::start(name);
+    std::env::set_var("JACK_DEFAULT_SERVER", &server.name);
+    std::env::set_var("JACK_NO_START_SERVER", "1");
+    server
+}
+
 #[test]
 fn jack_midiseq_loop_plays_at_its_times_and_pitches_and_survives_a_reconnect() {
     if !programs_available(
@@ -359,10 +368,7 @@ fn raw_midi_bytes_from_a_jack_client_do_what_musicians_expect() {
     }
     let _serial = jack_test_lock();
     let t = Instant::now();
-    let server = JackServer::start("midibytes");
-    // The jack crate opens clients on JACK_DEFAULT_SERVER.
-    std::env::set_var("JACK_DEFAULT_SERVER", &server.name);
-    std::env::set_var("JACK_NO_START_SERVER", "1");
+    let server = server_for_in_process_clients("midibytes");
     let dir = TempDir::new("midi_jack_bytes");
     let patch = write_patch(&dir);
     let sender = Sender::open();
@@ -501,9 +507,7 @@ fn midi_comes_back_after_the_jack_server_restarts() {
     }
     let _serial = jack_test_lock();
     let t = Instant::now();
-    let mut server = JackServer::start("midirestart");
-    std::env::set_var("JACK_DEFAULT_SERVER", &server.name);
-    std::env::set_var("JACK_NO_START_SERVER", "1");
+    let mut server = server_for_in_process_clients("midirestart");
     let dir = TempDir::new("midi_jack_restart");
     let patch = write_patch(&dir);
     let sender = Sender::open();

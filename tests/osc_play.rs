@@ -5,12 +5,12 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use chronus_modules::analysis::{peak, zero_crossing_frequency};
 use support::{
-    chronus_cmd, free_port, osc_port, oscsend, programs_available, Proc, TempDir, READY_TIMEOUT,
+    chronus_cmd, free_port, osc_port, oscdump, oscsend, programs_available, Proc, TempDir,
+    READY_TIMEOUT,
 };
 
 const SR: f32 = 48_000.0;
@@ -29,11 +29,7 @@ fn oscsend_builds_a_patch_and_oscdump_hears_the_replies() {
     let wav = dir.join("played.wav");
 
     let dump_port = free_port();
-    let mut dump = Proc::spawn("oscdump", {
-        let mut c = Command::new("oscdump");
-        c.args(["-L", &dump_port.to_string()]);
-        c
-    });
+    let mut dump = oscdump(dump_port);
     let mut player = Proc::spawn(
         "chronus play",
         chronus_cmd(&[

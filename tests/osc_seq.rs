@@ -6,11 +6,11 @@
 
 mod support;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use support::{
-    chronus_cmd, free_port, osc_port, oscsend, programs_available, Proc, TempDir, READY_TIMEOUT,
+    chronus_cmd, free_port, osc_port, oscdump, oscsend, programs_available, Proc, TempDir,
+    READY_TIMEOUT,
 };
 
 /// `/seq/state.reply` lines oscdump printed so far.
@@ -32,11 +32,7 @@ fn oscsend_drives_the_sequencer_and_oscdump_hears_its_state_and_errors() {
     }
     let dir = TempDir::new("osc_seq");
     let dump_port = free_port();
-    let mut dump = Proc::spawn("oscdump", {
-        let mut c = Command::new("oscdump");
-        c.args(["-L", &dump_port.to_string()]);
-        c
-    });
+    let mut dump = oscdump(dump_port);
     let mut player = Proc::spawn(
         "chronus play",
         chronus_cmd(&[

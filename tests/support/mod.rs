@@ -979,3 +979,11 @@ pub fn osc_port(player: &mut Proc) -> u16 {
     let addr = addr.split_whitespace().next().unwrap();
     addr.rsplit_once(':').unwrap().1.parse().unwrap()
 }
+
+/// liblo's `oscdump` listening on UDP `port`, printing what it receives (read it from
+/// `output`).
+pub fn oscdump(port: u16) -> Proc {
+    let mut c = Command::new("oscdump");
+    c.args(["-L", &port.to_string()]);
+    Proc::spawn("oscdump", c)
+}

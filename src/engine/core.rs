@@ -16,6 +16,7 @@ use super::stats::EngineStats;
 use super::tuning::NoteTable;
 use super::voice::{self, RenderContext, SILENCE_MS, STEAL_FADE_MS};
 use crate::graph::{CompiledGraph, Program, Takeover};
+use crate::seq::conductor::MAX_SCHEDULED;
 use crate::seq::{Conductor, Cue, SeqStatus};
 use chronus_modules::MAX_BLOCK;
 
@@ -137,7 +138,7 @@ impl Engine {
             held_back: None,
             commands: cmd_rx,
             returns: ret_tx,
-            queue: EventQueue::with_capacity(config.event_capacity),
+            queue: EventQueue::with_capacity(config.event_capacity, MAX_SCHEDULED),
             stats: stats.clone(),
             sample_time: 0,
             tuning: NoteTable::default(),
@@ -302,7 +303,10 @@ impl Engine {
                             revision,
                             event,
                         };
-                        if self.queue.push(e).is_err() {
+                        // Into the queue's reserve, which only these use and which is
+                        // drained before the next swap (they are due now), so a queue
+                        // full of controller events cannot make these releases stick.
+                        if self.queue.push_reserved(e).is_err() {
                             EngineStats::bump(&self.stats.queue_full);
                         }
                     });

@@ -13,15 +13,29 @@ use super::command::TimedEvent;
 pub struct EventQueue {
     events: VecDeque<TimedEvent>,
     capacity: usize,
+    reserve: usize,
 }
 
 impl EventQueue {
-    /// A queue holding at most `capacity` events (allocates once, here).
-    pub fn with_capacity(capacity: usize) -> Self {
+    /// A queue holding at most `capacity` events from [`push`](Self::push), plus `reserve`
+    /// more that only [`push_reserved`](Self::push_reserved) may use (allocates once, here).
+    pub fn with_capacity(capacity: usize, reserve: usize) -> Self {
         EventQueue {
-            events: VecDeque::with_capacity(capacity),
+            events: VecDeque::with_capacity(capacity + reserve),
             capacity,
+            reserve,
         }
+    }
+
+    /// [`push`](Self::push) into the reserve too: for the engine's own releases (a
+    /// leaving sequencer's note-offs), which must not be lost because controllers filled
+    /// the queue. **Real-time safe.**
+    pub fn push_reserved(&mut self, event: TimedEvent) -> Result<(), TimedEvent> {
+        if self.events.len() >= self.capacity + self.reserve {
+            return Err(event);
+        }
+        self.insert(event);
+        Ok(())
     }
 
     /// Inserts after every event with the same or an earlier time. Returns the event back
@@ -30,9 +44,13 @@ impl EventQueue {
         if self.events.len() >= self.capacity {
             return Err(event);
         }
+        self.insert(event);
+        Ok(())
+    }
+
+    fn insert(&mut self, event: TimedEvent) {
         let at = self.events.partition_point(|e| e.time <= event.time);
         self.events.insert(at, event);
-        Ok(())
     }
 
     /// Removes and returns the first event if it is due at or before `time`.
@@ -78,7 +96,7 @@ mod tests {
 
     #[test]
     fn keeps_time_order_and_arrival_order_for_ties() {
-        let mut q = EventQueue::with_capacity(8);
+        let mut q = EventQueue::with_capacity(8, 0);
         for (t, n) in [(30, 1), (10, 2), (30, 3), (20, 4), (10, 5)] {
             q.push(ev(t, n)).unwrap();
         }
@@ -93,10 +111,21 @@ mod tests {
 
     #[test]
     fn only_due_events_pop_and_a_full_queue_refuses() {
-        let mut q = EventQueue::with_capacity(2);
+        let mut q = EventQueue::with_capacity(2, 1);
         q.push(ev(100, 1)).unwrap();
         q.push(ev(50, 2)).unwrap();
         assert_eq!(q.push(ev(1, 3)), Err(ev(1, 3)));
+        // The reserve takes one more, for the engine's own releases only.
+        q.push_reserved(ev(60, 4)).unwrap();
+        assert_eq!(q.push_reserved(ev(1, 5)), Err(ev(1, 5)));
+        assert_eq!(q.pop_due(50), Some(ev(50, 2)));
+        assert_eq!(
+            q.push(ev(50, 2)),
+            Err(ev(50, 2)),
+            "two left: the capacity is full"
+        );
+        assert_eq!(q.pop_due(60), Some(ev(60, 4)));
+        q.push(ev(50, 2)).unwrap();
         assert_eq!(q.next_time(), Some(50));
         assert!(q.pop_due(49).is_none());
         assert_eq!(q.pop_due(50), Some(ev(50, 2)));

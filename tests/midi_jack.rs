@@ -286,7 +286,8 @@ impl Sender {
 
 /// Audio listener: a JACK client with one audio input, connected to chronus's left output.
 struct Listener {
-    client: jack::AsyncClient<(), jack::contrib::ClosureProcessHandler<(), ListenerFn>>,
+    /// Kept for its lifetime: dropping it closes the client.
+    _client: jack::AsyncClient<(), jack::contrib::ClosureProcessHandler<(), ListenerFn>>,
     heard: Arc<Mutex<Vec<f32>>>,
 }
 
@@ -308,7 +309,14 @@ impl Listener {
         let client = client
             .activate_async((), jack::contrib::ClosureProcessHandler::new(process))
             .unwrap();
-        Listener { client, heard }
+        client
+            .as_client()
+            .connect_ports_by_name("chronus_out:out_0", "audio_probe:in")
+            .unwrap();
+        Listener {
+            _client: client,
+            heard,
+        }
     }
 
     /// Lets `settle` pass (the message reaching the engine, glides), then returns the next
@@ -376,11 +384,6 @@ fn raw_midi_bytes_from_a_jack_client_do_what_musicians_expect() {
     wait_line(&mut player, "playing from midi_probe:out", 1);
     server.wait_client_output_ports(3, &mut player);
     let listener = Listener::open();
-    listener
-        .client
-        .as_client()
-        .connect_ports_by_name("chronus_out:out_0", "audio_probe:in")
-        .unwrap();
     step(t, "sender, player and listener connected");
     assert_eq!(
         osc_midi_ports(&player),
@@ -527,11 +530,6 @@ fn midi_comes_back_after_the_jack_server_restarts() {
     wait_line(&mut player, "playing from midi_probe:out", 2);
     server.wait_client_output_ports(3, &mut player);
     let listener = Listener::open();
-    listener
-        .client
-        .as_client()
-        .connect_ports_by_name("chronus_out:out_0", "audio_probe:in")
-        .unwrap();
     sender.send(&[0x90, 69, 100]);
     let f = freq(&listener.after(150));
     assert!(

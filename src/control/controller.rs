@@ -386,18 +386,16 @@ impl Controller {
                 return Err(ControlError::NoteRange(note as i64));
             }
         }
-        let mut keys = match (self.instruments_for(target), message) {
-            (Ok(keys), _) => keys,
-            (Err(_), ChannelMessage::Sustain(false))
-                if !self.routes.pedal_held(target).is_empty() =>
-            {
-                Vec::new()
-            }
-            (Err(e), _) => return Err(e),
+        let held: &[InstrumentKey] = match message {
+            ChannelMessage::Sustain(false) => self.routes.pedal_held(target),
+            _ => &[],
         };
-        if message == ChannelMessage::Sustain(false) {
-            merge(&mut keys, self.routes.pedal_held(target));
-        }
+        let mut keys = match self.instruments_for(target) {
+            Ok(keys) => keys,
+            Err(_) if !held.is_empty() => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        merge(&mut keys, held);
         let events: Vec<Event> = keys
             .iter()
             .map(|&instrument| Event::Channel {

@@ -10,26 +10,30 @@ use crate::engine::InstrumentKey;
 /// The instruments each open note-on and pedal-down reached, by how they were addressed.
 #[derive(Debug, Default)]
 pub struct NoteRoutes {
-    notes: HashMap<(NoteTarget, u8), Vec<InstrumentKey>>,
+    notes: HashMap<NoteTarget, HashMap<u8, Vec<InstrumentKey>>>,
     pedals: HashMap<NoteTarget, Vec<InstrumentKey>>,
 }
 
 impl NoteRoutes {
     /// `note` addressed to `target` reached `keys`.
     pub fn note_on(&mut self, target: &NoteTarget, note: u8, keys: &[InstrumentKey]) {
-        merge(self.notes.entry((target.clone(), note)).or_default(), keys);
+        let notes = self.notes.entry(target.clone()).or_default();
+        merge(notes.entry(note).or_default(), keys);
     }
 
     /// Where `note` addressed to `target` went (empty when it is not sounding).
     pub fn sounding(&self, target: &NoteTarget, note: u8) -> &[InstrumentKey] {
         self.notes
-            .get(&(target.clone(), note))
+            .get(target)
+            .and_then(|notes| notes.get(&note))
             .map_or(&[], Vec::as_slice)
     }
 
     /// `note` addressed to `target` was released.
     pub fn note_off(&mut self, target: &NoteTarget, note: u8) {
-        self.notes.remove(&(target.clone(), note));
+        if let Some(notes) = self.notes.get_mut(target) {
+            notes.remove(&note);
+        }
     }
 
     /// The pedal addressed to `target` went down on `keys`.

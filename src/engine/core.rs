@@ -9,13 +9,13 @@ use std::sync::Arc;
 
 use rtrb::{Consumer, Producer, PushError, RingBuffer};
 
-use super::command::{Command, Event, ParamSlot, ProgramRef, TimedEvent};
+use super::command::{Command, Event, InstrumentKey, ParamSlot, ProgramRef, TimedEvent};
 use super::program::run_program;
 use super::queue::EventQueue;
 use super::stats::EngineStats;
 use super::tuning::NoteTable;
 use super::voice::{self, RenderContext, SILENCE_MS, STEAL_FADE_MS};
-use crate::graph::{CompiledGraph, Program, Takeover};
+use crate::graph::{CompiledGraph, Instrument, Program, Takeover};
 use crate::seq::conductor::MAX_SCHEDULED;
 use crate::seq::{Conductor, Cue, SeqStatus};
 use chronus_modules::MAX_BLOCK;
@@ -436,42 +436,30 @@ impl Engine {
                 None => EngineStats::bump(&self.stats.events_ignored),
             },
             Event::NoteOff { instrument, note } => {
-                let fading = self.fading.iter_mut().flatten().map(|l| &mut *l.graph);
-                for g in std::iter::once(g).chain(fading) {
-                    if let Some(inst) = g.instruments.iter_mut().find(|i| i.key == instrument) {
-                        voice::note_off(inst, note, now);
-                    }
+                for inst in everywhere(g, &mut self.fading, Some(instrument)) {
+                    voice::note_off(inst, note, now);
                 }
             }
             Event::Channel {
                 instrument,
                 message,
             } => {
-                let fading = self.fading.iter_mut().flatten().map(|l| &mut *l.graph);
-                for g in std::iter::once(g).chain(fading) {
-                    if let Some(inst) = g.instruments.iter_mut().find(|i| i.key == instrument) {
-                        voice::channel_message(inst, message, now);
-                    }
+                for inst in everywhere(g, &mut self.fading, Some(instrument)) {
+                    voice::channel_message(inst, message, now);
                 }
             }
             Event::Tuning { a4 } => {
                 self.tuning = NoteTable::new(a4);
-                let fading = self.fading.iter_mut().flatten().map(|l| &mut *l.graph);
-                for g in std::iter::once(g).chain(fading) {
-                    for inst in &mut g.instruments {
-                        inst.controls.tuning = self.tuning;
-                    }
+                for inst in everywhere(g, &mut self.fading, None) {
+                    inst.controls.tuning = self.tuning;
                 }
             }
             Event::AllNotesOff | Event::Panic => {
-                let fading = self.fading.iter_mut().flatten().map(|l| &mut *l.graph);
-                for g in std::iter::once(g).chain(fading) {
-                    for inst in &mut g.instruments {
-                        if e.event == Event::Panic {
-                            voice::panic(inst);
-                        } else {
-                            voice::all_notes_off(inst, now);
-                        }
+                for inst in everywhere(g, &mut self.fading, None) {
+                    if e.event == Event::Panic {
+                        voice::panic(inst);
+                    } else {
+                        voice::all_notes_off(inst, now);
                     }
                 }
             }
@@ -681,6 +669,21 @@ fn carry_program(old: &mut Program, new: &mut Program, map: &[Option<usize>]) {
     let target = new.output.volume.target();
     std::mem::swap(&mut new.output.volume, &mut old.output.volume);
     new.output.volume.set_target(target);
+}
+
+/// The instruments `key` names (all of them for `None`) in the running graph `current`
+/// and in every fading one: releases and channel messages reach a voice wherever it
+/// still sounds. **Real-time safe.**
+fn everywhere<'a>(
+    current: &'a mut CompiledGraph,
+    fading: &'a mut [Option<Layer>],
+    key: Option<InstrumentKey>,
+) -> impl Iterator<Item = &'a mut Instrument> + 'a {
+    let fading = fading.iter_mut().flatten().map(|l| &mut *l.graph);
+    std::iter::once(current)
+        .chain(fading)
+        .flat_map(move |g| g.instruments.iter_mut())
+        .filter(move |i| key.is_none_or(|k| i.key == k))
 }
 
 /// Every instrument of `new` takes the channel state (bend, pedal, keys down, volume,

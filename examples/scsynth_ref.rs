@@ -86,6 +86,16 @@ fn main() {
         eprintln!("scsynth's output is silent or off pitch: the SynthDef is wrong");
         std::process::exit(1);
     }
+    // SuperCollider's band-limited `Saw` spans about ±0.5 (a lone `Saw.ar(220)` renders
+    // RMS 0.289 = 0.5/√3), Chronus's saw ±1; everything after the saws is linear, so the
+    // same voice is exactly twice as loud here (every harmonic up to the 15th measured
+    // 1.99–2.00×). The timed def keeps SuperCollider's own `Saw`, without a `* 2`.
+    let level = ch_rms / sc_rms;
+    println!("  level chronus / scsynth: {level:.3} (expected 2: SuperCollider's Saw spans ±0.5)");
+    if !(1.9..=2.1).contains(&level) {
+        eprintln!("the two voices differ by more than the saws' amplitude: the SynthDef is wrong");
+        std::process::exit(1);
+    }
 
     // 3. The timed renders.
     let freqs: Vec<f32> = NOTES.map(midi_hz).collect();

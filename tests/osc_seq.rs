@@ -1,13 +1,15 @@
 //! The `/seq/...` addresses with real outside clients against a running `chronus play` of
 //! a generative patch: liblo's `oscsend` changes tempo, drift and scale, `oscdump`
 //! (registered with `/reply`) receives `/seq/state.reply` and one `/error` per bad message,
-//! which change nothing; `/seq/stop` reaches the player's log and oscdump as a sequencer
-//! cue (`/seq/cue`).
+//! which change nothing; `/patch/save` writes the edits into the file; `/seq/stop` reaches
+//! the player's log and oscdump as a sequencer cue (`/seq/cue`).
 
 mod support;
 
 use std::time::{Duration, Instant};
 
+use chronus::seq::ScaleKind;
+use chronus_modules::Registry;
 use support::{
     chronus_cmd, free_port, osc_port, oscdump, oscsend, programs_available, Proc, TempDir,
     READY_TIMEOUT,
@@ -111,6 +113,31 @@ fn oscsend_drives_the_sequencer_and_oscdump_hears_its_state_and_errors() {
         settled(&last),
         "a refused message changed the state: {last}"
     );
+
+    // `/patch/save` writes the piece as it plays: the live edits are in the file, a
+    // track nobody edited keeps its form.
+    oscsend(port, &["/seq/step", "iiff", "3", "5", "0.9", "1"]);
+    oscsend(port, &["/patch/save", "s", "edited.ron"]);
+    dump.wait_output(READY_TIMEOUT, "/patch/saved", |o| {
+        o.stdout().iter().any(|l| l.contains("/patch/saved"))
+    });
+    let text = std::fs::read_to_string(dir.path().join("edited.ron")).unwrap();
+    let saved = chronus::patch::load(&text, Some("edited.ron"), &Registry::builtin())
+        .unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let seq = saved.sequence.expect("the saved patch has its sequence");
+    assert_eq!(
+        (seq.bpm, seq.drift, seq.scale),
+        (Some(150.0), Some(0.0), Some(ScaleKind::MinorPentatonic)),
+        "{text}"
+    );
+    let melody = &seq.tracks["melody"];
+    assert_eq!(melody.steps.len(), 16, "{text}");
+    let step = &melody.steps[3];
+    assert_eq!(
+        (step.degree, step.rest, step.velocity),
+        (5, false, Some(0.9))
+    );
+    assert!(seq.tracks["low"].euclid.is_some(), "{text}");
 
     // A cue from the audio thread reaches the player's log and the /reply client.
     oscsend(port, &["/seq/stop"]);

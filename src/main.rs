@@ -56,29 +56,9 @@ enum Command {
     Devices,
     /// Render a patch offline to a 32-bit float stereo WAV file.
     #[command(
-        after_help = "Example:\n  chronus render patches/poly-subtractive.ron --seconds 4 --out poly.wav \\\n      --notes 60@0:1,64@0.5:1,67@1:2:0.6"
+        after_help = "Examples:\n  chronus render patches/poly-subtractive.ron --seconds 4 --out poly.wav \\\n      --notes 60@0:1,64@0.5:1,67@1:2:0.6\n  chronus render patches/poly-subtractive.ron --seconds 4 --out played.wav \\\n      --config config/example.ron --notes 57@0:2   # tuning and sequencer as in `play`"
     )]
-    Render {
-        /// The patch file (.ron).
-        patch: PathBuf,
-        /// Length of the render in seconds.
-        #[arg(long)]
-        seconds: f64,
-        /// Output WAV file.
-        #[arg(long)]
-        out: PathBuf,
-        /// Sample rate in Hz.
-        #[arg(long, default_value_t = 48_000)]
-        sample_rate: u32,
-        /// Seed for every random choice (noise, random LFOs, the sequencer): same seed, same
-        /// bytes.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// Notes to play: [INSTRUMENT/]NOTE@START:DURATION[:VELOCITY],... (seconds;
-        /// velocity 0..1, default 0.8), e.g. 60@0:1,bass/36@0.5:1:0.5
-        #[arg(long)]
-        notes: Option<String>,
-    },
+    Render(RenderArgs),
     /// Check patch files: exit 0 when all are valid, 1 with every error otherwise.
     Check {
         /// Patch files (.ron).
@@ -112,6 +92,36 @@ enum Command {
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
     },
+}
+
+/// The options of `chronus render` (CONTRACTS.md §3).
+#[derive(clap::Args)]
+struct RenderArgs {
+    /// The patch file (.ron).
+    patch: PathBuf,
+    /// Length of the render in seconds.
+    #[arg(long)]
+    seconds: f64,
+    /// Output WAV file.
+    #[arg(long)]
+    out: PathBuf,
+    /// Sample rate in Hz.
+    #[arg(long, default_value_t = 48_000)]
+    sample_rate: u32,
+    /// Seed for every random choice (noise, random LFOs, the sequencer): same seed, same
+    /// bytes.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Notes to play: [INSTRUMENT/]NOTE@START:DURATION[:VELOCITY],... (seconds;
+    /// velocity 0..1, default 0.8), e.g. 60@0:1,bass/36@0.5:1:0.5
+    #[arg(long)]
+    notes: Option<String>,
+    /// Config (RON), the same file `play` takes: its `tuning` and `sequencer` sections
+    /// apply, so a render sounds as live play does. Its `midi` and `router` sections are
+    /// checked but do not apply (a render has no MIDI input; --notes name their
+    /// instrument).
+    #[arg(long)]
+    config: Option<PathBuf>,
 }
 
 /// The options of `chronus play` (CONTRACTS.md §3).
@@ -186,14 +196,7 @@ fn main() -> ExitCode {
             print!("{}", host::devices::report());
             Ok(())
         }
-        Command::Render {
-            patch,
-            seconds,
-            out,
-            sample_rate,
-            seed,
-            notes,
-        } => render(&registry, patch, seconds, out, sample_rate, seed, notes),
+        Command::Render(args) => render(&registry, args),
         Command::Check { patches } => check(&registry, &patches),
         Command::Modules { kind } => modules(&registry, kind),
         Command::Graph { patch } => read_patch(&registry, &patch).map(|desc| {
@@ -225,6 +228,19 @@ fn read_patch(registry: &Registry, path: &PathBuf) -> Result<PatchDesc, String> 
         .to_string()
     })?;
     graph::check(&text, Some(&name), registry).map_err(|e| e.to_string())
+}
+
+/// Reads and checks a `--config` file against the patch it will run with (every error on
+/// its own `file:line:col` line); the default config without one.
+fn read_config(
+    registry: &Registry,
+    path: Option<&PathBuf>,
+    desc: &PatchDesc,
+) -> Result<Config, String> {
+    match path {
+        Some(path) => config::load_file(path, desc, registry).map_err(|e| e.to_string()),
+        None => Ok(Config::default()),
+    }
 }
 
 /// `chronus play`: logging to stderr, Ctrl-C/SIGTERM to a clean stop, then the player.
@@ -285,9 +301,7 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
             .map_err(|e| e.to_string())?,
     };
     let mut options = options;
-    if let Some(path) = &args.config {
-        options.config = config::load_file(path, &desc, registry).map_err(|e| e.to_string())?;
-    }
+    options.config = read_config(registry, args.config.as_ref(), &desc)?;
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
@@ -328,16 +342,20 @@ fn modules(registry: &Registry, kind: Option<String>) -> Result<(), String> {
     Ok(())
 }
 
-fn render(
-    registry: &Registry,
-    patch: PathBuf,
-    seconds: f64,
-    out: PathBuf,
-    sample_rate: u32,
-    seed: u64,
-    notes: Option<String>,
-) -> Result<(), String> {
+/// `chronus render`: everything is read and checked before rendering, so a bad patch,
+/// config or note list writes no file.
+fn render(registry: &Registry, args: RenderArgs) -> Result<(), String> {
+    let RenderArgs {
+        patch,
+        seconds,
+        out,
+        sample_rate,
+        seed,
+        notes,
+        config,
+    } = args;
     let desc = read_patch(registry, &patch)?;
+    let config = read_config(registry, config.as_ref(), &desc)?;
     let notes = match notes {
         Some(list) => host::parse_notes(&list).map_err(|e| e.to_string())?,
         None => Vec::new(),
@@ -348,7 +366,7 @@ fn render(
         seed,
         notes,
         progress: true,
-        sequencer: chronus::seq::SequencerConfig::default(),
+        config,
     };
     let started = Instant::now();
     let rendered = host::render(desc, registry.clone(), &options).map_err(|e| e.to_string())?;

@@ -300,27 +300,56 @@ fn live_play_of_a_generative_patch_gives_the_bits_of_its_render() {
     // host's timer thread) plays exactly what `render` (1024-frame chunks) writes, voice
     // reuse and all (the engine's sub-blocks follow its own 64-frame grid).
     let dir = TempDir::new("play_null_generative");
-    let (live, rendered) = (dir.join("live.wav"), dir.join("render.wav"));
+    let plain = assert_live_play_is_the_render(&dir, &[]);
+
+    // The same `--config` on both: its tuning (every note at A4 = 432 Hz) and its
+    // sequencer section (ambient mode after 1 s, which the patch leaves to the config)
+    // apply live and offline alike.
+    let config = dir.join("config.ron");
+    std::fs::write(
+        &config,
+        "(tuning: (a4: 432.0), sequencer: (idle: (timeout: 1, fade_in: 0.5)))",
+    )
+    .unwrap();
+    let configured = assert_live_play_is_the_render(&dir, &["--config", config.to_str().unwrap()]);
+    let n = 2 * SR as usize;
+    assert!(
+        plain[0][..n] != configured[0][..n],
+        "the config changes the piece"
+    );
+}
+
+/// Plays patches/generative-pulse.ron with `--seed 5` and `args` for 3 s on the null host
+/// (no OSC, no input), renders it with the same seed and `args`, and checks that the first
+/// 2 s are the same bits; returns the render.
+fn assert_live_play_is_the_render(dir: &TempDir, args: &[&str]) -> Vec<Vec<f32>> {
+    let name = if args.is_empty() { "plain" } else { "args" };
+    let (live, rendered) = (
+        dir.join(&format!("live_{name}.wav")),
+        dir.join(&format!("render_{name}.wav")),
+    );
     let patch = "patches/generative-pulse.ron";
+    let mut play = vec![
+        "play",
+        patch,
+        "--host",
+        "null",
+        "--seed",
+        "5",
+        "--seconds",
+        "3",
+        "--no-osc",
+        "--record",
+        live.to_str().unwrap(),
+    ];
+    play.extend_from_slice(args);
     let mut player = Proc::spawn(
-        "chronus play --host null --seed 5 --record",
-        chronus_cmd(&[
-            "play",
-            patch,
-            "--host",
-            "null",
-            "--seed",
-            "5",
-            "--seconds",
-            "3",
-            "--no-osc",
-            "--record",
-            live.to_str().unwrap(),
-        ]),
+        &format!("chronus play --host null --seed 5 --record {args:?}"),
+        chronus_cmd(&play),
     );
     let status = player.wait_exit(READY_TIMEOUT + Duration::from_secs(3), "--seconds 3");
     assert!(status.success(), "{}", player.output.text());
-    let (status, output) = run_chronus(&[
+    let mut render = vec![
         "render",
         patch,
         "--seconds",
@@ -329,7 +358,9 @@ fn live_play_of_a_generative_patch_gives_the_bits_of_its_render() {
         "5",
         "--out",
         rendered.to_str().unwrap(),
-    ]);
+    ];
+    render.extend_from_slice(args);
+    let (status, output) = run_chronus(&render);
     assert!(status.success(), "{}", output.text());
     let (_, live) = chronus::host::wav::read_wav(&live).unwrap();
     let (_, rendered) = chronus::host::wav::read_wav(&rendered).unwrap();
@@ -340,11 +371,12 @@ fn live_play_of_a_generative_patch_gives_the_bits_of_its_render() {
         let first = (0..n).find(|&i| a[i].to_bits() != b[i].to_bits());
         assert_eq!(
             first, None,
-            "channel {ch}: live play differs from render from here on"
+            "channel {ch}, {args:?}: live play differs from render from here on"
         );
         assert!(
             chronus_modules::analysis::peak(&b[..n]) > 0.05,
             "the piece plays"
         );
     }
+    rendered
 }

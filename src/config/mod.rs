@@ -1,5 +1,8 @@
-//! The `--config FILE` of `chronus play` (RON): which MIDI input, the tuning reference, and
-//! the router that maps notes and controllers to actions.
+//! The `--config FILE` of `chronus play` and `chronus render` (RON): which MIDI input, the
+//! tuning reference, the router that maps notes and controllers to actions, and the
+//! sequencer's settings. `render` applies the tuning and sequencer sections (see
+//! `host::setup`); it checks the `midi` and `router` sections too, but has no MIDI input
+//! for them to act on.
 //!
 //! ```ron
 //! (

@@ -15,6 +15,10 @@
 //! - [`null_output`]: `--host null`, a thread paced at real time.
 //! - [`player`]: the lifecycle: start, status, reconnect, clean stop.
 //! - [`devices`]: the `chronus devices` listing.
+//!
+//! Both:
+//! - [`setup`]: the engine and controller both start from (seed, `--config`'s sequencer
+//!   and tuning sections).
 
 pub mod audio_callback;
 pub mod cpal_output;
@@ -25,6 +29,7 @@ pub mod null_output;
 pub mod player;
 pub mod recorder;
 pub mod render;
+pub mod setup;
 pub mod wav;
 
 pub use note_spec::{parse_notes, NoteSpec, NoteSpecError};

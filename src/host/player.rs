@@ -32,10 +32,10 @@ use super::cpal_output::{self, CpalOutput, HostChoice, OpenError, OutputRequest,
 use super::meter::StatusLine;
 use super::null_output::{self, NullStream};
 use super::recorder::Recorder;
+use super::setup;
 use crate::config::Config;
 use crate::control::Controller;
-use crate::engine::tuning::DEFAULT_A4;
-use crate::engine::{Engine, EngineConfig, EngineStats};
+use crate::engine::EngineStats;
 use crate::midi::input::{latency_for, MidiBackend, MidiInput};
 use crate::midi::ports::PortChoice;
 use crate::midi::router::Router;
@@ -242,21 +242,14 @@ pub fn play(
         Err(OpenError::Unavailable(reason)) => return Err(cannot_open(options, &reason)),
     };
     let sample_rate = output.sample_rate();
-    let (engine, handle) = Engine::new(EngineConfig {
-        sample_rate: sample_rate as f32,
-        ..EngineConfig::default()
-    });
-    let mut control = Controller::new(registry.clone(), handle);
-    control.set_seed(options.seed);
-    control
-        .set_sequencer_config(options.config.sequencer.clone())
-        .map_err(|e| format!("error: {e}"))?;
-    control.load(desc).map_err(|e| format!("error: {e}"))?;
-    if options.config.tuning.a4 != DEFAULT_A4 {
-        control
-            .set_tuning(options.config.tuning.a4, None)
-            .map_err(|e| format!("error: {e}"))?;
-    }
+    let (engine, control) = setup::start(
+        registry.clone(),
+        sample_rate,
+        options.seed,
+        desc,
+        &options.config,
+    )
+    .map_err(|e| format!("error: {e}"))?;
     // Shared with the OSC and MIDI threads; never with the audio thread.
     let control = Arc::new(Mutex::new(control));
     let router = Arc::new(Mutex::new(Router::new(
@@ -371,9 +364,7 @@ pub fn play(
                     drop(playing);
                     let core = match back.recv_timeout(HANDBACK_TIMEOUT) {
                         Ok(core) => core,
-                        Err(_) => {
-                            rebuild(&mut control.lock(), &registry, options.seed, sample_rate)?
-                        }
+                        Err(_) => rebuild(&mut control.lock(), &registry, options, sample_rate)?,
                     };
                     warn!(
                         "reopening host {}{}, retrying with backoff (0.1 s doubling to 2 s)",
@@ -402,9 +393,7 @@ pub fn play(
                     Err((reason, core)) => {
                         let core = match core {
                             Some(core) => core,
-                            None => {
-                                rebuild(&mut control.lock(), &registry, options.seed, sample_rate)?
-                            }
+                            None => rebuild(&mut control.lock(), &registry, options, sample_rate)?,
                         };
                         if reason != last_error {
                             warn!("cannot reopen the audio output yet: {reason}");
@@ -521,26 +510,27 @@ fn stream_failure(playing: &mut Playing) -> Option<String> {
 }
 
 /// When a backend never hands the engine back (it should): a new engine and controller
-/// with the same patch and seed. The voices and the recording are lost; the patch plays on.
+/// with the same patch, seed, sequencer settings and tuning. The voices and the recording
+/// are lost; the patch plays on.
 fn rebuild(
     control: &mut Controller,
     registry: &Registry,
-    seed: u64,
+    options: &PlayOptions,
     sample_rate: u32,
 ) -> Result<Core, String> {
     warn!("the audio backend kept the engine; restarting it with the same patch (voices and recording stop)");
-    let (engine, handle) = Engine::new(EngineConfig {
-        sample_rate: sample_rate as f32,
-        ..EngineConfig::default()
-    });
-    let mut fresh = Controller::new(registry.clone(), handle);
-    fresh.set_seed(seed);
-    fresh
-        .set_sequencer_config(control.sequencer_config().clone())
-        .map_err(|e| format!("error: {e}"))?;
-    fresh
-        .load(control.running().clone())
-        .map_err(|e| format!("error: {e}"))?;
+    let config = Config {
+        sequencer: control.sequencer_config().clone(),
+        ..options.config.clone()
+    };
+    let (engine, fresh) = setup::start(
+        registry.clone(),
+        sample_rate,
+        options.seed,
+        control.running().clone(),
+        &config,
+    )
+    .map_err(|e| format!("error: {e}"))?;
     *control = fresh;
     Ok(CallbackCore::new(engine, sample_rate as f32, None))
 }

@@ -1,6 +1,8 @@
-//! Offline rendering: the very same [`Engine`] and [`Controller`] as live play, driven by
-//! a loop instead of a sound card. Notes are sent as sample-timed events, so a render is
-//! sample-accurate and bit-identical for the same patch, seed and notes.
+//! Offline rendering: the very same [`Engine`](crate::engine::Engine) and
+//! [`Controller`](crate::control::Controller) as live play, started the same way
+//! ([`setup::start`]: seed, the config's sequencer and tuning sections) and driven by a loop
+//! instead of a sound card. Notes are sent as sample-timed events, so a render is
+//! sample-accurate and bit-identical for the same patch, seed, config and notes.
 
 use std::io::{IsTerminal, Write};
 
@@ -8,10 +10,10 @@ use chronus_modules::Registry;
 use thiserror::Error;
 
 use super::note_spec::NoteSpec;
-use crate::control::{ControlError, Controller, NoteTarget};
-use crate::engine::{Engine, EngineConfig};
+use super::setup;
+use crate::config::Config;
+use crate::control::{ControlError, NoteTarget};
 use crate::patch::{self, PatchDesc};
-use crate::seq::SequencerConfig;
 
 /// What to render.
 #[derive(Clone, Debug, PartialEq)]
@@ -26,8 +28,11 @@ pub struct RenderOptions {
     pub notes: Vec<NoteSpec>,
     /// Show progress on stderr when it is a terminal.
     pub progress: bool,
-    /// Sequencer defaults (a patch's `sequence` section overrides its musical fields).
-    pub sequencer: SequencerConfig,
+    /// The `--config` file, as `chronus play` takes it. Its `sequencer` section (the
+    /// sequencer's defaults, which a patch's `sequence` section overrides for its musical
+    /// fields) and `tuning` section apply; `midi` and `router` act on MIDI input, which a
+    /// render has none of.
+    pub config: Config,
 }
 
 impl Default for RenderOptions {
@@ -38,7 +43,7 @@ impl Default for RenderOptions {
             seed: 0,
             notes: Vec::new(),
             progress: false,
-            sequencer: SequencerConfig::default(),
+            config: Config::default(),
         }
     }
 }
@@ -93,14 +98,13 @@ pub fn render(
     }
     let sr = options.sample_rate as f64;
     let schedule = schedule(&desc, &options.notes, sr)?;
-    let (mut engine, handle) = Engine::new(EngineConfig {
-        sample_rate: options.sample_rate as f32,
-        ..EngineConfig::default()
-    });
-    let mut control = Controller::new(registry, handle);
-    control.set_seed(options.seed);
-    control.set_sequencer_config(options.sequencer.clone())?;
-    control.load(desc)?;
+    let (mut engine, mut control) = setup::start(
+        registry,
+        options.sample_rate,
+        options.seed,
+        desc,
+        &options.config,
+    )?;
 
     let total = (options.seconds * sr).round() as usize;
     let mut left = vec![0.0; total];

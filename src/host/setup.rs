@@ -1,0 +1,38 @@
+//! [`start`]: the engine and controller that `chronus play` and `chronus render` both begin
+//! with, so a patch, seed and `--config` sound the same live and offline.
+//!
+//! Of a [`Config`], the parts that shape the sound are applied here: the `sequencer`
+//! section (the sequencer's defaults, set before the patch is loaded so its conductor is
+//! built with them) and the `tuning` section (sent right after the load, at sample 0). The
+//! `midi` and `router` sections act on MIDI input; the live player wires them up itself.
+
+use chronus_modules::Registry;
+
+use crate::config::Config;
+use crate::control::{ControlError, Controller};
+use crate::engine::tuning::DEFAULT_A4;
+use crate::engine::{Engine, EngineConfig};
+use crate::patch::PatchDesc;
+
+/// A new engine at `sample_rate` and its controller with `desc` loaded, the patch seed
+/// set and `config`'s sequencer and tuning sections applied.
+pub fn start(
+    registry: Registry,
+    sample_rate: u32,
+    seed: u64,
+    desc: PatchDesc,
+    config: &Config,
+) -> Result<(Engine, Controller), ControlError> {
+    let (engine, handle) = Engine::new(EngineConfig {
+        sample_rate: sample_rate as f32,
+        ..EngineConfig::default()
+    });
+    let mut control = Controller::new(registry, handle);
+    control.set_seed(seed);
+    control.set_sequencer_config(config.sequencer.clone())?;
+    control.load(desc)?;
+    if config.tuning.a4 != DEFAULT_A4 {
+        control.set_tuning(config.tuning.a4, None)?;
+    }
+    Ok((engine, control))
+}

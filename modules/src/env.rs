@@ -200,41 +200,6 @@ impl Adsr {
         self.step = self.level / self.remaining as f32;
     }
 
-    /// One sample of output at sustain level `sustain`.
-    #[inline]
-    fn tick(&mut self, sustain: f32) -> f32 {
-        match self.stage {
-            Stage::Idle => {}
-            Stage::Attack => {
-                self.remaining -= 1;
-                // From the counter, not accumulated: no rounding drift, exactly 1 at 0.
-                self.level = 1.0 - self.remaining as f32 * self.step;
-                if self.remaining == 0 {
-                    self.stage = Stage::Decay;
-                    self.remaining = self.decay_samples;
-                }
-            }
-            Stage::Decay => {
-                self.remaining -= 1;
-                // Interpolating toward the (possibly gliding) sustain keeps the line
-                // continuous and lands exactly on it after `decay_samples`.
-                self.level = sustain + (1.0 - sustain) * (self.remaining as f32 * self.decay_inv);
-                if self.remaining == 0 {
-                    self.stage = Stage::Sustain;
-                }
-            }
-            Stage::Sustain => self.level = sustain,
-            Stage::Release => {
-                self.remaining -= 1;
-                self.level = self.remaining as f32 * self.step;
-                if self.remaining == 0 {
-                    self.stage = Stage::Idle;
-                }
-            }
-        }
-        self.level
-    }
-
     /// One block: at once when [`holds`](Self::holds) says nothing changes in it, else
     /// [`run`](Self::run).
     fn render(&mut self, gate: &[f32], sustain: &[f32], constant_sustain: bool, out: &mut [f32]) {
@@ -248,10 +213,14 @@ impl Adsr {
         }
     }
 
-    /// The general path, one sample at a time: gate edges, then one step of the stage.
+    /// The general path: at each gate edge the stage it starts, then the frames up to the
+    /// next edge or the end of the stage as one [`segment`](Self::segment). The same
+    /// values as stepping the stage frame by frame (a test keeps that form to compare).
     fn run(&mut self, gate: &[f32], sustain: &[f32], out: &mut [f32]) {
-        for ((o, &g), &s) in out.iter_mut().zip(gate).zip(sustain) {
-            let on = g > 0.5;
+        let n = out.len();
+        let mut i = 0;
+        while i < n {
+            let on = gate[i] > 0.5;
             if on != self.gate {
                 self.gate = on;
                 if on {
@@ -260,7 +229,64 @@ impl Adsr {
                     self.begin_release();
                 }
             }
-            *o = self.tick(s);
+            // The next frame whose gate differs (a NaN gate reads as off).
+            let edge = gate[i + 1..n]
+                .iter()
+                .position(|&g| (g > 0.5) != self.gate)
+                .map_or(n, |p| i + 1 + p);
+            let end = match self.stage {
+                // A timed stage has at least one frame to go.
+                Stage::Attack | Stage::Decay | Stage::Release => {
+                    edge.min(i + self.remaining as usize)
+                }
+                Stage::Idle | Stage::Sustain => edge,
+            };
+            self.segment(&sustain[i..end], &mut out[i..end]);
+            i = end;
+        }
+    }
+
+    /// Frames of one stage with no gate edge among them (a timed stage at most to its
+    /// end): what [`tick`](Self::tick) writes frame by frame, computed for all at once
+    /// from the frame's countdown (`remaining - 1 - j` at frame `j`), so it vectorizes.
+    fn segment(&mut self, sustain: &[f32], out: &mut [f32]) {
+        let len = out.len();
+        // After frame `j`, `remaining - 1 - j` samples remain (below 2³¹: exact as i32).
+        let left = |j: usize| (self.remaining as i32 - 1 - j as i32) as f32;
+        match self.stage {
+            Stage::Idle => out.fill(self.level),
+            Stage::Sustain => out.copy_from_slice(sustain),
+            Stage::Attack => {
+                for (j, o) in out.iter_mut().enumerate() {
+                    *o = 1.0 - left(j) * self.step;
+                }
+            }
+            Stage::Decay => {
+                for ((j, o), &s) in out.iter_mut().enumerate().zip(sustain) {
+                    *o = s + (1.0 - s) * (left(j) * self.decay_inv);
+                }
+            }
+            Stage::Release => {
+                for (j, o) in out.iter_mut().enumerate() {
+                    *o = left(j) * self.step;
+                }
+            }
+        }
+        if let Some(&last) = out.last() {
+            self.level = last;
+        }
+        if matches!(self.stage, Stage::Attack | Stage::Decay | Stage::Release) {
+            self.remaining -= len as u32;
+            if self.remaining == 0 {
+                self.stage = match self.stage {
+                    Stage::Attack => {
+                        self.remaining = self.decay_samples;
+                        Stage::Decay
+                    }
+                    Stage::Decay => Stage::Sustain,
+                    _ => Stage::Idle,
+                };
+            }
         }
     }
 
@@ -355,6 +381,108 @@ mod tests {
 
     fn first_index(v: &[f32], pred: impl Fn(f32) -> bool) -> usize {
         v.iter().position(|&x| pred(x)).expect("never reached")
+    }
+
+    /// The envelope one frame at a time, as first written: the reference the segment
+    /// loops are compared with, bit for bit.
+    fn reference_run(a: &mut Adsr, gate: &[f32], sustain: &[f32], out: &mut [f32]) {
+        for ((o, &g), &s) in out.iter_mut().zip(gate).zip(sustain) {
+            let on = g > 0.5;
+            if on != a.gate {
+                a.gate = on;
+                if on {
+                    a.begin_attack();
+                } else {
+                    a.begin_release();
+                }
+            }
+            *o = reference_tick(a, s);
+        }
+    }
+
+    /// One frame of the stage at sustain level `sustain`.
+    fn reference_tick(a: &mut Adsr, sustain: f32) -> f32 {
+        match a.stage {
+            Stage::Idle => {}
+            Stage::Attack => {
+                a.remaining -= 1;
+                // From the counter, not accumulated: no rounding drift, exactly 1 at 0.
+                a.level = 1.0 - a.remaining as f32 * a.step;
+                if a.remaining == 0 {
+                    a.stage = Stage::Decay;
+                    a.remaining = a.decay_samples;
+                }
+            }
+            Stage::Decay => {
+                a.remaining -= 1;
+                // Interpolating toward the (possibly gliding) sustain keeps the line
+                // continuous and lands exactly on it after `decay_samples`.
+                a.level = sustain + (1.0 - sustain) * (a.remaining as f32 * a.decay_inv);
+                if a.remaining == 0 {
+                    a.stage = Stage::Sustain;
+                }
+            }
+            Stage::Sustain => a.level = sustain,
+            Stage::Release => {
+                a.remaining -= 1;
+                a.level = a.remaining as f32 * a.step;
+                if a.remaining == 0 {
+                    a.stage = Stage::Idle;
+                }
+            }
+        }
+        a.level
+    }
+
+    #[test]
+    fn segment_loops_give_the_frame_by_frame_envelope_bit_for_bit() {
+        // Gates of random lengths (1 frame to 0.1 s, NaN among them), a gliding sustain,
+        // stage times changed between blocks, uneven blocks.
+        let mut x = 12345u32;
+        let mut rand = move || {
+            x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            x >> 8
+        };
+        let n = 96_000;
+        let mut gate = Vec::with_capacity(n);
+        while gate.len() < n {
+            let len = 1 + (rand() % 4_800) as usize;
+            let value = match rand() % 5 {
+                0 => f32::NAN,
+                1 | 2 => 1.0,
+                _ => 0.0,
+            };
+            gate.extend(std::iter::repeat_n(value, len));
+        }
+        gate.truncate(n);
+        let sustain: Vec<f32> = (0..n)
+            .map(|i| 0.5 + 0.4 * (i as f32 / 3_000.0).sin())
+            .collect();
+        let (mut fast, mut slow) = (Adsr::new(), Adsr::new());
+        let (mut a, mut b) = (vec![0.0; n], vec![0.0; n]);
+        let mut start = 0;
+        while start < n {
+            let end = (start + 1 + (rand() % 64) as usize).min(n);
+            let times = [0.0005, 0.002, 0.01, 0.05][(rand() % 4) as usize];
+            for env in [&mut fast, &mut slow] {
+                env.retune(times, times * 3.0, times * 2.0);
+            }
+            fast.run(&gate[start..end], &sustain[start..end], &mut a[start..end]);
+            reference_run(
+                &mut slow,
+                &gate[start..end],
+                &sustain[start..end],
+                &mut b[start..end],
+            );
+            start = end;
+        }
+        let first = a
+            .iter()
+            .zip(&b)
+            .position(|(x, y)| x.to_bits() != y.to_bits());
+        assert_eq!(first, None);
+        assert_eq!((fast.stage, fast.remaining), (slow.stage, slow.remaining));
+        assert!(a.iter().any(|&v| v > 0.99), "the attacks reach 1");
     }
 
     #[test]

@@ -261,6 +261,7 @@ fn a_piece_saved_after_live_edits_plays_what_was_heard() {
             rotation: 1,
         },
         SeqCommand::Length(6),
+        SeqCommand::Drift(0.1),
         SeqCommand::ChaosLock(true),
     ];
     let (mut live, mut c) = engine(EDITABLE);
@@ -283,4 +284,41 @@ fn a_piece_saved_after_live_edits_plays_what_was_heard() {
     // The loaded piece, unedited, sounds different: the edits are what the file holds.
     let (mut original, mut c3) = engine(EDITABLE);
     assert_ne!(replay(&mut original, &mut c3, &[], 6.0), heard);
+}
+
+#[test]
+fn saved_edits_follow_the_engine_across_commits_and_the_router() {
+    let (mut e, mut c) = engine(EDITABLE);
+    let saved_density = |c: &Controller| c.running_as_played().sequence.unwrap().density;
+    c.sequencer_command(SeqCommand::Density(0.3), None).unwrap();
+    // Through the router's sequencer controls too: tempo at position 0.5 is 160 BPM.
+    set(&mut c, SequencerControl::Tempo, 0.5).unwrap();
+    play(&mut e, 0.5);
+    assert_eq!(saved_density(&c), Some(0.3));
+    assert_eq!(c.running_as_played().sequence.unwrap().bpm, Some(160.0));
+
+    // A commit that keeps the section keeps the live state, in the engine and the file.
+    c.load(common::patch(EDITABLE)).unwrap();
+    play(&mut e, 0.5);
+    assert_eq!(c.sequencer_state().unwrap().density, 0.3);
+    assert_eq!(saved_density(&c), Some(0.3));
+
+    // Another section, then the first again: the engine starts it from its file, and so
+    // does what /patch/save writes.
+    c.load(common::patch(&EDITABLE.replace("bpm: 100", "bpm: 90")))
+        .unwrap();
+    play(&mut e, 0.5);
+    c.load(common::patch(EDITABLE)).unwrap();
+    play(&mut e, 0.5);
+    let engine_density = c.sequencer_state().unwrap().density;
+    assert_ne!(engine_density, 0.3, "the engine started the section afresh");
+    assert_eq!(
+        saved_density(&c),
+        None,
+        "the file's own density, as the engine plays"
+    );
+    assert_eq!(
+        c.running_as_played().sequence,
+        common::patch(EDITABLE).sequence
+    );
 }

@@ -442,7 +442,9 @@ impl Module for Reverb {
     /// 128 KiB, at 48 kHz). **Allocates: control thread only.**
     fn prepare(&mut self, sample_rate: f32, _max_block: usize) {
         self.sample_rate = sample_rate;
-        // Every line longer than a block (see `run`), even at very low rates.
+        // Every line longer than a block (see `run`). At 8 kHz, the lowest rate the engine
+        // takes, the shortest is 181 samples anyway; the floor keeps it so for a module
+        // prepared at any rate.
         let mut prev = MAX_BLOCK;
         for (len, base) in self.len.iter_mut().zip(BASE_LENGTHS) {
             let scaled = (base * sample_rate / 48_000.0).round() as usize;

@@ -168,6 +168,11 @@ impl Controller {
         self.engine.send_graph(Box::new(compiled))?;
         self.revision = revision;
         self.layouts = layouts;
+        // The engine keeps the sequencer's live state only across a commit that keeps the
+        // `sequence` section (see `Conductor::take_over`); so do the recorded edits.
+        if self.standby.sequence != self.running.sequence {
+            self.sequence_edits = SequenceEdits::default();
+        }
         self.running = self.standby.clone();
         Ok(revision)
     }

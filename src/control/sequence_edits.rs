@@ -11,7 +11,14 @@
 //! The running section itself is not changed: the engine keeps the sequencer's live state
 //! across commits only while the section stays the same (see
 //! [`Conductor::take_over`](crate::seq::Conductor::take_over)), so the edits are kept
-//! beside it, for as long as the running section is the one they were made on.
+//! beside it, and dropped, as the engine drops that state, by the first commit that
+//! changes the section (the controller clears them).
+//!
+//! What is written of a track is the steps that play (its length); steps kept past the
+//! length (after `/seq/length` shortened it, or set there by `/seq/step`) are not. A
+//! Euclidean refill takes velocity, gate and probability from the track's first note
+//! step; when the mutation engine has changed that step, the engine's refill takes the
+//! mutated values, the recorded one the step's values before mutation.
 
 use crate::patch::{SequenceDesc, StepDesc, TrackDesc};
 use crate::seq::build::{euclid_degree_cycle, track_pattern};

@@ -510,8 +510,8 @@ fn stream_failure(playing: &mut Playing) -> Option<String> {
 }
 
 /// When a backend never hands the engine back (it should): a new engine and controller
-/// with the same patch, seed, sequencer settings and tuning. The voices and the recording
-/// are lost; the patch plays on.
+/// with the same patch (as it plays: live sequencer edits included), seed, sequencer
+/// settings and tuning. The voices and the recording are lost; the patch plays on.
 fn rebuild(
     control: &mut Controller,
     registry: &Registry,
@@ -527,7 +527,7 @@ fn rebuild(
         registry.clone(),
         sample_rate,
         options.seed,
-        control.running().clone(),
+        control.running_as_played(),
         &config,
     )
     .map_err(|e| format!("error: {e}"))?;

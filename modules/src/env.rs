@@ -182,6 +182,21 @@ impl Adsr {
         }
     }
 
+    /// The gate at one frame (above 0.5 is on; NaN reads as off): a rising edge starts
+    /// the attack, a falling edge the release.
+    #[inline]
+    fn follow_gate(&mut self, gate: f32) {
+        let on = gate > 0.5;
+        if on != self.gate {
+            self.gate = on;
+            if on {
+                self.begin_attack();
+            } else {
+                self.begin_release();
+            }
+        }
+    }
+
     /// Rise from the current level to 1 at the slope of a full 0→1 attack.
     fn begin_attack(&mut self) {
         self.stage = Stage::Attack;
@@ -220,15 +235,7 @@ impl Adsr {
         let n = out.len();
         let mut i = 0;
         while i < n {
-            let on = gate[i] > 0.5;
-            if on != self.gate {
-                self.gate = on;
-                if on {
-                    self.begin_attack();
-                } else {
-                    self.begin_release();
-                }
-            }
+            self.follow_gate(gate[i]);
             // The next frame whose gate differs (a NaN gate reads as off).
             let edge = gate[i + 1..n]
                 .iter()
@@ -387,15 +394,7 @@ mod tests {
     /// loops are compared with, bit for bit.
     fn reference_run(a: &mut Adsr, gate: &[f32], sustain: &[f32], out: &mut [f32]) {
         for ((o, &g), &s) in out.iter_mut().zip(gate).zip(sustain) {
-            let on = g > 0.5;
-            if on != a.gate {
-                a.gate = on;
-                if on {
-                    a.begin_attack();
-                } else {
-                    a.begin_release();
-                }
-            }
+            a.follow_gate(g);
             *o = reference_tick(a, s);
         }
     }

@@ -454,7 +454,6 @@ impl Controller {
         Ok(())
     }
 
-    /// Sends all of `events` at `time`, or none of them when the ring lacks room.
     /// Records a sequencer command just sent to the engine as an edit of the running
     /// `sequence` section (see [`running_as_played`](Self::running_as_played)).
     pub(super) fn record_sequence_edit(&mut self, cmd: SeqCommand) {
@@ -464,6 +463,7 @@ impl Controller {
         }
     }
 
+    /// Sends all of `events` at `time`, or none of them when the ring lacks room.
     pub(super) fn send_all(
         &mut self,
         time: Option<u64>,

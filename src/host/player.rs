@@ -519,16 +519,12 @@ fn rebuild(
     sample_rate: u32,
 ) -> Result<Core, String> {
     warn!("the audio backend kept the engine; restarting it with the same patch (voices and recording stop)");
-    let config = Config {
-        sequencer: control.sequencer_config().clone(),
-        ..options.config.clone()
-    };
     let (engine, fresh) = setup::start(
         registry.clone(),
         sample_rate,
         options.seed,
         control.running_as_played(),
-        &config,
+        &options.config,
     )
     .map_err(|e| format!("error: {e}"))?;
     *control = fresh;

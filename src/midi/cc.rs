@@ -41,21 +41,22 @@ pub fn unit(value: u8) -> f32 {
 
 /// A 14-bit pitch bend (0..=16383, 8192 centre) as -1..1 (both extremes reach ±1).
 pub fn bend_position(value: u16) -> f32 {
-    let v = value.min(16383) as f32 - 8192.0;
-    if v >= 0.0 {
-        v / 8191.0
-    } else {
-        v / 8192.0
-    }
+    centred(value.min(16383) as f32, 8192.0, 16383.0)
 }
 
 /// A 7-bit pan (64 centre) as -1..1.
 pub fn pan_position(value: u8) -> f32 {
-    let v = value.min(127) as f32 - 64.0;
+    centred(value.min(127) as f32, 64.0, 127.0)
+}
+
+/// `value` of the range `0..=top` with its centre at `centre`, as -1..1: both halves
+/// scaled to reach ±1 at their ends (the upper half is one step shorter).
+fn centred(value: f32, centre: f32, top: f32) -> f32 {
+    let v = value - centre;
     if v >= 0.0 {
-        v / 63.0
+        v / (top - centre)
     } else {
-        v / 64.0
+        v / centre
     }
 }
 

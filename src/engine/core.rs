@@ -188,7 +188,7 @@ impl Engine {
         while pos < frames {
             self.take_commands();
             self.apply_due();
-            self.run_conductor();
+            let conductor_next = self.run_conductor();
             // Sub-blocks end on multiples of MAX_BLOCK in engine time (and at events), not
             // relative to the host buffer: the same patch and events then run as the same
             // sub-blocks, and give the same bits, whatever buffer size (a multiple of
@@ -198,8 +198,8 @@ impl Engine {
             if let Some(t) = self.queue.next_time() {
                 n = n.min((t - self.sample_time) as usize);
             }
-            if let Some(c) = &self.conductor {
-                n = n.min(c.next_time().saturating_sub(self.sample_time).max(1) as usize);
+            if let Some(t) = conductor_next {
+                n = n.min(t.saturating_sub(self.sample_time).max(1) as usize);
             }
             self.render(&mut left[pos..pos + n], &mut right[pos..pos + n]);
             self.sample_time += n as u64;
@@ -258,11 +258,12 @@ impl Engine {
     }
 
     /// Lets the conductor play what is due now, and applies its events at this sample.
-    fn run_conductor(&mut self) {
-        let Some(mut c) = self.conductor.take() else {
-            return;
-        };
-        if c.next_time() <= self.sample_time {
+    /// Returns when the conductor next has something to do (`None` without one), which
+    /// ends the sub-block.
+    fn run_conductor(&mut self) -> Option<u64> {
+        let mut c = self.conductor.take()?;
+        let mut next = c.next_time();
+        if next <= self.sample_time {
             c.run(self.sample_time, &self.seq_status, &mut self.cues);
             while let Some(event) = c.pop_event() {
                 let revision = c.revision;
@@ -272,8 +273,10 @@ impl Engine {
                     event,
                 });
             }
+            next = c.next_time();
         }
         self.conductor = Some(c);
+        Some(next)
     }
 
     /// Swap time for the sequencer: the incoming graph's conductor takes over from the

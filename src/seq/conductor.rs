@@ -143,7 +143,6 @@ pub struct Conductor {
     out: [Option<Event>; MAX_OUT],
     out_len: usize,
     out_pos: usize,
-    changes: [Change; MAX_CHANGES],
 }
 
 /// What [`Conductor::new`] needs.
@@ -208,13 +207,6 @@ impl Conductor {
             out: [None; MAX_OUT],
             out_len: 0,
             out_pos: 0,
-            changes: [Change {
-                category: Category::Swing,
-                target: 0,
-                step: 0,
-                from: 0.0,
-                to: 0.0,
-            }; MAX_CHANGES],
         };
         for lane in &mut c.params {
             lane.sent = lane.active.value;
@@ -567,7 +559,14 @@ impl Conductor {
             self.mode_changed(mode, status, cues);
         }
         if now >= self.mutator.next_at() {
-            let mut changes = self.changes;
+            // Scratch for the cycle's changes (its first `n` are written).
+            let mut changes = [Change {
+                category: Category::Swing,
+                target: 0,
+                step: 0,
+                from: 0.0,
+                to: 0.0,
+            }; MAX_CHANGES];
             let mut lanes = Lanes {
                 tracks: &mut self.tracks,
                 settings: &mut self.settings,

@@ -16,18 +16,28 @@ const LANES: usize = 8;
 pub fn mix_scaled(left: &mut [f32], right: &mut [f32], l: &[f32], r: &[f32], gain: &[f32]) -> f32 {
     let gain = &gain[..left.len()];
     if std::ptr::eq(l, r) {
-        mix_with::<true>(left, right, l, r, |i| gain[i])
+        mix_with::<true, true>(left, right, l, r, |i| gain[i])
     } else {
-        mix_with::<false>(left, right, l, r, |i| gain[i])
+        mix_with::<false, true>(left, right, l, r, |i| gain[i])
     }
 }
 
 /// [`mix_scaled`] with one gain for the whole block.
 pub fn mix_constant(left: &mut [f32], right: &mut [f32], l: &[f32], r: &[f32], gain: f32) -> f32 {
     if std::ptr::eq(l, r) {
-        mix_with::<true>(left, right, l, r, |_| gain)
+        mix_with::<true, true>(left, right, l, r, |_| gain)
     } else {
-        mix_with::<false>(left, right, l, r, |_| gain)
+        mix_with::<false, true>(left, right, l, r, |_| gain)
+    }
+}
+
+/// [`mix_constant`] without measuring the peak, for a voice whose level nothing reads
+/// this block (held, in an instrument that does not steal the quietest).
+pub fn add_constant(left: &mut [f32], right: &mut [f32], l: &[f32], r: &[f32], gain: f32) {
+    if std::ptr::eq(l, r) {
+        mix_with::<true, false>(left, right, l, r, |_| gain);
+    } else {
+        mix_with::<false, false>(left, right, l, r, |_| gain);
     }
 }
 
@@ -37,7 +47,7 @@ pub fn mix_constant(left: &mut [f32], right: &mut [f32], l: &[f32], r: &[f32], g
 /// sums and the peak are the same values (`larger(larger(p, |a|), |a|)` is
 /// `larger(p, |a|)`).
 #[inline(always)]
-fn mix_with<const SAME: bool>(
+fn mix_with<const SAME: bool, const PEAK: bool>(
     left: &mut [f32],
     right: &mut [f32],
     l: &[f32],
@@ -58,7 +68,9 @@ fn mix_with<const SAME: bool>(
             let b = if SAME { a } else { xr[k] * g };
             dl[k] += a;
             dr[k] += b;
-            peaks[k] = peak_of::<SAME>(peaks[k], a, b);
+            if PEAK {
+                peaks[k] = peak_of::<SAME>(peaks[k], a, b);
+            }
         }
     }
     for i in whole..n {
@@ -67,7 +79,9 @@ fn mix_with<const SAME: bool>(
         let b = if SAME { a } else { r[i] * g };
         left[i] += a;
         right[i] += b;
-        peaks[0] = peak_of::<SAME>(peaks[0], a, b);
+        if PEAK {
+            peaks[0] = peak_of::<SAME>(peaks[0], a, b);
+        }
     }
     // The lanes are never NaN (they start at 0 and only take larger values).
     peaks.into_iter().fold(0.0, larger)
@@ -156,6 +170,20 @@ mod tests {
             let expected = reference(&mut ref_left, &mut ref_right, &x, &x, &vec![0.7; n]);
             assert_eq!(peak.to_bits(), expected.to_bits(), "constant, block of {n}");
             assert_eq!(bits(&left), bits(&ref_left), "constant, block of {n}");
+        }
+    }
+
+    #[test]
+    fn adding_without_the_peak_gives_the_same_sums() {
+        for n in [0, 1, 7, 8, 9, 63, 64] {
+            let (l, r) = (signal(n, 1), signal(n, 2));
+            for (a, b) in [(&l, &r), (&l, &l)] {
+                let (mut left, mut right) = (signal(n, 4), signal(n, 5));
+                let (mut ref_left, mut ref_right) = (left.clone(), right.clone());
+                add_constant(&mut left, &mut right, a, b, 0.3);
+                mix_constant(&mut ref_left, &mut ref_right, a, b, 0.3);
+                assert_eq!((left, right), (ref_left, ref_right), "block of {n}");
+            }
         }
     }
 

@@ -19,7 +19,7 @@ use crate::patch::Steal;
 use chronus_modules::MAX_BLOCK;
 
 use super::channel::{glide_keep, ChannelMessage, ChannelState};
-use super::mix::{mix_constant, mix_scaled};
+use super::mix::{add_constant, mix_constant, mix_scaled};
 use super::program::run_program;
 
 /// Fade applied to a stolen voice (and to a gateless voice at note-off, and on panic).
@@ -333,6 +333,7 @@ pub fn render_instrument(
         0.0
     };
     let bend = NoteBlock::new(controls, keep);
+    let steals_quietest = instrument.steal == Steal::Quietest;
     for voice in &mut instrument.voices {
         if !voice.state.is_active() {
             continue;
@@ -350,7 +351,14 @@ pub fn render_instrument(
             ctx.sample_time,
             ctx.frames,
         );
-        mix_voice(voice, left, right, ctx, instrument.uses_gate);
+        mix_voice(
+            voice,
+            left,
+            right,
+            ctx,
+            instrument.uses_gate,
+            steals_quietest,
+        );
     }
     controls.apply_gain_pan(left, right, keep);
 }
@@ -474,6 +482,7 @@ fn mix_voice(
     right: &mut [f32],
     ctx: RenderContext,
     uses_gate: bool,
+    steals_quietest: bool,
 ) {
     let program = &mut voice.program;
     let state = &mut voice.state;
@@ -497,6 +506,15 @@ fn mix_voice(
             finish_fade(voice, ctx.sample_time + ctx.frames as u64);
             return;
         }
+    } else if volume.constant
+        && state.phase == VoicePhase::Held
+        && !state.release_after_block
+        && !steals_quietest
+    {
+        // Nothing reads the level of a voice that stays held unless the instrument steals
+        // the quietest: it is measured again once released (silence frees the voice).
+        add_constant(left, right, l, r, volume.values[0]);
+        return;
     } else if volume.constant {
         peak = mix_constant(left, right, l, r, volume.values[0]);
     } else {

@@ -413,6 +413,37 @@ fn held_note_sources_follow_every_new_note_and_velocity() {
     block(&mut e, 64, false);
 }
 
+#[test]
+fn only_the_note_outputs_a_template_reads_are_filled() {
+    // The template reads freq, pressure, velocity and gate, not pitch: pitch's buffer is
+    // never written, the others hold what each voice plays.
+    let (mut e, mut c) = engine(&modulated_voice(false));
+    c.note_on(&NoteTarget::Default, 60, 0.7, None).unwrap();
+    render(&mut e, 256);
+    let inst = &e.graph().unwrap().instruments[0];
+    let read: Vec<NoteOutput> = inst
+        .read_sources
+        .iter()
+        .map(|&i| inst.source_slots[i])
+        .collect();
+    assert_eq!(
+        read,
+        [
+            NoteOutput::Freq,
+            NoteOutput::Gate,
+            NoteOutput::Velocity,
+            NoteOutput::Pressure
+        ]
+    );
+    let slot = |o: NoteOutput| inst.source_slots.iter().position(|s| *s == o).unwrap();
+    let v = &inst.voices[0];
+    assert_eq!(v.state.note, 60);
+    let buffer = |o: NoteOutput| &v.program.pool[v.program.sources[slot(o)]][..];
+    assert!(buffer(NoteOutput::Pitch).iter().all(|x| *x == 0.0));
+    assert!(buffer(NoteOutput::Gate).iter().all(|x| *x == 1.0));
+    assert!(buffer(NoteOutput::Velocity).iter().all(|x| *x == 0.7));
+}
+
 /// One instrument on MIDI channel `ch`.
 fn lead_on_channel(ch: u8) -> String {
     format!(

@@ -324,7 +324,10 @@ pub fn render_instrument(
     right: &mut [f32],
     ctx: RenderContext,
 ) {
-    let slots = &instrument.source_slots;
+    let slots = NoteSlots {
+        outputs: &instrument.source_slots,
+        read: &instrument.read_sources,
+    };
     let controls = &mut instrument.controls;
     // One `exp` per instrument and block, and only while something glides.
     let keep = if controls.moving() {
@@ -414,7 +417,16 @@ pub struct RenderContext {
     pub silence_samples: u32,
 }
 
-/// Fills the voice's `note` source buffers for this block. A source that holds one value
+/// What a voice program's `note` sources carry, and which of them its template reads.
+#[derive(Clone, Copy)]
+struct NoteSlots<'a> {
+    /// What each entry of the program's `sources` carries.
+    outputs: &'a [NoteOutput],
+    /// The entries the template reads (the others are never filled).
+    read: &'a [usize],
+}
+
+/// Fills the voice's `note` source buffers for this block (those its template reads). A source that holds one value
 /// (a note without bend, the gate while held, ...) is written whole, once, and recorded in
 /// `program.held`; while it keeps that value it is left as it is, and the params it
 /// modulates read the value from `held` instead of scanning the buffer, and once settled
@@ -422,7 +434,7 @@ pub struct RenderContext {
 /// pressure moving) or a retriggered gate is written per frame, as before.
 fn fill_note_sources(
     program: &mut Program,
-    slots: &[NoteOutput],
+    slots: NoteSlots,
     state: &mut VoiceState,
     shared: &NoteBlock,
     frames: usize,
@@ -433,7 +445,8 @@ fn fill_note_sources(
         0.0
     };
     let mut changed = false;
-    for (slot, &buffer) in slots.iter().zip(&program.sources) {
+    for &i in slots.read {
+        let (slot, buffer) = (slots.outputs[i], program.sources[i]);
         let (start, end) = match slot {
             NoteOutput::Freq => {
                 let hz = shared.tuning.frequency(state.note);
@@ -451,7 +464,7 @@ fn fill_note_sources(
             ),
             NoteOutput::Unknown => (0.0, 0.0),
         };
-        let retrigger = *slot == NoteOutput::Gate && state.retrigger;
+        let retrigger = slot == NoteOutput::Gate && state.retrigger;
         let held = &mut program.held[buffer];
         if start == end && !retrigger {
             // What `ramp` writes for equal ends, in every sample of the buffer.

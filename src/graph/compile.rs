@@ -101,10 +101,12 @@ pub fn compile(
                 })
             })
             .collect::<Result<Vec<_>, GraphError>>()?;
-        let uses_gate = inst
-            .connections
-            .iter()
-            .any(|c| c.from().module == implicit::NOTE_ID && c.from().port == "gate");
+        let reads_note = |port: &str| {
+            inst.connections
+                .iter()
+                .any(|c| c.from().module == implicit::NOTE_ID && c.from().port == port)
+        };
+        let uses_gate = reads_note("gate");
         layouts.push(ctx.layout(id, inst.count, &voice_plan.order));
         instruments.push(Instrument {
             id: id.to_string(),
@@ -115,6 +117,10 @@ pub fn compile(
             source_slots: implicit::NOTE_OUTPUTS
                 .iter()
                 .map(|p| NoteOutput::from_id(p.id))
+                .collect(),
+            read_sources: (implicit::NOTE_OUTPUTS.iter().enumerate())
+                .filter(|(_, p)| reads_note(p.id))
+                .map(|(slot, _)| slot)
                 .collect(),
             uses_gate,
             controls: ChannelState::default(),

@@ -205,6 +205,9 @@ pub struct Instrument {
     pub voices: Vec<Voice>,
     /// What each entry of a voice program's `sources` carries.
     pub source_slots: Vec<NoteOutput>,
+    /// The entries of `source_slots` the template reads (a connection from that `note`
+    /// output), in order: only these are filled each block.
+    pub read_sources: Vec<usize>,
     /// True when the template reads `note.gate`; otherwise a released voice is faded out by
     /// the engine (there is no envelope to do it).
     pub uses_gate: bool,

@@ -43,6 +43,6 @@ pub mod util;
 pub use harness::ModuleRunner;
 pub use io::{new_block, BlockBuf, Inputs, Outputs, ParamBlock, Params, ProcessContext, MAX_BLOCK};
 pub use module::{Module, ModuleInfo, PortSpec, StateHandOver};
-pub use param::{ParamError, ParamKind, ParamSpec, ParamValue, Taper};
+pub use param::{shortest_f64, ParamError, ParamKind, ParamSpec, ParamValue, Taper};
 pub use registry::{create_default, ModuleEntry, Registry, RegistryError, BUILTIN};
 pub use smoother::{Smoother, Smoothing};

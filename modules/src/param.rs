@@ -321,8 +321,11 @@ impl ParamSpec {
     pub fn accept(&self, value: &ParamValue) -> Result<f32, ParamError> {
         match (self.kind, value) {
             (ParamKind::Float { min, max, .. }, ParamValue::Number(n)) => {
-                if n.is_finite() && *n >= min as f64 && *n <= max as f64 {
-                    Ok(*n as f32)
+                // Compared as the engine will hold it: the bounds are f32, so `0.95` in
+                // a file is the bound `0.95` itself, not a hair above it.
+                let v = *n as f32;
+                if n.is_finite() && v >= min && v <= max {
+                    Ok(v)
                 } else {
                     Err(self.out_of_range(value))
                 }
@@ -361,7 +364,7 @@ impl ParamSpec {
     pub fn to_value(&self, engine_value: f32) -> ParamValue {
         match self.kind {
             ParamKind::Float { .. } | ParamKind::Int { .. } => {
-                ParamValue::Number(engine_value as f64)
+                ParamValue::Number(shortest_f64(engine_value))
             }
             ParamKind::Bool => ParamValue::Bool(engine_value >= 0.5),
             ParamKind::Enum { variants } => {
@@ -477,6 +480,12 @@ fn format_number(value: f32) -> String {
     format!("{value}")
 }
 
+/// The `f64` of the shortest decimal that reads back as `value`: `0.3f32` is written to a
+/// patch as `0.3`, not as its exact binary value `0.30000001192092896`.
+pub fn shortest_f64(value: f32) -> f64 {
+    format_number(value).parse().unwrap_or(value as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -555,6 +564,26 @@ mod tests {
         ));
         assert_eq!(CUTOFF.accept(&ParamValue::Number(1800.0)), Ok(1800.0));
         assert!(CUTOFF.accept(&ParamValue::Number(f64::NAN)).is_err());
+    }
+
+    #[test]
+    fn a_bound_written_in_decimal_is_in_range() {
+        // 0.95 as f64 lies a hair above the f32 bound 0.95: still the bound.
+        let feedback = ParamSpec::float("feedback", "Feedback", 0.0, 0.95, 0.3);
+        assert_eq!(feedback.accept(&ParamValue::Number(0.95)), Ok(0.95));
+        let q = ParamSpec::float("q", "Q", 0.1, 20.0, 0.7);
+        assert_eq!(q.accept(&ParamValue::Number(0.1)), Ok(0.1));
+        assert!(feedback.accept(&ParamValue::Number(0.9501)).is_err());
+        assert!(q.accept(&ParamValue::Number(0.0999)).is_err());
+        assert!(q.accept(&ParamValue::Number(1e300)).is_err());
+    }
+
+    #[test]
+    fn engine_values_go_back_as_their_shortest_decimal() {
+        assert_eq!(MIX.to_value(0.3), ParamValue::Number(0.3));
+        assert_eq!(shortest_f64(0.95), 0.95);
+        assert_eq!(shortest_f64(1800.0), 1800.0);
+        assert_eq!(shortest_f64(1e-7) as f32, 1e-7);
     }
 
     #[test]

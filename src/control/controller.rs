@@ -5,7 +5,7 @@
 //!
 //! Every method either does all it says or returns an error and changes nothing.
 
-use chronus_modules::{ParamValue, Registry};
+use chronus_modules::{shortest_f64, ParamValue, Registry};
 
 use super::error::ControlError;
 use super::note_routes::{merge, NoteRoutes};
@@ -266,7 +266,7 @@ impl Controller {
         if id == implicit::OUTPUT_ID {
             let volume = output_param(param)?.accept(&value)?;
             return self.edit(|p| {
-                p.volume = Some(volume as f64);
+                p.volume = Some(shortest_f64(volume));
                 Ok(())
             });
         }
@@ -300,8 +300,8 @@ impl Controller {
             }],
         )?;
         if id == implicit::OUTPUT_ID {
-            self.running.volume = Some(engine_value as f64);
-            self.standby.volume = Some(engine_value as f64);
+            self.running.volume = Some(shortest_f64(engine_value));
+            self.standby.volume = Some(shortest_f64(engine_value));
             return Ok(());
         }
         // The standby slot takes the value only where it still has the same module: an

@@ -235,6 +235,26 @@ fn status_dump_save_load_and_reply_port() {
 }
 
 #[test]
+fn a_dump_too_large_for_one_packet_is_refused_with_a_hint_and_save_still_works() {
+    // 500 lowpass modules: about 75 KB of RON, more than one UDP datagram holds.
+    let modules: String = (0..500)
+        .map(|i| format!(r#""filter{i}": (kind: "lowpass", params: {{"cutoff": 1000.0}}),"#))
+        .collect();
+    let r = rig(&format!("(modules: {{{modules}}}, connections: [])"));
+    let (addr, message) = r.error(msg("/patch/dump", vec![]));
+    assert_eq!(addr, "/patch/dump");
+    assert!(
+        message.contains("more than one UDP packet holds") && message.contains("/patch/save"),
+        "{message}"
+    );
+    assert!(!message.contains('\n'), "one line: {message}");
+    r.send(&msg("/patch/save", vec![s("big")]));
+    assert_eq!(r.recv().addr, "/patch/saved");
+    let saved = std::fs::read_to_string(r.folder.join("patches/big.ron")).unwrap();
+    assert!(saved.len() > 65_507, "{} bytes", saved.len());
+}
+
+#[test]
 fn notes_by_default_channel_and_instrument() {
     let mut r = rig(
         r#"(voice: (count: 2, modules: {"k": (kind: "vca", params: {"gain": 0.0078125})},
@@ -292,6 +312,12 @@ fn every_refused_message_answers_error_and_changes_nothing() {
             msg("/patch/connect", vec![s("osc.nope"), s("output.left")]),
             "/patch/connect",
             "connection source \"osc.nope\"",
+        ),
+        (
+            // Both ends the wrong way round: two errors, sent as one line.
+            msg("/patch/connect", vec![s("osc.freq"), s("osc.out")]),
+            "/patch/connect",
+            "connection source \"osc.freq\"",
         ),
         (
             msg("/patch/set", vec![s("osc"), s("fq"), OscType::Float(1.0)]),

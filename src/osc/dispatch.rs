@@ -11,6 +11,10 @@ use crate::engine::EngineStats;
 use crate::graph;
 use crate::patch;
 
+/// The largest UDP payload over IPv4 (65 535 − 8 bytes of UDP header − 20 of IP header): a
+/// reply larger than this cannot be sent at all.
+pub const MAX_DATAGRAM: usize = 65_507;
+
 /// Host figures `/status` reports that the controller does not know.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct HostStatus {
@@ -123,10 +127,20 @@ pub fn dispatch(
         }
         "/patch/dump" => {
             args.expect_count(0, 0, "")?;
-            Ok(vec![reply(
+            let dump = reply(
                 "/patch/dump",
                 vec![OscType::String(patch::to_ron(&control.running_as_played()))],
-            )])
+            );
+            let size = rosc::encoder::encode(&rosc::OscPacket::Message(dump.clone()))
+                .map_err(|e| format!("cannot encode the dump: {e}"))?
+                .len();
+            if size > MAX_DATAGRAM {
+                return Err(format!(
+                    "the patch is {size} bytes as a /patch/dump reply, more than one UDP \
+                     packet holds ({MAX_DATAGRAM}); use /patch/save NAME and read the file"
+                ));
+            }
+            Ok(vec![dump])
         }
         "/note/on" => {
             args.expect_count(

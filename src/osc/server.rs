@@ -242,12 +242,11 @@ impl Worker {
 
     fn refuse(&mut self, from: SocketAddr, addr: &str, message: &str) {
         self.stats.refused.fetch_add(1, Relaxed);
+        // Several errors (a patch edit can break two things) go out as one line.
+        let message = message.replace('\n', "; ");
         let error = OscMessage {
             addr: "/error".to_string(),
-            args: vec![
-                OscType::String(addr.to_string()),
-                OscType::String(message.to_string()),
-            ],
+            args: vec![OscType::String(addr.to_string()), OscType::String(message)],
         };
         self.send(from, OscPacket::Message(error));
     }

@@ -9,6 +9,11 @@
 //!   output on an audio input port of its own, so each effect is measured right after its
 //!   message; then the sending client goes away (held notes are released) and comes back
 //!   (chronus reconnects by itself);
+//! - two such clients with `--midi-in all`: each gets an input port of its own; one goes
+//!   away and only its notes (a key, a note its pedal kept) are released, the other's note
+//!   sounds on; 16 more clients: the 17th is refused in one warning line, then connected
+//!   when a port frees up;
+//! - the JACK server is killed and restarted: MIDI comes back;
 //! - the player's audio callback runs under assert_no_alloc (debug build): its output never
 //!   reports an allocation.
 #![cfg(feature = "jack")]

@@ -3,18 +3,21 @@
 //!
 //! The client `chronus_midi` has one input port per source it plays from, so each message
 //! is known by the source that sent it and a source that goes away releases only its own
-//! notes (see [`input`](super::input)). The ports are registered when the client opens,
-//! never later (registering from the process callback is not allowed, and handing it ports
-//! registered afterwards would need a handshake): one port, `in`, when `--midi-in` picks
-//! one source; [`MAX_SOURCES`] ports, `in`, `in-2`, ... `in-16`, for `--midi-in all`. The
-//! MIDI thread connects each chosen source port to a free input port of its own; a source
-//! past the last free port is not connected (one warning line names it) until a port frees
-//! up. The process callback (a JACK real-time thread) walks that fixed set of ports and
-//! copies each event with its port's index and its exact frame time
-//! (`last_frame_time + offset`) into a fixed-size ring — no allocation, no lock; a full
-//! ring drops the event and counts it. The MIDI thread names each event's source from the
-//! index and turns frame times into wall times with JACK's own clock (`frames_to_time`
-//! against `time()` now), so messages keep their sample spacing.
+//! notes (see [`input`](super::input)). The ports are registered when the client opens
+//! and never later, so the process callback walks a fixed set of ports it owns (a port
+//! registered afterwards would have to be handed to it without allocation or lock): one
+//! port, `in`, when `--midi-in` picks one source; [`MAX_SOURCES`] ports, `in`, `in-2`, ...
+//! `in-16`, for `--midi-in all`. The MIDI thread connects each chosen source port to a free
+//! input port of its own; a source past the last free port is not connected (one warning
+//! line names it) until a port frees up. A port someone connected a source to by hand
+//! (`jack_connect`) is not free; that source plays under the port's name.
+//!
+//! The process callback (a JACK real-time thread) copies each event with its port's index
+//! and its exact frame time (`last_frame_time + offset`) into a fixed-size ring — no
+//! allocation, no lock; a full ring drops the event and counts it. The MIDI thread names
+//! each event's source from the index and turns frame times into wall times with JACK's
+//! own clock (`frames_to_time` against `time()` now), so messages keep their sample
+//! spacing.
 //!
 //! When the JACK server goes away, JACK calls the client's shutdown handler. From then on
 //! the dead client is never asked anything (libjack aborts the process when a graph query
@@ -190,12 +193,13 @@ impl JackBackend {
             .position(|i| i.source.as_deref() == Some(source))
     }
 
-    /// A free input, searching round from just after the last one taken.
+    /// A free input (no source of ours, nothing connected by hand), searching round from
+    /// just after the last one taken.
     fn free_input(&self) -> Option<usize> {
         let n = self.inputs.len();
-        (0..n)
-            .map(|k| (self.next_input + k) % n)
-            .find(|&i| self.inputs[i].source.is_none())
+        (0..n).map(|k| (self.next_input + k) % n).find(|&i| {
+            self.inputs[i].source.is_none() && self.inputs[i].port.get_connections().is_empty()
+        })
     }
 }
 

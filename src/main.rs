@@ -178,7 +178,7 @@ struct PlayArgs {
     #[arg(long)]
     midi_in: Option<String>,
     /// MIDI host: alsa (the ALSA sequencer; USB controllers) or jack (JACK MIDI: client
-    /// `chronus_midi`, port `in`).
+    /// `chronus_midi`, port `in`; with `--midi-in all`, `in` .. `in-16`, one per source).
     #[arg(long, value_parser = ["alsa", "jack"])]
     midi_host: Option<String>,
     /// Config (RON): MIDI input, tuning, note ranges and controllers mapped to actions, and

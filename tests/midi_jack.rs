@@ -9,6 +9,11 @@
 //!   output on an audio input port of its own, so each effect is measured right after its
 //!   message; then the sending client goes away (held notes are released) and comes back
 //!   (chronus reconnects by itself);
+//! - two such clients with `--midi-in all`: each gets an input port of its own; one goes
+//!   away and only its notes (a key, a note its pedal kept) are released, the other's note
+//!   sounds on; 16 more clients: the 17th is refused in one warning line, then connected
+//!   when a port frees up;
+//! - the JACK server is killed and restarted: MIDI comes back;
 //! - the player's audio callback runs under assert_no_alloc (debug build): its output never
 //!   reports an allocation.
 #![cfg(feature = "jack")]
@@ -237,10 +242,10 @@ fn jack_midiseq_loop_plays_at_its_times_and_pitches_and_survives_a_reconnect() {
 // ---------------------------------------------------------------------------------------
 // A test client sending raw bytes and listening to chronus.
 
-/// MIDI sender: a JACK client with one MIDI output port; messages queued by the test are
-/// written at the start of the next cycle, one JACK event each.
+/// MIDI sender: a JACK client with one MIDI output port, `out`; messages queued by the test
+/// are written at the start of the next cycle, one JACK event each.
 struct Sender {
-    _client: jack::AsyncClient<(), jack::contrib::ClosureProcessHandler<(), SenderFn>>,
+    client: jack::AsyncClient<(), jack::contrib::ClosureProcessHandler<(), SenderFn>>,
     outbox: Arc<Mutex<Vec<Vec<u8>>>>,
 }
 
@@ -248,9 +253,14 @@ type SenderFn = Box<dyn FnMut(&jack::Client, &jack::ProcessScope) -> jack::Contr
 type ListenerFn = SenderFn;
 
 impl Sender {
+    /// The sender `midi_probe`.
     fn open() -> Sender {
-        let (client, _) =
-            jack::Client::new("midi_probe", jack::ClientOptions::NO_START_SERVER).unwrap();
+        Sender::named("midi_probe")
+    }
+
+    /// A sender whose client is called `name`.
+    fn named(name: &str) -> Sender {
+        let (client, _) = jack::Client::new(name, jack::ClientOptions::NO_START_SERVER).unwrap();
         let mut port = client
             .register_port("out", jack::MidiOut::default())
             .unwrap();
@@ -273,10 +283,7 @@ impl Sender {
         let client = client
             .activate_async((), jack::contrib::ClosureProcessHandler::new(process))
             .unwrap();
-        Sender {
-            _client: client,
-            outbox,
-        }
+        Sender { client, outbox }
     }
 
     fn send(&self, bytes: &[u8]) {
@@ -367,6 +374,12 @@ fn osc_midi_ports(player: &Proc) -> Vec<rosc::OscType> {
 
 fn freq(s: &[f32]) -> f64 {
     zero_crossing_frequency(s, JACK_RATE as f32).unwrap_or(0.0)
+}
+
+/// Spectral energy of `s` (its first 8192 samples) within 10 Hz of each of `hz`.
+fn energies<const N: usize>(s: &[f32], hz: [f64; N]) -> [f64; N] {
+    let spec = spectrum(&s[..8192]);
+    hz.map(|f| band_energy(&spec, JACK_RATE as f32, f - 10.0, f + 10.0))
 }
 
 #[test]
@@ -538,6 +551,138 @@ fn midi_comes_back_after_the_jack_server_restarts() {
         player.output.text()
     );
     step(t, "notes play again");
+    player.signal("TERM");
+    player.wait_exit(READY_TIMEOUT, "SIGTERM");
+    no_allocation_warning(&player);
+}
+
+/// `--midi-in all` with two sources: each gets an input port of its own
+/// (`chronus_midi:in`, `chronus_midi:in-2`); when one goes away, only its notes are released
+/// (a key, and a note its pedal kept) while the other's note sounds on. Then 16 more
+/// sources: the 17th is refused with one warning line and connected when a port frees up.
+#[test]
+fn losing_one_jack_source_releases_only_its_notes() {
+    if !programs_available("midi_jack_sources", &["jackd", "jack_lsp"]) {
+        return;
+    }
+    let _serial = jack_test_lock();
+    let t = Instant::now();
+    let server = server_for_in_process_clients("midisources");
+    let dir = TempDir::new("midi_jack_sources");
+    let patch = write_patch(&dir);
+    let (a, b) = (Sender::named("keys_a"), Sender::named("keys_b"));
+    let mut player = play(&server, &patch, "all", &[]);
+    player.wait_output(READY_TIMEOUT, "playing from both senders", |o| {
+        o.stderr().iter().any(|l| {
+            l.contains("playing from") && l.contains("keys_a:out") && l.contains("keys_b:out")
+        })
+    });
+    server.wait_client_output_ports(3, &mut player);
+    let listener = Listener::open();
+    step(t, "two senders, player and listener connected");
+    let client = b.client.as_client();
+    let inputs = client.ports(
+        Some("^chronus_midi:"),
+        Some("midi"),
+        jack::PortFlags::IS_INPUT,
+    );
+    assert_eq!(
+        inputs.len(),
+        16,
+        "--midi-in all: 16 input ports: {inputs:?}"
+    );
+    let by_input = |port: &str| {
+        client
+            .port_by_name(port)
+            .map(|p| p.get_connections())
+            .unwrap_or_default()
+    };
+    let mut fed: Vec<Vec<String>> = ["chronus_midi:in", "chronus_midi:in-2"]
+        .iter()
+        .map(|p| by_input(p))
+        .collect();
+    fed.sort();
+    assert_eq!(
+        fed,
+        vec![
+            vec!["keys_a:out".to_string()],
+            vec!["keys_b:out".to_string()]
+        ],
+        "one input port per source"
+    );
+
+    // a: pedal down, A4 (kept by the pedal after its key-up) and E4 (key down); b: A5.
+    for m in [
+        [0xB0, 64, 127],
+        [0x90, 69, 100],
+        [0x90, 64, 100],
+        [0x80, 69, 0],
+    ] {
+        a.send(&m);
+    }
+    b.send(&[0x90, 81, 100]);
+    let [e4, a4, a5, between] = energies(&listener.after(150), [329.6, 440.0, 880.0, 600.0]);
+    assert!(
+        e4.min(a4).min(a5) > 100.0 * between,
+        "E4 {e4} A4 {a4} A5 {a5} elsewhere {between}"
+    );
+    step(t, "both sources' notes sound");
+
+    drop(a);
+    wait_line(
+        &mut player,
+        "keys_a:out disconnected; held notes released (1 note; pedal up on channel 1)",
+        1,
+    );
+    let s = listener.after(100);
+    let [e4, a4, a5, between] = energies(&s, [329.6, 440.0, 880.0, 600.0]);
+    assert!(
+        peak(&s) > 0.2 && (freq(&s) - 880.0).abs() < 1.0 && a5 > 100.0 * (e4 + a4 + between),
+        "b's A5 sounds on alone: {} Hz, peak {}, A5 {a5} E4 {e4} A4 {a4} elsewhere {between}",
+        freq(&s),
+        peak(&s)
+    );
+    step(t, "a gone: its key and pedal released, b's note sounds on");
+    b.send(&[0x80, 81, 0]);
+    assert!(
+        peak(&listener.after(100)) < 1e-4,
+        "b's note-off still works"
+    );
+
+    // 16 more sources: 17 for 16 ports.
+    let more: Vec<Sender> = (1..=16)
+        .map(|i| Sender::named(&format!("pad_{i}")))
+        .collect();
+    wait_line(&mut player, "every input port of chronus_midi is in use", 1);
+    let refused_line = player
+        .output
+        .stderr()
+        .into_iter()
+        .find(|l| l.contains("every input port of chronus_midi is in use"))
+        .unwrap();
+    let refused = refused_line
+        .split("cannot connect \"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(
+        count(&player, "cannot connect"),
+        1,
+        "one warning for the refused source, not one per look:\n{}",
+        player.output.text()
+    );
+    step(t, &format!("the 17th source ({refused}) refused, once"));
+    drop(b);
+    player.wait_output(READY_TIMEOUT, "the refused source connected", |o| {
+        o.stderr()
+            .iter()
+            .any(|l| l.contains("playing from") && l.contains(&refused) && !l.contains("keys_b"))
+    });
+    step(t, "a port freed: the refused source is connected");
+    drop(more);
+
     player.signal("TERM");
     player.wait_exit(READY_TIMEOUT, "SIGTERM");
     no_allocation_warning(&player);

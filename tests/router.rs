@@ -11,6 +11,7 @@ use chronus::backend::InstrumentError;
 use chronus::config::{self, Config};
 use chronus::control::{ControlError, Controller};
 use chronus::engine::{Engine, VoicePhase};
+use chronus::midi::held::HeldNotes;
 use chronus::midi::parse::MidiEvent;
 use chronus::midi::router::Router;
 use chronus::seq::ScaleKind;
@@ -254,6 +255,56 @@ fn play_ranges_and_channels_pick_the_instrument() {
     r.release_all(None).unwrap();
     common::run(&mut e, 64, 64);
     assert_eq!(held(&e, 1), Vec::<u8>::new());
+}
+
+/// A source that goes away releases its keys and its pedal, not the keys another source
+/// holds, and a pedal CC that a route took is not sent as a pedal.
+#[test]
+fn release_frees_what_one_source_held() {
+    let config = "(router: (ccs: [(cc: 64, channel: 2, action: filter_cutoff)]))";
+    let (mut e, c, mut r) = setup(PATCH, config);
+    let mut play = |held: &mut HeldNotes, events: &[MidiEvent]| {
+        for &m in events {
+            held.track(m);
+            r.handle(m, None).unwrap();
+        }
+    };
+    let (mut lost, mut other) = (HeldNotes::default(), HeldNotes::default());
+    let off_62 = MidiEvent {
+        channel: 1,
+        event: ChannelEvent::NoteOff { note: 62 },
+    };
+    play(
+        &mut lost,
+        &[
+            note_on(1, 60, 100),
+            cc(1, 64, 127),
+            note_on(1, 62, 100),
+            off_62, // the pedal keeps it
+            cc(2, 64, 127),
+        ],
+    );
+    play(&mut other, &[note_on(2, 50, 100)]);
+    common::run(&mut e, 64, 64);
+    let mut lead = held(&e, 0);
+    lead.sort();
+    assert_eq!(lead, vec![60, 62]);
+    assert_eq!(held(&e, 1), vec![50]);
+    let cutoff = param(&c, "vcf", "cutoff");
+
+    r.release(&lost.only_here([&other]), None).unwrap();
+    common::run(&mut e, 64, 64);
+    assert_eq!(
+        held(&e, 0),
+        Vec::<u8>::new(),
+        "its key and its pedal's note"
+    );
+    assert_eq!(held(&e, 1), vec![50], "the other source's note sounds on");
+    assert_eq!(
+        param(&c, "vcf", "cutoff"),
+        cutoff,
+        "channel 2's CC 64 is the filter: no pedal-up sent as a filter move"
+    );
 }
 
 #[test]

@@ -474,7 +474,7 @@ fn open_midi(options: &PlayOptions) -> Result<Option<Box<dyn MidiBackend>>, Stri
             .map(|b| Box::new(b) as Box<dyn MidiBackend>)
             .map_err(|e| format!("cannot open the ALSA sequencer: {e}")),
         #[cfg(feature = "jack")]
-        "jack" => crate::midi::jack_input::JackBackend::open()
+        "jack" => crate::midi::jack_input::JackBackend::open(midi_choice(options).most_ports())
             .map(|b| Box::new(b) as Box<dyn MidiBackend>),
         #[cfg(not(feature = "jack"))]
         "jack" => Err("this chronus was built without the `jack` feature".to_string()),

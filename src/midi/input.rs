@@ -9,11 +9,19 @@
 //! scheduling; the constant latency ([`latency_for`]: two audio buffers + 2 ms) is what
 //! lets a message reach the engine before its sample is rendered.
 //!
+//! **Sources.** Every message comes tagged with its source port (each backend keeps one
+//! stream per source: midir connects each ALSA port on its own, JACK gives each source an
+//! input port of its own). Per source the thread keeps a parser (running status is per
+//! stream) and the keys and pedal it holds down ([`HeldNotes`]).
+//!
 //! **Hot-plug.** Every 250 ms the thread checks that its ports are still there. When one
-//! disappears, every held note is released and the thread looks for a matching port again
-//! with exponential backoff (100 ms doubling up to 2 s), logging once per change of state
-//! ("disconnected", "waiting for", "playing from"); when the port comes back it is
-//! connected again.
+//! disappears, the notes and pedal that source held are released ([`Router::release`]) —
+//! except a key or pedal another source holds too —, so what a performer holds on another
+//! controller keeps sounding; the thread looks for a matching port again with exponential
+//! backoff (100 ms doubling up to 2 s), logging once per change of state ("disconnected",
+//! "waiting for", "playing from"); when the port comes back it is connected again. A port
+//! that cannot be connected is named in one warning line (again only if the reason
+//! changes), and tried again at each look.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,6 +32,7 @@ use std::time::{Duration, Instant, SystemTime};
 use parking_lot::Mutex;
 use tracing::{info, warn};
 
+use super::held::HeldNotes;
 use super::parse::MidiParser;
 use super::ports::PortChoice;
 use super::router::Router;
@@ -111,9 +120,11 @@ impl MidiInput {
             clock,
             latency,
             status: status.clone(),
-            parsers: HashMap::new(),
+            sources: HashMap::new(),
             connected: Vec::new(),
+            inbox: Vec::new(),
             logged: HashSet::new(),
+            refused: HashMap::new(),
             said: String::new(),
         };
         let thread = {
@@ -144,6 +155,13 @@ impl Drop for MidiInput {
     }
 }
 
+/// One source's byte stream as the thread follows it.
+#[derive(Default)]
+struct Source {
+    parser: MidiParser,
+    held: HeldNotes,
+}
+
 struct Worker {
     backend: Box<dyn MidiBackend>,
     choice: PortChoice,
@@ -151,10 +169,15 @@ struct Worker {
     clock: SampleClock,
     latency: Duration,
     status: Arc<Mutex<PortsStatus>>,
-    parsers: HashMap<String, MidiParser>,
+    /// Per stream ([`Incoming::stream`]).
+    sources: HashMap<String, Source>,
     connected: Vec<String>,
+    /// Messages taken from the backend, kept for its capacity.
+    inbox: Vec<Incoming>,
     /// Routing errors already logged (each is logged once).
     logged: HashSet<String>,
+    /// Ports that could not be connected, with the line logged about each.
+    refused: HashMap<String, String>,
     /// The last state line logged.
     said: String,
 }
@@ -163,12 +186,8 @@ impl Worker {
     fn run(mut self, stop: &AtomicBool) {
         let mut delay = BACKOFF_START;
         let mut next_look = Instant::now();
-        let mut inbox = Vec::new();
         while !stop.load(Ordering::Acquire) {
-            self.backend.drain(&mut inbox);
-            for message in inbox.drain(..) {
-                self.route(message);
-            }
+            self.pump();
             let now = Instant::now();
             if now >= next_look {
                 self.look();
@@ -194,12 +213,23 @@ impl Worker {
         self.clock.sample_at_time(SystemTime::now() + self.latency)
     }
 
+    /// Routes every message the backend has.
+    fn pump(&mut self) {
+        let mut inbox = std::mem::take(&mut self.inbox);
+        self.backend.drain(&mut inbox);
+        for message in inbox.drain(..) {
+            self.route(message);
+        }
+        self.inbox = inbox;
+    }
+
     fn route(&mut self, message: Incoming) {
         let time = self.clock.sample_at_time(message.wall + self.latency);
-        let parser = self.parsers.entry(message.stream).or_default();
+        let Source { parser, held } = self.sources.entry(message.stream).or_default();
         let mut router = self.router.lock();
         let logged = &mut self.logged;
         parser.feed(&message.bytes, |event| {
+            held.track(event);
             if let Err(e) = router.handle(event, time) {
                 let line = e.to_string();
                 if logged.len() < 256 && logged.insert(line.clone()) {
@@ -209,7 +239,8 @@ impl Worker {
         });
     }
 
-    /// Drops vanished ports (releasing notes), connects matching new ones, logs changes.
+    /// Drops vanished ports (releasing their notes), connects matching new ones, logs
+    /// changes.
     fn look(&mut self) {
         let gone: Vec<String> = self
             .connected
@@ -218,17 +249,24 @@ impl Worker {
             .cloned()
             .collect();
         if !gone.is_empty() {
+            // What they sent before going counts: its notes are released too.
+            self.pump();
+            let mut lost = HeldNotes::default();
             for p in &gone {
                 self.backend.disconnect(p);
-                self.parsers.remove(p);
+                if let Some(source) = self.sources.remove(p) {
+                    lost.add(&source.held);
+                }
             }
             self.connected.retain(|p| !gone.contains(p));
+            let lost = lost.only_here(self.sources.values().map(|s| &s.held));
             let at = self.release_time();
-            let released = self.router.lock().release_all(at);
+            let released = self.router.lock().release(&lost, at);
             self.say(
                 format!(
-                    "MIDI input: {} disconnected; held notes released{}; reconnecting with backoff (0.1 s doubling to 2 s)",
+                    "MIDI input: {} disconnected; held notes released ({}){}; reconnecting with backoff (0.1 s doubling to 2 s)",
                     gone.join(", "),
+                    describe_release(&lost),
                     released.err().map(|e| format!(" (not all: {e})")).unwrap_or_default()
                 ),
                 true,
@@ -253,9 +291,18 @@ impl Worker {
                     self.connected.push(port.clone());
                     self.logged.clear();
                 }
-                Err(e) => self.say(format!("MIDI input: cannot connect \"{port}\": {e}"), true),
+                Err(e) => {
+                    let line = format!("MIDI input: cannot connect \"{port}\": {e}");
+                    if self.refused.get(port) != Some(&line) {
+                        warn!("{line}");
+                        self.refused.insert(port.clone(), line);
+                    }
+                }
             }
         }
+        let connected = &self.connected;
+        self.refused
+            .retain(|p, _| available.contains(p) && !connected.contains(p));
         if self.connected.is_empty() {
             self.say(
                 format!(
@@ -297,5 +344,19 @@ impl Worker {
             info!("{line}");
         }
         self.said = line;
+    }
+}
+
+/// What a release of `lost` did, for the log: "2 notes; pedal up on channel 1".
+fn describe_release(lost: &HeldNotes) -> String {
+    let notes = match lost.key_count() {
+        1 => "1 note".to_string(),
+        n => format!("{n} notes"),
+    };
+    let pedals: Vec<String> = lost.pedal_channels().map(|c| c.to_string()).collect();
+    match pedals.len() {
+        0 => notes,
+        1 => format!("{notes}; pedal up on channel {}", pedals[0]),
+        _ => format!("{notes}; pedal up on channels {}", pedals.join(", ")),
     }
 }

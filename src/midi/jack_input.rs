@@ -1,12 +1,23 @@
 //! MIDI input from JACK (`--midi-host jack`), with the `jack` crate directly: midir's own
 //! `jack` feature would replace ALSA in the whole build.
 //!
-//! The client `chronus_midi` has one input port, `in`; the MIDI thread connects the
-//! chosen source ports to it. Its process callback (a JACK real-time thread) copies each
-//! event with its exact frame time (`last_frame_time + offset`) into a fixed-size ring —
-//! no allocation, no lock; a full ring drops the event and counts it. The MIDI thread
-//! turns frame times into wall times with JACK's own clock (`frames_to_time` against
-//! `time()` now), so messages keep their sample spacing.
+//! The client `chronus_midi` has one input port per source it plays from, so each message
+//! is known by the source that sent it and a source that goes away releases only its own
+//! notes (see [`input`](super::input)). The ports are registered when the client opens
+//! and never later, so the process callback walks a fixed set of ports it owns (a port
+//! registered afterwards would have to be handed to it without allocation or lock): one
+//! port, `in`, when `--midi-in` picks one source; [`MAX_SOURCES`] ports, `in`, `in-2`, ...
+//! `in-16`, for `--midi-in all`. The MIDI thread connects each chosen source port to a free
+//! input port of its own; a source past the last free port is not connected (one warning
+//! line names it) until a port frees up. A port someone connected a source to by hand
+//! (`jack_connect`) is not free; that source plays under the port's name.
+//!
+//! The process callback (a JACK real-time thread) copies each event with its port's index
+//! and its exact frame time (`last_frame_time + offset`) into a fixed-size ring — no
+//! allocation, no lock; a full ring drops the event and counts it. The MIDI thread names
+//! each event's source from the index and turns frame times into wall times with JACK's
+//! own clock (`frames_to_time` against `time()` now), so messages keep their sample
+//! spacing.
 //!
 //! When the JACK server goes away, JACK calls the client's shutdown handler. From then on
 //! the dead client is never asked anything (libjack aborts the process when a graph query
@@ -28,14 +39,26 @@ use crate::host::audio_callback::no_alloc;
 
 /// JACK client name of the MIDI input.
 pub const CLIENT_NAME: &str = "chronus_midi";
-/// Its input port's short name.
+/// Its first input port's short name; the others are `in-2`, `in-3`, ...
 pub const PORT_NAME: &str = "in";
+/// The most sources played from at once (input ports registered for `--midi-in all`).
+pub const MAX_SOURCES: usize = 16;
 /// Events the ring holds between two polls of the MIDI thread.
 const RING: usize = 1024;
+
+/// Short name of input port `index` (0-based): `in`, `in-2`, `in-3`, ...
+pub fn input_port_name(index: usize) -> String {
+    match index {
+        0 => PORT_NAME.to_string(),
+        i => format!("{PORT_NAME}-{}", i + 1),
+    }
+}
 
 /// One event as the process callback saw it.
 #[derive(Clone, Copy)]
 struct FrameEvent {
+    /// Index of the input port it came in on.
+    input: u8,
     frame: u32,
     len: u8,
     bytes: [u8; MAX_MESSAGE],
@@ -55,47 +78,74 @@ impl jack::NotificationHandler for Shutdown {
     }
 }
 
+/// One of the client's input ports and the source connected to it.
+struct Input {
+    port: Port<Unowned>,
+    /// Full name (`chronus_midi:in-2`).
+    name: String,
+    /// The source port connected to it by [`MidiBackend::connect`].
+    source: Option<String>,
+}
+
 /// JACK MIDI input.
 pub struct JackBackend {
     client: AsyncClient<Shutdown, Process>,
     /// Set when the server shut the client down.
     gone: Arc<AtomicBool>,
-    input: Port<Unowned>,
+    inputs: Vec<Input>,
+    /// Where the search for a free input starts: just after the last one taken, so a port
+    /// just freed is the last to be reused (its source's last events are long drained).
+    next_input: usize,
     rx: Consumer<FrameEvent>,
     dropped: Arc<AtomicU64>,
 }
 
 impl JackBackend {
-    /// Opens the client (on the server `JACK_DEFAULT_SERVER` names) and activates it.
-    pub fn open() -> Result<JackBackend, String> {
+    /// Opens the client (on the server `JACK_DEFAULT_SERVER` names) with `sources` input
+    /// ports (1 to [`MAX_SOURCES`]) and activates it.
+    pub fn open(sources: usize) -> Result<JackBackend, String> {
         let (client, _) = Client::new(CLIENT_NAME, ClientOptions::NO_START_SERVER)
             .map_err(|e| format!("cannot open a JACK client (is a JACK server running?): {e}"))?;
-        let port = client
-            .register_port(PORT_NAME, MidiIn::default())
-            .map_err(|e| format!("cannot register the JACK MIDI port: {e}"))?;
-        let input = port.clone_unowned();
+        let mut ports = Vec::new();
+        let mut inputs = Vec::new();
+        for index in 0..sources.clamp(1, MAX_SOURCES) {
+            let short = input_port_name(index);
+            let port = client
+                .register_port(&short, MidiIn::default())
+                .map_err(|e| format!("cannot register the JACK MIDI port \"{short}\": {e}"))?;
+            inputs.push(Input {
+                port: port.clone_unowned(),
+                name: format!("{CLIENT_NAME}:{short}"),
+                source: None,
+            });
+            ports.push(port);
+        }
         let (tx, rx): (Producer<FrameEvent>, _) = RingBuffer::new(RING);
         let dropped = Arc::new(AtomicU64::new(0));
         let mut tx = tx;
         let lost = dropped.clone();
         // Real-time: checked never to allocate in debug builds, like the audio callback.
+        // `ports` is fixed from here on: the callback only walks it.
         let callback: Callback = Box::new(move |_, ps| {
             no_alloc(|| {
                 let start = ps.last_frame_time();
-                for raw in port.iter(ps) {
-                    if raw.bytes.len() > MAX_MESSAGE {
-                        lost.fetch_add(1, Ordering::Relaxed);
-                        continue;
-                    }
-                    let mut bytes = [0; MAX_MESSAGE];
-                    bytes[..raw.bytes.len()].copy_from_slice(raw.bytes);
-                    let event = FrameEvent {
-                        frame: start.wrapping_add(raw.time),
-                        len: raw.bytes.len() as u8,
-                        bytes,
-                    };
-                    if tx.push(event).is_err() {
-                        lost.fetch_add(1, Ordering::Relaxed);
+                for (input, port) in ports.iter().enumerate() {
+                    for raw in port.iter(ps) {
+                        if raw.bytes.len() > MAX_MESSAGE {
+                            lost.fetch_add(1, Ordering::Relaxed);
+                            continue;
+                        }
+                        let mut bytes = [0; MAX_MESSAGE];
+                        bytes[..raw.bytes.len()].copy_from_slice(raw.bytes);
+                        let event = FrameEvent {
+                            input: input as u8,
+                            frame: start.wrapping_add(raw.time),
+                            len: raw.bytes.len() as u8,
+                            bytes,
+                        };
+                        if tx.push(event).is_err() {
+                            lost.fetch_add(1, Ordering::Relaxed);
+                        }
                     }
                 }
             });
@@ -111,7 +161,8 @@ impl JackBackend {
         Ok(JackBackend {
             client,
             gone,
-            input,
+            inputs,
+            next_input: 0,
             rx,
             dropped,
         })
@@ -135,8 +186,20 @@ impl JackBackend {
         self.gone.load(Ordering::Acquire)
     }
 
-    fn own_port(&self) -> String {
-        format!("{CLIENT_NAME}:{PORT_NAME}")
+    /// The input `source` was connected to.
+    fn input_of(&self, source: &str) -> Option<usize> {
+        self.inputs
+            .iter()
+            .position(|i| i.source.as_deref() == Some(source))
+    }
+
+    /// A free input (no source of ours, nothing connected by hand), searching round from
+    /// just after the last one taken.
+    fn free_input(&self) -> Option<usize> {
+        let n = self.inputs.len();
+        (0..n).map(|k| (self.next_input + k) % n).find(|&i| {
+            self.inputs[i].source.is_none() && self.inputs[i].port.get_connections().is_empty()
+        })
     }
 }
 
@@ -147,7 +210,8 @@ impl MidiBackend for JackBackend {
 
     fn ports(&mut self) -> Result<Vec<String>, String> {
         if self.is_gone() {
-            let dead = std::mem::replace(self, JackBackend::open()?);
+            let fresh = JackBackend::open(self.inputs.len())?;
+            let dead = std::mem::replace(self, fresh);
             // Closing a client whose server vanished crashes inside libjack (SIGSEGV in
             // jack_client_close, seen with jackd2 1.9.21): it is left open, a few hundred
             // bytes once per server death.
@@ -160,17 +224,43 @@ impl MidiBackend for JackBackend {
         if self.is_gone() {
             return Err("the JACK server went away".into());
         }
+        if self.input_of(port).is_some() {
+            return Ok(());
+        }
+        let Some(i) = self.free_input() else {
+            return Err(format!(
+                "every input port of {CLIENT_NAME} is in use ({} sources at most); it is \
+                 connected when one of them goes away",
+                self.inputs.len()
+            ));
+        };
         self.client
             .as_client()
-            .connect_ports_by_name(port, &self.own_port())
-            .map_err(|e| e.to_string())
+            .connect_ports_by_name(port, &self.inputs[i].name)
+            .map_err(|e| e.to_string())?;
+        self.inputs[i].source = Some(port.to_string());
+        self.next_input = (i + 1) % self.inputs.len();
+        Ok(())
     }
 
     fn is_connected(&mut self, port: &str) -> bool {
-        !self.is_gone() && self.input.get_connections().iter().any(|p| p == port)
+        if self.is_gone() {
+            return false;
+        }
+        self.input_of(port).is_some_and(|i| {
+            self.inputs[i]
+                .port
+                .get_connections()
+                .iter()
+                .any(|p| p == port)
+        })
     }
 
     fn disconnect(&mut self, port: &str) {
+        let Some(i) = self.input_of(port) else {
+            return;
+        };
+        self.inputs[i].source = None;
         if self.is_gone() {
             return;
         }
@@ -178,7 +268,7 @@ impl MidiBackend for JackBackend {
         let _ = self
             .client
             .as_client()
-            .disconnect_ports_by_name(port, &self.own_port());
+            .disconnect_ports_by_name(port, &self.inputs[i].name);
     }
 
     fn drain(&mut self, out: &mut Vec<Incoming>) {
@@ -194,8 +284,11 @@ impl MidiBackend for JackBackend {
             } else {
                 now_wall + Duration::from_micros(at_us - now_us)
             };
+            // A source connected by hand (jack_connect) to a port we did not connect plays
+            // under that port's name.
+            let input = &self.inputs[e.input as usize];
             out.push(Incoming {
-                stream: self.own_port(),
+                stream: input.source.clone().unwrap_or_else(|| input.name.clone()),
                 bytes: e.bytes[..e.len as usize].to_vec(),
                 wall,
             });

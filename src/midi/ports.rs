@@ -27,16 +27,23 @@ impl PortChoice {
     pub fn select<'a>(&self, available: &'a [String]) -> Vec<&'a String> {
         let real = available.iter().filter(|p| !is_system_port(p));
         match self {
-            PortChoice::Default => real.take(1).collect(),
-            PortChoice::All => real.collect(),
+            PortChoice::Default | PortChoice::All => real.take(self.most_ports()).collect(),
             PortChoice::Name(want) => {
                 let want = want.to_lowercase();
                 available
                     .iter()
                     .filter(|p| p.to_lowercase().contains(&want))
-                    .take(1)
+                    .take(self.most_ports())
                     .collect()
             }
+        }
+    }
+
+    /// How many ports this choice plays from at once, at most (`usize::MAX`: every one).
+    pub fn most_ports(&self) -> usize {
+        match self {
+            PortChoice::All => usize::MAX,
+            PortChoice::Default | PortChoice::Name(_) => 1,
         }
     }
 

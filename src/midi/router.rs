@@ -18,6 +18,8 @@ use std::sync::Arc;
 use chronus_modules::{ParamKind, ParamValue};
 use parking_lot::Mutex;
 
+use super::cc;
+use super::held::HeldNotes;
 use super::parse::MidiEvent;
 use crate::backend::distributor::{ChannelEvent, Route};
 use crate::backend::engine_instrument::EngineTarget;
@@ -111,11 +113,43 @@ impl Router {
         self.distributor.dispatch(channel, event, time)
     }
 
-    /// Releases every note (a port went away) at engine sample `time` (`None`: now).
+    /// Releases every note and lifts every pedal (the MIDI input stops) at engine sample `time` (`None`: now).
     /// Give the time a message arriving now would play at, so the release comes after
     /// every note-on already routed (they play a constant latency after arrival).
     pub fn release_all(&mut self, time: Option<u64>) -> Result<(), InstrumentError> {
         self.distributor.stop_all(time)
+    }
+
+    /// Releases what one vanished source held (`held`, already without what other
+    /// sources still hold: [`HeldNotes::only_here`]) at engine sample `time`: a note-off
+    /// for each key — it goes where the note-on went, so keys that never reached an
+    /// instrument (a `trigger_step` range, a filtered channel) change nothing — then the
+    /// pedal up on each channel where the pedal reached the instruments (no controller
+    /// route took CC 64). Every message is tried; the first error is returned.
+    pub fn release(&mut self, held: &HeldNotes, time: Option<u64>) -> Result<(), InstrumentError> {
+        let mut first_error = None;
+        for (channel, note) in held.keys() {
+            if let Err(e) = self
+                .distributor
+                .dispatch(channel, ChannelEvent::NoteOff { note }, time)
+            {
+                first_error.get_or_insert(e);
+            }
+        }
+        for channel in held.pedal_channels() {
+            let filtered = self.config.midi.channel.is_some_and(|c| c != channel);
+            if filtered || self.cc_action(channel, cc::SUSTAIN).is_some() {
+                continue;
+            }
+            let up = ChannelEvent::Controller {
+                controller: cc::SUSTAIN,
+                value: 0,
+            };
+            if let Err(e) = self.distributor.dispatch(channel, up, time) {
+                first_error.get_or_insert(e);
+            }
+        }
+        first_error.map_or(Ok(()), Err)
     }
 
     fn step_range(&self, channel: u8, note: u8) -> Option<u8> {

@@ -89,7 +89,7 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// Seconds of audio for the main run and for each voice-scaling run.
-        #[arg(long, default_value_t = 10.0)]
+        #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
         seconds: f64,
     },
 }
@@ -100,7 +100,7 @@ struct RenderArgs {
     /// The patch file (.ron).
     patch: PathBuf,
     /// Length of the render in seconds.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     seconds: f64,
     /// Output WAV file.
     #[arg(long)]
@@ -148,7 +148,7 @@ struct PlayArgs {
     #[arg(long)]
     record: Option<PathBuf>,
     /// Stop after this many seconds of wall time (as Ctrl-C does).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     seconds: Option<f64>,
     /// Print no status lines (warnings and errors only).
     #[arg(long)]
@@ -157,7 +157,7 @@ struct PlayArgs {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Seconds between status lines.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = 5.0, allow_negative_numbers = true)]
     status_interval: f64,
     /// UDP port of the OSC server (0: any free port; see the README's OSC section).
     #[arg(long, default_value_t = 9000)]
@@ -188,7 +188,10 @@ struct PlayArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let registry = Registry::builtin();
     let result = match cli.command {
         Command::Play(args) => play(&registry, args),
@@ -215,6 +218,34 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A command line clap refused: one line on stderr (clap's several lines of message,
+/// hint and usage folded into one) and exit code 2, as clap itself exits. `--help`,
+/// `--version` and a bare `chronus` print clap's help as usual.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    eprintln!("{}", one_line(&e.render().to_string()));
+    ExitCode::from(2)
+}
+
+/// Clap's error text as one line: its message and hints joined, the usage block and the
+/// "For more information" line replaced by a pointer to `--help`.
+fn one_line(text: &str) -> String {
+    let parts: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more"))
+        .collect();
+    format!("{} (see --help)", parts.join(" "))
 }
 
 /// Reads, validates and compiles a patch file; every error on its own line.

@@ -143,6 +143,47 @@ fn render_refuses_bad_notes_in_one_line() {
 }
 
 #[test]
+fn command_line_errors_are_one_line_and_exit_2() {
+    for (args, says) in [
+        (
+            &["play", "--midi-host", "foo"][..],
+            "invalid value 'foo' for '--midi-host",
+        ),
+        (&["check"][..], "required arguments were not provided"),
+        (
+            &["render", "patches/fm-bell.ron", "--out", "x.wav"][..],
+            "--seconds",
+        ),
+        (&["frobnicate"][..], "unrecognized subcommand 'frobnicate'"),
+    ] {
+        let o = chronus(args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.contains(says) && err.ends_with("(see --help)\n"),
+            "{args:?}: {err}"
+        );
+    }
+    // A negative length reaches the range check instead of reading as an option.
+    let o = chronus(&[
+        "render",
+        "patches/fm-bell.ron",
+        "--seconds",
+        "-1",
+        "--out",
+        "x.wav",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("--seconds -1 must be greater than 0"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(chronus(&["--help"]).status.success());
+}
+
+#[test]
 fn modules_prints_the_table_and_describes_a_kind() {
     let o = chronus(&["modules"]);
     assert!(o.status.success());

@@ -92,6 +92,26 @@ impl Program {
             node.live_params |= node.modulated_params;
         }
     }
+
+    /// Ends every glide in progress: each param (and the output volume) jumps to its
+    /// target, and a param that jumped is marked live so its block is rendered again. The
+    /// engine calls it when a voice that was silent starts a note: a free voice is not
+    /// processed, so a change made while it was free has not glided yet, and the note must
+    /// start at the value set before it, as on a hardware synth. **Real-time safe.**
+    pub fn settle_params(&mut self) {
+        for node in &mut self.nodes {
+            for (p, smoother) in node.smoothers.iter_mut().enumerate() {
+                if !smoother.is_settled() {
+                    smoother.jump(smoother.target());
+                    node.live_params |= Node::param_bit(p);
+                }
+            }
+        }
+        let volume = &mut self.output.volume;
+        if !volume.is_settled() {
+            volume.jump(volume.target());
+        }
+    }
 }
 
 /// One step of a program's schedule.

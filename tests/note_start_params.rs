@@ -4,25 +4,9 @@
 //! note. A sounding voice glides (see `tests/live_sweep.rs`).
 
 mod common;
-use common::{engine, run};
+use common::{engine, level_patch, run};
 
 use chronus::control::NoteTarget;
-
-/// One voice per note: a constant `c.value` times a gain `v.gain`, gated by an instant
-/// envelope: each voice's output is `value × gain` exactly while its note is held.
-fn level_patch(count: usize) -> String {
-    format!(
-        r#"(voice: (count: {count}, steal: "oldest",
-            modules: {{
-                "c": (kind: "const", params: {{"value": 1.0}}),
-                "e": (kind: "adsr", params: {{"attack": 0.0, "decay": 0.0, "sustain": 1.0, "release": 0.0}}),
-                "v": (kind: "vca"),
-            }},
-            connections: [("note.gate", "e.gate"), ("c.out", "v.in"), ("e.out", "v.cv"),
-                          ("v.out", "output.left")]),
-        connections: [("voices.left", "output.left")])"#
-    )
-}
 
 /// The first sample from `from` on that is not silent.
 fn onset(out: &[f32], from: usize) -> usize {

@@ -283,7 +283,11 @@ impl Controller {
 
     /// Changes a param of the running graph now (smoothed per its ParamSpec), in every voice
     /// for a voice-template module, at engine sample `time` (`None`: the next block). The
-    /// running and standby patches record the value too.
+    /// running and standby patches record the value too. A change scheduled for later
+    /// still lands at its time when a commit comes first: the new graph plays the live
+    /// value until then (unless the commit itself changes the param), and the change moves
+    /// to the new graph; it is ignored (counted in `events_ignored`) if the commit removed
+    /// its module.
     pub fn set_live(
         &mut self,
         id: &str,
@@ -299,6 +303,11 @@ impl Controller {
                 value: engine_value,
             }],
         )?;
+        // The next commit keeps the live value of a param it leaves at this one, even
+        // while the change waits for its time (see `graph::lineage`).
+        if let Some(layout) = self.layouts.get_mut(target.program.index()) {
+            layout.set_value(target.slot, engine_value);
+        }
         if id == implicit::OUTPUT_ID {
             self.running.volume = Some(engine_value as f64);
             self.standby.volume = Some(engine_value as f64);
@@ -603,14 +612,9 @@ pub(crate) fn resolve_param(
         .iter()
         .position(|(n, _)| n == id)
         .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?;
-    let program = if k == 0 {
-        ProgramRef::Main
-    } else {
-        ProgramRef::Instrument((k - 1) as u16)
-    };
     Ok((
         ParamTarget {
-            program,
+            program: ProgramRef::from_index(k),
             slot: ParamSlot::Module {
                 node: node as u16,
                 param: index as u16,

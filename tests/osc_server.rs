@@ -415,6 +415,34 @@ fn a_bundle_in_the_future_plays_at_its_sample() {
 }
 
 #[test]
+fn a_future_mod_lands_at_its_sample_when_a_commit_comes_first() {
+    let mut r = rig(&common::level_patch(8));
+    r.call(msg("/note/on", vec![OscType::Int(60), OscType::Float(1.0)]));
+    let stats = r.control.lock().engine().stats().clone();
+    let now = SystemTime::now();
+    let anchor = r.engine.sample_time();
+    SampleClock::publish(&stats, anchor, now, SR);
+    let bundle = OscPacket::Bundle(OscBundle {
+        timetag: OscTime::try_from(now + Duration::from_millis(100)).unwrap(),
+        content: vec![msg("/mod/c/value", vec![OscType::Float(0.5)])],
+    });
+    r.call(bundle);
+    let replies = r.call(msg("/patch/commit", vec![]));
+    assert!(
+        matches!(replies.as_slice(), [m] if m.addr == "/patch/committed"),
+        "{replies:?}"
+    );
+    let l = r.play(9_600);
+    assert_eq!(l[0], 1.0, "the held note, at its level");
+    let falls = l.iter().position(|&x| x < 1.0).unwrap() as u64 + anchor;
+    assert!(
+        (falls as i64 - (anchor + 4_800) as i64).abs() <= 1,
+        "the level falls at {falls}, not at its time tag {}",
+        anchor + 4_800
+    );
+}
+
+#[test]
 fn random_and_truncated_packets_never_break_the_server() {
     let r = rig(EMPTY);
     let valid = rosc::encoder::encode(&msg(

@@ -1,6 +1,8 @@
 //! The paths the soak does not reach, under assert_no_alloc: a commit during a
 //! crossfade (deferred swap), several swaps in one callback, a full event queue (held-back
-//! event), panic / all-notes-off during a crossfade, stealing with pending notes.
+//! event), panic / all-notes-off during a crossfade, stealing with pending notes, param
+//! changes scheduled across commits (moved to the new graph at the swap, carried or
+//! crossfaded) and notes starting on voices whose params were changed while free.
 
 mod common;
 use common::{patch, SR};
@@ -53,6 +55,12 @@ fn rare_paths_never_allocate() {
             let note = 40 + ((b * 3 + k) % 24) as u8;
             let _ = c.note_on(&NoteTarget::Default, note, 0.9, Some(now + k * 5));
             let _ = c.note_off(&NoteTarget::Default, note, Some(now + k * 5 + 3));
+        }
+        // A change scheduled past the commits below, and one now (voices free or not).
+        if b % 5 == 0 {
+            let cutoff = (600 + b) as f64;
+            let _ = c.set_live("vcf", "cutoff", cutoff.into(), Some(now + 3_000));
+            let _ = c.set_live("vcf", "cutoff", (cutoff + 50.0).into(), None);
         }
         // Crossfade then immediately more commits: deferred swap and carried swaps.
         if b % 7 == 0 {

@@ -9,6 +9,7 @@ use chronus_modules::{shortest_f64, ParamValue, Registry};
 
 use super::error::ControlError;
 use super::note_routes::{merge, NoteRoutes};
+use super::scheduled::ScheduledChanges;
 use super::sequence_edits::SequenceEdits;
 use crate::engine::{
     ChannelMessage, EngineHandle, Event, InstrumentKey, ParamSlot, ParamTarget, ProgramRef,
@@ -46,6 +47,8 @@ pub struct Controller {
     routes: NoteRoutes,
     /// The live sequencer edits of the running `sequence` section.
     sequence_edits: SequenceEdits,
+    /// Live param changes sent for a later sample (a commit reports those it drops).
+    scheduled: ScheduledChanges,
 }
 
 impl Controller {
@@ -63,6 +66,7 @@ impl Controller {
             sequencer: SequencerConfig::default(),
             routes: NoteRoutes::default(),
             sequence_edits: SequenceEdits::default(),
+            scheduled: ScheduledChanges::default(),
         }
     }
 
@@ -165,9 +169,14 @@ impl Controller {
         })?
         .map(Box::new);
         let layouts = compiled.layouts.clone();
+        let lineage = compiled.lineage.clone();
         self.engine.send_graph(Box::new(compiled))?;
         self.revision = revision;
         self.layouts = layouts;
+        let now = self.engine.sample_time();
+        for dropped in self.scheduled.follow(lineage.as_ref(), revision, now) {
+            tracing::warn!("{dropped}");
+        }
         // The engine keeps the sequencer's live state only across a commit that keeps the
         // `sequence` section (see `Conductor::take_over`); so do the recorded edits.
         if self.standby.sequence != self.running.sequence {
@@ -283,7 +292,11 @@ impl Controller {
 
     /// Changes a param of the running graph now (smoothed per its ParamSpec), in every voice
     /// for a voice-template module, at engine sample `time` (`None`: the next block). The
-    /// running and standby patches record the value too.
+    /// running and standby patches record the value too. A change scheduled for later
+    /// still lands at its time when a commit comes first: the new graph plays the live
+    /// value until then (unless the commit itself changes the param), and the change moves
+    /// to the new graph; it is ignored (counted in `events_ignored`, and logged by the
+    /// commit: see [`ScheduledChanges`]) if the commit removed its module.
     pub fn set_live(
         &mut self,
         id: &str,
@@ -299,6 +312,16 @@ impl Controller {
                 value: engine_value,
             }],
         )?;
+        // The next commit keeps the live value of a param it leaves at this one, even
+        // while the change waits for its time (see `graph::lineage`).
+        if let Some(layout) = self.layouts.get_mut(target.program.index()) {
+            layout.set_value(target.slot, engine_value);
+        }
+        if let Some(t) = time {
+            let now = self.engine.sample_time();
+            self.scheduled
+                .record(t, (self.revision, target), (id, param), now);
+        }
         if id == implicit::OUTPUT_ID {
             self.running.volume = Some(shortest_f64(engine_value));
             self.standby.volume = Some(shortest_f64(engine_value));
@@ -603,14 +626,9 @@ pub(crate) fn resolve_param(
         .iter()
         .position(|(n, _)| n == id)
         .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?;
-    let program = if k == 0 {
-        ProgramRef::Main
-    } else {
-        ProgramRef::Instrument((k - 1) as u16)
-    };
     Ok((
         ParamTarget {
-            program,
+            program: ProgramRef::from_index(k),
             slot: ParamSlot::Module {
                 node: node as u16,
                 param: index as u16,

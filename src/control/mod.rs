@@ -7,6 +7,7 @@ pub mod controller;
 pub mod error;
 pub mod midi_cc;
 pub mod note_routes;
+pub mod scheduled;
 pub mod sequence_edits;
 pub mod sequencer_action;
 

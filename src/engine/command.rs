@@ -49,6 +49,25 @@ pub enum ProgramRef {
     Instrument(u16),
 }
 
+impl ProgramRef {
+    /// The program's index among a graph's programs: 0 for the main graph, `n + 1` for
+    /// instrument `n` (the order of [`Layout`](crate::graph::Layout)s).
+    pub fn index(self) -> usize {
+        match self {
+            ProgramRef::Main => 0,
+            ProgramRef::Instrument(n) => n as usize + 1,
+        }
+    }
+
+    /// The program at `index` (see [`index`](Self::index)).
+    pub fn from_index(index: usize) -> Self {
+        match index {
+            0 => ProgramRef::Main,
+            k => ProgramRef::Instrument((k - 1) as u16),
+        }
+    }
+}
+
 /// Which param inside a program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParamSlot {

@@ -15,7 +15,7 @@ use super::queue::EventQueue;
 use super::stats::EngineStats;
 use super::tuning::NoteTable;
 use super::voice::{self, RenderContext, SILENCE_MS, STEAL_FADE_MS};
-use crate::graph::{CompiledGraph, Instrument, Program, Takeover};
+use crate::graph::{CompiledGraph, Instrument, Lineage, Program, ProgramLineage, Takeover};
 use crate::seq::conductor::MAX_SCHEDULED;
 use crate::seq::{Conductor, Cue, SeqStatus};
 use chronus_modules::MAX_BLOCK;
@@ -345,14 +345,21 @@ impl Engine {
             return None;
         };
         let takeover = std::mem::replace(&mut new.takeover, Takeover::Crossfade);
+        // Taken out to read while `new` changes, and put back (never dropped here).
+        let lineage = new.lineage.take();
+        let empty = Lineage::default();
+        // Its indices point into `old` only if `old` is the graph it was compiled to follow.
+        let follows = lineage.as_ref().filter(|l| l.from_revision == old.revision);
+        let kin = follows.unwrap_or(&empty);
         let carried = match &takeover {
             Takeover::Carry(maps) if carry_fits(&old, &new, maps) => {
-                carry_state(&mut old, &mut new, maps);
+                carry_state(&mut old, &mut new, maps, kin);
                 true
             }
             _ => false,
         };
         new.takeover = takeover;
+        let revisions = (old.revision, new.revision);
         if carried {
             carry_controls(&old, &mut new);
             self.adopt_conductor(&mut new, Some(&mut old));
@@ -361,10 +368,13 @@ impl Engine {
         } else {
             let depth = self.fading_depth();
             if depth == MAX_FADING {
+                new.lineage = lineage;
                 self.current = Some(old);
                 return Some(new);
             }
             self.adopt_conductor(&mut new, Some(&mut old));
+            // Before the notes: an adopted voice starts at the params it inherits.
+            inherit_params(&old, &mut new, kin);
             move_held_notes(&old, &mut new, self.sample_time);
             // After the notes: their note-ons must not count as keys down (a note the
             // pedal holds has its key up, and pedal up must still release it).
@@ -376,8 +386,35 @@ impl Engine {
             self.current = Some(new);
             self.current_fade_in = 0;
         }
+        if let Some(l) = follows {
+            self.follow_scheduled(revisions, l);
+        }
+        if let Some(g) = self.current.as_deref_mut() {
+            g.lineage = lineage;
+        }
         self.count_swap();
         None
+    }
+
+    /// Readdresses the param changes scheduled for the graph of revision `revisions.0`
+    /// (still waiting in the queue: their time has not come) to the graph of revision
+    /// `revisions.1` that replaces it, so a time-tagged change lands at its time across a
+    /// commit. A change whose module the new graph no longer has keeps its old address:
+    /// ignored, and counted in `events_ignored`, when its time comes. **Real-time safe.**
+    fn follow_scheduled(&mut self, revisions: (u64, u64), lineage: &Lineage) {
+        let (old, new) = revisions;
+        for e in self.queue.events_mut().chain(self.held_back.iter_mut()) {
+            let Event::SetParam { target, value } = e.event else {
+                continue;
+            };
+            if e.revision != old {
+                continue;
+            }
+            if let Some(target) = lineage.follow(target) {
+                e.event = Event::SetParam { target, value };
+                e.revision = new;
+            }
+        }
     }
 
     fn count_swap(&self) {
@@ -638,9 +675,16 @@ fn carry_fits(old: &CompiledGraph, new: &CompiledGraph, maps: &[Vec<Option<usize
 }
 
 /// Instant takeover: every mapped node takes its predecessor's module state and live
-/// param values (gliding on to the new patch values); voices keep playing.
-fn carry_state(old: &mut CompiledGraph, new: &mut CompiledGraph, maps: &[Vec<Option<usize>>]) {
-    carry_program(&mut old.main, &mut new.main, &maps[0]);
+/// param values: a param the commit leaves as it was plays on (see [`Lineage`]), one it
+/// changes glides on to its new value; voices keep playing.
+fn carry_state(
+    old: &mut CompiledGraph,
+    new: &mut CompiledGraph,
+    maps: &[Vec<Option<usize>>],
+    lineage: &Lineage,
+) {
+    let kin = |k: usize| lineage.programs.get(k);
+    carry_program(&mut old.main, &mut new.main, &maps[0], kin(0));
     for (k, (o, n)) in old
         .instruments
         .iter_mut()
@@ -648,30 +692,91 @@ fn carry_state(old: &mut CompiledGraph, new: &mut CompiledGraph, maps: &[Vec<Opt
         .enumerate()
     {
         for (ov, nv) in o.voices.iter_mut().zip(&mut n.voices) {
-            carry_program(&mut ov.program, &mut nv.program, &maps[k + 1]);
+            carry_program(&mut ov.program, &mut nv.program, &maps[k + 1], kin(k + 1));
             nv.state = ov.state;
         }
     }
 }
 
-fn carry_program(old: &mut Program, new: &mut Program, map: &[Option<usize>]) {
+fn carry_program(
+    old: &mut Program,
+    new: &mut Program,
+    map: &[Option<usize>],
+    lineage: Option<&ProgramLineage>,
+) {
+    let keeps = |i: usize, p: usize| lineage.is_some_and(|l| l.keeps(i, p));
     for (i, j) in map.iter().enumerate() {
         let Some(j) = *j else { continue };
         let (o, n) = (&mut old.nodes[j], &mut new.nodes[i]);
         if !n.module.take_state(o.module.as_mut()) {
             continue;
         }
-        for (ns, os) in n.smoothers.iter_mut().zip(&mut o.smoothers) {
+        for (p, (ns, os)) in n.smoothers.iter_mut().zip(&mut o.smoothers).enumerate() {
             let target = ns.target();
             std::mem::swap(ns, os);
-            ns.set_target(target);
+            if !keeps(i, p) {
+                ns.set_target(target);
+            }
         }
         n.mark_params_live();
         o.mark_params_live();
     }
     let target = new.output.volume.target();
     std::mem::swap(&mut new.output.volume, &mut old.output.volume);
-    new.output.volume.set_target(target);
+    if !lineage.is_some_and(|l| l.volume_kept) {
+        new.output.volume.set_target(target);
+    }
+}
+
+/// Crossfade takeover: every node of `new` with a predecessor in `old` (same id and kind)
+/// takes the live value of each param the commit leaves as it was (see [`Lineage`]), so
+/// the new graph fades in playing what the old one plays. Voice `v` of an instrument
+/// inherits from voice `v` of its predecessor (the last one when it had fewer).
+/// **Real-time safe.**
+fn inherit_params(old: &CompiledGraph, new: &mut CompiledGraph, lineage: &Lineage) {
+    for (k, kin) in lineage.programs.iter().enumerate() {
+        let Some(from) = kin.program else { continue };
+        if k == 0 {
+            if from == 0 {
+                inherit_program(&old.main, &mut new.main, kin);
+            }
+            continue;
+        }
+        let (Some(o), Some(n)) = (
+            from.checked_sub(1).and_then(|i| old.instruments.get(i)),
+            new.instruments.get_mut(k - 1),
+        ) else {
+            continue;
+        };
+        for (v, nv) in n.voices.iter_mut().enumerate() {
+            if let Some(ov) = o.voices.get(v).or(o.voices.last()) {
+                inherit_program(&ov.program, &mut nv.program, kin);
+            }
+        }
+    }
+}
+
+fn inherit_program(old: &Program, new: &mut Program, kin: &ProgramLineage) {
+    for (i, n) in new.nodes.iter_mut().enumerate() {
+        let Some(o) = kin
+            .nodes
+            .get(i)
+            .copied()
+            .flatten()
+            .and_then(|j| old.nodes.get(j))
+        else {
+            continue;
+        };
+        for (p, (ns, os)) in n.smoothers.iter_mut().zip(&o.smoothers).enumerate() {
+            if kin.keeps(i, p) {
+                ns.clone_from(os);
+            }
+        }
+        n.mark_params_live();
+    }
+    if kin.volume_kept {
+        new.output.volume.clone_from(&old.output.volume);
+    }
 }
 
 /// The instruments `key` names (all of them for `None`) in the running graph `current`

@@ -62,6 +62,12 @@ impl EventQueue {
         }
     }
 
+    /// The pending events, in order, to readdress them (at a graph swap). Their times must
+    /// not be changed (the order rests on them). **Real-time safe.**
+    pub fn events_mut(&mut self) -> impl Iterator<Item = &mut TimedEvent> {
+        self.events.iter_mut()
+    }
+
     /// Time of the next pending event.
     pub fn next_time(&self) -> Option<u64> {
         self.events.front().map(|e| e.time)

@@ -22,7 +22,8 @@ pub struct EngineStats {
     /// Notes dropped because every voice was busy and the instrument's `steal` is `none`.
     pub notes_dropped: AtomicU64,
     /// Events addressed to an instrument or param that does not exist in the running graph
-    /// (for example a param change scheduled across a commit): ignored.
+    /// (for example a param change scheduled across a commit that removed its module):
+    /// ignored.
     pub events_ignored: AtomicU64,
     /// Times the pending-event queue was full and events waited in the command ring.
     pub queue_full: AtomicU64,

@@ -9,6 +9,11 @@
 //! template that does not read `note.gate` has no envelope to release it, so the engine
 //! fades it out over [`STEAL_FADE_MS`] at note-off instead.
 //!
+//! A live param change glides in every sounding voice (held, released or fading). A free
+//! voice is not processed, so a note that starts on it, or on a stolen voice once its fade
+//! has ended, starts with its params at their values: the change is heard from the note's
+//! first sample, with no glide from the value before it.
+//!
 //! Channel messages act here too: a note-off while the sustain pedal is down leaves the
 //! voice held until pedal up; the `note` sources follow the instrument's bend (ramped
 //! across each block), pressure and tuning table; the instrument's volume × expression
@@ -138,7 +143,12 @@ pub fn note_on(instrument: &mut Instrument, note: u8, velocity: f32, now: u64) -
                 .map(|(i, _)| i)
         });
     if let Some(i) = chosen {
-        voices[i].state.start(note, velocity, now);
+        let voice = &mut voices[i];
+        if voice.state.phase == VoicePhase::Free {
+            // Silent until now: it starts at the values set while it was free.
+            voice.program.settle_params();
+        }
+        voice.state.start(note, velocity, now);
         return true;
     }
     let held = voices
@@ -549,12 +559,14 @@ fn mix_voice(
     }
 }
 
-/// A fade ended: reset the voice's modules (so an envelope starts from zero) and start
-/// the pending note, if any.
+/// A fade ended: reset the voice's modules (so an envelope starts from zero) and its
+/// params (so the next note starts at their values, not partway through a glide), and
+/// start the pending note, if any.
 fn finish_fade(voice: &mut Voice, now: u64) {
     for node in &mut voice.program.nodes {
         node.module.reset();
     }
+    voice.program.settle_params();
     let pending = voice.state.pending.take();
     voice.state.phase = VoicePhase::Free;
     voice.state.level = 0.0;

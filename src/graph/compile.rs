@@ -9,6 +9,7 @@ use super::compiled::{
     Takeover, Voice,
 };
 use super::error::GraphError;
+use super::lineage::{node_map, Lineage};
 use super::plan::{plan, NodeShape, ProgramPlan, Sink, Source};
 use crate::engine::{ChannelState, InstrumentKey, VoiceState};
 use crate::patch::{
@@ -28,8 +29,9 @@ pub struct CompileOptions<'a> {
     pub revision: u64,
     /// Patch seed; every module instance gets its own seed derived from it.
     pub seed: u64,
-    /// Layouts of the graph the engine will be running when this one arrives; decides
-    /// between carrying state over and crossfading. `None`: the first graph.
+    /// Layouts of the graph the engine will be running when this one arrives, revision
+    /// `revision - 1` (commits are numbered in order); decides between carrying state over
+    /// and crossfading, and gives the [`Lineage`]. `None`: the first graph.
     pub previous: Option<&'a [Layout]>,
 }
 
@@ -78,6 +80,7 @@ pub fn compile(
         main.output.volume.jump(volume as f32);
     }
     let mut layouts = vec![main_ctx.layout("", 1, &main_plan.order)];
+    layouts[0].record_values(&main);
     let mut buffer_count = main_plan.pool_size;
 
     let mut instruments = Vec::with_capacity(instruments_desc.len());
@@ -107,7 +110,11 @@ pub fn compile(
                 .any(|c| c.from().module == implicit::NOTE_ID && c.from().port == port)
         };
         let uses_gate = reads_note("gate");
-        layouts.push(ctx.layout(id, inst.count, &voice_plan.order));
+        let mut layout = ctx.layout(id, inst.count, &voice_plan.order);
+        if let Some(voice) = voices.first() {
+            layout.record_values(&voice.program);
+        }
+        layouts.push(layout);
         instruments.push(Instrument {
             id: id.to_string(),
             key: InstrumentKey::of(id),
@@ -131,6 +138,9 @@ pub fn compile(
         Some(previous) => takeover(previous, &layouts),
         None => Takeover::Crossfade,
     };
+    let lineage = options
+        .previous
+        .map(|previous| Lineage::between(previous, &layouts, options.revision.saturating_sub(1)));
     Ok(CompiledGraph {
         revision: options.revision,
         sample_rate: options.sample_rate,
@@ -138,6 +148,7 @@ pub fn compile(
         main_source_slots: main_slots,
         instruments,
         takeover,
+        lineage,
         layouts,
         buffer_count,
         conductor: None,
@@ -173,12 +184,7 @@ pub fn takeover(old: &[Layout], new: &[Layout]) -> Takeover {
                 return Takeover::Crossfade;
             }
         }
-        maps.push(
-            n.nodes
-                .iter()
-                .map(|node| o.nodes.iter().position(|old| old == node))
-                .collect(),
-        );
+        maps.push(node_map(o, n));
     }
     Takeover::Carry(maps)
 }
@@ -285,7 +291,8 @@ impl Context<'_> {
         })
     }
 
-    /// The layout, nodes listed in run order (the order of the instantiated program).
+    /// The layout, nodes listed in run order (the order of the instantiated program); its
+    /// values are recorded from the instantiated program ([`Layout::record_values`]).
     fn layout(&self, program: &str, voices: usize, order: &[usize]) -> Layout {
         let mut connections: Vec<(String, String)> = self
             .connections
@@ -308,6 +315,7 @@ impl Context<'_> {
                 })
                 .collect(),
             connections,
+            ..Layout::default()
         }
     }
 }

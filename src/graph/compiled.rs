@@ -8,7 +8,8 @@
 
 use chronus_modules::{BlockBuf, Module, ModuleInfo, ParamBlock, Smoother};
 
-use crate::engine::{ChannelState, InstrumentKey, VoiceState};
+use super::lineage::Lineage;
+use crate::engine::{ChannelState, InstrumentKey, ParamSlot, VoiceState};
 use crate::patch::Steal;
 
 /// Index of the always-zero buffer in every program's pool. Unconnected inputs read it.
@@ -90,6 +91,26 @@ impl Program {
     pub fn mark_modulated_live(&mut self) {
         for node in &mut self.nodes {
             node.live_params |= node.modulated_params;
+        }
+    }
+
+    /// Ends every glide in progress: each param (and the output volume) jumps to its
+    /// target, and a param that jumped is marked live so its block is rendered again. The
+    /// engine calls it when a voice that was silent starts a note: a free voice is not
+    /// processed, so a change made while it was free has not glided yet, and the note must
+    /// start at the value set before it, as on a hardware synth. **Real-time safe.**
+    pub fn settle_params(&mut self) {
+        for node in &mut self.nodes {
+            for (p, smoother) in node.smoothers.iter_mut().enumerate() {
+                if !smoother.is_settled() {
+                    smoother.jump(smoother.target());
+                    node.live_params |= Node::param_bit(p);
+                }
+            }
+        }
+        let volume = &mut self.output.volume;
+        if !volume.is_settled() {
+            volume.jump(volume.target());
         }
     }
 }
@@ -224,8 +245,9 @@ pub struct Voice {
     pub state: VoiceState,
 }
 
-/// Node ids and topology of one program, kept to decide how the next graph takes over.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Node ids, param values and topology of one program, kept to decide how the next graph
+/// takes over.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Layout {
     /// `""` for the main graph, else the instrument id.
     pub program: String,
@@ -233,8 +255,42 @@ pub struct Layout {
     pub voices: usize,
     /// `(id, kind)` per node, in run order (the program's node order).
     pub nodes: Vec<(String, String)>,
+    /// Per node, the engine value of each param the graph was last given: the patch's at
+    /// compile time, then each live change the controller sends (see
+    /// [`set_value`](Self::set_value)).
+    pub values: Vec<Vec<f32>>,
+    /// The output volume, likewise.
+    pub volume: f32,
     /// Resolved connections (`"a.out" -> "b.in"` as strings), sorted.
     pub connections: Vec<(String, String)>,
+}
+
+impl Layout {
+    /// Records the values `program` was compiled with.
+    pub fn record_values(&mut self, program: &Program) {
+        self.values = program
+            .nodes
+            .iter()
+            .map(|n| n.smoothers.iter().map(Smoother::target).collect())
+            .collect();
+        self.volume = program.output.volume.target();
+    }
+
+    /// Records a live change of the param in `slot` (ignored when there is no such param).
+    pub fn set_value(&mut self, slot: ParamSlot, value: f32) {
+        match slot {
+            ParamSlot::Module { node, param } => {
+                if let Some(v) = self
+                    .values
+                    .get_mut(node as usize)
+                    .and_then(|values| values.get_mut(param as usize))
+                {
+                    *v = value;
+                }
+            }
+            ParamSlot::OutputVolume => self.volume = value,
+        }
+    }
 }
 
 /// How the engine should take over from the graph it is running.
@@ -261,6 +317,9 @@ pub struct CompiledGraph {
     pub instruments: Vec<Instrument>,
     /// How to take over from the graph that runs before this one.
     pub takeover: Takeover,
+    /// How its programs, nodes and params descend from that graph's (`None` for the first
+    /// graph): which params keep their live value, where scheduled changes go.
+    pub lineage: Option<Lineage>,
     /// Layout of the main program then of each instrument's voice program.
     pub layouts: Vec<Layout>,
     /// Number of pool buffers in the main program plus one voice of each instrument (for

@@ -6,6 +6,7 @@
 //! - [`compile`](mod@compile): a [`PatchDesc`](crate::patch::PatchDesc) into a graph.
 //! - [`check`](mod@check): everything `chronus check` verifies, errors placed in the file.
 //! - [`compiled`]: the structures the engine runs.
+//! - [`lineage`]: what a new graph's nodes and params were in the graph before it.
 //! - [`dot`]: Graphviz export for `chronus graph`.
 //! - [`error`](mod@error): [`GraphError`].
 
@@ -14,6 +15,7 @@ pub mod compile;
 pub mod compiled;
 pub mod dot;
 pub mod error;
+pub mod lineage;
 pub mod plan;
 
 pub use check::check;
@@ -24,3 +26,4 @@ pub use compiled::{
 };
 pub use dot::to_dot;
 pub use error::GraphError;
+pub use lineage::{Lineage, ProgramLineage};

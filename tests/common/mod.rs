@@ -41,3 +41,21 @@ pub fn run(engine: &mut Engine, frames: usize, block: usize) -> (Vec<f32>, Vec<f
 pub fn max_step(s: &[f32]) -> f32 {
     chronus_modules::analysis::max_step(s)
 }
+
+/// A voice template whose output is a level: a constant `c.value` (1) times the gain
+/// `v.gain` (1) of a VCA gated by an instant envelope, so each held voice plays exactly
+/// `value × gain`; `count` voices, the oldest stolen. Live changes of `c.value` and
+/// `v.gain` show in the output sample by sample.
+pub fn level_patch(count: usize) -> String {
+    format!(
+        r#"(voice: (count: {count}, steal: "oldest",
+            modules: {{
+                "c": (kind: "const", params: {{"value": 1.0}}),
+                "e": (kind: "adsr", params: {{"attack": 0.0, "decay": 0.0, "sustain": 1.0, "release": 0.0}}),
+                "v": (kind: "vca"),
+            }},
+            connections: [("note.gate", "e.gate"), ("c.out", "v.in"), ("e.out", "v.cv"),
+                          ("v.out", "output.left")]),
+        connections: [("voices.left", "output.left")])"#
+    )
+}

@@ -1,6 +1,7 @@
 //! The paths the soak does not reach, under assert_no_alloc: a commit during a
 //! crossfade (deferred swap), several swaps in one callback, a full event queue (held-back
-//! event), panic / all-notes-off during a crossfade, stealing with pending notes.
+//! event), panic / all-notes-off during a crossfade, stealing with pending notes (each
+//! steal resets the voice's delay and reverb, which then read around their stale lines).
 
 mod common;
 use common::{patch, SR};
@@ -28,8 +29,11 @@ fn text(cutoff: f64, extra: bool) -> String {
             "env": (kind: "adsr", params: {{"release": 0.05}}),
             "vcf": (kind: "lowpass", params: {{"cutoff": {cutoff}}}),
             "vca": (kind: "vca"),
+            "echo": (kind: "delay", params: {{"time": 0.05}}),
+            "room": (kind: "reverb"),
         }}, connections: [("note.freq", "osc.freq"), ("osc.out", "vcf.in"), ("vcf.out", "vca.in"),
-            ("note.gate", "env.gate"), ("env.out", "vca.cv"), ("vca.out", "output.left")]),
+            ("note.gate", "env.gate"), ("env.out", "vca.cv"), ("vca.out", "echo.in"),
+            ("echo.out", "room.left"), ("room.left", "output.left")]),
         modules: {{ {fx} }},
         connections: [ {chain} ])"#
     )

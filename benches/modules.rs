@@ -14,6 +14,9 @@
 //!   on `cv`, a gate on for 0.3 s of every 0.5 s on `gate`. Other modulation inputs
 //!   (`pitch`, `cutoff`, `q`, `resonance`, `rate`, `pan`) are left unconnected, so those
 //!   parameters hold still; `module/lowpass+cutoff-lfo` shows the cost of sweeping one.
+//! - `module/delay-reset`, `module/reverb-reset`: [`Module::reset`] and then the next
+//!   block, as when a stolen voice's fade ends (`finish_fade` resets every module of the
+//!   voice inside one block): the worst block a reset brings.
 //! - `engine/poly-subtractive-8-voices`: `Engine::process` of 256 frames with
 //!   `patches/poly-subtractive.ron` loaded and 8 notes held (8 voices of saw, lowpass,
 //!   ADSR and VCA, then a stereo reverb).
@@ -208,6 +211,13 @@ impl Fixture {
         self.sample_time += BLOCK as u64;
         self.position = (k + 1) % CYCLE;
     }
+
+    /// A reset, then [`process_block`](Self::process_block).
+    #[inline]
+    fn reset_and_process_block(&mut self) {
+        self.module.reset();
+        self.process_block();
+    }
 }
 
 fn modules(c: &mut Criterion) {
@@ -226,6 +236,11 @@ fn modules(c: &mut Criterion) {
         other => Signal::for_port(other),
     });
     group.bench_function("lowpass+cutoff-lfo", |b| b.iter(|| fixture.process_block()));
+    for entry in [&chronus_modules::fx::DELAY, &chronus_modules::fx::REVERB] {
+        let mut fixture = Fixture::new(entry, Signal::for_port);
+        let name = format!("{}-reset", entry.info.kind);
+        group.bench_function(name, |b| b.iter(|| fixture.reset_and_process_block()));
+    }
     group.finish();
 }
 

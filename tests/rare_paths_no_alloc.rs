@@ -1,7 +1,8 @@
 //! The paths the soak does not reach, under assert_no_alloc: a commit during a
 //! crossfade (deferred swap), several swaps in one callback, a full event queue (held-back
-//! event), panic / all-notes-off during a crossfade, stealing with pending notes, param
-//! changes scheduled across commits (moved to the new graph at the swap, carried or
+//! event), panic / all-notes-off during a crossfade, stealing with pending notes (each
+//! steal resets the voice's delay and reverb, which then read around their stale lines),
+//! param changes scheduled across commits (moved to the new graph at the swap, carried or
 //! crossfaded) and notes starting on voices whose params were changed while free.
 
 mod common;
@@ -30,8 +31,11 @@ fn text(cutoff: f64, extra: bool) -> String {
             "env": (kind: "adsr", params: {{"release": 0.05}}),
             "vcf": (kind: "lowpass", params: {{"cutoff": {cutoff}}}),
             "vca": (kind: "vca"),
+            "echo": (kind: "delay", params: {{"time": 0.05}}),
+            "room": (kind: "reverb"),
         }}, connections: [("note.freq", "osc.freq"), ("osc.out", "vcf.in"), ("vcf.out", "vca.in"),
-            ("note.gate", "env.gate"), ("env.out", "vca.cv"), ("vca.out", "output.left")]),
+            ("note.gate", "env.gate"), ("env.out", "vca.cv"), ("vca.out", "echo.in"),
+            ("echo.out", "room.left"), ("room.left", "output.left")]),
         modules: {{ {fx} }},
         connections: [ {chain} ])"#
     )

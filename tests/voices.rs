@@ -153,6 +153,43 @@ fn stealing_oldest_fades_the_victim_without_a_click() {
     assert!((l[1_999 - 64] - (50.0 + 60.0) / 128.0).abs() < 1e-4);
 }
 
+/// The voice's modules are reset when a steal's fade ends, so the new note starts from
+/// empty delay lines: two different stolen notes leave nothing of their echoes and reverb
+/// in what follows. Their histories (1 s) reach every part of the rings the new note's
+/// taps read (a 1.9 s echo, the reverb's lines) before those are rewritten.
+#[test]
+fn a_stolen_voice_starts_its_note_with_empty_delay_and_reverb() {
+    let patch = r#"(voice: (count: 1, steal: "oldest", modules: {
+            "osc": (kind: "saw"),
+            "echo": (kind: "delay", params: {"time": 1.9, "feedback": 0.6, "mix": 0.5}),
+            "rev": (kind: "reverb", params: {"time": 3.0, "mix": 0.5}),
+        }, connections: [
+            ("note.freq", "osc.freq"), ("osc.out", "echo.in"),
+            ("echo.out", "rev.left"), ("echo.out", "rev.right"),
+            ("rev.left", "output.left"), ("rev.right", "output.right"),
+        ]),
+        connections: [("voices.left", "output.left"), ("voices.right", "output.right")])"#;
+    const STEAL: usize = 48_064;
+    let render = |first: u8| {
+        let (mut e, mut c) = engine(patch);
+        run(&mut e, 64, 64);
+        c.note_on(&NoteTarget::Default, first, 1.0, None).unwrap();
+        c.note_on(&NoteTarget::Default, 60, 1.0, Some(STEAL as u64))
+            .unwrap();
+        let (l, r) = run(&mut e, STEAL + 24_000, 64);
+        [l, r]
+    };
+    let (a, b) = (render(36), render(43));
+    // The fade (3 ms = 144 samples) ends within the block after it: then the new note.
+    let after = STEAL - 64 + 144 + 64;
+    for (a, b) in a.iter().zip(&b) {
+        assert_ne!(a[..after], b[..after]);
+        assert!(a[..after].iter().any(|&x| x != 0.0));
+        let first = a[after..].iter().zip(&b[after..]).position(|(x, y)| x != y);
+        assert_eq!(first, None, "first difference after the steal");
+    }
+}
+
 #[test]
 fn stealing_quietest_takes_the_lowest_voice() {
     let (mut e, mut c) = engine(&pitch_patch(2, "quietest", 0.01));

@@ -82,6 +82,11 @@ pub const DELAY: ModuleEntry = ModuleEntry {
 
 /// The `delay` module: one power-of-two ring buffer, written once and read once (4 taps)
 /// per sample.
+///
+/// `reset` does not clear the ring (a 512 KiB memset inside one audio block): it sets
+/// `written` to 0, and until the ring has been written all over again, a tap further back
+/// than `written` reads 0, as it would in a freshly prepared (zeroed) ring. The output is
+/// the same, bit for bit (a test).
 #[derive(Clone, Debug, Default)]
 pub struct Delay {
     sample_rate: f32,
@@ -91,6 +96,9 @@ pub struct Delay {
     pos: usize,
     /// Largest delay in samples the 4-point read can serve.
     max_delay: f32,
+    /// Samples written since the last reset, saturating at the ring's size: delays up to
+    /// this hold what was written since, longer ones hold stale samples and read as 0.
+    written: usize,
 }
 
 /// Integer delay and the four Catmull-Rom weights for delay `d` (>= 2): the taps are at
@@ -126,11 +134,52 @@ impl Delay {
             + w[3] * b[p.wrapping_sub(i + 2) & m]
     }
 
+    /// [`read`](Self::read) for a ring written only `fresh` samples back since a reset: a
+    /// tap further back reads 0, as in a zeroed ring (the same sum, so the same bits).
+    #[inline]
+    fn read_since_reset(&self, i: usize, w: &[f32; 4], fresh: usize) -> f32 {
+        let (m, p, b) = (self.mask, self.pos, &self.buf);
+        let tap = |j: usize| {
+            if j <= fresh {
+                b[p.wrapping_sub(j) & m]
+            } else {
+                0.0
+            }
+        };
+        w[0] * tap(i - 1) + w[1] * tap(i) + w[2] * tap(i + 1) + w[3] * tap(i + 2)
+    }
+
     /// Writes the current sample and advances.
     #[inline]
     fn write(&mut self, x: f32) {
         self.buf[self.pos] = flush(x);
         self.pos = (self.pos + 1) & self.mask;
+    }
+
+    /// One block: for frame `k`, a read through `taps(k)` (see [`cubic_taps`]), the write
+    /// of `x + fb × echo`, and the dry/wet output. `SINCE_RESET` reads through
+    /// [`read_since_reset`](Self::read_since_reset); without it every tap must be within
+    /// `written` (the caller checks).
+    #[inline(always)]
+    fn echo_block<const SINCE_RESET: bool>(
+        &mut self,
+        x: &[f32],
+        fb: &[f32],
+        mix: &[f32],
+        out: &mut [f32],
+        taps: impl Fn(usize) -> (usize, [f32; 4]),
+    ) {
+        for k in 0..out.len() {
+            let (i, w) = taps(k);
+            let wet = if SINCE_RESET {
+                self.read_since_reset(i, &w, self.written + k)
+            } else {
+                self.read(i, &w)
+            };
+            self.write(x[k] + fb[k] * wet);
+            out[k] = dry_wet(x[k], wet, mix[k]);
+        }
+        self.written = (self.written + out.len()).min(self.buf.len());
     }
 }
 
@@ -148,10 +197,13 @@ impl Module for Delay {
         self.mask = size - 1;
         self.pos = 0;
         self.max_delay = (size - 3) as f32;
+        self.written = size; // all zeros: nothing stale
     }
 
     /// Per sample: a cubic read at `time × sample rate`, then `in + feedback × echo` is
-    /// written. With a constant `time` the tap weights are computed once per block.
+    /// written. With a constant `time` the tap weights are computed once per block. Until
+    /// the ring is rewritten after a reset, reads check each tap against `written` (only
+    /// in blocks where a tap may reach that far back).
     /// **Real-time: no allocation, locking, logging or blocking.**
     fn process(
         &mut self,
@@ -172,26 +224,28 @@ impl Module for Delay {
         let (sr, max_delay) = (self.sample_rate, self.max_delay);
         let delay_of = |t: f32| (t * sr).clamp(2.0, max_delay);
         if params.is_constant(TIME) {
-            let (i, w) = cubic_taps(delay_of(time[0]));
-            for k in 0..out.len() {
-                let wet = self.read(i, &w);
-                self.write(x[k] + fb[k] * wet);
-                out[k] = dry_wet(x[k], wet, mix[k]);
+            let taps = cubic_taps(delay_of(time[0]));
+            // The farthest tap is `i + 2`, and `written` only grows during the block.
+            if taps.0 + 2 <= self.written {
+                self.echo_block::<false>(x, fb, mix, out, |_| taps);
+            } else {
+                self.echo_block::<true>(x, fb, mix, out, |_| taps);
             }
         } else {
-            for k in 0..out.len() {
-                let (i, w) = cubic_taps(delay_of(time[k]));
-                let wet = self.read(i, &w);
-                self.write(x[k] + fb[k] * wet);
-                out[k] = dry_wet(x[k], wet, mix[k]);
+            let taps = |k: usize| cubic_taps(delay_of(time[k]));
+            if self.written == self.buf.len() {
+                self.echo_block::<false>(x, fb, mix, out, taps);
+            } else {
+                self.echo_block::<true>(x, fb, mix, out, taps);
             }
         }
     }
 
-    /// Empties the delay line (a memset, no allocation). **Real-time safe.**
+    /// Empties the delay line in O(1): what is in the ring becomes stale (see [`Delay`]).
+    /// **Real-time safe.**
     fn reset(&mut self) {
-        self.buf.fill(0.0);
         self.pos = 0;
+        self.written = 0;
     }
 }
 
@@ -274,6 +328,11 @@ pub const REVERB: ModuleEntry = ModuleEntry {
 /// a one-pole lowpass (damping) and its decay gain, mix the 8 with an orthogonal (lossless)
 /// Hadamard matrix, add the input and write back. All coefficients are recomputed only when
 /// `time` or `damping` change (once per block at most: they have no smoothing and no port).
+///
+/// As in [`Delay`], `reset` does not clear the lines: until a line has been written for
+/// its whole length again, the frames that would read a stale sample read 0 instead, as
+/// they would from a freshly prepared (zeroed) line, so the output is the same bit for bit
+/// (a test).
 #[derive(Clone, Debug, Default)]
 pub struct Reverb {
     sample_rate: f32,
@@ -291,6 +350,9 @@ pub struct Reverb {
     lp: [f32; LINES],
     /// `(time, damping)` the coefficients were computed for (`None`: not yet).
     computed_for: Option<(f32, f32)>,
+    /// Frames written since the last reset, saturating at the longest line: line `i` reads
+    /// a stale sample while this is below `len[i]`.
+    written: usize,
 }
 
 /// Smallest prime `>= n`.
@@ -376,6 +438,9 @@ impl Reverb {
                 &mut line[..n],
             );
         }
+        if self.written < self.len[LINES - 1] {
+            self.mask_stale_reads(&mut o, n);
+        }
         for k in 0..n {
             out_l[k] = OUT_GAIN * ((o[0][k] - o[2][k]) + (o[4][k] - o[6][k]));
             out_r[k] = OUT_GAIN * ((o[1][k] - o[3][k]) + (o[5][k] - o[7][k]));
@@ -413,6 +478,17 @@ impl Reverb {
             out_l[k] = dry_wet(in_l[k], out_l[k], mix[k]);
             out_r[k] = dry_wet(in_r[k], out_r[k], mix[k]);
         }
+    }
+
+    /// Since a reset, frame `k` of line `i` reads what was written `len[i]` frames before
+    /// it: stale (from before the reset) for `k < len[i] − written`. Those read 0, as from
+    /// a zeroed line; `written` then advances by the block's `n` frames.
+    fn mask_stale_reads(&mut self, o: &mut [[f32; MAX_BLOCK]; LINES], n: usize) {
+        for (line, &len) in o.iter_mut().zip(&self.len) {
+            let stale = len.saturating_sub(self.written).min(n);
+            line[..stale].fill(0.0);
+        }
+        self.written = (self.written + n).min(self.len[LINES - 1]);
     }
 
     /// Loop gains and damping coefficients for a decay time and damping amount.
@@ -457,6 +533,7 @@ impl Module for Reverb {
         self.pos = 0;
         self.lp = [0.0; LINES];
         self.computed_for = None;
+        self.written = self.len[LINES - 1]; // all zeros: nothing stale
     }
 
     /// **Real-time: no allocation, locking, logging or blocking.**
@@ -497,11 +574,12 @@ impl Module for Reverb {
         }
     }
 
-    /// Empties the lines and filters (memsets, no allocation). **Real-time safe.**
+    /// Empties the lines in O(1) (what is in them becomes stale, see [`Reverb`]) and the
+    /// filters. **Real-time safe.**
     fn reset(&mut self) {
-        self.buf.fill(0.0);
         self.lp = [0.0; LINES];
         self.pos = 0;
+        self.written = 0;
     }
 }
 
@@ -850,6 +928,207 @@ mod tests {
             let ratio = rms(&o[96_000..]) / rms(&l);
             assert!(ratio > 0.4 && ratio < 1.0, "{ratio}");
         }
+    }
+
+    /// A stretch of input: these parameter glides, then `frames` frames of the next input
+    /// in blocks of `block`.
+    struct Stretch {
+        glide: &'static [(&'static str, f32)],
+        frames: usize,
+        block: usize,
+    }
+
+    /// Runs `stretches` through `r`, taking the input from `inputs` at `*at` on.
+    fn run_stretches(
+        r: &mut ModuleRunner,
+        inputs: &[Vec<f32>],
+        at: &mut usize,
+        stretches: &[Stretch],
+    ) -> Vec<Vec<f32>> {
+        let mut out = vec![Vec::new(); r.info().outputs.len()];
+        for s in stretches {
+            for &(id, v) in s.glide {
+                r.glide(id, v).unwrap();
+            }
+            let slices: Vec<&[f32]> = inputs.iter().map(|x| &x[*at..*at + s.frames]).collect();
+            for (o, part) in out.iter_mut().zip(r.run(&slices, s.frames, s.block)) {
+                o.extend(part);
+            }
+            *at += s.frames;
+        }
+        out
+    }
+
+    /// Runs `entry` through each of `history`'s stretch lists with a reset after each,
+    /// then through `after`; a freshly prepared instance runs `after` on the same input.
+    /// Both start each run with the parameters `set`. The two outputs must be the same,
+    /// bit for bit. Without the resets the history must be heard in `after` (else the
+    /// test would show nothing).
+    fn assert_reset_is_fresh(
+        entry: &ModuleEntry,
+        set: &[(&str, f32)],
+        history: &[&[Stretch]],
+        after: &[Stretch],
+    ) {
+        let (l, r_in) = noise_pair(400_000);
+        let inputs = [l, r_in];
+        let inputs = &inputs[..entry.info.inputs.len()];
+        let runner = || {
+            let mut r = ModuleRunner::new((entry.create)(), SR);
+            for &(id, v) in set {
+                r.set(id, v).unwrap();
+            }
+            r
+        };
+        // Through the history and then `after`, with (`true`) or without the resets.
+        let used = |reset: bool| {
+            let (mut r, mut at) = (runner(), 0);
+            for stretches in history {
+                run_stretches(&mut r, inputs, &mut at, stretches);
+                if reset {
+                    r.reset();
+                }
+                for &(id, v) in set {
+                    r.set(id, v).unwrap();
+                }
+            }
+            let start = at;
+            (run_stretches(&mut r, inputs, &mut at, after), start)
+        };
+        let (got, mut start) = used(true);
+        let want = run_stretches(&mut runner(), inputs, &mut start, after);
+        for (port, (g, w)) in got.iter().zip(&want).enumerate() {
+            let first = g
+                .iter()
+                .zip(w)
+                .position(|(a, b)| a.to_bits() != b.to_bits());
+            assert_eq!(
+                first, None,
+                "{} port {port}: first difference",
+                entry.info.kind
+            );
+        }
+        assert_ne!(
+            used(false).0,
+            want,
+            "{}: the history is heard",
+            entry.info.kind
+        );
+        assert!(rms(&want[0]) > 0.01, "{} sounds", entry.info.kind);
+    }
+
+    /// The delay's taps reach back past what was written since the reset: with a short
+    /// constant time (2400 samples), then glides (a modulated time) up to the longest
+    /// time, in blocks of 64, 7, 1 and 33, until the whole ring is rewritten and beyond.
+    const DELAY_AFTER_RESET: &[Stretch] = &[
+        Stretch {
+            glide: &[],
+            frames: 3_000,
+            block: 64,
+        },
+        Stretch {
+            glide: &[("time", 1.2)],
+            frames: 10_000,
+            block: 7,
+        },
+        Stretch {
+            glide: &[("time", 0.01), ("feedback", 0.3)],
+            frames: 20_000,
+            block: 1,
+        },
+        Stretch {
+            glide: &[("time", 2.0), ("mix", 0.9)],
+            frames: 90_000,
+            block: 64,
+        },
+        Stretch {
+            glide: &[("time", 1.7)],
+            frames: 20_000,
+            block: 33,
+        },
+    ];
+
+    /// What the delay hears before a reset: 3 s of noise through a long, gliding time, so
+    /// that stale echoes fill the whole ring (2.7 s).
+    const DELAY_BEFORE_RESET: &[Stretch] = &[
+        Stretch {
+            glide: &[("time", 1.9)],
+            frames: 72_000,
+            block: 64,
+        },
+        Stretch {
+            glide: &[("time", 0.6)],
+            frames: 70_000,
+            block: 50,
+        },
+    ];
+
+    const DELAY_SET: &[(&str, f32)] = &[("time", 0.05), ("feedback", 0.8), ("mix", 0.5)];
+
+    #[test]
+    fn a_reset_delay_sounds_like_a_fresh_one_bit_for_bit() {
+        assert_reset_is_fresh(&DELAY, DELAY_SET, &[DELAY_BEFORE_RESET], DELAY_AFTER_RESET);
+    }
+
+    #[test]
+    fn a_delay_reset_again_before_its_ring_is_rewritten_sounds_like_a_fresh_one() {
+        // The second reset comes 5000 frames after the first: the taps must still skip
+        // everything from before it.
+        let between = &[Stretch {
+            glide: &[("time", 0.3)],
+            frames: 5_000,
+            block: 64,
+        }];
+        assert_reset_is_fresh(
+            &DELAY,
+            DELAY_SET,
+            &[DELAY_BEFORE_RESET, between],
+            DELAY_AFTER_RESET,
+        );
+    }
+
+    /// The reverb after a reset: blocks of 1, 7, 64 and 13 with new times, damping and mix,
+    /// past the longest line (2531 frames) and on.
+    const REVERB_AFTER_RESET: &[Stretch] = &[
+        Stretch {
+            glide: &[],
+            frames: 300,
+            block: 1,
+        },
+        Stretch {
+            glide: &[("time", 12.0), ("damping", 0.1)],
+            frames: 1_500,
+            block: 7,
+        },
+        Stretch {
+            glide: &[("mix", 0.2)],
+            frames: 4_000,
+            block: 64,
+        },
+        Stretch {
+            glide: &[("time", 0.4), ("damping", 0.9), ("mix", 1.0)],
+            frames: 3_000,
+            block: 13,
+        },
+    ];
+
+    const REVERB_SET: &[(&str, f32)] = &[("time", 5.0), ("damping", 0.3), ("mix", 0.7)];
+
+    #[test]
+    fn a_reset_reverb_sounds_like_a_fresh_one_bit_for_bit() {
+        let before = &[Stretch {
+            glide: &[("time", 20.0)],
+            frames: 20_000,
+            block: 64,
+        }];
+        assert_reset_is_fresh(&REVERB, REVERB_SET, &[before], REVERB_AFTER_RESET);
+        // Reset again 1000 frames later, before the longest line is rewritten.
+        let between = &[Stretch {
+            glide: &[],
+            frames: 1_000,
+            block: 10,
+        }];
+        assert_reset_is_fresh(&REVERB, REVERB_SET, &[before, between], REVERB_AFTER_RESET);
     }
 
     /// The generic block-size test runs 6000 frames at the default 0.3 s delay, before any

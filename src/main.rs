@@ -248,7 +248,8 @@ fn one_line(text: &str) -> String {
     format!("{} (see --help)", parts.join(" "))
 }
 
-/// Reads, validates and compiles a patch file; every error on its own line.
+/// Reads, validates and compiles a patch file; every error on its own line. A valid patch
+/// with a silent part (nothing reaching the output) gets a warning line on stderr.
 fn read_patch(registry: &Registry, path: &PathBuf) -> Result<PatchDesc, String> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| {
@@ -258,7 +259,11 @@ fn read_patch(registry: &Registry, path: &PathBuf) -> Result<PatchDesc, String> 
         .in_file(Some(&name))
         .to_string()
     })?;
-    graph::check(&text, Some(&name), registry).map_err(|e| e.to_string())
+    let desc = graph::check(&text, Some(&name), registry).map_err(|e| e.to_string())?;
+    for line in chronus::patch::silent_parts(&desc) {
+        eprintln!("{name}: warning: {line}");
+    }
+    Ok(desc)
 }
 
 /// Reads and checks a `--config` file against the patch it will run with (every error on

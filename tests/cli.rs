@@ -143,6 +143,35 @@ fn render_refuses_bad_notes_in_one_line() {
 }
 
 #[test]
+fn check_warns_about_a_silent_instrument_and_still_passes() {
+    let path = temp("silent.ron");
+    std::fs::write(
+        &path,
+        r#"(voice: (modules: {"osc": (kind: "saw")}, connections: [("note.freq", "osc.freq"),
+            ("osc.out", "output.left")]),
+           modules: {"tone": (kind: "sine")}, connections: [("tone.out", "output.left")])"#,
+    )
+    .unwrap();
+    let o = chronus(&["check", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).ends_with(": ok\n"));
+    assert_eq!(
+        stderr(&o),
+        format!(
+            "{}: warning: instrument \"voices\" is never heard: nothing takes `voices.left` or \
+             `voices.right` to the output\n",
+            path.display()
+        )
+    );
+    let shipped = chronus(&["check", "patches/poly-subtractive.ron"]);
+    assert!(
+        shipped.status.success() && stderr(&shipped).is_empty(),
+        "{}",
+        stderr(&shipped)
+    );
+}
+
+#[test]
 fn command_line_errors_are_one_line_and_exit_2() {
     for (args, says) in [
         (

@@ -8,6 +8,7 @@ pub mod implicit;
 pub mod load;
 pub mod model;
 pub mod scope;
+pub mod silence;
 pub mod source_map;
 #[cfg(test)]
 mod test_support;
@@ -22,5 +23,6 @@ pub use model::{
     StepDesc, TrackDesc,
 };
 pub use scope::{find_module, find_module_mut, Scope};
+pub use silence::silent_parts;
 pub use source_map::{RonTree, SourceMap, Step};
 pub use validate::{module_info, resolve, validate, MAX_VOICE_COUNT};

@@ -150,3 +150,30 @@ fn a_live_change_of_a_template_module_reaches_every_voice() {
     let (l, _) = run(&mut e, 4_800, 64);
     assert!((l[4_799] - 0.75).abs() < 1e-5, "{}", l[4_799]);
 }
+
+#[test]
+fn set_and_live_values_are_recorded_as_a_patch_file_writes_them() {
+    // A choice by number is saved by name; a number as the decimal the engine holds.
+    let (_e, mut c) = engine(
+        r#"(modules: {"lfo": (kind: "lfo"), "d": (kind: "delay")},
+        connections: [("lfo.out", "d.in"), ("d.out", "output.left")])"#,
+    );
+    c.set("lfo", "shape", ParamValue::Number(2.0)).unwrap();
+    c.set_live("d", "feedback", ParamValue::Number(0.95), None)
+        .unwrap();
+    c.set_live("output", "volume", ParamValue::Number(0.3), None)
+        .unwrap();
+    let (_, lfo) = chronus::patch::find_module(c.standby(), "lfo").unwrap();
+    assert_eq!(lfo.params["shape"], ParamValue::Text("saw".into()));
+    let text = chronus::patch::to_ron(c.running());
+    assert!(text.contains("\"feedback\": 0.95"), "{text}");
+    assert!(
+        text.contains("volume: Some(0.3)") || text.contains("volume: 0.3"),
+        "{text}"
+    );
+    // A refused value is still refused with its message, and changes nothing.
+    let err = c.set("lfo", "shape", ParamValue::Number(9.0)).unwrap_err();
+    assert!(err.to_string().contains("shape"), "{err}");
+    let (_, lfo) = chronus::patch::find_module(c.standby(), "lfo").unwrap();
+    assert_eq!(lfo.params["shape"], ParamValue::Text("saw".into()));
+}

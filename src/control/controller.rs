@@ -280,6 +280,10 @@ impl Controller {
             });
         }
         let scope = self.scope_of(id)?;
+        let value = match patch::find_module(&self.standby, id) {
+            Some((_, module)) => canonical_value(&self.registry, &module.kind, param, &value),
+            None => value,
+        };
         self.edit(|p| {
             let module = graph_mut(p, &scope)
                 .0
@@ -330,10 +334,13 @@ impl Controller {
         // The standby slot takes the value only where it still has the same module: an
         // uncommitted edit may have replaced it by another kind.
         let kind = patch::find_module(&self.running, id).map(|(_, m)| m.kind.clone());
-        for p in [&mut self.running, &mut self.standby] {
-            if let Some((_, module)) = patch::find_module_mut(p, id) {
-                if Some(&module.kind) == kind.as_ref() {
-                    module.params.insert(param.to_string(), value.clone());
+        if let Some(kind) = &kind {
+            let value = canonical_value(&self.registry, kind, param, &value);
+            for p in [&mut self.running, &mut self.standby] {
+                if let Some((_, module)) = patch::find_module_mut(p, id) {
+                    if &module.kind == kind {
+                        module.params.insert(param.to_string(), value.clone());
+                    }
                 }
             }
         }
@@ -636,4 +643,15 @@ pub(crate) fn resolve_param(
         },
         &info.params[index],
     ))
+}
+
+/// `value` as a patch file writes it once the param has taken it: a choice by its name
+/// (`2` for `shape` is `"saw"`), a bool as a bool, a number as the shortest decimal of the
+/// `f32` the engine holds. A value the param refuses stays as given (validation reports it).
+fn canonical_value(registry: &Registry, kind: &str, param: &str, value: &ParamValue) -> ParamValue {
+    registry
+        .get(kind)
+        .and_then(|entry| entry.info.param(param).map(|i| &entry.info.params[i]))
+        .and_then(|spec| spec.accept(value).ok().map(|v| spec.to_value(v)))
+        .unwrap_or_else(|| value.clone())
 }

@@ -16,6 +16,16 @@ fn onset(out: &[f32], from: usize) -> usize {
         .expect("a note sounds")
 }
 
+/// Asserts that every sample of `note` is `level`: the note did not glide into it.
+fn assert_starts_at(note: &[f32], level: f32) {
+    assert!(
+        note.iter().all(|&x| x == level),
+        "the note glides from the old value: starts at {}, {} after 5 ms",
+        note[0],
+        note[240]
+    );
+}
+
 /// Renders a second of silence, lets `change` act on the idle instrument, renders another
 /// second, then plays `notes` (velocity 1) at one sample and returns the first 30 ms of
 /// the output from their onset.
@@ -44,12 +54,7 @@ fn a_live_change_on_an_idle_instrument_is_heard_from_the_next_notes_first_sample
     let out = note_after_idle_change(8, &[60], |c| {
         c.set_live("c", "value", 0.5.into(), None).unwrap();
     });
-    assert!(
-        out.iter().all(|&x| x == 0.5),
-        "the note glides from the old value: starts at {}, {} after 5 ms",
-        out[0],
-        out[240]
-    );
+    assert_starts_at(&out, 0.5);
 }
 
 #[test]
@@ -58,12 +63,7 @@ fn a_params_only_commit_on_an_idle_instrument_is_heard_from_the_next_notes_first
         c.set("c", "value", 0.5.into()).unwrap();
         c.commit().unwrap();
     });
-    assert!(
-        out.iter().all(|&x| x == 0.5),
-        "the note glides from the old value: starts at {}, {} after 5 ms",
-        out[0],
-        out[240]
-    );
+    assert_starts_at(&out, 0.5);
 }
 
 #[test]
@@ -96,11 +96,5 @@ fn a_stolen_voice_starts_its_new_note_at_the_values_set_before_it() {
     // The fade (144 samples) ends within a block; the new note starts at the next one.
     let start = onset(&out, 1_000 + 144);
     assert!(start <= 1_000 + 144 + 64, "the new note starts at {start}");
-    let note = &out[start..start + 1_440];
-    assert!(
-        note.iter().all(|&x| x == 0.5),
-        "the new note glides on from the old one: starts at {}, {} after 5 ms",
-        note[0],
-        note[240]
-    );
+    assert_starts_at(&out[start..start + 1_440], 0.5);
 }

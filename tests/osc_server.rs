@@ -149,6 +149,20 @@ impl Rig {
         }
     }
 
+    /// Anchors the sample clock at the engine's time now (as a callback would) and sends
+    /// `message` in a bundle time-tagged 100 ms (4 800 samples) later; returns the anchor.
+    fn bundle_in_100_ms(&self, message: OscPacket) -> u64 {
+        let stats = self.control.lock().engine().stats().clone();
+        let now = SystemTime::now();
+        let anchor = self.engine.sample_time();
+        SampleClock::publish(&stats, anchor, now, SR);
+        self.call(OscPacket::Bundle(OscBundle {
+            timetag: OscTime::try_from(now + Duration::from_millis(100)).unwrap(),
+            content: vec![message],
+        }));
+        anchor
+    }
+
     /// Runs the engine (as the audio thread would) and returns the left channel.
     fn play(&mut self, frames: usize) -> Vec<f32> {
         let (l, _) = common::run(&mut self.engine, frames, 256);
@@ -397,15 +411,7 @@ fn a_bundle_in_the_future_plays_at_its_sample() {
         r#"(voice: (count: 1, modules: {}, connections: [("note.gate", "output.left")]),
            connections: [("voices.left", "output.left")])"#,
     );
-    let stats = r.control.lock().engine().stats().clone();
-    let now = SystemTime::now();
-    let anchor = r.engine.sample_time();
-    SampleClock::publish(&stats, anchor, now, SR);
-    let bundle = OscPacket::Bundle(OscBundle {
-        timetag: OscTime::try_from(now + Duration::from_millis(100)).unwrap(),
-        content: vec![msg("/note/on", vec![OscType::Int(60), OscType::Float(1.0)])],
-    });
-    r.call(bundle);
+    let anchor = r.bundle_in_100_ms(msg("/note/on", vec![OscType::Int(60), OscType::Float(1.0)]));
     let l = r.play(9_600);
     let onset = l.iter().position(|&x| x > 0.5).unwrap() as u64 + anchor;
     assert!(
@@ -418,15 +424,7 @@ fn a_bundle_in_the_future_plays_at_its_sample() {
 fn a_future_mod_lands_at_its_sample_when_a_commit_comes_first() {
     let mut r = rig(&common::level_patch(8));
     r.call(msg("/note/on", vec![OscType::Int(60), OscType::Float(1.0)]));
-    let stats = r.control.lock().engine().stats().clone();
-    let now = SystemTime::now();
-    let anchor = r.engine.sample_time();
-    SampleClock::publish(&stats, anchor, now, SR);
-    let bundle = OscPacket::Bundle(OscBundle {
-        timetag: OscTime::try_from(now + Duration::from_millis(100)).unwrap(),
-        content: vec![msg("/mod/c/value", vec![OscType::Float(0.5)])],
-    });
-    r.call(bundle);
+    let anchor = r.bundle_in_100_ms(msg("/mod/c/value", vec![OscType::Float(0.5)]));
     let replies = r.call(msg("/patch/commit", vec![]));
     assert!(
         matches!(replies.as_slice(), [m] if m.addr == "/patch/committed"),

@@ -177,3 +177,39 @@ fn set_and_live_values_are_recorded_as_a_patch_file_writes_them() {
     let (_, lfo) = chronus::patch::find_module(c.standby(), "lfo").unwrap();
     assert_eq!(lfo.params["shape"], ParamValue::Text("saw".into()));
 }
+
+#[test]
+fn create_with_an_instrument_prefix_adds_the_module_to_that_voice_template() {
+    let (mut e, mut c) = engine(PATCH);
+    // A second gain stage in every voice: 0.5 × the note's level (64 × 0.0078125 = 0.5).
+    c.create(
+        "voices/half",
+        "vca",
+        &[("gain".to_string(), ParamValue::Number(0.5))],
+    )
+    .unwrap();
+    c.disconnect("level.out", "output.left").unwrap();
+    c.connect("level.out", "half.in").unwrap();
+    c.connect("half.out", "output.left").unwrap();
+    c.commit().unwrap();
+    let voice = c.running().voice.as_ref().unwrap();
+    assert!(voice.modules.contains_key("half"));
+    assert!(!c.running().modules.contains_key("half"));
+    run(&mut e, 64, 64);
+    c.note_on(&NoteTarget::Default, 64, 1.0, None).unwrap();
+    let (l, _) = run(&mut e, 4_800, 64);
+    assert!((l[4_799] - 0.25).abs() < 1e-5, "{}", l[4_799]);
+    // Ids stay patch-wide; an unknown instrument is named with the known ones.
+    let err = c.create("voices/post", "vca", &[]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "module id \"post\" is already used in the patch"
+    );
+    let err = c.create("bass/sub", "saw", &[]).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "no instrument for instrument \"bass\"; instruments: voices"
+    );
+    let err = c.create("voices/a/b", "saw", &[]).unwrap_err();
+    assert!(err.to_string().contains("a/b"), "{err}");
+}

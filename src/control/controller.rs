@@ -204,13 +204,31 @@ impl Controller {
         Ok(())
     }
 
-    /// Adds a module to the main graph of the standby patch.
+    /// Adds a module to the standby patch.
+    ///
+    /// `id` alone adds it to the main graph; `INSTRUMENT/id` (`voices/lfo2`, `lead/sub`) to
+    /// that instrument's voice template (as `--notes` names an instrument). Ids stay
+    /// patch-wide: the module is `id` from then on, wherever it lives.
     pub fn create(
         &mut self,
         id: &str,
         kind: &str,
         params: &[(String, ParamValue)],
     ) -> Result<(), ControlError> {
+        let (scope, id) = match id.split_once('/') {
+            None => (Scope::Main, id),
+            Some((instrument, id)) => match patch::scope::instrument(&self.standby, instrument) {
+                Some((scope, _)) => (scope, id),
+                None => {
+                    return Err(ControlError::NoInstrument {
+                        target: format!("instrument \"{instrument}\""),
+                        known: patch::scope::instruments(&self.standby)
+                            .map(|(_, id, _)| id.to_string())
+                            .collect(),
+                    })
+                }
+            },
+        };
         if patch::find_module(&self.standby, id).is_some() {
             return Err(ControlError::DuplicateId(id.to_string()));
         }
@@ -219,7 +237,7 @@ impl Controller {
             for (param, value) in params {
                 module.params.insert(param.clone(), value.clone());
             }
-            p.modules.insert(id.to_string(), module);
+            graph_mut(p, &scope).0.insert(id.to_string(), module);
             Ok(())
         })
     }

@@ -226,6 +226,17 @@ pub enum PatchErrorKind {
         /// A close id in that graph, or where the module is instead.
         hint: Option<String>,
     },
+    /// An id that cannot be written in the places ids are used (`id.port`, `/mod/id/param`,
+    /// `INSTRUMENT/NOTE`).
+    #[error("{what} {id:?} cannot be used: {reason}")]
+    UnusableId {
+        /// `module id` or `instrument id`.
+        what: &'static str,
+        /// The id.
+        id: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// A user module or instrument named with an id the patch reserves.
     #[error("{what} {id:?} is reserved: {reason}")]
     ReservedId {

@@ -126,6 +126,23 @@ pub fn implicit_module(desc: &PatchDesc, scope: &Scope, id: &str) -> Option<Impl
     }
 }
 
+/// Why `id` cannot be written where ids are used, if it cannot: connections name ports as
+/// `id.port`, OSC addresses params as `/mod/id/param`, `--notes` and `/patch/create` name
+/// an instrument as `INSTRUMENT/...`.
+pub fn unusable(id: &str) -> Option<&'static str> {
+    if id.is_empty() {
+        Some("it is empty")
+    } else if id.contains('.') {
+        Some("it contains `.`, which separates an id from its port (`id.port`)")
+    } else if id.contains('/') {
+        Some("it contains `/`, which separates OSC address parts (`/mod/id/param`)")
+    } else if id.chars().any(char::is_whitespace) {
+        Some("it contains a space (OSC addresses and `--notes` cannot carry it)")
+    } else {
+        None
+    }
+}
+
 /// Why `id` may not name a user module, if it may not: `output`, `note` and `voices` are
 /// reserved in every graph, and so is the id of every instrument (ids are patch-wide).
 pub fn reserved(desc: &PatchDesc, id: &str) -> Option<&'static str> {

@@ -15,7 +15,7 @@ use chronus_modules::{ModuleInfo, Registry};
 
 use super::error::{closest, End, IdKind, PatchError, PatchErrorKind, PatchErrors, Pos};
 use super::implicit::{
-    implicit_module, reserved, reserved_instrument_id, NOTE_ID, OUTPUT_ID, VOICES_ID,
+    implicit_module, reserved, reserved_instrument_id, unusable, NOTE_ID, OUTPUT_ID, VOICES_ID,
 };
 use super::model::{Connection, ModuleDesc, PatchDesc, PortRef};
 use super::scope::{find_module, graph, instruments, scopes, Scope};
@@ -135,7 +135,14 @@ impl Validator<'_> {
         for (scope, id, inst) in instruments(self.desc) {
             let template = self.at(|m| m.template(&scope));
             if let Scope::Instrument(_) = scope {
-                if let Some(reason) = reserved_instrument_id(id) {
+                if let Some(reason) = unusable(id) {
+                    let kind = PatchErrorKind::UnusableId {
+                        what: "instrument id",
+                        id: id.to_string(),
+                        reason,
+                    };
+                    self.error(kind, template);
+                } else if let Some(reason) = reserved_instrument_id(id) {
                     let kind = PatchErrorKind::ReservedId {
                         what: "instrument id",
                         id: id.to_string(),
@@ -175,7 +182,14 @@ impl Validator<'_> {
             };
             for id in modules.keys() {
                 let pos = self.at(|m| m.module(&scope, id));
-                if let Some(reason) = reserved(self.desc, id) {
+                if let Some(reason) = unusable(id) {
+                    let kind = PatchErrorKind::UnusableId {
+                        what: "module id",
+                        id: id.clone(),
+                        reason,
+                    };
+                    self.error(kind, pos);
+                } else if let Some(reason) = reserved(self.desc, id) {
                     let kind = PatchErrorKind::ReservedId {
                         what: "module id",
                         id: id.clone(),
@@ -570,6 +584,39 @@ mod tests {
                  (`note` exists only inside a voice template)",
                 at(&t, "\"note.gate\"")
             )]
+        );
+    }
+
+    #[test]
+    fn ids_that_cannot_be_written_in_addresses_are_refused_at_their_position() {
+        let t = patch(
+            "            \"osc.2\": (kind: \"saw\"),\n            \"lead/x\": (kind: \"saw\"),\n",
+            "",
+            "",
+        );
+        assert_eq!(
+            errors(&t),
+            [
+                format!(
+                    "{}: module id \"osc.2\" cannot be used: it contains `.`, which separates \
+                     an id from its port (`id.port`)",
+                    at(&t, "\"osc.2\"")
+                ),
+                format!(
+                    "{}: module id \"lead/x\" cannot be used: it contains `/`, which separates \
+                     OSC address parts (`/mod/id/param`)",
+                    at(&t, "\"lead/x\"")
+                ),
+            ]
+        );
+        const T: &str = "(instruments: {\"my lead\": ()})";
+        let desc = parse(T, None).unwrap();
+        let e = validate(&desc, &Registry::builtin(), None)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("instrument id \"my lead\" cannot be used: it contains a space"),
+            "{e}"
         );
     }
 

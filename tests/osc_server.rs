@@ -386,14 +386,16 @@ fn every_refused_message_answers_error_and_changes_nothing() {
         assert!(m.starts_with(start) || m.contains(start), "{addr}: {m}");
         assert!(!m.contains('\n'), "one line: {m}");
     }
-    // A commit that would create a cycle: refused, the valid edits stay in standby.
+    // A connection that would close a loop: refused at once (not at the next commit), the
+    // valid edits before it stay in standby.
     r.call(msg("/patch/create", vec![s("f"), s("lowpass")]));
     r.call(msg("/patch/connect", vec![s("f.out"), s("osc.freq")]));
-    r.call(msg("/patch/connect", vec![s("osc.out"), s("f.in")]));
-    let (a, m) = r.error(msg("/patch/commit", vec![]));
-    assert_eq!(a, "/patch/commit");
-    assert!(m.contains("cycle through modules"), "{m}");
-    assert!(r.control.lock().standby().modules.contains_key("f"));
+    let (a, m) = r.error(msg("/patch/connect", vec![s("osc.out"), s("f.in")]));
+    assert_eq!(a, "/patch/connect");
+    assert_eq!(m, "cycle through modules \"osc\" -> \"f\" -> \"osc\"");
+    let standby = r.control.lock().standby().clone();
+    assert!(standby.modules.contains_key("f"));
+    assert_eq!(standby.connections.len(), 2, "{:?}", standby.connections);
     // Malformed packet.
     r.send_bytes(b"/not-osc\0garbage");
     let m = r.recv();

@@ -198,6 +198,38 @@ fn sink_buffer(
     }
 }
 
+/// The first cycle through the modules of one graph of a patch, reported as the compiler
+/// reports it (the same walk, so the same modules in the same order), without
+/// instantiating anything: for checking an edit before it is committed.
+pub fn find_cycle(
+    modules: &indexmap::IndexMap<String, crate::patch::ModuleDesc>,
+    connections: &[crate::patch::Connection],
+) -> Result<(), GraphError> {
+    let shapes: Vec<NodeShape> = modules
+        .keys()
+        .map(|id| NodeShape {
+            id: id.clone(),
+            inputs: 0,
+            outputs: 0,
+        })
+        .collect();
+    let edges: Vec<(Source, Sink)> = connections
+        .iter()
+        .filter_map(|c| {
+            let from = modules.get_index_of(&c.from().module)?;
+            let to = modules.get_index_of(&c.to().module)?;
+            Some((
+                Source::Node {
+                    node: from,
+                    port: 0,
+                },
+                Sink::Node { node: to, port: 0 },
+            ))
+        })
+        .collect();
+    run_order(&shapes, &edges).map(|_| ())
+}
+
 /// Topological order of the nodes, preferring patch order among independent nodes (so the
 /// order is stable and readable). A cycle is an error naming the modules on it.
 fn run_order(nodes: &[NodeShape], edges: &[(Source, Sink)]) -> Result<Vec<usize>, GraphError> {

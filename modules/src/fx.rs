@@ -188,7 +188,7 @@ impl Module for Delay {
         &DELAY_INFO
     }
 
-    /// Allocates the ring buffer for [`MAX_DELAY`] at `sample_rate` (a power of two: 131 072
+    /// Allocates the ring buffer for the longest delay (2 s) at `sample_rate` (a power of two: 131 072
     /// samples, 512 KiB, at 48 kHz). **Allocates: control thread only.**
     fn prepare(&mut self, sample_rate: f32, _max_block: usize) {
         let size = ((MAX_DELAY * sample_rate).ceil() as usize + 4).next_power_of_two();

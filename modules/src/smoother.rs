@@ -1,5 +1,5 @@
-//! Parameter smoothing: [`Smoothing`] names a glide style in a [`ParamSpec`]
-//! (crate::ParamSpec); [`Smoother`] is the per-parameter state that fills one block of
+//! Parameter smoothing: [`Smoothing`] names a glide style in a
+//! [`ParamSpec`](crate::ParamSpec); [`Smoother`] is the per-parameter state that fills one block of
 //! values at a time.
 //!
 //! Every style takes the same time to arrive (except `None`, which jumps):

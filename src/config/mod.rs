@@ -16,7 +16,7 @@
 //! [`load_file`] checks everything it can — against the patch too (`play` instruments,
 //! `param` targets) — and refuses the file with `file:line:col: what; hint` lines, so a
 //! typo never reaches a performance. The `sequencer` section is
-//! [`SequencerConfig`](crate::seq::SequencerConfig): the sequencer's defaults, which a
+//! [`SequencerConfig`]: the sequencer's defaults, which a
 //! patch's `sequence` section overrides for its musical fields.
 
 pub mod error;

@@ -10,7 +10,7 @@ pub enum GraphError {
     /// The patch refers to something that does not exist or has a bad value.
     #[error("{0}")]
     Invalid(PatchErrors),
-    /// Connections form a loop; audio graphs must be acyclic. [`compile`](super::compile)
+    /// Connections form a loop; audio graphs must be acyclic. [`compile`](super::compile::compile)
     /// reports it as a patch error (`PatchErrorKind::Cycle`), which `chronus check` can
     /// place in the file.
     #[error("cycle through modules {}", .modules.iter().chain(.modules.first()).map(|m| format!("\"{m}\"")).collect::<Vec<_>>().join(" -> "))]

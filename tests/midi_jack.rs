@@ -242,12 +242,16 @@ fn jack_midiseq_loop_plays_at_its_times_and_pitches_and_survives_a_reconnect() {
 // ---------------------------------------------------------------------------------------
 // A test client sending raw bytes and listening to chronus.
 
-/// MIDI sender: a JACK client with one MIDI output port, `out`; messages queued by the test
-/// are written at the start of the next cycle, one JACK event each.
+/// MIDI sender: a JACK client with MIDI output ports (`out`, or the names given); messages
+/// queued by the test are written in the next cycle, one JACK event each, at the frame
+/// queued with them (0 for [`Sender::send`]).
 struct Sender {
     client: jack::AsyncClient<(), jack::contrib::ClosureProcessHandler<(), SenderFn>>,
-    outbox: Arc<Mutex<Vec<Vec<u8>>>>,
+    outbox: Outbox,
 }
+
+/// What a [`Sender`] writes next cycle: (port index, frame in the cycle, bytes).
+type Outbox = Arc<Mutex<Vec<(usize, u32, Vec<u8>)>>>;
 
 type SenderFn = Box<dyn FnMut(&jack::Client, &jack::ProcessScope) -> jack::Control + Send>;
 type ListenerFn = SenderFn;
@@ -260,23 +264,29 @@ impl Sender {
 
     /// A sender whose client is called `name`.
     fn named(name: &str) -> Sender {
+        Sender::with_ports(name, &["out"])
+    }
+
+    /// A sender `name` with one MIDI output port per name in `ports`.
+    fn with_ports(name: &str, ports: &[&str]) -> Sender {
         let (client, _) = jack::Client::new(name, jack::ClientOptions::NO_START_SERVER).unwrap();
-        let mut port = client
-            .register_port("out", jack::MidiOut::default())
-            .unwrap();
-        let outbox: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+        let mut ports: Vec<_> = ports
+            .iter()
+            .map(|p| client.register_port(p, jack::MidiOut::default()).unwrap())
+            .collect();
+        let outbox: Outbox = Arc::default();
         let queue = outbox.clone();
         let process: SenderFn = Box::new(move |_, ps| {
-            let mut writer = port.writer(ps);
             if let Ok(mut q) = queue.try_lock() {
-                for bytes in q.drain(..) {
-                    writer
-                        .write(&jack::RawMidi {
-                            time: 0,
-                            bytes: &bytes,
-                        })
-                        .unwrap();
+                // JACK takes each port's events in time order.
+                q.sort_by_key(|(port, time, _)| (*port, *time));
+                for (i, port) in ports.iter_mut().enumerate() {
+                    let mut writer = port.writer(ps);
+                    for (_, time, bytes) in q.iter().filter(|(p, ..)| *p == i) {
+                        writer.write(&jack::RawMidi { time: *time, bytes }).unwrap();
+                    }
                 }
+                q.clear();
             }
             jack::Control::Continue
         });
@@ -287,7 +297,18 @@ impl Sender {
     }
 
     fn send(&self, bytes: &[u8]) {
-        self.outbox.lock().unwrap().push(bytes.to_vec());
+        self.send_at(0, 0, bytes);
+    }
+
+    /// Queues `bytes` on port `port` at frame `time` of the next cycle.
+    fn send_at(&self, port: usize, time: u32, bytes: &[u8]) {
+        self.send_in_one_cycle(&[(port, time, bytes)]);
+    }
+
+    /// Queues `messages` (port, frame, bytes) for the same cycle.
+    fn send_in_one_cycle(&self, messages: &[(usize, u32, &[u8])]) {
+        let mut outbox = self.outbox.lock().unwrap();
+        outbox.extend(messages.iter().map(|&(p, t, b)| (p, t, b.to_vec())));
     }
 }
 
@@ -682,6 +703,75 @@ fn losing_one_jack_source_releases_only_its_notes() {
     });
     step(t, "a port freed: the refused source is connected");
     drop(more);
+
+    player.signal("TERM");
+    player.wait_exit(READY_TIMEOUT, "SIGTERM");
+    no_allocation_warning(&player);
+}
+
+#[test]
+fn two_sources_in_one_cycle_are_routed_in_time_order() {
+    // A note-on from one source at frame 10 and its note-off from another at frame 200 of
+    // the same JACK cycle: the note is released. Routed port by port, the note-off (on the
+    // first input port) came before its note-on, found no note to release, and the note
+    // hung.
+    if !programs_available("midi_jack_order", &["jackd", "jack_lsp"]) {
+        return;
+    }
+    let _serial = jack_test_lock();
+    let t = Instant::now();
+    let server = server_for_in_process_clients("midiorder");
+    let dir = TempDir::new("midi_jack_order");
+    let patch = write_patch(&dir);
+    let keys = Sender::with_ports("two_keys", &["one", "two"]);
+    let mut player = play(&server, &patch, "all", &[]);
+    player.wait_output(READY_TIMEOUT, "playing from both ports", |o| {
+        o.stderr().iter().any(|l| {
+            l.contains("playing from") && l.contains("two_keys:one") && l.contains("two_keys:two")
+        })
+    });
+    server.wait_client_output_ports(3, &mut player);
+    let listener = Listener::open();
+    let first = keys
+        .client
+        .as_client()
+        .port_by_name("chronus_midi:in")
+        .map(|p| p.get_connections())
+        .unwrap_or_default();
+    // The sender's port on chronus's first input port sends the note-off.
+    let off_port = match first.as_slice() {
+        [p] if p == "two_keys:one" => 0,
+        [p] if p == "two_keys:two" => 1,
+        other => panic!("chronus_midi:in fed by {other:?}"),
+    };
+    let on_port = 1 - off_port;
+    step(t, "one sender with two ports, each on its own input port");
+
+    keys.send_at(on_port, 0, &[0x90, 64, 100]);
+    let e4 = energies(&listener.after(150), [329.6])[0];
+    assert!(e4 > 1.0, "a note-on alone sounds: E4 {e4}");
+    keys.send_at(on_port, 0, &[0x80, 64, 0]);
+    assert!(
+        peak(&listener.after(100)) < 1e-4,
+        "and its note-off alone releases it"
+    );
+    step(t, "each port plays on its own");
+
+    keys.send_in_one_cycle(&[
+        (on_port, 10, &[0x90, 69, 100]),
+        (off_port, 200, &[0x80, 69, 0]),
+    ]);
+    let s = listener.after(150);
+    assert!(
+        peak(&s) < 1e-4,
+        "the note-off at frame 200 released the note-on at frame 10: peak {}, {} Hz",
+        peak(&s),
+        freq(&s)
+    );
+    step(
+        t,
+        "note-on and note-off from two ports in one cycle, in time order",
+    );
 
     player.signal("TERM");
     player.wait_exit(READY_TIMEOUT, "SIGTERM");

@@ -54,6 +54,18 @@ pub fn input_port_name(index: usize) -> String {
     }
 }
 
+/// Takes the earliest of the events waiting at the heads of `ports` (the lowest port
+/// index among equal times), with that port's index. **Real-time safe.**
+fn earliest<'a>(ports: &mut [Option<jack::MidiIter<'a>>]) -> Option<(usize, jack::RawMidi<'a>)> {
+    let (input, _) = ports
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| Some((i, p.as_ref()?.peek()?.time)))
+        .min_by_key(|&(i, time)| (time, i))?;
+    let raw = ports[input].as_mut()?.next()?;
+    Some((input, raw))
+}
+
 /// One event as the process callback saw it.
 #[derive(Clone, Copy)]
 struct FrameEvent {
@@ -129,23 +141,27 @@ impl JackBackend {
         let callback: Callback = Box::new(move |_, ps| {
             no_alloc(|| {
                 let start = ps.last_frame_time();
-                for (input, port) in ports.iter().enumerate() {
-                    for raw in port.iter(ps) {
-                        if raw.bytes.len() > MAX_MESSAGE {
-                            lost.fetch_add(1, Ordering::Relaxed);
-                            continue;
-                        }
-                        let mut bytes = [0; MAX_MESSAGE];
-                        bytes[..raw.bytes.len()].copy_from_slice(raw.bytes);
-                        let event = FrameEvent {
-                            input: input as u8,
-                            frame: start.wrapping_add(raw.time),
-                            len: raw.bytes.len() as u8,
-                            bytes,
-                        };
-                        if tx.push(event).is_err() {
-                            lost.fetch_add(1, Ordering::Relaxed);
-                        }
+                // The ports' events merged in time order (earliest first; the lower port
+                // first at equal times), as JACK merges what is connected to one port: the
+                // MIDI thread routes in ring order, so a note-off from one source must not
+                // pass a note-on from another that came before it.
+                let mut events: [Option<jack::MidiIter>; MAX_SOURCES] =
+                    std::array::from_fn(|i| ports.get(i).map(|p| p.iter(ps)));
+                while let Some((input, raw)) = earliest(&mut events) {
+                    if raw.bytes.len() > MAX_MESSAGE {
+                        lost.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    }
+                    let mut bytes = [0; MAX_MESSAGE];
+                    bytes[..raw.bytes.len()].copy_from_slice(raw.bytes);
+                    let event = FrameEvent {
+                        input: input as u8,
+                        frame: start.wrapping_add(raw.time),
+                        len: raw.bytes.len() as u8,
+                        bytes,
+                    };
+                    if tx.push(event).is_err() {
+                        lost.fetch_add(1, Ordering::Relaxed);
                     }
                 }
             });

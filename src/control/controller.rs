@@ -20,7 +20,7 @@ use crate::patch::{
     self, implicit, Connection, ModuleDesc, PatchDesc, PatchError, PatchErrorKind, PatchErrors,
     PortRef, Scope,
 };
-use crate::seq::build::{build_conductor, BuildInputs};
+use crate::seq::build::{build_conductor, split_param, BuildInputs};
 use crate::seq::{SeqCommand, SequencerConfig};
 
 /// Who a note is for.
@@ -151,6 +151,7 @@ impl Controller {
     /// block boundary. Returns the new revision.
     pub fn commit(&mut self) -> Result<u64, ControlError> {
         let revision = self.revision + 1;
+        let previous = self.layouts_to_follow();
         let mut compiled = graph::compile(
             &self.standby,
             &self.registry,
@@ -158,7 +159,7 @@ impl Controller {
                 sample_rate: self.engine.sample_rate(),
                 revision,
                 seed: self.seed,
-                previous: (!self.layouts.is_empty()).then_some(self.layouts.as_slice()),
+                previous: (!previous.is_empty()).then_some(previous.as_slice()),
             },
         )?;
         compiled.conductor = build_conductor(BuildInputs {
@@ -187,6 +188,36 @@ impl Controller {
         }
         self.running = self.standby.clone();
         Ok(revision)
+    }
+
+    /// The running graph's layouts as the next commit follows them (a param whose recorded
+    /// value the commit leaves as it is keeps its live value, see `graph::lineage`). The
+    /// sequencer's param lanes (`mutate`, `ambient`) change params on the audio thread,
+    /// unrecorded; the engine's sequencer carries on with them across a commit that keeps
+    /// the `sequence` section, but starts afresh (or stops) when it changes: then the
+    /// values of its lanes are forgotten here (NaN matches nothing), so those params take
+    /// the new patch's values instead of the old sequencer's last ones.
+    fn layouts_to_follow(&self) -> Vec<Layout> {
+        let mut layouts = self.layouts.clone();
+        let Some(seq) = &self.running.sequence else {
+            return layouts;
+        };
+        if self.standby.sequence.as_ref() == Some(seq) {
+            return layouts;
+        }
+        for name in seq.mutate.iter().chain(seq.ambient.keys()) {
+            let Some((id, param)) = split_param(name) else {
+                continue;
+            };
+            if let Ok((target, _)) =
+                resolve_param(&self.running, &self.registry, &self.layouts, id, param)
+            {
+                if let Some(layout) = layouts.get_mut(target.program.index()) {
+                    layout.set_value(target.slot, f32::NAN);
+                }
+            }
+        }
+        layouts
     }
 
     /// Discards standby edits: the standby slot becomes the running patch again.

@@ -143,7 +143,7 @@ pub fn euclid_degree_cycle(t: &TrackDesc) -> ([i8; MAX_EUCLID_DEGREES], usize) {
 }
 
 /// Splits `"id.param"`.
-fn split_param(name: &str) -> Option<(&str, &str)> {
+pub(crate) fn split_param(name: &str) -> Option<(&str, &str)> {
     name.rsplit_once('.')
         .filter(|(m, p)| !m.is_empty() && !p.is_empty())
 }

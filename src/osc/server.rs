@@ -257,11 +257,34 @@ impl Worker {
             None => from,
         };
         match rosc::encoder::encode(&packet) {
-            Ok(bytes) => {
-                if let Err(e) = self.socket.send_to(&bytes, to) {
-                    tracing::debug!("osc: reply to {to} failed: {e}");
+            Ok(bytes) => match self.socket.send_to(&bytes, to) {
+                // A large reply the system would not send (macOS sends at most 9 216 bytes
+                // in one datagram by default; Linux the UDP maximum, which `/patch/dump`
+                // checks itself): the client hears why instead of nothing. Replies under
+                // 8 KiB always fit, so a failure there is the network's and only logged.
+                Err(e) if bytes.len() > 8 * 1024 => {
+                    let addr = match &packet {
+                        OscPacket::Message(m) => m.addr.clone(),
+                        OscPacket::Bundle(_) => "#bundle".to_string(),
+                    };
+                    let error = OscMessage {
+                        addr: "/error".to_string(),
+                        args: vec![
+                            OscType::String(addr),
+                            OscType::String(format!(
+                                "the reply of {} bytes could not be sent in one UDP packet \
+                                 ({e}); for a patch, use /patch/save NAME and read the file",
+                                bytes.len()
+                            )),
+                        ],
+                    };
+                    if let Ok(bytes) = rosc::encoder::encode(&OscPacket::Message(error)) {
+                        let _ = self.socket.send_to(&bytes, to);
+                    }
                 }
-            }
+                Err(e) => tracing::debug!("osc: reply to {to} failed: {e}"),
+                Ok(_) => {}
+            },
             Err(e) => tracing::warn!("osc: cannot encode a reply: {e}"),
         }
     }

@@ -436,11 +436,11 @@ struct NoteSlots<'a> {
     read: &'a [usize],
 }
 
-/// Fills the voice's `note` source buffers for this block (those its template reads). A source that holds one value
-/// (a note without bend, the gate while held, ...) is written whole, once, and recorded in
-/// `program.held`; while it keeps that value it is left as it is, and the params it
-/// modulates read the value from `held` instead of scanning the buffer, and once settled
-/// are skipped until a source changes again. A ramp (bend,
+/// Fills the voice's `note` source buffers for this block (those its template reads). A
+/// source that holds one value (a note without bend, the gate while held, ...) is written
+/// whole, once, and recorded in `program.held`; while it keeps that value it is left as it
+/// is, and the params it modulates read the value from `held` instead of scanning the
+/// buffer, and once settled are skipped until a source changes again. A ramp (bend,
 /// pressure moving) or a retriggered gate is written per frame, as before.
 fn fill_note_sources(
     program: &mut Program,

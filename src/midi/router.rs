@@ -113,9 +113,10 @@ impl Router {
         self.distributor.dispatch(channel, event, time)
     }
 
-    /// Releases every note and lifts every pedal (the MIDI input stops) at engine sample `time` (`None`: now).
-    /// Give the time a message arriving now would play at, so the release comes after
-    /// every note-on already routed (they play a constant latency after arrival).
+    /// Releases every note and lifts every pedal (the MIDI input stops) at engine sample
+    /// `time` (`None`: now). Give the time a message arriving now would play at, so the
+    /// release comes after every note-on already routed (they play a constant latency after
+    /// arrival).
     pub fn release_all(&mut self, time: Option<u64>) -> Result<(), InstrumentError> {
         self.distributor.stop_all(time)
     }

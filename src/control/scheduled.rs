@@ -72,7 +72,8 @@ impl ScheduledChanges {
                 None => {
                     dropped.push(format!(
                         "commit {revision}: the change of {}.{} scheduled for sample {} is \
-                         dropped: the new patch has no module \"{}\" of the same kind",
+                         dropped: the new patch has no module \"{}\" of the same kind in the \
+                         same graph (main graph or instrument)",
                         s.id, s.param, s.time, s.id
                     ));
                     false
@@ -131,7 +132,8 @@ mod tests {
             dropped,
             vec![
                 "commit 2: the change of gone.value scheduled for sample 500 is dropped: \
-                 the new patch has no module \"gone\" of the same kind"
+                 the new patch has no module \"gone\" of the same kind in the same graph \
+                 (main graph or instrument)"
             ]
         );
         assert_eq!(s.pending.len(), 1);

@@ -8,10 +8,11 @@
 //! the system allocator otherwise (assert_no_alloc's default `disable_release` feature
 //! removes `AllocDisabler` from release builds). Test binaries can install it the same way:
 //!
-//! ```ignore
+//! ```no_run
 //! #[global_allocator]
 //! static ALLOCATOR: chronus::bench::CountingAlloc<chronus::bench::Checked> =
 //!     chronus::bench::CountingAlloc::checked();
+//! # fn main() {}
 //! ```
 //!
 //! Counting costs one thread-local read per allocation while it is off, so it can stay

@@ -121,6 +121,15 @@ fn play_null_records_the_time_played_at_440_hz_and_ends_in_silence() {
         assert_eq!(s.record_drops, 0, "record drops: {text}");
         assert_eq!(s.panics, 0, "panics: {text}");
     }
+    // MIDI was not asked for: no ALSA library complaint on a machine without a sequencer.
+    assert!(
+        !player
+            .output
+            .stderr()
+            .iter()
+            .any(|l| l.starts_with("ALSA lib ")),
+        "{text}"
+    );
 }
 
 #[test]

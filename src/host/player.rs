@@ -16,7 +16,7 @@
 //! - **Stop** (Ctrl-C, SIGTERM, `--seconds`): the callback fades out over 50 ms and then
 //!   plays zeros; the stream is closed, the recording finalized, a summary logged.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
@@ -455,6 +455,9 @@ fn midi_choice(options: &PlayOptions) -> PortChoice {
     }
 }
 
+/// The ALSA sequencer's device on Linux.
+const ALSA_SEQ: &str = "/dev/snd/seq";
+
 /// Opens the MIDI backend (`--midi-host`, else the config's, else ALSA). When MIDI was
 /// not asked for at all and ALSA has no sequencer here, plays on without MIDI (one line);
 /// when it was asked for, that is an error.
@@ -470,6 +473,11 @@ fn open_midi(options: &PlayOptions) -> Result<Option<Box<dyn MidiBackend>>, Stri
         .or(options.config.midi.host.as_deref())
         .unwrap_or("alsa");
     let opened: Result<Box<dyn MidiBackend>, String> = match host {
+        // Not asked for and no sequencer device: said in our own line, without letting
+        // alsa-lib print its own error to stderr first (it does, on every failed open).
+        "alsa" if !asked && cfg!(target_os = "linux") && !Path::new(ALSA_SEQ).exists() => {
+            Err(format!("there is no ALSA sequencer here ({ALSA_SEQ})"))
+        }
         "alsa" => crate::midi::alsa_input::AlsaBackend::open()
             .map(|b| Box::new(b) as Box<dyn MidiBackend>)
             .map_err(|e| format!("cannot open the ALSA sequencer: {e}")),

@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use chronus::config::Config;
 use chronus::control::Controller;
-use chronus::engine::{Engine, EngineConfig};
+use chronus::engine::{Engine, EngineConfig, EngineStats};
 use chronus::midi::router::Router;
 use chronus::osc::clock::SampleClock;
 use chronus::osc::{HostStatus, MidiAccess, OscOptions, OscServer, PatchFolder};
@@ -268,6 +268,11 @@ fn a_dump_too_large_for_one_packet_is_refused_with_a_hint_and_save_still_works()
     assert!(saved.len() > 65_507, "{} bytes", saved.len());
 }
 
+/// Voices sounding in the rig's engine.
+fn voices(r: &Rig) -> u64 {
+    EngineStats::get(&r.control.lock().engine().stats().voices_active)
+}
+
 #[test]
 fn notes_by_default_channel_and_instrument() {
     let mut r = rig(
@@ -285,6 +290,15 @@ fn notes_by_default_channel_and_instrument() {
     r.call(msg("/note/off", vec![OscType::Int(64), s("voices")]));
     let l = r.play(512);
     assert!((l[511] - 0.25).abs() < 1e-5, "{}", l[511]);
+    // Velocity 0, as int or float, is a note-off (as in MIDI), not a silent note.
+    r.call(msg("/note/on", vec![OscType::Int(32), OscType::Int(0)]));
+    r.play(512);
+    assert_eq!(voices(&r), 0);
+    r.call(msg("/note/on", vec![OscType::Int(64), OscType::Float(1.0)]));
+    r.call(msg("/note/on", vec![OscType::Int(64), OscType::Float(0.0)]));
+    r.play(512);
+    assert_eq!(voices(&r), 0);
+    r.call(msg("/note/on", vec![OscType::Int(64), OscType::Float(1.0)]));
     r.call(msg("/note/panic", vec![]));
     let l = r.play(512);
     assert_eq!(peak(&l[400..]), 0.0);

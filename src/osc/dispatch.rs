@@ -157,9 +157,14 @@ pub fn dispatch(
                 _ => args.number(1, "velocity")? as f32,
             };
             let target = note_target(&args, 2)?;
-            control
-                .note_on(&target, note, velocity, ctx.time)
-                .map_err(|e| e.to_string())?;
+            if velocity == 0.0 {
+                // As in MIDI, where controllers and OSC apps that mirror it send their
+                // key-up this way: a note-off, not a silent note holding a voice.
+                control.note_off(&target, note, ctx.time)
+            } else {
+                control.note_on(&target, note, velocity, ctx.time)
+            }
+            .map_err(|e| e.to_string())?;
             none
         }
         "/note/off" => {

@@ -4,7 +4,7 @@
 //! those params take the new patch's values, carried or crossfaded.
 
 mod common;
-use common::{engine, patch, run};
+use common::{engine, level_patch, patch, run};
 
 use chronus::control::{SequencerAction, SequencerControl};
 use chronus::engine::Engine;
@@ -12,28 +12,19 @@ use chronus::engine::Engine;
 const SEQUENCE: &str = r#"sequence: (bpm: 100, tracks: {"a": (instrument: "voices", pattern: "0 1 2 3")},
                    ambient: {"c.value": 0.25}),"#;
 
-/// A piece whose ambient profile takes `c.value` from 1.0 to 0.25; `sequence` is its
-/// sequence section, `right` also sends the voices to the right channel (a new
-/// connection: a crossfading commit).
+/// `common::level_patch` (4 voices, `c.value` 1.0) with `sequence` as its sequence
+/// section (whose ambient profile takes `c.value` to 0.25); `right` also sends the voices
+/// to the right channel (a new connection: a crossfading commit).
 fn piece(sequence: &str, right: bool) -> String {
-    let right = if right {
-        r#", ("v.out", "output.right")"#
-    } else {
-        ""
-    };
-    format!(
-        r#"(voice: (count: 4, steal: "oldest",
-            modules: {{
-                "c": (kind: "const", params: {{"value": 1.0}}),
-                "e": (kind: "adsr", params: {{"attack": 0.0, "decay": 0.0, "sustain": 1.0, "release": 0.0}}),
-                "v": (kind: "vca"),
-            }},
-            connections: [("note.gate", "e.gate"), ("c.out", "v.in"), ("e.out", "v.cv"),
-                          ("v.out", "output.left"){right}]),
-        connections: [("voices.left", "output.left")],
-        {sequence}
-        )"#
-    )
+    let mut text = level_patch(4);
+    if right {
+        text = text.replace(
+            r#"("v.out", "output.left")]"#,
+            r#"("v.out", "output.left"), ("v.out", "output.right")]"#,
+        );
+    }
+    assert_eq!(text.pop(), Some(')'));
+    format!("{text}, {sequence})")
 }
 
 /// The target of `c.value` in every voice of the running graph.

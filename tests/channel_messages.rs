@@ -3,7 +3,7 @@
 //! controllers, volume, expression and pan, tuning — all under assert_no_alloc.
 
 mod common;
-use common::{engine, run, SR};
+use common::{engine, run, sine_voice, SR};
 
 use assert_no_alloc::{assert_no_alloc, violation_count, AllocDisabler};
 use chronus::control::NoteTarget;
@@ -17,15 +17,6 @@ fn zero_crossing_frequency(s: &[f32], sr: f32) -> f64 {
 
 #[global_allocator]
 static ALLOCATOR: AllocDisabler = AllocDisabler;
-
-/// A sine per voice, gated by an envelope with a short release.
-const SINE: &str = r#"(voice: (count: 4, steal: "oldest", modules: {
-    "osc": (kind: "sine"),
-    "env": (kind: "adsr", params: {"attack": 0.001, "sustain": 1.0, "release": 0.01}),
-    "vca": (kind: "vca"),
-}, connections: [("note.freq", "osc.freq"), ("note.gate", "env.gate"), ("osc.out", "vca.in"),
-    ("env.out", "vca.cv"), ("vca.out", "output.left"), ("vca.out", "output.right")]),
-    connections: [("voices.left", "output.left"), ("voices.right", "output.right")])"#;
 
 /// The voice outputs `note.pressure` (as a DC level) through a gate.
 const PRESSURE: &str = r#"(voice: (count: 2, modules: {
@@ -66,7 +57,7 @@ fn send(c: &mut chronus::control::Controller, m: ChannelMessage) {
 
 #[test]
 fn pitch_bend_glides_to_the_bent_pitch_without_a_jump() {
-    let (mut e, mut c) = engine(SINE);
+    let (mut e, mut c) = engine(&sine_voice(4));
     c.note_on(&NoteTarget::Default, 69, 1.0, None).unwrap();
     let (l, _) = render(&mut e, 4800);
     let f0 = zero_crossing_frequency(&l[2400..], SR);
@@ -100,7 +91,7 @@ fn pitch_bend_glides_to_the_bent_pitch_without_a_jump() {
 
 #[test]
 fn sustain_pedal_holds_released_notes_until_pedal_up() {
-    let (mut e, mut c) = engine(SINE);
+    let (mut e, mut c) = engine(&sine_voice(4));
     let t = &NoteTarget::Default;
     send(&mut c, ChannelMessage::Sustain(true));
     c.note_on(t, 60, 1.0, None).unwrap();
@@ -133,7 +124,7 @@ fn sustain_pedal_holds_released_notes_until_pedal_up() {
 
 #[test]
 fn volume_expression_and_pan_scale_the_instrument_smoothly() {
-    let (mut e, mut c) = engine(SINE);
+    let (mut e, mut c) = engine(&sine_voice(4));
     c.note_on(&NoteTarget::Default, 69, 1.0, None).unwrap();
     let (l, _) = render(&mut e, 4800);
     let full = chronus_modules::analysis::peak(&l[2400..]);
@@ -186,11 +177,11 @@ fn note_pressure_follows_channel_and_poly_aftertouch() {
 
 #[test]
 fn channel_state_survives_a_commit() {
-    let (mut e, mut c) = engine(SINE);
+    let (mut e, mut c) = engine(&sine_voice(4));
     send(&mut c, ChannelMessage::BendRange(12.0));
     send(&mut c, ChannelMessage::Bend(1.0));
     render(&mut e, 480);
-    c.load(common::patch(&SINE.replace("0.01", "0.02")))
+    c.load(common::patch(&sine_voice(4).replace("0.01", "0.02")))
         .unwrap();
     c.note_on(&NoteTarget::Default, 57, 1.0, None).unwrap();
     let (l, _) = render(&mut e, 9600);
@@ -202,8 +193,9 @@ fn channel_state_survives_a_commit() {
 /// in blocks of every size: nothing allocates, nothing goes NaN, nothing stays stuck.
 #[test]
 fn channel_messages_through_swaps_never_allocate() {
-    let (mut e, mut c) = engine(SINE);
-    let crossfade = SINE
+    let sine = sine_voice(4);
+    let (mut e, mut c) = engine(&sine);
+    let crossfade = sine
         .replace(
             "\"vca\": (kind: \"vca\"),",
             "\"vca\": (kind: \"vca\"), \"x\": (kind: \"const\"),",
@@ -244,7 +236,7 @@ fn channel_messages_through_swaps_never_allocate() {
             let _ = c.set_tuning(430.0 + (b % 20) as f32, Some(now + 9));
         }
         if b % 9 == 0 {
-            let text = if b % 18 == 0 { &crossfade } else { SINE };
+            let text = if b % 18 == 0 { &crossfade } else { &sine };
             let _ = c.load(common::patch(text));
         }
         c.collect_garbage();
@@ -263,7 +255,7 @@ fn channel_messages_through_swaps_never_allocate() {
 /// graph still held by the pedal only, and pedal up releases it there.
 #[test]
 fn the_pedal_keeps_its_notes_through_a_crossfade() {
-    let (mut e, mut c) = engine(SINE);
+    let (mut e, mut c) = engine(&sine_voice(4));
     let t = &NoteTarget::Default;
     send(&mut c, ChannelMessage::Sustain(true));
     c.note_on(t, 60, 1.0, None).unwrap();
@@ -272,8 +264,10 @@ fn the_pedal_keeps_its_notes_through_a_crossfade() {
     c.note_off(t, 60, None).unwrap();
     render(&mut e, 480);
     // A topology change: crossfade, held notes start again in the new graph.
-    c.load(common::patch(&SINE.replace("\"sine\"", "\"triangle\"")))
-        .unwrap();
+    c.load(common::patch(
+        &sine_voice(4).replace("\"sine\"", "\"triangle\""),
+    ))
+    .unwrap();
     render(&mut e, 2400);
     assert_eq!(held_notes(&e), vec![60, 64]);
     send(&mut c, ChannelMessage::Sustain(false));

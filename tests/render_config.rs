@@ -3,6 +3,7 @@
 //! byte-identical per seed, and a bad config is one positioned line, exit 1, no file.
 //! (Live play against render with the same config: `tests/play_null.rs`.)
 
+mod common;
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -11,15 +12,6 @@ use chronus_modules::analysis::{peak, zero_crossing_frequency};
 use support::{run_chronus, TempDir};
 
 const SR: usize = 48_000;
-
-/// A sine per voice behind a gate: the rendered pitch is the tuning table's.
-const SINE_VOICE: &str = r#"(voice: (count: 2, modules: {
-    "osc": (kind: "sine"),
-    "env": (kind: "adsr", params: {"attack": 0.001, "sustain": 1.0, "release": 0.01}),
-    "vca": (kind: "vca"),
-}, connections: [("note.freq", "osc.freq"), ("note.gate", "env.gate"), ("osc.out", "vca.in"),
-    ("env.out", "vca.cv"), ("vca.out", "output.left"), ("vca.out", "output.right")]),
-    connections: [("voices.left", "output.left"), ("voices.right", "output.right")])"#;
 
 /// Writes `text` to `dir/name` and returns the path.
 fn write(dir: &TempDir, name: &str, text: &str) -> PathBuf {
@@ -47,7 +39,7 @@ fn render(patch: &Path, out: &Path, args: &[&str]) -> Vec<Vec<f32>> {
 #[test]
 fn the_configs_tuning_sets_the_pitch_of_a_render() {
     let dir = TempDir::new("render_config_tuning");
-    let patch = write(&dir, "sine.ron", SINE_VOICE);
+    let patch = write(&dir, "sine.ron", &common::sine_voice(2));
     let config = write(&dir, "432.ron", "(tuning: (a4: 432.0))");
     let args = ["--seconds", "1", "--notes", "69@0:1"];
     let pitch = |channels: &[Vec<f32>]| {

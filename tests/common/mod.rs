@@ -42,6 +42,20 @@ pub fn max_step(s: &[f32]) -> f32 {
     chronus_modules::analysis::max_step(s)
 }
 
+/// A sine per voice behind a gate (an envelope with a short release), `count` voices, the
+/// oldest stolen: the rendered pitch is the tuning table's.
+pub fn sine_voice(count: usize) -> String {
+    format!(
+        r#"(voice: (count: {count}, steal: "oldest", modules: {{
+    "osc": (kind: "sine"),
+    "env": (kind: "adsr", params: {{"attack": 0.001, "sustain": 1.0, "release": 0.01}}),
+    "vca": (kind: "vca"),
+}}, connections: [("note.freq", "osc.freq"), ("note.gate", "env.gate"), ("osc.out", "vca.in"),
+    ("env.out", "vca.cv"), ("vca.out", "output.left"), ("vca.out", "output.right")]),
+    connections: [("voices.left", "output.left"), ("voices.right", "output.right")])"#
+    )
+}
+
 /// A voice template whose output is a level: a constant `c.value` (1) times the gain
 /// `v.gain` (1) of a VCA gated by an instant envelope, so each held voice plays exactly
 /// `value × gain`; `count` voices, the oldest stolen. Live changes of `c.value` and

@@ -15,11 +15,8 @@ use crate::engine::{
     ChannelMessage, EngineHandle, Event, InstrumentKey, ParamSlot, ParamTarget, ProgramRef,
     TimedEvent,
 };
-use crate::graph::{self, CompileOptions, GraphError, Layout};
-use crate::patch::{
-    self, implicit, Connection, ModuleDesc, PatchDesc, PatchError, PatchErrorKind, PatchErrors,
-    PortRef, Scope,
-};
+use crate::graph::{self, CompileOptions, Layout};
+use crate::patch::{self, implicit, Connection, ModuleDesc, PatchDesc, PortRef, Scope};
 use crate::seq::build::{build_conductor, split_param, BuildInputs};
 use crate::seq::{SeqCommand, SequencerConfig};
 
@@ -234,7 +231,9 @@ impl Controller {
         let mut trial = self.standby.clone();
         edit(&mut trial)?;
         patch::validate(&trial, &self.registry, None)?;
-        refuse_cycles(&trial)?;
+        // An edit that closes a loop is refused at once (`/patch/connect` answers
+        // `/error`), not at the next commit.
+        graph::plan::refuse_cycles(&trial)?;
         self.standby = trial;
         Ok(())
     }
@@ -696,23 +695,6 @@ pub(crate) fn resolve_param(
         },
         &info.params[index],
     ))
-}
-
-/// A cycle in any graph of `desc`, as the commit would refuse it: an edit that closes a
-/// loop is refused at once (`/patch/connect` answers `/error`), not at the next commit.
-fn refuse_cycles(desc: &PatchDesc) -> Result<(), ControlError> {
-    for scope in patch::scope::scopes(desc) {
-        if let Some((modules, connections)) = patch::scope::graph(desc, &scope) {
-            if let Err(GraphError::Cycle { modules }) =
-                graph::plan::find_cycle(modules, connections)
-            {
-                return Err(
-                    PatchErrors(vec![PatchError::new(PatchErrorKind::Cycle { modules })]).into(),
-                );
-            }
-        }
-    }
-    Ok(())
 }
 
 /// `value` as a patch file writes it once the param has taken it: a choice by its name

@@ -12,10 +12,7 @@ use super::error::GraphError;
 use super::lineage::{node_map, Lineage};
 use super::plan::{plan, NodeShape, ProgramPlan, Sink, Source};
 use crate::engine::{ChannelState, InstrumentKey, VoiceState};
-use crate::patch::{
-    self, implicit, Connection, InstrumentDesc, ModuleDesc, PatchDesc, PatchError, PatchErrorKind,
-    PatchErrors,
-};
+use crate::patch::{self, implicit, Connection, InstrumentDesc, ModuleDesc, PatchDesc};
 
 /// The implicit `output` module's `volume` param.
 const VOLUME: chronus_modules::ParamSpec = implicit::OUTPUT_PARAMS[0];
@@ -281,14 +278,8 @@ impl Context<'_> {
                 })
             })
             .collect::<Result<Vec<_>, GraphError>>()?;
-        plan(&shapes, self.source_count, &self.edges(registry)?).map_err(|e| match e {
-            GraphError::Cycle { modules } => {
-                GraphError::Invalid(PatchErrors(vec![PatchError::new(PatchErrorKind::Cycle {
-                    modules,
-                })]))
-            }
-            other => other,
-        })
+        plan(&shapes, self.source_count, &self.edges(registry)?)
+            .map_err(GraphError::cycle_as_patch_error)
     }
 
     /// The layout, nodes listed in run order (the order of the instantiated program); its

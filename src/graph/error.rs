@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-use crate::patch::PatchErrors;
+use crate::patch::{PatchError, PatchErrorKind, PatchErrors};
 
 /// A compile error. Nothing was sent to the engine; the running sound continues.
 #[derive(Debug, Error)]
@@ -25,4 +25,19 @@ pub enum GraphError {
     /// A module refused the sample rate or block size it was prepared with.
     #[error("sample rate {0} Hz is not usable (must be between 8000 and 384000)")]
     SampleRate(f32),
+}
+
+impl GraphError {
+    /// A [`Cycle`](Self::Cycle) as the patch error users see (`PatchErrorKind::Cycle`,
+    /// which `chronus check` places in the file); any other error as it is.
+    pub fn cycle_as_patch_error(self) -> GraphError {
+        match self {
+            GraphError::Cycle { modules } => {
+                GraphError::Invalid(PatchErrors(vec![PatchError::new(PatchErrorKind::Cycle {
+                    modules,
+                })]))
+            }
+            other => other,
+        }
+    }
 }

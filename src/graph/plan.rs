@@ -198,10 +198,20 @@ fn sink_buffer(
     }
 }
 
-/// The first cycle through the modules of one graph of a patch, reported as the compiler
-/// reports it (the same walk, so the same modules in the same order), without
-/// instantiating anything: for checking an edit before it is committed.
-pub fn find_cycle(
+/// The first cycle in any graph of `desc`, reported as the compiler reports it (the same
+/// walk, so the same modules in the same order, as a patch error), without instantiating
+/// anything: for refusing an edit that closes a loop before it is committed.
+pub fn refuse_cycles(desc: &crate::patch::PatchDesc) -> Result<(), GraphError> {
+    for scope in crate::patch::scope::scopes(desc) {
+        if let Some((modules, connections)) = crate::patch::scope::graph(desc, &scope) {
+            find_cycle(modules, connections).map_err(GraphError::cycle_as_patch_error)?;
+        }
+    }
+    Ok(())
+}
+
+/// The first cycle through the modules of one graph of a patch (see [`refuse_cycles`]).
+fn find_cycle(
     modules: &indexmap::IndexMap<String, crate::patch::ModuleDesc>,
     connections: &[crate::patch::Connection],
 ) -> Result<(), GraphError> {

@@ -57,6 +57,11 @@ impl ModuleInfo {
         self.params.iter().position(|p| p.id == id)
     }
 
+    /// The spec of the parameter `id`.
+    pub fn param_spec(&self, id: &str) -> Option<&'static ParamSpec> {
+        self.params.iter().find(|p| p.id == id)
+    }
+
     /// For each input port, the index of the parameter it modulates (same id), if any.
     pub fn modulated_param(&self, input: usize) -> Option<usize> {
         self.param(self.inputs[input].id)

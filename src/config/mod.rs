@@ -352,7 +352,7 @@ fn check_param_target(
         ));
     };
     let spec = if id == implicit::OUTPUT_ID {
-        implicit::OUTPUT_INFO.params.iter().find(|p| p.id == param)
+        implicit::OUTPUT_INFO.param_spec(param)
     } else {
         let Some((_, info)) = patch::module_info(desc, registry, id) else {
             let ids: Vec<&str> = desc
@@ -372,8 +372,8 @@ fn check_param_target(
                 },
             ));
         };
-        match info.param(param) {
-            Some(i) => Some(&info.params[i]),
+        match info.param_spec(param) {
+            Some(spec) => Some(spec),
             None => {
                 let known: Vec<&str> = info.params.iter().map(|p| p.id).collect();
                 return Err((

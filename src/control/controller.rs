@@ -703,7 +703,7 @@ pub(crate) fn resolve_param(
 fn canonical_value(registry: &Registry, kind: &str, param: &str, value: &ParamValue) -> ParamValue {
     registry
         .get(kind)
-        .and_then(|entry| entry.info.param(param).map(|i| &entry.info.params[i]))
+        .and_then(|entry| entry.info.param_spec(param))
         .and_then(|spec| spec.accept(value).ok().map(|v| spec.to_value(v)))
         .unwrap_or_else(|| value.clone())
 }

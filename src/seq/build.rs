@@ -162,7 +162,7 @@ fn param_value(
         .get(&module.kind)
         .map(|e| e.info)
         .ok_or_else(|| format!("\"{name}\": unknown kind"))?;
-    let spec = info.params.iter().find(|p| p.id == param).ok_or_else(|| {
+    let spec = info.param_spec(param).ok_or_else(|| {
         let known: Vec<&str> = info.params.iter().map(|p| p.id).collect();
         format!(
             "\"{name}\": {} has no param \"{param}\" (params: {})",

@@ -78,6 +78,29 @@ pub fn module_info(
     registry.get(&module.kind).map(|e| (scope, e.info))
 }
 
+/// What is wrong with `id` as a `what` (`module id`, `instrument id`), if anything: it
+/// cannot be written where ids are used ([`unusable`]), or it is reserved (`reserved`:
+/// why, if it is).
+fn id_problem(
+    what: &'static str,
+    id: &str,
+    reserved: Option<&'static str>,
+) -> Option<PatchErrorKind> {
+    if let Some(reason) = unusable(id) {
+        Some(PatchErrorKind::UnusableId {
+            what,
+            id: id.to_string(),
+            reason,
+        })
+    } else {
+        reserved.map(|reason| PatchErrorKind::ReservedId {
+            what,
+            id: id.to_string(),
+            reason,
+        })
+    }
+}
+
 struct Validator<'a> {
     desc: &'a PatchDesc,
     registry: &'a Registry,
@@ -135,19 +158,7 @@ impl Validator<'_> {
         for (scope, id, inst) in instruments(self.desc) {
             let template = self.at(|m| m.template(&scope));
             if let Scope::Instrument(_) = scope {
-                if let Some(reason) = unusable(id) {
-                    let kind = PatchErrorKind::UnusableId {
-                        what: "instrument id",
-                        id: id.to_string(),
-                        reason,
-                    };
-                    self.error(kind, template);
-                } else if let Some(reason) = reserved_instrument_id(id) {
-                    let kind = PatchErrorKind::ReservedId {
-                        what: "instrument id",
-                        id: id.to_string(),
-                        reason,
-                    };
+                if let Some(kind) = id_problem("instrument id", id, reserved_instrument_id(id)) {
                     self.error(kind, template);
                 }
             }
@@ -182,19 +193,7 @@ impl Validator<'_> {
             };
             for id in modules.keys() {
                 let pos = self.at(|m| m.module(&scope, id));
-                if let Some(reason) = unusable(id) {
-                    let kind = PatchErrorKind::UnusableId {
-                        what: "module id",
-                        id: id.clone(),
-                        reason,
-                    };
-                    self.error(kind, pos);
-                } else if let Some(reason) = reserved(self.desc, id) {
-                    let kind = PatchErrorKind::ReservedId {
-                        what: "module id",
-                        id: id.clone(),
-                        reason,
-                    };
+                if let Some(kind) = id_problem("module id", id, reserved(self.desc, id)) {
                     self.error(kind, pos);
                 } else if let Some(&first) = seen.get(id.as_str()) {
                     // Report at whichever occurrence comes later in the file.

@@ -331,11 +331,9 @@ impl Controller {
                 Ok(())
             });
         }
-        let scope = self.scope_of(id)?;
-        let value = match patch::find_module(&self.standby, id) {
-            Some((_, module)) => canonical_value(&self.registry, &module.kind, param, &value),
-            None => value,
-        };
+        let (scope, module) = patch::find_module(&self.standby, id)
+            .ok_or_else(|| ControlError::UnknownModule(id.to_string()))?;
+        let value = canonical_value(&self.registry, &module.kind, param, &value);
         self.edit(|p| {
             let module = graph_mut(p, &scope)
                 .0

@@ -1,4 +1,4 @@
-//! The OSC server over real UDP: every address of CONTRACTS.md §2, replies and `/reply`,
+//! The OSC server over real UDP: every address of docs/CONTRACTS.md §2, replies and `/reply`,
 //! one test per error class (the reply text, and the sound unaffected), bundles at their
 //! sample time, malformed and random packets, and a flood.
 

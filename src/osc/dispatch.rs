@@ -1,5 +1,5 @@
 //! [`dispatch`]: one decoded OSC message → one Controller call, per the address space of
-//! CONTRACTS.md §2. Returns the replies to send, or a one-line error that the server sends
+//! docs/CONTRACTS.md §2. Returns the replies to send, or a one-line error that the server sends
 //! back as `/error s address s message`. A refused message changes nothing.
 
 use rosc::{OscMessage, OscType};

@@ -1,4 +1,4 @@
-//! OSC control (CONTRACTS.md §2): a UDP server that edits the standby patch, commits,
+//! OSC control (docs/CONTRACTS.md §2): a UDP server that edits the standby patch, commits,
 //! changes params live, plays notes and reports status, from any OSC client.
 //!
 //! - [`server`]: the UDP thread: receives, contains faults, sends replies and broadcasts.

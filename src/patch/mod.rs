@@ -1,12 +1,15 @@
 //! Patches: the RON model users write ([`model`]), loading and saving it with file
-//! positions ([`load`](mod@load), [`source_map`]), and validating it against the module registry
-//! before anything runs ([`validate`](mod@validate), [`implicit`]). Errors are [`PatchError`]s, one line
-//! each: `patches/x.ron:12:9: module "osc": unknown kind "sawx" (did you mean "saw"?)`.
+//! positions ([`load`](mod@load), [`source_map`] over the tolerant [`ron_lexer`] and
+//! [`ron_tree`]), and validating it against the module registry before anything runs
+//! ([`validate`](mod@validate), [`implicit`]). Errors are [`PatchError`]s, one line each:
+//! `patches/x.ron:12:9: module "osc": unknown kind "sawx" (did you mean "saw"?)`.
 
 pub mod error;
 pub mod implicit;
 pub mod load;
 pub mod model;
+pub mod ron_lexer;
+pub mod ron_tree;
 pub mod scope;
 pub mod silence;
 pub mod source_map;
@@ -22,7 +25,8 @@ pub use model::{
     Connection, EuclidDesc, InstrumentDesc, ModuleDesc, PatchDesc, PortRef, SequenceDesc, Steal,
     StepDesc, TrackDesc,
 };
+pub use ron_tree::{RonTree, Step};
 pub use scope::{find_module, find_module_mut, Scope};
 pub use silence::silent_parts;
-pub use source_map::{RonTree, SourceMap, Step};
+pub use source_map::SourceMap;
 pub use validate::{module_info, resolve, validate, MAX_VOICE_COUNT};

@@ -16,7 +16,7 @@ impl Controller {
     /// still lands at its time when a commit comes first: the new graph plays the live
     /// value until then (unless the commit itself changes the param), and the change moves
     /// to the new graph; it is ignored (counted in `events_ignored`, and logged by the
-    /// commit: see [`ScheduledChanges`]) if the commit removed its module.
+    /// commit: see [`ScheduledChanges`](super::scheduled::ScheduledChanges)) if the commit removed its module.
     pub fn set_live(
         &mut self,
         id: &str,

@@ -1,5 +1,5 @@
 //! Param resolution: a user module's `id.param` to its engine target in a laid-out graph
-//! ([`resolve_param`]), the implicit `output` module's params, and a param value as a
+//! (`resolve_param`), the implicit `output` module's params, and a param value as a
 //! patch file writes it.
 
 use chronus_modules::{ParamSpec, ParamValue, Registry};

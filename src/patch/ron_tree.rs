@@ -1,4 +1,4 @@
-//! [`RonTree`]: any RON text as a tree of [`Node`]s with the position of every value,
+//! [`RonTree`]: any RON text as a tree of `Node`s with the position of every value,
 //! read by a tolerant parser over the [`ron_lexer`](super::ron_lexer) tokens. The
 //! [`SourceMap`](super::SourceMap) of a patch and the `--config` file's error positions
 //! both read their text through it.
@@ -21,7 +21,7 @@ pub enum Step<'a> {
 }
 
 /// Any RON text as a tree with the position of every value: the same tolerant scanner as
-/// [`SourceMap`], for other RON files (the `--config` file) whose errors are found after
+/// [`SourceMap`](super::SourceMap), for other RON files (the `--config` file) whose errors are found after
 /// parsing and must point into the text.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RonTree {

@@ -8,7 +8,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use chronus::seq::ScaleKind;
+use chronus::patch::ScaleKind;
 use chronus_modules::Registry;
 use support::{
     chronus_cmd, free_port, osc_port, oscdump, oscsend, programs_available, Proc, TempDir,

@@ -14,7 +14,7 @@ use chronus::engine::{Engine, VoicePhase};
 use chronus::midi::held::HeldNotes;
 use chronus::midi::parse::MidiEvent;
 use chronus::midi::router::Router;
-use chronus::seq::ScaleKind;
+use chronus::patch::ScaleKind;
 use chronus_modules::{ParamValue, Registry};
 use parking_lot::Mutex;
 

@@ -9,7 +9,8 @@ use common::{engine, SR};
 use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
 use chronus::control::{ControlError, Controller, SequencerAction, SequencerControl};
 use chronus::engine::Engine;
-use chronus::seq::{ScaleKind, SeqCommand};
+use chronus::patch::ScaleKind;
+use chronus::seq::SeqCommand;
 
 #[global_allocator]
 static ALLOCATOR: AllocDisabler = AllocDisabler;

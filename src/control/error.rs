@@ -4,10 +4,10 @@
 use chronus_modules::ParamError;
 use thiserror::Error;
 
+use super::sequencer_build::BuildError;
 use crate::engine::SendError;
 use crate::graph::GraphError;
 use crate::patch::PatchErrors;
-use crate::seq::BuildError;
 
 impl From<BuildError> for ControlError {
     fn from(e: BuildError) -> Self {

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::controller::NoteTarget;
+use super::note_target::NoteTarget;
 use crate::engine::InstrumentKey;
 
 /// The instruments each open note-on and pedal-down reached, by how they were addressed.

@@ -20,8 +20,8 @@
 //! step; when the mutation engine has changed that step, the engine's refill takes the
 //! mutated values, the recorded one the step's values before mutation.
 
+use super::sequencer_build::{euclid_degree_cycle, track_pattern};
 use crate::patch::{SequenceDesc, StepDesc, TrackDesc};
-use crate::seq::build::{euclid_degree_cycle, track_pattern};
 use crate::seq::conductor::MAX_EUCLID_DEGREES;
 use crate::seq::edit::edit_track;
 use crate::seq::pattern::{Pattern, Step};
@@ -153,7 +153,7 @@ mod tests {
     use super::*;
     use crate::patch::load::ron_options;
     use crate::patch::EuclidDesc;
-    use crate::seq::ScaleKind;
+    use crate::patch::ScaleKind;
 
     fn section() -> SequenceDesc {
         ron_options()

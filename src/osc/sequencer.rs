@@ -6,7 +6,8 @@ use rosc::{OscMessage, OscType};
 
 use super::args::Args;
 use crate::control::Controller;
-use crate::seq::{Cue, ScaleKind, SeqCommand};
+use crate::patch::ScaleKind;
+use crate::seq::{Cue, SeqCommand};
 
 /// Handles `/seq/<rest>`; returns the replies to send.
 pub fn dispatch_seq(

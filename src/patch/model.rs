@@ -9,11 +9,10 @@
 use chronus_modules::ParamValue;
 use indexmap::IndexMap;
 
-use crate::seq::config::{IdleConfig, MutationConfig};
-use crate::seq::quantize::Quantize;
-use crate::seq::ScaleKind;
 use serde::{Deserialize, Serialize};
 
+use super::sequence_enums::{Quantize, ScaleKind};
+use super::sequence_settings::{IdleConfig, MutationConfig};
 use super::unique_map;
 
 /// A whole patch: a main graph, and optionally one voice template or several instruments.
@@ -232,7 +231,7 @@ impl<'de> Deserialize<'de> for PortRef {
 
 /// A patch's `sequence` section: tracks of steps played into its instruments, and the
 /// musical settings. Fields left out take the `sequencer` config (see
-/// [`SequencerConfig`](crate::seq::SequencerConfig)).
+/// `seq::SequencerConfig`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SequenceDesc {

@@ -120,7 +120,7 @@ impl Validator<'_> {
 
     /// The `sequence` section (checked by the sequencer's own rules).
     fn sequence(&mut self) {
-        for issue in crate::seq::build::check(self.desc, self.registry) {
+        for issue in super::sequence_check::check_sequence(self.desc, self.registry) {
             let pos = self.at(|m| {
                 m.sequence(&issue.path)
                     .or_else(|| m.sequence(issue.path.trim_end_matches('=')))

@@ -3,7 +3,7 @@
 //! again anyway (it must never panic).
 
 use super::idle::ModePolicy;
-use super::scale::ScaleKind;
+use crate::patch::ScaleKind;
 
 /// One sequencer command.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -4,7 +4,7 @@
 //! steps due, runs the idle machine and the mutation engine, and hands back the note and
 //! param events of that sample through [`pop_event`](Conductor::pop_event).
 //!
-//! Everything is allocated by [`build_conductor`](super::build_conductor) on the control
+//! Everything is allocated by `control::sequencer_build::build_conductor` on the control
 //! side; nothing here allocates, locks or blocks.
 
 use std::sync::atomic::Ordering::Relaxed;
@@ -19,12 +19,12 @@ use super::edit::edit_track;
 use super::idle::{Idle, Mode};
 use super::mutation::{Bounded, Category, Change, Mutable, Mutator, MAX_CHANGES};
 use super::pattern::{Pattern, Step};
-use super::quantize::{Quantize, TICKS_PER_BAR};
+use super::quantize::TICKS_PER_BAR;
 use super::rng::LoopRng;
-use super::scale::ScaleKind;
 use super::status::SeqStatus;
 use super::swing::{swing_delay, MAX_SWING};
 use crate::engine::{Event, InstrumentKey, ParamTarget};
+use crate::patch::{MutationConfig, Quantize, ScaleKind};
 
 /// Most notes (on and off) waiting to be played.
 pub const MAX_SCHEDULED: usize = 256;
@@ -170,7 +170,7 @@ pub struct ConductorParts {
     /// Idle timings.
     pub idle: super::idle::IdleTimes,
     /// Mutation settings.
-    pub mutation: super::config::MutationConfig,
+    pub mutation: MutationConfig,
     /// The seed.
     pub seed: u64,
 }

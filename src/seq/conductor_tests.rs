@@ -4,7 +4,7 @@ use rtrb::{Consumer, RingBuffer};
 
 use super::*;
 use crate::engine::{ParamSlot, ProgramRef};
-use crate::seq::config::{IdleConfig, MutationConfig};
+use crate::patch::{IdleConfig, MutationConfig};
 use crate::seq::idle::IdleTimes;
 
 const SR: f32 = 48_000.0;

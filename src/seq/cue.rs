@@ -3,7 +3,7 @@
 
 use super::idle::Mode;
 use super::mutation::Change;
-use super::scale::ScaleKind;
+use crate::patch::ScaleKind;
 
 /// One report from the audio thread.
 #[derive(Clone, Copy, Debug, PartialEq)]

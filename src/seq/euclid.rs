@@ -3,8 +3,7 @@
 //! as Bjorklund's algorithm up to rotation; the rotation is normalised so that the
 //! pattern starts on a hit, as the published tables do.
 
-/// Most steps in a pattern.
-pub const MAX_STEPS: usize = 64;
+use crate::patch::MAX_STEPS;
 
 /// Hits of E(k, n) rotated right by `rotation` steps: bit `i` set = step `i` plays.
 /// `n` is clamped to 1..=64 and `k` to 0..=n.

@@ -7,6 +7,8 @@
 //! [`level`](Idle::level) (0 active … 1 ambient) is a pure function of sample time.
 //! **Real-time safe.**
 
+use crate::patch::IdleConfig;
+
 /// Which profile plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
@@ -42,7 +44,7 @@ pub struct IdleTimes {
 
 impl IdleTimes {
     /// From seconds at `sample_rate`.
-    pub fn from_seconds(sample_rate: f32, config: &super::config::IdleConfig) -> Self {
+    pub fn from_seconds(sample_rate: f32, config: &IdleConfig) -> Self {
         let s = |secs: f32| (secs.max(0.0) as f64 * sample_rate as f64).round() as u64;
         IdleTimes {
             timeout: s(config.timeout),
@@ -172,7 +174,6 @@ impl Idle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seq::config::IdleConfig;
 
     const SR: u64 = 1_000; // 1 kHz keeps the timeline readable: 1 sample = 1 ms.
 

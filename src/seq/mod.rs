@@ -8,15 +8,16 @@
 //!   [`pattern`] (steps, probability, density thinning order), [`euclid`], [`scale`],
 //!   [`quantize`] (when a scale change lands), [`rng`] (the seeded, loopable random
 //!   source), [`mutation`], [`idle`] (active/ambient profile with fades and hysteresis);
-//! - settings: [`config`] (`SequencerConfig`, the `sequencer` section of `--config`),
-//!   [`named`] (unit enums written as strings in RON);
+//! - settings: [`config`] (`SequencerConfig`, the `sequencer` section of `--config`; the
+//!   types it shares with a patch's `sequence` section are the patch model's);
 //! - the real-time part: [`conductor`] (all of the above per block, allocation-free),
 //!   [`command`] (what the control side tells it), [`cue`] (what it tells the control side),
 //!   [`status`] (atomics `/seq/state` reads), [`edit`] (how step edits change a track,
 //!   shared with the control side);
-//! - the control-side part: [`build`] (a patch's `sequence` section → a [`Conductor`]).
+//!
+//! A patch's `sequence` section is checked by the patch room (`patch::sequence_check`)
+//! and turned into a [`Conductor`] by the control room (`control::sequencer_build`).
 
-pub mod build;
 pub mod clock;
 pub mod command;
 pub mod conductor;
@@ -27,7 +28,6 @@ pub mod edit;
 pub mod euclid;
 pub mod idle;
 pub mod mutation;
-pub mod named;
 pub mod pattern;
 pub mod quantize;
 pub mod rng;
@@ -35,11 +35,9 @@ pub mod scale;
 pub mod status;
 pub mod swing;
 
-pub use build::{build_conductor, BuildError};
 pub use clock::{Clock, PPQN};
 pub use command::SeqCommand;
 pub use conductor::Conductor;
 pub use config::SequencerConfig;
 pub use cue::Cue;
-pub use scale::ScaleKind;
 pub use status::SeqStatus;

@@ -5,10 +5,10 @@
 //! still come and go, changing nothing). Every change is reported as a [`Change`].
 //! **Real-time safe.**
 
-use super::config::{MutationConfig, MutationWeights};
 use super::pattern::Pattern;
 use super::rng::LoopRng;
 use super::swing::MAX_SWING;
+use crate::patch::{MutationConfig, MutationWeights};
 
 /// What a change touched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,8 +6,8 @@
 //! the highest ranks first; raising it back restores exactly the same steps.
 //! **Real-time safe** (fixed arrays; [`Pattern::set_len`] recomputes ranks in place).
 
-use super::euclid::MAX_STEPS;
 use super::rng::LoopRng;
+use crate::patch::{MAX_GATE, MAX_STEPS, MIN_GATE};
 
 /// One step.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -23,11 +23,6 @@ pub struct Step {
     /// Chance the step plays when it comes, 0..1.
     pub probability: f32,
 }
-
-/// Shortest gate, a fraction of a step.
-pub const MIN_GATE: f32 = 0.05;
-/// Longest gate, in steps.
-pub const MAX_GATE: f32 = 4.0;
 
 impl Default for Step {
     fn default() -> Self {

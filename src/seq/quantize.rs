@@ -1,37 +1,12 @@
 //! When a quantized change (a scale change) lands: at once, on the next beat or on the
-//! next bar (4/4: a bar is four beats of [`PPQN`] ticks).
+//! next bar (4/4: a bar is four beats of [`PPQN`] ticks). The [`Quantize`] names
+//! themselves belong to the patch model (`patch::sequence_enums`).
 
 use super::clock::PPQN;
-use super::named::{serde_by_name, Named};
+use crate::patch::Quantize;
 
 /// Ticks per bar (4/4).
 pub const TICKS_PER_BAR: u64 = 4 * PPQN;
-
-/// Where a change waits for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Quantize {
-    /// The next tick.
-    Immediate,
-    /// The next beat.
-    Beat,
-    /// The next bar.
-    #[default]
-    Bar,
-}
-
-serde_by_name!(Quantize);
-
-impl Named for Quantize {
-    const ALL: &'static [Quantize] = &[Quantize::Immediate, Quantize::Beat, Quantize::Bar];
-    const WHAT: &'static str = "quantize";
-    fn name(self) -> &'static str {
-        match self {
-            Quantize::Immediate => "immediate",
-            Quantize::Beat => "beat",
-            Quantize::Bar => "bar",
-        }
-    }
-}
 
 impl Quantize {
     /// First tick at or after `tick` on which a change asked for before `tick` lands.

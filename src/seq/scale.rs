@@ -1,82 +1,12 @@
 //! Scales: degree → MIDI note. A degree counts scale notes up from the root (negative
 //! below it); degrees past the end of the scale wrap into the next octave. An octave
 //! *range* folds every degree into `range` octaves above the base note, so a walking
-//! melody never leaves its register.
+//! melody never leaves its register. The [`ScaleKind`] names themselves belong to the
+//! patch model (`patch::sequence_enums`).
 
-use super::named::{serde_by_name, Named};
-
-/// A scale the sequencer knows, by name in patch and config files (`"minor_pentatonic"`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum ScaleKind {
-    /// Ionian.
-    #[default]
-    Major,
-    /// Natural minor (aeolian).
-    Minor,
-    /// Major pentatonic.
-    Pentatonic,
-    /// Minor pentatonic.
-    MinorPentatonic,
-    /// Dorian.
-    Dorian,
-    /// Phrygian.
-    Phrygian,
-    /// Lydian.
-    Lydian,
-    /// Mixolydian.
-    Mixolydian,
-    /// Whole-tone.
-    WholeTone,
-    /// All twelve semitones.
-    Chromatic,
-}
-
-serde_by_name!(ScaleKind);
-
-impl Named for ScaleKind {
-    const ALL: &'static [ScaleKind] = &ScaleKind::ALL;
-    const WHAT: &'static str = "scale";
-    fn name(self) -> &'static str {
-        ScaleKind::name(self)
-    }
-}
+use crate::patch::ScaleKind;
 
 impl ScaleKind {
-    /// Every scale, in documentation order.
-    pub const ALL: [ScaleKind; 10] = [
-        ScaleKind::Major,
-        ScaleKind::Minor,
-        ScaleKind::Pentatonic,
-        ScaleKind::MinorPentatonic,
-        ScaleKind::Dorian,
-        ScaleKind::Phrygian,
-        ScaleKind::Lydian,
-        ScaleKind::Mixolydian,
-        ScaleKind::WholeTone,
-        ScaleKind::Chromatic,
-    ];
-
-    /// The name used in files and OSC.
-    pub fn name(self) -> &'static str {
-        match self {
-            ScaleKind::Major => "major",
-            ScaleKind::Minor => "minor",
-            ScaleKind::Pentatonic => "pentatonic",
-            ScaleKind::MinorPentatonic => "minor_pentatonic",
-            ScaleKind::Dorian => "dorian",
-            ScaleKind::Phrygian => "phrygian",
-            ScaleKind::Lydian => "lydian",
-            ScaleKind::Mixolydian => "mixolydian",
-            ScaleKind::WholeTone => "whole_tone",
-            ScaleKind::Chromatic => "chromatic",
-        }
-    }
-
-    /// The scale named `name`, or an error listing the names.
-    pub fn parse(name: &str) -> Result<ScaleKind, String> {
-        <ScaleKind as Named>::parse(name)
-    }
-
     /// Semitones above the root of each scale note.
     pub fn intervals(self) -> &'static [u8] {
         match self {
@@ -138,11 +68,5 @@ mod tests {
         // Degree -1 in a 2-octave range is the top note of the range.
         assert_eq!(ScaleKind::Major.note(50, -1, 2), 50 + 12 + 11);
         assert_eq!(ScaleKind::Chromatic.note(120, 11, 1), 127, "clamped");
-    }
-
-    #[test]
-    fn unknown_names_list_the_known_ones() {
-        let e = ScaleKind::parse("blues").unwrap_err();
-        assert!(e.contains("blues") && e.contains("whole_tone"), "{e}");
     }
 }

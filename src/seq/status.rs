@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 
-use super::scale::ScaleKind;
+use crate::patch::ScaleKind;
 
 /// Published sequencer state.
 #[derive(Debug, Default)]

@@ -17,17 +17,17 @@
 //! | `palette` | sound palette: blend of the patch's `ambient` param values over the active ones |
 //! | `drift` | 0 … ±25 % tempo drift |
 
-use super::action::{SequencerAction, SequencerControl};
 use super::controller::Controller;
 use super::error::ControlError;
+use super::semantic_action::{SequencerAction, SequencerControl};
 use crate::engine::Event;
+use crate::patch::{ScaleKind, MAX_STEPS};
 use crate::seq::clock::{MAX_BPM, MIN_BPM};
 use crate::seq::drift::MAX_DRIFT;
-use crate::seq::euclid::MAX_STEPS;
 use crate::seq::idle::ModePolicy;
 use crate::seq::status::SeqState;
 use crate::seq::swing::MAX_SWING;
-use crate::seq::{ScaleKind, SeqCommand};
+use crate::seq::SeqCommand;
 
 impl Controller {
     /// Applies a semantic sequencer action at engine sample `time` (`None`: the next

@@ -1,5 +1,6 @@
-//! Serde for the sequencer's unit enums written as strings in RON files
-//! (`scale: "minor"`): ron reads a derived unit enum as a bare identifier (`minor`), which
+//! Unit enums written by name: the [`Named`] trait and the `serde_by_name!` macro that
+//! reads and writes the sequence model's unit enums as strings in RON files
+//! (`scale: "minor"`). ron reads a derived unit enum as a bare identifier (`minor`), which
 //! the patch format does not use (the same reason `patch::Steal` has its own impls).
 
 use serde::{Deserialize, Deserializer, Serializer};
@@ -46,12 +47,12 @@ macro_rules! serde_by_name {
     ($t:ty) => {
         impl serde::Serialize for $t {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                $crate::seq::named::serialize(self, s)
+                $crate::patch::enum_names::serialize(self, s)
             }
         }
         impl<'de> serde::Deserialize<'de> for $t {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                $crate::seq::named::deserialize(d)
+                $crate::patch::enum_names::deserialize(d)
             }
         }
     };

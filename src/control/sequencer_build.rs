@@ -1,0 +1,278 @@
+//! Building the sequencer: a patch's checked `sequence` section (see
+//! `patch::sequence_check`) becomes the [`Conductor`] of a compiled graph
+//! ([`build_conductor`]), its tracks resolved to instrument keys and its `"id.param"` lanes
+//! to engine targets. May allocate; runs on the control side at commit.
+
+use chronus_modules::Registry;
+
+use super::param_resolution::resolve_param;
+use crate::engine::InstrumentKey;
+use crate::graph::Layout;
+use crate::patch::{
+    self, division_ticks, glide_param, split_param, track_steps, PatchDesc, SequenceDesc,
+    TrackDesc, TrackSteps,
+};
+use crate::seq::conductor::{
+    Ambient, Conductor, ConductorParts, ParamLane, Settings, Track, MAX_EUCLID_DEGREES,
+};
+use crate::seq::euclid::euclid;
+use crate::seq::idle::IdleTimes;
+use crate::seq::mutation::Bounded;
+use crate::seq::pattern::{Pattern, Step};
+use crate::seq::SequencerConfig;
+
+// The conductor holds as many Euclidean degrees as the patch format allows.
+const _: () = assert!(MAX_EUCLID_DEGREES == patch::MAX_EUCLID_DEGREES);
+
+/// Why a conductor could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The section is invalid (normally caught by validation first).
+    #[error("sequence: {0}")]
+    Invalid(String),
+}
+
+/// The [`Pattern`] of a track (`steps`, `pattern` text or `euclid`; exactly one), its
+/// thinning order seeded by `seed`, or what is wrong as (field, message). A `euclid`
+/// without `n` spans `default_len` steps (the config's `steps`), with `k` clamped to it.
+pub fn track_pattern(
+    t: &TrackDesc,
+    seed: u64,
+    default_len: usize,
+) -> Result<Pattern, (&'static str, String)> {
+    let template = Step::note(0, t.velocity, t.gate, t.probability);
+    match track_steps(t, default_len)? {
+        TrackSteps::Euclid { k, n, rotation } => {
+            let mut p = Pattern::new(n as usize, seed);
+            let degrees = if t.degrees.is_empty() {
+                vec![0]
+            } else {
+                t.degrees.clone()
+            };
+            p.fill_euclid(euclid(k, n, rotation), n as usize, &degrees, template);
+            Ok(p)
+        }
+        TrackSteps::Listed(steps) => {
+            let mut p = Pattern::new(steps.len(), seed);
+            for (slot, s) in p.steps.iter_mut().zip(&steps) {
+                *slot = Step {
+                    on: s.on,
+                    ..Step::note(s.degree, s.velocity, s.gate, s.probability)
+                };
+            }
+            Ok(p)
+        }
+    }
+}
+
+/// The degrees a track's Euclidean refills cycle over, as the conductor holds them: its
+/// `degrees` (at most [`MAX_EUCLID_DEGREES`], which the patch check enforces), or degree
+/// 0 alone; with the number used.
+pub fn euclid_degree_cycle(t: &TrackDesc) -> ([i8; MAX_EUCLID_DEGREES], usize) {
+    let mut degrees = [0i8; MAX_EUCLID_DEGREES];
+    for (d, v) in degrees.iter_mut().zip(&t.degrees) {
+        *d = *v;
+    }
+    (degrees, t.degrees.len().clamp(1, MAX_EUCLID_DEGREES))
+}
+
+/// A stable hash of a `sequence` section (a commit that keeps it keeps the sequencer's
+/// state).
+pub fn section_hash(seq: &SequenceDesc) -> u64 {
+    InstrumentKey::of(&ron::to_string(seq).unwrap_or_default()).0
+}
+
+/// Everything [`build_conductor`] reads.
+pub struct BuildInputs<'a> {
+    /// The patch (validated).
+    pub desc: &'a PatchDesc,
+    /// Module kinds.
+    pub registry: &'a Registry,
+    /// Layouts of the graph the conductor will run with.
+    pub layouts: &'a [Layout],
+    /// Sequencer defaults.
+    pub config: &'a SequencerConfig,
+    /// Graph revision.
+    pub revision: u64,
+    /// The seed (`--seed`).
+    pub seed: u64,
+    /// Sample rate.
+    pub sample_rate: f32,
+}
+
+/// The conductor of a patch with a `sequence` section (`None` without one).
+pub fn build_conductor(inputs: BuildInputs) -> Result<Option<Conductor>, BuildError> {
+    let BuildInputs {
+        desc,
+        registry,
+        layouts,
+        config,
+        revision,
+        seed,
+        sample_rate,
+    } = inputs;
+    let Some(seq) = &desc.sequence else {
+        return Ok(None);
+    };
+    if let Some(issue) = patch::check_sequence(desc, registry).into_iter().next() {
+        return Err(BuildError::Invalid(issue.message));
+    }
+    let mut tracks = Vec::with_capacity(seq.tracks.len());
+    for (k, (_, t)) in seq.tracks.iter().enumerate() {
+        let pattern = track_pattern(t, seed.wrapping_add(k as u64 * 0x9E37_79B9), config.steps)
+            .map_err(|(_, m)| BuildError::Invalid(m))?;
+        let (degrees, count) = euclid_degree_cycle(t);
+        tracks.push(Track {
+            instrument: InstrumentKey::of(&t.instrument),
+            pattern,
+            euclid_degrees: degrees,
+            euclid_degree_count: count,
+            octave: t.octave,
+            range: t.range,
+            ticks_per_step: division_ticks(&t.division).unwrap_or(6),
+            steps_played: 0,
+        });
+    }
+    // Mutable lanes first (the conductor's mutator counts them from the front).
+    let mut names: Vec<(&str, bool)> = seq.mutate.iter().map(|n| (n.as_str(), true)).collect();
+    for name in seq.ambient.keys() {
+        if !seq.mutate.contains(name) {
+            names.push((name, false));
+        }
+    }
+    let mut params = Vec::with_capacity(names.len());
+    for (name, mutable) in names {
+        let (id, param) = split_param(name)
+            .ok_or_else(|| BuildError::Invalid(format!("bad param \"{name}\"")))?;
+        let (target, _) = resolve_param(desc, registry, layouts, id, param)
+            .map_err(|e| BuildError::Invalid(e.to_string()))?;
+        let (value, min, max) = glide_param(desc, registry, name).map_err(BuildError::Invalid)?;
+        params.push(ParamLane {
+            target,
+            active: Bounded { value, min, max },
+            ambient: seq.ambient.get(name).map(|v| *v as f32),
+            mutable,
+            sent: value,
+        });
+    }
+    let palette = if seq.scales.is_empty() {
+        config.scales.clone()
+    } else {
+        seq.scales.clone()
+    };
+    let idle = seq.idle.clone().unwrap_or_else(|| config.idle.clone());
+    let settings = Settings {
+        bpm: seq.bpm.unwrap_or(config.bpm),
+        swing: seq.swing.unwrap_or(config.swing),
+        density: seq.density.unwrap_or(config.density),
+        scale: seq.scale.or(palette.first().copied()).unwrap_or_default(),
+        root: seq.root.unwrap_or(60),
+        palette: 0.0,
+    };
+    Ok(Some(Conductor::new(ConductorParts {
+        revision,
+        source_hash: section_hash(seq),
+        sample_rate,
+        tracks,
+        params,
+        palette,
+        quantize: seq.quantize.unwrap_or(config.quantize_scale_changes),
+        ambient: Ambient {
+            density: idle.ambient.density,
+            tempo_scale: idle.ambient.tempo_scale,
+            scale: idle.ambient.scale,
+        },
+        settings,
+        drift: seq.drift.unwrap_or(config.drift),
+        idle: IdleTimes::from_seconds(sample_rate, &idle),
+        mutation: seq
+            .mutation
+            .clone()
+            .unwrap_or_else(|| config.mutation.clone()),
+        seed,
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desc(sequence: &str) -> PatchDesc {
+        let text = format!(
+            r#"(voice: (modules: {{"env": (kind: "adsr"), "n": (kind: "noise")}}), sequence: {sequence})"#
+        );
+        crate::patch::parse(&text, None).unwrap()
+    }
+
+    fn messages(sequence: &str) -> Vec<String> {
+        patch::check_sequence(&desc(sequence), &Registry::builtin())
+            .into_iter()
+            .map(|i| format!("{}: {}", i.path, i.message))
+            .collect()
+    }
+
+    #[test]
+    fn a_good_section_has_no_issues_and_builds_a_conductor() {
+        let text = r#"(bpm: 90, tracks: {"a": (instrument: "voices", pattern: "0 . 2"),
+            "b": (instrument: "voices", euclid: (k: 3, n: 8), degrees: [0, 4])},
+            mutate: ["env.sustain"], ambient: {"env.release": 2.0})"#;
+        assert_eq!(messages(text), Vec::<String>::new());
+        let (d, registry) = (desc(text), Registry::builtin());
+        let options = crate::graph::CompileOptions {
+            sample_rate: 48_000.0,
+            revision: 1,
+            seed: 3,
+            previous: None,
+        };
+        let g = crate::graph::compile(&d, &registry, options).unwrap();
+        let c = build_conductor(BuildInputs {
+            desc: &d,
+            registry: &registry,
+            layouts: &g.layouts,
+            config: &SequencerConfig::default(),
+            revision: 1,
+            seed: 3,
+            sample_rate: 48_000.0,
+        })
+        .unwrap()
+        .expect("a conductor");
+        assert_eq!(c.tracks.len(), 2);
+        assert_eq!(c.tracks[1].pattern.len(), 8);
+        let lanes: Vec<(bool, Option<f32>)> =
+            c.params.iter().map(|l| (l.mutable, l.ambient)).collect();
+        assert_eq!(
+            lanes,
+            [(true, None), (false, Some(2.0))],
+            "mutable lanes first"
+        );
+        assert_eq!(
+            (c.settings.bpm, c.settings.swing, c.settings.root),
+            (90.0, 0.12, 60)
+        );
+        let plain = PatchDesc {
+            sequence: None,
+            ..d.clone()
+        };
+        let none = build_conductor(BuildInputs {
+            desc: &plain,
+            registry: &registry,
+            layouts: &g.layouts,
+            config: &SequencerConfig::default(),
+            revision: 1,
+            seed: 3,
+            sample_rate: 48_000.0,
+        });
+        assert!(none.unwrap().is_none());
+    }
+
+    #[test]
+    fn a_euclid_without_n_spans_the_configs_steps() {
+        let t: TrackDesc = crate::patch::load::ron_options()
+            .from_str(r#"(instrument: "voices", euclid: (k: 5))"#)
+            .unwrap();
+        let p = track_pattern(&t, 0, 16).unwrap();
+        assert_eq!(p.len(), 16);
+        assert_eq!(p.steps[..16].iter().filter(|s| s.on).count(), 5);
+        assert_eq!(track_pattern(&t, 0, 3).unwrap().len(), 3, "k clamped to n");
+    }
+}

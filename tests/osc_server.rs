@@ -844,3 +844,41 @@ fn a_panic_handling_one_packet_is_caught_counted_and_the_next_is_answered() {
     assert_eq!(r.control.lock().faults().panics(), 2);
     r.play(256);
 }
+
+#[test]
+fn what_a_client_can_grow_is_bounded_and_refused_with_a_reason() {
+    let mut r = rig(
+        r#"(voice: (count: 1, modules: {}, connections: [("note.gate", "output.left")]),
+           connections: [("voices.left", "output.left")])"#,
+    );
+    // Modules in the standby patch: the 1025th is refused, naming the limit.
+    for i in 0..1_024 {
+        r.call(msg("/patch/create", vec![s(&format!("c{i}")), s("const")]));
+    }
+    let (addr, message) = r.error(msg("/patch/create", vec![s("one_more"), s("const")]));
+    assert_eq!(addr, "/patch/create");
+    assert!(message.contains("at most 1024 are allowed"), "{message}");
+    r.call(msg("/patch/abort", vec![]));
+    // Events scheduled ahead: the 513th is refused; live notes go on meanwhile.
+    let stats = r.control.lock().engine().stats().clone();
+    SampleClock::publish(&stats, r.engine.sample_time(), SystemTime::now(), SR);
+    let later = OscTime::try_from(SystemTime::now() + Duration::from_secs(1_800)).unwrap();
+    let ahead = |m: OscPacket| {
+        OscPacket::Bundle(OscBundle {
+            timetag: later,
+            content: vec![m],
+        })
+    };
+    let off = || msg("/note/off", vec![OscType::Int(60)]);
+    for _ in 0..512 {
+        r.call(ahead(off()));
+    }
+    let (addr, message) = r.error(ahead(off()));
+    assert_eq!(addr, "/note/off");
+    assert!(
+        message.contains("512 events are scheduled ahead"),
+        "{message}"
+    );
+    r.call(msg("/note/on", vec![OscType::Int(60), OscType::Float(1.0)]));
+    assert_eq!(r.play(256)[0], 1.0, "a live note still plays at once");
+}

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use chronus_modules::Registry;
 
 use super::error::ControlError;
+use super::events_ahead::EventsAhead;
 use super::note_routes::NoteRoutes;
 use super::scheduled::ScheduledChanges;
 use super::sequence_edits::SequenceEdits;
@@ -43,6 +44,8 @@ pub struct Controller {
     pub(super) scheduled: ScheduledChanges,
     /// Panics caught on the control threads that share this controller.
     faults: Arc<Faults>,
+    /// Events sent for a later sample, not yet due (bounded).
+    ahead: EventsAhead,
 }
 
 impl Controller {
@@ -62,6 +65,7 @@ impl Controller {
             sequence_edits: SequenceEdits::default(),
             scheduled: ScheduledChanges::default(),
             faults: Arc::default(),
+            ahead: EventsAhead::default(),
         }
     }
 
@@ -154,6 +158,9 @@ impl Controller {
         time: Option<u64>,
         events: &[Event],
     ) -> Result<(), ControlError> {
+        let now = self.engine.sample_time();
+        let at = time.unwrap_or(0);
+        self.ahead.check(at, events.len(), now)?;
         self.engine.reserve(events.len())?;
         for &event in events {
             self.engine.send_event(TimedEvent {
@@ -162,6 +169,7 @@ impl Controller {
                 event,
             })?;
         }
+        self.ahead.record(at, events.len(), now);
         Ok(())
     }
 }

@@ -27,6 +27,12 @@ pub enum ControlError {
     /// The engine cannot take the command now.
     #[error("{0}")]
     Engine(#[from] SendError),
+    /// Too many events are scheduled ahead already.
+    #[error(
+        "{0} events are scheduled ahead already (the most kept); send this one nearer its \
+         time, or wait for some to come due"
+    )]
+    TooManyAhead(usize),
     /// A value refused by the param's spec.
     #[error("{0}")]
     Param(#[from] ParamError),

@@ -4,7 +4,8 @@
 //!
 //! Map of the room: [`controller`] (the state), [`commit`], [`patch_edits`],
 //! [`live_params`], [`notes`] (with [`note_target`] and [`note_routes`]),
-//! [`param_resolution`], [`scheduled`] (live changes waiting for their time);
+//! [`param_resolution`], [`scheduled`] (live changes waiting for their time),
+//! [`events_ahead`] (the bound on events sent for a later sample);
 //! the sequencer's side: [`semantic_action`] (what a gesture means),
 //! [`sequencer_commands`] (actions and `/seq` commands to the engine),
 //! [`sequence_edits`] (live edits as the saved patch), [`sequencer_build`];
@@ -13,6 +14,7 @@
 pub mod commit;
 pub mod controller;
 pub mod error;
+pub mod events_ahead;
 pub mod live_params;
 pub mod midi_cc;
 pub mod note_routes;

@@ -247,6 +247,16 @@ pub enum PatchErrorKind {
         /// Why it is reserved.
         reason: &'static str,
     },
+    /// More modules or connections than a patch may hold.
+    #[error("the patch has {count} {what}; at most {max} are allowed")]
+    TooLarge {
+        /// `modules` or `connections`.
+        what: &'static str,
+        /// How many it has.
+        count: usize,
+        /// The most allowed.
+        max: usize,
+    },
     /// An instrument's `count` of voices outside `1..=max`.
     #[error("instrument {instrument:?}: count {count} is out of range 1 .. {max}")]
     VoiceCount {

@@ -24,6 +24,13 @@ use super::source_map::SourceMap;
 /// The largest `count` of voices an instrument may ask for.
 pub const MAX_VOICE_COUNT: usize = 128;
 
+/// The most modules a patch may hold, main graph and voice templates together (a file, or
+/// the standby patch grown by `/patch/create`).
+pub const MAX_MODULES: usize = 1_024;
+
+/// The most connections a patch may hold, main graph and voice templates together.
+pub const MAX_CONNECTIONS: usize = 4_096;
+
 /// Checks `desc` against `registry`. With the [`SourceMap`] of the text it came from,
 /// every error carries the position of its culprit. Errors come in file order.
 pub fn validate(
@@ -38,6 +45,7 @@ pub fn validate(
         errors: PatchErrors::new(),
     };
     v.instruments();
+    v.size();
     v.volume();
     v.ids();
     for scope in scopes(desc) {
@@ -147,6 +155,33 @@ impl Validator<'_> {
                 let pos = self.at(|m| m.volume());
                 self.error(kind, pos);
             }
+        }
+    }
+
+    /// The patch's size against [`MAX_MODULES`] and [`MAX_CONNECTIONS`].
+    fn size(&mut self) {
+        let (mut modules, mut connections) = (0, 0);
+        for scope in scopes(self.desc) {
+            if let Some((m, c)) = graph(self.desc, &scope) {
+                modules += m.len();
+                connections += c.len();
+            }
+        }
+        if modules > MAX_MODULES {
+            let kind = PatchErrorKind::TooLarge {
+                what: "modules",
+                count: modules,
+                max: MAX_MODULES,
+            };
+            self.error(kind, None);
+        }
+        if connections > MAX_CONNECTIONS {
+            let kind = PatchErrorKind::TooLarge {
+                what: "connections",
+                count: connections,
+                max: MAX_CONNECTIONS,
+            };
+            self.error(kind, None);
         }
     }
 

@@ -11,10 +11,8 @@ use super::error::ControlError;
 use super::note_routes::{merge, NoteRoutes};
 use super::scheduled::ScheduledChanges;
 use super::sequence_edits::SequenceEdits;
-use crate::engine::{
-    ChannelMessage, EngineHandle, Event, InstrumentKey, ParamSlot, ParamTarget, ProgramRef,
-    TimedEvent,
-};
+use crate::address::{InstrumentKey, ParamSlot, ParamTarget, ProgramRef};
+use crate::engine::{ChannelMessage, EngineHandle, Event, TimedEvent};
 use crate::graph::{self, CompileOptions, Layout};
 use crate::patch::{self, implicit, Connection, ModuleDesc, PatchDesc, PortRef, Scope};
 use crate::seq::build::{build_conductor, split_param, BuildInputs};
@@ -149,7 +147,7 @@ impl Controller {
     pub fn commit(&mut self) -> Result<u64, ControlError> {
         let revision = self.revision + 1;
         let previous = self.layouts_to_follow();
-        let mut compiled = graph::compile(
+        let compiled = graph::compile(
             &self.standby,
             &self.registry,
             CompileOptions {
@@ -159,7 +157,7 @@ impl Controller {
                 previous: (!previous.is_empty()).then_some(previous.as_slice()),
             },
         )?;
-        compiled.conductor = build_conductor(BuildInputs {
+        let conductor = build_conductor(BuildInputs {
             desc: &self.standby,
             registry: &self.registry,
             layouts: &compiled.layouts,
@@ -171,7 +169,7 @@ impl Controller {
         .map(Box::new);
         let layouts = compiled.layouts.clone();
         let lineage = compiled.lineage.clone();
-        self.engine.send_graph(Box::new(compiled))?;
+        self.engine.send_graph(Box::new(compiled), conductor)?;
         self.revision = revision;
         self.layouts = layouts;
         let now = self.engine.sample_time();

@@ -13,8 +13,8 @@ use super::euclid::{euclid, MAX_STEPS};
 use super::idle::IdleTimes;
 use super::mutation::Bounded;
 use super::pattern::{Pattern, Step, MAX_GATE, MIN_GATE};
+use crate::address::InstrumentKey;
 use crate::control::controller::resolve_param;
-use crate::engine::InstrumentKey;
 use crate::graph::Layout;
 use crate::patch::{self, PatchDesc, SequenceDesc, TrackDesc};
 

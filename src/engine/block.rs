@@ -88,6 +88,14 @@ pub struct Engine {
     pub(super) cues: Producer<Cue>,
 }
 
+// The engine is built on a control thread and moves to the audio thread: it stays `Send`
+// (checked at compile time), and so does its handle, which may move to another thread.
+const _: fn() = || {
+    fn assert_send<T: Send>() {}
+    assert_send::<Engine>();
+    assert_send::<EngineHandle>();
+};
+
 /// Capacity of the event-out ring (sequencer cues); a full ring drops and counts.
 pub const CUE_CAPACITY: usize = 256;
 

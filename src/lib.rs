@@ -5,8 +5,11 @@
 //!
 //! ## Map
 //! - [`patch`]: the patch model (RON), loading with positions, validation.
+//! - [`address`]: how events name an instrument or a param (shared by graph, engine, seq).
 //! - [`graph`]: compiling a patch into a fully allocated graph (order, buffers, voices).
 //! - [`engine`]: the audio-thread side: sample-accurate events, swaps, voices.
+//! - [`seq`]: the generative sequencer: its pure logic, the conductor the engine runs, and
+//!   building one from a patch.
 //! - [`control`]: the [`Controller`](control::Controller): standby slot, edits, commit, notes.
 //! - [`host`]: running the engine: offline render to WAV, real-time play (cpal, null host).
 //! - [`backend`]: the [`Instrument`](backend::Instrument) trait, the internal engine as one,
@@ -20,6 +23,7 @@
 
 #![deny(missing_docs)]
 
+pub mod address;
 pub mod backend;
 pub mod bench;
 pub mod catalog;

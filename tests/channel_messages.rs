@@ -7,8 +7,8 @@ use common::{engine, run, sine_voice, SR};
 
 use assert_no_alloc::{assert_no_alloc, violation_count, AllocDisabler};
 use chronus::control::NoteTarget;
-use chronus::engine::{ChannelMessage, Engine, VoicePhase};
-use chronus::graph::NoteOutput;
+use chronus::engine::{ChannelMessage, Engine};
+use chronus::graph::{NoteOutput, VoicePhase};
 use chronus_modules::analysis::max_step;
 
 fn zero_crossing_frequency(s: &[f32], sr: f32) -> f64 {

@@ -6,7 +6,8 @@ mod common;
 use common::{patch, run, SR};
 
 use chronus::control::{Controller, NoteTarget};
-use chronus::engine::{Engine, EngineConfig, EngineStats, VoicePhase};
+use chronus::engine::{Engine, EngineConfig, EngineStats};
+use chronus::graph::VoicePhase;
 use chronus_modules::Registry;
 
 fn engine_with(text: &str, config: EngineConfig) -> (Engine, Controller) {

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use assert_no_alloc::{assert_no_alloc, violation_count, AllocDisabler};
 use chronus::backend::engine_instrument::EngineTarget;
 use chronus::backend::{EngineInstrument, Instrument};
-use chronus::engine::{Engine, VoicePhase};
+use chronus::engine::Engine;
+use chronus::graph::VoicePhase;
 use parking_lot::Mutex;
 
 #[global_allocator]

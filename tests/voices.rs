@@ -5,7 +5,8 @@ mod common;
 use common::{engine, max_step, run};
 
 use chronus::control::NoteTarget;
-use chronus::engine::{EngineStats, VoicePhase};
+use chronus::engine::EngineStats;
+use chronus::graph::VoicePhase;
 use chronus_modules::analysis::peak;
 
 /// Each voice outputs a constant equal to its note's pitch/128, gated by an envelope, so

@@ -16,8 +16,8 @@ use parking_lot::Mutex;
 
 use super::instrument::{check_7bit, check_channel, Instrument, InstrumentError, InstrumentStatus};
 use crate::control::{Controller, NoteTarget};
-use crate::engine::channel::DEFAULT_BEND_RANGE;
 use crate::engine::{ChannelMessage, EngineStats};
+use crate::graph::channel_state::DEFAULT_BEND_RANGE;
 use crate::midi::cc;
 use crate::midi::rpn::RpnState;
 use crate::patch;

@@ -29,7 +29,7 @@ use chronus_modules::{ParamKind, Registry};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::distributor::MAX_INSTRUMENTS;
-use crate::engine::tuning::DEFAULT_A4;
+use crate::graph::tuning::DEFAULT_A4;
 use crate::patch::error::closest;
 use crate::patch::{self, implicit, PatchDesc, Pos, RonTree, Step};
 use crate::seq::SequencerConfig;

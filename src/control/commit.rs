@@ -22,7 +22,7 @@ impl Controller {
     pub fn commit(&mut self) -> Result<u64, ControlError> {
         let revision = self.revision + 1;
         let previous = self.layouts_to_follow();
-        let mut compiled = graph::compile(
+        let compiled = graph::compile(
             &self.standby,
             &self.registry,
             CompileOptions {
@@ -32,7 +32,7 @@ impl Controller {
                 previous: (!previous.is_empty()).then_some(previous.as_slice()),
             },
         )?;
-        compiled.conductor = build_conductor(BuildInputs {
+        let conductor = build_conductor(BuildInputs {
             desc: &self.standby,
             registry: &self.registry,
             layouts: &compiled.layouts,
@@ -44,7 +44,7 @@ impl Controller {
         .map(Box::new);
         let layouts = compiled.layouts.clone();
         let lineage = compiled.lineage.clone();
-        self.engine.send_graph(Box::new(compiled))?;
+        self.engine.send_graph(Box::new(compiled), conductor)?;
         self.revision = revision;
         self.layouts = layouts;
         let now = self.engine.sample_time();

@@ -6,7 +6,8 @@ use chronus_modules::{shortest_f64, ParamValue};
 use super::controller::Controller;
 use super::error::ControlError;
 use super::param_resolution::{canonical_value, output_param, resolve_param};
-use crate::engine::{Event, ParamSlot, ParamTarget, ProgramRef};
+use crate::address::{ParamSlot, ParamTarget, ProgramRef};
+use crate::engine::Event;
 use crate::patch::{self, implicit};
 
 impl Controller {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::note_target::NoteTarget;
-use crate::engine::InstrumentKey;
+use crate::address::InstrumentKey;
 
 /// The instruments each open note-on and pedal-down reached, by how they were addressed.
 #[derive(Debug, Default)]

@@ -6,7 +6,8 @@ use super::controller::Controller;
 use super::error::ControlError;
 use super::note_routes::merge;
 use super::note_target::NoteTarget;
-use crate::engine::{ChannelMessage, Event, InstrumentKey};
+use crate::address::InstrumentKey;
+use crate::engine::{ChannelMessage, Event};
 use crate::patch;
 
 impl Controller {

@@ -5,7 +5,7 @@
 use chronus_modules::{ParamSpec, ParamValue, Registry};
 
 use super::error::ControlError;
-use crate::engine::{ParamSlot, ParamTarget, ProgramRef};
+use crate::address::{ParamSlot, ParamTarget, ProgramRef};
 use crate::graph::Layout;
 use crate::patch::{self, implicit, PatchDesc};
 

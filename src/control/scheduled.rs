@@ -9,7 +9,7 @@
 //! naming the param and its sample: the commit is not refused, and the change was valid
 //! when it was sent.
 
-use crate::engine::ParamTarget;
+use crate::address::ParamTarget;
 use crate::graph::Lineage;
 
 /// The changes sent for a later sample and not yet due, as far as the controller knows.
@@ -97,7 +97,7 @@ impl ScheduledChanges {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{ParamSlot, ProgramRef};
+    use crate::address::{ParamSlot, ProgramRef};
     use crate::graph::ProgramLineage;
 
     fn target(node: u16) -> ParamTarget {

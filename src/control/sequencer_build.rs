@@ -6,7 +6,7 @@
 use chronus_modules::Registry;
 
 use super::param_resolution::resolve_param;
-use crate::engine::InstrumentKey;
+use crate::address::InstrumentKey;
 use crate::graph::Layout;
 use crate::patch::{
     self, division_ticks, glide_param, split_param, track_steps, PatchDesc, SequenceDesc,

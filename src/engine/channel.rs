@@ -1,22 +1,18 @@
-//! Channel state of an instrument: what MIDI channel messages set and every voice of the
-//! instrument shares — pitch bend and its range, channel pressure, the sustain pedal, the
-//! keys physically down, volume × expression and pan — plus the note → Hz table.
+//! Channel messages and what the engine does with an instrument's channel state
+//! ([`ChannelState`], plain data the compiled graph carries): pitch bend and its range,
+//! channel pressure, the sustain pedal, volume × expression and pan.
 //!
 //! Continuous values (bend, gain, pan) never jump: each block they move a fixed fraction of
 //! the way to their target ([`GLIDE_MS`] time constant) and the block ramps linearly from
 //! the value at its start to the value at its end, so a bend or a volume change is free of
 //! zipper noise however the engine cuts its blocks.
 //!
-//! Plain `Copy` data; a graph swap carries it to the new graph's instrument of the same id.
 //! **Real-time safe**: nothing here allocates.
 
-use super::tuning::NoteTable;
+use crate::graph::{ChannelState, Glide};
 
 /// Time constant of bend, volume and pan glides, in milliseconds.
 pub const GLIDE_MS: f32 = 5.0;
-
-/// Default pitch-bend range in semitones (either way), per the MIDI spec.
-pub const DEFAULT_BEND_RANGE: f32 = 2.0;
 
 /// A channel message for one instrument, as the engine applies it (values already
 /// decoded and in range).
@@ -53,24 +49,7 @@ pub enum ChannelMessage {
     ResetControllers,
 }
 
-/// One value gliding to a target, block by block.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Glide {
-    /// Value at the start of the next block.
-    pub now: f32,
-    /// Where it is heading.
-    pub target: f32,
-}
-
 impl Glide {
-    /// A glide resting at `value`.
-    pub const fn at(value: f32) -> Self {
-        Glide {
-            now: value,
-            target: value,
-        }
-    }
-
     /// Advances by one block whose glide factor is `keep` (the fraction of the distance to
     /// the target left after the block); returns the values at the block's start and end.
     pub fn advance(&mut self, keep: f32) -> (f32, f32) {
@@ -86,54 +65,6 @@ impl Glide {
     /// True while the value still moves.
     pub fn moving(&self) -> bool {
         self.now != self.target
-    }
-}
-
-/// Channel state of one instrument. See the module doc.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ChannelState {
-    /// Bend, in semitones (bend × range).
-    pub bend: Glide,
-    /// Last bend position -1..1 (so a range change rescales it).
-    pub bend_position: f32,
-    /// Bend range in semitones.
-    pub bend_range: f32,
-    /// Channel pressure 0..1.
-    pub pressure: Glide,
-    /// Sustain pedal down.
-    pub sustain: bool,
-    /// Keys physically down (bit n = note n), for the pedal.
-    pub keys_down: u128,
-    /// CC 7 position 0..1.
-    pub volume: f32,
-    /// CC 11 position 0..1.
-    pub expression: f32,
-    /// Gain applied to the instrument's mix: (volume × expression)².
-    pub gain: Glide,
-    /// Pan -1..1.
-    pub pan: Glide,
-    /// Note → Hz.
-    pub tuning: NoteTable,
-}
-
-impl Default for ChannelState {
-    /// Centred bend over ±2 semitones, no pressure, pedal up, full volume and expression
-    /// (unity gain, so a patch sounds as it did before MIDI touched it), centre pan, A4 =
-    /// 440 Hz.
-    fn default() -> Self {
-        ChannelState {
-            bend: Glide::at(0.0),
-            bend_position: 0.0,
-            bend_range: DEFAULT_BEND_RANGE,
-            pressure: Glide::at(0.0),
-            sustain: false,
-            keys_down: 0,
-            volume: 1.0,
-            expression: 1.0,
-            gain: Glide::at(1.0),
-            pan: Glide::at(0.0),
-            tuning: NoteTable::default(),
-        }
     }
 }
 

@@ -1,17 +1,31 @@
 //! What the control side tells the audio thread, through the command ring.
 //!
-//! Commands are plain values (the only heap data is a graph being swapped in, which the
+//! Commands are plain values (the only heap data is a revision being swapped in, which the
 //! engine keeps or returns, never drops), so moving them through the ring never allocates.
 
 use super::channel::ChannelMessage;
+use crate::address::{InstrumentKey, ParamTarget};
 use crate::graph::CompiledGraph;
+use crate::seq::{Conductor, SeqCommand, SeqEvent};
 
 /// One message on the command ring.
 pub enum Command {
-    /// Swap in a new graph at the next block boundary.
-    Swap(Box<CompiledGraph>),
+    /// Swap in a new revision at the next block boundary.
+    Swap(Revision),
     /// A sample-timed event.
     Event(TimedEvent),
+}
+
+/// What one commit sends the engine: a compiled graph and the sequencer of its patch.
+/// The engine plays it until the next revision replaces it, then sends it back through
+/// the return ring, to be dropped on the control side.
+pub struct Revision {
+    /// The graph.
+    pub graph: Box<CompiledGraph>,
+    /// The sequencer of a patch with a `sequence` section (built by the controller after
+    /// compiling). The engine takes it at the swap, and parks the conductor it replaces
+    /// here so it leaves the audio thread with this revision.
+    pub conductor: Option<Box<Conductor>>,
 }
 
 /// An event and when it happens.
@@ -24,71 +38,6 @@ pub struct TimedEvent {
     pub revision: u64,
     /// What happens.
     pub event: Event,
-}
-
-/// An instrument as events name it: a hash of its id, stable across commits (an index
-/// would point at another instrument after a commit that reorders them).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct InstrumentKey(pub u64);
-
-impl InstrumentKey {
-    /// The key of the instrument `id` (FNV-1a).
-    pub fn of(id: &str) -> Self {
-        InstrumentKey(id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-            (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
-        }))
-    }
-}
-
-/// Which program a param target lives in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProgramRef {
-    /// The main graph.
-    Main,
-    /// Every voice of instrument `n`.
-    Instrument(u16),
-}
-
-impl ProgramRef {
-    /// The program's index among a graph's programs: 0 for the main graph, `n + 1` for
-    /// instrument `n` (the order of [`Layout`](crate::graph::Layout)s).
-    pub fn index(self) -> usize {
-        match self {
-            ProgramRef::Main => 0,
-            ProgramRef::Instrument(n) => n as usize + 1,
-        }
-    }
-
-    /// The program at `index` (see [`index`](Self::index)).
-    pub fn from_index(index: usize) -> Self {
-        match index {
-            0 => ProgramRef::Main,
-            k => ProgramRef::Instrument((k - 1) as u16),
-        }
-    }
-}
-
-/// Which param inside a program.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ParamSlot {
-    /// Param `param` of the node at run-order index `node`.
-    Module {
-        /// Node index in the program (run order).
-        node: u16,
-        /// Param index in the module's `ModuleInfo::params`.
-        param: u16,
-    },
-    /// The implicit `output` module's `volume`.
-    OutputVolume,
-}
-
-/// A param anywhere in a graph.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ParamTarget {
-    /// Main graph or an instrument's voices.
-    pub program: ProgramRef,
-    /// The param.
-    pub slot: ParamSlot,
 }
 
 /// Something that happens at a sample time. Small and `Copy` (24 bytes): the command ring
@@ -136,13 +85,32 @@ pub enum Event {
         a4: f32,
     },
     /// A command for the sequencer (ignored, and counted, without one).
-    Sequencer(crate::seq::SeqCommand),
+    Sequencer(SeqCommand),
 }
 
 impl Event {
     /// True for a played note (what wakes the sequencer's idle mode at once).
     pub fn is_note(&self) -> bool {
         matches!(self, Event::NoteOn { .. })
+    }
+}
+
+impl From<SeqEvent> for Event {
+    /// The engine event of a note or param move the sequencer plays.
+    fn from(event: SeqEvent) -> Self {
+        match event {
+            SeqEvent::SetParam { target, value } => Event::SetParam { target, value },
+            SeqEvent::NoteOn {
+                instrument,
+                note,
+                velocity,
+            } => Event::NoteOn {
+                instrument,
+                note,
+                velocity,
+            },
+            SeqEvent::NoteOff { instrument, note } => Event::NoteOff { instrument, note },
+        }
     }
 }
 

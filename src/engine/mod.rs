@@ -1,31 +1,40 @@
 //! The audio-thread side: [`Engine::process`] and everything it calls, plus the rings that
 //! connect it to the control side ([`EngineHandle`]).
 //!
-//! - [`command`]: what travels on the command ring (swaps and sample-timed events).
+//! - [`command`]: what travels on the command ring (revisions to swap in, sample-timed
+//!   events).
 //! - [`queue`]: the fixed-capacity, time-ordered pending-event queue.
-//! - [`core`]: [`Engine`] (block splitting, swaps, crossfade) and [`EngineHandle`].
+//! - [`block`]: [`Engine`] and its block loop (splitting blocks at event times, rendering).
+//! - `apply`: applying one timed event to the running graph(s) or the sequencer.
+//! - `swap`: swapping a revision in at a block boundary (sequencer, scheduled changes).
+//! - `takeover`: the state a new graph takes from the one it replaces.
+//! - `crossfade`: the graphs fading out under the running one, mixed block by block.
+//! - [`handle`]: [`EngineHandle`], the control side of the rings.
 //! - `mix`: adding a voice into its instrument's mix and measuring its peak.
 //! - [`program`]: running one compiled program for a block.
 //! - [`voice`]: voice allocation, stealing, release and mixing.
-//! - [`channel`]: an instrument's channel state (bend, pressure, sustain, volume, pan).
-//! - [`tuning`]: the note → Hz table.
+//! - [`channel`]: channel messages, and what they do to an instrument's channel state (bend,
+//!   pressure, sustain, volume, pan).
 //! - [`stats`]: atomic counters read by other threads.
 //!
 //! Nothing here allocates, frees, locks, blocks or logs once the engine is built.
 
+mod apply;
+pub mod block;
 pub mod channel;
 pub mod command;
-pub mod core;
+mod crossfade;
+pub mod handle;
 mod mix;
 pub mod program;
 pub mod queue;
 pub mod stats;
-pub mod tuning;
+mod swap;
+mod takeover;
 pub mod voice;
 
-pub use channel::{ChannelMessage, ChannelState};
-pub use command::{Command, Event, InstrumentKey, ParamSlot, ParamTarget, ProgramRef, TimedEvent};
-pub use core::{Engine, EngineConfig, EngineHandle, SendError};
+pub use block::{Engine, EngineConfig};
+pub use channel::ChannelMessage;
+pub use command::{Command, Event, Revision, TimedEvent};
+pub use handle::{EngineHandle, SendError};
 pub use stats::EngineStats;
-pub use tuning::NoteTable;
-pub use voice::{VoicePhase, VoiceState};

@@ -94,7 +94,7 @@ mod tests {
             time,
             revision: 0,
             event: Event::NoteOff {
-                instrument: crate::engine::InstrumentKey(0),
+                instrument: crate::address::InstrumentKey(0),
                 note,
             },
         }

@@ -19,11 +19,13 @@
 //! across each block), pressure and tuning table; the instrument's volume × expression
 //! and pan scale its summed voices (see [`super::channel`]).
 
-use crate::graph::{Instrument, NoteOutput, Program, Voice};
-use crate::patch::Steal;
+use crate::graph::{
+    ChannelState, Instrument, NoteOutput, NoteTable, Program, StealPolicy, Voice, VoicePhase,
+    VoiceState,
+};
 use chronus_modules::MAX_BLOCK;
 
-use super::channel::{glide_keep, ChannelMessage, ChannelState};
+use super::channel::{glide_keep, ChannelMessage};
 use super::mix::{add_constant, mix_constant, mix_scaled};
 use super::program::run_program;
 
@@ -34,56 +36,7 @@ pub const SILENCE_MS: f32 = 10.0;
 /// Peak level below which a released voice counts as silent (-100 dBFS).
 pub const SILENCE_LEVEL: f32 = 1e-5;
 
-/// What a voice is doing.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum VoicePhase {
-    /// Silent and available; not processed.
-    #[default]
-    Free,
-    /// Gate on.
-    Held,
-    /// Gate off, sounding through its release.
-    Released,
-    /// Fading out; then reset, and start `pending` if any, else become free.
-    Fading,
-}
-
-/// The playing state of one voice. Plain data, copied when a graph takes over.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct VoiceState {
-    /// Phase.
-    pub phase: VoicePhase,
-    /// MIDI note playing (or last played).
-    pub note: u8,
-    /// Velocity 0..1.
-    pub velocity: f32,
-    /// Engine time the note started (age for `oldest` stealing).
-    pub started: u64,
-    /// Engine time the note was released (age for reusing released voices).
-    pub released: u64,
-    /// Peak output level of the last block (for `quietest` stealing and silence).
-    pub level: f32,
-    /// Output gain, 1 except while fading.
-    pub gain: f32,
-    /// Samples of silence so far while released.
-    pub silent_samples: u32,
-    /// Force a falling gate edge on the next block's first frame (retrigger a held note).
-    pub retrigger: bool,
-    /// Note to start when a fade ends: (note, velocity, released already).
-    pub pending: Option<(u8, f32, bool)>,
-    /// Release after the next block: a note whose note-off came while it waited for a
-    /// stolen voice still gets one block of gate, so it is heard.
-    pub release_after_block: bool,
-    /// Polyphonic aftertouch of the note, 0..1.
-    pub pressure: f32,
-}
-
 impl VoiceState {
-    /// True unless the voice is free.
-    pub fn is_active(&self) -> bool {
-        self.phase != VoicePhase::Free
-    }
-
     fn start(&mut self, note: u8, velocity: f32, now: u64) {
         self.retrigger = self.phase == VoicePhase::Held;
         self.phase = VoicePhase::Held;
@@ -156,15 +109,15 @@ pub fn note_on(instrument: &mut Instrument, note: u8, velocity: f32, now: u64) -
         .enumerate()
         .filter(|(_, v)| v.state.phase == VoicePhase::Held);
     let victim = match instrument.steal {
-        Steal::None => None,
-        Steal::Oldest => held.min_by_key(|(_, v)| v.state.started).map(|(i, _)| i),
-        Steal::Quietest => held
+        StealPolicy::None => None,
+        StealPolicy::Oldest => held.min_by_key(|(_, v)| v.state.started).map(|(i, _)| i),
+        StealPolicy::Quietest => held
             .min_by(|(_, a), (_, b)| a.state.level.total_cmp(&b.state.level))
             .map(|(i, _)| i),
     };
     // Every voice already fading: the newest note replaces the oldest pending one.
     let victim = victim.or_else(|| {
-        (instrument.steal != Steal::None)
+        (instrument.steal != StealPolicy::None)
             .then(|| {
                 voices
                     .iter()
@@ -346,7 +299,7 @@ pub fn render_instrument(
         0.0
     };
     let bend = NoteBlock::new(controls, keep);
-    let steals_quietest = instrument.steal == Steal::Quietest;
+    let steals_quietest = instrument.steal == StealPolicy::Quietest;
     for voice in &mut instrument.voices {
         if !voice.state.is_active() {
             continue;
@@ -382,7 +335,7 @@ struct NoteBlock<'a> {
     semitones: (f32, f32),
     ratio: (f32, f32),
     pressure: (f32, f32),
-    tuning: &'a super::tuning::NoteTable,
+    tuning: &'a NoteTable,
 }
 
 impl<'a> NoteBlock<'a> {

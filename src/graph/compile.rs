@@ -4,6 +4,7 @@
 use chronus_modules::{new_block, ParamBlock, Registry, Smoother, MAX_BLOCK};
 use indexmap::IndexMap;
 
+use super::channel_state::ChannelState;
 use super::compiled::{
     CompiledGraph, Instrument, Layout, Node, NoteOutput, OutputStage, Program, SourceSlot,
     Takeover, Voice,
@@ -11,7 +12,8 @@ use super::compiled::{
 use super::error::GraphError;
 use super::lineage::{node_map, Lineage};
 use super::plan::{plan, NodeShape, ProgramPlan, Sink, Source};
-use crate::engine::{ChannelState, InstrumentKey, VoiceState};
+use super::voice_state::VoiceState;
+use crate::address::InstrumentKey;
 use crate::patch::{self, implicit, Connection, InstrumentDesc, ModuleDesc, PatchDesc};
 
 /// The implicit `output` module's `volume` param.
@@ -116,7 +118,7 @@ pub fn compile(
             id: id.to_string(),
             key: InstrumentKey::of(id),
             channel: inst.channel,
-            steal: inst.steal,
+            steal: inst.steal.into(),
             voices,
             source_slots: implicit::NOTE_OUTPUTS
                 .iter()
@@ -148,7 +150,6 @@ pub fn compile(
         lineage,
         layouts,
         buffer_count,
-        conductor: None,
     })
 }
 

@@ -4,12 +4,14 @@
 //! A graph is made of [`Program`]s: the main graph, and one program per voice of each
 //! instrument (every voice of an instrument runs the same program layout). A program owns
 //! its nodes (module instances in topological order), a pool of block buffers reused by
-//! liveness, and a schedule of [`Step`]s. The engine (`crate::engine`) runs them.
+//! liveness, and a schedule of [`Step`]s. The engine runs them.
 
 use chronus_modules::{BlockBuf, Module, ModuleInfo, ParamBlock, Smoother};
 
+use super::channel_state::ChannelState;
 use super::lineage::Lineage;
-use crate::engine::{ChannelState, InstrumentKey, ParamSlot, VoiceState};
+use super::voice_state::VoiceState;
+use crate::address::{InstrumentKey, ParamSlot};
 use crate::patch::Steal;
 
 /// Index of the always-zero buffer in every program's pool. Unconnected inputs read it.
@@ -221,7 +223,7 @@ pub struct Instrument {
     /// MIDI channel 1–16, or `None` for every channel.
     pub channel: Option<u8>,
     /// Stealing policy.
-    pub steal: Steal,
+    pub steal: StealPolicy,
     /// The voices, each running its own program of the same layout.
     pub voices: Vec<Voice>,
     /// What each entry of a voice program's `sources` carries.
@@ -235,6 +237,30 @@ pub struct Instrument {
     /// Channel state (bend, pressure, pedal, volume, pan, tuning) shared by its voices;
     /// carried to the next graph's instrument of the same id.
     pub controls: ChannelState,
+}
+
+/// Which held voice a note takes when every voice of its instrument is busy: the patch's
+/// `steal` setting (`patch::Steal`), compiled into the engine's terms.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StealPolicy {
+    /// Take the voice that started longest ago.
+    #[default]
+    Oldest,
+    /// Take the voice with the lowest envelope level.
+    Quietest,
+    /// Drop the new note (counted).
+    None,
+}
+
+impl From<Steal> for StealPolicy {
+    /// The policy the patch's `steal` setting names.
+    fn from(steal: Steal) -> Self {
+        match steal {
+            Steal::Oldest => StealPolicy::Oldest,
+            Steal::Quietest => StealPolicy::Quietest,
+            Steal::None => StealPolicy::None,
+        }
+    }
 }
 
 /// One voice: its program and what it is playing.
@@ -325,10 +351,6 @@ pub struct CompiledGraph {
     /// Number of pool buffers in the main program plus one voice of each instrument (for
     /// tests and `chronus graph`).
     pub buffer_count: usize,
-    /// The sequencer of a patch with a `sequence` section (set by the controller after
-    /// compiling). The engine takes it at the swap, and parks the conductor it replaces
-    /// here so it leaves the audio thread with this graph.
-    pub conductor: Option<Box<crate::seq::Conductor>>,
 }
 
 impl CompiledGraph {

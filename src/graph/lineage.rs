@@ -14,7 +14,7 @@
 //! the audio thread at the swap (plain indices, no allocation).
 
 use super::compiled::{Layout, Node};
-use crate::engine::{ParamSlot, ParamTarget, ProgramRef};
+use crate::address::{ParamSlot, ParamTarget, ProgramRef};
 
 /// How every program of a new graph descends from the previous graph's.
 #[derive(Clone, Debug, Default, PartialEq)]

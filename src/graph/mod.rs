@@ -6,10 +6,14 @@
 //! - [`compile`](mod@compile): a [`PatchDesc`](crate::patch::PatchDesc) into a graph.
 //! - [`check`](mod@check): everything `chronus check` verifies, errors placed in the file.
 //! - [`compiled`]: the structures the engine runs.
+//! - [`voice_state`], [`channel_state`], [`tuning`]: the plain playing state a compiled
+//!   graph carries for its voices and instruments (the engine changes it, the compiler
+//!   allocates it and a swap carries it over).
 //! - [`lineage`]: what a new graph's nodes and params were in the graph before it.
 //! - [`dot`]: Graphviz export for `chronus graph`.
 //! - [`error`](mod@error): [`GraphError`].
 
+pub mod channel_state;
 pub mod check;
 pub mod compile;
 pub mod compiled;
@@ -17,13 +21,18 @@ pub mod dot;
 pub mod error;
 pub mod lineage;
 pub mod plan;
+pub mod tuning;
+pub mod voice_state;
 
+pub use channel_state::{ChannelState, Glide};
 pub use check::check;
 pub use compile::{compile, instance_seed, takeover, CompileOptions};
 pub use compiled::{
-    CompiledGraph, Instrument, Layout, Node, NoteOutput, OutputStage, Program, SourceSlot, Step,
-    Takeover, Voice, ZERO_BUFFER,
+    CompiledGraph, Instrument, Layout, Node, NoteOutput, OutputStage, Program, SourceSlot,
+    StealPolicy, Step, Takeover, Voice, ZERO_BUFFER,
 };
 pub use dot::to_dot;
 pub use error::GraphError;
 pub use lineage::{Lineage, ProgramLineage};
+pub use tuning::NoteTable;
+pub use voice_state::{VoicePhase, VoiceState};

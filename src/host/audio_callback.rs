@@ -92,6 +92,13 @@ pub struct CallbackCore {
     progress: usize,
 }
 
+// The core travels to the audio thread and back: it stays `Send` (checked at compile time).
+const _: fn() = || {
+    fn assert_send<T: Send>() {}
+    assert_send::<CallbackCore>();
+    assert_send::<AudioCallback>();
+};
+
 impl CallbackCore {
     /// A core around `engine` (running at `sample_rate`), recording into `recorder` if
     /// given. Allocates the scratch: **control thread only.** Boxed: it travels between

@@ -10,8 +10,8 @@ use chronus_modules::Registry;
 
 use crate::config::Config;
 use crate::control::{ControlError, Controller};
-use crate::engine::tuning::DEFAULT_A4;
 use crate::engine::{Engine, EngineConfig};
+use crate::graph::tuning::DEFAULT_A4;
 use crate::patch::PatchDesc;
 
 /// A new engine at `sample_rate` and its controller with `desc` loaded, the patch seed

@@ -16,6 +16,7 @@ use super::command::SeqCommand;
 use super::cue::Cue;
 use super::drift::{Drift, MAX_DRIFT};
 use super::edit::edit_track;
+use super::event::SeqEvent;
 use super::idle::{Idle, Mode};
 use super::mutation::{Bounded, Category, Change, Mutable, Mutator, MAX_CHANGES};
 use super::pattern::{Pattern, Step};
@@ -23,7 +24,7 @@ use super::quantize::TICKS_PER_BAR;
 use super::rng::LoopRng;
 use super::status::SeqStatus;
 use super::swing::{swing_delay, MAX_SWING};
-use crate::engine::{Event, InstrumentKey, ParamTarget};
+use crate::address::{InstrumentKey, ParamTarget};
 use crate::patch::{MutationConfig, Quantize, ScaleKind};
 
 /// Most notes (on and off) waiting to be played.
@@ -102,7 +103,7 @@ struct Scheduled {
     time: u64,
     /// Order of scheduling, to keep ties in order.
     seq: u64,
-    event: Event,
+    event: SeqEvent,
 }
 
 /// The sequencer on the audio thread.
@@ -140,7 +141,7 @@ pub struct Conductor {
     last_level: f32,
     scheduled: [Option<Scheduled>; MAX_SCHEDULED],
     scheduled_seq: u64,
-    out: [Option<Event>; MAX_OUT],
+    out: [Option<SeqEvent>; MAX_OUT],
     out_len: usize,
     out_pos: usize,
 }
@@ -274,11 +275,11 @@ impl Conductor {
 
     /// Hands every note it still has to release to `release` and forgets its schedule
     /// (when its patch is replaced by one without a sequence). **Real-time safe.**
-    pub fn release_all(&mut self, mut release: impl FnMut(Event)) {
+    pub fn release_all(&mut self, mut release: impl FnMut(SeqEvent)) {
         self.drop_unsounded_offs();
         for s in self.scheduled.iter_mut() {
             if let Some(Scheduled {
-                event: e @ Event::NoteOff { .. },
+                event: e @ SeqEvent::NoteOff { .. },
                 ..
             }) = s
             {
@@ -297,7 +298,7 @@ impl Conductor {
         for i in 0..MAX_SCHEDULED {
             let Some(Scheduled {
                 time: off_time,
-                event: Event::NoteOff { instrument, note },
+                event: SeqEvent::NoteOff { instrument, note },
                 ..
             }) = self.scheduled[i]
             else {
@@ -305,7 +306,7 @@ impl Conductor {
             };
             let pending_on = self.scheduled.iter().flatten().any(|s| {
                 s.time < off_time
-                    && matches!(s.event, Event::NoteOn { instrument: k, note: n, .. }
+                    && matches!(s.event, SeqEvent::NoteOn { instrument: k, note: n, .. }
                         if k == instrument && n == note)
             });
             if pending_on {
@@ -358,7 +359,7 @@ impl Conductor {
     }
 
     /// The next event to apply at the sample of the last [`run`](Self::run).
-    pub fn pop_event(&mut self) -> Option<Event> {
+    pub fn pop_event(&mut self) -> Option<SeqEvent> {
         if self.out_pos >= self.out_len {
             return None;
         }
@@ -366,7 +367,7 @@ impl Conductor {
         self.out[self.out_pos - 1]
     }
 
-    fn push_out(&mut self, event: Event, status: &SeqStatus) {
+    fn push_out(&mut self, event: SeqEvent, status: &SeqStatus) {
         if self.out_len < MAX_OUT {
             self.out[self.out_len] = Some(event);
             self.out_len += 1;
@@ -391,7 +392,7 @@ impl Conductor {
                 if s.time > now {
                     continue;
                 }
-                let on = matches!(s.event, Event::NoteOn { .. }) as u8;
+                let on = matches!(s.event, SeqEvent::NoteOn { .. }) as u8;
                 let key = (s.time, on, s.seq);
                 if best.is_none_or(|(_, k)| key < k) {
                     best = Some((i, key));
@@ -411,7 +412,7 @@ impl Conductor {
         }
     }
 
-    fn schedule(&mut self, time: u64, event: Event, status: &SeqStatus) -> bool {
+    fn schedule(&mut self, time: u64, event: SeqEvent, status: &SeqStatus) -> bool {
         match self.scheduled.iter_mut().find(|s| s.is_none()) {
             Some(slot) => {
                 *slot = Some(Scheduled {
@@ -446,7 +447,7 @@ impl Conductor {
                 Some(Scheduled {
                     time,
                     event:
-                        Event::NoteOff {
+                        SeqEvent::NoteOff {
                             instrument: i,
                             note: n,
                         },
@@ -462,14 +463,14 @@ impl Conductor {
         }
         self.schedule(
             on,
-            Event::NoteOn {
+            SeqEvent::NoteOn {
                 instrument,
                 note,
                 velocity,
             },
             status,
         );
-        self.schedule(off, Event::NoteOff { instrument, note }, status);
+        self.schedule(off, SeqEvent::NoteOff { instrument, note }, status);
     }
 
     /// Tempo with the ambient profile and the drift mixed in.
@@ -595,7 +596,7 @@ impl Conductor {
                 if v != lane.sent {
                     self.params[k].sent = v;
                     self.push_out(
-                        Event::SetParam {
+                        SeqEvent::SetParam {
                             target: lane.target,
                             value: v,
                         },
@@ -664,7 +665,7 @@ impl Conductor {
                     self.drop_unsounded_offs();
                     for s in self.scheduled.iter_mut() {
                         match s {
-                            Some(x) if matches!(x.event, Event::NoteOff { .. }) => x.time = now,
+                            Some(x) if matches!(x.event, SeqEvent::NoteOff { .. }) => x.time = now,
                             _ => *s = None,
                         }
                     }

@@ -3,7 +3,7 @@
 use rtrb::{Consumer, RingBuffer};
 
 use super::*;
-use crate::engine::{ParamSlot, ProgramRef};
+use crate::address::{ParamSlot, ProgramRef};
 use crate::patch::{IdleConfig, MutationConfig};
 use crate::seq::idle::IdleTimes;
 
@@ -89,7 +89,7 @@ fn rig(tracks: Vec<Track>, params: Vec<ParamLane>, f: impl FnOnce(&mut Conductor
 
 impl Rig {
     /// Runs until `end`, returning every event with its sample.
-    fn until(&mut self, end: u64) -> Vec<(u64, Event)> {
+    fn until(&mut self, end: u64) -> Vec<(u64, SeqEvent)> {
         let mut out = Vec::new();
         while self.now < end {
             let t = self.c.next_time().max(self.now);
@@ -116,11 +116,11 @@ impl Rig {
     }
 }
 
-fn note_ons(events: &[(u64, Event)]) -> Vec<(u64, u8)> {
+fn note_ons(events: &[(u64, SeqEvent)]) -> Vec<(u64, u8)> {
     events
         .iter()
         .filter_map(|(t, e)| match e {
-            Event::NoteOn { note, .. } => Some((*t, *note)),
+            SeqEvent::NoteOn { note, .. } => Some((*t, *note)),
             _ => None,
         })
         .collect()
@@ -141,7 +141,7 @@ fn steps_land_on_computed_samples_with_swing_and_gates() {
         assert_eq!(*note, [60, 64, 67, 72][s % 4]);
     }
     for (t, e) in &events {
-        if let Event::NoteOff { .. } = e {
+        if let SeqEvent::NoteOff { .. } = e {
             let s = t / 6_000;
             assert_eq!(
                 t - 3_000,
@@ -288,11 +288,11 @@ fn lane(value: f32, ambient: Option<f32>, mutable: bool) -> ParamLane {
     }
 }
 
-fn params(events: &[(u64, Event)]) -> Vec<(u64, f32)> {
+fn params(events: &[(u64, SeqEvent)]) -> Vec<(u64, f32)> {
     events
         .iter()
         .filter_map(|(t, e)| match e {
-            Event::SetParam { value, .. } => Some((*t, *value)),
+            SeqEvent::SetParam { value, .. } => Some((*t, *value)),
             _ => None,
         })
         .collect()
@@ -387,7 +387,7 @@ fn stop_releases_notes_and_start_restarts_the_bar() {
     r.command(SeqCommand::Stop);
     let events = r.until(10_001);
     assert!(
-        matches!(events.as_slice(), [(10_000, Event::NoteOff { .. })]),
+        matches!(events.as_slice(), [(10_000, SeqEvent::NoteOff { .. })]),
         "{events:?}"
     );
     assert!(r.until(200_000).is_empty(), "silent while stopped");
@@ -429,7 +429,7 @@ fn due_events_beyond_one_runs_output_wait_for_the_next_sample_and_are_never_drop
     let mut r = rig(vec![track(".", 1.0)], vec![], |_| {});
     let n = MAX_OUT + 40;
     for i in 0..n {
-        let off = Event::NoteOff {
+        let off = SeqEvent::NoteOff {
             instrument: KEY,
             note: (i % 128) as u8,
         };
@@ -438,7 +438,7 @@ fn due_events_beyond_one_runs_output_wait_for_the_next_sample_and_are_never_drop
     let events = r.until(1_000);
     let offs: Vec<u64> = events
         .iter()
-        .filter(|(_, e)| matches!(e, Event::NoteOff { .. }))
+        .filter(|(_, e)| matches!(e, SeqEvent::NoteOff { .. }))
         .map(|(t, _)| *t)
         .collect();
     assert_eq!(offs.len(), n, "every note-off goes out");
@@ -479,12 +479,12 @@ fn a_new_piece_taking_over_keeps_the_idle_state_but_uses_its_own_idle_timings() 
 #[test]
 fn stop_releases_sounding_notes_only() {
     let mut r = rig(vec![track(".", 1.0)], vec![], |_| {});
-    let on = |note| Event::NoteOn {
+    let on = |note| SeqEvent::NoteOn {
         instrument: KEY,
         note,
         velocity: 0.8,
     };
-    let off = |note| Event::NoteOff {
+    let off = |note| SeqEvent::NoteOff {
         instrument: KEY,
         note,
     };
@@ -505,8 +505,8 @@ fn stop_releases_sounding_notes_only() {
         .until(1_000)
         .into_iter()
         .filter_map(|(t, e)| match e {
-            Event::NoteOff { note, .. } => Some((t, note)),
-            Event::NoteOn { note, .. } => panic!("note-on {note} after stop"),
+            SeqEvent::NoteOff { note, .. } => Some((t, note)),
+            SeqEvent::NoteOn { note, .. } => panic!("note-on {note} after stop"),
             _ => None,
         })
         .collect();

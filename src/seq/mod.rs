@@ -1,6 +1,6 @@
-//! The generative sequencer (the "conductor"): it runs on the audio thread inside
-//! [`Engine::process`](crate::engine::Engine::process), driven by the engine's sample
-//! counter, and inserts notes and param glides at exact sample times.
+//! The generative sequencer (the "conductor"): it runs on the audio thread inside the
+//! engine's block loop, driven by the engine's sample counter, and inserts notes and
+//! param glides at exact sample times.
 //!
 //! Map of the room:
 //! - pure logic, each testable alone: [`clock`] (tempo, 24 PPQN ticks, exact sample
@@ -11,7 +11,8 @@
 //! - settings: [`config`] (`SequencerConfig`, the `sequencer` section of `--config`; the
 //!   types it shares with a patch's `sequence` section are the patch model's);
 //! - the real-time part: [`conductor`] (all of the above per block, allocation-free),
-//!   [`command`] (what the control side tells it), [`cue`] (what it tells the control side),
+//!   [`command`] (what the control side tells it), [`event`] (the notes and param moves
+//!   it plays into the engine), [`cue`] (what it tells the control side),
 //!   [`status`] (atomics `/seq/state` reads), [`edit`] (how step edits change a track,
 //!   shared with the control side);
 //!
@@ -26,6 +27,7 @@ pub mod cue;
 pub mod drift;
 pub mod edit;
 pub mod euclid;
+pub mod event;
 pub mod idle;
 pub mod mutation;
 pub mod pattern;
@@ -40,4 +42,5 @@ pub use command::SeqCommand;
 pub use conductor::Conductor;
 pub use config::SequencerConfig;
 pub use cue::Cue;
+pub use event::SeqEvent;
 pub use status::SeqStatus;

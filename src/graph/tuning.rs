@@ -1,5 +1,9 @@
 //! Note → frequency: a 128-entry table computed once per tuning reference, so the audio
 //! thread looks a note's frequency up instead of calling `powf` for every voice and block.
+//! Each instrument's channel state carries one ([`ChannelState::tuning`]).
+
+#[cfg(doc)]
+use super::ChannelState;
 
 /// Standard concert pitch, Hz of A4 (MIDI note 69).
 pub const DEFAULT_A4: f32 = 440.0;

@@ -1,0 +1,122 @@
+//! Applying one timed event at the engine's current sample: a param glide, a note, a
+//! channel message, a retuning, a panic, or a command for the sequencer. Releases and
+//! channel messages reach every graph still sounding (the running one and those fading
+//! out). **Real-time safe.**
+
+use super::block::Engine;
+use super::command::{Event, TimedEvent};
+use super::crossfade::Layer;
+use super::stats::EngineStats;
+use super::voice;
+use crate::address::{InstrumentKey, ParamSlot, ProgramRef};
+use crate::graph::{CompiledGraph, Instrument, NoteTable, Program};
+
+impl Engine {
+    /// Applies `e` now: to the conductor (a sequencer command) or to the running graph,
+    /// and, for releases and channel messages, to the graphs fading out too. An event the
+    /// graph cannot take (another revision's param, an unknown instrument) is counted in
+    /// `events_ignored`.
+    pub(super) fn apply(&mut self, e: TimedEvent) {
+        let now = self.sample_time;
+        if let Event::Sequencer(cmd) = e.event {
+            match self.conductor.as_deref_mut() {
+                Some(c) => c.command(cmd, now, &self.seq_status, &mut self.cues),
+                None => EngineStats::bump(&self.stats.events_ignored),
+            }
+            return;
+        }
+        let Some(current) = self.current.as_mut() else {
+            EngineStats::bump(&self.stats.events_ignored);
+            return;
+        };
+        let g = &mut *current.graph;
+        match e.event {
+            Event::SetParam { target, value } => {
+                let applied = e.revision == g.revision
+                    && match target.program {
+                        ProgramRef::Main => set_param(&mut g.main, target.slot, value),
+                        ProgramRef::Instrument(k) => match g.instruments.get_mut(k as usize) {
+                            Some(inst) => inst
+                                .voices
+                                .iter_mut()
+                                .all(|v| set_param(&mut v.program, target.slot, value)),
+                            None => false,
+                        },
+                    };
+                if !applied {
+                    EngineStats::bump(&self.stats.events_ignored);
+                }
+            }
+            Event::NoteOn {
+                instrument,
+                note,
+                velocity,
+            } => match g.instruments.iter_mut().find(|i| i.key == instrument) {
+                Some(inst) => {
+                    if !voice::note_on(inst, note, velocity, now) {
+                        EngineStats::bump(&self.stats.notes_dropped);
+                    }
+                }
+                None => EngineStats::bump(&self.stats.events_ignored),
+            },
+            Event::NoteOff { instrument, note } => {
+                for inst in everywhere(g, &mut self.fading, Some(instrument)) {
+                    voice::note_off(inst, note, now);
+                }
+            }
+            Event::Channel {
+                instrument,
+                message,
+            } => {
+                for inst in everywhere(g, &mut self.fading, Some(instrument)) {
+                    voice::channel_message(inst, message, now);
+                }
+            }
+            Event::Tuning { a4 } => {
+                self.tuning = NoteTable::new(a4);
+                for inst in everywhere(g, &mut self.fading, None) {
+                    inst.controls.tuning = self.tuning;
+                }
+            }
+            Event::AllNotesOff | Event::Panic => {
+                for inst in everywhere(g, &mut self.fading, None) {
+                    if e.event == Event::Panic {
+                        voice::panic(inst);
+                    } else {
+                        voice::all_notes_off(inst, now);
+                    }
+                }
+            }
+            // Applied to the conductor before the graph is looked at.
+            Event::Sequencer(_) => {}
+        }
+    }
+}
+
+fn set_param(program: &mut Program, slot: ParamSlot, value: f32) -> bool {
+    match slot {
+        ParamSlot::Module { node, param } => match program.nodes.get_mut(node as usize) {
+            Some(n) => n.retarget(param as usize, value),
+            None => false,
+        },
+        ParamSlot::OutputVolume => {
+            program.output.volume.set_target(value);
+            true
+        }
+    }
+}
+
+/// The instruments `key` names (all of them for `None`) in the running graph `current`
+/// and in every fading one: releases and channel messages reach a voice wherever it
+/// still sounds. **Real-time safe.**
+fn everywhere<'a>(
+    current: &'a mut CompiledGraph,
+    fading: &'a mut [Option<Layer>],
+    key: Option<InstrumentKey>,
+) -> impl Iterator<Item = &'a mut Instrument> + 'a {
+    let fading = fading.iter_mut().flatten().map(|l| &mut *l.revision.graph);
+    std::iter::once(current)
+        .chain(fading)
+        .flat_map(move |g| g.instruments.iter_mut())
+        .filter(move |i| key.is_none_or(|k| i.key == k))
+}

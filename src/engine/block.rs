@@ -1,0 +1,334 @@
+//! [`Engine`]: the audio-thread side, and its block loop. [`Engine::process`] takes
+//! commands from the ring, splits each block at event times (queued events, the
+//! sequencer's next step) so every event lands on its exact sample, and renders voices and
+//! the main graph of the running revision, with the graphs still fading out under it.
+//!
+//! The rest of the engine's work sits beside this file: applying one event (`apply`),
+//! swapping a revision in (`swap`, with the state carried over in `takeover`), mixing the
+//! graphs of a crossfade (`crossfade`); [`EngineHandle`] is the control side of the rings.
+
+use std::sync::Arc;
+
+use rtrb::{Consumer, Producer, RingBuffer};
+
+use super::command::{Command, Revision, TimedEvent};
+use super::crossfade::{Layer, MAX_FADING};
+use super::handle::EngineHandle;
+use super::program::run_program;
+use super::queue::EventQueue;
+use super::stats::EngineStats;
+use super::voice::{self, RenderContext, SILENCE_MS, STEAL_FADE_MS};
+use crate::graph::{CompiledGraph, NoteTable};
+use crate::seq::conductor::MAX_SCHEDULED;
+use crate::seq::{Conductor, Cue, SeqStatus};
+use chronus_modules::MAX_BLOCK;
+
+/// Engine settings.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EngineConfig {
+    /// Sample rate in Hz.
+    pub sample_rate: f32,
+    /// Crossfade length when a swap changes the topology, in milliseconds.
+    pub crossfade_ms: f32,
+    /// Command ring capacity (events and swaps waiting for the audio thread).
+    pub command_capacity: usize,
+    /// Return ring capacity; also the most graphs the control side may have in the engine.
+    pub return_capacity: usize,
+    /// Pending-event queue capacity (events scheduled ahead).
+    pub event_capacity: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            sample_rate: 48_000.0,
+            crossfade_ms: 10.0,
+            command_capacity: 4_096,
+            return_capacity: 8,
+            event_capacity: 1_024,
+        }
+    }
+}
+
+/// The audio-thread engine. Everything it needs is allocated in [`Engine::new`];
+/// [`process`](Engine::process) never allocates, frees, locks or blocks.
+pub struct Engine {
+    pub(super) sample_rate: f32,
+    pub(super) crossfade_len: u32,
+    /// The revision playing now.
+    pub(super) current: Option<Revision>,
+    /// How far `current` has faded in, in samples (`>= crossfade_len`: fully in).
+    pub(super) current_fade_in: u32,
+    /// Graphs fading out under `current`, oldest first, packed at the front.
+    pub(super) fading: [Option<Layer>; MAX_FADING],
+    /// A crossfading swap that arrived while [`MAX_FADING`] graphs were already fading;
+    /// applied when one has gone. Commands behind it wait in the ring, keeping their order.
+    pub(super) deferred_swap: Option<Revision>,
+    /// An old revision the return ring had no room for (cannot happen while the control
+    /// side keeps its in-flight limit; kept rather than dropped on the audio thread).
+    pub(super) unreturned: Option<Revision>,
+    /// An event popped while the queue was full.
+    pub(super) held_back: Option<TimedEvent>,
+    pub(super) commands: Consumer<Command>,
+    pub(super) returns: Producer<Revision>,
+    pub(super) queue: EventQueue,
+    pub(super) stats: Arc<EngineStats>,
+    pub(super) sample_time: u64,
+    /// The tuning every instrument of every graph plays in (set by
+    /// [`Event::Tuning`](super::Event::Tuning)).
+    pub(super) tuning: NoteTable,
+    pub(super) mix_left: [f32; MAX_BLOCK],
+    pub(super) mix_right: [f32; MAX_BLOCK],
+    pub(super) layer_left: [f32; MAX_BLOCK],
+    pub(super) layer_right: [f32; MAX_BLOCK],
+    /// The sequencer of the running patch, if it has one.
+    pub(super) conductor: Option<Box<Conductor>>,
+    pub(super) seq_status: Arc<SeqStatus>,
+    /// The event-out ring: sequencer cues for the control side.
+    pub(super) cues: Producer<Cue>,
+}
+
+// The engine is built on a control thread and moves to the audio thread: it stays `Send`
+// (checked at compile time), and so does its handle, which may move to another thread.
+const _: fn() = || {
+    fn assert_send<T: Send>() {}
+    assert_send::<Engine>();
+    assert_send::<EngineHandle>();
+};
+
+/// Capacity of the event-out ring (sequencer cues); a full ring drops and counts.
+pub const CUE_CAPACITY: usize = 256;
+
+impl Engine {
+    /// A silent engine and its control handle.
+    pub fn new(config: EngineConfig) -> (Engine, EngineHandle) {
+        let (cmd_tx, cmd_rx) = RingBuffer::new(config.command_capacity);
+        let (ret_tx, ret_rx) = RingBuffer::new(config.return_capacity);
+        let stats = Arc::new(EngineStats::default());
+        let (cue_tx, cue_rx) = RingBuffer::new(CUE_CAPACITY);
+        let seq_status = Arc::new(SeqStatus::default());
+        let engine = Engine {
+            sample_rate: config.sample_rate,
+            crossfade_len: ((config.crossfade_ms * 0.001 * config.sample_rate) as u32).max(1),
+            current: None,
+            current_fade_in: u32::MAX,
+            fading: [const { None }; MAX_FADING],
+            deferred_swap: None,
+            unreturned: None,
+            held_back: None,
+            commands: cmd_rx,
+            returns: ret_tx,
+            queue: EventQueue::with_capacity(config.event_capacity, MAX_SCHEDULED),
+            stats: stats.clone(),
+            sample_time: 0,
+            tuning: NoteTable::default(),
+            mix_left: [0.0; MAX_BLOCK],
+            mix_right: [0.0; MAX_BLOCK],
+            layer_left: [0.0; MAX_BLOCK],
+            layer_right: [0.0; MAX_BLOCK],
+            conductor: None,
+            seq_status: seq_status.clone(),
+            cues: cue_tx,
+        };
+        let handle = EngineHandle {
+            commands: cmd_tx,
+            returns: ret_rx,
+            stats,
+            sample_rate: config.sample_rate,
+            return_capacity: config.return_capacity,
+            graphs_in_engine: 0,
+            seq_status,
+            cues: cue_rx,
+        };
+        (engine, handle)
+    }
+
+    /// The engine's sample clock: frames processed so far.
+    pub fn sample_time(&self) -> u64 {
+        self.sample_time
+    }
+
+    /// The engine's counters (the same the handle reads).
+    pub fn stats(&self) -> &Arc<EngineStats> {
+        &self.stats
+    }
+
+    /// The graph playing now.
+    pub fn graph(&self) -> Option<&CompiledGraph> {
+        self.current.as_ref().map(|r| &*r.graph)
+    }
+
+    /// Renders `left.len()` frames (any number) into `left` and `right`, which must have the
+    /// same length. **Real-time: no allocation, no locks, no I/O.**
+    pub fn process(&mut self, left: &mut [f32], right: &mut [f32]) {
+        debug_assert_eq!(left.len(), right.len());
+        fundsp::denormal::prevent_denormals();
+        let frames = left.len().min(right.len());
+        let mut pos = 0;
+        while pos < frames {
+            self.take_commands();
+            self.apply_due();
+            let conductor_next = self.run_conductor();
+            // Sub-blocks end on multiples of MAX_BLOCK in engine time (and at events), not
+            // relative to the host buffer: the same patch and events then run as the same
+            // sub-blocks, and give the same bits, whatever buffer size (a multiple of
+            // MAX_BLOCK) drives the engine: a live player's 256 frames, a render's 1024.
+            let to_grid = MAX_BLOCK - (self.sample_time % MAX_BLOCK as u64) as usize;
+            let mut n = to_grid.min(frames - pos);
+            if let Some(t) = self.queue.next_time() {
+                n = n.min((t - self.sample_time) as usize);
+            }
+            if let Some(t) = conductor_next {
+                n = n.min(t.saturating_sub(self.sample_time).max(1) as usize);
+            }
+            self.render(&mut left[pos..pos + n], &mut right[pos..pos + n]);
+            self.sample_time += n as u64;
+            pos += n;
+        }
+        self.publish_stats();
+    }
+
+    fn take_commands(&mut self) {
+        if let Some(old) = self.unreturned.take() {
+            self.return_revision(old);
+        }
+        if let Some(r) = self.deferred_swap.take() {
+            self.deferred_swap = self.try_swap(r);
+        }
+        loop {
+            // A swap waiting for a crossfade holds back everything behind it, in order.
+            if self.deferred_swap.is_some() {
+                return;
+            }
+            if let Some(e) = self.held_back.take() {
+                if let Err(e) = self.queue.push(e) {
+                    self.held_back = Some(e);
+                    return;
+                }
+            }
+            let popped = self.commands.pop();
+            if let (Ok(command), Some(c)) = (&popped, self.conductor.as_mut()) {
+                // Anything arriving from outside (an event, a commit) is interaction for
+                // the idle mode; a note wakes it at once.
+                let note = matches!(command, Command::Event(e) if e.event.is_note());
+                c.interaction(self.sample_time, note, &self.seq_status, &mut self.cues);
+            }
+            match popped {
+                Ok(Command::Event(e)) if e.time <= self.sample_time => {
+                    // Due now: after whatever queued event is due too (time order), and
+                    // never stuck behind a queue full of future events.
+                    self.apply_due();
+                    self.apply(e);
+                }
+                Ok(Command::Event(e)) => {
+                    if let Err(e) = self.queue.push(e) {
+                        EngineStats::bump(&self.stats.queue_full);
+                        self.held_back = Some(e);
+                        return;
+                    }
+                }
+                Ok(Command::Swap(r)) => {
+                    // Events that were due before the swap act on the graph they were for.
+                    self.apply_due();
+                    self.deferred_swap = self.try_swap(r);
+                }
+                Err(_) => return,
+            }
+        }
+    }
+
+    /// Lets the conductor play what is due now, and applies its events at this sample.
+    /// Returns when the conductor next has something to do (`None` without one), which
+    /// ends the sub-block.
+    fn run_conductor(&mut self) -> Option<u64> {
+        let mut c = self.conductor.take()?;
+        let mut next = c.next_time();
+        if next <= self.sample_time {
+            c.run(self.sample_time, &self.seq_status, &mut self.cues);
+            while let Some(event) = c.pop_event() {
+                let revision = c.revision;
+                self.apply(TimedEvent {
+                    time: self.sample_time,
+                    revision,
+                    event: event.into(),
+                });
+            }
+            next = c.next_time();
+        }
+        self.conductor = Some(c);
+        Some(next)
+    }
+
+    pub(super) fn apply_due(&mut self) {
+        while let Some(e) = self.queue.pop_due(self.sample_time) {
+            self.apply(e);
+        }
+    }
+
+    fn render(&mut self, left: &mut [f32], right: &mut [f32]) {
+        let n = left.len();
+        let ctx = RenderContext {
+            sample_rate: self.sample_rate,
+            sample_time: self.sample_time,
+            frames: n,
+            fade_step: 1000.0 / (STEAL_FADE_MS * self.sample_rate),
+            silence_samples: (SILENCE_MS * 0.001 * self.sample_rate) as u32,
+        };
+        match self.current.as_mut() {
+            Some(r) => render_graph(&mut r.graph, left, right, ctx),
+            None => {
+                left.fill(0.0);
+                right.fill(0.0);
+            }
+        }
+        let depth = self.fading_depth();
+        if depth == 0 {
+            return;
+        }
+        self.render_fading(left, right, ctx);
+    }
+
+    fn publish_stats(&self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.stats.sample_time.store(self.sample_time, Relaxed);
+        let active = self
+            .current
+            .iter()
+            .chain(self.fading.iter().flatten().map(|l| &l.revision))
+            .flat_map(|r| r.graph.instruments.iter())
+            .flat_map(|i| i.voices.iter())
+            .filter(|v| v.state.is_active())
+            .count();
+        self.stats.voices_active.store(active as u64, Relaxed);
+    }
+}
+
+/// Renders one graph: every instrument's voices into the main graph's instrument source
+/// buffers, then the main graph, then its output stage into `left`/`right` (overwriting).
+pub(super) fn render_graph(
+    g: &mut CompiledGraph,
+    left: &mut [f32],
+    right: &mut [f32],
+    ctx: RenderContext,
+) {
+    let n = ctx.frames;
+    let main = &mut g.main;
+    for (k, inst) in g.instruments.iter_mut().enumerate() {
+        let (lb, rb) = (main.sources[2 * k], main.sources[2 * k + 1]);
+        let Ok([l, r]) = main.pool.get_disjoint_mut([lb, rb]) else {
+            continue;
+        };
+        l[..n].fill(0.0);
+        r[..n].fill(0.0);
+        voice::render_instrument(inst, &mut l[..n], &mut r[..n], ctx);
+    }
+    run_program(main, ctx.sample_rate, ctx.sample_time, n);
+    let out = &mut main.output;
+    out.volume_block
+        .render(&mut out.volume, None, (0.0, f32::MAX), n);
+    let volume = &out.volume_block.values[..n];
+    for (i, v) in volume.iter().enumerate() {
+        left[i] = main.pool[out.left][i] * v;
+        right[i] = main.pool[out.right][i] * v;
+    }
+}

@@ -39,9 +39,9 @@ use crate::engine::EngineStats;
 use crate::midi::input::{latency_for, MidiBackend, MidiInput};
 use crate::midi::ports::PortChoice;
 use crate::midi::router::Router;
-use crate::osc::clock::SampleClock;
 use crate::osc::{HostStatus, MidiAccess, OscOptions, OscServer};
 use crate::patch::PatchDesc;
+use crate::realtime::sample_clock::SampleClock;
 
 /// The callback's core, in the player's hands between two streams.
 type Core = Box<CallbackCore>;

@@ -36,7 +36,7 @@ use super::held::HeldNotes;
 use super::parse::MidiParser;
 use super::ports::PortChoice;
 use super::router::Router;
-use crate::osc::clock::SampleClock;
+use crate::realtime::sample_clock::SampleClock;
 
 /// First wait before looking for a missing port again; doubles up to [`BACKOFF_MAX`].
 pub const BACKOFF_START: Duration = Duration::from_millis(100);

@@ -35,7 +35,7 @@ use jack::{
 use rtrb::{Consumer, Producer, RingBuffer};
 
 use super::input::{Incoming, MidiBackend, MAX_MESSAGE};
-use crate::host::audio_callback::no_alloc;
+use crate::realtime::no_alloc::no_alloc;
 
 /// JACK client name of the MIDI input.
 pub const CLIENT_NAME: &str = "chronus_midi";

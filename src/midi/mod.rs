@@ -1,11 +1,11 @@
-//! MIDI: controller numbers and value scaling ([`cc`]), byte parsing with midly
-//! ([`parse`]), the RPN state machine ([`rpn`]) and the [`router`](mod@router) that sends
-//! every message where the `--config` says; the MIDI thread ([`input`]) with its port
+//! MIDI input: byte parsing with midly ([`parse`]) and the [`router`](mod@router) that
+//! sends every message where the `--config` says; the MIDI thread ([`input`]) with its port
 //! backends ([`alsa_input`], [`jack_input`]), port choice ([`ports`]) and what each source
-//! holds down ([`held`]).
+//! holds down ([`held`]). The message type, controller numbers and RPNs are in
+//! [`midi_protocol`](crate::midi_protocol); the note sinks it plays into in
+//! [`backend`](crate::backend).
 
 pub mod alsa_input;
-pub mod cc;
 pub mod held;
 pub mod input;
 #[cfg(feature = "jack")]
@@ -13,4 +13,3 @@ pub mod jack_input;
 pub mod parse;
 pub mod ports;
 pub mod router;
-pub mod rpn;

@@ -17,11 +17,11 @@ use std::time::Duration;
 use parking_lot::Mutex;
 use rosc::{OscMessage, OscPacket, OscType};
 
-use super::clock::SampleClock;
 use super::dispatch::{dispatch, Context, HostStatus};
 use super::midi::{self, MidiAccess};
 use super::patch_folder::PatchFolder;
 use crate::control::Controller;
+use crate::realtime::sample_clock::SampleClock;
 
 /// Where and how the server listens.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -260,7 +260,7 @@ pub fn play(
     let midi_ports = Arc::new(Mutex::new(Default::default()));
     let (recorder, sink) = match &options.record {
         Some(path) => {
-            let (r, s) = Recorder::start(path, sample_rate)?;
+            let (r, s) = Recorder::start(path, sample_rate).map_err(|e| e.to_string())?;
             (Some(r), Some(s))
         }
         None => (None, None),
@@ -483,7 +483,8 @@ fn open_midi(options: &PlayOptions) -> Result<Option<Box<dyn MidiBackend>>, Stri
             .map_err(|e| format!("cannot open the ALSA sequencer: {e}")),
         #[cfg(feature = "jack")]
         "jack" => crate::midi::jack_input::JackBackend::open(midi_choice(options).most_ports())
-            .map(|b| Box::new(b) as Box<dyn MidiBackend>),
+            .map(|b| Box::new(b) as Box<dyn MidiBackend>)
+            .map_err(|e| e.to_string()),
         #[cfg(not(feature = "jack"))]
         "jack" => Err("this chronus was built without the `jack` feature".to_string()),
         other => Err(format!("unknown MIDI host \"{other}\"")),

@@ -34,6 +34,7 @@ use tracing::{info, warn};
 
 use super::held::HeldNotes;
 use super::parse::MidiParser;
+use super::port_error::PortError;
 use super::ports::PortChoice;
 use super::router::Router;
 use crate::realtime::sample_clock::SampleClock;
@@ -72,9 +73,9 @@ pub trait MidiBackend: Send {
     /// `"alsa"` or `"jack"`.
     fn host(&self) -> &'static str;
     /// Source ports one can play from, by name.
-    fn ports(&mut self) -> Result<Vec<String>, String>;
+    fn ports(&mut self) -> Result<Vec<String>, PortError>;
     /// Starts taking messages from `port`.
-    fn connect(&mut self, port: &str) -> Result<(), String>;
+    fn connect(&mut self, port: &str) -> Result<(), PortError>;
     /// True while `port` is connected and still exists.
     fn is_connected(&mut self, port: &str) -> bool;
     /// Forgets a port that went away.

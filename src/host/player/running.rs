@@ -1,7 +1,7 @@
 //! The player loop of `chronus play` ([`Running`]): every [`TICK`] it hands the
 //! controller's garbage and cues their way, watches the stream (and reopens it with
 //! backoff when it fails), reports caught panics and, every `--status-interval`, logs the
-//! [`StatusLine`]. When a backend keeps the engine, [`rebuild`] starts a fresh one.
+//! [`StatusLine`]. When a backend keeps the engine, `rebuild` starts a fresh one.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
@@ -43,6 +43,30 @@ pub(super) enum State {
     },
 }
 
+/// The threads that run beside the audio callback.
+pub(super) struct Services {
+    /// The MIDI thread, if any.
+    pub(super) midi: Option<MidiInput>,
+    /// The OSC server, if any.
+    pub(super) osc: Option<OscServer>,
+    /// The `--record` writer, if any.
+    pub(super) recorder: Option<Recorder>,
+}
+
+/// Where the callback core is and what the player reads of it.
+pub(super) struct CoreHome {
+    /// Playing in a stream, or in hand.
+    pub(super) state: State,
+    /// What the callback now playing shares with the player.
+    pub(super) shared: Arc<Shared>,
+    /// The same, for the OSC server's `/status`.
+    pub(super) meter_for_osc: Arc<Mutex<Arc<Shared>>>,
+    /// Where a dropped stream's callback sends the core.
+    pub(super) home: SyncSender<Core>,
+    /// Where it arrives.
+    pub(super) back: Receiver<Core>,
+}
+
 /// Everything `chronus play` runs, from the first tick to the shutdown. Fields drop in
 /// order: the MIDI thread, then the OSC server, then the controller.
 pub(super) struct Running<'a> {
@@ -72,21 +96,26 @@ pub(super) struct Running<'a> {
 }
 
 impl<'a> Running<'a> {
-    /// The loop's state at its start, with the stream `state` playing.
-    #[allow(clippy::too_many_arguments)]
+    /// The loop's state at its start: the clocks start now.
     pub(super) fn new(
         options: &'a PlayOptions,
         registry: &'a Registry,
         sample_rate: u32,
         control: Arc<Mutex<Controller>>,
-        shared: Arc<Shared>,
-        meter_for_osc: Arc<Mutex<Arc<Shared>>>,
-        osc: Option<OscServer>,
-        midi: Option<MidiInput>,
-        recorder: Option<Recorder>,
-        (home, back): (SyncSender<Core>, Receiver<Core>),
-        state: State,
+        Services {
+            midi,
+            osc,
+            recorder,
+        }: Services,
+        core: CoreHome,
     ) -> Self {
+        let CoreHome {
+            state,
+            shared,
+            meter_for_osc,
+            home,
+            back,
+        } = core;
         let started = Instant::now();
         Running {
             _midi: midi,

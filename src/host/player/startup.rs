@@ -14,7 +14,7 @@ use tracing::info;
 use super::error::PlayError;
 use super::midi_setup::{open_midi, start_midi_thread};
 use super::output::{cannot_open, describe, open_output, start};
-use super::running::{Running, State};
+use super::running::{CoreHome, Running, Services, State};
 use super::{Core, PlayOptions};
 use crate::control::Controller;
 use crate::host::audio_callback::{CallbackCore, Shared};
@@ -79,18 +79,25 @@ pub(super) fn start_playing<'a>(
         )?),
         None => None,
     };
+    let services = Services {
+        midi,
+        osc,
+        recorder,
+    };
+    let core = CoreHome {
+        state: State::Playing(playing),
+        shared,
+        meter_for_osc,
+        home,
+        back,
+    };
     Ok(Running::new(
         options,
         registry,
         sample_rate,
         control,
-        shared,
-        meter_for_osc,
-        osc,
-        midi,
-        recorder,
-        (home, back),
-        State::Playing(playing),
+        services,
+        core,
     ))
 }
 

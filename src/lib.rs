@@ -14,7 +14,11 @@
 //! - [`host`]: running the engine: offline render to WAV, real-time play (cpal, null host).
 //! - [`backend`]: the [`Instrument`](backend::Instrument) trait, the internal engine as one,
 //!   and the distributor routing MIDI to instruments by channel and note range.
-//! - [`midi`]: MIDI parsing, input ports (ALSA, JACK), RPNs, the router config's actions.
+//! - [`midi`]: MIDI input: parsing, input ports (ALSA, JACK), the router config's actions.
+//! - [`midi_protocol`]: MIDI 1.0 as data: the channel message type, controller numbers,
+//!   RPNs (below both the inputs and the note sinks).
+//! - [`realtime`]: what threads share about real time: the wall-clock → sample-time
+//!   clock, the no-allocation guard of real-time callbacks.
 //! - [`config`]: the `--config` file (MIDI input, tuning, router), checked with positions.
 //! - [`osc`]: the OSC server: live editing, notes and status over UDP.
 //! - [`fault`]: fault containment on control threads (caught, counted, logged; restarted).
@@ -34,6 +38,8 @@ pub mod fault;
 pub mod graph;
 pub mod host;
 pub mod midi;
+pub mod midi_protocol;
 pub mod osc;
 pub mod patch;
+pub mod realtime;
 pub mod seq;

@@ -282,7 +282,7 @@ fn read_config(
 /// `chronus play`: logging to stderr, Ctrl-C/SIGTERM to a clean stop, then the player.
 fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
     let host = match &args.host {
-        Some(name) => HostChoice::parse(name)?,
+        Some(name) => HostChoice::parse(name).map_err(|e| e.to_string())?,
         None => HostChoice::platform_default(),
     };
     if !(args.status_interval.is_finite() && args.status_interval > 0.0) {
@@ -344,7 +344,7 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
         ctrlc::set_handler(move || stop.store(true, Ordering::Release))
             .map_err(|e| format!("error: cannot install the Ctrl-C/SIGTERM handler: {e}"))?;
     }
-    host::play(desc, registry.clone(), &options, &stop)
+    host::play(desc, registry.clone(), &options, &stop).map_err(|e| e.to_string())
 }
 
 fn check(registry: &Registry, paths: &[PathBuf]) -> Result<(), String> {
@@ -407,7 +407,8 @@ fn render(registry: &Registry, args: RenderArgs) -> Result<(), String> {
     let started = Instant::now();
     let rendered = host::render(desc, registry.clone(), &options).map_err(|e| e.to_string())?;
     let elapsed = started.elapsed().as_secs_f64();
-    host::wav::write_wav(&out, sample_rate, &rendered.left, &rendered.right)?;
+    host::wav::write_wav(&out, sample_rate, &rendered.left, &rendered.right)
+        .map_err(|e| e.to_string())?;
     eprintln!(
         "rendered {seconds} s of {} to {} in {elapsed:.2} s ({:.1}x real time)",
         patch.display(),

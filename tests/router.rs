@@ -6,7 +6,6 @@ use common::engine;
 
 use std::sync::Arc;
 
-use chronus::backend::distributor::ChannelEvent;
 use chronus::backend::InstrumentError;
 use chronus::config::{self, Config};
 use chronus::control::{ControlError, Controller};
@@ -15,6 +14,7 @@ use chronus::graph::VoicePhase;
 use chronus::midi::held::HeldNotes;
 use chronus::midi::parse::MidiEvent;
 use chronus::midi::router::Router;
+use chronus::midi_protocol::ChannelEvent;
 use chronus::patch::ScaleKind;
 use chronus_modules::{ParamValue, Registry};
 use parking_lot::Mutex;

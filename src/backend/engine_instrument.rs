@@ -18,8 +18,8 @@ use super::instrument::{check_7bit, check_channel, Instrument, InstrumentError, 
 use crate::control::{Controller, NoteTarget};
 use crate::engine::{ChannelMessage, EngineStats};
 use crate::graph::channel_state::DEFAULT_BEND_RANGE;
-use crate::midi::cc;
-use crate::midi::rpn::RpnState;
+use crate::midi_protocol::cc;
+use crate::midi_protocol::rpn::RpnState;
 use crate::patch;
 
 /// Which of the patch's instruments an [`EngineInstrument`] plays.

@@ -41,7 +41,8 @@ use cpal::{FromSample, Sample};
 use super::meter::Meter;
 use super::recorder::RecordSink;
 use crate::engine::Engine;
-use crate::osc::clock::SampleClock;
+use crate::realtime::no_alloc::no_alloc;
+use crate::realtime::sample_clock::SampleClock;
 
 /// Frames of the preallocated stereo scratch the engine renders into; longer device buffers
 /// are processed in several chunks.
@@ -291,19 +292,6 @@ impl Drop for AudioCallback {
         if let (Some(core), Some(home)) = (self.core.take(), self.home.take()) {
             let _ = home.try_send(core);
         }
-    }
-}
-
-/// Runs `f` under `assert_no_alloc` in debug builds (also the JACK MIDI input's callback).
-#[inline]
-pub(crate) fn no_alloc<R>(f: impl FnOnce() -> R) -> R {
-    #[cfg(debug_assertions)]
-    {
-        assert_no_alloc::assert_no_alloc(f)
-    }
-    #[cfg(not(debug_assertions))]
-    {
-        f()
     }
 }
 

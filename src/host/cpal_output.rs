@@ -14,8 +14,50 @@ use std::sync::Arc;
 use cpal::traits::{DeviceTrait, HostTrait};
 use cpal::{BufferSize, SampleFormat, StreamConfig, SupportedStreamConfigRange};
 use rtrb::{Consumer, RingBuffer};
+use thiserror::Error;
 
 use super::audio_callback::{AudioCallback, Shared};
+
+/// `--host` named a host this build does not know.
+#[derive(Clone, Debug, PartialEq, Eq, Error)]
+#[error("error: unknown audio host \"{name}\"{jack_hint}; hosts: {known}")]
+pub struct UnknownHost {
+    /// The name as given.
+    pub name: String,
+    /// Why `jack` is unknown here, when that was the name.
+    jack_hint: &'static str,
+    /// The hosts this build knows, comma-separated.
+    known: String,
+}
+
+/// Why a host's output devices could not be listed.
+#[derive(Debug, Error)]
+enum DeviceListError {
+    /// No JACK server to make our client on (`server`: ` named "NAME"` or empty).
+    #[error("no JACK server{server} is running ({error})")]
+    #[cfg_attr(not(feature = "jack"), allow(dead_code))]
+    NoJackServer { server: String, error: cpal::Error },
+    /// cpal could not reach the host or its devices.
+    #[error("{0}")]
+    Cpal(#[from] cpal::Error),
+}
+
+/// Why no stream config fits the device and the request.
+#[derive(Debug, Error)]
+enum ConfigError {
+    /// cpal could not list the device's configs.
+    #[error("{0}")]
+    Cpal(#[from] cpal::Error),
+    /// The device lists no output config at all.
+    #[error("the device supports no output config")]
+    NoConfig,
+    /// No config at the sample rate (`rates`: what the device supports).
+    #[error("the device does not play at {sample_rate} Hz (it supports {rates})")]
+    Rate { sample_rate: u32, rates: String },
+    /// No sample format we can write at that rate and channel count.
+    #[error("the device offers no PCM sample format at {sample_rate} Hz, {channels} ch")]
+    Format { sample_rate: u32, channels: u16 },
+}
 
 /// Which audio host plays.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,7 +70,7 @@ pub enum HostChoice {
 
 impl HostChoice {
     /// Parses a `--host` value: `null`, or a cpal host name (`alsa`, `jack`, ...).
-    pub fn parse(name: &str) -> Result<HostChoice, String> {
+    pub fn parse(name: &str) -> Result<HostChoice, UnknownHost> {
         if name.eq_ignore_ascii_case("null") {
             return Ok(HostChoice::Null);
         }
@@ -45,10 +87,11 @@ impl HostChoice {
             .map(|h| h.to_string())
             .chain(["null".to_string()])
             .collect();
-        Err(format!(
-            "error: unknown audio host \"{name}\"{jack_hint}; hosts: {}",
-            known.join(", ")
-        ))
+        Err(UnknownHost {
+            name: name.to_string(),
+            jack_hint,
+            known: known.join(", "),
+        })
     }
 
     /// The default host: ALSA on Linux, cpal's default elsewhere.
@@ -144,7 +187,7 @@ fn matches(device: &cpal::Device, wanted: &str) -> bool {
 }
 
 /// The output devices of `host` (for JACK: our own client, named `chronus`).
-fn output_devices(id: cpal::HostId) -> Result<Vec<cpal::Device>, String> {
+fn output_devices(id: cpal::HostId) -> Result<Vec<cpal::Device>, DeviceListError> {
     #[cfg(all(
         feature = "jack",
         any(
@@ -162,16 +205,16 @@ fn output_devices(id: cpal::HostId) -> Result<Vec<cpal::Device>, String> {
         type JackDevice = <cpal::platform::JackHost as HostTrait>::Device;
         return match JackDevice::default_output_device("chronus", true, false) {
             Ok(d) => Ok(vec![cpal::Device::from(d)]),
-            Err(e) => Err(format!(
-                "no JACK server{} is running ({e})",
-                std::env::var("JACK_DEFAULT_SERVER")
+            Err(error) => Err(DeviceListError::NoJackServer {
+                server: std::env::var("JACK_DEFAULT_SERVER")
                     .map(|name| format!(" named \"{name}\""))
-                    .unwrap_or_default()
-            )),
+                    .unwrap_or_default(),
+                error,
+            }),
         };
     }
-    let host = cpal::host_from_id(id).map_err(|e| e.to_string())?;
-    let devices = host.output_devices().map_err(|e| e.to_string())?;
+    let host = cpal::host_from_id(id)?;
+    let devices = host.output_devices()?;
     Ok(devices.collect())
 }
 
@@ -180,7 +223,8 @@ pub fn open(host: cpal::HostId, req: &OutputRequest) -> Result<CpalOutput, OpenE
     let host_name = host.to_string();
     let device = match &req.device {
         Some(wanted) => {
-            let devices = output_devices(host).map_err(OpenError::Unavailable)?;
+            let devices =
+                output_devices(host).map_err(|e| OpenError::Unavailable(e.to_string()))?;
             match devices.iter().find(|d| matches(d, wanted)) {
                 Some(d) => d.clone(),
                 None => {
@@ -198,7 +242,7 @@ pub fn open(host: cpal::HostId, req: &OutputRequest) -> Result<CpalOutput, OpenE
             }
         }
         None if host.name().eq_ignore_ascii_case("jack") => output_devices(host)
-            .map_err(OpenError::Unavailable)?
+            .map_err(|e| OpenError::Unavailable(e.to_string()))?
             .into_iter()
             .next()
             .ok_or_else(|| OpenError::Unavailable("no JACK output".to_string()))?,
@@ -223,13 +267,10 @@ pub fn open(host: cpal::HostId, req: &OutputRequest) -> Result<CpalOutput, OpenE
 fn choose_config(
     device: &cpal::Device,
     req: &OutputRequest,
-) -> Result<(StreamConfig, SampleFormat), String> {
-    let ranges: Vec<SupportedStreamConfigRange> = device
-        .supported_output_configs()
-        .map_err(|e| e.to_string())?
-        .collect();
+) -> Result<(StreamConfig, SampleFormat), ConfigError> {
+    let ranges: Vec<SupportedStreamConfigRange> = device.supported_output_configs()?.collect();
     if ranges.is_empty() {
-        return Err("the device supports no output config".to_string());
+        return Err(ConfigError::NoConfig);
     }
     let default = device.default_output_config().ok();
     let supports_rate = |r: &SupportedStreamConfigRange, sr: u32| {
@@ -257,11 +298,9 @@ fn choose_config(
             .filter(|r| supports_rate(r, sample_rate))
             .map(|r| r.channels())
             .min_by_key(|&c| (c < 2, c))
-            .ok_or_else(|| {
-                format!(
-                    "the device does not play at {sample_rate} Hz (it supports {})",
-                    rate_list(&ranges)
-                )
+            .ok_or_else(|| ConfigError::Rate {
+                sample_rate,
+                rates: rate_list(&ranges),
             })?
     };
     let format = FORMATS
@@ -272,8 +311,9 @@ fn choose_config(
                 .iter()
                 .any(|r| fits(&r, channels) && r.sample_format() == *f)
         })
-        .ok_or_else(|| {
-            format!("the device offers no PCM sample format at {sample_rate} Hz, {channels} ch")
+        .ok_or(ConfigError::Format {
+            sample_rate,
+            channels,
         })?;
     let buffer_size = match req.buffer {
         Some(n) => BufferSize::Fixed(n),
@@ -376,7 +416,7 @@ mod tests {
         assert_eq!(HostChoice::parse("alsa").unwrap().name(), "alsa");
         #[cfg(all(target_os = "linux", feature = "jack"))]
         assert_eq!(HostChoice::parse("jack").unwrap().name(), "jack");
-        let e = HostChoice::parse("nope").unwrap_err();
+        let e = HostChoice::parse("nope").unwrap_err().to_string();
         assert!(
             e.contains("unknown audio host \"nope\"") && e.contains("null"),
             "{e}"

@@ -32,6 +32,6 @@ pub mod render;
 pub mod setup;
 pub mod wav;
 
-pub use note_spec::{parse_notes, NoteSpec, NoteSpecError};
+pub use note_spec::{parse_notes, NoteProblem, NoteSpec, NoteSpecError};
 pub use player::{play, PlayOptions};
 pub use render::{render, RenderError, RenderOptions, Rendered};

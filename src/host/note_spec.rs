@@ -37,6 +37,43 @@ pub struct NoteSpecError {
     pub problem: String,
 }
 
+/// What is wrong with one note item (the `problem` of a [`NoteSpecError`]).
+#[derive(Clone, Debug, PartialEq, Error)]
+pub enum NoteProblem {
+    /// Nothing between two commas.
+    #[error("empty item")]
+    EmptyItem,
+    /// A `/` with no instrument id before it.
+    #[error("empty instrument before `/`")]
+    EmptyInstrument,
+    /// No `@` after the note.
+    #[error("missing `@START`")]
+    MissingStart,
+    /// The note is not 0..127.
+    #[error("note `{0}` is not a MIDI note number 0..127")]
+    NotANote(String),
+    /// Not two or three `:`-separated fields after `@`.
+    #[error("expected START:DURATION or START:DURATION:VELOCITY after `@`")]
+    FieldCount,
+    /// A field that is not a finite number.
+    #[error("{what} `{text}` is not a number")]
+    NotANumber {
+        /// `start`, `duration` or `velocity`.
+        what: &'static str,
+        /// The field as written.
+        text: String,
+    },
+    /// A start before 0.
+    #[error("start {0} is negative")]
+    NegativeStart(f64),
+    /// A duration of 0 or less.
+    #[error("duration {0} must be greater than 0")]
+    EmptyDuration(f64),
+    /// A velocity outside 0..1.
+    #[error("velocity {0} is out of range 0 .. 1")]
+    VelocityRange(f64),
+}
+
 /// Parses a whole `--notes` list. Empty items (`60@0:1,,62@1:1`) are refused.
 pub fn parse_notes(list: &str) -> Result<Vec<NoteSpec>, NoteSpecError> {
     list.split(',')
@@ -47,55 +84,56 @@ pub fn parse_notes(list: &str) -> Result<Vec<NoteSpec>, NoteSpecError> {
                 .map_err(|problem| NoteSpecError {
                     index: i + 1,
                     item: item.trim().to_string(),
-                    problem,
+                    problem: problem.to_string(),
                 })
         })
         .collect()
 }
 
 impl FromStr for NoteSpec {
-    type Err = String;
+    type Err = NoteProblem;
 
     fn from_str(item: &str) -> Result<Self, Self::Err> {
         if item.is_empty() {
-            return Err("empty item".to_string());
+            return Err(NoteProblem::EmptyItem);
         }
         let (instrument, rest) = match item.split_once('/') {
             Some((inst, rest)) if !inst.is_empty() => (Some(inst.to_string()), rest),
-            Some(_) => return Err("empty instrument before `/`".to_string()),
+            Some(_) => return Err(NoteProblem::EmptyInstrument),
             None => (None, item),
         };
-        let (note, times) = rest
-            .split_once('@')
-            .ok_or_else(|| "missing `@START`".to_string())?;
+        let (note, times) = rest.split_once('@').ok_or(NoteProblem::MissingStart)?;
         let note: u8 = note
             .parse()
             .ok()
             .filter(|n| *n <= 127)
-            .ok_or_else(|| format!("note `{note}` is not a MIDI note number 0..127"))?;
+            .ok_or_else(|| NoteProblem::NotANote(note.to_string()))?;
         let fields: Vec<&str> = times.split(':').collect();
         if !(2..=3).contains(&fields.len()) {
-            return Err("expected START:DURATION or START:DURATION:VELOCITY after `@`".into());
+            return Err(NoteProblem::FieldCount);
         }
-        let number = |what: &str, s: &str| -> Result<f64, String> {
+        let number = |what: &'static str, s: &str| {
             s.parse::<f64>()
                 .ok()
                 .filter(|v| v.is_finite())
-                .ok_or_else(|| format!("{what} `{s}` is not a number"))
+                .ok_or_else(|| NoteProblem::NotANumber {
+                    what,
+                    text: s.to_string(),
+                })
         };
         let start = number("start", fields[0])?;
         if start < 0.0 {
-            return Err(format!("start {start} is negative"));
+            return Err(NoteProblem::NegativeStart(start));
         }
         let duration = number("duration", fields[1])?;
         if duration <= 0.0 {
-            return Err(format!("duration {duration} must be greater than 0"));
+            return Err(NoteProblem::EmptyDuration(duration));
         }
         let velocity = match fields.get(2) {
             Some(v) => {
                 let v = number("velocity", v)?;
                 if !(0.0..=1.0).contains(&v) {
-                    return Err(format!("velocity {v} is out of range 0 .. 1"));
+                    return Err(NoteProblem::VelocityRange(v));
                 }
                 v as f32
             }

@@ -16,6 +16,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use rtrb::{Consumer, Producer, RingBuffer};
+use thiserror::Error;
 
 /// Seconds of audio the recording ring holds.
 pub const RING_SECONDS: f32 = 2.0;
@@ -25,6 +26,33 @@ const IDLE: Duration = Duration::from_millis(10);
 
 /// How often the writer brings the WAV header up to date.
 const HEADER_EVERY: Duration = Duration::from_secs(1);
+
+/// Why a recording could not start or be finished.
+#[derive(Debug, Error)]
+pub enum RecordError {
+    /// The file could not be created.
+    #[error("error: cannot record to {}: {error}", path.display())]
+    Create {
+        /// The file.
+        path: PathBuf,
+        /// What hound said.
+        error: hound::Error,
+    },
+    /// The writer thread could not be spawned.
+    #[error("error: cannot start the recording thread: {0}")]
+    Thread(std::io::Error),
+    /// Writing, updating the header or finalizing failed.
+    #[error("error: recording to {file} failed: {error}")]
+    Write {
+        /// The file, as displayed.
+        file: String,
+        /// What hound said.
+        error: hound::Error,
+    },
+    /// The writer thread panicked.
+    #[error("the recording thread panicked")]
+    Panicked,
+}
 
 /// The audio-thread end of a recording.
 pub struct RecordSink {
@@ -71,22 +99,24 @@ pub fn ring(frames: usize) -> (RecordSink, Consumer<f32>) {
 pub struct Recorder {
     path: PathBuf,
     stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<Result<u64, String>>>,
+    thread: Option<JoinHandle<Result<u64, RecordError>>>,
 }
 
 impl Recorder {
     /// Creates `path` (32-bit float stereo WAV at `sample_rate`), starts the writer thread
     /// and returns it with the sink for the callback, whose ring holds [`RING_SECONDS`].
     /// Fails, before anything plays, when the file cannot be created.
-    pub fn start(path: &Path, sample_rate: u32) -> Result<(Recorder, RecordSink), String> {
+    pub fn start(path: &Path, sample_rate: u32) -> Result<(Recorder, RecordSink), RecordError> {
         let spec = hound::WavSpec {
             channels: 2,
             sample_rate,
             bits_per_sample: 32,
             sample_format: hound::SampleFormat::Float,
         };
-        let writer = hound::WavWriter::create(path, spec)
-            .map_err(|e| format!("error: cannot record to {}: {e}", path.display()))?;
+        let writer = hound::WavWriter::create(path, spec).map_err(|error| RecordError::Create {
+            path: path.to_path_buf(),
+            error,
+        })?;
         let (sink, consumer) = ring((RING_SECONDS * sample_rate as f32) as usize);
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
@@ -95,7 +125,7 @@ impl Recorder {
             std::thread::Builder::new()
                 .name("chronus-record".into())
                 .spawn(move || write_loop(writer, consumer, &stop, &name))
-                .map_err(|e| format!("error: cannot start the recording thread: {e}"))?
+                .map_err(RecordError::Thread)?
         };
         Ok((
             Recorder {
@@ -113,16 +143,14 @@ impl Recorder {
     }
 
     /// Writes what is left in the ring, finalizes the file and returns the frames written.
-    pub fn finish(mut self) -> Result<u64, String> {
+    pub fn finish(mut self) -> Result<u64, RecordError> {
         self.join()
     }
 
-    fn join(&mut self) -> Result<u64, String> {
+    fn join(&mut self) -> Result<u64, RecordError> {
         self.stop.store(true, Ordering::Release);
         match self.thread.take() {
-            Some(t) => t
-                .join()
-                .unwrap_or_else(|_| Err("the recording thread panicked".to_string())),
+            Some(t) => t.join().unwrap_or(Err(RecordError::Panicked)),
             None => Ok(0),
         }
     }
@@ -140,8 +168,11 @@ fn write_loop(
     mut ring: Consumer<f32>,
     stop: &AtomicBool,
     name: &str,
-) -> Result<u64, String> {
-    let fail = |e: hound::Error| format!("error: recording to {name} failed: {e}");
+) -> Result<u64, RecordError> {
+    let fail = |error| RecordError::Write {
+        file: name.to_string(),
+        error,
+    };
     let mut samples = 0u64;
     let mut header_at = Instant::now();
     loop {

@@ -1,16 +1,47 @@
 //! Writing stereo audio as 32-bit float WAV, with the maintained `hound` crate.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use thiserror::Error;
+
+/// Why a WAV file could not be written or read.
+#[derive(Debug, Error)]
+pub enum WavError {
+    /// Creating or writing the file failed.
+    #[error("cannot write {}: {error}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// What hound said.
+        error: hound::Error,
+    },
+    /// Opening or decoding the file failed.
+    #[error("cannot read {}: {error}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// What hound said.
+        error: hound::Error,
+    },
+}
 
 /// Writes `left`/`right` (same length) as a 32-bit float stereo WAV file.
-pub fn write_wav(path: &Path, sample_rate: u32, left: &[f32], right: &[f32]) -> Result<(), String> {
+pub fn write_wav(
+    path: &Path,
+    sample_rate: u32,
+    left: &[f32],
+    right: &[f32],
+) -> Result<(), WavError> {
     let spec = hound::WavSpec {
         channels: 2,
         sample_rate,
         bits_per_sample: 32,
         sample_format: hound::SampleFormat::Float,
     };
-    let fail = |e: hound::Error| format!("cannot write {}: {e}", path.display());
+    let fail = |error| WavError::Write {
+        path: path.to_path_buf(),
+        error,
+    };
     let mut writer = hound::WavWriter::create(path, spec).map_err(fail)?;
     for (l, r) in left.iter().zip(right) {
         writer.write_sample(*l).map_err(fail)?;
@@ -21,8 +52,11 @@ pub fn write_wav(path: &Path, sample_rate: u32, left: &[f32], right: &[f32]) -> 
 
 /// Reads a stereo or mono WAV file of any sample format as float channels (for tests and
 /// tools that check recordings).
-pub fn read_wav(path: &Path) -> Result<(u32, Vec<Vec<f32>>), String> {
-    let fail = |e: hound::Error| format!("cannot read {}: {e}", path.display());
+pub fn read_wav(path: &Path) -> Result<(u32, Vec<Vec<f32>>), WavError> {
+    let fail = |error| WavError::Read {
+        path: path.to_path_buf(),
+        error,
+    };
     let mut reader = hound::WavReader::open(path).map_err(fail)?;
     let spec = reader.spec();
     let channels = spec.channels as usize;

@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime};
 use midir::{Ignore, MidiInput, MidiInputConnection};
 
 use super::input::{Incoming, MidiBackend, MAX_MESSAGE};
+use super::port_error::PortError;
 
 /// Client name Chronus shows in the ALSA sequencer.
 pub const CLIENT_NAME: &str = "chronus";
@@ -46,8 +47,8 @@ pub struct AlsaBackend {
 
 impl AlsaBackend {
     /// Opens the sequencer (fails where there is none, e.g. without /dev/snd/seq).
-    pub fn open() -> Result<AlsaBackend, String> {
-        let lister = MidiInput::new(CLIENT_NAME).map_err(|e| e.to_string())?;
+    pub fn open() -> Result<AlsaBackend, PortError> {
+        let lister = MidiInput::new(CLIENT_NAME)?;
         let (tx, rx) = channel();
         Ok(AlsaBackend {
             lister,
@@ -73,19 +74,19 @@ impl MidiBackend for AlsaBackend {
         "alsa"
     }
 
-    fn ports(&mut self) -> Result<Vec<String>, String> {
+    fn ports(&mut self) -> Result<Vec<String>, PortError> {
         Ok(AlsaBackend::list(&self.lister))
     }
 
-    fn connect(&mut self, port: &str) -> Result<(), String> {
-        let mut input = MidiInput::new(CLIENT_NAME).map_err(|e| e.to_string())?;
+    fn connect(&mut self, port: &str) -> Result<(), PortError> {
+        let mut input = MidiInput::new(CLIENT_NAME)?;
         // Clock and active sensing are not for us; sysex is skipped by the parser anyway.
         input.ignore(Ignore::All);
         let found = input
             .ports()
             .into_iter()
             .find(|p| input.port_name(p).is_ok_and(|n| n == port))
-            .ok_or_else(|| "the port went away".to_string())?;
+            .ok_or(PortError::PortGone)?;
         let tx = self.tx.clone();
         let stream = port.to_string();
         let mut origin = TimestampOrigin::default();
@@ -105,7 +106,7 @@ impl MidiBackend for AlsaBackend {
                 },
                 (),
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| PortError::AlsaConnect(e.kind()))?;
         self.connections.insert(port.to_string(), connection);
         Ok(())
     }

@@ -8,9 +8,9 @@
 //! is the pedal down; all-notes-off (123) lifts the keys, reset-controllers (121) the pedal,
 //! all-sound-off (120) both — as the engine's instruments do.
 
-use super::cc;
 use super::parse::MidiEvent;
-use crate::backend::distributor::ChannelEvent;
+use crate::midi_protocol::cc;
+use crate::midi_protocol::ChannelEvent;
 
 /// Keys and pedal one source has down. See the module doc.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -34,9 +34,10 @@ use tracing::{info, warn};
 
 use super::held::HeldNotes;
 use super::parse::MidiParser;
+use super::port_error::PortError;
 use super::ports::PortChoice;
 use super::router::Router;
-use crate::osc::clock::SampleClock;
+use crate::realtime::sample_clock::SampleClock;
 
 /// First wait before looking for a missing port again; doubles up to [`BACKOFF_MAX`].
 pub const BACKOFF_START: Duration = Duration::from_millis(100);
@@ -72,9 +73,9 @@ pub trait MidiBackend: Send {
     /// `"alsa"` or `"jack"`.
     fn host(&self) -> &'static str;
     /// Source ports one can play from, by name.
-    fn ports(&mut self) -> Result<Vec<String>, String>;
+    fn ports(&mut self) -> Result<Vec<String>, PortError>;
     /// Starts taking messages from `port`.
-    fn connect(&mut self, port: &str) -> Result<(), String>;
+    fn connect(&mut self, port: &str) -> Result<(), PortError>;
     /// True while `port` is connected and still exists.
     fn is_connected(&mut self, port: &str) -> bool;
     /// Forgets a port that went away.

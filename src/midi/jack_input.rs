@@ -35,7 +35,8 @@ use jack::{
 use rtrb::{Consumer, Producer, RingBuffer};
 
 use super::input::{Incoming, MidiBackend, MAX_MESSAGE};
-use crate::host::audio_callback::no_alloc;
+use super::port_error::PortError;
+use crate::realtime::no_alloc::no_alloc;
 
 /// JACK client name of the MIDI input.
 pub const CLIENT_NAME: &str = "chronus_midi";
@@ -115,16 +116,19 @@ pub struct JackBackend {
 impl JackBackend {
     /// Opens the client (on the server `JACK_DEFAULT_SERVER` names) with `sources` input
     /// ports (1 to [`MAX_SOURCES`]) and activates it.
-    pub fn open(sources: usize) -> Result<JackBackend, String> {
+    pub fn open(sources: usize) -> Result<JackBackend, PortError> {
         let (client, _) = Client::new(CLIENT_NAME, ClientOptions::NO_START_SERVER)
-            .map_err(|e| format!("cannot open a JACK client (is a JACK server running?): {e}"))?;
+            .map_err(PortError::JackClient)?;
         let mut ports = Vec::new();
         let mut inputs = Vec::new();
         for index in 0..sources.clamp(1, MAX_SOURCES) {
             let short = input_port_name(index);
             let port = client
                 .register_port(&short, MidiIn::default())
-                .map_err(|e| format!("cannot register the JACK MIDI port \"{short}\": {e}"))?;
+                .map_err(|error| PortError::JackRegister {
+                    port: short.clone(),
+                    error,
+                })?;
             inputs.push(Input {
                 port: port.clone_unowned(),
                 name: format!("{CLIENT_NAME}:{short}"),
@@ -173,7 +177,7 @@ impl JackBackend {
                 Shutdown(gone.clone()),
                 jack::contrib::ClosureProcessHandler::new(callback),
             )
-            .map_err(|e| format!("cannot activate the JACK MIDI client: {e}"))?;
+            .map_err(PortError::JackActivate)?;
         Ok(JackBackend {
             client,
             gone,
@@ -224,7 +228,7 @@ impl MidiBackend for JackBackend {
         "jack"
     }
 
-    fn ports(&mut self) -> Result<Vec<String>, String> {
+    fn ports(&mut self) -> Result<Vec<String>, PortError> {
         if self.is_gone() {
             let fresh = JackBackend::open(self.inputs.len())?;
             let dead = std::mem::replace(self, fresh);
@@ -236,24 +240,23 @@ impl MidiBackend for JackBackend {
         Ok(JackBackend::list(self.client.as_client()))
     }
 
-    fn connect(&mut self, port: &str) -> Result<(), String> {
+    fn connect(&mut self, port: &str) -> Result<(), PortError> {
         if self.is_gone() {
-            return Err("the JACK server went away".into());
+            return Err(PortError::JackGone);
         }
         if self.input_of(port).is_some() {
             return Ok(());
         }
         let Some(i) = self.free_input() else {
-            return Err(format!(
-                "every input port of {CLIENT_NAME} is in use ({} sources at most); it is \
-                 connected when one of them goes away",
-                self.inputs.len()
-            ));
+            return Err(PortError::AllInputsBusy {
+                client: CLIENT_NAME,
+                sources: self.inputs.len(),
+            });
         };
         self.client
             .as_client()
             .connect_ports_by_name(port, &self.inputs[i].name)
-            .map_err(|e| e.to_string())?;
+            .map_err(PortError::JackConnect)?;
         self.inputs[i].source = Some(port.to_string());
         self.next_input = (i + 1) % self.inputs.len();
         Ok(())

@@ -8,7 +8,7 @@ use midly::live::LiveEvent;
 use midly::stream::MidiStream;
 use midly::MidiMessage;
 
-use crate::backend::distributor::ChannelEvent;
+use crate::midi_protocol::ChannelEvent;
 
 /// A channel message and its channel (1–16).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,14 +18,15 @@ use std::sync::Arc;
 use chronus_modules::{ParamKind, ParamValue};
 use parking_lot::Mutex;
 
-use super::cc;
 use super::held::HeldNotes;
 use super::parse::MidiEvent;
-use crate::backend::distributor::{ChannelEvent, Route};
+use crate::backend::distributor::Route;
 use crate::backend::engine_instrument::EngineTarget;
 use crate::backend::{Distributor, EngineInstrument, Instrument, InstrumentError};
 use crate::config::{CcAction, Config, NoteAction};
 use crate::control::{ControlError, Controller, SequencerAction};
+use crate::midi_protocol::cc;
+use crate::midi_protocol::ChannelEvent;
 use crate::patch::{self, implicit};
 
 /// Module kinds whose `cutoff` the `filter_cutoff` action moves.

@@ -15,7 +15,6 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use rosc::{OscMessage, OscPacket, OscType};
 
-use super::clock::SampleClock;
 use super::dispatch::{dispatch, Context, HostStatus};
 use super::midi::{self, MidiAccess};
 use super::packet_shape::check_shape;
@@ -24,6 +23,7 @@ use super::reply_routes::{ReplyRoutes, ReplyScope};
 use super::server::{HostStatusFn, OscStats};
 use crate::control::Controller;
 use crate::fault::Faults;
+use crate::realtime::sample_clock::SampleClock;
 
 /// Called with every decoded message before it is handled (see
 /// [`PacketHandler::set_tap`]).

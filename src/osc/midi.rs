@@ -13,10 +13,10 @@ use parking_lot::Mutex;
 use rosc::{OscMessage, OscType};
 
 use super::args::Args;
-use crate::backend::distributor::ChannelEvent;
 use crate::midi::input::PortsStatus;
 use crate::midi::parse::MidiEvent;
 use crate::midi::router::Router;
+use crate::midi_protocol::ChannelEvent;
 
 /// What the MIDI addresses reach.
 #[derive(Clone)]

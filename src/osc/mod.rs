@@ -9,12 +9,10 @@
 //! - [`dispatch`](mod@dispatch): address → Controller call.
 //! - [`args`]: argument reading (ints and floats interchangeable).
 //! - [`patch_folder`]: the only folder `/patch/load` and `/patch/save` may touch.
-//! - [`clock`]: OSC time tags → engine sample times.
 //! - [`midi`](mod@midi): `/midi/ports`, `/note/bend`, `/midi/cc` through the MIDI router.
 //! - [`sequencer`]: the `/seq/...` addresses.
 
 pub mod args;
-pub mod clock;
 pub mod dispatch;
 pub mod handler;
 pub mod midi;

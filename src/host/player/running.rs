@@ -1,0 +1,369 @@
+//! The player loop of `chronus play` ([`Running`]): every [`TICK`] it hands the
+//! controller's garbage and cues their way, watches the stream (and reopens it with
+//! backoff when it fails), reports caught panics and, every `--status-interval`, logs the
+//! [`StatusLine`]. When a backend keeps the engine, `rebuild` starts a fresh one.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chronus_modules::Registry;
+use parking_lot::Mutex;
+use tracing::{error, info, warn};
+
+use super::error::PlayError;
+use super::output::{describe, device_suffix, reopen, stream_failure, Playing, HANDBACK_TIMEOUT};
+use super::{Core, PlayOptions};
+use crate::control::Controller;
+use crate::engine::EngineStats;
+use crate::host::audio_callback::{take_last_panic_message, CallbackCore, Shared};
+use crate::host::cpal_output::OutputRequest;
+use crate::host::meter::StatusLine;
+use crate::host::recorder::Recorder;
+use crate::host::setup;
+use crate::midi::input::MidiInput;
+use crate::osc::OscServer;
+
+/// How often the player wakes up.
+const TICK: Duration = Duration::from_millis(20);
+/// First reconnection delay; doubles up to [`BACKOFF_MAX`].
+const BACKOFF_START: Duration = Duration::from_millis(100);
+/// Longest reconnection delay.
+const BACKOFF_MAX: Duration = Duration::from_secs(2);
+
+/// Where the callback core is: playing inside a stream, or in hand waiting to reopen one.
+pub(super) enum State {
+    Playing(Playing),
+    Reopening {
+        core: Core,
+        delay: Duration,
+        next_try: Instant,
+        last_error: String,
+    },
+}
+
+/// The threads that run beside the audio callback.
+pub(super) struct Services {
+    /// The MIDI thread, if any.
+    pub(super) midi: Option<MidiInput>,
+    /// The OSC server, if any.
+    pub(super) osc: Option<OscServer>,
+    /// The `--record` writer, if any.
+    pub(super) recorder: Option<Recorder>,
+}
+
+/// Where the callback core is and what the player reads of it.
+pub(super) struct CoreHome {
+    /// Playing in a stream, or in hand.
+    pub(super) state: State,
+    /// What the callback now playing shares with the player.
+    pub(super) shared: Arc<Shared>,
+    /// The same, for the OSC server's `/status`.
+    pub(super) meter_for_osc: Arc<Mutex<Arc<Shared>>>,
+    /// Where a dropped stream's callback sends the core.
+    pub(super) home: SyncSender<Core>,
+    /// Where it arrives.
+    pub(super) back: Receiver<Core>,
+}
+
+/// Everything `chronus play` runs, from the first tick to the shutdown. Fields drop in
+/// order: the MIDI thread, then the OSC server, then the controller.
+pub(super) struct Running<'a> {
+    /// The MIDI thread, if any.
+    _midi: Option<MidiInput>,
+    /// The OSC server, if any.
+    osc: Option<OscServer>,
+    options: &'a PlayOptions,
+    registry: &'a Registry,
+    sample_rate: u32,
+    control: Arc<Mutex<Controller>>,
+    /// What the callback now playing shares with the player.
+    shared: Arc<Shared>,
+    /// The same, for the OSC server's `/status`.
+    meter_for_osc: Arc<Mutex<Arc<Shared>>>,
+    recorder: Option<Recorder>,
+    /// Where a dropped stream's callback sends the core, and where it arrives.
+    home: SyncSender<Core>,
+    back: Receiver<Core>,
+    /// Reopening pins the sample rate: the engine runs at it.
+    reopen_request: OutputRequest,
+    state: Option<State>,
+    started: Instant,
+    deadline: Option<Instant>,
+    next_status: Instant,
+    panics_seen: u64,
+}
+
+impl<'a> Running<'a> {
+    /// The loop's state at its start: the clocks start now.
+    pub(super) fn new(
+        options: &'a PlayOptions,
+        registry: &'a Registry,
+        sample_rate: u32,
+        control: Arc<Mutex<Controller>>,
+        Services {
+            midi,
+            osc,
+            recorder,
+        }: Services,
+        core: CoreHome,
+    ) -> Self {
+        let CoreHome {
+            state,
+            shared,
+            meter_for_osc,
+            home,
+            back,
+        } = core;
+        let started = Instant::now();
+        Running {
+            _midi: midi,
+            osc,
+            options,
+            registry,
+            sample_rate,
+            control,
+            shared,
+            meter_for_osc,
+            recorder,
+            home,
+            back,
+            reopen_request: OutputRequest {
+                sample_rate: Some(sample_rate),
+                ..options.request.clone()
+            },
+            state: Some(state),
+            started,
+            deadline: options
+                .seconds
+                .map(|s| started + Duration::from_secs_f64(s)),
+            next_status: started + options.status_interval,
+            panics_seen: 0,
+        }
+    }
+
+    /// Ticks until `stop` is set or `--seconds` pass.
+    pub(super) fn run_until(&mut self, stop: &AtomicBool) -> Result<(), PlayError> {
+        loop {
+            let now = Instant::now();
+            if stop.load(Ordering::Acquire) || self.deadline.is_some_and(|d| now >= d) {
+                return Ok(());
+            }
+            self.tick(now)?;
+            let mut sleep = TICK;
+            if let Some(d) = self.deadline {
+                sleep = sleep.min(d.saturating_duration_since(now));
+            }
+            std::thread::sleep(sleep);
+        }
+    }
+
+    /// One wake-up of the player.
+    fn tick(&mut self, now: Instant) -> Result<(), PlayError> {
+        self.collect_and_announce();
+        let state = self.state.take().expect("a state between ticks");
+        self.state = Some(self.advance(state, now)?);
+        if let Some(State::Reopening { core, .. }) = &self.state {
+            self.shared = core.shared().clone();
+            *self.meter_for_osc.lock() = self.shared.clone();
+        }
+        self.report_panics();
+        self.log_status(now);
+        Ok(())
+    }
+
+    /// Drops what the engine handed back; logs the sequencer's cues and sends them to
+    /// OSC clients registered with `/reply`.
+    fn collect_and_announce(&self) {
+        let mut control = self.control.lock();
+        control.collect_garbage();
+        // Sequencer cues (mutations, idle/ambient switches, scale changes), logged here
+        // off the audio thread, and sent to OSC clients registered with `/reply`.
+        while let Some(cue) = control.pop_cue() {
+            info!("{cue}");
+            if let Some(server) = &self.osc {
+                server.broadcast(crate::osc::sequencer::cue_message(&cue));
+            }
+        }
+    }
+
+    /// The stream's next state: still playing, failed (reopening) or reopened.
+    fn advance(&mut self, state: State, now: Instant) -> Result<State, PlayError> {
+        Ok(match state {
+            State::Playing(playing) => self.watch(playing, now)?,
+            State::Reopening {
+                core,
+                delay,
+                next_try,
+                last_error,
+            } if now >= next_try => self.try_reopen(core, delay, last_error, now)?,
+            waiting => waiting,
+        })
+    }
+
+    /// Keeps playing, or, when the stream failed, takes the core back to reopen.
+    fn watch(&mut self, mut playing: Playing, now: Instant) -> Result<State, PlayError> {
+        let Some(reason) = stream_failure(&mut playing) else {
+            return Ok(State::Playing(playing));
+        };
+        error!("audio stream failed: {reason}");
+        drop(playing);
+        let core = match self.back.recv_timeout(HANDBACK_TIMEOUT) {
+            Ok(core) => core,
+            Err(_) => self.rebuild()?,
+        };
+        warn!(
+            "reopening host {}{}, retrying with backoff (0.1 s doubling to 2 s)",
+            self.options.host.name(),
+            device_suffix(self.options)
+        );
+        Ok(State::Reopening {
+            core,
+            delay: BACKOFF_START,
+            next_try: now + BACKOFF_START,
+            last_error: reason,
+        })
+    }
+
+    /// One attempt to reopen the output; on failure, waits twice as long (at most
+    /// [`BACKOFF_MAX`]) and says so when the reason changed.
+    fn try_reopen(
+        &mut self,
+        core: Core,
+        delay: Duration,
+        last_error: String,
+        now: Instant,
+    ) -> Result<State, PlayError> {
+        let options = self.options;
+        match reopen(
+            options.host,
+            &self.reopen_request,
+            core,
+            &self.home,
+            &self.back,
+        ) {
+            Ok((output, playing)) => {
+                info!("{}", describe("reopened", options, &output, &playing));
+                Ok(State::Playing(playing))
+            }
+            Err((reason, core)) => {
+                let core = match core {
+                    Some(core) => core,
+                    None => self.rebuild()?,
+                };
+                if reason != last_error {
+                    warn!("cannot reopen the audio output yet: {reason}");
+                }
+                let delay = (delay * 2).min(BACKOFF_MAX);
+                Ok(State::Reopening {
+                    core,
+                    delay,
+                    next_try: now + delay,
+                    last_error: reason,
+                })
+            }
+        }
+    }
+
+    /// When a backend never hands the engine back (it should): a new engine and
+    /// controller with the same patch (as it plays: live sequencer edits included), seed,
+    /// sequencer settings and tuning. The voices and the recording are lost; the patch
+    /// plays on.
+    fn rebuild(&self) -> Result<Core, PlayError> {
+        warn!("the audio backend kept the engine; restarting it with the same patch (voices and recording stop)");
+        let mut control = self.control.lock();
+        let (engine, fresh) = setup::start(
+            self.registry.clone(),
+            self.sample_rate,
+            self.options.seed,
+            control.running_as_played(),
+            &self.options.config,
+        )?;
+        *control = fresh;
+        Ok(CallbackCore::new(engine, self.sample_rate as f32, None))
+    }
+
+    /// One warning line for panics caught in audio processing since the last look.
+    fn report_panics(&mut self) {
+        let panics = self.shared.meter().panics();
+        if panics > self.panics_seen {
+            let what = take_last_panic_message()
+                .map(|m| format!(" ({m})"))
+                .unwrap_or_default();
+            warn!(
+                "caught a panic in audio processing{what}: that buffer was silenced and playing \
+                 goes on ({panics} so far)"
+            );
+            self.panics_seen = panics;
+        }
+    }
+
+    /// The status line, every `--status-interval`.
+    fn log_status(&mut self, now: Instant) {
+        if now < self.next_status {
+            return;
+        }
+        info!("{}", self.status_line());
+        let interval = self.options.status_interval;
+        self.next_status += interval;
+        if self.next_status < now {
+            self.next_status = now + interval;
+        }
+    }
+
+    fn status_line(&self) -> StatusLine {
+        let control = self.control.lock();
+        let stats = control.engine().stats();
+        StatusLine {
+            sample_rate: self.sample_rate,
+            meter: self.shared.meter().snapshot(),
+            voices: EngineStats::get(&stats.voices_active),
+            revision: EngineStats::get(&stats.revision),
+        }
+    }
+
+    /// Fades out (if playing), closes the stream, finalizes the recording, logs a summary.
+    pub(super) fn shutdown(mut self) {
+        if let Some(State::Playing(playing)) = self.state.take() {
+            self.fade_out();
+            drop(playing);
+            // The engine comes home to be dropped here, off the audio thread.
+            drop(self.back.recv_timeout(HANDBACK_TIMEOUT));
+        }
+        let m = self.shared.meter().snapshot();
+        info!(
+            "stopped after {:.1} s: callbacks {}, frames {}, xruns {}, panics {}, record drops {}",
+            self.started.elapsed().as_secs_f64(),
+            m.callbacks,
+            m.frames,
+            m.xruns,
+            m.panics,
+            m.record_drops
+        );
+        if let Some(rec) = self.recorder.take() {
+            finish_recording(rec, m.record_drops);
+        }
+    }
+
+    /// Asks the callback to fade out and waits (at most 1 s) until it is silent.
+    fn fade_out(&self) {
+        self.shared.request_fade_out();
+        let until = Instant::now() + Duration::from_secs(1);
+        while !self.shared.is_silent() && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+/// Finalizes the recording and says how it went.
+fn finish_recording(rec: Recorder, record_drops: u64) {
+    let path = rec.path().display().to_string();
+    match rec.finish() {
+        Ok(frames) => info!("recorded {frames} frames to {path}"),
+        Err(e) => error!("{e}"),
+    }
+    if record_drops > 0 {
+        warn!("the recording lost {record_drops} frames (the writer could not keep up)");
+    }
+}

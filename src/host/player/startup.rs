@@ -1,0 +1,151 @@
+//! Starting `chronus play`, in the order the user sees it: the output is chosen first (its
+//! sample rate sizes the engine), then the engine and controller, the MIDI backend, the
+//! recorder and the OSC server are made, the stream started and, last, the MIDI thread.
+//! Each step that fails is one error line ([`PlayError`]).
+
+use std::path::Path;
+use std::sync::mpsc::sync_channel;
+use std::sync::Arc;
+
+use chronus_modules::Registry;
+use parking_lot::Mutex;
+use tracing::info;
+
+use super::error::PlayError;
+use super::midi_setup::{open_midi, start_midi_thread};
+use super::output::{cannot_open, describe, open_output, start};
+use super::running::{CoreHome, Running, Services, State};
+use super::{Core, PlayOptions};
+use crate::control::Controller;
+use crate::host::audio_callback::{CallbackCore, Shared};
+use crate::host::recorder::{RecordSink, Recorder};
+use crate::host::setup;
+use crate::midi::router::Router;
+use crate::osc::{HostStatus, MidiAccess, OscOptions, OscServer};
+use crate::patch::PatchDesc;
+
+/// Starts everything `chronus play` runs, up to the first tick of the player loop.
+pub(super) fn start_playing<'a>(
+    desc: PatchDesc,
+    registry: &'a Registry,
+    options: &'a PlayOptions,
+) -> Result<Running<'a>, PlayError> {
+    let output = open_output(options)?;
+    let sample_rate = output.sample_rate();
+    let (engine, control) = setup::start(
+        registry.clone(),
+        sample_rate,
+        options.seed,
+        desc,
+        &options.config,
+    )?;
+    // Shared with the OSC and MIDI threads; never with the audio thread.
+    let control = Arc::new(Mutex::new(control));
+    let router = Arc::new(Mutex::new(Router::new(
+        options.config.clone(),
+        control.clone(),
+    )));
+    let midi_backend = open_midi(options)?;
+    let midi_ports = Arc::new(Mutex::new(Default::default()));
+    let (recorder, sink) = start_recording(options.record.as_deref(), sample_rate)?;
+    let core = CallbackCore::new(engine, sample_rate as f32, sink);
+    let shared = core.shared().clone();
+    // What `/status` reads of the host: the meter of whichever core plays now.
+    let meter_for_osc = Arc::new(Mutex::new(shared.clone()));
+    let osc = match &options.osc {
+        Some(osc) => Some(start_osc(
+            osc,
+            &control,
+            &meter_for_osc,
+            MidiAccess {
+                router: router.clone(),
+                ports: midi_backend.is_some().then(|| midi_ports.clone()),
+            },
+        )?),
+        None => None,
+    };
+    let (home, back) = sync_channel::<Core>(1);
+    let playing = start(&output, core, &home, &back).map_err(|(e, _)| cannot_open(options, &e))?;
+    info!("{}", describe("playing", options, &output, &playing));
+    let midi = match midi_backend {
+        Some(backend) => Some(start_midi_thread(
+            backend,
+            options,
+            &control,
+            router,
+            midi_ports,
+            sample_rate,
+            playing.buffer,
+        )?),
+        None => None,
+    };
+    let services = Services {
+        midi,
+        osc,
+        recorder,
+    };
+    let core = CoreHome {
+        state: State::Playing(playing),
+        shared,
+        meter_for_osc,
+        home,
+        back,
+    };
+    Ok(Running::new(
+        options,
+        registry,
+        sample_rate,
+        control,
+        services,
+        core,
+    ))
+}
+
+/// `--record`: the recorder and the callback's sink, or neither.
+fn start_recording(
+    path: Option<&Path>,
+    sample_rate: u32,
+) -> Result<(Option<Recorder>, Option<RecordSink>), PlayError> {
+    match path {
+        Some(path) => {
+            let (r, s) = Recorder::start(path, sample_rate)?;
+            Ok((Some(r), Some(s)))
+        }
+        None => Ok((None, None)),
+    }
+}
+
+/// Starts the OSC server; its `/status` reads the meter in `meter`.
+fn start_osc(
+    osc: &OscOptions,
+    control: &Arc<Mutex<Controller>>,
+    meter: &Arc<Mutex<Arc<Shared>>>,
+    midi: MidiAccess,
+) -> Result<OscServer, PlayError> {
+    let meter = meter.clone();
+    let server = OscServer::start(
+        osc.clone(),
+        control.clone(),
+        Arc::new(move || {
+            let shared = meter.lock();
+            HostStatus {
+                dsp_load: shared.meter().load(),
+                xruns: shared.meter().xruns(),
+                refused: 0,
+                panics: shared.meter().panics(),
+            }
+        }),
+        Some(midi),
+    )
+    .map_err(|error| PlayError::Osc {
+        bind: osc.bind,
+        port: osc.port,
+        error,
+    })?;
+    info!(
+        "OSC on udp {} (patch folder {})",
+        server.local_addr(),
+        osc.folder.root().display()
+    );
+    Ok(server)
+}

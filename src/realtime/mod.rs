@@ -1,0 +1,12 @@
+//! What the threads around the engine share about real time, below every frontend (OSC,
+//! MIDI) and the host that runs them:
+//!
+//! - [`sample_clock`]: wall-clock times (OSC time tags, MIDI arrival times) → engine
+//!   sample times, from the anchor the audio callback publishes in the
+//!   [`EngineStats`](crate::engine::EngineStats).
+//! - `no_alloc`: the guard real-time callbacks (audio, JACK MIDI) run their body under.
+//!
+//! Depends on [`engine`](crate::engine) only.
+
+pub(crate) mod no_alloc;
+pub mod sample_clock;

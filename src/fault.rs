@@ -67,23 +67,24 @@ impl Faults {
     }
 }
 
-/// Spawns a thread named `name` that runs `body` until it returns. If `body` panics (a fault
-/// outside any one input, which [`Faults::contain`] would have caught), the panic is
-/// counted, one error line says the thread died and is restarted, and `body` runs again
-/// after [`RESTART_DELAY`]. `body` keeps its state across restarts (it is `FnMut`), so a
-/// server restarted this way keeps its socket and clients.
-pub fn supervise(
+/// Spawns a thread named `name` that runs `body` until it returns, and gives its result to
+/// whoever joins the thread. If `body` panics (a fault outside any one input, which
+/// [`Faults::contain`] would have caught), the panic is counted, one error line says the
+/// thread died and is restarted, and `body` runs again after [`RESTART_DELAY`]. `body`
+/// keeps its state across restarts (it is `FnMut`), so a server restarted this way keeps
+/// its socket and clients, a recorder its file.
+pub fn supervise<R: Send + 'static>(
     name: &str,
     faults: Arc<Faults>,
-    mut body: impl FnMut() + Send + 'static,
-) -> std::io::Result<JoinHandle<()>> {
+    mut body: impl FnMut() -> R + Send + 'static,
+) -> std::io::Result<JoinHandle<R>> {
     let thread = name.to_string();
     std::thread::Builder::new()
         .name(name.to_string())
         .spawn(move || loop {
             let what = || "its main loop".to_string();
             match faults.contain(&thread, what, &mut body) {
-                Some(()) => return,
+                Some(result) => return result,
                 None => {
                     tracing::error!("{thread}: the thread died; restarting it");
                     std::thread::sleep(RESTART_DELAY);

@@ -18,6 +18,8 @@ use std::time::{Duration, Instant};
 use rtrb::{Consumer, Producer, RingBuffer};
 use thiserror::Error;
 
+use crate::fault::{self, Faults};
+
 /// Seconds of audio the recording ring holds.
 pub const RING_SECONDS: f32 = 2.0;
 
@@ -106,7 +108,13 @@ impl Recorder {
     /// Creates `path` (32-bit float stereo WAV at `sample_rate`), starts the writer thread
     /// and returns it with the sink for the callback, whose ring holds [`RING_SECONDS`].
     /// Fails, before anything plays, when the file cannot be created.
-    pub fn start(path: &Path, sample_rate: u32) -> Result<(Recorder, RecordSink), RecordError> {
+    /// A panic on the writer thread is counted in `faults` and the thread restarted where
+    /// it was ([`fault::supervise`]).
+    pub fn start(
+        path: &Path,
+        sample_rate: u32,
+        faults: Arc<Faults>,
+    ) -> Result<(Recorder, RecordSink), RecordError> {
         let spec = hound::WavSpec {
             channels: 2,
             sample_rate,
@@ -121,10 +129,13 @@ impl Recorder {
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let stop = stop.clone();
-            let name = path.display().to_string();
-            std::thread::Builder::new()
-                .name("chronus-record".into())
-                .spawn(move || write_loop(writer, consumer, &stop, &name))
+            let mut sink = WavSink {
+                writer: Some(writer),
+                ring: consumer,
+                name: path.display().to_string(),
+                samples: 0,
+            };
+            fault::supervise("chronus-record", faults, move || sink.run(&stop))
                 .map_err(RecordError::Thread)?
         };
         Ok((
@@ -162,43 +173,59 @@ impl Drop for Recorder {
     }
 }
 
-/// The writer thread: drains the ring until stopped (or the sink is gone) and empty.
-fn write_loop(
-    mut writer: hound::WavWriter<BufWriter<File>>,
-    mut ring: Consumer<f32>,
-    stop: &AtomicBool,
-    name: &str,
-) -> Result<u64, RecordError> {
-    let fail = |error| RecordError::Write {
-        file: name.to_string(),
-        error,
-    };
-    let mut samples = 0u64;
-    let mut header_at = Instant::now();
-    loop {
-        // Read the flag before draining, so nothing pushed before the stop is left behind.
-        let done = stop.load(Ordering::Acquire) || ring.is_abandoned();
-        let n = ring.slots() & !1;
-        if n > 0 {
-            let chunk = ring.read_chunk(n).expect("n <= slots");
-            let (a, b) = chunk.as_slices();
-            for s in a.iter().chain(b) {
-                writer.write_sample(*s).map_err(fail)?;
+/// The writer thread's state: kept across a restart of the thread after a panic
+/// ([`fault::supervise`]), so the file goes on where it was.
+struct WavSink {
+    /// `None` once finalized.
+    writer: Option<hound::WavWriter<BufWriter<File>>>,
+    ring: Consumer<f32>,
+    /// The file's name, for errors.
+    name: String,
+    /// Samples written so far.
+    samples: u64,
+}
+
+impl WavSink {
+    /// Drains the ring until stopped (or the sink is gone) and empty, then finalizes the
+    /// file; returns the frames written.
+    fn run(&mut self, stop: &AtomicBool) -> Result<u64, RecordError> {
+        let name = &self.name;
+        let fail = |error| RecordError::Write {
+            file: name.to_string(),
+            error,
+        };
+        let Some(writer) = self.writer.as_mut() else {
+            return Ok(self.samples / 2);
+        };
+        let mut header_at = Instant::now();
+        loop {
+            // Read the flag before draining, so nothing pushed before the stop is left
+            // behind.
+            let done = stop.load(Ordering::Acquire) || self.ring.is_abandoned();
+            let n = self.ring.slots() & !1;
+            if n > 0 {
+                let chunk = self.ring.read_chunk(n).expect("n <= slots");
+                let (a, b) = chunk.as_slices();
+                for s in a.iter().chain(b) {
+                    writer.write_sample(*s).map_err(fail)?;
+                }
+                chunk.commit_all();
+                self.samples += n as u64;
+            } else if done {
+                break;
+            } else {
+                std::thread::sleep(IDLE);
             }
-            chunk.commit_all();
-            samples += n as u64;
-        } else if done {
-            break;
-        } else {
-            std::thread::sleep(IDLE);
+            if header_at.elapsed() >= HEADER_EVERY {
+                header_at = Instant::now();
+                writer.flush().map_err(fail)?;
+            }
         }
-        if header_at.elapsed() >= HEADER_EVERY {
-            header_at = Instant::now();
-            writer.flush().map_err(fail)?;
+        if let Some(writer) = self.writer.take() {
+            writer.finalize().map_err(fail)?;
         }
+        Ok(self.samples / 2)
     }
-    writer.finalize().map_err(fail)?;
-    Ok(samples / 2)
 }
 
 #[cfg(test)]
@@ -225,7 +252,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("chronus-rec-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("rec.wav");
-        let (rec, mut sink) = Recorder::start(&path, 48_000).unwrap();
+        let (rec, mut sink) = Recorder::start(&path, 48_000, Arc::default()).unwrap();
         let l: Vec<f32> = (0..1000).map(|i| i as f32 / 1000.0).collect();
         let r: Vec<f32> = l.iter().map(|x| -x).collect();
         assert_eq!(sink.push(&l, &r), 0);

@@ -22,6 +22,10 @@
 //! "waiting for", "playing from"); when the port comes back it is connected again. A port
 //! that cannot be connected is named in one warning line (again only if the reason
 //! changes), and tried again at each look.
+//!
+//! **Faults.** Each message is routed inside [`Faults::contain`]: a panic while handling
+//! one is caught, counted and logged with the bytes and their port, and the next message
+//! is served; the thread runs under [`crate::fault::supervise`], restarted if it dies.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,6 +41,7 @@ use super::parse::MidiParser;
 use super::port_error::PortError;
 use super::ports::PortChoice;
 use super::router::Router;
+use crate::fault::{self, Faults};
 use crate::realtime::sample_clock::SampleClock;
 
 /// First wait before looking for a missing port again; doubles up to [`BACKOFF_MAX`].
@@ -111,6 +116,7 @@ impl MidiInput {
         clock: SampleClock,
         latency: Duration,
         status: Arc<Mutex<PortsStatus>>,
+        faults: Arc<Faults>,
     ) -> std::io::Result<MidiInput> {
         let stop = Arc::new(AtomicBool::new(false));
         status.lock().host = backend.host().to_string();
@@ -127,12 +133,12 @@ impl MidiInput {
             logged: HashSet::new(),
             refused: HashMap::new(),
             said: String::new(),
+            faults: faults.clone(),
         };
         let thread = {
             let stop = stop.clone();
-            std::thread::Builder::new()
-                .name("chronus-midi".into())
-                .spawn(move || worker.run(&stop))?
+            let mut worker = worker;
+            fault::supervise("chronus-midi", faults, move || worker.run(&stop))?
         };
         Ok(MidiInput {
             stop,
@@ -181,10 +187,12 @@ struct Worker {
     refused: HashMap<String, String>,
     /// The last state line logged.
     said: String,
+    /// Where a panic while routing one message is counted.
+    faults: Arc<Faults>,
 }
 
 impl Worker {
-    fn run(mut self, stop: &AtomicBool) {
+    fn run(&mut self, stop: &AtomicBool) {
         let mut delay = BACKOFF_START;
         let mut next_look = Instant::now();
         while !stop.load(Ordering::Acquire) {
@@ -218,15 +226,24 @@ impl Worker {
     fn pump(&mut self) {
         let mut inbox = std::mem::take(&mut self.inbox);
         self.backend.drain(&mut inbox);
+        let faults = self.faults.clone();
         for message in inbox.drain(..) {
-            self.route(message);
+            let what = || format!("MIDI bytes {:02x?} from {}", message.bytes, message.stream);
+            faults.contain("midi", what, || self.route(&message));
         }
         self.inbox = inbox;
     }
 
-    fn route(&mut self, message: Incoming) {
+    fn route(&mut self, message: &Incoming) {
         let time = self.clock.sample_at_time(message.wall + self.latency);
-        let Source { parser, held } = self.sources.entry(message.stream).or_default();
+        if !self.sources.contains_key(&message.stream) {
+            self.sources
+                .insert(message.stream.clone(), Source::default());
+        }
+        let Source { parser, held } = self
+            .sources
+            .get_mut(&message.stream)
+            .expect("inserted above");
         let mut router = self.router.lock();
         let logged = &mut self.logged;
         parser.feed(&message.bytes, |event| {

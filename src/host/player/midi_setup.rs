@@ -103,9 +103,10 @@ pub(super) fn start_midi_thread(
     sample_rate: u32,
     buffer: Option<u32>,
 ) -> Result<MidiInput, PlayError> {
-    let clock = {
+    let (clock, faults) = {
         let c = control.lock();
-        SampleClock::new(c.engine().stats().clone(), sample_rate as f32)
+        let clock = SampleClock::new(c.engine().stats().clone(), sample_rate as f32);
+        (clock, c.faults().clone())
     };
     let buffer = buffer.unwrap_or(1024);
     MidiInput::start(
@@ -115,6 +116,7 @@ pub(super) fn start_midi_thread(
         clock,
         latency_for(buffer, sample_rate),
         ports,
+        faults,
     )
     .map_err(PlayError::MidiThread)
 }

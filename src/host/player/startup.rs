@@ -3,6 +3,7 @@
 //! recorder and the OSC server are made, the stream started and, last, the MIDI thread.
 //! Each step that fails is one error line ([`PlayError`]).
 
+use crate::fault::Faults;
 use std::path::Path;
 use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
@@ -47,7 +48,8 @@ pub(super) fn start_playing<'a>(
     )));
     let midi_backend = open_midi(options)?;
     let midi_ports = Arc::new(Mutex::new(Default::default()));
-    let (recorder, sink) = start_recording(options.record.as_deref(), sample_rate)?;
+    let faults = control.lock().faults().clone();
+    let (recorder, sink) = start_recording(options.record.as_deref(), sample_rate, faults)?;
     let core = CallbackCore::new(engine, sample_rate as f32, sink);
     let shared = core.shared().clone();
     // What `/status` reads of the host: the meter of whichever core plays now.
@@ -105,10 +107,11 @@ pub(super) fn start_playing<'a>(
 fn start_recording(
     path: Option<&Path>,
     sample_rate: u32,
+    faults: Arc<Faults>,
 ) -> Result<(Option<Recorder>, Option<RecordSink>), PlayError> {
     match path {
         Some(path) => {
-            let (r, s) = Recorder::start(path, sample_rate)?;
+            let (r, s) = Recorder::start(path, sample_rate, faults)?;
             Ok((Some(r), Some(s)))
         }
         None => Ok((None, None)),

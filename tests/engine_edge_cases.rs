@@ -361,3 +361,41 @@ fn a_scheduled_note_off_survives_a_commit_that_reorders_instruments() {
         l[23_999]
     );
 }
+
+/// A param modulated by a held `note` source whose glide arrives inside a block is
+/// rendered once more before it is skipped: the block after the glide holds the target
+/// (note freq + the new `freq`) in every frame, not the last gliding block. (A glide of
+/// 10 ms is 480 frames: it arrives in the middle of the eighth 64-frame block.) Found by
+/// the OSC flood: a debug build panicked "param freq of saw skipped while it would
+/// change"; a release build kept replaying the glide's tail every block.
+#[test]
+fn a_glide_under_a_held_note_settles_into_a_constant_block() {
+    let (mut e, mut c) = engine(
+        r#"(voice: (count: 1, modules: {"osc": (kind: "saw")},
+            connections: [("note.freq", "osc.freq"), ("osc.out", "output.left")]))"#,
+    );
+    run(&mut e, 64, 64);
+    c.note_on(&NoteTarget::Default, 69, 1.0, None).unwrap();
+    run(&mut e, 64, 64);
+    c.set_live("osc", "freq", 100.0.into(), None).unwrap();
+    run(&mut e, 64 * 12, 64);
+    let node = e.graph().unwrap().instruments[0].voices[0]
+        .program
+        .nodes
+        .iter()
+        .find(|n| n.info.kind == "saw")
+        .unwrap();
+    let freq = node
+        .info
+        .params
+        .iter()
+        .position(|p| p.id == "freq")
+        .unwrap();
+    let block = &node.param_blocks[freq];
+    assert!(block.constant, "freq block not constant after the glide");
+    assert!(
+        block.values.iter().all(|&v| (v - 540.0).abs() < 1e-3),
+        "freq block is not 440 + 100 Hz throughout: {:?}",
+        &block.values[..]
+    );
+}

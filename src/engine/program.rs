@@ -82,7 +82,7 @@ pub fn run_program(program: &mut Program, sample_rate: f32, sample_time: u64, fr
 
 /// Renders param `p` of `node` for the block (smoothed, modulated, clamped). Returns true
 /// when it may be skipped from now on: settled, unmodulated or modulated by a held `note`
-/// source, and so a constant block that rendering would leave as it is until the smoother
+/// source, and a constant block that rendering would leave as it is until the smoother
 /// or the source changes (which marks it live again).
 #[inline]
 fn render_param(
@@ -100,11 +100,13 @@ fn render_param(
             block.holds(smoother)
         }
         // A held `note` source: until the engine marks it live again (the source
-        // changed), the block keeps what it holds once settled.
+        // changed), the block keeps what it holds once settled and constant. A glide that
+        // arrives inside this block leaves it settled but the block still gliding: it is
+        // rendered once more (constant now) before it may be skipped.
         Some(b) => match held[b] {
             Some(m) => {
                 block.render_held(smoother, m, bounds, frames);
-                smoother.is_settled()
+                smoother.is_settled() && block.constant
             }
             None => {
                 block.render(smoother, Some(&pool[b][..frames]), bounds, frames);

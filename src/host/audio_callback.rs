@@ -525,6 +525,7 @@ mod tests {
             doc: "0.5",
         }],
         params: &[],
+        roles: &[],
     };
 
     #[derive(Default)]

@@ -1,7 +1,7 @@
 //! Filters: [`svf`] (`lowpass`, `highpass`, `bandpass`: the 2-pole state-variable filter)
 //! and [`ladder`] (`moog`: the 4-pole ladder).
 //!
-//! Both are one [`Filter`](generic::Filter) around a [`Kernel`](kernel::Kernel): the kernel
+//! Both are one `Filter` (`generic.rs`) around a `Kernel` (`kernel.rs`): the kernel
 //! says what tells a filter apart (its coefficients and one sample through it), the
 //! `Filter` does the rest once for both (parameter cache, state, block loop, the `Module`
 //! implementation).
@@ -19,7 +19,7 @@
 //! state advanced by `A⁴`), which removes the per-sample dependency chain that bounded
 //! its speed; it differs from the per-sample loop by rounding only (at most 8e-6 of the
 //! largest output in the tests' corners of the parameter ranges). `tan` is a [7/6] Padé
-//! approximant ([`tan_fast`]): relative error below 1e-6 in `f32` on the range used
+//! approximant (`tan_fast`): relative error below 1e-6 in `f32` on the range used
 //! (cutoff up to 0.49 × the sample rate, where the cutoff is also clamped), a few
 //! multiply-adds and one division instead of a libm call.
 //!

@@ -1,7 +1,7 @@
 //! The 2-pole state-variable filter: kinds `lowpass`, `highpass`, `bandpass`.
 //!
-//! One [`Filter`] with an [`SvfMode`] kernel: Andrew Simper's (Cytomic) linear trapezoidal SVF,
-//! "SvfLinearTrapOptimised2". It is a zero-delay-feedback, trapezoidal-integrator design:
+//! One `Filter` with an `SvfMode` kernel: Andrew Simper's (Cytomic) linear trapezoidal
+//! SVF, "SvfLinearTrapOptimised2". It is a zero-delay-feedback, trapezoidal-integrator design:
 //! the cutoff is prewarped, so the digital response matches the analog prototype exactly at
 //! the cutoff (-3.01 dB at q 0.707), and its state stays meaningful when coefficients change
 //! every sample, so audio-rate cutoff modulation neither blows up nor clicks (the classic

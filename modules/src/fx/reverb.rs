@@ -88,7 +88,7 @@ pub const REVERB: ModuleEntry = ModuleEntry::of::<Reverb>(&REVERB_INFO);
 /// Hadamard matrix, add the input and write back. All coefficients are recomputed only when
 /// `time` or `damping` change (once per block at most: they have no smoothing and no port).
 ///
-/// As in [`Delay`], `reset` does not clear the lines: until a line has been written for
+/// As in [`Delay`](super::delay::Delay), `reset` does not clear the lines: until a line has been written for
 /// its whole length again, the frames that would read a stale sample read 0 instead, as
 /// they would from a freshly prepared (zeroed) line, so the output is the same bit for bit
 /// (a test).

@@ -231,12 +231,15 @@ fn modules(c: &mut Criterion) {
     }
     // A filter whose cutoff an LFO sweeps ±600 Hz around 1 kHz (as in lfo-pad.ron): the
     // coefficients change every sample instead of once.
-    let mut fixture = Fixture::new(&chronus_modules::filter::LOWPASS, |id| match id {
+    let mut fixture = Fixture::new(&chronus_modules::filter::svf::LOWPASS, |id| match id {
         "cutoff" => Signal::Lfo(600.0),
         other => Signal::for_port(other),
     });
     group.bench_function("lowpass+cutoff-lfo", |b| b.iter(|| fixture.process_block()));
-    for entry in [&chronus_modules::fx::DELAY, &chronus_modules::fx::REVERB] {
+    for entry in [
+        &chronus_modules::fx::delay::DELAY,
+        &chronus_modules::fx::reverb::REVERB,
+    ] {
         let mut fixture = Fixture::new(entry, Signal::for_port);
         let name = format!("{}-reset", entry.info.kind);
         group.bench_function(name, |b| b.iter(|| fixture.reset_and_process_block()));

@@ -6,18 +6,21 @@
 //! ```
 //!
 //! Three steps make a module:
-//! 1. a `static` [`ModuleInfo`]: its kind name, ports and parameters (plain data);
-//! 2. `impl Module`: `prepare` on a control thread (may allocate), `process` and `reset`
-//!    on the audio thread (must not allocate, lock, block, do I/O or log);
-//! 3. one [`ModuleEntry`] registered into a [`Registry`]. From then on patches use the
-//!    kind like any built-in one: the host never needs to know it by name.
+//! 1. a `static` [`ModuleInfo`]: its kind name, ports, parameters and roles (plain data);
+//! 2. `impl Module`: `process` on the audio thread (must not allocate, lock, block, do I/O
+//!    or log); `reset` (audio thread too) when it has state to clear, `prepare` (control
+//!    thread, may allocate) when it has something to size; a stateless kind keeps the
+//!    empty defaults of both;
+//! 3. one [`ModuleEntry`] registered into a [`Registry`] (a built-in kind is one line in
+//!    `BUILTIN` instead). From then on patches use the kind like any built-in one: the
+//!    host never needs to know it by name.
 
 use std::path::PathBuf;
 
 use chronus::host::{self, RenderOptions};
 use chronus_modules::{
-    create_default, Inputs, Module, ModuleEntry, ModuleInfo, Outputs, ParamSpec, Params, PortSpec,
-    ProcessContext, Registry,
+    Inputs, Module, ModuleEntry, ModuleInfo, Outputs, ParamSpec, Params, PortSpec, ProcessContext,
+    Registry,
 };
 
 // Port and parameter indices: positions in the tables of `BITCRUSH_INFO`.
@@ -52,6 +55,9 @@ static BITCRUSH_INFO: ModuleInfo = ModuleInfo {
         ParamSpec::int("hold", "Hold", 1, 64, 1)
             .doc("Frames each input sample is held for (1 = no rate reduction)."),
     ],
+    // What the host may do with it beyond ports and params (`Role::Filter` would let the
+    // MIDI `filter_cutoff` action reach a `cutoff` param): nothing.
+    roles: &[],
 };
 
 /// The module: all of its state is the sample being held and for how long.
@@ -66,9 +72,8 @@ impl Module for Bitcrush {
         &BITCRUSH_INFO
     }
 
-    /// Control thread, may allocate. A bit crusher has nothing to size (a delay would
-    /// allocate its line here).
-    fn prepare(&mut self, _sample_rate: f32, _max_block: usize) {}
+    // No `prepare`: a bit crusher has nothing to size (a delay would allocate its line
+    // there, on the control thread), so it keeps the default.
 
     /// **Real-time: audio thread; no allocation, locking, blocking, I/O or logging.**
     /// Writes every frame of the output.
@@ -139,10 +144,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let mut registry = Registry::builtin();
-    registry.register(ModuleEntry {
-        info: &BITCRUSH_INFO,
-        create: create_default::<Bitcrush>,
-    })?;
+    registry.register(ModuleEntry::of::<Bitcrush>(&BITCRUSH_INFO))?;
 
     let desc = chronus::patch::load(PATCH, Some("crushed-saw"), &registry)?;
     let options = RenderOptions {

@@ -26,6 +26,7 @@ static ALLOCATING_INFO: ModuleInfo = ModuleInfo {
         doc: "silence",
     }],
     params: &[],
+    roles: &[],
 };
 
 /// Breaks the real-time contract on purpose: a `Vec` per block.

@@ -1,5 +1,8 @@
 //! The README's promises stay true: its module table is the registry's, and CI installs
 //! exactly the README's packages and runs exactly its test command.
+//!
+//! The module table is generated: after adding or changing a kind, regenerate it with
+//! `UPDATE_README=1 cargo test --test readme` (writes the table between the markers).
 
 use chronus::catalog;
 use chronus_modules::Registry;
@@ -10,16 +13,24 @@ fn read(path: &str) -> String {
 
 #[test]
 fn the_readme_module_table_matches_the_registry() {
-    let readme = read("README.md");
+    let mut readme = read("README.md");
     let start = readme
         .find("<!-- modules:begin -->\n")
         .expect("begin marker")
         + 23;
     let end = readme.find("<!-- modules:end -->").expect("end marker");
+    let table = catalog::markdown_table(&Registry::builtin());
+    let mut current = readme[start..end].to_string();
+    if std::env::var_os("UPDATE_README").is_some() && current != table {
+        readme.replace_range(start..end, &table);
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+        std::fs::write(path, &readme).unwrap();
+        current = table.clone();
+    }
     assert_eq!(
-        &readme[start..end],
-        catalog::markdown_table(&Registry::builtin()),
-        "README module table is stale: paste the output of `chronus modules`"
+        current,
+        table,
+        "README module table is stale: regenerate it with `UPDATE_README=1 cargo test --test readme`"
     );
 }
 

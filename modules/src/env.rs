@@ -13,10 +13,10 @@
 //! Real-time: construction and `prepare` are the only places that may allocate (and they do
 //! not need to); `process` and `reset` never allocate, lock, log or block.
 
+use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
-use crate::registry::{create_default, ModuleEntry};
 use crate::smoother::Smoothing;
 
 const ATTACK: usize = 0;
@@ -59,13 +59,11 @@ static ADSR_INFO: ModuleInfo = ModuleInfo {
             .smoothing(Smoothing::None)
             .doc("Time to fall from the level at gate-off to 0."),
     ],
+    roles: &[],
 };
 
 /// The `adsr` kind.
-pub const ADSR: ModuleEntry = ModuleEntry {
-    info: &ADSR_INFO,
-    create: create_default::<Adsr>,
-};
+pub const ADSR: ModuleEntry = ModuleEntry::of::<Adsr>(&ADSR_INFO);
 
 /// Where the envelope is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

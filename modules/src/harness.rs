@@ -229,3 +229,19 @@ impl From<&str> for ParamValue {
         ParamValue::Text(v.to_string())
     }
 }
+
+/// Test helper: a fresh module of `entry` at 48 kHz, with the params in `set` set, run over
+/// `inputs` for `n` frames in blocks of 64; its outputs.
+#[cfg(test)]
+pub(crate) fn run_entry(
+    entry: &crate::entry::ModuleEntry,
+    set: &[(&str, f32)],
+    inputs: &[&[f32]],
+    n: usize,
+) -> Vec<Vec<f32>> {
+    let mut r = ModuleRunner::new((entry.create)(), 48_000.0);
+    for &(id, v) in set {
+        r.set(id, v).unwrap();
+    }
+    r.run(inputs, n, 64)
+}

@@ -23,11 +23,11 @@
 
 use fundsp::math::rnd1;
 
+use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext, MAX_BLOCK};
 use crate::module::{Module, ModuleInfo, PortSpec};
-use crate::osc::{sin_cycle, triangle};
+use crate::oscillator::{sin_cycle, triangle};
 use crate::param::ParamSpec;
-use crate::registry::{create_default, ModuleEntry};
 use crate::smoother::Smoothing;
 
 /// Index of the `rate` param.
@@ -77,13 +77,11 @@ pub static LFO_INFO: ModuleInfo = ModuleInfo {
     inputs: &INPUTS,
     outputs: &OUTPUTS,
     params: &PARAMS,
+    roles: &[],
 };
 
 /// Registry entry for `lfo`.
-pub const LFO: ModuleEntry = ModuleEntry {
-    info: &LFO_INFO,
-    create: create_default::<Lfo>,
-};
+pub const LFO: ModuleEntry = ModuleEntry::of::<Lfo>(&LFO_INFO);
 
 /// The `lfo` module.
 #[derive(Clone, Debug)]

@@ -3,28 +3,41 @@
 //! Everything a module author needs, and nothing of the host.
 //!
 //! ## Map
+//! The SDK, lowest first (each file imports only files above it):
 //! - [`param`]: [`ParamSpec`], [`ParamKind`], [`Taper`], [`ParamValue`] — parameters as
 //!   static data, with validation and knob/display conversions.
 //! - [`smoother`]: [`Smoothing`] styles and the per-block [`Smoother`].
-//! - [`module`]: the [`Module`] trait (the real-time split is written on its methods),
-//!   [`ModuleInfo`], [`PortSpec`], and the state hand-over used by graph swaps.
 //! - [`io`]: the block views a module processes — [`ProcessContext`], [`Inputs`],
 //!   [`Outputs`], [`Params`] — and [`MAX_BLOCK`].
-//! - [`registry`]: kind name → constructor; [`BUILTIN`] lists the core kinds.
+//! - [`role`]: [`Role`], what a kind is to the host (a filter, a reverb, a MIDI controller
+//!   source), so the host never names a kind.
+//! - [`module`]: the [`Module`] trait (the real-time split is written on its methods),
+//!   [`ModuleInfo`], [`PortSpec`], and the state hand-over used by graph swaps.
+//! - [`entry`]: [`ModuleEntry`], one kind's description and constructor.
+//! - the kinds, one concept per file, each exporting its entries: [`oscillator`]
+//!   (`sine`, `saw`, `square`, `triangle`), [`noise`], [`lfo`], [`filter`] (`svf`:
+//!   `lowpass`, `highpass`, `bandpass`; `ladder`: `moog`), [`env`](mod@env) (`adsr`), [`vca`],
+//!   [`mixer`], [`pan`], [`constant`] (`const`), [`midi_cc`], [`fx`] (`delay`, `reverb`).
+//! - [`registry`]: kind name → entry; [`BUILTIN`] lists the built-in kinds.
 //! - [`harness`]: [`ModuleRunner`], runs one module offline (tests, benches, your own
 //!   module's tests).
 //! - [`analysis`]: signal measurements used by invariant tests (frequency from zero
 //!   crossings, band energy, RMS).
-//! - One file per module family: `osc`, `noise`, `lfo`, `filter`, `env`, `util`, `fx`.
 //!
 //! ## Writing a module
-//! Implement [`Module`] for a struct whose `Default`/constructor takes no arguments, give
-//! it a `static` [`ModuleInfo`], and add one [`ModuleEntry`] line to [`BUILTIN`] (or
-//! [`Registry::register`] it from your program). See `examples/custom_module.rs`.
+//! Implement [`Module`] for a struct whose `Default`/constructor takes no arguments (a
+//! stateless kind keeps the default `prepare` and `reset`), give it a `static`
+//! [`ModuleInfo`] and a `pub const` [`ModuleEntry`] (`ModuleEntry::of::<MyModule>(&MY_INFO)`),
+//! and add that entry to [`BUILTIN`]: one file and one line (plus the file's `pub mod` line
+//! here). Or [`Registry::register`] it from your program. The README's module table is
+//! regenerated from the registry (`UPDATE_README=1 cargo test --test readme`). See
+//! `examples/custom_module.rs`.
 
 #![deny(missing_docs)]
 
 pub mod analysis;
+pub mod constant;
+pub mod entry;
 pub mod env;
 pub mod filter;
 pub mod fx;
@@ -32,17 +45,22 @@ pub mod harness;
 pub mod io;
 pub mod lfo;
 pub mod midi_cc;
+pub mod mixer;
 pub mod module;
 pub mod noise;
-pub mod osc;
+pub mod oscillator;
+pub mod pan;
 pub mod param;
 pub mod registry;
+pub mod role;
 pub mod smoother;
-pub mod util;
+pub mod vca;
 
+pub use entry::{create_default, ModuleEntry};
 pub use harness::ModuleRunner;
 pub use io::{new_block, BlockBuf, Inputs, Outputs, ParamBlock, Params, ProcessContext, MAX_BLOCK};
 pub use module::{Module, ModuleInfo, PortSpec, StateHandOver};
 pub use param::{shortest_f64, ParamError, ParamKind, ParamSpec, ParamValue, Taper};
-pub use registry::{create_default, ModuleEntry, Registry, RegistryError, BUILTIN};
+pub use registry::{Registry, RegistryError, BUILTIN};
+pub use role::Role;
 pub use smoother::{Smoother, Smoothing};

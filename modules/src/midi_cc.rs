@@ -1,17 +1,18 @@
 //! `midi_cc`: a MIDI controller (mod wheel, breath, foot, expression, any CC) as a signal.
 //!
 //! The module itself only outputs its `value` param, gliding (10 ms, linear) whenever it
-//! changes. The host's MIDI side does the listening: when CC `cc` arrives on `channel`
-//! (0 = any channel), it sets `value` to the CC's 0..1 position as a live, smoothed param
-//! change — the same path as `/mod/{id}/value` over OSC — so the module never sees MIDI and
-//! stays a plain, real-time safe source.
+//! changes. It plays [`Role::MidiCcSource`], so the host's MIDI side does the listening:
+//! when CC `cc` arrives on `channel` (0 = any channel), it sets `value` to the CC's 0..1
+//! position as a live, smoothed param change — the same path as `/mod/{id}/value` over
+//! OSC — so the module never sees MIDI and stays a plain, real-time safe source.
 //!
 //! Real-time: `process` and `reset` never allocate, lock, log or block.
 
+use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
-use crate::registry::{create_default, ModuleEntry};
+use crate::role::Role;
 use crate::smoother::Smoothing;
 
 static MIDI_CC_INFO: ModuleInfo = ModuleInfo {
@@ -32,13 +33,11 @@ static MIDI_CC_INFO: ModuleInfo = ModuleInfo {
             .smoothing(Smoothing::Linear(10.0))
             .doc("Current position 0..1; set by the host when the controller moves (also settable like any param)."),
     ],
+    roles: &[Role::MidiCcSource],
 };
 
 /// The `midi_cc` kind.
-pub const MIDI_CC: ModuleEntry = ModuleEntry {
-    info: &MIDI_CC_INFO,
-    create: create_default::<MidiCc>,
-};
+pub const MIDI_CC: ModuleEntry = ModuleEntry::of::<MidiCc>(&MIDI_CC_INFO);
 
 /// The `midi_cc` module (stateless; the glide lives in the `value` param's smoother).
 #[derive(Clone, Copy, Debug, Default)]
@@ -48,9 +47,6 @@ impl Module for MidiCc {
     fn info(&self) -> &'static ModuleInfo {
         &MIDI_CC_INFO
     }
-
-    /// Nothing to prepare.
-    fn prepare(&mut self, _sample_rate: f32, _max_block: usize) {}
 
     /// **Real-time: no allocation, locking, logging or blocking.**
     fn process(
@@ -62,9 +58,6 @@ impl Module for MidiCc {
     ) {
         outputs.port(0).copy_from_slice(params.block(2));
     }
-
-    /// Stateless. **Real-time safe.**
-    fn reset(&mut self) {}
 }
 
 #[cfg(test)]

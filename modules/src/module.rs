@@ -1,5 +1,5 @@
 //! The [`Module`] trait every DSP module implements, and the static [`ModuleInfo`] that
-//! describes a module kind: its ports and parameters.
+//! describes a module kind: its ports, parameters and roles.
 //!
 //! # The real-time split
 //! - Construction (the registry's constructor) and [`Module::prepare`] run on a control
@@ -12,6 +12,7 @@ use std::any::Any;
 
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::param::ParamSpec;
+use crate::role::Role;
 
 /// Static description of one port.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,6 +40,9 @@ pub struct ModuleInfo {
     /// adds the port's signal to the parameter value (in the parameter's unit) and clamps
     /// the sum to the parameter's range before `process` sees it.
     pub params: &'static [ParamSpec],
+    /// What the kind is to the host beyond its ports and params (see [`Role`]); most kinds
+    /// have none (`&[]`).
+    pub roles: &'static [Role],
 }
 
 impl ModuleInfo {
@@ -66,6 +70,11 @@ impl ModuleInfo {
     pub fn modulated_param(&self, input: usize) -> Option<usize> {
         self.param(self.inputs[input].id)
     }
+
+    /// Whether the kind plays `role`.
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
 }
 
 /// A DSP module: one instance per node in a compiled graph (and per voice).
@@ -78,8 +87,11 @@ pub trait Module: StateHandOver + Send + 'static {
 
     /// Prepares for processing at `sample_rate` with blocks of at most `max_block` frames
     /// (`<= MAX_BLOCK`). Called on a control thread before the first `process`, and again
-    /// whenever the sample rate changes. **May allocate.**
-    fn prepare(&mut self, sample_rate: f32, max_block: usize);
+    /// whenever the sample rate changes. **May allocate.** The default does nothing: a
+    /// kind without state (or with nothing sized by the rate) keeps it.
+    fn prepare(&mut self, sample_rate: f32, max_block: usize) {
+        let _ = (sample_rate, max_block);
+    }
 
     /// Processes one block of `ctx.frames` frames: reads `inputs` and `params`, writes every
     /// frame of every output. **Real-time: called on the audio thread; must not allocate,
@@ -102,8 +114,9 @@ pub trait Module: StateHandOver + Send + 'static {
 
     /// Returns to the state right after `prepare` (silence, phase 0, empty delay lines), so
     /// that processing the same input again gives the same output. **Real-time: must not
-    /// allocate, free, lock or block.**
-    fn reset(&mut self);
+    /// allocate, free, lock or block.** The default does nothing: right for a kind without
+    /// state.
+    fn reset(&mut self) {}
 }
 
 /// State hand-over between two instances of the same kind, implemented for every

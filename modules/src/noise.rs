@@ -31,10 +31,10 @@ use fundsp::noise::Noise;
 use fundsp::prelude32::{lowpole_hz, pinkpass, white};
 use fundsp::typenum::U1;
 
+use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
-use crate::registry::{create_default, ModuleEntry};
 
 /// Index of the `color` param.
 const COLOR: usize = 0;
@@ -70,13 +70,11 @@ pub static NOISE_INFO: ModuleInfo = ModuleInfo {
     inputs: &[],
     outputs: &OUTPUTS,
     params: &PARAMS,
+    roles: &[],
 };
 
 /// Registry entry for `noise`.
-pub const NOISE: ModuleEntry = ModuleEntry {
-    info: &NOISE_INFO,
-    create: create_default::<NoiseModule>,
-};
+pub const NOISE: ModuleEntry = ModuleEntry::of::<NoiseModule>(&NOISE_INFO);
 
 /// The `noise` module.
 #[derive(Clone)]

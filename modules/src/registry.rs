@@ -1,48 +1,38 @@
-//! The module registry: kind name → constructor and static [`ModuleInfo`].
+//! The module registry: kind name → [`ModuleEntry`] (constructor and static
+//! [`ModuleInfo`](crate::ModuleInfo)), and [`BUILTIN`], the list of built-in kinds.
 //!
 //! Adding a built-in module is one file in this crate plus one line in [`BUILTIN`]. Programs
 //! embedding Chronus can [`register`](Registry::register) kinds of their own; the host never
-//! needs to know a module by name.
+//! needs to know a module by name: where it acts on a sort of module, it asks for the kinds
+//! with a [`Role`].
 
 use thiserror::Error;
 
-use crate::module::{Module, ModuleInfo};
+use crate::entry::ModuleEntry;
+use crate::module::Module;
+use crate::role::Role;
 
-/// A registered kind: how to build an instance, and what it looks like.
-#[derive(Clone, Copy, Debug)]
-pub struct ModuleEntry {
-    /// Static description (kind name, ports, params).
-    pub info: &'static ModuleInfo,
-    /// Builds a fresh, unprepared instance. May allocate (control thread only).
-    pub create: fn() -> Box<dyn Module>,
-}
-
-/// The constructor of a kind whose module is its type's `Default` value:
-/// `ModuleEntry { info: &MY_INFO, create: create_default::<MyModule> }`.
-pub fn create_default<T: Module + Default>() -> Box<dyn Module> {
-    Box::new(T::default())
-}
-
-/// Every built-in kind, in the order `chronus modules` lists them.
+/// Every built-in kind, in the order `chronus modules` (and the README's table) lists
+/// them. A new built-in kind is one file in this crate and one line here.
 pub static BUILTIN: &[ModuleEntry] = &[
-    crate::osc::SINE,
-    crate::osc::SAW,
-    crate::osc::SQUARE,
-    crate::osc::TRIANGLE,
+    crate::oscillator::SINE,
+    crate::oscillator::SAW,
+    crate::oscillator::SQUARE,
+    crate::oscillator::TRIANGLE,
     crate::noise::NOISE,
     crate::lfo::LFO,
-    crate::filter::LOWPASS,
-    crate::filter::HIGHPASS,
-    crate::filter::BANDPASS,
-    crate::filter::MOOG,
+    crate::filter::svf::LOWPASS,
+    crate::filter::svf::HIGHPASS,
+    crate::filter::svf::BANDPASS,
+    crate::filter::ladder::MOOG,
     crate::env::ADSR,
-    crate::util::VCA,
-    crate::util::MIXER,
-    crate::util::PAN,
-    crate::util::CONST,
+    crate::vca::VCA,
+    crate::mixer::MIXER,
+    crate::pan::PAN,
+    crate::constant::CONST,
     crate::midi_cc::MIDI_CC,
-    crate::fx::DELAY,
-    crate::fx::REVERB,
+    crate::fx::delay::DELAY,
+    crate::fx::reverb::REVERB,
 ];
 
 /// Why a registration was refused.
@@ -107,5 +97,55 @@ impl Registry {
     /// Every kind name, in registration order.
     pub fn kinds(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.entries.iter().map(|e| e.info.kind)
+    }
+
+    /// Whether `kind` is registered and plays `role`.
+    pub fn has_role(&self, kind: &str, role: Role) -> bool {
+        self.get(kind).is_some_and(|e| e.info.has_role(role))
+    }
+
+    /// The entries of every kind playing `role`, in registration order.
+    pub fn with_role(&self, role: Role) -> impl Iterator<Item = &ModuleEntry> + '_ {
+        self.entries.iter().filter(move |e| e.info.has_role(role))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_kind_has_the_params_its_roles_promise() {
+        for entry in BUILTIN {
+            for role in entry.info.roles {
+                for id in role.params() {
+                    assert!(
+                        entry.info.param(id).is_some(),
+                        "`{}` plays {role:?} but has no param `{id}`",
+                        entry.info.kind
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn roles_find_the_filters_the_reverb_and_the_midi_cc_source() {
+        let registry = Registry::builtin();
+        let kinds = |role| {
+            registry
+                .with_role(role)
+                .map(|e| e.info.kind)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            kinds(Role::Filter),
+            ["lowpass", "highpass", "bandpass", "moog"]
+        );
+        assert_eq!(kinds(Role::Reverb), ["reverb"]);
+        assert_eq!(kinds(Role::MidiCcSource), ["midi_cc"]);
+        assert!(registry.has_role("moog", Role::Filter));
+        assert!(!registry.has_role("delay", Role::Reverb));
+        assert!(!registry.has_role("nothing", Role::Filter));
     }
 }

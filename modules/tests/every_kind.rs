@@ -110,6 +110,7 @@ static ALLOCATING_INFO: ModuleInfo = ModuleInfo {
         doc: "Length of a fresh Vec.",
     }],
     params: &[],
+    roles: &[],
 };
 
 impl Module for Allocating {

@@ -1,22 +1,22 @@
-//! [`Controller::midi_cc`]: a MIDI controller value reaching the patch's `midi_cc` modules.
+//! [`Controller::midi_cc`]: a MIDI controller value reaching the patch's modules that
+//! follow it.
 //!
-//! A `midi_cc` module (kind in `chronus-modules`) outputs its `value` param. When CC `cc`
-//! arrives on a channel, every `midi_cc` module of the running patch whose `cc` matches and
-//! whose `channel` is 0 (any) or that channel gets the new position as a live param change
-//! (smoothed by the param's 10 ms glide, sample-timed like `/mod/{id}/value`).
+//! A module whose kind plays [`Role::MidiCcSource`] (the `midi_cc` kind in
+//! `chronus-modules`) outputs its `value` param. When CC `cc` arrives on a channel, every
+//! such module of the running patch whose `cc` matches and whose `channel` is 0 (any) or
+//! that channel gets the new position as a live param change (smoothed by the param's
+//! 10 ms glide, sample-timed like `/mod/{id}/value`).
 
-use chronus_modules::ParamValue;
+use chronus_modules::{ParamValue, Role};
 
 use super::controller::Controller;
 use super::error::ControlError;
 use crate::patch;
 
-/// Kind name of the module that follows a MIDI controller.
-pub const MIDI_CC_KIND: &str = "midi_cc";
-
 impl Controller {
-    /// Sets `value` (0..1) on every `midi_cc` module listening to controller `cc` on
-    /// `channel` (1–16), at engine sample `time`. Returns how many modules it reached.
+    /// Sets `value` (0..1) on every [`Role::MidiCcSource`] module listening to controller
+    /// `cc` on `channel` (1–16), at engine sample `time`. Returns how many modules it
+    /// reached.
     pub fn midi_cc(
         &mut self,
         channel: u8,
@@ -31,12 +31,12 @@ impl Controller {
         Ok(listening.len())
     }
 
-    /// Ids of the running patch's `midi_cc` modules that follow `cc` on `channel`.
+    /// Ids of the running patch's [`Role::MidiCcSource`] modules that follow `cc` on
+    /// `channel`.
     fn midi_cc_modules(&self, channel: u8, cc: u8) -> Vec<String> {
-        let Some(info) = self.registry().get(MIDI_CC_KIND).map(|e| e.info) else {
-            return Vec::new();
-        };
+        let registry = self.registry();
         let param = |m: &patch::ModuleDesc, id: &str| -> Option<f32> {
+            let info = registry.get(&m.kind)?.info;
             let spec = &info.params[info.param(id)?];
             Some(match m.params.get(id) {
                 Some(v) => spec.accept(v).ok()?,
@@ -47,7 +47,7 @@ impl Controller {
         let main = running.modules.iter();
         let voices = patch::scope::instruments(running).flat_map(|(_, _, i)| i.modules.iter());
         main.chain(voices)
-            .filter(|(_, m)| m.kind == MIDI_CC_KIND)
+            .filter(|(_, m)| registry.has_role(&m.kind, Role::MidiCcSource))
             .filter(|(_, m)| {
                 param(m, "cc") == Some(cc as f32)
                     && matches!(param(m, "channel"), Some(c) if c == 0.0 || c == channel as f32)

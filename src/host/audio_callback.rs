@@ -520,6 +520,7 @@ mod tests {
             doc: "0.5",
         }],
         params: &[],
+        roles: &[],
     };
 
     #[derive(Default)]

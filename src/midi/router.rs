@@ -15,7 +15,7 @@
 
 use std::sync::Arc;
 
-use chronus_modules::{ParamKind, ParamValue};
+use chronus_modules::{ParamKind, ParamValue, Role};
 use parking_lot::Mutex;
 
 use super::held::HeldNotes;
@@ -28,11 +28,6 @@ use crate::control::{ControlError, Controller, SequencerAction};
 use crate::midi_protocol::cc;
 use crate::midi_protocol::ChannelEvent;
 use crate::patch::{self, implicit};
-
-/// Module kinds whose `cutoff` the `filter_cutoff` action moves.
-pub const FILTER_KINDS: &[&str] = &["lowpass", "highpass", "bandpass", "moog"];
-/// Module kind whose `mix` the `reverb_mix` action moves.
-pub const REVERB_KIND: &str = "reverb";
 
 /// Routes MIDI per the config. See the module doc.
 pub struct Router {
@@ -188,8 +183,8 @@ impl Router {
             return c.sequencer_action(SequencerAction::Set { control, position }, time);
         }
         match action {
-            CcAction::FilterCutoff => set_every(&mut c, FILTER_KINDS, "cutoff", position, time),
-            CcAction::ReverbMix => set_every(&mut c, &[REVERB_KIND], "mix", position, time),
+            CcAction::FilterCutoff => set_every(&mut c, Role::Filter, "cutoff", position, time),
+            CcAction::ReverbMix => set_every(&mut c, Role::Reverb, "mix", position, time),
             CcAction::MasterVolume => c.set_live(
                 implicit::OUTPUT_ID,
                 "volume",
@@ -247,11 +242,11 @@ fn param_spec(
         })
 }
 
-/// Moves `param` of every module of `kinds` in the running patch to `position` (0..1)
-/// along the param's own taper.
+/// Moves `param` of every module whose kind plays `role` (see [`Role::params`]) in the
+/// running patch to `position` (0..1) along the param's own taper.
 fn set_every(
     c: &mut Controller,
-    kinds: &[&str],
+    role: Role,
     param: &str,
     position: f32,
     time: Option<u64>,
@@ -261,7 +256,7 @@ fn set_every(
         .modules
         .iter()
         .chain(patch::scope::instruments(running).flat_map(|(_, _, i)| i.modules.iter()))
-        .filter(|(_, m)| kinds.contains(&m.kind.as_str()))
+        .filter(|(_, m)| c.registry().has_role(&m.kind, role))
         .map(|(id, _)| id.clone())
         .collect();
     for id in targets {

@@ -70,6 +70,7 @@ pub static OUTPUT_INFO: ModuleInfo = ModuleInfo {
     inputs: STEREO,
     outputs: &[],
     params: OUTPUT_PARAMS,
+    roles: &[],
 };
 
 /// The implicit `note` source of a voice template.
@@ -79,6 +80,7 @@ pub static NOTE_INFO: ModuleInfo = ModuleInfo {
     inputs: &[],
     outputs: NOTE_OUTPUTS,
     params: &[],
+    roles: &[],
 };
 
 /// An instrument as a source in the main graph (`voices`, or an instrument's id).
@@ -88,6 +90,7 @@ pub static INSTRUMENT_INFO: ModuleInfo = ModuleInfo {
     inputs: &[],
     outputs: STEREO,
     params: &[],
+    roles: &[],
 };
 
 /// Which implicit module an id names.

@@ -5,7 +5,7 @@
 use super::error::Pos;
 use chronus_modules::{
     Inputs, Module, ModuleEntry, ModuleInfo, Outputs, ParamSpec, Params, PortSpec, ProcessContext,
-    Registry,
+    Registry, Role,
 };
 
 const fn port(id: &'static str) -> PortSpec {
@@ -28,6 +28,7 @@ static INFOS: [ModuleInfo; 9] = [
         inputs: OSC_IN,
         outputs: OUT,
         params: OSC_PARAMS,
+        roles: &[],
     },
     ModuleInfo {
         kind: "sine",
@@ -35,6 +36,7 @@ static INFOS: [ModuleInfo; 9] = [
         inputs: OSC_IN,
         outputs: OUT,
         params: OSC_PARAMS,
+        roles: &[],
     },
     ModuleInfo {
         kind: "noise",
@@ -47,6 +49,7 @@ static INFOS: [ModuleInfo; 9] = [
             &["white", "pink", "brown"],
             0,
         )],
+        roles: &[],
     },
     ModuleInfo {
         kind: "lowpass",
@@ -59,6 +62,7 @@ static INFOS: [ModuleInfo; 9] = [
                 .unit("Hz"),
             ParamSpec::float("q", "Q", 0.1, 20.0, 0.707),
         ],
+        roles: &[Role::Filter],
     },
     ModuleInfo {
         kind: "adsr",
@@ -71,6 +75,7 @@ static INFOS: [ModuleInfo; 9] = [
             ParamSpec::float("sustain", "Sustain", 0.0, 1.0, 0.7),
             ParamSpec::float("release", "Release", 0.0, 10.0, 0.3),
         ],
+        roles: &[],
     },
     ModuleInfo {
         kind: "vca",
@@ -78,6 +83,7 @@ static INFOS: [ModuleInfo; 9] = [
         inputs: &[port("in"), port("cv")],
         outputs: OUT,
         params: &[ParamSpec::float("gain", "Gain", 0.0, 4.0, 1.0)],
+        roles: &[],
     },
     ModuleInfo {
         kind: "reverb",
@@ -89,6 +95,7 @@ static INFOS: [ModuleInfo; 9] = [
             ParamSpec::float("damping", "Damping", 0.0, 1.0, 0.5),
             ParamSpec::float("mix", "Mix", 0.0, 1.0, 0.3),
         ],
+        roles: &[Role::Reverb],
     },
     ModuleInfo {
         kind: "lfo",
@@ -100,6 +107,7 @@ static INFOS: [ModuleInfo; 9] = [
             ParamSpec::float("depth", "Depth", 0.0, 1.0, 1.0),
             ParamSpec::choice("shape", "Shape", &["sine", "triangle", "saw"], 0),
         ],
+        roles: &[],
     },
     ModuleInfo {
         kind: "delay",
@@ -111,6 +119,7 @@ static INFOS: [ModuleInfo; 9] = [
             ParamSpec::float("feedback", "Feedback", 0.0, 0.95, 0.4),
             ParamSpec::float("mix", "Mix", 0.0, 1.0, 0.3),
         ],
+        roles: &[],
     },
 ];
 

@@ -23,7 +23,7 @@
 //! and the form is only used when its rounded `A⁴` is stable with a margin (always so
 //! for the parameter ranges, `q ≤ 20` and `cutoff ≥ 20 Hz`, where `|z|⁴ ≤ 1 - 5e-4`).
 
-use super::SvfCoeffs;
+use super::svf::SvfCoeffs;
 
 /// The four-sample form of one set of [`SvfCoeffs`].
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -121,7 +121,9 @@ impl SvfBlock {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{tan_fast, Kernel, SvfMode, MAX_Q, MIN_Q};
+    use super::super::generic::tan_fast;
+    use super::super::kernel::Kernel;
+    use super::super::svf::{SvfMode, MAX_Q, MIN_Q};
     use super::*;
 
     const SR: f64 = 48_000.0;

@@ -39,10 +39,10 @@
 //! (they do not); [`process`](Module::process) and [`reset`](Module::reset) never allocate,
 //! lock, log or block.
 
+use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext, MAX_BLOCK};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
-use crate::registry::ModuleEntry;
 use crate::smoother::Smoothing;
 
 /// Index of the `freq` param.
@@ -103,6 +103,7 @@ pub static SINE_INFO: ModuleInfo = ModuleInfo {
     inputs: &INPUTS,
     outputs: &OUTPUTS,
     params: &PARAMS,
+    roles: &[],
 };
 
 /// Description of the `saw` kind.
@@ -112,6 +113,7 @@ pub static SAW_INFO: ModuleInfo = ModuleInfo {
     inputs: &INPUTS,
     outputs: &OUTPUTS,
     params: &PARAMS,
+    roles: &[],
 };
 
 /// Description of the `square` kind.
@@ -121,6 +123,7 @@ pub static SQUARE_INFO: ModuleInfo = ModuleInfo {
     inputs: &INPUTS,
     outputs: &OUTPUTS,
     params: &SQUARE_PARAMS,
+    roles: &[],
 };
 
 /// Description of the `triangle` kind.
@@ -130,6 +133,7 @@ pub static TRIANGLE_INFO: ModuleInfo = ModuleInfo {
     inputs: &INPUTS,
     outputs: &OUTPUTS,
     params: &PARAMS,
+    roles: &[],
 };
 
 /// Registry entry for `sine`.

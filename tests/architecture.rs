@@ -90,7 +90,10 @@ fn low_rooms_stay_low() {
     ];
     for (room, may) in allowed {
         let names = arrows.get(*room).cloned().unwrap_or_default();
-        let extra: Vec<&String> = names.iter().filter(|n| !may.contains(&n.as_str())).collect();
+        let extra: Vec<&String> = names
+            .iter()
+            .filter(|n| !may.contains(&n.as_str()))
+            .collect();
         assert!(
             extra.is_empty(),
             "room `{room}` imports {extra:?}; it may import only {may:?}"

@@ -1,8 +1,108 @@
-//! Reading OSC arguments with clear errors: ints and floats are accepted interchangeably
-//! wherever a number is expected, and every error names the argument.
+//! Reading OSC arguments with clear errors ([`ArgError`]): ints and floats are accepted
+//! interchangeably wherever a number is expected, and every error names the argument.
 
 use chronus_modules::ParamValue;
 use rosc::OscType;
+
+/// Why a message's arguments were refused: their count, a type, or a value out of range.
+/// Every variant displays as the one line the client receives.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ArgError {
+    /// The argument count is outside what the address takes.
+    #[error("expected {}, got {got} argument{}", expected(.layout), plural(*.got))]
+    Count {
+        /// The expected arguments (`"s id, s kind"`; empty: none).
+        layout: &'static str,
+        /// How many were given.
+        got: usize,
+    },
+    /// An address taking a fixed head then pairs got a count that does not fit.
+    #[error("expected {layout}, got {got} arguments")]
+    PairCount {
+        /// The expected arguments.
+        layout: &'static str,
+        /// How many were given.
+        got: usize,
+    },
+    /// Fewer arguments than the one asked for.
+    #[error("missing argument {position} ({name})")]
+    Missing {
+        /// Its position, counted from 1.
+        position: usize,
+        /// What it is.
+        name: &'static str,
+    },
+    /// Not a string where a string is expected.
+    #[error("argument {position} ({name}) must be a string, got {got}")]
+    NotString {
+        /// Its position, counted from 1.
+        position: usize,
+        /// What it is.
+        name: &'static str,
+        /// The OSC type given ([`type_name`]).
+        got: &'static str,
+    },
+    /// Not a number where a number is expected.
+    #[error("argument {position} ({name}) must be a number, got {got}")]
+    NotNumber {
+        /// Its position, counted from 1.
+        position: usize,
+        /// What it is.
+        name: &'static str,
+        /// The OSC type given ([`type_name`]).
+        got: &'static str,
+    },
+    /// A number with a fraction (or not finite) where a whole number is expected.
+    #[error("argument {position} ({name}) must be a whole number, got {value}")]
+    NotWhole {
+        /// Its position, counted from 1.
+        position: usize,
+        /// What it is.
+        name: &'static str,
+        /// The number given.
+        value: f64,
+    },
+    /// Neither a number, a boolean nor a string where a param value is expected.
+    #[error("argument {position} ({name}) must be a number, a boolean or a string, got {got}")]
+    NotValue {
+        /// Its position, counted from 1.
+        position: usize,
+        /// What it is.
+        name: &'static str,
+        /// The OSC type given ([`type_name`]).
+        got: &'static str,
+    },
+    /// A whole number outside its range.
+    #[error("{name} {value} is out of range {lo} .. {hi}")]
+    OutOfRange {
+        /// What it is (`"note"`, `"channel"`).
+        name: &'static str,
+        /// The number given.
+        value: i64,
+        /// The smallest allowed.
+        lo: i64,
+        /// The largest allowed.
+        hi: i64,
+    },
+}
+
+/// The expected arguments as the count error words them.
+fn expected(layout: &str) -> &str {
+    if layout.is_empty() {
+        "no arguments"
+    } else {
+        layout
+    }
+}
+
+/// The plural ending for `n` arguments.
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
 
 /// The arguments of one message, read by position.
 pub struct Args<'a> {
@@ -27,66 +127,80 @@ impl<'a> Args<'a> {
 
     /// Refuses a message whose argument count is outside `min..=max`; `layout` describes
     /// the expected arguments (`"s id, s kind"`).
-    pub fn expect_count(&self, min: usize, max: usize, layout: &str) -> Result<(), String> {
+    pub fn expect_count(
+        &self,
+        min: usize,
+        max: usize,
+        layout: &'static str,
+    ) -> Result<(), ArgError> {
         if self.args.len() < min || self.args.len() > max {
-            let expected = if layout.is_empty() {
-                "no arguments"
-            } else {
-                layout
-            };
-            return Err(format!(
-                "expected {expected}, got {} argument{}",
-                self.args.len(),
-                if self.args.len() == 1 { "" } else { "s" }
-            ));
+            return Err(ArgError::Count {
+                layout,
+                got: self.args.len(),
+            });
         }
         Ok(())
     }
 
-    fn get(&self, i: usize, name: &str) -> Result<&'a OscType, String> {
-        self.args
-            .get(i)
-            .ok_or_else(|| format!("missing argument {} ({name})", i + 1))
+    fn get(&self, i: usize, name: &'static str) -> Result<&'a OscType, ArgError> {
+        self.args.get(i).ok_or(ArgError::Missing {
+            position: i + 1,
+            name,
+        })
     }
 
     /// A string argument.
-    pub fn string(&self, i: usize, name: &str) -> Result<&'a str, String> {
+    pub fn string(&self, i: usize, name: &'static str) -> Result<&'a str, ArgError> {
         match self.get(i, name)? {
             OscType::String(s) => Ok(s),
-            other => Err(format!(
-                "argument {} ({name}) must be a string, got {}",
-                i + 1,
-                type_name(other)
-            )),
+            other => Err(ArgError::NotString {
+                position: i + 1,
+                name,
+                got: type_name(other),
+            }),
         }
     }
 
     /// A number argument (int, float, long or double).
-    pub fn number(&self, i: usize, name: &str) -> Result<f64, String> {
+    pub fn number(&self, i: usize, name: &'static str) -> Result<f64, ArgError> {
         let v = self.get(i, name)?;
-        number_of(v).ok_or_else(|| {
-            format!(
-                "argument {} ({name}) must be a number, got {}",
-                i + 1,
-                type_name(v)
-            )
+        number_of(v).ok_or(ArgError::NotNumber {
+            position: i + 1,
+            name,
+            got: type_name(v),
         })
     }
 
     /// A whole-number argument (an int, or a float with no fraction).
-    pub fn int(&self, i: usize, name: &str) -> Result<i64, String> {
+    pub fn int(&self, i: usize, name: &'static str) -> Result<i64, ArgError> {
         let n = self.number(i, name)?;
         if n.fract() != 0.0 || !n.is_finite() {
-            return Err(format!(
-                "argument {} ({name}) must be a whole number, got {n}",
-                i + 1
-            ));
+            return Err(ArgError::NotWhole {
+                position: i + 1,
+                name,
+                value: n,
+            });
         }
         Ok(n as i64)
     }
 
+    /// A whole-number argument within `lo ..= hi`.
+    pub fn int_in(&self, i: usize, name: &'static str, lo: i64, hi: i64) -> Result<i64, ArgError> {
+        let value = self.int(i, name)?;
+        if (lo..=hi).contains(&value) {
+            Ok(value)
+        } else {
+            Err(ArgError::OutOfRange {
+                name,
+                value,
+                lo,
+                hi,
+            })
+        }
+    }
+
     /// A param value: a number, a boolean (`T`/`F`) or a string (an enum variant).
-    pub fn value(&self, i: usize, name: &str) -> Result<ParamValue, String> {
+    pub fn value(&self, i: usize, name: &'static str) -> Result<ParamValue, ArgError> {
         let v = self.get(i, name)?;
         if let Some(n) = number_of(v) {
             return Ok(ParamValue::Number(n));
@@ -94,11 +208,11 @@ impl<'a> Args<'a> {
         match v {
             OscType::Bool(b) => Ok(ParamValue::Bool(*b)),
             OscType::String(s) => Ok(ParamValue::Text(s.clone())),
-            other => Err(format!(
-                "argument {} ({name}) must be a number, a boolean or a string, got {}",
-                i + 1,
-                type_name(other)
-            )),
+            other => Err(ArgError::NotValue {
+                position: i + 1,
+                name,
+                got: type_name(other),
+            }),
         }
     }
 
@@ -142,6 +256,11 @@ pub fn type_name(v: &OscType) -> &'static str {
 mod tests {
     use super::*;
 
+    /// The line the client receives for a refused argument.
+    fn message<T: std::fmt::Debug>(r: Result<T, ArgError>) -> String {
+        r.unwrap_err().to_string()
+    }
+
     #[test]
     fn ints_and_floats_are_interchangeable_numbers() {
         let a = [
@@ -154,14 +273,14 @@ mod tests {
         assert_eq!(args.number(1, "n"), Ok(2.5));
         assert_eq!(args.int(0, "n"), Ok(3));
         assert_eq!(
-            args.int(1, "n"),
-            Err("argument 2 (n) must be a whole number, got 2.5".into())
+            message(args.int(1, "n")),
+            "argument 2 (n) must be a whole number, got 2.5"
         );
         assert_eq!(
-            args.number(2, "value"),
-            Err("argument 3 (value) must be a number, got a string".into())
+            message(args.number(2, "value")),
+            "argument 3 (value) must be a number, got a string"
         );
-        assert_eq!(args.string(3, "id"), Err("missing argument 4 (id)".into()));
+        assert_eq!(message(args.string(3, "id")), "missing argument 4 (id)");
         assert_eq!(args.value(2, "v"), Ok(ParamValue::Text("x".into())));
     }
 
@@ -169,13 +288,13 @@ mod tests {
     fn counts_are_checked_with_the_layout() {
         let a = [OscType::Int(1)];
         assert_eq!(
-            Args::new(&a).expect_count(2, 2, "s id, s kind"),
-            Err("expected s id, s kind, got 1 argument".into())
+            message(Args::new(&a).expect_count(2, 2, "s id, s kind")),
+            "expected s id, s kind, got 1 argument"
         );
         assert!(Args::new(&[]).expect_count(0, 0, "").is_ok());
         assert_eq!(
-            Args::new(&a).expect_count(0, 0, ""),
-            Err("expected no arguments, got 1 argument".into())
+            message(Args::new(&a).expect_count(0, 0, "")),
+            "expected no arguments, got 1 argument"
         );
     }
 }

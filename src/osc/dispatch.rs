@@ -1,11 +1,12 @@
 //! [`dispatch`]: one decoded OSC message → one Controller call, per the address space of
-//! docs/CONTRACTS.md §2. Returns the replies to send, or a one-line error that the server sends
+//! docs/CONTRACTS.md §2. Returns the replies to send, or an [`OscError`] that the server sends
 //! back as `/error s address s message`. A refused message changes nothing.
 
 use rosc::{OscMessage, OscType};
 
-use super::args::Args;
-use super::patch_folder::PatchFolder;
+use super::args::{ArgError, Args};
+use super::error::OscError;
+use super::patch_folder::{FolderError, PatchFolder};
 use crate::control::{Controller, NoteTarget};
 use crate::engine::EngineStats;
 use crate::graph;
@@ -44,17 +45,18 @@ pub fn dispatch(
     control: &mut Controller,
     message: &OscMessage,
     ctx: &Context,
-) -> Result<Vec<OscMessage>, String> {
+) -> Result<Vec<OscMessage>, OscError> {
     let args = Args::new(&message.args);
     let addr = message.addr.as_str();
     let none = Ok(Vec::new());
     match addr {
         "/patch/create" => {
             if args.len() < 2 || !args.len().is_multiple_of(2) {
-                return Err(format!(
-                    "expected s id, s kind, then (s param, value) pairs, got {} arguments",
-                    args.len()
-                ));
+                return Err(ArgError::PairCount {
+                    layout: "s id, s kind, then (s param, value) pairs",
+                    got: args.len(),
+                }
+                .into());
             }
             let id = args.string(0, "id")?;
             let kind = args.string(1, "kind")?;
@@ -65,16 +67,12 @@ pub fn dispatch(
                     args.value(i + 1, "value")?,
                 ));
             }
-            control
-                .create(id, kind, &params)
-                .map_err(|e| e.to_string())?;
+            control.create(id, kind, &params)?;
             none
         }
         "/patch/delete" => {
             args.expect_count(1, 1, "s id")?;
-            control
-                .delete(args.string(0, "id")?)
-                .map_err(|e| e.to_string())?;
+            control.delete(args.string(0, "id")?)?;
             none
         }
         "/patch/connect" | "/patch/disconnect" => {
@@ -84,21 +82,18 @@ pub fn dispatch(
                 control.connect(from, to)
             } else {
                 control.disconnect(from, to)
-            }
-            .map_err(|e| e.to_string())?;
+            }?;
             none
         }
         "/patch/set" => {
             args.expect_count(3, 3, "s id, s param, value")?;
             let value = args.value(2, "value")?;
-            control
-                .set(args.string(0, "id")?, args.string(1, "param")?, value)
-                .map_err(|e| e.to_string())?;
+            control.set(args.string(0, "id")?, args.string(1, "param")?, value)?;
             none
         }
         "/patch/commit" => {
             args.expect_count(0, 0, "")?;
-            let revision = control.commit().map_err(|e| e.to_string())?;
+            let revision = control.commit()?;
             Ok(vec![committed(revision)])
         }
         "/patch/abort" => {
@@ -110,19 +105,25 @@ pub fn dispatch(
             args.expect_count(1, 1, "s name")?;
             let name = args.string(0, "name")?;
             let path = ctx.folder.existing(name)?;
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read patch \"{name}\": {e}"))?;
-            let desc = graph::check(&text, Some(name), control.registry())
-                .map_err(|e| e.to_string().replace('\n', "; "))?;
-            let revision = control.load(desc).map_err(|e| e.to_string())?;
+            let text = std::fs::read_to_string(&path).map_err(|error| FolderError::Read {
+                name: name.to_string(),
+                error,
+            })?;
+            let desc =
+                graph::check(&text, Some(name), control.registry()).map_err(OscError::Load)?;
+            let revision = control.load(desc)?;
             Ok(vec![committed(revision)])
         }
         "/patch/save" => {
             args.expect_count(1, 1, "s name")?;
             let name = args.string(0, "name")?;
             let path = ctx.folder.writable(name)?;
-            std::fs::write(&path, patch::to_ron(&control.running_as_played()))
-                .map_err(|e| format!("cannot write patch \"{name}\": {e}"))?;
+            std::fs::write(&path, patch::to_ron(&control.running_as_played())).map_err(
+                |error| FolderError::Write {
+                    name: name.to_string(),
+                    error,
+                },
+            )?;
             Ok(vec![reply(
                 "/patch/saved",
                 vec![OscType::String(name.to_string())],
@@ -135,13 +136,10 @@ pub fn dispatch(
                 vec![OscType::String(patch::to_ron(&control.running_as_played()))],
             );
             let size = rosc::encoder::encode(&rosc::OscPacket::Message(dump.clone()))
-                .map_err(|e| format!("cannot encode the dump: {e}"))?
+                .map_err(OscError::EncodeDump)?
                 .len();
             if size > MAX_DATAGRAM {
-                return Err(format!(
-                    "the patch is {size} bytes as a /patch/dump reply, more than one UDP \
-                     packet holds ({MAX_DATAGRAM}); use /patch/save NAME and read the file"
-                ));
+                return Err(OscError::DumpTooLarge { size });
             }
             Ok(vec![dump])
         }
@@ -155,7 +153,13 @@ pub fn dispatch(
             let velocity = match args.raw(1) {
                 Some(OscType::Int(v)) if (0..=127).contains(v) => *v as f32 / 127.0,
                 Some(OscType::Int(v)) => {
-                    return Err(format!("velocity {v} is out of range 0 .. 127"))
+                    return Err(ArgError::OutOfRange {
+                        name: "velocity",
+                        value: (*v).into(),
+                        lo: 0,
+                        hi: 127,
+                    }
+                    .into())
                 }
                 _ => args.number(1, "velocity")? as f32,
             };
@@ -166,22 +170,19 @@ pub fn dispatch(
                 control.note_off(&target, note, ctx.time)
             } else {
                 control.note_on(&target, note, velocity, ctx.time)
-            }
-            .map_err(|e| e.to_string())?;
+            }?;
             none
         }
         "/note/off" => {
             args.expect_count(1, 2, "i note, [i channel or s instrument]")?;
             let note = note_number(&args)?;
             let target = note_target(&args, 1)?;
-            control
-                .note_off(&target, note, ctx.time)
-                .map_err(|e| e.to_string())?;
+            control.note_off(&target, note, ctx.time)?;
             none
         }
         "/note/panic" => {
             args.expect_count(0, 0, "")?;
-            control.panic().map_err(|e| e.to_string())?;
+            control.panic()?;
             none
         }
         "/status" => {
@@ -210,12 +211,10 @@ pub fn dispatch(
             Some((id, param)) if !id.is_empty() && !param.is_empty() && !param.contains('/') => {
                 args.expect_count(1, 1, "value")?;
                 let value = args.value(0, "value")?;
-                control
-                    .set_live(id, param, value, ctx.time)
-                    .map_err(|e| e.to_string())?;
+                control.set_live(id, param, value, ctx.time)?;
                 none
             }
-            _ => Err("unknown address".to_string()),
+            _ => Err(OscError::UnknownAddress(addr.to_string())),
         },
     }
 }
@@ -231,27 +230,16 @@ fn committed(revision: u64) -> OscMessage {
     reply("/patch/committed", vec![OscType::Int(revision as i32)])
 }
 
-fn note_number(args: &Args) -> Result<u8, String> {
-    let note = args.int(0, "note")?;
-    u8::try_from(note)
-        .ok()
-        .filter(|n| *n <= 127)
-        .ok_or_else(|| format!("note {note} is out of range 0 .. 127"))
+fn note_number(args: &Args) -> Result<u8, ArgError> {
+    Ok(args.int_in(0, "note", 0, 127)? as u8)
 }
 
 /// The optional last argument of `/note/on` and `/note/off`: a channel (int 1–16) or an
 /// instrument id (string); absent = the first instrument.
-fn note_target(args: &Args, i: usize) -> Result<NoteTarget, String> {
+fn note_target(args: &Args, i: usize) -> Result<NoteTarget, ArgError> {
     match args.raw(i) {
         None => Ok(NoteTarget::Default),
         Some(OscType::String(id)) => Ok(NoteTarget::Instrument(id.clone())),
-        Some(_) => {
-            let ch = args.int(i, "channel")?;
-            if (1..=16).contains(&ch) {
-                Ok(NoteTarget::Channel(ch as u8))
-            } else {
-                Err(format!("channel {ch} is out of range 1 .. 16"))
-            }
-        }
+        Some(_) => Ok(NoteTarget::Channel(args.int_in(i, "channel", 1, 16)? as u8)),
     }
 }

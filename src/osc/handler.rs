@@ -6,7 +6,8 @@
 //! A packet is checked for shape ([`check_shape`]) before it is decoded, bundles are
 //! scheduled by their time tags ([`SampleClock::sample_at`]: past tags play now, tags more
 //! than an hour ahead are refused), `/reply` is answered here ([`ReplyRoutes`]), `/midi/...`
-//! goes to the MIDI router and everything else to [`dispatch`].
+//! goes to the MIDI router and everything else to [`dispatch`]. Every refusal is an
+//! [`OscError`], sent back as `/error s address s message`.
 
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering::Relaxed;
@@ -16,10 +17,11 @@ use parking_lot::Mutex;
 use rosc::{OscMessage, OscPacket, OscType};
 
 use super::dispatch::{dispatch, Context, HostStatus};
+use super::error::OscError;
 use super::midi::{self, MidiAccess};
 use super::packet_shape::check_shape;
 use super::patch_folder::PatchFolder;
-use super::reply_routes::{ReplyRoutes, ReplyScope};
+use super::reply_routes::{ReplyError, ReplyRoutes, ReplyScope};
 use super::server::{HostStatusFn, OscStats};
 use crate::control::Controller;
 use crate::fault::Faults;
@@ -99,12 +101,12 @@ impl PacketHandler {
         self.stats.received.fetch_add(1, Relaxed);
         let mut replies = Vec::new();
         if let Err(e) = check_shape(bytes) {
-            self.refuse(&mut replies, "#bundle", &e.to_string());
+            self.refuse(&mut replies, "#bundle", &e.into());
             return replies;
         }
         match rosc::decoder::decode_udp(bytes) {
             Ok((_, packet)) => self.packet(packet, None, from, &mut replies),
-            Err(e) => self.refuse(&mut replies, "", &format!("malformed packet: {e}")),
+            Err(e) => self.refuse(&mut replies, "", &OscError::Malformed(e)),
         }
         replies
     }
@@ -112,11 +114,7 @@ impl PacketHandler {
     /// An `/error` for a packet whose handling panicked (the server's containment).
     pub fn internal_error(&self, bytes: &[u8]) -> OscMessage {
         self.stats.refused.fetch_add(1, Relaxed);
-        error(
-            &first_address(bytes),
-            "internal error while handling this message: it was dropped, the fault counted \
-             and logged, and the server goes on",
-        )
+        error(&first_address(bytes), &OscError::Internal)
     }
 
     fn packet(
@@ -135,7 +133,7 @@ impl PacketHandler {
                         self.packet(p, time, from, replies);
                     }
                 }
-                Err(e) => self.refuse(replies, "#bundle", &e.to_string()),
+                Err(e) => self.refuse(replies, "#bundle", &e.into()),
             },
         }
     }
@@ -170,37 +168,35 @@ impl PacketHandler {
         };
         match result {
             Ok(r) => replies.extend(r),
-            Err(message) => self.refuse(replies, &m.addr, &message),
+            Err(e) => self.refuse(replies, &m.addr, &e),
         }
     }
 
     /// `/reply i port [s "host"]`.
-    fn reply_route(&mut self, m: &OscMessage, from: SocketAddr) -> Result<(), String> {
-        const EXPECTED: &str = "expected i port (1 .. 65535, or 0 to reply to the sender again), \
-                                then optionally s \"host\"";
+    fn reply_route(&mut self, m: &OscMessage, from: SocketAddr) -> Result<(), OscError> {
         let (port, scope) = match m.args.as_slice() {
             [OscType::Int(port)] => (*port, ReplyScope::Sender),
             [OscType::Int(port), OscType::String(s)] if s == "host" => (*port, ReplyScope::Host),
-            _ => return Err(EXPECTED.to_string()),
+            _ => return Err(ReplyError::Usage.into()),
         };
-        let port = u16::try_from(port).map_err(|_| EXPECTED.to_string())?;
-        self.routes.register(from, port, scope)
+        let port = u16::try_from(port).map_err(|_| ReplyError::Usage)?;
+        Ok(self.routes.register(from, port, scope)?)
     }
 
-    fn refuse(&self, replies: &mut Vec<OscMessage>, addr: &str, message: &str) {
+    fn refuse(&self, replies: &mut Vec<OscMessage>, addr: &str, refusal: &OscError) {
         self.stats.refused.fetch_add(1, Relaxed);
-        replies.push(error(addr, message));
+        replies.push(error(addr, refusal));
     }
 }
 
-/// `/error s address s message`, the message on one line (a patch edit can break two
-/// things: they go out as one line).
-pub fn error(addr: &str, message: &str) -> OscMessage {
+/// `/error s address s message`: `refusal` on one line (a patch edit can break two things:
+/// they go out as one line).
+pub fn error(addr: &str, refusal: &OscError) -> OscMessage {
     OscMessage {
         addr: "/error".to_string(),
         args: vec![
             OscType::String(addr.to_string()),
-            OscType::String(message.replace('\n', "; ")),
+            OscType::String(refusal.to_string().replace('\n', "; ")),
         ],
     }
 }

@@ -6,6 +6,8 @@
 //! | /midi/ports | — | reply `/midi/ports s host, then (s port, i connected 0/1)*` |
 //! | /note/bend | i channel 1–16, f bend -1..1 | pitch bend on that channel |
 //! | /midi/cc | i channel 1–16, i cc 0–127, i value 0–127 | a control change, routed like MIDI |
+//!
+//! Refusals of their own are [`MidiError`]s.
 
 use std::sync::Arc;
 
@@ -13,10 +15,30 @@ use parking_lot::Mutex;
 use rosc::{OscMessage, OscType};
 
 use super::args::Args;
+use super::error::OscError;
+use crate::backend::InstrumentError;
 use crate::midi::input::PortsStatus;
 use crate::midi::parse::MidiEvent;
 use crate::midi::router::Router;
 use crate::midi_protocol::ChannelEvent;
+
+/// Why a MIDI address was refused (argument problems are [`OscError::Args`]). Every variant
+/// displays as the one line the client receives.
+#[derive(Debug, thiserror::Error)]
+pub enum MidiError {
+    /// The player runs without the MIDI router.
+    #[error("MIDI routing is not running in this player")]
+    NotRunning,
+    /// An address [`dispatch`] does not serve.
+    #[error("{0} is not a MIDI address")]
+    NotMidiAddress(String),
+    /// A pitch bend outside -1 ..= 1.
+    #[error("bend {0} is out of range -1 .. 1")]
+    BendRange(f64),
+    /// The router (the instrument the channel plays) refused the event.
+    #[error("{0}")]
+    Instrument(#[from] InstrumentError),
+}
 
 /// What the MIDI addresses reach.
 #[derive(Clone)]
@@ -37,9 +59,9 @@ pub fn dispatch(
     midi: Option<&MidiAccess>,
     message: &OscMessage,
     time: Option<u64>,
-) -> Result<Vec<OscMessage>, String> {
+) -> Result<Vec<OscMessage>, OscError> {
     let args = Args::new(&message.args);
-    let midi = midi.ok_or("MIDI routing is not running in this player")?;
+    let midi = midi.ok_or(MidiError::NotRunning)?;
     match message.addr.as_str() {
         "/midi/ports" => {
             args.expect_count(0, 0, "")?;
@@ -62,10 +84,10 @@ pub fn dispatch(
         }
         "/note/bend" => {
             args.expect_count(2, 2, "i channel 1..16, f bend -1..1")?;
-            let channel = channel(&args)?;
+            let channel = args.int_in(0, "channel", 1, 16)? as u8;
             let bend = args.number(1, "bend")?;
             if !(-1.0..=1.0).contains(&bend) {
-                return Err(format!("bend {bend} is out of range -1 .. 1"));
+                return Err(MidiError::BendRange(bend).into());
             }
             let value = if bend >= 0.0 {
                 8192.0 + bend * 8191.0
@@ -81,30 +103,14 @@ pub fn dispatch(
         }
         "/midi/cc" => {
             args.expect_count(3, 3, "i channel 1..16, i cc 0..127, i value 0..127")?;
-            let channel = channel(&args)?;
-            let seven = |i: usize, what: &str| -> Result<u8, String> {
-                let v = args.int(i, what)?;
-                u8::try_from(v)
-                    .ok()
-                    .filter(|v| *v <= 127)
-                    .ok_or_else(|| format!("{what} {v} is out of range 0 .. 127"))
-            };
+            let channel = args.int_in(0, "channel", 1, 16)? as u8;
             let event = ChannelEvent::Controller {
-                controller: seven(1, "cc")?,
-                value: seven(2, "value")?,
+                controller: args.int_in(1, "cc", 0, 127)? as u8,
+                value: args.int_in(2, "value", 0, 127)? as u8,
             };
             route(midi, channel, event, time)
         }
-        other => Err(format!("{other} is not a MIDI address")),
-    }
-}
-
-fn channel(args: &Args) -> Result<u8, String> {
-    let ch = args.int(0, "channel")?;
-    if (1..=16).contains(&ch) {
-        Ok(ch as u8)
-    } else {
-        Err(format!("channel {ch} is out of range 1 .. 16"))
+        other => Err(MidiError::NotMidiAddress(other.to_string()).into()),
     }
 }
 
@@ -113,10 +119,10 @@ fn route(
     channel: u8,
     event: ChannelEvent,
     time: Option<u64>,
-) -> Result<Vec<OscMessage>, String> {
+) -> Result<Vec<OscMessage>, OscError> {
     midi.router
         .lock()
         .handle(MidiEvent { channel, event }, time)
-        .map_err(|e| e.to_string())?;
+        .map_err(MidiError::from)?;
     Ok(Vec::new())
 }

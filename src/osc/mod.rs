@@ -7,6 +7,7 @@
 //! - [`packet_shape`]: bundle depth and element limits, checked before decoding.
 //! - [`reply_routes`]: where replies go (`/reply`), who hears broadcasts.
 //! - [`dispatch`](mod@dispatch): address → Controller call.
+//! - [`error`]: [`OscError`], every refusal, as the one line the client receives.
 //! - [`args`]: argument reading (ints and floats interchangeable).
 //! - [`patch_folder`]: the only folder `/patch/load` and `/patch/save` may touch.
 //! - [`midi`](mod@midi): `/midi/ports`, `/note/bend`, `/midi/cc` through the MIDI router.
@@ -14,6 +15,7 @@
 
 pub mod args;
 pub mod dispatch;
+pub mod error;
 pub mod handler;
 pub mod midi;
 pub mod packet_shape;
@@ -23,6 +25,7 @@ pub mod sequencer;
 pub mod server;
 
 pub use dispatch::{dispatch, Context, HostStatus};
+pub use error::OscError;
 pub use handler::{MessageTap, PacketHandler};
 pub use midi::MidiAccess;
 pub use patch_folder::PatchFolder;

@@ -1,8 +1,66 @@
 //! [`PatchFolder`]: the one folder `/patch/load` and `/patch/save` may touch. A network
 //! client must never read or write other files, so names are checked before any file is
-//! opened: no absolute paths, no `..`, no links leading out of the folder.
+//! opened: no absolute paths, no `..`, no links leading out of the folder. A refused name
+//! or a file that cannot be read or written is a [`FolderError`].
 
 use std::path::{Component, Path, PathBuf};
+
+/// Why a patch name was refused, or its file could not be read or written. Every variant
+/// displays as the one line the client receives.
+#[derive(Debug, thiserror::Error)]
+pub enum FolderError {
+    /// An empty name.
+    #[error("empty patch name")]
+    EmptyName,
+    /// A name with a `..` component.
+    #[error("patch name \"{name}\" may not contain `..`")]
+    ParentDir {
+        /// The name given.
+        name: String,
+    },
+    /// An absolute name.
+    #[error("patch name \"{name}\" must be relative to the patch folder")]
+    NotRelative {
+        /// The name given.
+        name: String,
+    },
+    /// A name that resolves (through links) outside the folder.
+    #[error("patch \"{name}\" leads outside the patch folder")]
+    Outside {
+        /// The name given.
+        name: String,
+    },
+    /// A save over a link (it could point anywhere).
+    #[error("patch \"{name}\" is a link; refusing to write through it")]
+    Link {
+        /// The name given.
+        name: String,
+    },
+    /// The folder itself cannot be resolved (it does not exist, for example).
+    #[error("patch folder {} is not usable: {error}", .root.display())]
+    Unusable {
+        /// The folder as given.
+        root: PathBuf,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The patch cannot be read (it does not exist, for example).
+    #[error("cannot read patch \"{name}\": {error}")]
+    Read {
+        /// The name given.
+        name: String,
+        /// Why.
+        error: std::io::Error,
+    },
+    /// The patch cannot be written.
+    #[error("cannot write patch \"{name}\": {error}")]
+    Write {
+        /// The name given.
+        name: String,
+        /// Why.
+        error: std::io::Error,
+    },
+}
 
 /// The patch folder (`--patch-dir`, default `./patches`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,14 +83,17 @@ impl PatchFolder {
     /// The path of an existing patch `name` inside the folder (`.ron` is added when the
     /// name has no extension). Refused: empty names, absolute paths, `..`, and names that
     /// resolve (through links) outside the folder.
-    pub fn existing(&self, name: &str) -> Result<PathBuf, String> {
+    pub fn existing(&self, name: &str) -> Result<PathBuf, FolderError> {
         let path = self.join(name)?;
         let root = self.canonical_root()?;
-        let real = path
-            .canonicalize()
-            .map_err(|e| format!("cannot read patch \"{name}\": {e}"))?;
+        let real = path.canonicalize().map_err(|error| FolderError::Read {
+            name: name.to_string(),
+            error,
+        })?;
         if !real.starts_with(&root) {
-            return Err(format!("patch \"{name}\" leads outside the patch folder"));
+            return Err(FolderError::Outside {
+                name: name.to_string(),
+            });
         }
         Ok(real)
     }
@@ -40,36 +101,44 @@ impl PatchFolder {
     /// The path to write patch `name` to inside the folder. Refused like
     /// [`existing`](Self::existing); an existing file that is a link is refused too (it
     /// could point anywhere).
-    pub fn writable(&self, name: &str) -> Result<PathBuf, String> {
+    pub fn writable(&self, name: &str) -> Result<PathBuf, FolderError> {
         let path = self.join(name)?;
         let root = self.canonical_root()?;
         let parent = path
             .parent()
             .unwrap_or(&self.root)
             .canonicalize()
-            .map_err(|e| format!("cannot write patch \"{name}\": {e}"))?;
+            .map_err(|error| FolderError::Write {
+                name: name.to_string(),
+                error,
+            })?;
         if !parent.starts_with(&root) {
-            return Err(format!("patch \"{name}\" leads outside the patch folder"));
+            return Err(FolderError::Outside {
+                name: name.to_string(),
+            });
         }
         if let Ok(meta) = std::fs::symlink_metadata(&path) {
             if meta.file_type().is_symlink() {
-                return Err(format!(
-                    "patch \"{name}\" is a link; refusing to write through it"
-                ));
+                return Err(FolderError::Link {
+                    name: name.to_string(),
+                });
             }
         }
         Ok(parent.join(path.file_name().expect("join checked the name")))
     }
 
-    fn canonical_root(&self) -> Result<PathBuf, String> {
+    fn canonical_root(&self) -> Result<PathBuf, FolderError> {
         self.root
             .canonicalize()
-            .map_err(|e| format!("patch folder {} is not usable: {e}", self.root.display()))
+            .map_err(|error| FolderError::Unusable {
+                root: self.root.clone(),
+                error,
+            })
     }
 
-    fn join(&self, name: &str) -> Result<PathBuf, String> {
+    fn join(&self, name: &str) -> Result<PathBuf, FolderError> {
         if name.is_empty() {
-            return Err("empty patch name".to_string());
+            return Err(FolderError::EmptyName);
         }
         let rel = Path::new(name);
         for c in rel.components() {
@@ -77,12 +146,14 @@ impl PatchFolder {
                 Component::Normal(_) => {}
                 Component::CurDir => {}
                 Component::ParentDir => {
-                    return Err(format!("patch name \"{name}\" may not contain `..`"))
+                    return Err(FolderError::ParentDir {
+                        name: name.to_string(),
+                    })
                 }
                 Component::RootDir | Component::Prefix(_) => {
-                    return Err(format!(
-                        "patch name \"{name}\" must be relative to the patch folder"
-                    ))
+                    return Err(FolderError::NotRelative {
+                        name: name.to_string(),
+                    })
                 }
             }
         }
@@ -127,12 +198,21 @@ mod tests {
     #[test]
     fn escapes_are_refused() {
         let (dir, f) = folder();
-        assert!(f.existing("../secret").unwrap_err().contains("`..`"));
-        assert!(f.writable("sub/../../secret").unwrap_err().contains("`..`"));
+        assert!(f
+            .existing("../secret")
+            .unwrap_err()
+            .to_string()
+            .contains("`..`"));
+        assert!(f
+            .writable("sub/../../secret")
+            .unwrap_err()
+            .to_string()
+            .contains("`..`"));
         let abs = dir.join("secret.ron");
         assert!(f
             .existing(abs.to_str().unwrap())
             .unwrap_err()
+            .to_string()
             .contains("relative"));
         assert!(f.existing("").is_err());
         #[cfg(unix)]
@@ -140,14 +220,27 @@ mod tests {
             std::os::unix::fs::symlink(dir.join("secret.ron"), dir.join("patches/link.ron"))
                 .unwrap();
             std::os::unix::fs::symlink(&dir, dir.join("patches/out")).unwrap();
-            assert!(f.existing("link").unwrap_err().contains("outside"));
-            assert!(f.existing("out/secret").unwrap_err().contains("outside"));
-            assert!(f.writable("link").unwrap_err().contains("link"));
-            assert!(f.writable("out/new").unwrap_err().contains("outside"));
+            assert!(f
+                .existing("link")
+                .unwrap_err()
+                .to_string()
+                .contains("outside"));
+            assert!(f
+                .existing("out/secret")
+                .unwrap_err()
+                .to_string()
+                .contains("outside"));
+            assert!(f.writable("link").unwrap_err().to_string().contains("link"));
+            assert!(f
+                .writable("out/new")
+                .unwrap_err()
+                .to_string()
+                .contains("outside"));
         }
         assert!(f
             .existing("missing")
             .unwrap_err()
+            .to_string()
             .starts_with("cannot read patch \"missing\""));
     }
 }

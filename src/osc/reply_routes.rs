@@ -11,13 +11,30 @@
 //! - `/reply i 0` (with `s "host"`: the host-wide entry) removes the registration.
 //!
 //! Every registered port also receives broadcasts (sequencer cues). At most
-//! [`MAX_REPLY_ROUTES`] registrations are kept; more are refused.
+//! [`MAX_REPLY_ROUTES`] registrations are kept; more are refused ([`ReplyError`]).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
 /// Most `/reply` registrations kept at once (per sender and per host together).
 pub const MAX_REPLY_ROUTES: usize = 64;
+
+/// Why a `/reply` was refused. Every variant displays as the one line the client receives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReplyError {
+    /// Arguments that are not `i port [s "host"]`, or a port outside 0 ..= 65535.
+    #[error(
+        "expected i port (1 .. 65535, or 0 to reply to the sender again), then optionally \
+         s \"host\""
+    )]
+    Usage,
+    /// [`MAX_REPLY_ROUTES`] registrations exist already.
+    #[error(
+        "{MAX_REPLY_ROUTES} reply routes are registered already; remove one with /reply i 0 \
+         first"
+    )]
+    Full,
+}
 
 /// What a `/reply` registration covers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,16 +60,13 @@ impl ReplyRoutes {
         from: SocketAddr,
         port: u16,
         scope: ReplyScope,
-    ) -> Result<(), String> {
+    ) -> Result<(), ReplyError> {
         let known = match scope {
             ReplyScope::Sender => self.by_sender.contains_key(&from),
             ReplyScope::Host => self.by_host.contains_key(&from.ip()),
         };
         if port != 0 && !known && self.len() >= MAX_REPLY_ROUTES {
-            return Err(format!(
-                "{MAX_REPLY_ROUTES} reply routes are registered already; remove one with \
-                 /reply i 0 first"
-            ));
+            return Err(ReplyError::Full);
         }
         match (scope, port) {
             (ReplyScope::Sender, 0) => {
@@ -157,7 +171,7 @@ mod tests {
         let e = r
             .register(at("127.0.0.1:50000"), 9000, ReplyScope::Sender)
             .unwrap_err();
-        assert!(e.contains("64 reply routes"), "{e}");
+        assert!(e.to_string().contains("64 reply routes"), "{e}");
         // Changing or removing an existing one still works.
         r.register(at("127.0.0.1:1000"), 9002, ReplyScope::Sender)
             .unwrap();

@@ -4,7 +4,8 @@
 
 use rosc::{OscMessage, OscType};
 
-use super::args::Args;
+use super::args::{ArgError, Args};
+use super::error::OscError;
 use crate::control::Controller;
 use crate::patch::ScaleKind;
 use crate::seq::{Cue, SeqCommand};
@@ -15,7 +16,7 @@ pub fn dispatch_seq(
     rest: &str,
     args: &Args,
     time: Option<u64>,
-) -> Result<Vec<OscMessage>, String> {
+) -> Result<Vec<OscMessage>, OscError> {
     let cmd = match rest {
         "start" | "stop" => {
             args.expect_count(0, 0, "")?;
@@ -31,15 +32,15 @@ pub fn dispatch_seq(
         "drift" => one_number(args, "f drift 0 .. 0.25").map(SeqCommand::Drift)?,
         "scale" => {
             args.expect_count(1, 1, "s scale")?;
-            SeqCommand::Scale(ScaleKind::parse(args.string(0, "scale")?)?)
+            SeqCommand::Scale(ScaleKind::parse(args.string(0, "scale")?).map_err(OscError::Scale)?)
         }
         "root" => {
             args.expect_count(1, 1, "i root 0 .. 127")?;
-            SeqCommand::Root(int_in(args, 0, "root", 0, 127)? as u8)
+            SeqCommand::Root(args.int_in(0, "root", 0, 127)? as u8)
         }
         "length" => {
             args.expect_count(1, 1, "i length 1 .. 64")?;
-            SeqCommand::Length(int_in(args, 0, "length", 1, 64)? as u8)
+            SeqCommand::Length(args.int_in(0, "length", 1, 64)? as u8)
         }
         "step" => {
             args.expect_count(
@@ -48,12 +49,12 @@ pub fn dispatch_seq(
                 "i index, f degree, f velocity, f probability, [i track]",
             )?;
             SeqCommand::Step {
-                index: int_in(args, 0, "index", 0, 63)? as u8,
-                degree: int_in(args, 1, "degree", -64, 63)? as i8,
+                index: args.int_in(0, "index", 0, 63)? as u8,
+                degree: args.int_in(1, "degree", -64, 63)? as i8,
                 velocity: args.number(2, "velocity")? as f32,
                 probability: args.number(3, "probability")? as f32,
                 track: match args.raw(4) {
-                    Some(_) => int_in(args, 4, "track", 0, 255)? as u8,
+                    Some(_) => args.int_in(4, "track", 0, 255)? as u8,
                     None => 0,
                 },
             }
@@ -61,23 +62,23 @@ pub fn dispatch_seq(
         "euclid" => {
             args.expect_count(4, 4, "i track, i k, i n, i rotation")?;
             SeqCommand::Euclid {
-                track: int_in(args, 0, "track", 0, 255)? as u8,
-                k: int_in(args, 1, "k", 0, 64)? as u8,
-                n: int_in(args, 2, "n", 1, 64)? as u8,
-                rotation: int_in(args, 3, "rotation", 0, 255)? as u8,
+                track: args.int_in(0, "track", 0, 255)? as u8,
+                k: args.int_in(1, "k", 0, 64)? as u8,
+                n: args.int_in(2, "n", 1, 64)? as u8,
+                rotation: args.int_in(3, "rotation", 0, 255)? as u8,
             }
         }
         "lock" => {
             args.expect_count(1, 1, "i 0|1")?;
-            SeqCommand::ChaosLock(int_in(args, 0, "lock", 0, 1)? == 1)
+            SeqCommand::ChaosLock(args.int_in(0, "lock", 0, 1)? == 1)
         }
         "loop" => {
             args.expect_count(1, 1, "i steps 0 .. 64 (0: off)")?;
-            SeqCommand::LoopLock(int_in(args, 0, "loop", 0, 64)? as u8)
+            SeqCommand::LoopLock(args.int_in(0, "loop", 0, 64)? as u8)
         }
         "state" => {
             args.expect_count(0, 0, "")?;
-            let s = control.sequencer_state().map_err(|e| e.to_string())?;
+            let s = control.sequencer_state()?;
             return Ok(vec![OscMessage {
                 addr: "/seq/state.reply".to_string(),
                 args: vec![
@@ -91,11 +92,9 @@ pub fn dispatch_seq(
                 ],
             }]);
         }
-        _ => return Err("unknown address".to_string()),
+        _ => return Err(OscError::UnknownAddress(format!("/seq/{rest}"))),
     };
-    control
-        .sequencer_command(cmd, time)
-        .map_err(|e| e.to_string())?;
+    control.sequencer_command(cmd, time)?;
     Ok(Vec::new())
 }
 
@@ -117,17 +116,9 @@ pub fn cue_message(cue: &Cue) -> OscMessage {
     }
 }
 
-fn one_number(args: &Args, layout: &str) -> Result<f32, String> {
+/// The one number argument of an address taking `layout` (`"f bpm 20 .. 300"`: the name is
+/// the layout's second word).
+fn one_number(args: &Args, layout: &'static str) -> Result<f32, ArgError> {
     args.expect_count(1, 1, layout)?;
     Ok(args.number(0, layout.split(' ').nth(1).unwrap_or("value"))? as f32)
-}
-
-/// A whole number argument within `lo ..= hi`.
-fn int_in(args: &Args, i: usize, name: &str, lo: i64, hi: i64) -> Result<i64, String> {
-    let v = args.int(i, name)?;
-    if (lo..=hi).contains(&v) {
-        Ok(v)
-    } else {
-        Err(format!("{name} {v} is out of range {lo} .. {hi}"))
-    }
 }

@@ -18,6 +18,7 @@ use parking_lot::Mutex;
 use rosc::{OscMessage, OscPacket};
 
 use super::dispatch::HostStatus;
+use super::error::OscError;
 use super::handler::{error, first_address, MessageTap, PacketHandler};
 use super::midi::MidiAccess;
 use super::patch_folder::PatchFolder;
@@ -201,11 +202,10 @@ impl Worker {
                     };
                     let error = error(
                         &addr,
-                        &format!(
-                            "the reply of {} bytes could not be sent in one UDP packet \
-                             ({e}); for a patch, use /patch/save NAME and read the file",
-                            bytes.len()
-                        ),
+                        &OscError::Unsendable {
+                            size: bytes.len(),
+                            error: e,
+                        },
                     );
                     if let Ok(bytes) = rosc::encoder::encode(&OscPacket::Message(error)) {
                         let _ = self.socket.send_to(&bytes, to);

@@ -14,6 +14,7 @@
 //! - [`midi`]: MIDI parsing, input ports (ALSA, JACK), RPNs, the router config's actions.
 //! - [`config`]: the `--config` file (MIDI input, tuning, router), checked with positions.
 //! - [`osc`]: the OSC server: live editing, notes and status over UDP.
+//! - [`fault`]: fault containment on control threads (caught, counted, logged; restarted).
 //! - [`bench`](mod@bench): `chronus bench`: timing the engine offline and counting its allocations.
 //! - [`catalog`]: the module table printed by `chronus modules` and kept in the README.
 
@@ -25,6 +26,7 @@ pub mod catalog;
 pub mod config;
 pub mod control;
 pub mod engine;
+pub mod fault;
 pub mod graph;
 pub mod host;
 pub mod midi;

@@ -1,4 +1,4 @@
-//! The `chronus` command line. See `chronus --help` and CONTRACTS.md §3.
+//! The `chronus` command line. See `chronus --help` and docs/CONTRACTS.md §3.
 //!
 //! Errors go to stderr, one readable line each (with the file position where there is
 //! one), and the exit code is non-zero.
@@ -94,7 +94,7 @@ enum Command {
     },
 }
 
-/// The options of `chronus render` (CONTRACTS.md §3).
+/// The options of `chronus render` (docs/CONTRACTS.md §3).
 #[derive(clap::Args)]
 struct RenderArgs {
     /// The patch file (.ron).
@@ -124,7 +124,7 @@ struct RenderArgs {
     config: Option<PathBuf>,
 }
 
-/// The options of `chronus play` (CONTRACTS.md §3).
+/// The options of `chronus play` (docs/CONTRACTS.md §3).
 #[derive(clap::Args)]
 struct PlayArgs {
     /// The patch file (.ron); without one, the built-in default patch (a drone).

@@ -47,7 +47,7 @@ fn oscsend_builds_a_patch_and_oscdump_hears_the_replies() {
     let port = osc_port(&mut player);
 
     let started = Instant::now();
-    oscsend(port, &["/reply", "i", &dump_port.to_string()]);
+    oscsend(port, &["/reply", "is", &dump_port.to_string(), "host"]);
     oscsend(
         port,
         &["/patch/create", "sssf", "osc", "sine", "freq", "440"],

@@ -50,7 +50,7 @@ fn oscsend_drives_the_sequencer_and_oscdump_hears_its_state_and_errors() {
     )
     .graceful_on_drop();
     let port = osc_port(&mut player);
-    oscsend(port, &["/reply", "i", &dump_port.to_string()]);
+    oscsend(port, &["/reply", "is", &dump_port.to_string(), "host"]);
     oscsend(port, &["/seq/drift", "f", "0"]);
     oscsend(port, &["/seq/bpm", "f", "150"]);
     oscsend(port, &["/seq/scale", "s", "minor_pentatonic"]);

@@ -1,4 +1,4 @@
-//! The OSC server over real UDP: every address of CONTRACTS.md §2, replies and `/reply`,
+//! The OSC server over real UDP: every address of docs/CONTRACTS.md §2, replies and `/reply`,
 //! one test per error class (the reply text, and the sound unaffected), bundles at their
 //! sample time, malformed and random packets, and a flood.
 
@@ -14,7 +14,7 @@ use chronus::control::Controller;
 use chronus::engine::{Engine, EngineConfig, EngineStats};
 use chronus::midi::router::Router;
 use chronus::osc::clock::SampleClock;
-use chronus::osc::{HostStatus, MidiAccess, OscOptions, OscServer, PatchFolder};
+use chronus::osc::{HostStatus, MessageTap, MidiAccess, OscOptions, OscServer, PatchFolder};
 use chronus_modules::analysis::{peak, zero_crossing_frequency};
 use chronus_modules::Registry;
 use parking_lot::Mutex;
@@ -47,6 +47,11 @@ fn folder() -> PathBuf {
 }
 
 fn rig(patch: &str) -> Rig {
+    rig_tapped(patch, None)
+}
+
+/// A rig whose server calls `tap` on every message before handling it.
+fn rig_tapped(patch: &str, tap: Option<MessageTap>) -> Rig {
     let (engine, handle) = Engine::new(EngineConfig {
         sample_rate: SR,
         ..EngineConfig::default()
@@ -55,7 +60,7 @@ fn rig(patch: &str) -> Rig {
     control.load(common::patch(patch)).unwrap();
     let control = Arc::new(Mutex::new(control));
     let folder = folder();
-    let server = OscServer::start(
+    let server = OscServer::start_tapped(
         OscOptions {
             bind: "127.0.0.1".parse().unwrap(),
             port: 0,
@@ -66,11 +71,13 @@ fn rig(patch: &str) -> Rig {
             dsp_load: 0.25,
             xruns: 3,
             refused: 0,
+            panics: 0,
         }),
         Some(MidiAccess {
             router: Arc::new(Mutex::new(Router::new(Config::default(), control.clone()))),
             ports: None,
         }),
+        tap,
     )
     .unwrap();
     let client = UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -126,7 +133,12 @@ impl Rig {
     /// Sends a message followed by `/status`, and returns every reply up to the status
     /// reply (so a message that answers nothing is known to be handled).
     fn call(&self, packet: OscPacket) -> Vec<OscMessage> {
-        self.send(&packet);
+        self.call_bytes(&rosc::encoder::encode(&packet).unwrap())
+    }
+
+    /// [`Rig::call`] with raw bytes (packets the encoder would never write).
+    fn call_bytes(&self, bytes: &[u8]) -> Vec<OscMessage> {
+        self.send_bytes(bytes);
         self.send(&msg("/status", vec![]));
         let mut replies = Vec::new();
         loop {
@@ -215,6 +227,7 @@ fn status_dump_save_load_and_reply_port() {
             OscType::Int(0),
             OscType::Int(3),
             OscType::Float(SR),
+            OscType::Int(0),
             OscType::Int(0)
         ]
     );
@@ -649,4 +662,185 @@ fn midi_addresses_reach_the_router() {
         assert_eq!(a, addr);
         assert!(m.starts_with(want), "{addr}: {m}");
     }
+}
+
+/// A bundle's raw bytes: `#bundle`, the time tag, then each element with its size.
+fn raw_bundle<E: AsRef<[u8]>>(seconds: u32, fractional: u32, elements: &[E]) -> Vec<u8> {
+    let mut b = b"#bundle\0".to_vec();
+    b.extend_from_slice(&seconds.to_be_bytes());
+    b.extend_from_slice(&fractional.to_be_bytes());
+    for e in elements {
+        let e = e.as_ref();
+        b.extend_from_slice(&(e.len() as u32).to_be_bytes());
+        b.extend_from_slice(e);
+    }
+    b
+}
+
+/// Seconds between the NTP epoch (1900) and the Unix epoch (1970).
+const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
+
+/// The OSC time tag `secs` seconds from now (negative: ago).
+fn tag_from_now(secs: i64) -> (u32, u32) {
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    ((now + NTP_UNIX_OFFSET as i64 + secs) as u32, 0)
+}
+
+#[test]
+fn time_tags_anywhere_in_64_bits_never_silence_the_server() {
+    let mut r = rig(
+        r#"(voice: (count: 1, modules: {}, connections: [("note.gate", "output.left")]),
+           connections: [("voices.left", "output.left")])"#,
+    );
+    // The host's anchor, as a callback publishes it.
+    let stats = r.control.lock().engine().stats().clone();
+    SampleClock::publish(&stats, r.engine.sample_time(), SystemTime::now(), SR);
+    let on = rosc::encoder::encode(&msg(
+        "/note/on",
+        vec![OscType::Int(60), OscType::Float(1.0)],
+    ))
+    .unwrap();
+    let off = rosc::encoder::encode(&msg("/note/off", vec![OscType::Int(60)])).unwrap();
+    // Five seconds after the NTP epoch (before 1970): it panicked the server once. A
+    // tag in the past plays now.
+    let replies = r.call_bytes(&raw_bundle(5, 0, &[&on]));
+    assert!(replies.is_empty(), "{replies:?}");
+    assert_eq!(r.play(256)[0], 1.0, "a tag before 1970 plays now");
+    r.call_bytes(&raw_bundle(0, 0, &[&off]));
+    assert_eq!(r.play(256)[0], 0.0, "the zero tag plays now");
+    // Every corner of the 64-bit range, and an hour ago: answered, nothing panics.
+    for (seconds, fractional) in [
+        (0, 0),
+        (0, 1),
+        (0, u32::MAX),
+        (1, 0),
+        (NTP_UNIX_OFFSET as u32 - 1, u32::MAX),
+        (NTP_UNIX_OFFSET as u32, 0),
+        (u32::MAX / 2, u32::MAX),
+        tag_from_now(-3_600),
+    ] {
+        r.call_bytes(&raw_bundle(seconds, fractional, &[&on]));
+        r.call_bytes(&raw_bundle(seconds, fractional, &[&off]));
+    }
+    // Absurdly far ahead: refused, naming the limit; the note never starts.
+    for (seconds, fractional) in [(u32::MAX, u32::MAX), tag_from_now(2 * 3_600)] {
+        let replies = r.call_bytes(&raw_bundle(seconds, fractional, &[&on]));
+        match replies.as_slice() {
+            [m] if m.addr == "/error" => {
+                assert_eq!(m.args[0], s("#bundle"), "{m:?}");
+                let OscType::String(text) = &m.args[1] else {
+                    panic!("{m:?}")
+                };
+                assert!(text.contains("3600 s ahead"), "{text}");
+            }
+            other => panic!("expected one /error, got {other:?}"),
+        }
+    }
+    assert_eq!(r.play(256)[0], 0.0, "a refused bundle changes nothing");
+    // Half an hour ahead is within the limit: accepted, nothing said.
+    let (seconds, fractional) = tag_from_now(1_800);
+    let replies = r.call_bytes(&raw_bundle(seconds, fractional, &[&off]));
+    assert!(replies.is_empty(), "{replies:?}");
+}
+
+#[test]
+fn bundles_nested_empty_or_with_lying_sizes_are_handled() {
+    let mut r = rig(
+        r#"(voice: (count: 1, modules: {}, connections: [("note.gate", "output.left")]),
+           connections: [("voices.left", "output.left")])"#,
+    );
+    let on = rosc::encoder::encode(&msg(
+        "/note/on",
+        vec![OscType::Int(60), OscType::Float(1.0)],
+    ))
+    .unwrap();
+    // Empty: nothing to do, nothing to say.
+    assert!(r.call_bytes(&raw_bundle::<&[u8]>(0, 1, &[])).is_empty());
+    // Nested a few levels: the message plays.
+    let mut nested = on.clone();
+    for _ in 0..4 {
+        nested = raw_bundle(0, 1, &[nested]);
+    }
+    assert!(r.call_bytes(&nested).is_empty());
+    assert_eq!(r.play(256)[0], 1.0);
+    r.call(msg("/note/panic", vec![]));
+    // Nested deeper than the limit (as deep as a datagram allows): refused, not a crash.
+    let mut deep = on.clone();
+    for _ in 0..3_000 {
+        deep = raw_bundle(0, 1, &[deep]);
+    }
+    let replies = r.call_bytes(&deep);
+    match replies.as_slice() {
+        [m] if m.addr == "/error" => {
+            let OscType::String(text) = &m.args[1] else {
+                panic!("{m:?}")
+            };
+            assert!(text.contains("nested deeper than 8"), "{text}");
+        }
+        other => panic!("expected one /error, got {other:?}"),
+    }
+    // Element sizes that lie (longer than the packet, zero, not a multiple of 4): an
+    // error or nothing, never a crash.
+    let mut lying = raw_bundle(0, 1, &[&on]);
+    lying[16..20].copy_from_slice(&1_000_000u32.to_be_bytes());
+    r.call_bytes(&lying);
+    let mut zero = raw_bundle(0, 1, &[&on]);
+    zero[16..20].copy_from_slice(&0u32.to_be_bytes());
+    r.call_bytes(&zero);
+    let mut odd = raw_bundle(0, 1, &[&on]);
+    odd[16..20].copy_from_slice(&3u32.to_be_bytes());
+    r.call_bytes(&odd);
+    // Too many elements in one packet: refused whole.
+    let tiny = rosc::encoder::encode(&msg("/status", vec![])).unwrap();
+    let many = raw_bundle(0, 1, &vec![tiny; 2_000]);
+    let replies = r.call_bytes(&many);
+    assert!(
+        matches!(replies.as_slice(), [m] if m.addr == "/error"),
+        "{replies:?}"
+    );
+    assert_eq!(r.play(256)[0], 0.0, "nothing refused played");
+}
+
+#[test]
+fn a_panic_handling_one_packet_is_caught_counted_and_the_next_is_answered() {
+    // A fault injected into the handler: a tap that panics on one address.
+    let tap: MessageTap = Arc::new(|m: &OscMessage| {
+        if m.addr == "/boom" {
+            panic!("injected fault");
+        }
+    });
+    let mut r = rig_tapped(EMPTY, Some(tap));
+    let replies = r.call(msg("/boom", vec![]));
+    match replies.as_slice() {
+        [m] if m.addr == "/error" => {
+            assert_eq!(m.args[0], s("/boom"), "{m:?}");
+            let OscType::String(text) = &m.args[1] else {
+                panic!("{m:?}")
+            };
+            assert!(text.contains("internal error"), "{text}");
+        }
+        other => panic!("expected one /error, got {other:?}"),
+    }
+    // The next packets are served, and /status counts the panic (its last field).
+    let replies = r.call(msg(
+        "/patch/create",
+        vec![s("osc"), s("sine"), s("freq"), OscType::Float(440.0)],
+    ));
+    assert!(replies.is_empty(), "{replies:?}");
+    r.send(&msg("/status", vec![]));
+    let status = r.recv();
+    assert_eq!(status.args.last(), Some(&OscType::Int(1)), "{status:?}");
+    // The same in a bundle, twice: each counted, the server still answers.
+    let boom = msg("/boom", vec![]);
+    r.call(OscPacket::Bundle(OscBundle {
+        timetag: OscTime::from((0, 1)),
+        content: vec![boom.clone(), boom],
+    }));
+    r.send(&msg("/status", vec![]));
+    assert_eq!(r.recv().args.last(), Some(&OscType::Int(2)));
+    assert_eq!(r.control.lock().faults().panics(), 2);
+    r.play(256);
 }

@@ -5,6 +5,8 @@
 //!
 //! Every method either does all it says or returns an error and changes nothing.
 
+use std::sync::Arc;
+
 use chronus_modules::{shortest_f64, ParamValue, Registry};
 
 use super::error::ControlError;
@@ -15,6 +17,7 @@ use crate::engine::{
     ChannelMessage, EngineHandle, Event, InstrumentKey, ParamSlot, ParamTarget, ProgramRef,
     TimedEvent,
 };
+use crate::fault::Faults;
 use crate::graph::{self, CompileOptions, Layout};
 use crate::patch::{self, implicit, Connection, ModuleDesc, PatchDesc, PortRef, Scope};
 use crate::seq::build::{build_conductor, split_param, BuildInputs};
@@ -49,6 +52,8 @@ pub struct Controller {
     sequence_edits: SequenceEdits,
     /// Live param changes sent for a later sample (a commit reports those it drops).
     scheduled: ScheduledChanges,
+    /// Panics caught on the control threads that share this controller.
+    faults: Arc<Faults>,
 }
 
 impl Controller {
@@ -67,7 +72,14 @@ impl Controller {
             routes: NoteRoutes::default(),
             sequence_edits: SequenceEdits::default(),
             scheduled: ScheduledChanges::default(),
+            faults: Arc::default(),
         }
+    }
+
+    /// The fault counter of every control thread sharing this controller (OSC, MIDI,
+    /// recorder): each contains its panics with [`Faults::contain`] and counts them here.
+    pub fn faults(&self) -> &Arc<Faults> {
+        &self.faults
     }
 
     /// Sets the sequencer defaults used by the next commits (a patch's `sequence` section

@@ -281,6 +281,7 @@ pub fn play(
                         dsp_load: shared.meter().load(),
                         xruns: shared.meter().xruns(),
                         refused: 0,
+                        panics: shared.meter().panics(),
                     }
                 }),
                 Some(MidiAccess {

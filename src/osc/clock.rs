@@ -6,7 +6,7 @@
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use rosc::OscTime;
 
@@ -73,33 +73,72 @@ impl SampleClock {
         stats.anchor_wall_ns.store(wall, Relaxed);
     }
 
-    /// The engine sample time at which `tag` happens, or `None` for "now" (immediate,
-    /// past, or no anchor yet).
-    pub fn sample_at(&self, tag: OscTime) -> Option<u64> {
+    /// The engine sample time at which `tag` happens: `Ok(None)` for "now" (the immediate
+    /// tag, any tag in the past — before 1970 included —, or no anchor yet), an error for a
+    /// tag more than [`MAX_AHEAD_SECS`] ahead. Any 64-bit tag is read without overflow (NTP
+    /// era 0: 1900 to 2036).
+    pub fn sample_at(&self, tag: OscTime) -> Result<Option<u64>, TooFarAhead> {
         if tag == IMMEDIATELY {
-            return None;
+            return Ok(None);
         }
-        self.sample_at_time(SystemTime::from(tag))
+        self.sample_at_ns(unix_ns(tag))
     }
 
-    /// The engine sample time at wall time `when`, or `None` for "now" (past, or no
-    /// anchor yet).
+    /// The engine sample time at wall time `when`, or `None` for "now" (past, too far
+    /// ahead to be meant, or no anchor yet).
     pub fn sample_at_time(&self, when: SystemTime) -> Option<u64> {
+        let ns = match when.duration_since(UNIX_EPOCH) {
+            Ok(d) => d.as_nanos() as i128,
+            Err(e) => -(e.duration().as_nanos() as i128),
+        };
+        self.sample_at_ns(ns).ok().flatten()
+    }
+
+    /// [`SampleClock::sample_at`] for a wall time in nanoseconds since the Unix epoch.
+    fn sample_at_ns(&self, when_ns: i128) -> Result<Option<u64>, TooFarAhead> {
         let wall = self.stats.anchor_wall_ns.load(Relaxed);
         if wall == 0 {
-            return None;
+            return Ok(None);
         }
-        let anchor = UNIX_EPOCH + Duration::from_nanos(wall);
-        let ahead = when.duration_since(anchor).ok()?;
-        let sample = self.stats.anchor_sample.load(Relaxed)
-            + (ahead.as_secs_f64() * self.sample_rate).round() as u64;
-        Some(sample)
+        let ahead_ns = when_ns - wall as i128;
+        if ahead_ns < 0 {
+            return Ok(None);
+        }
+        let ahead_s = ahead_ns as f64 * 1e-9;
+        if ahead_s > MAX_AHEAD_SECS as f64 {
+            return Err(TooFarAhead { ahead_s });
+        }
+        let sample =
+            self.stats.anchor_sample.load(Relaxed) + (ahead_s * self.sample_rate).round() as u64;
+        Ok(Some(sample))
     }
+}
+
+/// How far ahead a time tag may be: one hour. Further is refused (a clock set wrong, or a
+/// hostile client filling the event queue with events that never come due).
+pub const MAX_AHEAD_SECS: u64 = 3_600;
+
+/// A time tag further ahead than [`MAX_AHEAD_SECS`].
+#[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
+#[error("the time tag is {ahead_s:.0} s ahead: at most {MAX_AHEAD_SECS} s ahead is accepted")]
+pub struct TooFarAhead {
+    /// Seconds between the anchor and the tag.
+    pub ahead_s: f64,
+}
+
+/// Nanoseconds from the Unix epoch to `tag` (negative before 1970). Written here rather
+/// than through `SystemTime::from(OscTime)`, which panics on tags before 1970.
+fn unix_ns(tag: OscTime) -> i128 {
+    const UNIX_OFFSET_S: i128 = 2_208_988_800;
+    let whole = (tag.seconds as i128 - UNIX_OFFSET_S) * 1_000_000_000;
+    let fraction = (tag.fractional as i128 * 1_000_000_000 + (1 << 31)) >> 32;
+    whole + fraction
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn tags_map_to_samples_from_the_anchor() {
@@ -108,17 +147,17 @@ mod tests {
         let t0 = SystemTime::now();
         assert_eq!(
             clock.sample_at(OscTime::try_from(t0).unwrap()),
-            None,
+            Ok(None),
             "no anchor yet"
         );
         SampleClock::publish(&stats, 96_000, t0, 48_000.0);
         let later = OscTime::try_from(t0 + Duration::from_millis(500)).unwrap();
-        let s = clock.sample_at(later).unwrap();
+        let s = clock.sample_at(later).unwrap().unwrap();
         // OSC fractions resolve ~0.23 ns; allow a sample of rounding.
         assert!((s as i64 - 120_000).abs() <= 1, "{s}");
         let past = OscTime::try_from(t0 - Duration::from_millis(10)).unwrap();
-        assert_eq!(clock.sample_at(past), None);
-        assert_eq!(clock.sample_at(IMMEDIATELY), None);
+        assert_eq!(clock.sample_at(past), Ok(None));
+        assert_eq!(clock.sample_at(IMMEDIATELY), Ok(None));
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! [`dispatch`]: one decoded OSC message → one Controller call, per the address space of
-//! CONTRACTS.md §2. Returns the replies to send, or a one-line error that the server sends
+//! docs/CONTRACTS.md §2. Returns the replies to send, or a one-line error that the server sends
 //! back as `/error s address s message`. A refused message changes nothing.
 
 use rosc::{OscMessage, OscType};
@@ -24,6 +24,9 @@ pub struct HostStatus {
     pub xruns: u64,
     /// Messages refused so far (errors, floods).
     pub refused: u64,
+    /// Panics caught so far: the host fills in the audio callback's, the OSC handler adds
+    /// those of the control threads.
+    pub panics: u64,
 }
 
 /// What a message may use besides the controller.
@@ -193,6 +196,7 @@ pub fn dispatch(
                     OscType::Int(ctx.host.xruns as i32),
                     OscType::Float(control.engine().sample_rate()),
                     OscType::Int(ctx.host.refused as i32),
+                    OscType::Int(ctx.host.panics as i32),
                 ],
             )])
         }

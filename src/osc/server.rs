@@ -1,12 +1,12 @@
-//! [`OscServer`]: a UDP thread that decodes OSC packets (rosc) off the audio thread,
-//! dispatches them to the shared [`Controller`], and answers: replies to the sender's
-//! address and port (or, once a client at that IP address sent `/reply i port`, to that
-//! port at its address), and
+//! [`OscServer`]: a UDP thread that receives OSC datagrams off the audio thread, hands each
+//! to the [`PacketHandler`] inside fault containment, and sends the replies: to the
+//! sender's address and port, or where `/reply` says (see [`super::reply_routes`]);
 //! `/error s address s message` for everything refused — malformed packets included.
-//! Bundles with a future time tag apply at that sample time. Messages given to
-//! [`OscServer::broadcast`] (sequencer cues) go to every client registered with `/reply`.
+//! A panic while handling one datagram is caught, counted (`/status`'s `panics`) and
+//! answered with `/error`; the thread serves the next datagram, and is restarted if it
+//! dies anyway ([`crate::fault::supervise`]). Messages given to [`OscServer::broadcast`]
+//! (sequencer cues) go to every client registered with `/reply`.
 
-use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -15,13 +15,14 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use rosc::{OscMessage, OscPacket, OscType};
+use rosc::{OscMessage, OscPacket};
 
-use super::clock::SampleClock;
-use super::dispatch::{dispatch, Context, HostStatus};
-use super::midi::{self, MidiAccess};
+use super::dispatch::HostStatus;
+use super::handler::{error, first_address, MessageTap, PacketHandler};
+use super::midi::MidiAccess;
 use super::patch_folder::PatchFolder;
 use crate::control::Controller;
+use crate::fault;
 
 /// Where and how the server listens.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,31 +69,37 @@ impl OscServer {
         host: HostStatusFn,
         midi: Option<MidiAccess>,
     ) -> std::io::Result<OscServer> {
+        Self::start_tapped(options, control, host, midi, None)
+    }
+
+    /// [`OscServer::start`], with `tap` called on every decoded message before it is
+    /// handled (see [`PacketHandler::set_tap`]).
+    pub fn start_tapped(
+        options: OscOptions,
+        control: Arc<Mutex<Controller>>,
+        host: HostStatusFn,
+        midi: Option<MidiAccess>,
+        tap: Option<MessageTap>,
+    ) -> std::io::Result<OscServer> {
         let socket = UdpSocket::bind((options.bind, options.port))?;
         socket.set_read_timeout(Some(Duration::from_millis(50)))?;
         let local = socket.local_addr()?;
-        let stats = Arc::new(OscStats::default());
         let stop = Arc::new(AtomicBool::new(false));
         let outbox = Arc::new(Mutex::new(Vec::new()));
-        let clock = {
-            let c = control.lock();
-            SampleClock::new(c.engine().stats().clone(), c.engine().sample_rate())
-        };
+        let mut handler = PacketHandler::new(control, host, midi, options.folder);
+        if let Some(tap) = tap {
+            handler.set_tap(tap);
+        }
+        let stats = handler.stats().clone();
+        let faults = handler.faults().clone();
         let mut worker = Worker {
             socket,
-            control,
-            host,
-            midi,
-            clock,
-            folder: options.folder,
-            stats: stats.clone(),
-            reply_ports: HashMap::new(),
+            handler,
             outbox: outbox.clone(),
+            buf: vec![0u8; 65_536],
         };
         let stop_flag = stop.clone();
-        let thread = std::thread::Builder::new()
-            .name("chronus-osc".into())
-            .spawn(move || worker.run(&stop_flag))?;
+        let thread = fault::supervise("chronus-osc", faults, move || worker.run(&stop_flag))?;
         Ok(OscServer {
             local,
             outbox,
@@ -133,29 +140,17 @@ impl Drop for OscServer {
 
 struct Worker {
     socket: UdpSocket,
-    control: Arc<Mutex<Controller>>,
-    host: HostStatusFn,
-    midi: Option<MidiAccess>,
-    clock: SampleClock,
-    folder: PatchFolder,
-    stats: Arc<OscStats>,
-    /// Client addresses that asked for replies on another port (`/reply i port`). Keyed by
-    /// IP address, not port: `oscsend` sends each message from a new port, while the
-    /// `oscdump` (or phone app) listening for replies stays on one.
-    reply_ports: HashMap<IpAddr, u16>,
+    handler: PacketHandler,
     /// Messages for every registered client (see [`OscServer::broadcast`]).
     outbox: Arc<Mutex<Vec<OscMessage>>>,
+    buf: Vec<u8>,
 }
 
 impl Worker {
     fn run(&mut self, stop: &AtomicBool) {
-        let mut buf = vec![0u8; 65_536];
         while !stop.load(Relaxed) {
-            match self.socket.recv_from(&mut buf) {
-                Ok((n, from)) => {
-                    self.stats.received.fetch_add(1, Relaxed);
-                    self.packet(&buf[..n], from);
-                }
+            match self.socket.recv_from(&mut self.buf) {
+                Ok((n, from)) => self.datagram(n, from),
                 Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
                 Err(e) => tracing::warn!("osc: receive failed: {e}"),
             }
@@ -163,99 +158,36 @@ impl Worker {
         }
     }
 
+    /// Handles the first `n` bytes of the buffer, from `from`, inside fault containment.
+    fn datagram(&mut self, n: usize, from: SocketAddr) {
+        let bytes = &self.buf[..n];
+        let faults = self.handler.faults().clone();
+        let what = || format!("{} from {from}", describe(bytes));
+        let replies = faults
+            .contain("osc", what, || self.handler.handle(bytes, from))
+            .unwrap_or_else(|| vec![self.handler.internal_error(bytes)]);
+        let to = self.handler.routes().destination(from);
+        for r in replies {
+            self.send(to, OscPacket::Message(r));
+        }
+    }
+
     fn flush_outbox(&mut self) {
         let messages = std::mem::take(&mut *self.outbox.lock());
+        if messages.is_empty() {
+            return;
+        }
+        let listeners = self.handler.routes().listeners();
         for m in messages {
             let packet = OscPacket::Message(m);
-            for (ip, port) in &self.reply_ports {
-                self.send(SocketAddr::new(*ip, *port), packet.clone());
+            for to in &listeners {
+                self.send(*to, packet.clone());
             }
         }
     }
 
-    fn packet(&mut self, bytes: &[u8], from: SocketAddr) {
-        match rosc::decoder::decode_udp(bytes) {
-            Ok((_, packet)) => self.handle(packet, None, from),
-            Err(e) => self.refuse(from, "", &format!("malformed packet: {e}")),
-        }
-    }
-
-    fn handle(&mut self, packet: OscPacket, time: Option<u64>, from: SocketAddr) {
-        match packet {
-            OscPacket::Message(m) => self.message(&m, time, from),
-            OscPacket::Bundle(b) => {
-                let time = self.clock.sample_at(b.timetag).or(time);
-                for p in b.content {
-                    self.handle(p, time, from);
-                }
-            }
-        }
-    }
-
-    fn message(&mut self, m: &OscMessage, time: Option<u64>, from: SocketAddr) {
-        if m.addr == "/reply" {
-            match m.args.as_slice() {
-                [OscType::Int(0)] => {
-                    self.reply_ports.remove(&from.ip());
-                }
-                [OscType::Int(port)] if (1..=65_535).contains(port) => {
-                    self.reply_ports.insert(from.ip(), *port as u16);
-                }
-                _ => self.refuse(
-                    from,
-                    &m.addr,
-                    "expected i port (1 .. 65535, or 0 to reply to the sender again)",
-                ),
-            }
-            return;
-        }
-        if midi::is_midi_address(&m.addr) {
-            // Not under the controller's lock: the router takes it itself.
-            match midi::dispatch(self.midi.as_ref(), m, time) {
-                Ok(replies) => {
-                    for r in replies {
-                        self.send(from, OscPacket::Message(r));
-                    }
-                }
-                Err(message) => self.refuse(from, &m.addr, &message),
-            }
-            return;
-        }
-        let ctx = Context {
-            folder: &self.folder,
-            time,
-            host: HostStatus {
-                refused: self.stats.refused.load(Relaxed),
-                ..(self.host)()
-            },
-        };
-        let result = dispatch(&mut self.control.lock(), m, &ctx);
-        match result {
-            Ok(replies) => {
-                for r in replies {
-                    self.send(from, OscPacket::Message(r));
-                }
-            }
-            Err(message) => self.refuse(from, &m.addr, &message),
-        }
-    }
-
-    fn refuse(&mut self, from: SocketAddr, addr: &str, message: &str) {
-        self.stats.refused.fetch_add(1, Relaxed);
-        // Several errors (a patch edit can break two things) go out as one line.
-        let message = message.replace('\n', "; ");
-        let error = OscMessage {
-            addr: "/error".to_string(),
-            args: vec![OscType::String(addr.to_string()), OscType::String(message)],
-        };
-        self.send(from, OscPacket::Message(error));
-    }
-
-    fn send(&self, from: SocketAddr, packet: OscPacket) {
-        let to = match self.reply_ports.get(&from.ip()) {
-            Some(port) => SocketAddr::new(from.ip(), *port),
-            None => from,
-        };
+    /// Sends `packet` to `to`.
+    fn send(&self, to: SocketAddr, packet: OscPacket) {
         match rosc::encoder::encode(&packet) {
             Ok(bytes) => match self.socket.send_to(&bytes, to) {
                 // A large reply the system would not send (macOS sends at most 9 216 bytes
@@ -267,17 +199,14 @@ impl Worker {
                         OscPacket::Message(m) => m.addr.clone(),
                         OscPacket::Bundle(_) => "#bundle".to_string(),
                     };
-                    let error = OscMessage {
-                        addr: "/error".to_string(),
-                        args: vec![
-                            OscType::String(addr),
-                            OscType::String(format!(
-                                "the reply of {} bytes could not be sent in one UDP packet \
-                                 ({e}); for a patch, use /patch/save NAME and read the file",
-                                bytes.len()
-                            )),
-                        ],
-                    };
+                    let error = error(
+                        &addr,
+                        &format!(
+                            "the reply of {} bytes could not be sent in one UDP packet \
+                             ({e}); for a patch, use /patch/save NAME and read the file",
+                            bytes.len()
+                        ),
+                    );
                     if let Ok(bytes) = rosc::encoder::encode(&OscPacket::Message(error)) {
                         let _ = self.socket.send_to(&bytes, to);
                     }
@@ -288,4 +217,13 @@ impl Worker {
             Err(e) => tracing::warn!("osc: cannot encode a reply: {e}"),
         }
     }
+}
+
+/// What a datagram looked like, for the log line of a fault: its size and first address.
+fn describe(bytes: &[u8]) -> String {
+    format!(
+        "a packet of {} bytes ({:?})",
+        bytes.len(),
+        first_address(bytes)
+    )
 }

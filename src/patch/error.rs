@@ -118,7 +118,7 @@ impl IdKind {
     }
 }
 
-/// What is wrong, one variant per error kind of CONTRACTS.md §1. Displays without a
+/// What is wrong, one variant per error kind of docs/CONTRACTS.md §1.7. Displays without a
 /// position; [`PatchError`] adds it.
 #[derive(Clone, Debug, PartialEq, Error)]
 pub enum PatchErrorKind {

@@ -1,4 +1,4 @@
-//! The implicit modules of CONTRACTS.md §1: modules a patch uses without declaring them.
+//! The implicit modules of docs/CONTRACTS.md §1.5: modules a patch uses without declaring them.
 //!
 //! - `output` (every graph): the sink, inputs `left` and `right`, param `volume`.
 //! - `note` (voice templates only): the playing note, outputs `freq`, `gate`, `velocity`,

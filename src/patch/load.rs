@@ -33,7 +33,7 @@ pub fn parse(text: &str, source_name: Option<&str>) -> Result<PatchDesc, PatchEr
         .map_err(|e| PatchErrors::from(syntax_error(&e, text)).in_file(source_name))
 }
 
-/// Parses and validates patch text: every error of CONTRACTS.md §1 except cycles (the
+/// Parses and validates patch text: every error of docs/CONTRACTS.md §1.7 except cycles (the
 /// graph compiler finds those), all of them with their positions.
 pub fn load(
     text: &str,

@@ -1,4 +1,4 @@
-//! The patch model: plain data mirroring the RON format of CONTRACTS.md §1.
+//! The patch model: plain data mirroring the RON format of docs/CONTRACTS.md §1.
 //!
 //! A [`PatchDesc`] is what users write, what OSC edits change in the standby slot and what
 //! the graph compiler reads. Maps keep the order they were written in (the first
@@ -86,7 +86,7 @@ impl Default for InstrumentDesc {
 }
 
 /// Voice stealing policy when every voice is busy. Written as a string in patch files
-/// (`steal: "oldest"`, CONTRACTS.md §1), so it has its own serde impls: a derived unit
+/// (`steal: "oldest"`, docs/CONTRACTS.md §1.4), so it has its own serde impls: a derived unit
 /// enum would be read and written by ron as a bare identifier (`steal: oldest`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Steal {

@@ -4,7 +4,7 @@
 //! `ron` 0.12 reports a position only when parsing fails; the values it hands to serde
 //! carry no spans (there is no `Spanned<T>` in ron, and serde has no notion of one). Yet
 //! most patch errors are found after parsing succeeded — an unknown kind, a param out of
-//! range, a connection to a missing module — and CONTRACTS.md §1 promises each of them
+//! range, a connection to a missing module — and docs/CONTRACTS.md §1.7 promises each of them
 //! with its line and column. So [`SourceMap::scan`] reads the text a second time with a
 //! small RON-aware scanner and records where every module id, kind, param, connection and
 //! instrument was written. It knows strings (with escapes and raw strings), character

@@ -193,7 +193,7 @@ pub(crate) fn errors(text: &str) -> Vec<String> {
     }
 }
 
-/// The example patch of CONTRACTS.md §1, verbatim.
+/// The example patch of docs/CONTRACTS.md §1, verbatim.
 pub(crate) const CONTRACT_EXAMPLE: &str = r#"// patches/poly-subtractive.ron
 (
     name: "poly-subtractive",

@@ -1,12 +1,18 @@
 //! Property: any sequence of edits through the Controller's public edit API (create,
 //! connect, disconnect, set, delete, commit, abort over the registry's kinds, params drawn
-//! from each param's own range) keeps the engine's output finite and bounded, and renders
-//! without allocating on the audio side. Edits the controller refuses change nothing;
-//! commits it refuses leave the running graph playing.
+//! from each param's own range, notes between them) keeps the engine's output finite and
+//! bounded, and renders without allocating on the audio side. Edits the controller refuses
+//! change nothing; commits it refuses leave the running graph playing.
 //!
-//! Kinds: every builtin kind except `const` and `midi_cc`, whose values are DC levels up
-//! to ±20 000 that, multiplied through chains of `vca`s by design, have no finite bound
-//! (an unbounded output there is what the patch asks for, not a fault).
+//! Kinds: every builtin kind except the control-voltage sources `const`, `lfo` (depth and
+//! offset) and `midi_cc`, whose levels are in any unit up to ±20 000 (Hz into a cutoff):
+//! wired to the output they are as loud as the patch asks, not a fault.
+//!
+//! Bounded: the other kinds output at most a few units (oscillators ±1, gains and mixer
+//! levels up to 4, filters with resonance, delays and reverbs with feedback below 1), so a
+//! patch of at most [`MAX_MODULES`] of them has a static gain far below [`BOUND`] in the
+//! sequences generated here; a runaway (feedback growing, a filter blowing up, a NaN)
+//! leaves any bound within the second rendered after the last commit.
 
 use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
 use chronus::control::Controller;
@@ -19,12 +25,12 @@ use proptest::prelude::*;
 static ALLOCATOR: AllocDisabler = AllocDisabler;
 
 const SR: f32 = 48_000.0;
-/// Frames rendered after every commit (two blocks of 256).
+/// Frames of one rendered block (two are rendered after every commit and note).
 const BLOCK: usize = 256;
-/// The largest sample any patch built here may output. Every kind here outputs at most a
-/// few units (oscillators ±1, filters with resonance a few times their input, delays and
-/// reverbs with feedback below 1); 16 modules summed into the output stay far below this.
-const BOUND: f32 = 1_000.0;
+/// The largest sample any patch built here may output (see the file's doc).
+const BOUND: f32 = 1e6;
+/// Blocks rendered after the last commit: one second, for a runaway to show.
+const FINAL_BLOCKS: usize = 48_000 / BLOCK;
 /// Most modules an edit sequence may create.
 const MAX_MODULES: usize = 16;
 
@@ -89,7 +95,7 @@ fn edit() -> impl Strategy<Value = Edit> {
 fn kinds(registry: &Registry) -> Vec<&'static str> {
     registry
         .kinds()
-        .filter(|k| !matches!(*k, "const" | "midi_cc"))
+        .filter(|k| !matches!(*k, "const" | "lfo" | "midi_cc"))
         .collect()
 }
 
@@ -260,11 +266,11 @@ impl Rig {
         }
     }
 
-    /// Renders two blocks under assert_no_alloc; the largest magnitude.
-    fn render(&mut self) -> f32 {
+    /// Renders `blocks` blocks under assert_no_alloc; the largest magnitude.
+    fn render(&mut self, blocks: usize) -> f32 {
         let (mut l, mut r) = ([0.0f32; BLOCK], [0.0f32; BLOCK]);
         let mut peak = 0.0f32;
-        for _ in 0..2 {
+        for _ in 0..blocks {
             let engine = &mut self.engine;
             assert_no_alloc(|| engine.process(&mut l, &mut r));
             for x in l.iter().chain(&r) {
@@ -279,7 +285,7 @@ impl Rig {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 256,
+        cases: 1024,
         max_shrink_iters: 2_000,
         ..ProptestConfig::default()
     })]
@@ -293,13 +299,13 @@ proptest! {
         for e in &edits {
             rig.apply(e);
             if matches!(e, Edit::Commit | Edit::Note { .. }) {
-                let peak = rig.render();
+                let peak = rig.render(2);
                 prop_assert!(peak <= BOUND, "peak {} after {:?}\nrunning: {}", peak, e,
                     patch::to_ron(rig.control.running()));
             }
         }
         let _ = rig.control.commit();
-        let peak = rig.render();
+        let peak = rig.render(FINAL_BLOCKS);
         prop_assert!(peak <= BOUND, "peak {} at the end\nrunning: {}", peak,
             patch::to_ron(rig.control.running()));
         prop_assert_eq!(violation_count(), 0, "the audio side allocated");

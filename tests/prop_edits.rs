@@ -223,12 +223,10 @@ impl Rig {
                 };
             }
             Edit::Set { module, param, at } => {
-                // TEMP: main-graph modules only. A commit that changes a voice-template
-                // param while a voice sounds trips the engine's debug check "param freq
-                // of saw skipped while it would change" (src/engine/program.rs; found by
-                // this property, reported to layer-engine). Set every module again when
-                // that is fixed.
-                let modules: Vec<_> = self.modules().into_iter().filter(|m| !m.2).collect();
+                // Every module, voice templates included: a commit that changed a
+                // template param under a held note once tripped the engine's skipped-param
+                // check (found by this property; fixed in engine/program.rs).
+                let modules = self.modules();
                 if modules.is_empty() {
                     return;
                 }

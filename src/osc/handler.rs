@@ -195,10 +195,25 @@ pub fn error(addr: &str, refusal: &OscError) -> OscMessage {
     OscMessage {
         addr: "/error".to_string(),
         args: vec![
-            OscType::String(addr.to_string()),
+            // The address as sent, control characters escaped (`\n`): the reply stays one
+            // line however odd the address (found by the `osc_packet` fuzz target).
+            OscType::String(escape_controls(addr)),
             OscType::String(refusal.to_string().replace('\n', "; ")),
         ],
     }
+}
+
+/// `text` with its control characters escaped (`\n`, `\u{7}`), everything else as is.
+fn escape_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// The address a datagram starts with (at most 64 bytes of it, lossily), for messages
@@ -210,4 +225,17 @@ pub fn first_address(bytes: &[u8]) -> String {
         .position(|&b| b == 0)
         .unwrap_or(bytes.len().min(64));
     String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_echoes_an_odd_address_on_one_line() {
+        // The `osc_packet` fuzz target's find: an address with a line break in it.
+        let e = error("/mod/te/ec\nh", &OscError::UnknownAddress("x".into()));
+        assert_eq!(e.args[0], OscType::String("/mod/te/ec\\nh".to_string()));
+        assert_eq!(escape_controls("/mod/ok/é'\""), "/mod/ok/é'\"");
+    }
 }

@@ -1,12 +1,12 @@
 //! `chronus bench`: the JSON report's fields and their types (never its timings), and the
 //! table's rows.
 
+mod support;
+
 use std::process::Command;
 
 use serde_json::Value;
-
-const CHRONUS: &str = env!("CARGO_BIN_EXE_chronus");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+use support::chronus::{CHRONUS, ROOT};
 
 fn bench(args: &[&str]) -> std::process::Output {
     Command::new(CHRONUS)

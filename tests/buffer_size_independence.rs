@@ -4,8 +4,8 @@
 //! is what makes "live play with the same seed and no input produces the same music" as
 //! `chronus render`, including which voice a note reuses once released voices fall silent.
 
-mod common;
-use common::engine;
+mod support;
+use support::engine::engine;
 
 use chronus::control::NoteTarget;
 
@@ -21,7 +21,7 @@ fn play(buffer: usize) -> (Vec<f32>, Vec<f32>) {
         c.note_on(&lead, note, 0.9, Some(t)).unwrap();
         c.note_off(&lead, note, Some(t + 30_007)).unwrap();
     }
-    common::run(&mut e, 48_000 * 35, buffer)
+    support::engine::run(&mut e, 48_000 * 35, buffer)
 }
 
 #[test]

@@ -2,8 +2,8 @@
 //! implicit `note.pressure`, the sustain pedal, all-notes-off / all-sound-off / reset
 //! controllers, volume, expression and pan, tuning — all under assert_no_alloc.
 
-mod common;
-use common::{engine, run, sine_voice, SR};
+mod support;
+use support::engine::{engine, run, sine_voice, SR};
 
 use assert_no_alloc::{assert_no_alloc, violation_count, AllocDisabler};
 use chronus::control::NoteTarget;
@@ -181,8 +181,10 @@ fn channel_state_survives_a_commit() {
     send(&mut c, ChannelMessage::BendRange(12.0));
     send(&mut c, ChannelMessage::Bend(1.0));
     render(&mut e, 480);
-    c.load(common::patch(&sine_voice(4).replace("0.01", "0.02")))
-        .unwrap();
+    c.load(support::engine::patch(
+        &sine_voice(4).replace("0.01", "0.02"),
+    ))
+    .unwrap();
     c.note_on(&NoteTarget::Default, 57, 1.0, None).unwrap();
     let (l, _) = render(&mut e, 9600);
     let f = zero_crossing_frequency(&l[4800..], SR);
@@ -237,7 +239,7 @@ fn channel_messages_through_swaps_never_allocate() {
         }
         if b % 9 == 0 {
             let text = if b % 18 == 0 { &crossfade } else { &sine };
-            let _ = c.load(common::patch(text));
+            let _ = c.load(support::engine::patch(text));
         }
         c.collect_garbage();
         let (l, r) = render(&mut e, [64usize, 1, 333, 17][(b % 4) as usize]);
@@ -264,7 +266,7 @@ fn the_pedal_keeps_its_notes_through_a_crossfade() {
     c.note_off(t, 60, None).unwrap();
     render(&mut e, 480);
     // A topology change: crossfade, held notes start again in the new graph.
-    c.load(common::patch(
+    c.load(support::engine::patch(
         &sine_voice(4).replace("\"sine\"", "\"triangle\""),
     ))
     .unwrap();
@@ -459,7 +461,7 @@ fn note_offs_and_pedal_up_reach_where_they_went_down_after_a_channel_change() {
         .unwrap();
     render(&mut e, 480);
     // The instrument moves to channel 2 while both notes and the pedal are down.
-    c.load(common::patch(&lead_on_channel(2))).unwrap();
+    c.load(support::engine::patch(&lead_on_channel(2))).unwrap();
     render(&mut e, 960);
     assert_eq!(held_notes(&e), vec![60, 64]);
     // Channel 1 reaches nothing new, but its note-off and pedal-up still reach `lead`.

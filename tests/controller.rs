@@ -1,8 +1,8 @@
 //! The Controller: edits go to the standby slot, a refused edit changes nothing, commit
 //! swaps, abort discards, live changes reach every voice.
 
-mod common;
-use common::{engine, run};
+mod support;
+use support::engine::{engine, run};
 
 use chronus::control::NoteTarget;
 use chronus_modules::ParamValue;
@@ -122,7 +122,7 @@ fn create_connect_commit_builds_a_sound_and_delete_removes_its_connections() {
     c.connect("osc.out", "output.left").unwrap();
     c.commit().unwrap();
     let (l, _) = run(&mut e, 4_800, 256);
-    let f = chronus_modules::analysis::zero_crossing_frequency(&l, common::SR).unwrap();
+    let f = chronus_modules::analysis::zero_crossing_frequency(&l, support::engine::SR).unwrap();
     assert!((f - 1000.0).abs() < 1.0);
     c.delete("osc").unwrap();
     assert!(c.standby().connections.is_empty());

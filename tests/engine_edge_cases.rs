@@ -2,8 +2,8 @@
 //! pending notes across steals, releases, panics and swaps; overlapping crossfades; a full
 //! event queue; all-or-nothing multi-instrument notes; live values surviving commits.
 
-mod common;
-use common::{patch, run, SR};
+mod support;
+use support::engine::{patch, run, SR};
 
 use chronus::control::{Controller, NoteTarget};
 use chronus::engine::{Engine, EngineConfig, EngineStats};

@@ -2,8 +2,8 @@
 //! RPN bend range, `midi_cc` modules, queries and status — checked in the engine's voice
 //! state and audio, with the engine under assert_no_alloc.
 
-mod common;
-use common::{engine, SR};
+mod support;
+use support::engine::{engine, SR};
 
 use std::sync::Arc;
 

@@ -3,14 +3,14 @@
 //! the same filter registered with its smoothing switched off: the clicks of unsmoothed
 //! steps put broadband energy far above the tone; the smoothed sweep does not.
 
-mod common;
+mod support;
 
 use chronus::control::Controller;
 use chronus::engine::{Engine, EngineConfig};
 use chronus_modules::analysis::{band_energy, spectrum};
 use chronus_modules::{ModuleEntry, ModuleInfo, ParamSpec, Registry, Smoothing, BUILTIN};
 
-use common::SR;
+use support::engine::SR;
 
 /// A copy of the `lowpass` kind named `lowpass_raw` whose params jump (no smoothing).
 fn registry_with_raw_lowpass() -> Registry {

@@ -24,10 +24,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chronus_modules::analysis::{band_energy, peak, spectrum, zero_crossing_frequency};
-use support::{
-    chronus_cmd, jack_test_lock, programs_available, step, JackServer, Proc, TempDir, JACK_PERIOD,
-    JACK_RATE, READY_TIMEOUT,
-};
+use support::chronus::chronus_cmd;
+use support::jack::{jack_test_lock, JackServer, JACK_PERIOD, JACK_RATE};
+use support::process::{programs_available, step, Proc, READY_TIMEOUT};
+use support::temp::TempDir;
 
 /// One sine per voice with a fast envelope: onsets are sharp, releases short.
 const SINE_VOICE: &str = r#"(

@@ -3,8 +3,8 @@
 //! when its next note starts; nor must the params of a stolen voice, reset for its new
 //! note. A sounding voice glides (see `tests/live_sweep.rs`).
 
-mod common;
-use common::{engine, level_patch, run};
+mod support;
+use support::engine::{engine, level_patch, run};
 
 use chronus::control::NoteTarget;
 

@@ -3,7 +3,7 @@
 //! never allocates or blocks, `/status` keeps answering, and what the engine could not
 //! take is refused with counted `/error`s.
 
-mod common;
+mod support;
 
 use std::net::UdpSocket;
 use std::sync::atomic::Ordering::Relaxed;
@@ -32,12 +32,12 @@ fn encode(addr: &str, args: Vec<OscType>) -> Vec<u8> {
 #[test]
 fn a_flood_never_allocates_on_the_audio_side_and_status_answers() {
     let (mut engine, handle) = Engine::new(EngineConfig {
-        sample_rate: common::SR,
+        sample_rate: support::engine::SR,
         ..EngineConfig::default()
     });
     let mut control = Controller::new(Registry::builtin(), handle);
     control
-        .load(common::patch(
+        .load(support::engine::patch(
             r#"(voice: (count: 4, modules: {
                     "osc": (kind: "saw"), "vcf": (kind: "lowpass"),
                     "env": (kind: "adsr", params: {"release": 0.05}), "vca": (kind: "vca"),

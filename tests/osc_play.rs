@@ -8,10 +8,10 @@ mod support;
 use std::time::{Duration, Instant};
 
 use chronus_modules::analysis::{peak, zero_crossing_frequency};
-use support::{
-    chronus_cmd, free_port, osc_port, oscdump, oscsend, programs_available, Proc, TempDir,
-    READY_TIMEOUT,
-};
+use support::chronus::chronus_cmd;
+use support::osc::{free_port, osc_port, oscdump, oscsend};
+use support::process::{programs_available, Proc, READY_TIMEOUT};
+use support::temp::TempDir;
 
 const SR: f32 = 48_000.0;
 

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use chronus::patch::ScaleKind;
 use chronus_modules::Registry;
-use support::{
-    chronus_cmd, free_port, osc_port, oscdump, oscsend, programs_available, Proc, TempDir,
-    READY_TIMEOUT,
-};
+use support::chronus::chronus_cmd;
+use support::osc::{free_port, osc_port, oscdump, oscsend};
+use support::process::{programs_available, Proc, READY_TIMEOUT};
+use support::temp::TempDir;
 
 /// `/seq/state.reply` lines oscdump printed so far.
 fn state_replies(dump: &Proc) -> Vec<String> {

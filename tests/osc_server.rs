@@ -2,7 +2,7 @@
 //! one test per error class (the reply text, and the sound unaffected), bundles at their
 //! sample time, malformed and random packets, and a flood.
 
-mod common;
+mod support;
 
 use std::net::UdpSocket;
 use std::path::PathBuf;
@@ -20,7 +20,7 @@ use chronus_modules::Registry;
 use parking_lot::Mutex;
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
 
-use common::SR;
+use support::engine::SR;
 
 struct Rig {
     engine: Engine,
@@ -57,7 +57,7 @@ fn rig_tapped(patch: &str, tap: Option<MessageTap>) -> Rig {
         ..EngineConfig::default()
     });
     let mut control = Controller::new(Registry::builtin(), handle);
-    control.load(common::patch(patch)).unwrap();
+    control.load(support::engine::patch(patch)).unwrap();
     let control = Arc::new(Mutex::new(control));
     let folder = folder();
     let server = OscServer::start_tapped(
@@ -177,7 +177,7 @@ impl Rig {
 
     /// Runs the engine (as the audio thread would) and returns the left channel.
     fn play(&mut self, frames: usize) -> Vec<f32> {
-        let (l, _) = common::run(&mut self.engine, frames, 256);
+        let (l, _) = support::engine::run(&mut self.engine, frames, 256);
         self.control.lock().collect_garbage();
         l
     }
@@ -451,7 +451,7 @@ fn a_bundle_in_the_future_plays_at_its_sample() {
 
 #[test]
 fn a_future_mod_lands_at_its_sample_when_a_commit_comes_first() {
-    let mut r = rig(&common::level_patch(8));
+    let mut r = rig(&support::engine::level_patch(8));
     r.call(msg("/note/on", vec![OscType::Int(60), OscType::Float(1.0)]));
     let anchor = r.bundle_in_100_ms(msg("/mod/c/value", vec![OscType::Float(0.5)]));
     let replies = r.call(msg("/patch/commit", vec![]));
@@ -626,7 +626,7 @@ fn midi_addresses_reach_the_router() {
     let l = r.play(256);
     assert!((l[255] - 76.0 / 128.0).abs() < 1e-4, "{}", l[255]);
     let right = {
-        let (_, right) = common::run(&mut r.engine, 256, 256);
+        let (_, right) = support::engine::run(&mut r.engine, 256, 256);
         right[255]
     };
     assert!((right - 1.0).abs() < 1e-4, "mod wheel at 127: {right}");

@@ -16,10 +16,11 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use support::{
-    assert_test_tone, chronus_cmd, jack_test_lock, programs_available, status_lines, step,
-    JackServer, Line, Proc, Status, TempDir, JACK_PERIOD, JACK_RATE, READY_TIMEOUT,
-};
+use support::chronus::{chronus_cmd, status_lines, Status};
+use support::jack::{jack_test_lock, JackServer, JACK_PERIOD, JACK_RATE};
+use support::process::{programs_available, step, Line, Proc, READY_TIMEOUT};
+use support::signal::assert_test_tone;
+use support::temp::TempDir;
 
 const PROGRAMS: &[&str] = &["jackd", "jack_lsp", "jack_rec"];
 

@@ -6,10 +6,11 @@ mod support;
 
 use std::time::Duration;
 
-use support::{
-    assert_test_tone, chronus_cmd, largest_step, run_chronus, sine_max_step, status_lines, Proc,
-    TempDir, READY_TIMEOUT,
-};
+use chronus_modules::analysis::max_step;
+use support::chronus::{chronus_cmd, run_chronus, status_lines};
+use support::process::{Proc, READY_TIMEOUT};
+use support::signal::{assert_test_tone, sine_max_step};
+use support::temp::TempDir;
 
 const SR: u32 = 48_000;
 /// The null host's default buffer (frames per callback).
@@ -102,7 +103,7 @@ fn play_null_records_the_time_played_at_440_hz_and_ends_in_silence() {
         );
         // No click anywhere (start, fade-out): no step beyond the sine's own largest step
         // (2% more for the fade's own slope, 0.25 / 2400 per sample, and rounding).
-        let step = largest_step(signal);
+        let step = max_step(signal);
         assert!(
             step <= max_sine_step * 1.02,
             "{what}: a click: step of {step:.5} between two samples, the sine's largest is \

@@ -5,8 +5,8 @@
 //! param changes scheduled across commits (moved to the new graph at the swap, carried or
 //! crossfaded) and notes starting on voices whose params were changed while free.
 
-mod common;
-use common::{patch, SR};
+mod support;
+use support::engine::{patch, SR};
 
 use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
 use chronus::control::{Controller, NoteTarget};

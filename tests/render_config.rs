@@ -3,13 +3,13 @@
 //! byte-identical per seed, and a bad config is one positioned line, exit 1, no file.
 //! (Live play against render with the same config: `tests/play_null.rs`.)
 
-mod common;
 mod support;
 
 use std::path::{Path, PathBuf};
 
 use chronus_modules::analysis::{peak, zero_crossing_frequency};
-use support::{run_chronus, TempDir};
+use support::chronus::run_chronus;
+use support::temp::TempDir;
 
 const SR: usize = 48_000;
 
@@ -39,7 +39,7 @@ fn render(patch: &Path, out: &Path, args: &[&str]) -> Vec<Vec<f32>> {
 #[test]
 fn the_configs_tuning_sets_the_pitch_of_a_render() {
     let dir = TempDir::new("render_config_tuning");
-    let patch = write(&dir, "sine.ron", &common::sine_voice(2));
+    let patch = write(&dir, "sine.ron", &support::engine::sine_voice(2));
     let config = write(&dir, "432.ron", "(tuning: (a4: 432.0))");
     let args = ["--seconds", "1", "--notes", "69@0:1"];
     let pitch = |channels: &[Vec<f32>]| {

@@ -1,8 +1,8 @@
 //! The MIDI router and its `--config` file: every action kind, every curve, the channel
 //! filter, `play` and `trigger_step` ranges, and config errors with positions and hints.
 
-mod common;
-use common::engine;
+mod support;
+use support::engine::engine;
 
 use std::sync::Arc;
 
@@ -143,17 +143,17 @@ fn sequencer_controls_reach_the_sequencer_as_positions() {
     r.handle(cc(1, 20, 127), None).unwrap(); // tempo: 300 BPM
     r.handle(cc(1, 24, 0), None).unwrap(); // density: 0, so only triggered steps play
     r.handle(cc(1, 51, 127), None).unwrap(); // scale_select: the last scale, at the next bar
-    common::run(&mut e, 48_000 * 2, 256);
+    support::engine::run(&mut e, 48_000 * 2, 256);
     let s = c.lock().sequencer_state().unwrap();
     assert_eq!((s.bpm, s.density, s.scale), (300.0, 0.0, ScaleKind::Lydian));
     assert_eq!(held(&e, 0), Vec::<u8>::new(), "density 0 plays nothing");
     // trigger_step: note 2 of the range 0..11 plays step 2 (degree 4 of C lydian: G4).
     r.handle(note_on(3, 2, 127), None).unwrap();
-    common::run(&mut e, 256, 256);
+    support::engine::run(&mut e, 256, 256);
     assert_eq!(held(&e, 0), vec![67]);
     // mode 127: always ambient.
     r.handle(cc(1, 60, 127), None).unwrap();
-    common::run(&mut e, 48_000, 256);
+    support::engine::run(&mut e, 48_000, 256);
     assert!(c.lock().sequencer_state().unwrap().ambient);
 }
 
@@ -234,7 +234,7 @@ fn play_ranges_and_channels_pick_the_instrument() {
     r.handle(note_on(1, 40, 100), None).unwrap(); // play range: bass
     r.handle(note_on(1, 60, 100), None).unwrap(); // channel 1: lead
     r.handle(note_on(2, 41, 100), None).unwrap(); // channel 2 is not the range's: bass by channel
-    common::run(&mut e, 64, 64);
+    support::engine::run(&mut e, 64, 64);
     assert_eq!(held(&e, 0), vec![60]);
     let mut bass = held(&e, 1);
     bass.sort();
@@ -249,12 +249,12 @@ fn play_ranges_and_channels_pick_the_instrument() {
     )
     .unwrap();
     r.handle(note_on(1, 60, 0), None).unwrap();
-    common::run(&mut e, 64, 64);
+    support::engine::run(&mut e, 64, 64);
     assert_eq!(held(&e, 0), Vec::<u8>::new());
     assert_eq!(held(&e, 1), vec![41], "channel 2's 41 still held");
     assert_eq!(r.distributor().instruments().len(), 2);
     r.release_all(None).unwrap();
-    common::run(&mut e, 64, 64);
+    support::engine::run(&mut e, 64, 64);
     assert_eq!(held(&e, 1), Vec::<u8>::new());
 }
 
@@ -286,7 +286,7 @@ fn release_frees_what_one_source_held() {
         ],
     );
     play(&mut other, &[note_on(2, 50, 100)]);
-    common::run(&mut e, 64, 64);
+    support::engine::run(&mut e, 64, 64);
     let mut lead = held(&e, 0);
     lead.sort();
     assert_eq!(lead, vec![60, 62]);
@@ -294,7 +294,7 @@ fn release_frees_what_one_source_held() {
     let cutoff = param(&c, "vcf", "cutoff");
 
     r.release(&lost.only_here([&other]), None).unwrap();
-    common::run(&mut e, 64, 64);
+    support::engine::run(&mut e, 64, 64);
     assert_eq!(
         held(&e, 0),
         Vec::<u8>::new(),
@@ -313,7 +313,7 @@ fn the_channel_filter_drops_other_channels() {
     let (mut e, _c, mut r) = setup(PATCH, "(midi: (channel: 2))");
     r.handle(note_on(1, 60, 100), None).unwrap();
     r.handle(note_on(2, 50, 100), None).unwrap();
-    common::run(&mut e, 64, 64);
+    support::engine::run(&mut e, 64, 64);
     assert_eq!(held(&e, 0), Vec::<u8>::new());
     assert_eq!(held(&e, 1), vec![50]);
 }

@@ -1,7 +1,7 @@
 //! Every event lands on its exact sample, whatever the block size.
 
-mod common;
-use common::{engine, run};
+mod support;
+use support::engine::{engine, run};
 
 use chronus::control::NoteTarget;
 

@@ -4,8 +4,8 @@
 //! param itself is heard at once, and the scheduled change still lands at its time. One
 //! whose module the commit removed is ignored and counted.
 
-mod common;
-use common::{engine, level_patch, run};
+mod support;
+use support::engine::{engine, level_patch, run};
 
 use chronus::control::{Controller, NoteTarget};
 use chronus::engine::EngineStats;

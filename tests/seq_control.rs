@@ -3,8 +3,8 @@
 //! with one line and change nothing, and the engine applies everything with every
 //! `Engine::process` call under `assert_no_alloc`.
 
-mod common;
-use common::{engine, SR};
+mod support;
+use support::engine::{engine, SR};
 
 use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
 use chronus::control::{ControlError, Controller, SequencerAction, SequencerControl};
@@ -237,7 +237,7 @@ fn replay(e: &mut Engine, c: &mut Controller, edits: &[SeqCommand], seconds: f32
     {
         c.sequencer_command(*cmd, None).unwrap();
     }
-    common::run(e, (seconds * SR) as usize, 256).0
+    support::engine::run(e, (seconds * SR) as usize, 256).0
 }
 
 #[test]
@@ -299,17 +299,19 @@ fn saved_edits_follow_the_engine_across_commits_and_the_router() {
     assert_eq!(c.running_as_played().sequence.unwrap().bpm, Some(160.0));
 
     // A commit that keeps the section keeps the live state, in the engine and the file.
-    c.load(common::patch(EDITABLE)).unwrap();
+    c.load(support::engine::patch(EDITABLE)).unwrap();
     play(&mut e, 0.5);
     assert_eq!(c.sequencer_state().unwrap().density, 0.3);
     assert_eq!(saved_density(&c), Some(0.3));
 
     // Another section, then the first again: the engine starts it from its file, and so
     // does what /patch/save writes.
-    c.load(common::patch(&EDITABLE.replace("bpm: 100", "bpm: 90")))
-        .unwrap();
+    c.load(support::engine::patch(
+        &EDITABLE.replace("bpm: 100", "bpm: 90"),
+    ))
+    .unwrap();
     play(&mut e, 0.5);
-    c.load(common::patch(EDITABLE)).unwrap();
+    c.load(support::engine::patch(EDITABLE)).unwrap();
     play(&mut e, 0.5);
     let engine_density = c.sequencer_state().unwrap().density;
     assert_ne!(engine_density, 0.3, "the engine started the section afresh");
@@ -320,6 +322,6 @@ fn saved_edits_follow_the_engine_across_commits_and_the_router() {
     );
     assert_eq!(
         c.running_as_played().sequence,
-        common::patch(EDITABLE).sequence
+        support::engine::patch(EDITABLE).sequence
     );
 }

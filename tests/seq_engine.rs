@@ -2,8 +2,8 @@
 //! their computed samples whatever the block size, commits keep the sequencer's clock,
 //! and all of it runs with every `Engine::process` call under `assert_no_alloc`.
 
-mod common;
-use common::{engine, SR};
+mod support;
+use support::engine::{engine, SR};
 
 use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
 use chronus::engine::Engine;
@@ -115,7 +115,7 @@ fn a_commit_keeps_the_sequencers_clock_and_a_patch_without_sequence_stops_it() {
     );
     // The same instruments without a sequence: the notes stop.
     let plain = GATES.split("    sequence:").next().unwrap().to_string() + ")";
-    c.load(common::patch(&plain)).unwrap();
+    c.load(support::engine::patch(&plain)).unwrap();
     run_checked(&mut e, 10_000, &[64]);
     let (l3, _) = run_checked(&mut e, 100_000, &[64]);
     assert!(l3.iter().all(|v| *v == 0.0), "no more notes");
@@ -139,7 +139,7 @@ fn sequencers_come_and_go_through_swaps_without_freeing_on_the_audio_thread() {
             &faster,
         ] {
             for _ in 0..burst {
-                c.load(common::patch(text)).unwrap();
+                c.load(support::engine::patch(text)).unwrap();
             }
             run_checked(&mut e, 4_096, &[64, 100]);
             c.collect_garbage();
@@ -166,7 +166,7 @@ fn a_render_places_every_note_on_its_exact_fractional_sample() {
             r#""bass": (instrument: "b", euclid: (k: 3, n: 8), division: "1/8", gate: 0.25),"#,
             "",
         );
-    let desc = common::patch(&text);
+    let desc = support::engine::patch(&text);
     let options = chronus::host::RenderOptions {
         seconds: 120.0,
         sample_rate: 44_100,
@@ -196,7 +196,7 @@ fn a_sequence_loaded_into_a_running_engine_starts_where_it_is_loaded() {
     let (mut e, mut c) = engine(plain);
     run_checked(&mut e, SR as usize * 60, &[256]);
     let piece = GATES.replace("idle: (timeout: 0),", "");
-    c.load(common::patch(&piece)).unwrap();
+    c.load(support::engine::patch(&piece)).unwrap();
     let (l, _) = run_checked(&mut e, SR as usize * 2, &[256]);
     let s = c.sequencer_state().unwrap();
     assert!(!s.ambient, "the idle timeout counts from the load");

@@ -3,8 +3,8 @@
 //! commit that changes or removes it starts the sequencer afresh (or stops it), and then
 //! those params take the new patch's values, carried or crossfaded.
 
-mod common;
-use common::{engine, level_patch, patch, run};
+mod support;
+use support::engine::{engine, level_patch, patch, run};
 
 use chronus::control::{SequencerAction, SequencerControl};
 use chronus::engine::Engine;
@@ -12,7 +12,7 @@ use chronus::engine::Engine;
 const SEQUENCE: &str = r#"sequence: (bpm: 100, tracks: {"a": (instrument: "voices", pattern: "0 1 2 3")},
                    ambient: {"c.value": 0.25}),"#;
 
-/// `common::level_patch` (4 voices, `c.value` 1.0) with `sequence` as its sequence
+/// `support::engine::level_patch` (4 voices, `c.value` 1.0) with `sequence` as its sequence
 /// section (whose ambient profile takes `c.value` to 0.25); `right` also sends the voices
 /// to the right channel (a new connection: a crossfading commit).
 fn piece(sequence: &str, right: bool) -> String {

@@ -3,8 +3,8 @@
 //! `Engine::process` call run under `assert_no_alloc` (this binary's global allocator
 //! counts any allocation or free made inside it).
 
-mod common;
-use common::{patch, SR};
+mod support;
+use support::engine::{patch, SR};
 
 use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
 use chronus::control::{Controller, NoteTarget};

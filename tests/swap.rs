@@ -1,8 +1,9 @@
 //! Graph swaps: an instant takeover keeps module state (oscillator phase) when the
 //! topology is unchanged; a topology change crossfades without a click.
 
-mod common;
-use common::{engine, max_step, patch, run, SR};
+mod support;
+use chronus_modules::analysis::max_step;
+use support::engine::{engine, patch, run, SR};
 
 use chronus::graph::Takeover;
 use std::f32::consts::TAU;
@@ -99,7 +100,10 @@ fn a_refused_edit_or_commit_changes_nothing() {
         "connections: [",
         "connections: [(\"vca.out\", \"osc.freq\"), ",
     );
-    let err = c.load(common::patch(&looped)).unwrap_err().to_string();
+    let err = c
+        .load(support::engine::patch(&looped))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("cycle"), "{err}");
     assert!(err.contains("\"osc\"") && err.contains("\"vca\""), "{err}");
     assert_eq!(c.revision(), 1);

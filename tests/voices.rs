@@ -1,8 +1,9 @@
 //! Voice allocation: free voices first, then the longest released, then stealing per
 //! policy with a short fade; releases sound through the envelope; voices are summed.
 
-mod common;
-use common::{engine, max_step, run};
+mod support;
+use chronus_modules::analysis::max_step;
+use support::engine::{engine, run};
 
 use chronus::control::NoteTarget;
 use chronus::engine::EngineStats;

@@ -1,6 +1,5 @@
-//! Helpers shared by the integration tests: build an engine + controller for a RON patch
-//! and render blocks from it.
-#![allow(dead_code)]
+//! The engine in-process: build an engine and its controller for a RON patch, render
+//! blocks from it, and the small voice patches several tests share.
 
 use chronus::control::Controller;
 use chronus::engine::{Engine, EngineConfig};
@@ -35,11 +34,6 @@ pub fn run(engine: &mut Engine, frames: usize, block: usize) -> (Vec<f32>, Vec<f
         engine.process(&mut l[start..end], &mut r[start..end]);
     }
     (l, r)
-}
-
-/// Largest absolute step between consecutive samples in `s[range]`.
-pub fn max_step(s: &[f32]) -> f32 {
-    chronus_modules::analysis::max_step(s)
 }
 
 /// A sine per voice behind a gate (an envelope with a short release), `count` voices, the

@@ -15,7 +15,10 @@ use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
-use support::{chronus_cmd, osc_port, Proc, TempDir, READY_TIMEOUT};
+use support::chronus::chronus_cmd;
+use support::osc::osc_port;
+use support::process::{Proc, READY_TIMEOUT};
+use support::temp::TempDir;
 
 /// A small, seeded random source (xorshift64).
 struct Rng(u64);

@@ -7,13 +7,18 @@ use support::engine::{engine, SR};
 
 use std::sync::Arc;
 
-use assert_no_alloc::{assert_no_alloc, violation_count, AllocDisabler};
+use assert_no_alloc::assert_no_alloc;
+// assert_no_alloc checks in debug builds only: its default `disable_release` feature makes
+// `assert_no_alloc` a no-op in release builds, without `AllocDisabler` or the counter.
+#[cfg(debug_assertions)]
+use assert_no_alloc::{violation_count, AllocDisabler};
 use chronus::backend::engine_instrument::EngineTarget;
 use chronus::backend::{EngineInstrument, Instrument};
 use chronus::engine::Engine;
 use chronus::graph::VoicePhase;
 use parking_lot::Mutex;
 
+#[cfg(debug_assertions)]
 #[global_allocator]
 static ALLOCATOR: AllocDisabler = AllocDisabler;
 
@@ -42,6 +47,7 @@ fn render(e: &mut Engine, frames: usize) -> Vec<f32> {
         let end = (start + 64).min(frames);
         assert_no_alloc(|| e.process(&mut l[start..end], &mut r[start..end]));
     }
+    #[cfg(debug_assertions)]
     assert_eq!(violation_count(), 0);
     l
 }

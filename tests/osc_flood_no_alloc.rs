@@ -10,7 +10,11 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
 
-use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
+use assert_no_alloc::assert_no_alloc;
+// assert_no_alloc checks in debug builds only: its default `disable_release` feature makes
+// `assert_no_alloc` a no-op in release builds, without `AllocDisabler` or the counter.
+#[cfg(debug_assertions)]
+use assert_no_alloc::{reset_violation_count, violation_count, AllocDisabler};
 use chronus::control::Controller;
 use chronus::engine::{Engine, EngineConfig};
 use chronus::osc::{HostStatus, OscOptions, OscServer, PatchFolder};
@@ -18,6 +22,7 @@ use chronus_modules::Registry;
 use parking_lot::Mutex;
 use rosc::{OscMessage, OscPacket, OscType};
 
+#[cfg(debug_assertions)]
 #[global_allocator]
 static ALLOCATOR: AllocDisabler = AllocDisabler;
 
@@ -78,6 +83,7 @@ fn a_flood_never_allocates_on_the_audio_side_and_status_answers() {
 
     // The audio side: render 256-frame callbacks under assert_no_alloc while it floods.
     let (mut left, mut right) = ([0.0f32; 256], [0.0f32; 256]);
+    #[cfg(debug_assertions)]
     reset_violation_count();
     let mut callbacks = 0;
     while !flood.is_finished() || callbacks < 200 {
@@ -90,6 +96,7 @@ fn a_flood_never_allocates_on_the_audio_side_and_status_answers() {
         std::thread::sleep(Duration::from_micros(500));
     }
     flood.join().unwrap();
+    #[cfg(debug_assertions)]
     assert_eq!(
         violation_count(),
         0,

@@ -5,10 +5,15 @@
 mod support;
 use support::engine::{engine, SR};
 
-use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
+use assert_no_alloc::assert_no_alloc;
+// assert_no_alloc checks in debug builds only: its default `disable_release` feature makes
+// `assert_no_alloc` a no-op in release builds, without `AllocDisabler` or the counter.
+#[cfg(debug_assertions)]
+use assert_no_alloc::{reset_violation_count, violation_count, AllocDisabler};
 use chronus::engine::Engine;
 use chronus::seq::euclid::euclid;
 
+#[cfg(debug_assertions)]
 #[global_allocator]
 static ALLOCATOR: AllocDisabler = AllocDisabler;
 
@@ -63,6 +68,7 @@ fn edges(s: &[f32]) -> Vec<(usize, usize)> {
 
 #[test]
 fn notes_land_on_their_computed_samples_in_any_block_size() {
+    #[cfg(debug_assertions)]
     reset_violation_count();
     let seconds = 60;
     for blocks in [&[64usize][..], &[1, 7, 300, 64, 1000], &[256]] {
@@ -87,11 +93,13 @@ fn notes_land_on_their_computed_samples_in_any_block_size() {
             .collect();
         assert_eq!(edges(&r), bass, "bass, blocks {blocks:?}");
     }
+    #[cfg(debug_assertions)]
     assert_eq!(violation_count(), 0, "allocation on the audio thread");
 }
 
 #[test]
 fn a_commit_keeps_the_sequencers_clock_and_a_patch_without_sequence_stops_it() {
+    #[cfg(debug_assertions)]
     reset_violation_count();
     let (mut e, mut c) = engine(GATES);
     let (l1, _) = run_checked(&mut e, 100_000, &[128]);
@@ -120,11 +128,13 @@ fn a_commit_keeps_the_sequencers_clock_and_a_patch_without_sequence_stops_it() {
     let (l3, _) = run_checked(&mut e, 100_000, &[64]);
     assert!(l3.iter().all(|v| *v == 0.0), "no more notes");
     assert!(!c.engine().seq_status().snapshot().present);
+    #[cfg(debug_assertions)]
     assert_eq!(violation_count(), 0, "allocation on the audio thread");
 }
 
 #[test]
 fn sequencers_come_and_go_through_swaps_without_freeing_on_the_audio_thread() {
+    #[cfg(debug_assertions)]
     reset_violation_count();
     let (mut e, mut c) = engine(GATES);
     let plain = GATES.split("    sequence:").next().unwrap().to_string() + ")";
@@ -150,6 +160,7 @@ fn sequencers_come_and_go_through_swaps_without_freeing_on_the_audio_thread() {
     let s = c.engine().seq_status().snapshot();
     assert!(s.present && s.playing);
     assert_eq!(s.bpm, 150.0);
+    #[cfg(debug_assertions)]
     assert_eq!(
         violation_count(),
         0,
@@ -190,6 +201,7 @@ fn a_sequence_loaded_into_a_running_engine_starts_where_it_is_loaded() {
     // A minute of a patch without a sequence, then a piece with the default idle timeout
     // (30 s): its clock, idle timer and mutations start at the load, so it plays from bar
     // 0, catches up nothing and stays in its active profile.
+    #[cfg(debug_assertions)]
     reset_violation_count();
     let plain = r#"(voice: (count: 1, connections: [("note.gate", "output.left")]),
         connections: [("voices.left", "output.left")])"#;
@@ -210,5 +222,6 @@ fn a_sequence_loaded_into_a_running_engine_starts_where_it_is_loaded() {
         "its first step sounds at the load, at frame {}",
         first.0
     );
+    #[cfg(debug_assertions)]
     assert_eq!(violation_count(), 0, "allocation on the audio thread");
 }

@@ -8,7 +8,7 @@
 //!   reconnects by itself and the tone is back.
 //!
 //! Skipped with a loud message when jackd2's programs are missing, failed instead under
-//! `CHRONUS_REQUIRE_INTEGRATION=1`. See tests/support/mod.rs for the JACK commands and
+//! `CHRONUS_REQUIRE_INTEGRATION=1`. See tests/support/jack.rs for the JACK commands and
 //! their quirks on this machine.
 #![cfg(feature = "jack")]
 

@@ -6,12 +6,19 @@
 //! - the state hand-over continues the sound exactly;
 //! - output is finite and bounded for ordinary inputs.
 
-use assert_no_alloc::{assert_no_alloc, reset_violation_count, violation_count, AllocDisabler};
+use assert_no_alloc::assert_no_alloc;
+// assert_no_alloc checks in debug builds only: its default `disable_release` feature makes
+// `assert_no_alloc` a no-op in release builds, without `AllocDisabler` or the counter.
+#[cfg(debug_assertions)]
+use assert_no_alloc::{reset_violation_count, violation_count, AllocDisabler};
 use chronus_modules::{
-    Inputs, Module, ModuleEntry, ModuleInfo, ModuleRunner, Outputs, Params, PortSpec,
-    ProcessContext, Registry, BUILTIN,
+    Inputs, ModuleEntry, ModuleInfo, ModuleRunner, Outputs, Params, ProcessContext, Registry,
+    BUILTIN,
 };
+#[cfg(debug_assertions)]
+use chronus_modules::{Module, PortSpec};
 
+#[cfg(debug_assertions)]
 #[global_allocator]
 static ALLOCATOR: AllocDisabler = AllocDisabler;
 
@@ -76,6 +83,7 @@ fn process_never_allocates_after_prepare() {
             let v = spec.to_value(spec.from_normalized(0.3));
             runner.glide(spec.id, v).unwrap();
         }
+        #[cfg(debug_assertions)]
         reset_violation_count();
         let mut checksum = 0.0f64;
         assert_no_alloc(|| {
@@ -88,6 +96,7 @@ fn process_never_allocates_after_prepare() {
                 runner.reset();
             }
         });
+        #[cfg(debug_assertions)]
         assert_eq!(
             violation_count(),
             0,
@@ -98,9 +107,12 @@ fn process_never_allocates_after_prepare() {
     }
 }
 
-/// A module that allocates in `process`, to show the check above can fail.
+/// A module that allocates in `process`, to show the check above can fail (debug builds
+/// only: release builds check nothing).
+#[cfg(debug_assertions)]
 struct Allocating;
 
+#[cfg(debug_assertions)]
 static ALLOCATING_INFO: ModuleInfo = ModuleInfo {
     kind: "allocating",
     doc: "Allocates in process (a deliberate bug).",
@@ -113,6 +125,7 @@ static ALLOCATING_INFO: ModuleInfo = ModuleInfo {
     roles: &[],
 };
 
+#[cfg(debug_assertions)]
 impl Module for Allocating {
     fn info(&self) -> &'static ModuleInfo {
         &ALLOCATING_INFO
@@ -125,6 +138,7 @@ impl Module for Allocating {
     fn reset(&mut self) {}
 }
 
+#[cfg(debug_assertions)]
 #[test]
 fn an_allocating_module_is_caught() {
     let mut runner = ModuleRunner::new(Box::new(Allocating), SR);

@@ -1,0 +1,40 @@
+//! In-process tests: the engine, controller, sequencer, router and OSC server run in this
+//! process, rendering blocks directly; the audio side runs under `assert_no_alloc` (this
+//! binary's global allocator is `AllocDisabler`). One module per file (`cargo test --test
+//! engine NAME::` runs one file's tests): one binary links in a fraction of the time of one
+//! per file.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+// assert_no_alloc checks in debug builds only (its default `disable_release` feature).
+#[cfg(debug_assertions)]
+#[global_allocator]
+static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
+
+mod architecture;
+mod buffer_plan_random;
+mod buffer_size_independence;
+mod channel_messages;
+mod controller;
+mod engine_edge_cases;
+mod host_callback;
+mod instrument;
+mod live_sweep;
+mod note_start_params;
+mod osc_flood_no_alloc;
+mod osc_server;
+mod patches;
+mod prop_edits;
+mod prop_roundtrip;
+mod rare_paths_no_alloc;
+mod readme;
+mod router;
+mod sample_accuracy;
+mod scheduled_across_commit;
+mod seq_control;
+mod seq_engine;
+mod sequencer_lanes_commit;
+mod soak_no_alloc;
+mod swap;
+mod voices;

@@ -1,0 +1,10 @@
+//! Tests against a real JACK server: `chronus play --host jack` and JACK MIDI input, each
+//! test with its own `jackd` dummy server (serialized in this binary by
+//! `support::jack::jack_test_lock`). One module per file (`cargo test --test jack NAME::`
+//! runs one file's tests): one binary links in a fraction of the time of one per file.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod midi_jack;
+mod play_jack;

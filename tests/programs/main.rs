@@ -1,0 +1,16 @@
+//! Tests of the `chronus` binary as a user runs it: the command line, renders, `chronus
+//! bench`, `chronus play` on the null host, OSC with liblo's `oscsend`/`oscdump`. One
+//! module per file (`cargo test --test programs NAME::` runs one file's tests): one binary
+//! links in a fraction of the time of one per file.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod bench_cli;
+mod cli;
+mod mutated_patches;
+mod osc_flood_play;
+mod osc_play;
+mod osc_seq;
+mod play_null;
+mod render_config;

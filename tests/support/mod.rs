@@ -1,6 +1,7 @@
-//! Helpers of the integration tests, one file per concern. A test crate includes the whole
-//! tree with `mod support;` and names what it uses by its file, e.g.
-//! `use support::jack::JackServer;`.
+//! Helpers of the integration tests, one file per concern. Each test binary's `main.rs`
+//! (`tests/engine/`, `tests/programs/`, `tests/jack/`) includes the whole tree with
+//! `#[path = "../support/mod.rs"] mod support;`, and its modules name what they use by its
+//! file, e.g. `use crate::support::jack::JackServer;`.
 //!
 //! - [`engine`]: the engine in-process (an engine + controller for a RON patch, rendering
 //!   blocks, shared voice patches).
@@ -12,7 +13,7 @@
 //! - [`signal`]: measuring a rendered or recorded sine, the test tone's checks.
 //! - [`temp`]: unique names and temporary directories.
 //!
-//! Each test crate uses part of the tree, so the rest is dead code there.
+//! Each test binary uses part of the tree, so the rest is dead code there.
 #![allow(dead_code)]
 
 pub mod chronus;

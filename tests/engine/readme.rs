@@ -2,7 +2,7 @@
 //! exactly the README's packages and runs exactly its test command.
 //!
 //! The module table is generated: after adding or changing a kind, regenerate it with
-//! `UPDATE_README=1 cargo test --test readme` (writes the table between the markers).
+//! `UPDATE_README=1 cargo test --test engine readme::` (writes the table between the markers).
 
 use chronus::catalog;
 use chronus_modules::Registry;
@@ -30,7 +30,7 @@ fn the_readme_module_table_matches_the_registry() {
     assert_eq!(
         current,
         table,
-        "README module table is stale: regenerate it with `UPDATE_README=1 cargo test --test readme`"
+        "README module table is stale: regenerate it with `UPDATE_README=1 cargo test --test engine readme::`"
     );
 }
 

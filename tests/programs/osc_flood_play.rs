@@ -6,7 +6,7 @@
 //!
 //! `CHRONUS_FLOOD_PACKETS` sets the number of packets (default 20 000; the figures in the
 //! hardening note come from `CHRONUS_FLOOD_PACKETS=1000000 cargo test --release --test
-//! osc_flood_play -- --nocapture`). Every 500 packets the flood waits for a `/status`
+//! programs osc_flood_play:: -- --nocapture`). Every 500 packets the flood waits for a `/status`
 //! answer, so the server really handles what is sent instead of the kernel dropping it.
 
 use std::net::UdpSocket;

@@ -86,6 +86,8 @@ struct Shutdown(Arc<AtomicBool>);
 
 impl jack::NotificationHandler for Shutdown {
     /// Only an atomic store: this may run in a signal handler (see the trait's doc).
+    // SAFETY: the trait marks this `unsafe` because it may run in a signal handler; the
+    // body is one atomic store, which is async-signal-safe (no lock, no allocation).
     unsafe fn shutdown(&mut self, _status: jack::ClientStatus, _reason: &str) {
         self.0.store(true, Ordering::Release);
     }

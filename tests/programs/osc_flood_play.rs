@@ -272,6 +272,7 @@ fn a_million_hostile_packets_leave_the_server_answering_and_the_sound_clean() {
     .unwrap();
     monitor.send_to(&own_route, ("127.0.0.1", port)).unwrap();
 
+    let rss_start = rss_kib(player.pid());
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let started = Instant::now();
     let mut rss_half = 0;
@@ -294,8 +295,8 @@ fn a_million_hostile_packets_leave_the_server_answering_and_the_sound_clean() {
     let rss_end = rss_kib(player.pid());
     let elapsed = started.elapsed();
     eprintln!(
-        "flood: {packets} packets in {:.1} s ({:.0}/s); RSS {rss_half} KiB at half, {rss_end} \
-         KiB at the end; /status.reply {:?}",
+        "flood: {packets} packets in {:.1} s ({:.0}/s); RSS {rss_start} KiB at the start, \
+         {rss_half} KiB at half, {rss_end} KiB at the end; /status.reply {:?}",
         elapsed.as_secs_f64(),
         packets as f64 / elapsed.as_secs_f64(),
         after.args

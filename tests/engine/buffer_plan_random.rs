@@ -9,24 +9,13 @@ use std::collections::BTreeSet;
 use chronus::graph::plan::{plan, NodeShape, Sink, Source};
 use chronus::graph::{Step, ZERO_BUFFER};
 
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+use crate::support::rng::XorShift;
 
 type Val = BTreeSet<Source>;
 
 #[test]
 fn random_plans_never_alias_or_free_early() {
-    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
     for case in 0..3_000 {
         let n = 1 + rng.below(9);
         let implicit = rng.below(4);

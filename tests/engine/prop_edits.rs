@@ -22,8 +22,10 @@ use assert_no_alloc::{reset_violation_count, violation_count};
 use chronus::control::Controller;
 use chronus::engine::{Engine, EngineConfig};
 use chronus::patch;
-use chronus_modules::{ParamKind, ParamValue, Registry};
+use chronus_modules::Registry;
 use proptest::prelude::*;
+
+use crate::support::engine::value_at;
 
 const SR: f32 = 48_000.0;
 /// Frames of one rendered block (two are rendered after every commit and note).
@@ -98,23 +100,6 @@ fn kinds(registry: &Registry) -> Vec<&'static str> {
         .kinds()
         .filter(|k| !matches!(*k, "const" | "lfo" | "midi_cc"))
         .collect()
-}
-
-/// The value at `at` (0..1) along a param's range, in the form a client sends it.
-fn value_at(kind: &ParamKind, at: f64) -> ParamValue {
-    match kind {
-        ParamKind::Float { min, max, .. } => {
-            ParamValue::Number(*min as f64 + (*max as f64 - *min as f64) * at)
-        }
-        ParamKind::Int { min, max } => {
-            ParamValue::Number((*min as f64 + (*max as f64 - *min as f64) * at).round())
-        }
-        ParamKind::Bool => ParamValue::Bool(at >= 0.5),
-        ParamKind::Enum { variants, .. } => {
-            let i = ((variants.len() as f64 * at) as usize).min(variants.len() - 1);
-            ParamValue::Text(variants[i].to_string())
-        }
-    }
 }
 
 struct Rig {

@@ -10,10 +10,12 @@ use chronus::control::Controller;
 use chronus::engine::{Engine, EngineConfig};
 use chronus::osc::{dispatch, Context, HostStatus, PatchFolder};
 use chronus::patch::{self, Connection, InstrumentDesc, ModuleDesc, PatchDesc, PortRef, Steal};
-use chronus_modules::{ParamKind, ParamValue, Registry};
+use chronus_modules::{ParamValue, Registry};
 use indexmap::IndexMap;
 use proptest::prelude::*;
 use rosc::{OscMessage, OscType};
+
+use crate::support::engine::value_at;
 
 /// Any text (control characters, quotes, backslashes, any Unicode) of up to 12 chars.
 fn text() -> impl Strategy<Value = String> {
@@ -137,23 +139,6 @@ fn message(addr: &str, name: &str) -> OscMessage {
     OscMessage {
         addr: addr.to_string(),
         args: vec![OscType::String(name.to_string())],
-    }
-}
-
-/// The value at `at` (0..1) along a param's range.
-fn value_at(kind: &ParamKind, at: f64) -> ParamValue {
-    match kind {
-        ParamKind::Float { min, max, .. } => {
-            ParamValue::Number(*min as f64 + (*max as f64 - *min as f64) * at)
-        }
-        ParamKind::Int { min, max } => {
-            ParamValue::Number((*min as f64 + (*max as f64 - *min as f64) * at).round())
-        }
-        ParamKind::Bool => ParamValue::Bool(at >= 0.5),
-        ParamKind::Enum { variants } => {
-            let i = ((variants.len() as f64 * at) as usize).min(variants.len() - 1);
-            ParamValue::Text(variants[i].to_string())
-        }
     }
 }
 

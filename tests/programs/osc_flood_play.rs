@@ -15,28 +15,9 @@ use std::time::{Duration, Instant};
 use crate::support::chronus::chronus_cmd;
 use crate::support::osc::osc_port;
 use crate::support::process::{Proc, READY_TIMEOUT};
+use crate::support::rng::XorShift;
 use crate::support::temp::TempDir;
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
-
-/// A small, seeded random source (xorshift64).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
 
 const ADDRESSES: &[&str] = &[
     "/patch/create",
@@ -108,7 +89,7 @@ const WORDS: &[&str] = &[
     "",
 ];
 
-fn arg(rng: &mut Rng) -> OscType {
+fn arg(rng: &mut XorShift) -> OscType {
     match rng.below(6) {
         0 => OscType::Int(rng.next() as i32),
         1 => OscType::Int(rng.below(130) as i32),
@@ -119,7 +100,7 @@ fn arg(rng: &mut Rng) -> OscType {
     }
 }
 
-fn message(rng: &mut Rng) -> OscPacket {
+fn message(rng: &mut XorShift) -> OscPacket {
     let addr = rng.pick(ADDRESSES);
     // /reply to a random port would send the flood's replies elsewhere: keep it off.
     let args = if addr == "/reply" {
@@ -134,7 +115,7 @@ fn message(rng: &mut Rng) -> OscPacket {
 }
 
 /// A time tag: anywhere in 64 bits, "immediately", or near now.
-fn time_tag(rng: &mut Rng) -> OscTime {
+fn time_tag(rng: &mut XorShift) -> OscTime {
     match rng.below(3) {
         0 => OscTime::from((rng.next() as u32, rng.next() as u32)),
         1 => OscTime::from((0, 1)),
@@ -145,7 +126,7 @@ fn time_tag(rng: &mut Rng) -> OscTime {
     }
 }
 
-fn bundle(rng: &mut Rng, depth: usize) -> OscPacket {
+fn bundle(rng: &mut XorShift, depth: usize) -> OscPacket {
     let content = (0..rng.below(6))
         .map(|_| {
             if depth < 10 && rng.below(4) == 0 {
@@ -162,8 +143,8 @@ fn bundle(rng: &mut Rng, depth: usize) -> OscPacket {
 }
 
 /// One packet of the flood: a message, a bundle, a mutated one of either, or junk.
-fn packet(rng: &mut Rng) -> Vec<u8> {
-    let valid = |rng: &mut Rng| {
+fn packet(rng: &mut XorShift) -> Vec<u8> {
+    let valid = |rng: &mut XorShift| {
         let p = if rng.below(3) == 0 {
             bundle(rng, 1)
         } else {
@@ -273,7 +254,7 @@ fn a_million_hostile_packets_leave_the_server_answering_and_the_sound_clean() {
     monitor.send_to(&own_route, ("127.0.0.1", port)).unwrap();
 
     let rss_start = rss_kib(player.pid());
-    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
     let started = Instant::now();
     let mut rss_half = 0;
     for i in 0..packets {

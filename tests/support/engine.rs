@@ -4,7 +4,7 @@
 use chronus::control::Controller;
 use chronus::engine::{Engine, EngineConfig};
 use chronus::patch;
-use chronus_modules::Registry;
+use chronus_modules::{ParamKind, ParamValue, Registry};
 
 /// Sample rate of every test engine.
 pub const SR: f32 = 48_000.0;
@@ -66,4 +66,22 @@ pub fn level_patch(count: usize) -> String {
                           ("v.out", "output.left")]),
         connections: [("voices.left", "output.left")])"#
     )
+}
+
+/// The value at `at` (0..1) along a param's range, in the form a client sends it (for
+/// generated edits).
+pub fn value_at(kind: &ParamKind, at: f64) -> ParamValue {
+    match kind {
+        ParamKind::Float { min, max, .. } => {
+            ParamValue::Number(*min as f64 + (*max as f64 - *min as f64) * at)
+        }
+        ParamKind::Int { min, max } => {
+            ParamValue::Number((*min as f64 + (*max as f64 - *min as f64) * at).round())
+        }
+        ParamKind::Bool => ParamValue::Bool(at >= 0.5),
+        ParamKind::Enum { variants } => {
+            let i = ((variants.len() as f64 * at) as usize).min(variants.len() - 1);
+            ParamValue::Text(variants[i].to_string())
+        }
+    }
 }

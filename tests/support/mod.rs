@@ -12,6 +12,7 @@
 //! - [`osc`]: liblo's `oscsend`/`oscdump` and UDP ports.
 //! - [`signal`]: measuring a rendered or recorded sine, the test tone's checks.
 //! - [`temp`]: unique names and temporary directories.
+//! - [`rng`]: a seeded random source for generated inputs.
 //!
 //! Each test binary uses part of the tree, so the rest is dead code there.
 #![allow(dead_code)]
@@ -21,5 +22,6 @@ pub mod engine;
 pub mod jack;
 pub mod osc;
 pub mod process;
+pub mod rng;
 pub mod signal;
 pub mod temp;

@@ -93,6 +93,16 @@ pub trait Module: StateHandOver + Send + 'static {
         let _ = (sample_rate, max_block);
     }
 
+    /// The bytes [`prepare`](Self::prepare) allocates for this instance's state at
+    /// `sample_rate` (delay lines, tables): the host adds them up over a graph's instances
+    /// and refuses a graph too large *before* building it. The default, 0, is right for a
+    /// kind whose state is a few fields; a kind that allocates in `prepare` says how much,
+    /// computed by the same function `prepare` sizes its buffers with.
+    fn state_bytes(&self, sample_rate: f32) -> usize {
+        let _ = sample_rate;
+        0
+    }
+
     /// Processes one block of `ctx.frames` frames: reads `inputs` and `params`, writes every
     /// frame of every output. **Real-time: called on the audio thread; must not allocate,
     /// free, lock, block, do I/O or log.**

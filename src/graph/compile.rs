@@ -44,6 +44,7 @@ pub fn compile(
         return Err(GraphError::SampleRate(options.sample_rate));
     }
     patch::validate(desc, registry, None).map_err(GraphError::Invalid)?;
+    super::budget::check_state_budget(desc, registry, options.sample_rate)?;
     let instruments_desc: Vec<(&str, &InstrumentDesc)> = patch::scope::instruments(desc)
         .map(|(_, id, inst)| (id, inst))
         .collect();

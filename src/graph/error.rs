@@ -22,6 +22,19 @@ pub enum GraphError {
     /// reports it first).
     #[error("{0}")]
     Unresolved(String),
+    /// The modules would hold more state than a graph may (see
+    /// [`MAX_GRAPH_STATE_BYTES`](super::budget::MAX_GRAPH_STATE_BYTES)).
+    #[error(
+        "the patch's modules would hold {} MiB of state (delay lines, reverbs; each voice its \
+         own); at most {} MiB per graph: use fewer voices or fewer delays",
+        .bytes.div_ceil(1 << 20), .max >> 20
+    )]
+    TooLarge {
+        /// Bytes the graph would hold.
+        bytes: usize,
+        /// The most allowed.
+        max: usize,
+    },
     /// A module refused the sample rate or block size it was prepared with.
     #[error("sample rate {0} Hz is not usable (must be between 8000 and 384000)")]
     SampleRate(f32),

@@ -10,9 +10,11 @@
 //!   graph carries for its voices and instruments (the engine changes it, the compiler
 //!   allocates it and a swap carries it over).
 //! - [`lineage`]: what a new graph's nodes and params were in the graph before it.
+//! - [`budget`]: the module state a graph will hold, bounded before it is built.
 //! - [`dot`]: Graphviz export for `chronus graph`.
 //! - [`error`](mod@error): [`GraphError`].
 
+pub mod budget;
 pub mod channel_state;
 pub mod check;
 pub mod compile;

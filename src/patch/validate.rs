@@ -31,6 +31,11 @@ pub const MAX_MODULES: usize = 1_024;
 /// The most connections a patch may hold, main graph and voice templates together.
 pub const MAX_CONNECTIONS: usize = 4_096;
 
+/// The most module instances a patch may run: the main graph's modules plus each voice
+/// template's modules once per voice (each instance holds its param blocks, smoothers and
+/// output buffers).
+pub const MAX_MODULE_INSTANCES: usize = 16_384;
+
 /// Checks `desc` against `registry`. With the [`SourceMap`] of the text it came from,
 /// every error carries the position of its culprit. Errors come in file order.
 pub fn validate(
@@ -166,6 +171,19 @@ impl Validator<'_> {
                 modules += m.len();
                 connections += c.len();
             }
+        }
+        let instances = self.desc.modules.len()
+            + instruments(self.desc)
+                .map(|(_, _, inst)| inst.count.saturating_mul(inst.modules.len()))
+                .fold(0usize, usize::saturating_add);
+        if instances > MAX_MODULE_INSTANCES {
+            let kind = PatchErrorKind::TooLarge {
+                what: "module instances (each voice template's modules once per voice, \
+                       plus the main graph's)",
+                count: instances,
+                max: MAX_MODULE_INSTANCES,
+            };
+            self.error(kind, None);
         }
         if modules > MAX_MODULES {
             let kind = PatchErrorKind::TooLarge {

@@ -857,6 +857,15 @@ fn what_a_client_can_grow_is_bounded_and_refused_with_a_reason() {
     assert_eq!(addr, "/patch/create");
     assert!(message.contains("at most 1024 are allowed"), "{message}");
     r.call(msg("/patch/abort", vec![]));
+    // Memory: 520 delays (2 s lines, 512 KiB each) are more state than a graph may hold;
+    // the commit is refused before anything is built.
+    for i in 0..520 {
+        r.call(msg("/patch/create", vec![s(&format!("d{i}")), s("delay")]));
+    }
+    let (addr, message) = r.error(msg("/patch/commit", vec![]));
+    assert_eq!(addr, "/patch/commit");
+    assert!(message.contains("at most 256 MiB per graph"), "{message}");
+    r.call(msg("/patch/abort", vec![]));
     // Events scheduled ahead: the 513th is refused; live notes go on meanwhile.
     let stats = r.control.lock().engine().stats().clone();
     SampleClock::publish(&stats, r.engine.sample_time(), SystemTime::now(), SR);

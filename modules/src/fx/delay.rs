@@ -151,15 +151,25 @@ impl Delay {
     }
 }
 
+/// Samples of the ring at `sample_rate`: the longest delay plus interpolation room, to a
+/// power of two.
+fn ring_size(sample_rate: f32) -> usize {
+    ((MAX_DELAY * sample_rate).ceil() as usize + 4).next_power_of_two()
+}
+
 impl Module for Delay {
     fn info(&self) -> &'static ModuleInfo {
         &DELAY_INFO
     }
 
+    fn state_bytes(&self, sample_rate: f32) -> usize {
+        ring_size(sample_rate) * std::mem::size_of::<f32>()
+    }
+
     /// Allocates the ring buffer for the longest delay (2 s) at `sample_rate` (a power of two: 131 072
     /// samples, 512 KiB, at 48 kHz). **Allocates: control thread only.**
     fn prepare(&mut self, sample_rate: f32, _max_block: usize) {
-        let size = ((MAX_DELAY * sample_rate).ceil() as usize + 4).next_power_of_two();
+        let size = ring_size(sample_rate);
         self.sample_rate = sample_rate;
         self.buf = vec![0.0; size];
         self.mask = size - 1;

@@ -268,25 +268,35 @@ impl Reverb {
     }
 }
 
+/// The lines' lengths at `sample_rate` and the stride each gets (a power of two above the
+/// longest). Every line is longer than a block (see `run`): at 8 kHz, the lowest rate the
+/// engine takes, the shortest is 181 samples anyway; the floor keeps it so for a module
+/// prepared at any rate.
+fn line_lengths(sample_rate: f32) -> ([usize; LINES], usize) {
+    let mut len = [0; LINES];
+    let mut prev = MAX_BLOCK;
+    for (len, base) in len.iter_mut().zip(BASE_LENGTHS) {
+        let scaled = (base * sample_rate / 48_000.0).round() as usize;
+        *len = next_prime(scaled.max(prev + 1));
+        prev = *len;
+    }
+    (len, (prev + 1).next_power_of_two())
+}
+
 impl Module for Reverb {
     fn info(&self) -> &'static ModuleInfo {
         &REVERB_INFO
+    }
+
+    fn state_bytes(&self, sample_rate: f32) -> usize {
+        LINES * line_lengths(sample_rate).1 * std::mem::size_of::<f32>()
     }
 
     /// Picks the line lengths for `sample_rate` and allocates the lines (8 × 4096 samples,
     /// 128 KiB, at 48 kHz). **Allocates: control thread only.**
     fn prepare(&mut self, sample_rate: f32, _max_block: usize) {
         self.sample_rate = sample_rate;
-        // Every line longer than a block (see `run`). At 8 kHz, the lowest rate the engine
-        // takes, the shortest is 181 samples anyway; the floor keeps it so for a module
-        // prepared at any rate.
-        let mut prev = MAX_BLOCK;
-        for (len, base) in self.len.iter_mut().zip(BASE_LENGTHS) {
-            let scaled = (base * sample_rate / 48_000.0).round() as usize;
-            *len = next_prime(scaled.max(prev + 1));
-            prev = *len;
-        }
-        self.stride = (prev + 1).next_power_of_two();
+        (self.len, self.stride) = line_lengths(sample_rate);
         self.mask = self.stride - 1;
         self.buf = vec![0.0; LINES * self.stride];
         self.pos = 0;

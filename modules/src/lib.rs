@@ -16,7 +16,7 @@
 //! - [`entry`]: [`ModuleEntry`], one kind's description and constructor.
 //! - the kinds, one concept per file, each exporting its entries: [`oscillator`]
 //!   (`sine`, `saw`, `square`, `triangle`), [`noise`], [`lfo`], [`filter`] (`svf`:
-//!   `lowpass`, `highpass`, `bandpass`; `ladder`: `moog`), [`env`](mod@env) (`adsr`), [`vca`],
+//!   `lowpass`, `highpass`, `bandpass`; `ladder`: `moog`), [`envelope`] (`adsr`), [`vca`],
 //!   [`mixer`], [`pan`], [`constant`] (`const`), [`midi_cc`], [`fx`] (`delay`, `reverb`).
 //! - [`registry`]: kind name → entry; [`BUILTIN`] lists the built-in kinds.
 //! - [`harness`]: [`ModuleRunner`], runs one module offline (tests, benches, your own
@@ -38,7 +38,7 @@
 pub mod analysis;
 pub mod constant;
 pub mod entry;
-pub mod env;
+pub mod envelope;
 pub mod filter;
 pub mod fx;
 pub mod harness;

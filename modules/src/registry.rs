@@ -25,7 +25,7 @@ pub static BUILTIN: &[ModuleEntry] = &[
     crate::filter::svf::HIGHPASS,
     crate::filter::svf::BANDPASS,
     crate::filter::ladder::MOOG,
-    crate::env::ADSR,
+    crate::envelope::ADSR,
     crate::vca::VCA,
     crate::mixer::MIXER,
     crate::pan::PAN,

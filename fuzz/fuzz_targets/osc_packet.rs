@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
-use chronus::osc::clock::SampleClock;
+use chronus::realtime::sample_clock::SampleClock;
 use chronus::osc::{HostStatus, MidiAccess, PacketHandler, PatchFolder};
 use chronus_fuzz::{patch_folder, Rig};
 use libfuzzer_sys::fuzz_target;

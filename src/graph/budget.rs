@@ -87,4 +87,21 @@ mod tests {
              voice its own); at most 256 MiB per graph: use fewer voices or fewer delays"
         );
     }
+
+    #[test]
+    fn chronus_check_reports_a_graph_over_budget_as_such() {
+        let text = format!(
+            "(modules: {{{}}}, connections: [])",
+            (0..600)
+                .map(|i| format!("\"d{i}\": (kind: \"delay\")"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let e = crate::graph::check(&text, Some("big.ron"), &Registry::builtin()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "big.ron: the patch's modules would hold 300 MiB of state (delay lines, reverbs; \
+             each voice its own); at most 256 MiB per graph: use fewer voices or fewer delays"
+        );
+    }
 }

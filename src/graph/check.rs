@@ -40,9 +40,11 @@ pub fn check(
                 .collect(),
         )
         .in_file(source_name)),
-        Err(other) => Err(PatchErrors(vec![patch::PatchError::new(PatchErrorKind::Io {
-            message: other.to_string(),
-        })])
-        .in_file(source_name)),
+        Err(other) => Err(
+            PatchErrors(vec![patch::PatchError::new(PatchErrorKind::Unbuildable {
+                message: other.to_string(),
+            })])
+            .in_file(source_name),
+        ),
     }
 }

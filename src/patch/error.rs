@@ -128,6 +128,13 @@ pub enum PatchErrorKind {
         /// The operating system's reason.
         message: String,
     },
+    /// A valid patch the compiler cannot build (its modules would hold too much state, a
+    /// sample rate it cannot take): the compiler's one-line reason.
+    #[error("{message}")]
+    Unbuildable {
+        /// The compiler's reason.
+        message: String,
+    },
     /// The text is not a RON patch (reported by `ron`, with its position).
     #[error("syntax error: {message}")]
     Syntax {

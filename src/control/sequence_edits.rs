@@ -21,8 +21,8 @@
 //! mutated values, the recorded one the step's values before mutation.
 
 use super::sequencer_build::{euclid_degree_cycle, track_pattern};
+use crate::patch::MAX_EUCLID_DEGREES;
 use crate::patch::{SequenceDesc, StepDesc, TrackDesc};
-use crate::seq::conductor::MAX_EUCLID_DEGREES;
 use crate::seq::edit::edit_track;
 use crate::seq::pattern::{Pattern, Step};
 use crate::seq::SeqCommand;

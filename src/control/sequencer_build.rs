@@ -10,19 +10,14 @@ use crate::address::InstrumentKey;
 use crate::graph::Layout;
 use crate::patch::{
     self, division_ticks, glide_param, split_param, track_steps, PatchDesc, SequenceDesc,
-    TrackDesc, TrackSteps,
+    TrackDesc, TrackSteps, MAX_EUCLID_DEGREES,
 };
-use crate::seq::conductor::{
-    Ambient, Conductor, ConductorParts, ParamLane, Settings, Track, MAX_EUCLID_DEGREES,
-};
+use crate::seq::conductor::{Ambient, Conductor, ConductorParts, ParamLane, Settings, Track};
 use crate::seq::euclid::euclid;
 use crate::seq::idle::IdleTimes;
 use crate::seq::mutation::Bounded;
 use crate::seq::pattern::{Pattern, Step};
 use crate::seq::SequencerConfig;
-
-// The conductor holds as many Euclidean degrees as the patch format allows.
-const _: () = assert!(MAX_EUCLID_DEGREES == patch::MAX_EUCLID_DEGREES);
 
 /// Why a conductor could not be built.
 #[derive(Debug, thiserror::Error)]

@@ -25,14 +25,12 @@ use super::rng::LoopRng;
 use super::status::SeqStatus;
 use super::swing::{swing_delay, MAX_SWING};
 use crate::address::{InstrumentKey, ParamTarget};
-use crate::patch::{MutationConfig, Quantize, ScaleKind};
+use crate::patch::{MutationConfig, Quantize, ScaleKind, MAX_EUCLID_DEGREES};
 
 /// Most notes (on and off) waiting to be played.
 pub const MAX_SCHEDULED: usize = 256;
 /// Most events handed to the engine at one sample.
 pub const MAX_OUT: usize = 128;
-/// Most `degrees` a euclid track cycles over (kept for `/seq/euclid` refills).
-pub const MAX_EUCLID_DEGREES: usize = 8;
 
 /// One track: a pattern played on an instrument.
 #[derive(Clone, Debug)]

@@ -427,6 +427,16 @@ mod tests {
     }
 
     #[test]
+    fn the_contract_example_is_the_one_docs_contracts_shows() {
+        let docs = include_str!("../../docs/CONTRACTS.md");
+        assert!(
+            docs.contains(CONTRACT_EXAMPLE.trim()),
+            "docs/CONTRACTS.md §1 no longer shows CONTRACT_EXAMPLE (src/patch/test_support.rs): \
+             keep the two equal"
+        );
+    }
+
+    #[test]
     fn the_base_patch_and_the_contract_example_are_valid() {
         assert_eq!(errors(&patch("", "", "")), Vec::<String>::new());
         assert_eq!(errors(CONTRACT_EXAMPLE), Vec::<String>::new());

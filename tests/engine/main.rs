@@ -32,6 +32,8 @@ mod rare_paths_no_alloc;
 mod readme;
 mod router;
 mod sample_accuracy;
+mod sample_file;
+mod sampler_files;
 mod scheduled_across_commit;
 mod seq_control;
 mod seq_engine;

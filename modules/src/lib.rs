@@ -17,7 +17,10 @@
 //! - the kinds, one concept per file, each exporting its entries: [`oscillator`]
 //!   (`sine`, `saw`, `square`, `triangle`), [`noise`], [`lfo`], [`filter`] (`svf`:
 //!   `lowpass`, `highpass`, `bandpass`; `ladder`: `moog`), [`envelope`] (`adsr`), [`vca`],
-//!   [`mixer`], [`pan`], [`constant`] (`const`), [`midi_cc`], [`fx`] (`delay`, `reverb`).
+//!   [`mixer`], [`pan`], [`constant`] (`const`), [`midi_cc`], [`fx`] (`delay`, `reverb`,
+//!   `chorus`, `flanger`, `phaser`, `ping_pong`), [`dynamics`] (`limiter`, `compressor`,
+//!   and the output's safety limiter), [`colour`] (`saturator`, `wavefolder`,
+//!   `bitcrusher`, `ring`).
 //! - [`registry`]: kind name → entry; [`BUILTIN`] lists the built-in kinds.
 //! - [`harness`]: [`ModuleRunner`], runs one module offline (tests, benches, your own
 //!   module's tests).
@@ -36,7 +39,9 @@
 #![deny(missing_docs)]
 
 pub mod analysis;
+pub mod colour;
 pub mod constant;
+pub mod dynamics;
 pub mod entry;
 pub mod envelope;
 pub mod filter;

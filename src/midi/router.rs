@@ -200,6 +200,7 @@ impl Router {
         let position = value.min(127) as f32 / 127.0;
         let mut c = self.controller.lock();
         if let Some(control) = action.sequencer_control() {
+            tracing::debug!(event = "midi_action", action = ?action, position, "MIDI CC -> {action:?} at {position}");
             return c.sequencer_action(SequencerAction::Set { control, position }, time);
         }
         match action {
@@ -231,7 +232,16 @@ impl Router {
                     ParamKind::Float { .. } => v,
                     _ => v.round(),
                 };
-                c.set_live(id, param, spec.to_value(v), time)
+                c.set_live(id, param, spec.to_value(v), time)?;
+                tracing::debug!(
+                    event = "midi_action",
+                    cc = value,
+                    target = target.as_str(),
+                    value = v,
+                    "MIDI CC -> {target} = {v}"
+                );
+                self.observed.param_changed(target, v as f64);
+                Ok(())
             }
             _ => Ok(()),
         }

@@ -19,7 +19,7 @@ use crate::engine::EngineStats;
 use crate::host::audio_callback::Shared;
 use crate::host::meter::CALLBACK_BUCKETS_S;
 use crate::http::{HostFigures, HostView, HttpServer, ReloadFn, Sources};
-use crate::osc::{OscServer, PacketHandler};
+use crate::osc::{MidiAccess, OscServer, PacketHandler};
 use crate::realtime::queue_gauges::{HighWater, QueueReading};
 use crate::seq::Cue;
 
@@ -144,6 +144,7 @@ pub(super) fn start_http(
     osc: Option<&OscServer>,
     bus: &CueBus,
     reload: Option<ReloadFn>,
+    midi: MidiAccess,
 ) -> Result<Option<HttpServer>, PlayError> {
     let Some(http) = &options.http else {
         return Ok(None);
@@ -160,7 +161,7 @@ pub(super) fn start_http(
                 panics: shared.meter().panics(),
             }
         }),
-        None,
+        Some(midi),
         options
             .osc
             .as_ref()

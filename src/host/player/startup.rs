@@ -57,15 +57,16 @@ pub(super) fn start_playing<'a>(
     let shared = core.shared().clone();
     // What `/status` reads of the host: the meter of whichever core plays now.
     let meter_for_osc = Arc::new(Mutex::new(shared.clone()));
+    let midi_access = MidiAccess {
+        router: router.clone(),
+        ports: midi_backend.is_some().then(|| midi_ports.clone()),
+    };
     let osc = match &options.osc {
         Some(osc) => Some(start_osc(
             osc,
             &control,
             &meter_for_osc,
-            MidiAccess {
-                router: router.clone(),
-                ports: midi_backend.is_some().then(|| midi_ports.clone()),
-            },
+            midi_access.clone(),
         )?),
         None => None,
     };
@@ -91,7 +92,15 @@ pub(super) fn start_playing<'a>(
         let f: ReloadFn = Arc::new(move || r.reload());
         f
     });
-    let http = observe::start_http(options, &control, view, osc.as_ref(), &bus, reload_fn)?;
+    let http = observe::start_http(
+        options,
+        &control,
+        view,
+        osc.as_ref(),
+        &bus,
+        reload_fn,
+        midi_access,
+    )?;
     let (home, back) = sync_channel::<Core>(1);
     let playing = start(&output, core, &home, &back).map_err(|(e, _)| cannot_open(options, &e))?;
     info!("{}", describe("playing", options, &output, &playing));

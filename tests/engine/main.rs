@@ -19,6 +19,7 @@ mod channel_messages;
 mod controller;
 mod engine_edge_cases;
 mod host_callback;
+mod http_scrape_no_alloc;
 mod instrument;
 mod live_sweep;
 mod note_start_params;

@@ -272,11 +272,32 @@ fn read_config(
     registry: &Registry,
     path: Option<&PathBuf>,
     desc: &PatchDesc,
+    patch: Option<&PathBuf>,
 ) -> Result<Config, String> {
-    match path {
-        Some(path) => config::load_file(path, desc, registry).map_err(|e| e.to_string()),
-        None => Ok(Config::default()),
-    }
+    let config = match path {
+        Some(path) => config::load_file(path, desc, registry).map_err(|e| e.to_string())?,
+        None => Config::default(),
+    };
+    check_profiles(desc, patch, &config)?;
+    Ok(config)
+}
+
+/// Every `midi` instrument of the patch names a known CC profile (built in or the
+/// config's), or a positioned error line each.
+fn check_profiles(
+    desc: &PatchDesc,
+    patch: Option<&PathBuf>,
+    config: &Config,
+) -> Result<(), String> {
+    let text = patch.and_then(|p| std::fs::read_to_string(p).ok());
+    let name = patch.map(|p| p.display().to_string());
+    chronus::midi_out::settings::check_patch_profiles(
+        desc,
+        text.as_deref(),
+        name.as_deref(),
+        &config.cc_profiles,
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// `chronus play`: logging to stderr, Ctrl-C/SIGTERM to a clean stop, then the player.
@@ -337,7 +358,7 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
             .map_err(|e| e.to_string())?,
     };
     let mut options = options;
-    options.config = read_config(registry, args.config.as_ref(), &desc)?;
+    options.config = read_config(registry, args.config.as_ref(), &desc, args.patch.as_ref())?;
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
@@ -350,7 +371,9 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
 fn check(registry: &Registry, paths: &[PathBuf]) -> Result<(), String> {
     let mut failed = Vec::new();
     for path in paths {
-        match read_patch(registry, path) {
+        let checked = read_patch(registry, path)
+            .and_then(|desc| check_profiles(&desc, Some(path), &Config::default()));
+        match checked {
             Ok(_) => println!("{}: ok", path.display()),
             Err(errors) => failed.push(errors),
         }
@@ -391,7 +414,7 @@ fn render(registry: &Registry, args: RenderArgs) -> Result<(), String> {
         config,
     } = args;
     let desc = read_patch(registry, &patch)?;
-    let config = read_config(registry, config.as_ref(), &desc)?;
+    let config = read_config(registry, config.as_ref(), &desc, Some(&patch))?;
     let notes = match notes {
         Some(list) => host::parse_notes(&list).map_err(|e| e.to_string())?,
         None => Vec::new(),

@@ -20,6 +20,7 @@
 //! patch's `sequence` section overrides for its musical fields.
 
 pub mod error;
+pub mod midi_out;
 pub mod router;
 
 use std::collections::HashMap;
@@ -48,6 +49,10 @@ pub struct Config {
     pub router: RouterConfig,
     /// The sequencer's settings (tempo, swing, density, scales, mutation, idle).
     pub sequencer: SequencerConfig,
+    /// MIDI output: CC throttle and queue bound (see `midi_out.rs`).
+    pub midi_out: crate::midi_out::MidiOutSettings,
+    /// Custom CC profiles by name, beside the built-in ones.
+    pub cc_profiles: indexmap::IndexMap<String, crate::midi_out::ProfileDesc>,
 }
 
 /// The `midi` section (the command line's `--midi-in` / `--midi-host` win over it).
@@ -93,7 +98,13 @@ pub fn load(
     registry: &Registry,
 ) -> Result<Config, ConfigErrors> {
     let config = parse(text, source_name)?;
-    let errors = validate(&config, &RonTree::scan(text), desc, registry);
+    let tree = RonTree::scan(text);
+    let mut errors = validate(&config, &tree, desc, registry);
+    errors.extend(midi_out::check(
+        &config.midi_out,
+        &config.cc_profiles,
+        &tree,
+    ));
     if errors.is_empty() {
         Ok(config)
     } else {

@@ -63,6 +63,9 @@ pub enum PlayError {
     /// The MIDI thread could not be spawned.
     #[error("error: cannot start the MIDI thread: {0}")]
     MidiThread(std::io::Error),
+    /// The outbound thread (external instruments) could not be spawned.
+    #[error("error: cannot start the outbound thread: {0}")]
+    OutboundThread(std::io::Error),
 }
 
 impl PlayError {

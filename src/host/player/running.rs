@@ -13,6 +13,7 @@ use parking_lot::Mutex;
 use tracing::{error, info, warn};
 
 use super::error::PlayError;
+use super::outbound_setup::Outbound;
 use super::output::{describe, device_suffix, reopen, stream_failure, Playing, HANDBACK_TIMEOUT};
 use super::{Core, PlayOptions};
 use crate::control::Controller;
@@ -51,6 +52,8 @@ pub(super) struct Services {
     pub(super) osc: Option<OscServer>,
     /// The `--record` writer, if any.
     pub(super) recorder: Option<Recorder>,
+    /// The outbound thread (external instruments), if the patch has any.
+    pub(super) outbound: Option<Outbound>,
 }
 
 /// Where the callback core is and what the player reads of it.
@@ -83,6 +86,7 @@ pub(super) struct Running<'a> {
     /// The same, for the OSC server's `/status`.
     meter_for_osc: Arc<Mutex<Arc<Shared>>>,
     recorder: Option<Recorder>,
+    outbound: Option<Outbound>,
     /// Where a dropped stream's callback sends the core, and where it arrives.
     home: SyncSender<Core>,
     back: Receiver<Core>,
@@ -106,6 +110,7 @@ impl<'a> Running<'a> {
             midi,
             osc,
             recorder,
+            outbound,
         }: Services,
         core: CoreHome,
     ) -> Self {
@@ -127,6 +132,7 @@ impl<'a> Running<'a> {
             shared,
             meter_for_osc,
             recorder,
+            outbound,
             home,
             back,
             reopen_request: OutputRequest {
@@ -305,6 +311,11 @@ impl<'a> Running<'a> {
             return;
         }
         info!("{}", self.status_line());
+        if let Some(status) = self.outbound.as_ref().and_then(|o| o.midi.as_ref()) {
+            for line in status.lines() {
+                info!("{line}");
+            }
+        }
         let interval = self.options.status_interval;
         self.next_status += interval;
         if self.next_status < now {
@@ -330,6 +341,10 @@ impl<'a> Running<'a> {
             drop(playing);
             // The engine comes home to be dropped here, off the audio thread.
             drop(self.back.recv_timeout(HANDBACK_TIMEOUT));
+        }
+        // After the engine: nothing new reaches the ring; every external note is released.
+        if let Some(outbound) = self.outbound.take() {
+            outbound.stop();
         }
         let m = self.shared.meter().snapshot();
         info!(

@@ -49,6 +49,8 @@ pub struct Controller {
     ahead: EventsAhead,
     /// Param names of instruments played outside the engine (see `backend_params`).
     pub(super) backend_params: HashMap<String, Vec<String>>,
+    /// Status lines of the backends outside the engine (`/backend/status`).
+    pub(super) backend_status: Option<super::backend_params::BackendStatus>,
 }
 
 impl Controller {
@@ -70,6 +72,7 @@ impl Controller {
             faults: Arc::default(),
             ahead: EventsAhead::default(),
             backend_params: HashMap::new(),
+            backend_status: None,
         }
     }
 

@@ -15,13 +15,19 @@ use super::queue::{DEFAULT_CAPACITY, DEFAULT_THROTTLE_MS};
 use crate::patch::{scope, Backend, PatchDesc, PatchError, PatchErrorKind, PatchErrors, SourceMap};
 
 /// The `midi_out` section.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MidiOutSettings {
     /// Least time between two values of one controller on one port, ms (0–1000).
     pub cc_throttle_ms: u32,
     /// Bound of each port's queue, messages (16–100000).
     pub queue: usize,
+    /// Output latency in ms (0–1000): how long after the engine plays an event it goes
+    /// out. Absent: two audio buffers + 2 ms (on JACK at least two periods + 2 ms). More
+    /// absorbs a loaded machine's scheduling delays (a late message is written late, and
+    /// counted in the scheduling-error histogram).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f32>,
 }
 
 impl Default for MidiOutSettings {
@@ -29,6 +35,7 @@ impl Default for MidiOutSettings {
         MidiOutSettings {
             cc_throttle_ms: DEFAULT_THROTTLE_MS,
             queue: DEFAULT_CAPACITY,
+            latency_ms: None,
         }
     }
 }
@@ -44,6 +51,12 @@ impl MidiOutSettings {
                     "cc_throttle_ms {} is out of range 0 .. 1000",
                     self.cc_throttle_ms
                 ),
+            ));
+        }
+        if let Some(ms) = self.latency_ms.filter(|ms| !(0.0..=1000.0).contains(ms)) {
+            out.push((
+                "latency_ms",
+                format!("latency_ms {ms} is out of range 0 .. 1000"),
             ));
         }
         if !(16..=100_000).contains(&self.queue) {

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use rosc::{encoder, OscMessage, OscPacket, OscType};
 
-use crate::support::chronus::chronus_cmd;
-use crate::support::jack::{jack_test_lock, JackServer, JACK_RATE};
+use crate::support::chronus::{chronus_cmd, status_lines};
+use crate::support::jack::{jack_test_lock, JackServer, JACK_PERIOD, JACK_RATE};
 use crate::support::osc::osc_port;
 use crate::support::process::{programs_available, step, Proc, READY_TIMEOUT};
 use crate::support::temp::TempDir;
@@ -70,7 +70,15 @@ fn note_ons(ev: &[(u64, Vec<u8>)]) -> Vec<(u64, u8)> {
         .collect()
 }
 
+/// The output latency the tests play with: 100 ms, so a test machine loaded far beyond
+/// its cores (other builds) does not make the outbound thread hand a note over after its
+/// frame (the default, two periods + 2 ms, is 12.7 ms here).
+const CONFIG: &str = "(midi_out: (latency_ms: 100))";
+
 fn play(server: &JackServer, patch: &str, extra: &[&str]) -> Proc {
+    let config = std::path::Path::new(patch).with_file_name("midi-out.ron");
+    std::fs::write(&config, CONFIG).unwrap();
+    let config = config.display().to_string();
     let mut args = vec![
         "play",
         patch,
@@ -80,6 +88,8 @@ fn play(server: &JackServer, patch: &str, extra: &[&str]) -> Proc {
         "1",
         "--seconds",
         "120",
+        "--config",
+        &config,
     ];
     args.extend_from_slice(extra);
     let mut cmd = chronus_cmd(&args);
@@ -103,9 +113,22 @@ fn wait_note_ons(d: &mut Proc, n: usize) {
     );
 }
 
+/// The xruns the player's status lines report so far.
+fn xruns(player: &Proc) -> u64 {
+    status_lines(&player.output.stderr())
+        .iter()
+        .map(|s| s.xruns)
+        .max()
+        .unwrap_or(0)
+}
+
 /// Checks the notes of a dump: channel 2, the pattern's pitches in order, note-ons
-/// exactly one step apart and note-offs exactly one gate after their note-on.
-fn check_grid(what: &str, ev: &[(u64, Vec<u8>)]) {
+/// exactly one step apart and note-offs exactly one gate after their note-on. A JACK
+/// xrun (a cycle the server skipped under load, which the player's status line counts)
+/// moves the engine's audio and its MIDI together by whole periods against JACK's frame
+/// counter: a step that differs by whole periods is accepted only when the player saw
+/// xruns, and at most that many times.
+fn check_grid(what: &str, ev: &[(u64, Vec<u8>)], xruns: u64) {
     let ons = note_ons(ev);
     assert!(
         ons.len() >= 8,
@@ -122,11 +145,18 @@ fn check_grid(what: &str, ev: &[(u64, Vec<u8>)]) {
             );
         }
     }
+    let mut shifted = 0;
     for w in ons.windows(2) {
+        let gap = w[1].0 as i64 - w[0].0 as i64;
+        let off_by = (gap - STEP as i64).unsigned_abs();
+        if off_by != 0 && off_by % JACK_PERIOD as u64 == 0 && shifted < xruns {
+            shifted += 1;
+            continue;
+        }
         assert_eq!(
-            w[1].0 - w[0].0,
+            gap as u64,
             STEP,
-            "{what}: note-ons at {} and {} (the sequencer's step is {STEP} frames): {ons:?}",
+            "{what}: note-ons at {} and {} (the sequencer's step is {STEP} frames; {xruns} xruns): {ons:?}",
             w[0].0,
             w[1].0
         );
@@ -151,6 +181,10 @@ fn check_grid(what: &str, ev: &[(u64, Vec<u8>)]) {
             .find(|(g, b)| g > f && b[0] & 0xF0 == 0x80 && b[1] == *n)
             .map(|(g, _)| *g);
         if let Some(off) = off {
+            let off_by = (off as i64 - *f as i64 - GATE as i64).unsigned_abs();
+            if off_by != 0 && off_by % JACK_PERIOD as u64 == 0 && xruns > 0 {
+                continue;
+            }
             assert_eq!(off - f, GATE, "{what}: note {n} at {f} released at {off}");
         }
     }
@@ -177,7 +211,7 @@ fn sequenced_notes_reach_jack_midi_dump_at_their_frames_and_survive_a_reconnect(
     );
     step(t, "connected to the dump");
     wait_note_ons(&mut d, 12);
-    check_grid("first dump", &events(&d));
+    check_grid("first dump", &events(&d), xruns(&player));
     step(t, "12 notes on the sequencer's grid");
 
     // The destination goes away and comes back.
@@ -191,7 +225,7 @@ fn sequenced_notes_reach_jack_midi_dump_at_their_frames_and_survive_a_reconnect(
         2,
     );
     wait_note_ons(&mut d2, 8);
-    check_grid("dump after the reconnect", &events(&d2));
+    check_grid("dump after the reconnect", &events(&d2), xruns(&player));
     step(t, "reconnected, notes flow again");
 
     // Stop: every note released, all notes off (CC 123) on the channel.
@@ -295,6 +329,33 @@ fn cc_spam_is_throttled_per_controller_and_notes_keep_their_frames() {
         &format!("{N} cutoff changes sent in {:?}", start.elapsed()),
     );
     std::thread::sleep(Duration::from_millis(500));
+    // `/backend/status` answers with the port's line.
+    let status = OscPacket::Message(OscMessage {
+        addr: "/backend/status".into(),
+        args: vec![],
+    });
+    socket
+        .send_to(&encoder::encode(&status).unwrap(), ("127.0.0.1", port))
+        .unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    let reply = loop {
+        let (n, _) = socket.recv_from(&mut buf).expect("a /backend/status reply");
+        if let Ok((_, OscPacket::Message(m))) = rosc::decoder::decode_udp(&buf[..n]) {
+            if m.addr == "/backend/status.reply" {
+                break m;
+            }
+        }
+    };
+    match reply.args.as_slice() {
+        [OscType::String(line)] => assert!(
+            line.starts_with("MIDI out \"midi-monitor\" -> midi-monitor:input (jack)"),
+            "{line}"
+        ),
+        other => panic!("/backend/status.reply {other:?}"),
+    }
     let notes_after = note_ons(&events(&d)).len() + 4;
     wait_note_ons(&mut d, notes_after);
     player.signal("TERM");
@@ -323,7 +384,7 @@ fn cc_spam_is_throttled_per_controller_and_notes_keep_their_frames() {
         64,
         "the last value (0.5) did not arrive last"
     );
-    check_grid("notes during the CC spam", &ev);
+    check_grid("notes during the CC spam", &ev, xruns(&player));
     let summary = player
         .output
         .stderr()

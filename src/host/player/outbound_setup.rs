@@ -57,7 +57,7 @@ pub(super) fn out_host(options: &PlayOptions) -> OutHostKind {
 /// Starts the outbound thread on `rx` when the running patch has external instruments;
 /// declares their params to the controller. `buffer`: the stream's buffer as asked for
 /// (1024 when not given), for the output latency (JACK takes at least two of its periods
-/// + 2 ms). Called before the stream starts: the MIDI host is opened and the ports looked
+/// plus 2 ms). Called before the stream starts: the MIDI host is opened and the ports looked
 /// for once right here, so the patch's first notes find their ports connected.
 pub(super) fn start_outbound(
     rx: Consumer<OutboundEvent>,
@@ -86,7 +86,11 @@ pub(super) fn start_outbound(
         c.set_backend_params(&inst.id, names);
     }
     let latency = latency_for(buffer.unwrap_or(1024), sample_rate);
-    let latency = (latency.as_secs_f64() * sample_rate as f64).round() as u64;
+    let latency = match options.config.midi_out.latency_ms {
+        Some(ms) => ms as f64 * 1e-3,
+        None => latency.as_secs_f64(),
+    };
+    let latency = (latency * sample_rate as f64).round() as u64;
     let sink = MidiOutSink::new(
         &plan,
         out_host(options),
@@ -96,6 +100,8 @@ pub(super) fn start_outbound(
         latency,
     );
     let status = sink.status();
+    let lines = status.clone();
+    c.set_backend_status(Arc::new(move || lines.lines()));
     let mut sink = sink;
     sink.tick();
     let sinks: Vec<Box<dyn OutboundSink>> = vec![Box::new(sink)];

@@ -15,6 +15,8 @@
 //! - [`backend`]: the [`Instrument`](backend::Instrument) trait, the internal engine as one,
 //!   and the distributor routing MIDI to instruments by channel and note range.
 //! - [`midi`]: MIDI input: parsing, input ports (ALSA, JACK), the router config's actions.
+//! - [`midi_out`]: MIDI output to external synths: CC profiles, the per-port output
+//!   queue, JACK and ALSA output ports.
 //! - [`midi_protocol`]: MIDI 1.0 as data: the channel message type, controller numbers,
 //!   RPNs (below both the inputs and the note sinks).
 //! - [`realtime`]: what threads share about real time: the wall-clock → sample-time
@@ -43,6 +45,7 @@ pub mod graph;
 pub mod host;
 pub mod http;
 pub mod midi;
+pub mod midi_out;
 pub mod midi_protocol;
 pub mod osc;
 pub mod patch;

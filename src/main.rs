@@ -293,11 +293,32 @@ fn read_config(
     registry: &Registry,
     path: Option<&PathBuf>,
     desc: &PatchDesc,
+    patch: Option<&PathBuf>,
 ) -> Result<Config, String> {
-    match path {
-        Some(path) => config::load_file(path, desc, registry).map_err(|e| e.to_string()),
-        None => Ok(Config::default()),
-    }
+    let config = match path {
+        Some(path) => config::load_file(path, desc, registry).map_err(|e| e.to_string())?,
+        None => Config::default(),
+    };
+    check_profiles(desc, patch, &config)?;
+    Ok(config)
+}
+
+/// Every `midi` instrument of the patch names a known CC profile (built in or the
+/// config's), or a positioned error line each.
+fn check_profiles(
+    desc: &PatchDesc,
+    patch: Option<&PathBuf>,
+    config: &Config,
+) -> Result<(), String> {
+    let text = patch.and_then(|p| std::fs::read_to_string(p).ok());
+    let name = patch.map(|p| p.display().to_string());
+    chronus::midi_out::settings::check_patch_profiles(
+        desc,
+        text.as_deref(),
+        name.as_deref(),
+        &config.cc_profiles,
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// The logger of `chronus play`: `--log-format` and `--quiet` over the config's `logging`.
@@ -390,7 +411,7 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
             .map_err(|e| e.to_string())?,
     };
     let mut options = options;
-    options.config = read_config(registry, args.config.as_ref(), &desc)?;
+    options.config = read_config(registry, args.config.as_ref(), &desc, args.patch.as_ref())?;
     start_logging(quiet, log_format.as_deref(), &options.config)?;
     options.http = http_options(http_arg, no_http, &options.config);
     let stop = Arc::new(AtomicBool::new(false));
@@ -405,7 +426,9 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
 fn check(registry: &Registry, paths: &[PathBuf]) -> Result<(), String> {
     let mut failed = Vec::new();
     for path in paths {
-        match read_patch(registry, path) {
+        let checked = read_patch(registry, path)
+            .and_then(|desc| check_profiles(&desc, Some(path), &Config::default()));
+        match checked {
             Ok(_) => println!("{}: ok", path.display()),
             Err(errors) => failed.push(errors),
         }
@@ -446,7 +469,7 @@ fn render(registry: &Registry, args: RenderArgs) -> Result<(), String> {
         config,
     } = args;
     let desc = read_patch(registry, &patch)?;
-    let config = read_config(registry, config.as_ref(), &desc)?;
+    let config = read_config(registry, config.as_ref(), &desc, Some(&patch))?;
     let notes = match notes {
         Some(list) => host::parse_notes(&list).map_err(|e| e.to_string())?,
         None => Vec::new(),

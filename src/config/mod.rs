@@ -23,6 +23,7 @@ pub mod cues;
 pub mod error;
 pub mod http;
 pub mod logging;
+pub mod midi_out;
 pub mod router;
 
 use std::collections::HashMap;
@@ -57,6 +58,10 @@ pub struct Config {
     pub logging: logging::LoggingConfig,
     /// LED cue sinks.
     pub cues: Vec<cues::CueSinkConfig>,
+    /// MIDI output: CC throttle and queue bound (see `midi_out.rs`).
+    pub midi_out: crate::midi_out::MidiOutSettings,
+    /// Custom CC profiles by name, beside the built-in ones.
+    pub cc_profiles: indexmap::IndexMap<String, crate::midi_out::ProfileDesc>,
 }
 
 /// The `midi` section (the command line's `--midi-in` / `--midi-host` win over it).
@@ -102,7 +107,13 @@ pub fn load(
     registry: &Registry,
 ) -> Result<Config, ConfigErrors> {
     let config = parse(text, source_name)?;
-    let errors = validate(&config, &RonTree::scan(text), desc, registry);
+    let tree = RonTree::scan(text);
+    let mut errors = validate(&config, &tree, desc, registry);
+    errors.extend(midi_out::check(
+        &config.midi_out,
+        &config.cc_profiles,
+        &tree,
+    ));
     if errors.is_empty() {
         Ok(config)
     } else {

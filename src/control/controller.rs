@@ -51,6 +51,8 @@ pub struct Controller {
     pub(super) backend_params: HashMap<String, Vec<String>>,
     /// Counters for `/metrics` and `/api/state` (notes per source, queues, ...).
     observed: Arc<super::observed::Observed>,
+    /// Status lines of the backends outside the engine (`/backend/status`).
+    pub(super) backend_status: Option<super::backend_params::BackendStatus>,
 }
 
 impl Controller {
@@ -73,6 +75,7 @@ impl Controller {
             observed: Arc::default(),
             ahead: EventsAhead::default(),
             backend_params: HashMap::new(),
+            backend_status: None,
         }
     }
 

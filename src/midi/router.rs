@@ -204,8 +204,14 @@ impl Router {
             return c.sequencer_action(SequencerAction::Set { control, position }, time);
         }
         match action {
-            CcAction::FilterCutoff => set_every(&mut c, Role::Filter, "cutoff", position, time),
-            CcAction::ReverbMix => set_every(&mut c, Role::Reverb, "mix", position, time),
+            CcAction::FilterCutoff => {
+                set_every(&mut c, Role::Filter, "cutoff", position, time)?;
+                set_external(&mut c, "cutoff", position, time)
+            }
+            CcAction::ReverbMix => {
+                set_every(&mut c, Role::Reverb, "mix", position, time)?;
+                set_external(&mut c, "reverb_mix", position, time)
+            }
             CcAction::MasterVolume => c.set_live(
                 implicit::OUTPUT_ID,
                 "volume",
@@ -270,6 +276,25 @@ fn param_spec(
             param: param.to_string(),
             known: info.params.iter().map(|p| p.id).collect(),
         })
+}
+
+/// Moves `param` of every external instrument whose profile has it to `position` (0..1,
+/// through the profile's curve): a semantic action reaches external synths too.
+fn set_external(
+    c: &mut Controller,
+    param: &str,
+    position: f32,
+    time: Option<u64>,
+) -> Result<(), ControlError> {
+    let targets: Vec<String> = c
+        .all_backend_params()
+        .filter(|(_, params)| params.iter().any(|p| p == param))
+        .map(|(id, _)| id.to_string())
+        .collect();
+    for id in targets {
+        c.set_live(&id, param, ParamValue::Number(position as f64), time)?;
+    }
+    Ok(())
 }
 
 /// Moves `param` of every module whose kind plays `role` (see [`Role::params`]) in the

@@ -87,6 +87,12 @@ fn low_rooms_stay_low() {
         ("seq", &["address", "patch"]),
         ("engine", &["address", "graph", "seq"]),
         ("realtime", &["engine"]),
+        // An outward part, reached only through the outbound ring: never the controller,
+        // OSC or MIDI input.
+        (
+            "midi_out",
+            &["address", "backend", "engine", "patch", "realtime"],
+        ),
     ];
     for (room, may) in allowed {
         let names = arrows.get(*room).cloned().unwrap_or_default();

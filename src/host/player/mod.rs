@@ -18,7 +18,8 @@
 //!
 //! The steps, one file each: `startup` (output, engine, MIDI, recorder, OSC, stream),
 //! `output` (opening, starting and describing the stream), `midi_setup` (which MIDI
-//! backend and ports), `running` (the player loop, reopening, shutdown); [`error`] holds
+//! backend and ports), `outbound_setup` (the outbound thread and the MIDI output of
+//! external instruments), `running` (the player loop, reopening, shutdown); [`error`] holds
 //! the one-line errors.
 
 use std::path::PathBuf;
@@ -37,6 +38,7 @@ use crate::patch::PatchDesc;
 pub mod error;
 mod midi_setup;
 mod observe;
+mod outbound_setup;
 mod output;
 mod reload;
 mod running;

@@ -14,6 +14,7 @@ use tracing::{error, info, warn};
 
 use super::error::PlayError;
 use super::observe::Announcer;
+use super::outbound_setup::Outbound;
 use super::output::{describe, device_suffix, reopen, stream_failure, Playing, HANDBACK_TIMEOUT};
 use super::reload::Reloader;
 use super::{Core, PlayOptions};
@@ -60,6 +61,8 @@ pub(super) struct Services {
     pub(super) announcer: Announcer,
     /// Re-reads the `--config` file (SIGHUP), when there is one.
     pub(super) reloader: Option<Arc<Reloader>>,
+    /// The outbound thread (external instruments), if the patch has any.
+    pub(super) outbound: Option<Outbound>,
 }
 
 /// Where the callback core is and what the player reads of it.
@@ -94,6 +97,7 @@ pub(super) struct Running<'a> {
     /// The same, for the OSC server's `/status`.
     meter_for_osc: Arc<Mutex<Arc<Shared>>>,
     recorder: Option<Recorder>,
+    outbound: Option<Outbound>,
     /// Where a dropped stream's callback sends the core, and where it arrives.
     home: SyncSender<Core>,
     back: Receiver<Core>,
@@ -124,6 +128,7 @@ impl<'a> Running<'a> {
             http,
             announcer,
             reloader,
+            outbound,
         }: Services,
         core: CoreHome,
     ) -> Self {
@@ -146,6 +151,7 @@ impl<'a> Running<'a> {
             shared,
             meter_for_osc,
             recorder,
+            outbound,
             home,
             back,
             reopen_request: OutputRequest {
@@ -335,6 +341,11 @@ impl<'a> Running<'a> {
             return;
         }
         info!("{}", self.status_line());
+        if let Some(status) = self.outbound.as_ref().and_then(|o| o.midi.as_ref()) {
+            for line in status.lines() {
+                info!("{line}");
+            }
+        }
         let interval = self.options.status_interval;
         self.next_status += interval;
         if self.next_status < now {
@@ -360,6 +371,10 @@ impl<'a> Running<'a> {
             drop(playing);
             // The engine comes home to be dropped here, off the audio thread.
             drop(self.back.recv_timeout(HANDBACK_TIMEOUT));
+        }
+        // After the engine: nothing new reaches the ring; every external note is released.
+        if let Some(outbound) = self.outbound.take() {
+            outbound.stop();
         }
         let m = self.shared.meter().snapshot();
         info!(

@@ -14,6 +14,7 @@ use tracing::info;
 
 use super::error::PlayError;
 use super::midi_setup::{open_midi, start_midi_thread};
+use super::outbound_setup::start_outbound;
 use super::output::{cannot_open, describe, open_output, start};
 use super::reload::Reloader;
 use super::running::{CoreHome, Running, Services, State};
@@ -36,13 +37,14 @@ pub(super) fn start_playing<'a>(
 ) -> Result<Running<'a>, PlayError> {
     let output = open_output(options)?;
     let sample_rate = output.sample_rate();
-    let (engine, control) = setup::start(
+    let (mut engine, control) = setup::start(
         registry.clone(),
         sample_rate,
         options.seed,
         desc,
         &options.config,
     )?;
+    let outbound_rx = engine.take_outbound();
     // Shared with the OSC and MIDI threads; never with the audio thread.
     let control = Arc::new(Mutex::new(control));
     let router = Arc::new(Mutex::new(Router::new(
@@ -101,6 +103,10 @@ pub(super) fn start_playing<'a>(
         reload_fn,
         midi_access,
     )?;
+    let outbound = match outbound_rx {
+        Some(rx) => start_outbound(rx, options, &control, sample_rate, options.request.buffer)?,
+        None => None,
+    };
     let (home, back) = sync_channel::<Core>(1);
     let playing = start(&output, core, &home, &back).map_err(|(e, _)| cannot_open(options, &e))?;
     info!("{}", describe("playing", options, &output, &playing));
@@ -123,6 +129,7 @@ pub(super) fn start_playing<'a>(
         http,
         announcer: observe::Announcer::new(bus),
         reloader,
+        outbound,
     };
     let core = CoreHome {
         state: State::Playing(playing),

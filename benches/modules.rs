@@ -11,7 +11,9 @@
 //!   them out, so only the module is measured: no copying of inputs, no parameter
 //!   smoothing. Inputs carry realistic signals: a 220 Hz sine on audio ports (`in`,
 //!   `in1`..`in4`, `left`, `right`), a note's 220 Hz on `freq`, an envelope-like 0..1 swing
-//!   on `cv`, a gate on for 0.3 s of every 0.5 s on `gate`. Other modulation inputs
+//!   on `cv`, a gate on for 0.3 s of every 0.5 s on `gate` (the `a`, `b` operands of
+//!   `math` and `crossfade` are audio too; the `sampler` plays `patches/samples/mallet.wav`
+//!   from each gate). Other modulation inputs
 //!   (`pitch`, `cutoff`, `q`, `resonance`, `rate`, `pan`) are left unconnected, so those
 //!   parameters hold still; `module/lowpass+cutoff-lfo` shows the cost of sweeping one.
 //! - `module/delay-reset`, `module/reverb-reset`: [`Module::reset`] and then the next
@@ -64,7 +66,9 @@ impl Signal {
     /// The realistic signal for an input port of a built-in kind.
     fn for_port(id: &str) -> Signal {
         match id {
-            "in" | "in1" | "in2" | "in3" | "in4" | "left" | "right" => Signal::Audio(220.0),
+            "in" | "in1" | "in2" | "in3" | "in4" | "left" | "right" | "a" | "b" => {
+                Signal::Audio(220.0)
+            }
             "freq" => Signal::Constant(220.0),
             "cv" => Signal::Unipolar,
             "gate" => Signal::Gate,
@@ -112,6 +116,14 @@ impl Fixture {
         let mut module = (entry.create)();
         module.prepare(SAMPLE_RATE, MAX_BLOCK);
         module.seed(1);
+        // A kind that plays a file (the sampler) plays the shipped mallet sample.
+        for (p, spec) in info.params.iter().enumerate() {
+            if spec.is_file() {
+                let path = concat!(env!("CARGO_MANIFEST_DIR"), "/patches/samples/mallet.wav");
+                let file = chronus_modules::AudioFile::decode(std::path::Path::new(path)).unwrap();
+                module.load_file(p, std::sync::Arc::new(file)).unwrap();
+            }
+        }
 
         let signals: Vec<Signal> = info.inputs.iter().map(|p| signal(p.id)).collect();
         let mut buffers = vec![new_block()];

@@ -15,14 +15,22 @@ pub fn markdown_table(registry: &Registry) -> String {
             info.kind,
             port_list(info.inputs),
             port_list(info.outputs),
-            info.params
-                .iter()
-                .map(param_summary)
-                .collect::<Vec<_>>()
-                .join("; ")
+            param_list(info.params)
         ));
     }
     out
+}
+
+fn param_list(params: &[ParamSpec]) -> String {
+    if params.is_empty() {
+        "—".to_string()
+    } else {
+        params
+            .iter()
+            .map(param_summary)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 fn port_list(ports: &[PortSpec]) -> String {

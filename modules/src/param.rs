@@ -484,7 +484,8 @@ impl ParamSpec {
                 ParamValue::Text(s) => s,
                 other => other.to_string(),
             },
-            ParamKind::File { .. } => "(file)".to_string(),
+            // The name lives in the patch, not in the engine value.
+            ParamKind::File { .. } => "—".to_string(),
         }
     }
 

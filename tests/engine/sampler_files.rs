@@ -114,14 +114,14 @@ fn bad_files_are_refused_at_their_position() {
     };
     let missing = check("missing.wav");
     assert!(
-        missing.starts_with("t.ron:4:57: module \"smp\": param `file`: file \"missing.wav\"")
+        missing.starts_with("t.ron:4:51: module \"smp\": param `file`: file \"missing.wav\"")
             && missing.contains("cannot read it"),
         "{missing}"
     );
     std::fs::write(dir.join("junk.wav"), b"not audio").unwrap();
     let junk = check("junk.wav");
     assert!(
-        junk.starts_with("t.ron:4:57:") && junk.contains("cannot decode it"),
+        junk.starts_with("t.ron:4:51:") && junk.contains("cannot decode it"),
         "{junk}"
     );
     for (name, why) in [
@@ -131,7 +131,7 @@ fn bad_files_are_refused_at_their_position() {
     ] {
         let e = check(name);
         assert!(
-            e.starts_with("t.ron:4:57:") && e.contains(why),
+            e.starts_with("t.ron:4:51:") && e.contains(why),
             "{name}: {e}"
         );
     }

@@ -370,4 +370,7 @@ pub(super) fn render_graph(
         left[i] = main.pool[out.left][i] * v;
         right[i] = main.pool[out.right][i] * v;
     }
+    if let Some(limiter) = &mut out.limiter {
+        limiter.process(&mut left[..n], &mut right[..n]);
+    }
 }

@@ -26,6 +26,7 @@ mod note_start_params;
 mod osc_flood_no_alloc;
 mod osc_server;
 mod outbound;
+mod output_limit;
 mod patches;
 mod prop_edits;
 mod prop_roundtrip;

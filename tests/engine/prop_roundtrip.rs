@@ -112,15 +112,19 @@ fn instrument() -> impl Strategy<Value = InstrumentDesc> {
 fn patch_desc() -> impl Strategy<Value = PatchDesc> {
     (
         text(),
-        proptest::option::of(number()),
+        (
+            proptest::option::of(number()),
+            proptest::option::of(number()),
+        ),
         proptest::option::of(instrument()),
         proptest::collection::vec((text(), instrument()), 0..3),
         graph(),
     )
         .prop_map(
-            |(name, volume, voice, instruments, (modules, connections))| PatchDesc {
+            |(name, (volume, limit), voice, instruments, (modules, connections))| PatchDesc {
                 name,
                 volume,
+                limit,
                 voice,
                 instruments: instruments.into_iter().collect(),
                 modules,

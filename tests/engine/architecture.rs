@@ -90,7 +90,10 @@ fn low_rooms_stay_low() {
         // The outward rooms of docs/ARCHITECTURE.md §2: the HTTP API reaches the engine
         // only through `control` (and OSC's handler); it reads engine types (the stats'
         // atomics), never the host. The cue bus reads the cue types and its config.
-        ("http", &["control", "osc", "cues", "fault", "patch", "engine"]),
+        (
+            "http",
+            &["control", "osc", "cues", "fault", "patch", "engine"],
+        ),
         ("cues", &["config", "engine", "seq", "realtime"]),
     ];
     for (room, may) in allowed {

@@ -272,7 +272,15 @@ fn read_patch(registry: &Registry, path: &PathBuf) -> Result<PatchDesc, String> 
         .in_file(Some(&name))
         .to_string()
     })?;
-    let desc = graph::check(&text, Some(&name), registry).map_err(|e| e.to_string())?;
+    // File params (a sampler's `file`) are relative to the patch file's folder.
+    let folder = path.parent().map(|p| {
+        if p.as_os_str().is_empty() {
+            std::path::Path::new(".")
+        } else {
+            p
+        }
+    });
+    let desc = graph::check_in(&text, Some(&name), folder, registry).map_err(|e| e.to_string())?;
     for line in chronus::patch::silent_parts(&desc) {
         eprintln!("{name}: warning: {line}");
     }

@@ -25,6 +25,9 @@ impl Controller {
         value: ParamValue,
         time: Option<u64>,
     ) -> Result<(), ControlError> {
+        if self.set_backend_live(id, param, &value, time)? {
+            return Ok(());
+        }
         let (target, engine_value) = self.live_target(id, param, &value)?;
         self.send_all(
             time,
@@ -83,6 +86,17 @@ impl Controller {
         }
         let (target, spec) =
             resolve_param(&self.running, &self.registry, &self.layouts, id, param)?;
+        if spec.is_file() {
+            // A file is decoded when the graph is built: it changes with an edit and a
+            // commit, not live.
+            return Err(chronus_modules::ParamError::WrongType {
+                param: spec.id,
+                expected: "a live value; a file param changes with /patch/set and a commit"
+                    .to_string(),
+                value: value.to_string(),
+            }
+            .into());
+        }
         Ok((target, spec.accept(value)?))
     }
 }

@@ -45,6 +45,7 @@ pub fn param(p: &ParamSpec) -> Value {
             Value::Null,
             json!(variants),
         ),
+        ParamKind::File { extensions } => ("file", Value::Null, Value::Null, json!(extensions)),
     };
     let smoothing = match p.smoothing {
         Smoothing::None => "none",

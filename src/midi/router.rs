@@ -222,7 +222,7 @@ impl Router {
                 let steps = match spec.kind {
                     ParamKind::Int { min, max } => (max - min + 1) as u32,
                     ParamKind::Enum { variants } => variants.len() as u32,
-                    ParamKind::Bool => 2,
+                    ParamKind::Bool | ParamKind::File { .. } => 2,
                     ParamKind::Float { .. } => steps.unwrap_or(2),
                 };
                 let (lo, hi) = spec.bounds();

@@ -282,6 +282,15 @@ pub enum PatchErrorKind {
         /// The refused channel.
         channel: u8,
     },
+    /// An instrument's `backend` written wrong (an unknown kind, a field another kind
+    /// has, a channel out of range, a MIDI instrument with a voice template).
+    #[error("instrument {instrument:?}: {message}")]
+    Backend {
+        /// The instrument id.
+        instrument: String,
+        /// What is wrong (see `backend::check`).
+        message: String,
+    },
     /// A patch declaring both `voice` and `instruments`.
     #[error("a patch declares either `voice` or `instruments`, not both")]
     VoiceAndInstruments,
@@ -303,6 +312,21 @@ pub enum PatchErrorKind {
     Cycle {
         /// The modules on the cycle, in signal order.
         modules: Vec<String>,
+    },
+    /// A file param naming a file the compiler cannot use (missing, not audio, refused by
+    /// the module).
+    #[error("module {module:?}: param `{param}`: file {file:?} ({path}): {reason}")]
+    BadFile {
+        /// Module id.
+        module: String,
+        /// Param id.
+        param: String,
+        /// The name as written in the patch.
+        file: String,
+        /// Where it was looked for.
+        path: String,
+        /// What is wrong.
+        reason: String,
     },
 }
 

@@ -11,6 +11,7 @@ use indexmap::IndexMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::backend::BackendDesc;
 use super::sequence_enums::{Quantize, ScaleKind};
 use super::sequence_settings::{IdleConfig, MutationConfig};
 use super::unique_map;
@@ -45,6 +46,11 @@ pub struct PatchDesc {
     /// The generative sequencer: with it, the patch plays by itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence: Option<SequenceDesc>,
+    /// The folder file params (a `sampler`'s `file`) are relative to: the patch file's
+    /// folder when it was read from one, else `None` (the current directory). Not part of
+    /// the format: never read from or written to a patch file.
+    #[serde(skip)]
+    pub folder: Option<std::path::PathBuf>,
 }
 
 /// A voice template: the modules and connections every voice of an instrument runs.
@@ -66,6 +72,9 @@ pub struct InstrumentDesc {
     /// Connections inside one voice.
     #[serde(default)]
     pub connections: Vec<Connection>,
+    /// Where the notes are played; the internal engine when absent (see `backend.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<BackendDesc>,
 }
 
 fn default_voice_count() -> usize {
@@ -80,6 +89,7 @@ impl Default for InstrumentDesc {
             channel: None,
             modules: IndexMap::new(),
             connections: Vec::new(),
+            backend: None,
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -415,9 +415,10 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
     start_logging(quiet, log_format.as_deref(), &options.config)?;
     options.http = http_options(http_arg, no_http, &options.config);
     let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        ctrlc::set_handler(move || stop.store(true, Ordering::Release))
+    // Ctrl-C and SIGTERM stop cleanly; SIGHUP (the player's own handler) re-reads the
+    // config, so it is not one of the stop signals.
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, stop.clone())
             .map_err(|e| format!("error: cannot install the Ctrl-C/SIGTERM handler: {e}"))?;
     }
     host::play(desc, registry.clone(), &options, &stop).map_err(|e| e.to_string())

@@ -308,3 +308,63 @@ impl Worker {
         self.stats.depth.store(self.waiting() as u64, Relaxed);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn worker(rate: f64) -> (Worker, UdpSocket) {
+        let listener = UdpSocket::bind("127.0.0.1:0").unwrap();
+        listener
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .unwrap();
+        let config = CueSinkConfig {
+            sink: "udp".into(),
+            target: Some(listener.local_addr().unwrap().to_string()),
+            device: None,
+            baud: None,
+            rate: Some(rate),
+        };
+        let (_tx, rx) = sync_channel(1);
+        let w = Worker {
+            rx,
+            out: Output::new(&config).unwrap(),
+            stats: Arc::default(),
+            rate,
+            tokens: 0.0,
+            burst: 1.0,
+            last_refill: Instant::now(),
+            fifo: VecDeque::new(),
+            params: IndexMap::new(),
+        };
+        (w, listener)
+    }
+
+    #[test]
+    fn params_coalesce_latest_wins_and_a_full_queue_drops_and_counts() {
+        let (mut w, listener) = worker(1.0);
+        for v in [1.0, 2.0, 3.0] {
+            w.take(LedCue::Param {
+                name: "tempo".into(),
+                value: v,
+            });
+        }
+        assert_eq!(w.stats.coalesced.load(Relaxed), 2);
+        for _ in 0..SINK_QUEUE + 5 {
+            w.take(LedCue::Idle { state: true });
+        }
+        assert_eq!(w.stats.dropped.load(Relaxed), 5);
+        // Notes and the like go first; the param waits with its latest value.
+        w.fifo.clear();
+        w.tokens = 1.0;
+        w.flush();
+        let mut buf = [0u8; 256];
+        let n = listener.recv(&mut buf).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&buf[..n]).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"type": "param", "name": "tempo", "value": 3.0})
+        );
+        assert_eq!(w.stats.sent.load(Relaxed), 1);
+    }
+}

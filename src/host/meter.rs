@@ -57,10 +57,11 @@ impl LevelWindow {
         }
         self.frames += left.len() as u32;
         if self.frames >= window.max(1) {
-            for c in 0..2 {
-                let rms = (self.squares[c] / self.frames as f64).sqrt() as f32;
-                meter.levels[c].store(self.peak[c].to_bits(), Relaxed);
-                meter.levels[2 + c].store(rms.to_bits(), Relaxed);
+            let (peaks, rms) = meter.levels.split_at(2);
+            for (c, (peak, rms)) in peaks.iter().zip(rms).enumerate() {
+                let r = (self.squares[c] / self.frames as f64).sqrt() as f32;
+                peak.store(self.peak[c].to_bits(), Relaxed);
+                rms.store(r.to_bits(), Relaxed);
             }
             *self = LevelWindow::default();
         }

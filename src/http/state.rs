@@ -35,7 +35,7 @@ pub fn snapshot(s: &Sources) -> Value {
         .load(std::sync::atomic::Ordering::Relaxed)
         .then(|| c.engine().seq_status().snapshot());
     let name = c.running().name.clone();
-    let state = json!({
+    json!({
         "patch": if name.is_empty() { s.patch_name.clone() } else { name },
         "revision": c.revision(),
         "instruments": instruments,
@@ -55,8 +55,7 @@ pub fn snapshot(s: &Sources) -> Value {
         "backends": [{"name": "internal", "up": true}],
         "cues": s.cues.last(STATE_CUES).iter().map(|l| l.json()).collect::<Vec<_>>(),
         "levels": levels(&host.levels),
-    });
-    state
+    })
 }
 
 /// `[{"peak": p, "rms": r}, ...]`, one per output channel.

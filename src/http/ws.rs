@@ -85,7 +85,7 @@ pub async fn serve(mut socket: WebSocket, app: Arc<App>, from: SocketAddr) {
 
 /// The answer to one text message.
 fn message(app: &App, text: &str, from: SocketAddr) -> Value {
-    if let Some(_refused) = super::routes::limited(app, from) {
+    if super::routes::limited(app, from).is_some() {
         return json!({"type": "error", "status": 429, "error": "too many messages; slow down"});
     }
     let value = serde_json::from_str::<Value>(text).map_err(|e| e.to_string());

@@ -205,15 +205,21 @@ fn udp_osc_and_serial_sinks_carry_the_same_cues() {
 }
 
 #[test]
-fn a_missing_serial_device_is_retried_and_play_goes_on() {
+fn a_missing_serial_device_is_retried_until_it_comes() {
+    if !programs_available(
+        "a_missing_serial_device_is_retried_until_it_comes",
+        &["socat"],
+    ) {
+        return;
+    }
     let dir = TempDir::new("cue_serial_missing");
     let config = dir.join("cues.ron");
-    let missing = dir.join("no-such-tty");
+    let later = dir.join("tty-later");
     std::fs::write(
         &config,
         format!(
             r#"(cues: [(sink: "serial", device: "{}")])"#,
-            missing.display()
+            later.display()
         ),
     )
     .unwrap();
@@ -225,17 +231,31 @@ fn a_missing_serial_device_is_retried_and_play_goes_on() {
             "--host",
             "null",
             "--seconds",
-            "2",
+            "30",
             "--config",
             config.to_str().unwrap(),
         ]),
-    );
-    let status = player.wait_exit(READY_TIMEOUT, "--seconds 2");
+    )
+    .graceful_on_drop();
+    player.wait_output(READY_TIMEOUT, "the serial warning", |o| {
+        o.text().contains("unavailable (")
+    });
+    // The device comes: the sink opens it (backoff at most 10 s).
+    let mut socat = Command::new("socat");
+    socat.arg(format!("pty,raw,echo=0,link={}", later.display()));
+    socat.arg(format!(
+        "pty,raw,echo=0,link={}",
+        dir.join("tty-other").display()
+    ));
+    let _socat = Proc::spawn("socat", socat);
+    player.wait_output(READY_TIMEOUT, "the serial device opened", |o| {
+        o.text().contains("open at 115200 baud")
+    });
     let text = player.output.text();
-    assert!(status.success(), "{text}");
-    let warnings = text.matches("unavailable").count();
     assert_eq!(
-        warnings, 1,
+        text.matches("unavailable (").count(),
+        1,
         "one warning per change of state, not per retry: {text}"
     );
+    assert!(player.is_running(), "play goes on: {text}");
 }

@@ -131,7 +131,7 @@ pub(super) fn register_queues(control: &Arc<Mutex<Controller>>, osc: Option<&Osc
     }
     if let Some(osc) = osc {
         let outbox = osc.outbox_reading();
-        gauges.register("osc_outbox", Arc::new(move || outbox()));
+        gauges.register("osc_outbox", Arc::new(outbox));
     }
 }
 
@@ -265,7 +265,7 @@ impl Announcer {
         }
         if let Ok(state) = control.sequencer_state() {
             let bpm = (state.bpm * 10.0).round() / 10.0;
-            if self.tempo.is_some_and(|t| (t - bpm).abs() >= 0.5) || self.tempo.is_none() {
+            if self.tempo.is_none_or(|t| (t - bpm).abs() >= 0.5) {
                 self.tempo = Some(bpm);
                 self.bus.publish(LedCue::Param {
                     name: "tempo".to_string(),

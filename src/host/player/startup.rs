@@ -90,10 +90,9 @@ pub(super) fn start_playing<'a>(
             current: Mutex::new(options.config.clone()),
         })
     });
-    let reload_fn: Option<ReloadFn> = reloader.clone().map(|r| {
-        let f: ReloadFn = Arc::new(move || r.reload());
-        f
-    });
+    let reload_fn = reloader
+        .clone()
+        .map(|r| -> ReloadFn { Arc::new(move || r.reload()) });
     let http = observe::start_http(
         options,
         &control,

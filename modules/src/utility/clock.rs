@@ -150,7 +150,7 @@ impl Module for ClockDiv {
             match self.edge.step(gate[i]) {
                 Some(true) => {
                     let n = (divide[i].round() as u32).max(1);
-                    self.passing = self.count % n == 0;
+                    self.passing = self.count.is_multiple_of(n);
                     self.count = (self.count % n) + 1;
                 }
                 Some(false) => self.passing = false,
@@ -174,8 +174,9 @@ pub struct GateDelay {
     edge: Edge,
     /// Samples seen (its own clock: never the engine's).
     now: u64,
-    /// Pending edges: (due sample, level), oldest first, in a ring.
-    ring: Box<[(u64, bool); MAX_EDGES]>,
+    /// Pending edges: (due sample, level), oldest first, in a ring of [`MAX_EDGES`]
+    /// (allocated by `prepare`).
+    ring: Vec<(u64, bool)>,
     head: usize,
     len: usize,
     out: bool,
@@ -186,7 +187,7 @@ impl Default for GateDelay {
         GateDelay {
             edge: Edge::default(),
             now: 0,
-            ring: Box::new([(0, false); MAX_EDGES]),
+            ring: Vec::new(),
             head: 0,
             len: 0,
             out: false,
@@ -200,7 +201,12 @@ impl Module for GateDelay {
     }
 
     fn state_bytes(&self, _sample_rate: f32) -> usize {
-        std::mem::size_of::<[(u64, bool); MAX_EDGES]>()
+        MAX_EDGES * std::mem::size_of::<(u64, bool)>()
+    }
+
+    fn prepare(&mut self, _sample_rate: f32, _max_block: usize) {
+        self.ring = vec![(0, false); MAX_EDGES];
+        self.reset();
     }
 
     /// Real-time: no allocation, locks or logging.
@@ -213,26 +219,26 @@ impl Module for GateDelay {
     ) {
         let gate = inputs.port(0);
         let time = params.block(0);
+        // MAX_EDGES once prepared.
+        let cap = self.ring.len();
         for (i, o) in outputs.port(0).iter_mut().enumerate() {
             if let Some(level) = self.edge.step(gate[i]) {
                 // A rising edge needs room for its falling edge too.
                 let room = if level { 2 } else { 1 };
-                if self.len + room <= MAX_EDGES || !level {
-                    if self.len < MAX_EDGES {
-                        let due = self.now + (time[i].max(0.0) * ctx.sample_rate).round() as u64;
-                        // Due times only grow unless `time` shrank: keep the ring ordered
-                        // by never scheduling before the last pending edge.
-                        let last = (self.len > 0)
-                            .then(|| self.ring[(self.head + self.len - 1) % MAX_EDGES].0);
-                        let due = last.map_or(due, |l| due.max(l));
-                        self.ring[(self.head + self.len) % MAX_EDGES] = (due, level);
-                        self.len += 1;
-                    }
+                if (self.len + room <= cap || !level) && self.len < cap {
+                    let due = self.now + (time[i].max(0.0) * ctx.sample_rate).round() as u64;
+                    // Due times only grow unless `time` shrank: keep the ring ordered by
+                    // never scheduling before the last pending edge.
+                    let last =
+                        (self.len > 0).then(|| self.ring[(self.head + self.len - 1) % cap].0);
+                    let due = last.map_or(due, |l| due.max(l));
+                    self.ring[(self.head + self.len) % cap] = (due, level);
+                    self.len += 1;
                 }
             }
             while self.len > 0 && self.ring[self.head].0 <= self.now {
                 self.out = self.ring[self.head].1;
-                self.head = (self.head + 1) % MAX_EDGES;
+                self.head = (self.head + 1) % cap;
                 self.len -= 1;
             }
             *o = if self.out { 1.0 } else { 0.0 };

@@ -150,7 +150,7 @@ impl Biquad {
         y
     }
 
-    /// Zeroes a state that fell below [`FLUSH`], or that is no longer finite (a NaN fed
+    /// Zeroes a state that fell below `FLUSH`, or that is no longer finite (a NaN fed
     /// in), so silence is exact and one bad sample does not poison the filter forever.
     #[inline]
     pub fn settle(&mut self) {

@@ -4,14 +4,14 @@
 //! [`chorus`](super::chorus), [`flanger`](super::flanger) and
 //! [`ping_pong`](super::ping_pong) read their lines at times that move every sample; the
 //! reads use the same Catmull-Rom taps as [`delay`](super::delay). The line is allocated by
-//! [`DelayLine::allocate`] in `prepare`; everything else is real-time safe.
+//! `DelayLine::allocate` in `prepare`; everything else is real-time safe.
 
 use super::delay::cubic_taps;
 use super::flush;
 
 /// A ring buffer read at fractional delays.
 ///
-/// Like `delay`'s ring, [`reset`](Self::reset) does not clear the memory: it sets `written`
+/// Like `delay`'s ring, `reset` does not clear the memory: it sets `written`
 /// to 0, and a tap further back than what was written since reads 0, as in a zeroed line.
 #[derive(Clone, Debug, Default)]
 pub struct DelayLine {

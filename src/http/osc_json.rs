@@ -40,8 +40,8 @@ pub enum Handled {
         index: usize,
         /// Its address.
         address: String,
-        /// Why.
-        error: OscError,
+        /// Why (boxed: an `OscError` is large and this is the rare case).
+        error: Box<OscError>,
         /// Replies of the messages before it.
         replies: Vec<Value>,
     },
@@ -144,7 +144,7 @@ pub fn handle(handler: &mut PacketHandler, messages: &[OscMessage], from: Socket
                 return Handled::Refused {
                     index,
                     address: m.addr.clone(),
-                    error,
+                    error: Box::new(error),
                     replies,
                 }
             }

@@ -192,7 +192,9 @@ impl<'a> Running<'a> {
         if self.hangup.swap(false, Ordering::AcqRel) {
             match &self.reloader {
                 // The reloader logs what changed, or the refusal.
-                Some(r) => drop(r.reload()),
+                Some(r) => {
+                    let _ = r.reload();
+                }
                 None => warn!("SIGHUP: no --config file to reload"),
             }
         }

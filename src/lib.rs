@@ -23,6 +23,8 @@
 //! - [`osc`]: the OSC server: live editing, notes and status over UDP.
 //! - [`fault`]: fault containment on control threads (caught, counted, logged; restarted).
 //! - [`bench`](mod@bench): `chronus bench`: timing the engine offline and counting its allocations.
+//! - [`service`]: systemd's notify protocol and watchdog, real-time priority, locked memory.
+//! - [`soak`]: `chronus soak`: hours of seeded traffic, sampled and judged.
 //! - [`catalog`]: the module table printed by `chronus modules` and kept in the README.
 
 #![deny(missing_docs)]
@@ -43,3 +45,5 @@ pub mod osc;
 pub mod patch;
 pub mod realtime;
 pub mod seq;
+pub mod service;
+pub mod soak;

@@ -83,6 +83,16 @@ impl Meter {
         }
     }
 
+    /// Callbacks run so far (the progress the systemd watchdog watches).
+    pub fn callbacks(&self) -> u64 {
+        self.callbacks.load(Relaxed)
+    }
+
+    /// Frames asked for by the most recent callback.
+    pub fn buffer_frames(&self) -> u64 {
+        self.buffer_frames.load(Relaxed)
+    }
+
     /// Caught panics so far.
     pub fn panics(&self) -> u64 {
         self.panics.load(Relaxed)

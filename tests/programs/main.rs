@@ -8,9 +8,12 @@ mod support;
 
 mod bench_cli;
 mod cli;
+mod deploy;
 mod mutated_patches;
 mod osc_flood_play;
 mod osc_play;
 mod osc_seq;
 mod play_null;
 mod render_config;
+mod sd_notify;
+mod soak;

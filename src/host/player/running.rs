@@ -13,7 +13,9 @@ use parking_lot::Mutex;
 use tracing::{error, info, warn};
 
 use super::error::PlayError;
-use super::output::{describe, device_suffix, reopen, stream_failure, Playing, HANDBACK_TIMEOUT};
+use super::output::{
+    describe, device_suffix, host_managed, reopen, stream_failure, Playing, HANDBACK_TIMEOUT,
+};
 use super::{Core, PlayOptions};
 use crate::control::Controller;
 use crate::engine::EngineStats;
@@ -24,6 +26,7 @@ use crate::host::recorder::Recorder;
 use crate::host::setup;
 use crate::midi::input::MidiInput;
 use crate::osc::OscServer;
+use crate::service::{promote_audio_thread, Notifier, NotifyEnv};
 
 /// How often the player wakes up.
 const TICK: Duration = Duration::from_millis(20);
@@ -93,6 +96,8 @@ pub(super) struct Running<'a> {
     deadline: Option<Instant>,
     next_status: Instant,
     panics_seen: u64,
+    /// systemd's notify protocol and watchdog (`service::notify`).
+    notifier: Notifier,
 }
 
 impl<'a> Running<'a> {
@@ -140,6 +145,7 @@ impl<'a> Running<'a> {
                 .map(|s| started + Duration::from_secs_f64(s)),
             next_status: started + options.status_interval,
             panics_seen: 0,
+            notifier: Notifier::new(NotifyEnv::from_env()),
         }
     }
 
@@ -170,6 +176,7 @@ impl<'a> Running<'a> {
         }
         self.report_panics();
         self.log_status(now);
+        self.notifier.tick(now, self.shared.meter().callbacks());
         Ok(())
     }
 
@@ -245,6 +252,7 @@ impl<'a> Running<'a> {
         ) {
             Ok((output, playing)) => {
                 info!("{}", describe("reopened", options, &output, &playing));
+                info!("{}", promote_audio_thread(host_managed(options)).line());
                 Ok(State::Playing(playing))
             }
             Err((reason, core)) => {
@@ -325,6 +333,7 @@ impl<'a> Running<'a> {
 
     /// Fades out (if playing), closes the stream, finalizes the recording, logs a summary.
     pub(super) fn shutdown(mut self) {
+        self.notifier.stopping();
         if let Some(State::Playing(playing)) = self.state.take() {
             self.fade_out();
             drop(playing);

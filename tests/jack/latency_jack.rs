@@ -73,6 +73,10 @@ fn measure(period: usize) -> Vec<u32> {
     server.env(&mut cmd);
     let mut player = Proc::spawn("chronus play (latency)", cmd).graceful_on_drop();
 
+    // This process's own JACK client talks to the same server (the JACK tests hold
+    // `jack_test_lock`, so no other test changes these meanwhile).
+    std::env::set_var("JACK_DEFAULT_SERVER", &server.name);
+    std::env::set_var("JACK_NO_START_SERVER", "1");
     let (client, _) =
         jack::Client::new("latency_probe", jack::ClientOptions::NO_START_SERVER).unwrap();
     let mut midi = client

@@ -28,6 +28,8 @@
 //! - [`cues`]: the LED cue bus: cue schema, history, and sinks (UDP, OSC, serial).
 //! - [`fault`]: fault containment on control threads (caught, counted, logged; restarted).
 //! - [`bench`](mod@bench): `chronus bench`: timing the engine offline and counting its allocations.
+//! - [`service`]: systemd's notify protocol and watchdog, real-time priority, locked memory.
+//! - [`soak`]: `chronus soak`: hours of seeded traffic, sampled and judged.
 //! - [`catalog`]: the module table printed by `chronus modules` and kept in the README.
 
 #![deny(missing_docs)]
@@ -51,3 +53,5 @@ pub mod osc;
 pub mod patch;
 pub mod realtime;
 pub mod seq;
+pub mod service;
+pub mod soak;

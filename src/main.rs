@@ -93,6 +93,41 @@ enum Command {
         #[arg(long, default_value_t = 10.0, allow_negative_numbers = true)]
         seconds: f64,
     },
+    /// Run a patch for hours under seeded random OSC, MIDI and sequencer traffic, sampling
+    /// memory, CPU, DSP load, voices and queues into DIR/soak.csv, DIR/soak.svg and
+    /// DIR/summary.txt; exit 1 if an invariant broke (memory growth after warm-up, NaN,
+    /// an allocation in the audio callback, a panic). Ctrl-C stops early and still writes
+    /// the results.
+    #[command(
+        after_help = "Examples:\n  chronus soak patches/generative-pulse.ron --hours 10 --out soak/pulse   # minutes\n  nice -n 19 chronus soak patches/generative-glass.ron --hours 2 --realtime --out soak/rt"
+    )]
+    Soak(SoakArgs),
+}
+
+/// The options of `chronus soak` (docs/CONTRACTS.md §8).
+#[derive(clap::Args)]
+struct SoakArgs {
+    /// The patch file (.ron).
+    patch: PathBuf,
+    /// Hours of audio (accelerated) or of wall time (--realtime).
+    #[arg(long, allow_negative_numbers = true)]
+    hours: f64,
+    /// Play in real time on a paced thread (the null host's pacing) instead of as fast as
+    /// the engine renders.
+    #[arg(long)]
+    realtime: bool,
+    /// Folder for the results (created if missing).
+    #[arg(long, default_value = "soak")]
+    out: PathBuf,
+    /// Seed of the patch and of the traffic.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Frames per callback.
+    #[arg(long, default_value_t = 256)]
+    buffer: u32,
+    /// Seconds between two rows of the CSV (of audio offline, of wall time in real time).
+    #[arg(long, default_value_t = 5.0, allow_negative_numbers = true)]
+    sample_every: f64,
 }
 
 /// The options of `chronus render` (docs/CONTRACTS.md §3).
@@ -223,6 +258,7 @@ fn main() -> ExitCode {
             json,
             seconds,
         } => run_bench(&registry, patch, json, seconds),
+        Command::Soak(args) => soak(&registry, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -414,14 +450,19 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
     options.config = read_config(registry, args.config.as_ref(), &desc, args.patch.as_ref())?;
     start_logging(quiet, log_format.as_deref(), &options.config)?;
     options.http = http_options(http_arg, no_http, &options.config);
+    let stop = stop_on_signals()?;
+    host::play(desc, registry.clone(), &options, &stop).map_err(|e| e.to_string())
+}
+
+/// A flag Ctrl-C and SIGTERM set, for a clean stop. SIGHUP (the player's own handler)
+/// re-reads the config, so it is not one of the stop signals.
+fn stop_on_signals() -> Result<Arc<AtomicBool>, String> {
     let stop = Arc::new(AtomicBool::new(false));
-    // Ctrl-C and SIGTERM stop cleanly; SIGHUP (the player's own handler) re-reads the
-    // config, so it is not one of the stop signals.
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, stop.clone())
             .map_err(|e| format!("error: cannot install the Ctrl-C/SIGTERM handler: {e}"))?;
     }
-    host::play(desc, registry.clone(), &options, &stop).map_err(|e| e.to_string())
+    Ok(stop)
 }
 
 fn check(registry: &Registry, paths: &[PathBuf]) -> Result<(), String> {
@@ -495,6 +536,39 @@ fn render(registry: &Registry, args: RenderArgs) -> Result<(), String> {
         seconds / elapsed.max(1e-9)
     );
     Ok(())
+}
+
+/// `chronus soak`: the summary on stdout; an error when an invariant broke.
+fn soak(registry: &Registry, args: SoakArgs) -> Result<(), String> {
+    let desc = read_patch(registry, &args.patch)?;
+    let options = chronus::soak::SoakOptions {
+        patch_name: args.patch.display().to_string(),
+        hours: args.hours,
+        realtime: args.realtime,
+        out: args.out,
+        seed: args.seed,
+        sample_rate: 48_000,
+        buffer: args.buffer.max(1),
+        sample_every: args.sample_every,
+        progress: true,
+    };
+    let stop = stop_on_signals()?;
+    let report = chronus::soak::run(desc, registry, &options, &stop).map_err(|e| e.to_string())?;
+    print!("{}", report.verdict.text);
+    println!(
+        "wrote {}, {} and {}",
+        report.csv.display(),
+        report.svg.display(),
+        report.summary.display()
+    );
+    if report.verdict.failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "error: the soak broke its invariants: {}",
+            report.verdict.failures.join("; ")
+        ))
+    }
 }
 
 /// `chronus bench`: the table, or one JSON object, on stdout.

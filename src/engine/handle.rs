@@ -84,6 +84,18 @@ impl EngineHandle {
         EngineStats::get(&self.stats.sample_time)
     }
 
+    /// Commands waiting in the ring for the audio thread (a queue depth `chronus soak`
+    /// samples).
+    pub fn queued_commands(&self) -> usize {
+        self.commands.buffer().capacity() - self.commands.slots()
+    }
+
+    /// Graphs sent to the engine and not yet collected back (playing, fading, waiting to
+    /// swap in, or returned and not yet dropped).
+    pub fn graphs_in_engine(&self) -> usize {
+        self.graphs_in_engine
+    }
+
     /// Checks that `n` more commands fit in the ring now (so a group can be sent whole).
     pub fn reserve(&self, n: usize) -> Result<(), SendError> {
         if self.commands.slots() >= n {

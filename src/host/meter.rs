@@ -150,6 +150,16 @@ impl Meter {
         }
     }
 
+    /// Callbacks run so far (the progress the systemd watchdog watches).
+    pub fn callbacks(&self) -> u64 {
+        self.callbacks.load(Relaxed)
+    }
+
+    /// Frames asked for by the most recent callback.
+    pub fn buffer_frames(&self) -> u64 {
+        self.buffer_frames.load(Relaxed)
+    }
+
     /// Caught panics so far.
     pub fn panics(&self) -> u64 {
         self.panics.load(Relaxed)
@@ -169,11 +179,6 @@ impl Meter {
     pub fn levels(&self) -> [(f32, f32); 2] {
         let get = |i: usize| f32::from_bits(self.levels[i].load(Relaxed));
         [(get(0), get(2)), (get(1), get(3))]
-    }
-
-    /// Callbacks so far.
-    pub fn callbacks(&self) -> u64 {
-        self.callbacks.load(Relaxed)
     }
 
     /// Recorded frames dropped so far.

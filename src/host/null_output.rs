@@ -45,7 +45,12 @@ impl NullStream {
                 let mut data = vec![0.0f32; frames * CHANNELS];
                 let mut start = Instant::now();
                 let mut k: u32 = 0;
+                let mut stall = test_hooks::Stall::from_env();
                 while !stop.load(Ordering::Acquire) {
+                    if stall.stalled(k) {
+                        std::thread::sleep(Duration::from_millis(10));
+                        continue;
+                    }
                     callback.process(&mut data, CHANNELS);
                     k += 1;
                     let deadline = start + period * k;
@@ -66,6 +71,43 @@ impl NullStream {
             quit,
             thread: Some(thread),
         })
+    }
+}
+
+/// Test hooks of the null host, compiled into debug builds only.
+mod test_hooks {
+    use std::path::PathBuf;
+
+    /// `CHRONUS_TEST_STALL_FILE=PATH` (debug builds only): once `PATH` exists, the null
+    /// host stops calling its callback, as a hung callback would, until the stream is
+    /// dropped. The tests of the systemd watchdog use it; release builds ignore it.
+    pub(super) struct Stall {
+        file: Option<PathBuf>,
+        stalled: bool,
+    }
+
+    impl Stall {
+        /// Reads the variable (once, when the null host's thread starts).
+        pub(super) fn from_env() -> Stall {
+            let file = if cfg!(debug_assertions) {
+                std::env::var_os("CHRONUS_TEST_STALL_FILE").map(PathBuf::from)
+            } else {
+                None
+            };
+            Stall {
+                file,
+                stalled: false,
+            }
+        }
+
+        /// True once the file has appeared (looked for every 16th buffer, between
+        /// callbacks, never inside one).
+        pub(super) fn stalled(&mut self, k: u32) -> bool {
+            if !self.stalled && k.is_multiple_of(16) {
+                self.stalled = self.file.as_ref().is_some_and(|f| f.exists());
+            }
+            self.stalled
+        }
     }
 }
 

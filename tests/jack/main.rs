@@ -6,6 +6,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod latency_jack;
 mod midi_jack;
 mod midi_out_jack;
 mod play_jack;

@@ -49,6 +49,8 @@ pub fn jack_test_lock() -> std::sync::MutexGuard<'static, ()> {
 /// files it left in /dev/shm.
 pub struct JackServer {
     pub name: String,
+    /// Frames per period (`-p`).
+    pub period: usize,
     /// Whether the server runs with realtime scheduling (`-R`), see [`realtime_allowed`].
     pub realtime: bool,
     proc: Option<Proc>,
@@ -89,8 +91,14 @@ pub const JACK_PERIOD: usize = 256;
 impl JackServer {
     /// Starts a server with a unique name and waits until clients can connect.
     pub fn start(test: &str) -> JackServer {
+        JackServer::start_with_period(test, JACK_PERIOD)
+    }
+
+    /// Starts a server with `period` frames per period (`-p`).
+    pub fn start_with_period(test: &str, period: usize) -> JackServer {
         let mut server = JackServer {
             name: unique_name(test),
+            period,
             realtime: realtime_allowed(),
             proc: None,
             slot_held: false,
@@ -122,7 +130,7 @@ impl JackServer {
             "-r",
             &JACK_RATE.to_string(),
             "-p",
-            &JACK_PERIOD.to_string(),
+            &self.period.to_string(),
         ]);
         self.env(&mut cmd);
         cmd

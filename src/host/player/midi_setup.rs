@@ -93,7 +93,7 @@ fn open_backend(
 }
 
 /// Starts the MIDI thread on `backend`, timing messages against the engine's clock with
-/// the latency of the stream's `buffer` (1024 frames when the stream does not say).
+/// the latency of the stream's `buffer` frames (reported or measured: `buffer_size`).
 pub(super) fn start_midi_thread(
     backend: Box<dyn MidiBackend>,
     options: &PlayOptions,
@@ -101,14 +101,13 @@ pub(super) fn start_midi_thread(
     router: Arc<Mutex<Router>>,
     ports: Arc<Mutex<PortsStatus>>,
     sample_rate: u32,
-    buffer: Option<u32>,
+    buffer: u32,
 ) -> Result<MidiInput, PlayError> {
     let (clock, faults) = {
         let c = control.lock();
         let clock = SampleClock::new(c.engine().stats().clone(), sample_rate as f32);
         (clock, c.faults().clone())
     };
-    let buffer = buffer.unwrap_or(1024);
     MidiInput::start(
         backend,
         midi_choice(options),

@@ -17,9 +17,10 @@
 //!   plays zeros; the stream is closed, the recording finalized, a summary logged.
 //!
 //! The steps, one file each: `startup` (output, engine, MIDI, recorder, OSC, stream),
-//! `output` (opening, starting and describing the stream), `midi_setup` (which MIDI
-//! backend and ports), `outbound_setup` (the outbound thread and the MIDI output of
-//! external instruments), `running` (the player loop, reopening, shutdown); [`error`] holds
+//! `output` (opening, starting and describing the stream), `buffer_size` (reported or
+//! measured from the first callbacks), `midi_setup` (which MIDI backend and ports),
+//! `outbound_setup` (the outbound thread and the MIDI output of external instruments),
+//! `running` (the player loop, reopening, shutdown); [`error`] holds
 //! the one-line errors.
 
 use std::path::PathBuf;
@@ -35,6 +36,7 @@ use crate::http::HttpOptions;
 use crate::osc::OscOptions;
 use crate::patch::PatchDesc;
 
+mod buffer_size;
 pub mod error;
 mod midi_setup;
 mod observe;

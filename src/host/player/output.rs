@@ -162,6 +162,12 @@ pub(super) fn reopen(
     start(&output, core, home, back).map(|p| (output, p))
 }
 
+/// True when the host schedules its audio thread itself (JACK: `jackd -R`), so the
+/// player does not ask for real-time priority for it.
+pub(super) fn host_managed(options: &PlayOptions) -> bool {
+    options.host.name().eq_ignore_ascii_case("jack")
+}
+
 /// The first stream error that needs a new stream, if any. Xruns never get here (the meter
 /// counts them); a rerouted default device is only logged.
 pub(super) fn stream_failure(playing: &mut Playing) -> Option<String> {

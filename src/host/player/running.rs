@@ -15,7 +15,9 @@ use tracing::{error, info, warn};
 use super::error::PlayError;
 use super::observe::Announcer;
 use super::outbound_setup::Outbound;
-use super::output::{describe, device_suffix, reopen, stream_failure, Playing, HANDBACK_TIMEOUT};
+use super::output::{
+    describe, device_suffix, host_managed, reopen, stream_failure, Playing, HANDBACK_TIMEOUT,
+};
 use super::reload::Reloader;
 use super::{Core, PlayOptions};
 use crate::control::Controller;
@@ -28,6 +30,7 @@ use crate::host::setup;
 use crate::http::HttpServer;
 use crate::midi::input::MidiInput;
 use crate::osc::OscServer;
+use crate::service::{promote_audio_thread, Notifier, NotifyEnv};
 
 /// How often the player wakes up.
 const TICK: Duration = Duration::from_millis(20);
@@ -112,6 +115,8 @@ pub(super) struct Running<'a> {
     reloader: Option<Arc<Reloader>>,
     /// Set by SIGHUP.
     hangup: Arc<AtomicBool>,
+    /// systemd's notify protocol and watchdog (`service::notify`).
+    notifier: Notifier,
 }
 
 impl<'a> Running<'a> {
@@ -168,6 +173,7 @@ impl<'a> Running<'a> {
             announcer,
             reloader,
             hangup: hangup_flag(),
+            notifier: Notifier::new(NotifyEnv::from_env()),
         }
     }
 
@@ -207,6 +213,7 @@ impl<'a> Running<'a> {
         }
         self.report_panics();
         self.log_status(now);
+        self.notifier.tick(now, self.shared.meter().callbacks());
         Ok(())
     }
 
@@ -283,6 +290,7 @@ impl<'a> Running<'a> {
         ) {
             Ok((output, playing)) => {
                 info!("{}", describe("reopened", options, &output, &playing));
+                info!("{}", promote_audio_thread(host_managed(options)).line());
                 Ok(State::Playing(playing))
             }
             Err((reason, core)) => {
@@ -368,6 +376,7 @@ impl<'a> Running<'a> {
 
     /// Fades out (if playing), closes the stream, finalizes the recording, logs a summary.
     pub(super) fn shutdown(mut self) {
+        self.notifier.stopping();
         if let Some(State::Playing(playing)) = self.state.take() {
             self.fade_out();
             drop(playing);

@@ -12,22 +12,25 @@ use chronus_modules::Registry;
 use parking_lot::Mutex;
 use tracing::info;
 
+use super::buffer_size::buffer_frames;
 use super::error::PlayError;
 use super::midi_setup::{open_midi, start_midi_thread};
 use super::outbound_setup::start_outbound;
-use super::output::{cannot_open, describe, open_output, start};
+use super::output::{cannot_open, describe, host_managed, open_output, start};
 use super::reload::Reloader;
 use super::running::{CoreHome, Running, Services, State};
 use super::{observe, Core, PlayOptions};
 use crate::control::Controller;
 use crate::cues::CueBus;
 use crate::host::audio_callback::{CallbackCore, Shared};
+use crate::host::null_output::DEFAULT_BUFFER;
 use crate::host::recorder::{RecordSink, Recorder};
 use crate::host::setup;
 use crate::http::ReloadFn;
 use crate::midi::router::Router;
 use crate::osc::{HostStatus, MidiAccess, OscOptions, OscServer};
 use crate::patch::PatchDesc;
+use crate::service::promote_audio_thread;
 
 /// Starts everything `chronus play` runs, up to the first tick of the player loop.
 pub(super) fn start_playing<'a>(
@@ -109,6 +112,7 @@ pub(super) fn start_playing<'a>(
     let (home, back) = sync_channel::<Core>(1);
     let playing = start(&output, core, &home, &back).map_err(|(e, _)| cannot_open(options, &e))?;
     info!("{}", describe("playing", options, &output, &playing));
+    info!("{}", promote_audio_thread(host_managed(options)).line());
     let midi = match midi_backend {
         Some(backend) => Some(start_midi_thread(
             backend,
@@ -117,7 +121,11 @@ pub(super) fn start_playing<'a>(
             router,
             midi_ports,
             sample_rate,
-            playing.buffer,
+            buffer_frames(
+                playing.buffer,
+                &shared,
+                options.request.buffer.unwrap_or(DEFAULT_BUFFER),
+            ),
         )?),
         None => None,
     };

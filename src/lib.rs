@@ -15,12 +15,17 @@
 //! - [`backend`]: the [`Instrument`](backend::Instrument) trait, the internal engine as one,
 //!   and the distributor routing MIDI to instruments by channel and note range.
 //! - [`midi`]: MIDI input: parsing, input ports (ALSA, JACK), the router config's actions.
+//! - [`midi_out`]: MIDI output to external synths: CC profiles, the per-port output
+//!   queue, JACK and ALSA output ports.
 //! - [`midi_protocol`]: MIDI 1.0 as data: the channel message type, controller numbers,
 //!   RPNs (below both the inputs and the note sinks).
 //! - [`realtime`]: what threads share about real time: the wall-clock → sample-time
 //!   clock, the no-allocation guard of real-time callbacks.
 //! - [`config`]: the `--config` file (MIDI input, tuning, router), checked with positions.
 //! - [`osc`]: the OSC server: live editing, notes and status over UDP.
+//! - [`http`]: the HTTP API: metrics, state, the OSC address space over HTTP and a
+//!   WebSocket, the web console's place.
+//! - [`cues`]: the LED cue bus: cue schema, history, and sinks (UDP, OSC, serial).
 //! - [`fault`]: fault containment on control threads (caught, counted, logged; restarted).
 //! - [`bench`](mod@bench): `chronus bench`: timing the engine offline and counting its allocations.
 //! - [`catalog`]: the module table printed by `chronus modules` and kept in the README.
@@ -33,11 +38,14 @@ pub mod bench;
 pub mod catalog;
 pub mod config;
 pub mod control;
+pub mod cues;
 pub mod engine;
 pub mod fault;
 pub mod graph;
 pub mod host;
+pub mod http;
 pub mod midi;
+pub mod midi_out;
 pub mod midi_protocol;
 pub mod osc;
 pub mod patch;

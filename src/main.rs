@@ -3,10 +3,9 @@
 //! Errors go to stderr, one readable line each (with the file position where there is
 //! one), and the exit code is non-zero.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,8 +14,10 @@ use chronus::catalog;
 use chronus::config::{self, Config};
 use chronus::graph;
 use chronus::host::cpal_output::{HostChoice, OutputRequest};
+use chronus::host::logging::LogOptions;
 use chronus::host::player::MidiRequest;
 use chronus::host::{self, PlayOptions, RenderOptions};
+use chronus::http::HttpOptions;
 use chronus::osc::{OscOptions, PatchFolder};
 use chronus::patch::{PatchDesc, PatchError, PatchErrorKind, PatchErrors};
 use chronus_modules::Registry;
@@ -185,6 +186,18 @@ struct PlayArgs {
     /// the sequencer's settings. See config/example.ron and the README.
     #[arg(long)]
     config: Option<PathBuf>,
+    /// Address of the HTTP API (metrics, state, OSC over HTTP). Default: the config's
+    /// `http.bind`, else 127.0.0.1:8080 (when busy: a warning and no HTTP). An address given
+    /// here must bind.
+    #[arg(long, value_name = "ADDR")]
+    http: Option<std::net::SocketAddr>,
+    /// Run without the HTTP API.
+    #[arg(long, conflicts_with = "http")]
+    no_http: bool,
+    /// Log format: text, or json (one JSON object per line). Default: the config's
+    /// `logging.format`, else text.
+    #[arg(long, value_parser = ["text", "json"])]
+    log_format: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -280,15 +293,76 @@ fn read_config(
     registry: &Registry,
     path: Option<&PathBuf>,
     desc: &PatchDesc,
+    patch: Option<&PathBuf>,
 ) -> Result<Config, String> {
-    match path {
-        Some(path) => config::load_file(path, desc, registry).map_err(|e| e.to_string()),
-        None => Ok(Config::default()),
+    let config = match path {
+        Some(path) => config::load_file(path, desc, registry).map_err(|e| e.to_string())?,
+        None => Config::default(),
+    };
+    check_profiles(desc, patch, &config)?;
+    Ok(config)
+}
+
+/// Every `midi` instrument of the patch names a known CC profile (built in or the
+/// config's), or a positioned error line each.
+fn check_profiles(
+    desc: &PatchDesc,
+    patch: Option<&PathBuf>,
+    config: &Config,
+) -> Result<(), String> {
+    let text = patch.and_then(|p| std::fs::read_to_string(p).ok());
+    let name = patch.map(|p| p.display().to_string());
+    chronus::midi_out::settings::check_patch_profiles(
+        desc,
+        text.as_deref(),
+        name.as_deref(),
+        &config.cc_profiles,
+    )
+    .map_err(|e| e.to_string())
+}
+
+/// The logger of `chronus play`: `--log-format` and `--quiet` over the config's `logging`.
+fn start_logging(quiet: bool, format: Option<&str>, config: &Config) -> Result<(), String> {
+    let logging = &config.logging;
+    let level = if quiet && logging.level != "error" {
+        "warn".to_string()
+    } else {
+        logging.level.clone()
+    };
+    chronus::host::logging::init(&LogOptions {
+        json: format.unwrap_or(&logging.format) == "json",
+        level,
+        file: logging
+            .file
+            .clone()
+            .map(|f| (f, logging.max_bytes(), logging.keep as usize)),
+    })
+}
+
+/// The HTTP API to serve: `--http`, else the config's `http.bind`; none with `--no-http`.
+fn http_options(
+    given: Option<std::net::SocketAddr>,
+    no_http: bool,
+    config: &Config,
+) -> Option<HttpOptions> {
+    if no_http {
+        return None;
     }
+    let http = &config.http;
+    let explicit = given.is_some() || http.bind != chronus::config::http::DEFAULT_HTTP_BIND;
+    Some(HttpOptions {
+        bind: given.or(http.address())?,
+        explicit,
+        rate: http.rate,
+        burst: http.burst,
+        max_body: http.max_body_kb as usize * 1024,
+    })
 }
 
 /// `chronus play`: logging to stderr, Ctrl-C/SIGTERM to a clean stop, then the player.
 fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
+    let (quiet, log_format, http_arg, no_http) =
+        (args.quiet, args.log_format.clone(), args.http, args.no_http);
     let host = match &args.host {
         Some(name) => HostChoice::parse(name).map_err(|e| e.to_string())?,
         None => HostChoice::platform_default(),
@@ -328,28 +402,23 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
             input: args.midi_in.clone(),
         },
         config: Config::default(),
+        config_path: args.config.clone(),
+        http: None,
     };
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_max_level(if args.quiet {
-            tracing::Level::WARN
-        } else {
-            tracing::Level::INFO
-        })
-        .init();
     let desc = match &args.patch {
         Some(path) => read_patch(registry, path)?,
         None => graph::check(DEFAULT_PATCH, Some("default-drone (built in)"), registry)
             .map_err(|e| e.to_string())?,
     };
     let mut options = options;
-    options.config = read_config(registry, args.config.as_ref(), &desc)?;
+    options.config = read_config(registry, args.config.as_ref(), &desc, args.patch.as_ref())?;
+    start_logging(quiet, log_format.as_deref(), &options.config)?;
+    options.http = http_options(http_arg, no_http, &options.config);
     let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = stop.clone();
-        ctrlc::set_handler(move || stop.store(true, Ordering::Release))
+    // Ctrl-C and SIGTERM stop cleanly; SIGHUP (the player's own handler) re-reads the
+    // config, so it is not one of the stop signals.
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, stop.clone())
             .map_err(|e| format!("error: cannot install the Ctrl-C/SIGTERM handler: {e}"))?;
     }
     host::play(desc, registry.clone(), &options, &stop).map_err(|e| e.to_string())
@@ -358,7 +427,9 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
 fn check(registry: &Registry, paths: &[PathBuf]) -> Result<(), String> {
     let mut failed = Vec::new();
     for path in paths {
-        match read_patch(registry, path) {
+        let checked = read_patch(registry, path)
+            .and_then(|desc| check_profiles(&desc, Some(path), &Config::default()));
+        match checked {
             Ok(_) => println!("{}: ok", path.display()),
             Err(errors) => failed.push(errors),
         }
@@ -399,7 +470,7 @@ fn render(registry: &Registry, args: RenderArgs) -> Result<(), String> {
         config,
     } = args;
     let desc = read_patch(registry, &patch)?;
-    let config = read_config(registry, config.as_ref(), &desc)?;
+    let config = read_config(registry, config.as_ref(), &desc, Some(&patch))?;
     let notes = match notes {
         Some(list) => host::parse_notes(&list).map_err(|e| e.to_string())?,
         None => Vec::new(),

@@ -17,11 +17,13 @@
 //! - the kinds, one concept per file, each exporting its entries: [`oscillator`]
 //!   (`sine`, `saw`, `square`, `triangle`), [`noise`], [`lfo`], [`filter`] (`svf`:
 //!   `lowpass`, `highpass`, `bandpass`; `ladder`: `moog`), [`envelope`] (`adsr`), [`vca`],
-//!   [`mixer`], [`pan`], [`constant`] (`const`), [`midi_cc`], [`fx`] (`delay`, `reverb`);
-//!   [`source`] (`fm`, `supersaw`, `pluck`, `impulse`, `wavetable`, `sampler`), [`eq`]
-//!   (`biquad`, `comb`, `formant`, `dc_block`), [`utility`] (`slew`, `sample_hold`,
-//!   `quantizer`, `envelope_follower`, `ar`, `ad`, `math`, `crossfade`, `pulse_train`,
-//!   `clock_div`, `gate_delay`, `random`).
+//!   [`mixer`], [`pan`], [`constant`] (`const`), [`midi_cc`], [`fx`] (`delay`, `reverb`,
+//!   `chorus`, `flanger`, `phaser`, `ping_pong`, `plate`), [`dynamics`] (`limiter`,
+//!   `compressor`, and the output's safety limiter), [`colour`] (`saturator`,
+//!   `wavefolder`, `bitcrusher`, `ring`); [`source`] (`fm`, `supersaw`, `pluck`, `impulse`,
+//!   `wavetable`, `sampler`), [`eq`] (`biquad`, `comb`, `formant`, `dc_block`),
+//!   [`utility`] (`slew`, `sample_hold`, `quantizer`, `envelope_follower`, `ar`, `ad`,
+//!   `math`, `crossfade`, `pulse_train`, `clock_div`, `gate_delay`, `random`).
 //! - [`scale`]: the scale table the host's sequencer and the `quantizer` share.
 //! - [`audio_file`]: [`AudioFile`], files decoded for [`ParamKind::File`] params.
 //! - [`registry`]: kind name → entry; [`BUILTIN`] lists the built-in kinds.
@@ -43,7 +45,9 @@
 
 pub mod analysis;
 pub mod audio_file;
+pub mod colour;
 pub mod constant;
+pub mod dynamics;
 pub mod entry;
 pub mod envelope;
 pub mod eq;

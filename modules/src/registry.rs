@@ -27,6 +27,12 @@ pub static BUILTIN: &[ModuleEntry] = &[
     crate::filter::ladder::MOOG,
     crate::envelope::ADSR,
     crate::vca::VCA,
+    crate::dynamics::limiter::LIMITER,
+    crate::dynamics::compressor::COMPRESSOR,
+    crate::colour::saturator::SATURATOR,
+    crate::colour::wavefolder::WAVEFOLDER,
+    crate::colour::bitcrusher::BITCRUSHER,
+    crate::colour::ring::RING,
     crate::mixer::MIXER,
     crate::pan::PAN,
     crate::constant::CONST,
@@ -56,6 +62,11 @@ pub static BUILTIN: &[ModuleEntry] = &[
     crate::utility::clock::CLOCK_DIV,
     crate::utility::clock::GATE_DELAY,
     crate::utility::random::RANDOM,
+    crate::fx::chorus::CHORUS,
+    crate::fx::flanger::FLANGER,
+    crate::fx::phaser::PHASER,
+    crate::fx::ping_pong::PING_PONG,
+    crate::fx::plate::PLATE,
 ];
 
 /// Why a registration was refused.
@@ -165,7 +176,7 @@ mod tests {
             kinds(Role::Filter),
             ["lowpass", "highpass", "bandpass", "moog"]
         );
-        assert_eq!(kinds(Role::Reverb), ["reverb"]);
+        assert_eq!(kinds(Role::Reverb), ["reverb", "plate"]);
         assert_eq!(kinds(Role::MidiCcSource), ["midi_cc"]);
         assert!(registry.has_role("moog", Role::Filter));
         assert!(!registry.has_role("delay", Role::Reverb));

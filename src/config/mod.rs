@@ -19,7 +19,11 @@
 //! [`SequencerConfig`]: the sequencer's defaults, which a
 //! patch's `sequence` section overrides for its musical fields.
 
+pub mod cues;
 pub mod error;
+pub mod http;
+pub mod logging;
+pub mod midi_out;
 pub mod router;
 
 use std::collections::HashMap;
@@ -48,6 +52,16 @@ pub struct Config {
     pub router: RouterConfig,
     /// The sequencer's settings (tempo, swing, density, scales, mutation, idle).
     pub sequencer: SequencerConfig,
+    /// The HTTP API (`chronus play`).
+    pub http: http::HttpConfig,
+    /// Log format, level and file.
+    pub logging: logging::LoggingConfig,
+    /// LED cue sinks.
+    pub cues: Vec<cues::CueSinkConfig>,
+    /// MIDI output: CC throttle and queue bound (see `midi_out.rs`).
+    pub midi_out: crate::midi_out::MidiOutSettings,
+    /// Custom CC profiles by name, beside the built-in ones.
+    pub cc_profiles: indexmap::IndexMap<String, crate::midi_out::ProfileDesc>,
 }
 
 /// The `midi` section (the command line's `--midi-in` / `--midi-host` win over it).
@@ -93,7 +107,13 @@ pub fn load(
     registry: &Registry,
 ) -> Result<Config, ConfigErrors> {
     let config = parse(text, source_name)?;
-    let errors = validate(&config, &RonTree::scan(text), desc, registry);
+    let tree = RonTree::scan(text);
+    let mut errors = validate(&config, &tree, desc, registry);
+    errors.extend(midi_out::check(
+        &config.midi_out,
+        &config.cc_profiles,
+        &tree,
+    ));
     if errors.is_empty() {
         Ok(config)
     } else {
@@ -165,7 +185,9 @@ fn validate(
     desc: &PatchDesc,
     registry: &Registry,
 ) -> Vec<ConfigError> {
-    let mut errors = Vec::new();
+    let mut errors = config.http.check(tree);
+    errors.extend(config.logging.check(tree));
+    errors.extend(cues::check(&config.cues, tree));
     let mut err = |path: &[Step], message: String, hint: Option<String>| {
         errors.push(ConfigError::new(tree.find(path), message, hint));
     };

@@ -6,6 +6,8 @@
 //! one of them as an [`Event::BackendParam`] (0..1, before the profile's curve), which the
 //! engine passes out through its outbound ring at its sample, in order with the notes.
 
+use std::sync::Arc;
+
 use chronus_modules::ParamValue;
 
 use super::controller::Controller;
@@ -13,7 +15,23 @@ use super::error::ControlError;
 use crate::address::InstrumentKey;
 use crate::engine::Event;
 
+/// What reports the backends' status: one line per output port (`/backend/status`).
+pub type BackendStatus = Arc<dyn Fn() -> Vec<String> + Send + Sync>;
+
 impl Controller {
+    /// Sets what `/backend/status` reports (the live player's backends).
+    pub fn set_backend_status(&mut self, status: BackendStatus) {
+        self.backend_status = Some(status);
+    }
+
+    /// One line per port of the backends outside the engine; none without them.
+    pub fn backend_status(&self) -> Vec<String> {
+        self.backend_status
+            .as_ref()
+            .map(|f| f())
+            .unwrap_or_default()
+    }
+
     /// Declares the params of the external instrument `instrument`, in the order their
     /// index names them (the backend's list). Replaces what was declared before.
     pub fn set_backend_params(&mut self, instrument: &str, params: Vec<String>) {

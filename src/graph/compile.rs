@@ -1,6 +1,7 @@
 //! [`compile`]: a validated [`PatchDesc`] becomes a [`CompiledGraph`], every module
 //! instantiated and prepared, every buffer allocated. Runs on a control thread.
 
+use chronus_modules::dynamics::safety::SafetyLimiter;
 use chronus_modules::{new_block, ParamBlock, Registry, Smoother, MAX_BLOCK};
 use indexmap::IndexMap;
 
@@ -82,6 +83,9 @@ pub fn compile(
     if let Some(volume) = desc.volume {
         main.output.volume.jump(volume as f32);
     }
+    main.output.limiter = desc
+        .limit
+        .map(|db| SafetyLimiter::new(db as f32, options.sample_rate));
     let mut layouts = vec![main_ctx.layout(registry, "", 1, &main_plan.order)];
     layouts[0].record_values(&main);
     let mut buffer_count = main_plan.pool_size;
@@ -406,6 +410,7 @@ fn instantiate(
             right: plan.output[1],
             volume: Smoother::new(VOLUME.smoothing, sample_rate, VOLUME.default),
             volume_block: ParamBlock::constant(VOLUME.default),
+            limiter: None,
         },
     })
 }

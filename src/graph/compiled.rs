@@ -6,6 +6,7 @@
 //! its nodes (module instances in topological order), a pool of block buffers reused by
 //! liveness, and a schedule of [`Step`]s. The engine runs them.
 
+use chronus_modules::dynamics::safety::SafetyLimiter;
 use chronus_modules::{BlockBuf, Module, ModuleInfo, ParamBlock, Smoother};
 
 use super::channel_state::ChannelState;
@@ -142,6 +143,9 @@ pub struct OutputStage {
     pub volume: Smoother,
     /// Scratch for the volume values of one block.
     pub volume_block: ParamBlock,
+    /// The safety limiter after the volume (the main graph's, when the patch sets
+    /// `limit`; never a voice's).
+    pub limiter: Option<SafetyLimiter>,
 }
 
 /// A runnable graph: nodes, buffers, schedule.

@@ -1,5 +1,5 @@
 //! `chronus devices`: the audio hosts, each host's output devices with their supported
-//! configs, and the MIDI input ports. Whatever is missing (no sound card, no JACK server,
+//! configs, the MIDI input and output ports and the CC profiles. Whatever is missing (no sound card, no JACK server,
 //! no ALSA sequencer) is reported in one line, never a panic.
 
 use std::collections::BTreeMap;
@@ -168,6 +168,7 @@ fn midi_report(out: &mut String) {
     alsa_midi_report(out);
     #[cfg(feature = "jack")]
     jack_midi_report(out);
+    crate::midi_out::devices::report(out);
 }
 
 /// JACK MIDI source ports (`--midi-host jack`), when a JACK server runs.

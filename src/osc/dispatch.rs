@@ -203,6 +203,11 @@ pub fn dispatch(
                 ],
             )])
         }
+        "/backend/status" => {
+            args.expect_count(0, 0, "")?;
+            let lines = control.backend_status().into_iter().map(OscType::String);
+            Ok(vec![reply("/backend/status.reply", lines.collect())])
+        }
         _ if addr.starts_with("/seq/") => {
             super::sequencer::dispatch_seq(control, &addr[5..], &args, ctx.time)
         }

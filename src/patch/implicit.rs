@@ -1,6 +1,7 @@
 //! The implicit modules of docs/CONTRACTS.md §1.5: modules a patch uses without declaring them.
 //!
-//! - `output` (every graph): the sink, inputs `left` and `right`, param `volume`.
+//! - `output` (every graph): the sink, inputs `left` and `right`, param `volume`; the main
+//!   graph's also takes `limit` (its safety limiter, [`OUTPUT_LIMIT`]).
 //! - `note` (voice templates only): the playing note, outputs `freq`, `gate`, `velocity`,
 //!   `pitch`.
 //! - instrument sources (main graph only): `voices` for a patch with `voice`, or each
@@ -62,6 +63,18 @@ pub const NOTE_OUTPUTS: &[PortSpec] = &[
 /// Params of the implicit `output` module.
 pub const OUTPUT_PARAMS: &[ParamSpec] = &[ParamSpec::float("volume", "Volume", 0.0, 4.0, 1.0)
     .doc("Gain applied to both channels before they leave the graph.")];
+
+/// The main graph's `output` setting `limit`: the ceiling of its safety limiter
+/// (`chronus_modules::dynamics::safety`), set in a patch as the top-level `limit` field.
+/// Not in [`OUTPUT_PARAMS`]: it is a setting of the patch, not a live param (a
+/// `/mod/output/limit` is refused as an unknown param, and the patch keeps its value).
+pub const OUTPUT_LIMIT: ParamSpec = ParamSpec::float("limit", "Safety limit", -40.0, 0.0, -1.0)
+    .unit("dB")
+    .doc(
+        "Ceiling of the main output's safety limiter, in dB below full scale: while the \
+         output stays under it the limiter passes it bit for bit; above, it turns the \
+         output down at once (no look-ahead) and recovers over 250 ms. Off when absent.",
+    );
 
 /// The implicit `output` sink of every graph.
 pub static OUTPUT_INFO: ModuleInfo = ModuleInfo {

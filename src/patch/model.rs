@@ -27,6 +27,10 @@ pub struct PatchDesc {
     /// (`/mod/output/volume`) are recorded here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub volume: Option<f64>,
+    /// Ceiling in dB below full scale of the safety limiter on the main graph's implicit
+    /// `output` (-40..0); no limiter when absent. See `patch::implicit::OUTPUT_LIMIT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<f64>,
     /// Shorthand for one instrument with id `voices` on every channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub voice: Option<InstrumentDesc>,

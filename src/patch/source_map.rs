@@ -75,6 +75,7 @@ pub struct SourceMap {
     voice: Option<Pos>,
     instruments: Option<Pos>,
     volume: Option<Pos>,
+    limit: Option<Pos>,
     duplicates: Vec<DuplicateKey>,
     /// Positions inside the `sequence` section by path (see [`SourceMap::sequence`]).
     sequence: Vec<(String, Pos)>,
@@ -185,6 +186,11 @@ impl SourceMap {
         self.volume
     }
 
+    /// Where the top-level `limit` field is written.
+    pub fn limit(&self) -> Option<Pos> {
+        self.limit
+    }
+
     /// Where the `instruments` field is written.
     pub fn instruments(&self) -> Option<Pos> {
         self.instruments
@@ -228,6 +234,7 @@ impl SourceMap {
         for (name, pos, value) in fields {
             match name.as_str() {
                 "volume" => self.volume = Some(*pos),
+                "limit" => self.limit = Some(*pos),
                 "voice" => {
                     self.voice = Some(*pos);
                     self.record_template(Scope::Voice, *pos, value.unwrap_some());

@@ -52,6 +52,7 @@ pub fn validate(
     v.instruments();
     v.size();
     v.volume();
+    v.limit();
     v.ids();
     for scope in scopes(desc) {
         if let Some((modules, connections)) = graph(desc, &scope) {
@@ -158,6 +159,21 @@ impl Validator<'_> {
                     error,
                 };
                 let pos = self.at(|m| m.volume());
+                self.error(kind, pos);
+            }
+        }
+    }
+
+    /// The top-level `limit` (the main output's safety limiter).
+    fn limit(&mut self) {
+        if let Some(limit) = self.desc.limit {
+            let spec = &super::implicit::OUTPUT_LIMIT;
+            if let Err(error) = spec.accept(&chronus_modules::ParamValue::Number(limit)) {
+                let kind = PatchErrorKind::BadValue {
+                    module: super::implicit::OUTPUT_ID.to_string(),
+                    error,
+                };
+                let pos = self.at(|m| m.limit());
                 self.error(kind, pos);
             }
         }

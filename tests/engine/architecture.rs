@@ -87,6 +87,20 @@ fn low_rooms_stay_low() {
         ("seq", &["address", "patch"]),
         ("engine", &["address", "graph", "seq"]),
         ("realtime", &["engine"]),
+        // An outward part, reached only through the outbound ring: never the controller,
+        // OSC or MIDI input.
+        (
+            "midi_out",
+            &["address", "backend", "engine", "patch", "realtime"],
+        ),
+        // The outward rooms of docs/ARCHITECTURE.md §2: the HTTP API reaches the engine
+        // only through `control` (and OSC's handler); it reads engine types (the stats'
+        // atomics), never the host. The cue bus reads the cue types and its config.
+        (
+            "http",
+            &["control", "osc", "cues", "fault", "patch", "engine"],
+        ),
+        ("cues", &["config", "engine", "seq", "realtime"]),
     ];
     for (room, may) in allowed {
         let names = arrows.get(*room).cloned().unwrap_or_default();

@@ -112,15 +112,19 @@ fn instrument() -> impl Strategy<Value = InstrumentDesc> {
 fn patch_desc() -> impl Strategy<Value = PatchDesc> {
     (
         text(),
-        proptest::option::of(number()),
+        (
+            proptest::option::of(number()),
+            proptest::option::of(number()),
+        ),
         proptest::option::of(instrument()),
         proptest::collection::vec((text(), instrument()), 0..3),
         graph(),
     )
         .prop_map(
-            |(name, volume, voice, instruments, (modules, connections))| PatchDesc {
+            |(name, (volume, limit), voice, instruments, (modules, connections))| PatchDesc {
                 name,
                 volume,
+                limit,
                 voice,
                 instruments: instruments.into_iter().collect(),
                 modules,
@@ -183,7 +187,11 @@ proptest! {
         let registry = Registry::builtin();
         let (_engine, handle) = Engine::new(EngineConfig::default());
         let mut control = Controller::new(registry.clone(), handle);
-        control.load(patch::load(text, Some(name), &registry).unwrap()).unwrap();
+        let shipped_dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("patches");
+        let mut desc = patch::load(text, Some(name), &registry).unwrap();
+        // File params (a sampler's sample) resolve against the shipped patches' folder.
+        desc.folder = Some(shipped_dir.clone());
+        control.load(desc).unwrap();
         // Live changes of params of any module, values along each param's range.
         let running = control.running();
         let modules: Vec<(String, String)> = patch::scope::scopes(running)
@@ -205,7 +213,11 @@ proptest! {
         let dir = std::env::temp_dir().join(format!(
             "chronus-prop-roundtrip-{}-{:?}", std::process::id(), std::thread::current().id()
         ));
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(dir.join("samples")).unwrap();
+        // The saved patch names its samples relative to the folder it is saved in.
+        for sample in std::fs::read_dir(shipped_dir.join("samples")).unwrap().flatten() {
+            std::fs::copy(sample.path(), dir.join("samples").join(sample.file_name())).unwrap();
+        }
         let folder = PatchFolder::new(&dir);
         let ctx = Context { folder: &folder, time: None, host: HostStatus::default() };
         let saved = dispatch(&mut control, &message("/patch/save", "roundtrip"), &ctx);
@@ -213,7 +225,11 @@ proptest! {
         let loaded = dispatch(&mut control, &message("/patch/load", "roundtrip"), &ctx);
         prop_assert!(loaded.is_ok(), "{:?}\n{}", loaded,
             std::fs::read_to_string(dir.join("roundtrip.ron")).unwrap_or_default());
-        prop_assert_eq!(&control.running_as_played(), &before);
+        // The folder file params resolve against is where the patch was read from: the
+        // save folder now, not part of the patch itself.
+        let mut after = control.running_as_played();
+        after.folder = before.folder.clone();
+        prop_assert_eq!(&after, &before);
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -7,4 +7,5 @@
 mod support;
 
 mod midi_jack;
+mod midi_out_jack;
 mod play_jack;

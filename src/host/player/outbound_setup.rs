@@ -1,0 +1,114 @@
+//! The player's outbound side: the patch's external instruments (`midi` backends) get the
+//! MIDI output ([`MidiOutSink`]) on the outbound thread, which drains the engine's
+//! outbound ring. The MIDI host is JACK when `--host jack` or `--midi-host jack` (or the
+//! config's `midi.host: "jack"`) is given, the ALSA sequencer otherwise.
+//!
+//! A `supercollider` instrument has no sink here yet: its voice template plays on the
+//! internal engine (its events never reach the ring).
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use rtrb::Consumer;
+
+use super::error::PlayError;
+use super::PlayOptions;
+use crate::backend::{OutboundSink, OutboundThread};
+use crate::control::Controller;
+use crate::engine::OutboundEvent;
+use crate::midi::input::latency_for;
+use crate::midi_out::{plan, MidiOutSink, MidiOutStatus, OutHostKind};
+
+/// The running outbound thread and what the status reports read of it.
+pub(super) struct Outbound {
+    /// The thread (stopped on drop, after releasing every note).
+    pub(super) thread: OutboundThread,
+    /// The MIDI output's ports, if the patch has `midi` instruments.
+    pub(super) midi: Option<Arc<MidiOutStatus>>,
+}
+
+impl Outbound {
+    /// Stops the thread (all notes off) and logs each port's last statistics.
+    pub(super) fn stop(mut self) {
+        self.thread.stop();
+        if let Some(status) = &self.midi {
+            for line in status.lines() {
+                tracing::info!("{line}");
+            }
+        }
+    }
+}
+
+/// The MIDI host of the output: JACK when the audio or the MIDI input host is JACK.
+pub(super) fn out_host(options: &PlayOptions) -> OutHostKind {
+    let midi_jack = options
+        .midi
+        .host
+        .as_deref()
+        .or(options.config.midi.host.as_deref())
+        == Some("jack");
+    if midi_jack || options.host.name() == "jack" {
+        OutHostKind::Jack
+    } else {
+        OutHostKind::Alsa
+    }
+}
+
+/// Starts the outbound thread on `rx` when the running patch has external instruments;
+/// declares their params to the controller. `buffer`: the stream's buffer as asked for
+/// (1024 when not given), for the output latency (JACK takes at least two of its periods
+/// plus 2 ms). Called before the stream starts: the MIDI host is opened and the ports looked
+/// for once right here, so the patch's first notes find their ports connected.
+pub(super) fn start_outbound(
+    rx: Consumer<OutboundEvent>,
+    options: &PlayOptions,
+    control: &Mutex<Controller>,
+    sample_rate: u32,
+    buffer: Option<u32>,
+) -> Result<Option<Outbound>, PlayError> {
+    let mut c = control.lock();
+    // The patch was checked against the profiles when it was read (main.rs); a patch
+    // loaded later over OSC with an unknown profile plays that instrument without one.
+    let plan = match plan(c.running(), &options.config.cc_profiles) {
+        Ok(p) => p,
+        Err(issues) => {
+            for (id, message) in &issues {
+                tracing::warn!("instrument {id:?}: {message}; it plays without a profile");
+            }
+            Default::default()
+        }
+    };
+    if plan.is_empty() {
+        return Ok(None);
+    }
+    for inst in &plan.instruments {
+        let names = inst.profile.as_ref().map(|p| p.names()).unwrap_or_default();
+        c.set_backend_params(&inst.id, names);
+    }
+    let latency = latency_for(buffer.unwrap_or(1024), sample_rate);
+    let latency = match options.config.midi_out.latency_ms {
+        Some(ms) => ms as f64 * 1e-3,
+        None => latency.as_secs_f64(),
+    };
+    let latency = (latency * sample_rate as f64).round() as u64;
+    let sink = MidiOutSink::new(
+        &plan,
+        out_host(options),
+        &options.config.midi_out,
+        c.engine().stats().clone(),
+        sample_rate as f32,
+        latency,
+    );
+    let status = sink.status();
+    let lines = status.clone();
+    c.set_backend_status(Arc::new(move || lines.lines()));
+    let mut sink = sink;
+    sink.tick();
+    let sinks: Vec<Box<dyn OutboundSink>> = vec![Box::new(sink)];
+    let thread =
+        OutboundThread::start(rx, sinks, c.faults().clone()).map_err(PlayError::OutboundThread)?;
+    Ok(Some(Outbound {
+        thread,
+        midi: Some(status),
+    }))
+}

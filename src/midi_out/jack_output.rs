@@ -1,0 +1,297 @@
+//! MIDI output on JACK: the client `chronus_midi_out` with one output port per
+//! destination the patch names (`out-1`, `out-2`, ... in the order the patch first names
+//! them), each connected by the output thread to the destination port matching its name.
+//!
+//! The output thread hands each short message with its **due engine sample** to the
+//! process callback through a fixed ring per port. The callback (a JACK real-time thread,
+//! under the no-allocation guard) keeps what it received in a fixed, time-sorted buffer and
+//! writes each message **at its exact frame**: engine sample `due + latency` maps to JACK
+//! frame `due + latency + offset`. The offset is fixed the first time the callback runs
+//! (JACK frame of the cycle − the engine's published sample time), so the spacing of
+//! events in samples is kept exactly: 0 frames of jitter. When the engine runs on this
+//! JACK server (`--host jack`) the two clocks are the same and the offset never changes;
+//! with another audio host (the null host, ALSA) the clocks drift apart slowly and the
+//! offset is set again (counted as a re-anchor) when they differ by more than 8 periods.
+//! A message whose frame is already past is written at the start of the cycle, and its
+//! lateness goes into the scheduling-error histogram.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use jack::{
+    AsyncClient, Client, ClientOptions, Control, MidiOut, Port, PortFlags, ProcessScope, Unowned,
+};
+use rtrb::{Consumer, Producer, RingBuffer};
+
+use super::message::{Kind, OutMessage};
+use super::stats::PortStats;
+use crate::engine::EngineStats;
+use crate::realtime::no_alloc::no_alloc;
+
+/// JACK client name of the MIDI output.
+pub const CLIENT_NAME: &str = "chronus_midi_out";
+/// Short messages one port's ring and its sorted buffer hold.
+const RING: usize = 4_096;
+
+/// One short message on its way to the callback.
+#[derive(Clone, Copy, Debug)]
+struct Item {
+    due: u64,
+    kind: Kind,
+    /// True for the first part of a logical message (it is counted once).
+    first: bool,
+    len: u8,
+    bytes: [u8; 3],
+}
+
+type Callback = Box<dyn FnMut(&Client, &ProcessScope) -> Control + Send>;
+type Process = jack::contrib::ClosureProcessHandler<(), Callback>;
+
+/// Notices the server going away.
+struct Shutdown(Arc<AtomicBool>);
+
+impl jack::NotificationHandler for Shutdown {
+    // SAFETY: the trait marks this `unsafe` because it may run in a signal handler; the
+    // body is one atomic store, which is async-signal-safe (no lock, no allocation).
+    unsafe fn shutdown(&mut self, _status: jack::ClientStatus, _reason: &str) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// What the callback keeps for one port.
+struct CallbackPort {
+    port: Port<MidiOut>,
+    rx: Consumer<Item>,
+    /// Received and not yet written, sorted by due time (stable).
+    pending: Vec<Item>,
+    stats: Arc<PortStats>,
+}
+
+/// Maps engine samples to JACK frames (see the module doc).
+struct Anchor {
+    /// JACK frame − engine sample.
+    offset: Option<i64>,
+    /// The last cycle's 32-bit frame time and its 64-bit extension.
+    last_frame: u32,
+    frames: i64,
+    /// The engine's sample time the last cycle saw (`-1`: none yet).
+    last_engine: i64,
+}
+
+impl CallbackPort {
+    /// Moves what the ring holds into the sorted buffer (a full buffer drops and counts).
+    /// **Real-time safe.**
+    fn receive(&mut self) {
+        while let Ok(item) = self.rx.pop() {
+            if self.pending.len() == self.pending.capacity() {
+                if item.first {
+                    self.stats.dropped[item.kind.index()].fetch_add(1, Ordering::Relaxed);
+                }
+                continue;
+            }
+            let at = self.pending.partition_point(|p| p.due <= item.due);
+            self.pending.insert(at, item);
+        }
+    }
+
+    /// Writes what falls in this cycle. **Real-time safe.**
+    fn write(&mut self, ps: &ProcessScope, start: i64, n: i64, offset: i64, latency: i64) {
+        let mut writer = self.port.writer(ps);
+        let mut done = 0;
+        let mut last = 0i64;
+        for item in &self.pending {
+            let target = item.due as i64 + latency + offset - start;
+            if target >= n {
+                break;
+            }
+            let frame = target.max(last).max(0);
+            last = frame;
+            let raw = jack::RawMidi {
+                time: frame as u32,
+                bytes: &item.bytes[..item.len as usize],
+            };
+            if writer.write(&raw).is_err() {
+                // The port's buffer for this cycle is full: the rest waits for the next.
+                break;
+            }
+            if item.first {
+                self.stats.record_sent(item.kind, (frame - target) as u64);
+            }
+            done += 1;
+        }
+        self.pending.drain(..done);
+    }
+}
+
+/// The JACK MIDI output client and its ports.
+pub struct JackOut {
+    client: AsyncClient<Shutdown, Process>,
+    gone: Arc<AtomicBool>,
+    ports: Vec<(Port<Unowned>, String)>,
+    txs: Vec<Producer<Item>>,
+}
+
+impl JackOut {
+    /// Opens the client with one output port per entry of `stats` (each port's counters),
+    /// reading the engine's sample clock from `engine`. Messages are written `latency`
+    /// samples after their due time, at least two JACK periods + 2 ms (what the engine
+    /// needs to hand them over in time when it runs on this server).
+    pub fn open(
+        stats: &[Arc<PortStats>],
+        engine: Arc<EngineStats>,
+        latency: u64,
+    ) -> Result<JackOut, String> {
+        let (client, _) = Client::new(CLIENT_NAME, ClientOptions::NO_START_SERVER)
+            .map_err(|e| format!("cannot open a JACK client (is a JACK server running?): {e}"))?;
+        let own = 2 * client.buffer_size() as u64 + client.sample_rate() as u64 / 500;
+        let latency = latency.max(own);
+        let mut ports = Vec::new();
+        let mut cb_ports = Vec::new();
+        let mut txs = Vec::new();
+        for (i, s) in stats.iter().enumerate() {
+            let short = format!("out-{}", i + 1);
+            let port = client
+                .register_port(&short, MidiOut::default())
+                .map_err(|e| format!("cannot register the JACK MIDI port \"{short}\": {e}"))?;
+            ports.push((port.clone_unowned(), format!("{CLIENT_NAME}:{short}")));
+            let (tx, rx) = RingBuffer::new(RING);
+            txs.push(tx);
+            cb_ports.push(CallbackPort {
+                port,
+                rx,
+                pending: Vec::with_capacity(RING),
+                stats: s.clone(),
+            });
+        }
+        let mut anchor = Anchor {
+            offset: None,
+            last_frame: 0,
+            frames: 0,
+            last_engine: -1,
+        };
+        let latency = latency as i64;
+        let callback: Callback = Box::new(move |_, ps| {
+            no_alloc(|| {
+                let frame = ps.last_frame_time();
+                anchor.frames += frame.wrapping_sub(anchor.last_frame) as i64;
+                if anchor.offset.is_none() {
+                    anchor.frames = frame as i64;
+                }
+                anchor.last_frame = frame;
+                let n = ps.n_frames() as i64;
+                let engine_now = engine.sample_time.load(Ordering::Relaxed) as i64;
+                // Anchor (again) only while the engine runs: before its first callback
+                // its clock stands still, and after its last one what is left (the
+                // final all-notes-off) is written at once under the old anchor.
+                let running = anchor.last_engine >= 0 && engine_now != anchor.last_engine;
+                anchor.last_engine = engine_now;
+                let drift = anchor
+                    .offset
+                    .map(|o| (anchor.frames - (engine_now + o)).abs());
+                if running && drift.is_none_or(|d| d > 8 * n) {
+                    if anchor.offset.is_some() {
+                        for p in &cb_ports {
+                            p.stats.reanchors.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    anchor.offset = Some(anchor.frames - engine_now);
+                }
+                for p in cb_ports.iter_mut() {
+                    p.receive();
+                    if let Some(offset) = anchor.offset {
+                        p.write(ps, anchor.frames, n, offset, latency);
+                    }
+                }
+            });
+            Control::Continue
+        });
+        let gone = Arc::new(AtomicBool::new(false));
+        let client = client
+            .activate_async(
+                Shutdown(gone.clone()),
+                jack::contrib::ClosureProcessHandler::new(callback),
+            )
+            .map_err(|e| format!("cannot activate the JACK MIDI output client: {e}"))?;
+        Ok(JackOut {
+            client,
+            gone,
+            ports,
+            txs,
+        })
+    }
+
+    /// True once the server shut the client down.
+    pub fn is_gone(&self) -> bool {
+        self.gone.load(Ordering::Acquire)
+    }
+
+    /// MIDI destination ports (other clients' MIDI inputs).
+    pub fn destinations(&self) -> Vec<String> {
+        if self.is_gone() {
+            return Vec::new();
+        }
+        list(self.client.as_client())
+    }
+
+    /// Connects output port `i` to `dest`.
+    pub fn connect(&self, i: usize, dest: &str) -> Result<(), String> {
+        if self.is_gone() {
+            return Err("the JACK server went away".into());
+        }
+        let (_, name) = &self.ports[i];
+        match self.client.as_client().connect_ports_by_name(name, dest) {
+            Ok(()) => Ok(()),
+            Err(e) if self.is_connected(i, dest) => {
+                let _ = e;
+                Ok(())
+            }
+            Err(e) => Err(format!("cannot connect {name} to {dest}: {e}")),
+        }
+    }
+
+    /// True while output port `i` is connected to `dest`.
+    pub fn is_connected(&self, i: usize, dest: &str) -> bool {
+        !self.is_gone() && self.ports[i].0.get_connections().iter().any(|p| p == dest)
+    }
+
+    /// The full name of output port `i` (`chronus_midi_out:out-1`).
+    pub fn port_name(&self, i: usize) -> &str {
+        &self.ports[i].1
+    }
+
+    /// Hands `msg`, due at engine sample `due`, to the callback; false when its ring is
+    /// full (the caller counts the drop).
+    pub fn send(&mut self, i: usize, due: u64, msg: &OutMessage) -> bool {
+        let parts = msg.parts().count();
+        let tx = &mut self.txs[i];
+        if tx.slots() < parts {
+            return false;
+        }
+        for (k, part) in msg.parts().enumerate() {
+            let mut bytes = [0; 3];
+            bytes[..part.len()].copy_from_slice(part);
+            let _ = tx.push(Item {
+                due,
+                kind: msg.kind,
+                first: k == 0,
+                len: part.len() as u8,
+                bytes,
+            });
+        }
+        true
+    }
+
+    /// Short messages handed to the callback and not yet taken from the rings.
+    pub fn in_flight(&self) -> usize {
+        self.txs.iter().map(|t| RING - t.slots()).sum()
+    }
+}
+
+/// MIDI destination ports a JACK client sees (other clients' MIDI inputs).
+pub fn list(client: &Client) -> Vec<String> {
+    client
+        .ports(None, Some("midi"), PortFlags::IS_INPUT)
+        .into_iter()
+        .filter(|p| !p.starts_with(&format!("{CLIENT_NAME}:")))
+        .collect()
+}

@@ -1,0 +1,38 @@
+//! MIDI output to external synths (docs/CONTRACTS.md §1, "Instrument backends"): a patch's
+//! `midi` instruments are played by the synth on a MIDI output port, their params reached
+//! through a CC profile.
+//!
+//! Events for these instruments leave the audio thread through the engine's outbound
+//! ring; the outbound thread (`backend::outbound`) hands them to the [`MidiOutSink`] here,
+//! which turns them into MIDI and sends them:
+//!
+//! - [`profile`]: CC profiles (controls, ranges, curves) and custom ones from the config;
+//!   [`builtin`]: the built-in profiles, with their sources.
+//! - [`message`]: one logical outgoing message and its priority kind.
+//! - [`voicing`]: an instrument's notes (polyphony, mono legato), channel messages and
+//!   params as MIDI bytes.
+//! - [`queue`]: the per-port output queue (priorities, CC throttling, bound, scheduling).
+//! - [`stats`]: per-port counters and the scheduling-error histogram.
+//! - [`jack_output`]: JACK MIDI output ports written at exact frames in the process
+//!   callback; [`alsa_output`]: the ALSA sequencer through midir.
+//! - [`sink`]: the sink itself (port matching, backoff, release to the host), and the
+//!   status every reader shares.
+//! - [`devices`]: the output part of `chronus devices`.
+//! - [`settings`]: the config's `midi_out` section, and a patch's plan of ports.
+
+pub mod alsa_output;
+pub mod builtin;
+pub mod devices;
+#[cfg(feature = "jack")]
+pub mod jack_output;
+pub mod message;
+pub mod profile;
+pub mod queue;
+pub mod settings;
+pub mod sink;
+pub mod stats;
+pub mod voicing;
+
+pub use profile::{Control, Curve, Profile, ProfileDesc};
+pub use settings::{plan, MidiOutSettings, Plan};
+pub use sink::{MidiOutSink, MidiOutStatus, OutHostKind};

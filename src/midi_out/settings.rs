@@ -1,0 +1,250 @@
+//! The config's `midi_out` section and how a patch's `midi` instruments become a plan of
+//! output ports ([`plan`]).
+//!
+//! ```ron
+//! midi_out: (cc_throttle_ms: 10, queue: 1000),
+//! cc_profiles: {"my_synth": (name: "My Synth", params: {"cutoff": (cc: 74, range: (0, 127), curve: "exponential")})},
+//! ```
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use super::builtin::{builtin, BUILTIN};
+use super::profile::{Profile, ProfileDesc};
+use super::queue::{DEFAULT_CAPACITY, DEFAULT_THROTTLE_MS};
+use crate::patch::{scope, Backend, PatchDesc, PatchError, PatchErrorKind, PatchErrors, SourceMap};
+
+/// The `midi_out` section.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MidiOutSettings {
+    /// Least time between two values of one controller on one port, ms (0–1000).
+    pub cc_throttle_ms: u32,
+    /// Bound of each port's queue, messages (16–100000).
+    pub queue: usize,
+    /// Output latency in ms (0–1000): how long after the engine plays an event it goes
+    /// out. Absent: two audio buffers + 2 ms (on JACK at least two periods + 2 ms). More
+    /// absorbs a loaded machine's scheduling delays (a late message is written late, and
+    /// counted in the scheduling-error histogram).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f32>,
+}
+
+impl Default for MidiOutSettings {
+    fn default() -> Self {
+        MidiOutSettings {
+            cc_throttle_ms: DEFAULT_THROTTLE_MS,
+            queue: DEFAULT_CAPACITY,
+            latency_ms: None,
+        }
+    }
+}
+
+impl MidiOutSettings {
+    /// What is wrong with the section, by field.
+    pub fn problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if self.cc_throttle_ms > 1000 {
+            out.push((
+                "cc_throttle_ms",
+                format!(
+                    "cc_throttle_ms {} is out of range 0 .. 1000",
+                    self.cc_throttle_ms
+                ),
+            ));
+        }
+        if let Some(ms) = self.latency_ms.filter(|ms| !(0.0..=1000.0).contains(ms)) {
+            out.push((
+                "latency_ms",
+                format!("latency_ms {ms} is out of range 0 .. 1000"),
+            ));
+        }
+        if !(16..=100_000).contains(&self.queue) {
+            out.push((
+                "queue",
+                format!("queue {} is out of range 16 .. 100000", self.queue),
+            ));
+        }
+        out
+    }
+}
+
+/// One `midi` instrument of a patch, resolved.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstrumentPlan {
+    /// Its id.
+    pub id: String,
+    /// Index of its port in [`Plan::ports`].
+    pub port: usize,
+    /// MIDI channel 1–16.
+    pub channel: u8,
+    /// Polyphony (`count`).
+    pub count: usize,
+    /// Its profile.
+    pub profile: Option<Profile>,
+}
+
+/// The output ports a patch needs and the instruments on each.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Plan {
+    /// Port name patterns, in the order the patch first names them.
+    pub ports: Vec<String>,
+    /// The `midi` instruments.
+    pub instruments: Vec<InstrumentPlan>,
+}
+
+impl Plan {
+    /// True when the patch has no `midi` instrument.
+    pub fn is_empty(&self) -> bool {
+        self.instruments.is_empty()
+    }
+}
+
+/// The profile `name`: a custom one of `custom` first, else a built-in one.
+pub fn profile(name: &str, custom: &IndexMap<String, ProfileDesc>) -> Option<Profile> {
+    if let Some(desc) = custom.get(name) {
+        let params = desc
+            .params
+            .iter()
+            .filter_map(|(n, p)| p.build(n).ok())
+            .collect();
+        return Some(Profile {
+            id: name.to_string(),
+            name: desc.name.clone(),
+            params,
+        });
+    }
+    builtin(name)
+}
+
+/// Every profile name known with `custom`: the built-in ones, then the custom ones.
+pub fn known_profiles(custom: &IndexMap<String, ProfileDesc>) -> Vec<String> {
+    BUILTIN
+        .iter()
+        .map(|s| s.to_string())
+        .chain(
+            custom
+                .keys()
+                .filter(|k| !BUILTIN.contains(&k.as_str()))
+                .cloned(),
+        )
+        .collect()
+}
+
+/// An instrument naming a profile nobody knows: (instrument id, message).
+pub type ProfileIssue = (String, String);
+
+/// The plan of `desc`'s `midi` instruments with the profiles of `custom` and the built-in
+/// ones; every unknown profile name is an issue listing the known ones.
+pub fn plan(
+    desc: &PatchDesc,
+    custom: &IndexMap<String, ProfileDesc>,
+) -> Result<Plan, Vec<ProfileIssue>> {
+    let mut plan = Plan::default();
+    let mut issues = Vec::new();
+    for (_, id, inst) in scope::instruments(desc) {
+        let Some(Backend::Midi(m)) = inst.backend.as_ref().and_then(|b| b.kind()) else {
+            continue;
+        };
+        let profile = match m.profile {
+            Some(name) => match profile(name, custom) {
+                Some(p) => Some(p),
+                None => {
+                    let known = known_profiles(custom)
+                        .iter()
+                        .map(|k| format!("{k:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let hint = crate::patch::error::closest(
+                        name,
+                        known_profiles(custom).iter().map(String::as_str),
+                    )
+                    .map(|s| format!("did you mean {s:?}? "))
+                    .unwrap_or_default();
+                    issues.push((
+                        id.to_string(),
+                        format!("unknown CC profile {name:?} ({hint}known: {known})"),
+                    ));
+                    continue;
+                }
+            },
+            None => None,
+        };
+        let port = match plan
+            .ports
+            .iter()
+            .position(|p| p.eq_ignore_ascii_case(m.port))
+        {
+            Some(i) => i,
+            None => {
+                plan.ports.push(m.port.to_string());
+                plan.ports.len() - 1
+            }
+        };
+        plan.instruments.push(InstrumentPlan {
+            id: id.to_string(),
+            port,
+            channel: m.channel,
+            count: inst.count,
+            profile,
+        });
+    }
+    if issues.is_empty() {
+        Ok(plan)
+    } else {
+        Err(issues)
+    }
+}
+
+/// Checks that every `midi` instrument of `desc` names a known profile (built in or in
+/// `custom`): one positioned error per unknown name, read from the patch's `text` and
+/// prefixed with `file`.
+pub fn check_patch_profiles(
+    desc: &PatchDesc,
+    text: Option<&str>,
+    file: Option<&str>,
+    custom: &IndexMap<String, ProfileDesc>,
+) -> Result<(), PatchErrors> {
+    let Err(issues) = plan(desc, custom) else {
+        return Ok(());
+    };
+    let map = text.map(SourceMap::scan);
+    let errors = issues
+        .into_iter()
+        .map(|(id, message)| {
+            let pos = scope::instruments(desc)
+                .find(|(_, i, _)| *i == id)
+                .and_then(|(scope, _, _)| map.as_ref()?.backend(&scope, Some("profile")));
+            PatchError::new(PatchErrorKind::Backend {
+                instrument: id,
+                message,
+            })
+            .at(pos)
+        })
+        .collect();
+    Err(PatchErrors(errors).in_file(file))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_profile_is_positioned_and_lists_the_known_ones() {
+        let text = "(instruments: {\n  \"nts1\": (count: 1, backend: (kind: \"midi\", port: \"NTS\", profile: \"korg_nts1\")),\n})";
+        let desc = crate::patch::parse(text, None).unwrap();
+        let e = check_patch_profiles(&desc, Some(text), Some("p.ron"), &IndexMap::new())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "p.ron:2:68: instrument \"nts1\": unknown CC profile \"korg_nts1\" (did you mean \"korg_nts1_mk2\"? known: \"korg_nts1_mk2\", \"generic_analog\", \"fm_synth\")"
+        );
+        let ok = text.replace("korg_nts1\"", "korg_nts1_mk2\"");
+        let desc = crate::patch::parse(&ok, None).unwrap();
+        assert!(check_patch_profiles(&desc, Some(&ok), None, &IndexMap::new()).is_ok());
+        let p = plan(&desc, &IndexMap::new()).unwrap();
+        assert_eq!(p.ports, ["NTS"]);
+        assert_eq!(p.instruments[0].channel, 1);
+    }
+}

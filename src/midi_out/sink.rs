@@ -1,0 +1,494 @@
+//! [`MidiOutSink`]: the MIDI output as an [`OutboundSink`] of the outbound thread. It turns
+//! each external instrument's events into MIDI ([`Voicing`]), queues them per port
+//! ([`OutputQueue`]), finds and connects each port's destination by name, and hands what
+//! is due to the host: JACK (written at the exact frame by its callback) or the ALSA
+//! sequencer (sent when its time has come).
+//!
+//! Ports are matched by part of their name, any case. A destination that is absent at
+//! start is one warning line, and the sink keeps looking for it with backoff (0.1 s
+//! doubling to 2 s); meanwhile the events meant for it are dropped and counted
+//! (`disconnected_drops`). A destination that goes away is one warning line; it is looked
+//! for again the same way, and notes flow again once it is back. A host that cannot open
+//! (no JACK server, no ALSA sequencer) is retried with the same backoff.
+
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex;
+use tracing::{info, warn};
+
+use super::alsa_output::AlsaOut;
+#[cfg(feature = "jack")]
+use super::jack_output::JackOut;
+use super::message::OutMessage;
+use super::queue::OutputQueue;
+use super::settings::{MidiOutSettings, Plan};
+use super::stats::PortStats;
+use super::voicing::{Timed, Voicing};
+use crate::address::InstrumentKey;
+use crate::backend::OutboundSink;
+use crate::engine::{EngineStats, OutEvent, OutboundEvent};
+use crate::realtime::sample_clock::SampleClock;
+
+/// First wait before looking for a port (or a host) again.
+pub const BACKOFF_START: Duration = Duration::from_millis(100);
+/// Longest wait between two looks.
+pub const BACKOFF_MAX: Duration = Duration::from_secs(2);
+/// How often a connected port is checked.
+const CHECK: Duration = Duration::from_millis(250);
+
+/// Which MIDI host the output uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OutHostKind {
+    /// The ALSA sequencer (midir).
+    Alsa,
+    /// JACK MIDI.
+    Jack,
+}
+
+impl OutHostKind {
+    /// `alsa` or `jack`.
+    pub fn name(self) -> &'static str {
+        match self {
+            OutHostKind::Alsa => "alsa",
+            OutHostKind::Jack => "jack",
+        }
+    }
+}
+
+enum Host {
+    Alsa(AlsaOut),
+    #[cfg(feature = "jack")]
+    Jack(JackOut),
+}
+
+impl Host {
+    fn destinations(&self) -> Vec<String> {
+        match self {
+            Host::Alsa(a) => a.destinations().unwrap_or_default(),
+            #[cfg(feature = "jack")]
+            Host::Jack(j) => j.destinations(),
+        }
+    }
+
+    fn connect(&mut self, i: usize, dest: &str) -> Result<(), String> {
+        match self {
+            Host::Alsa(a) => a.connect(i, dest),
+            #[cfg(feature = "jack")]
+            Host::Jack(j) => j.connect(i, dest),
+        }
+    }
+
+    fn is_connected(&mut self, i: usize, dest: &str) -> bool {
+        match self {
+            Host::Alsa(a) => a.is_connected(i, dest),
+            #[cfg(feature = "jack")]
+            Host::Jack(j) => j.is_connected(i, dest),
+        }
+    }
+
+    fn send(&mut self, i: usize, due: u64, msg: &OutMessage) -> bool {
+        match self {
+            Host::Alsa(a) => a.send(i, msg),
+            #[cfg(feature = "jack")]
+            Host::Jack(j) => j.send(i, due, msg),
+        }
+    }
+
+    fn is_gone(&self) -> bool {
+        match self {
+            Host::Alsa(_) => false,
+            #[cfg(feature = "jack")]
+            Host::Jack(j) => j.is_gone(),
+        }
+    }
+}
+
+/// What `/status`, `chronus devices` and the status line read of one port.
+#[derive(Debug)]
+pub struct PortStatus {
+    /// The name pattern the patch gave.
+    pub pattern: String,
+    /// The destination it is connected to (`None` while it is looked for).
+    pub destination: Mutex<Option<String>>,
+    /// The instruments on it and their profiles: `nts1 (korg_nts1_mk2, ch 1)`.
+    pub instruments: Vec<String>,
+    /// Its counters.
+    pub stats: Arc<PortStats>,
+}
+
+/// Every output port's status.
+#[derive(Debug, Default)]
+pub struct MidiOutStatus {
+    /// `alsa` or `jack`.
+    pub host: &'static str,
+    /// The ports, in plan order.
+    pub ports: Vec<PortStatus>,
+}
+
+impl MidiOutStatus {
+    /// One line per port: `MIDI out "NTS-1" -> midi_dump:input (jack): nts1 (...); sent ...`.
+    pub fn lines(&self) -> Vec<String> {
+        self.ports
+            .iter()
+            .map(|p| {
+                let dest = p.destination.lock().clone();
+                format!(
+                    "MIDI out {:?} -> {} ({}): {}; {}",
+                    p.pattern,
+                    dest.as_deref().unwrap_or("not connected"),
+                    self.host,
+                    p.instruments.join(", "),
+                    p.stats.summary()
+                )
+            })
+            .collect()
+    }
+}
+
+struct Port {
+    pattern: String,
+    dest: Option<String>,
+    queue: OutputQueue,
+    stats: Arc<PortStats>,
+    next_look: Instant,
+    delay: Duration,
+    warned: bool,
+    status_index: usize,
+}
+
+/// The MIDI output backend.
+pub struct MidiOutSink {
+    kind: OutHostKind,
+    host: Option<Host>,
+    host_next: Instant,
+    host_delay: Duration,
+    host_warned: bool,
+    ports: Vec<Port>,
+    instruments: HashMap<InstrumentKey, (usize, Voicing)>,
+    scratch: Vec<Timed>,
+    engine: Arc<EngineStats>,
+    clock: SampleClock,
+    latency: u64,
+    status: Arc<MidiOutStatus>,
+}
+
+impl MidiOutSink {
+    /// The sink of `plan` on `kind`, with `settings`, reading the engine's clock from
+    /// `engine` at `sample_rate`; messages go out `latency` samples after the engine
+    /// played them. Opens nothing yet: the first [`tick`](OutboundSink::tick) does.
+    pub fn new(
+        plan: &Plan,
+        kind: OutHostKind,
+        settings: &MidiOutSettings,
+        engine: Arc<EngineStats>,
+        sample_rate: f32,
+        latency: u64,
+    ) -> MidiOutSink {
+        let throttle = (settings.cc_throttle_ms as f64 * 1e-3 * sample_rate as f64).round() as u64;
+        let now = Instant::now();
+        let mut status = MidiOutStatus {
+            host: kind.name(),
+            ports: Vec::new(),
+        };
+        let ports = plan
+            .ports
+            .iter()
+            .enumerate()
+            .map(|(i, pattern)| {
+                let stats = Arc::new(PortStats::default());
+                status.ports.push(PortStatus {
+                    pattern: pattern.clone(),
+                    destination: Mutex::new(None),
+                    instruments: plan
+                        .instruments
+                        .iter()
+                        .filter(|inst| inst.port == i)
+                        .map(|inst| {
+                            format!(
+                                "{} ({}, ch {})",
+                                inst.id,
+                                inst.profile
+                                    .as_ref()
+                                    .map_or("no profile", |p| p.id.as_str()),
+                                inst.channel
+                            )
+                        })
+                        .collect(),
+                    stats: stats.clone(),
+                });
+                Port {
+                    pattern: pattern.clone(),
+                    dest: None,
+                    queue: OutputQueue::new(settings.queue, throttle, stats.clone()),
+                    stats,
+                    next_look: now,
+                    delay: BACKOFF_START,
+                    warned: false,
+                    status_index: i,
+                }
+            })
+            .collect();
+        let instruments = plan
+            .instruments
+            .iter()
+            .map(|i| {
+                (
+                    InstrumentKey::of(&i.id),
+                    (i.port, Voicing::new(i.channel, i.count, i.profile.clone())),
+                )
+            })
+            .collect();
+        MidiOutSink {
+            kind,
+            host: None,
+            host_next: now,
+            host_delay: BACKOFF_START,
+            host_warned: false,
+            ports,
+            instruments,
+            scratch: Vec::with_capacity(64),
+            clock: SampleClock::new(engine.clone(), sample_rate),
+            engine,
+            latency,
+            status: Arc::new(status),
+        }
+    }
+
+    /// The status every reader shares.
+    pub fn status(&self) -> Arc<MidiOutStatus> {
+        self.status.clone()
+    }
+
+    /// The engine's sample time now.
+    fn engine_now(&self) -> u64 {
+        let published = self.engine.sample_time.load(Ordering::Relaxed);
+        match self.kind {
+            OutHostKind::Jack => published,
+            OutHostKind::Alsa => self
+                .clock
+                .sample_at_time(std::time::SystemTime::now())
+                .unwrap_or(published)
+                .max(published),
+        }
+    }
+
+    fn open_host(&mut self) {
+        let now = Instant::now();
+        if self.host.as_ref().is_some_and(Host::is_gone) {
+            warn!("MIDI out: the JACK server went away; looking for it again");
+            // Closing a client whose server vanished crashes inside libjack (see
+            // midi::jack_input): it is left open.
+            std::mem::forget(self.host.take());
+            for p in &mut self.ports {
+                p.dest = None;
+            }
+        }
+        if self.host.is_some() || now < self.host_next {
+            return;
+        }
+        let opened = match self.kind {
+            OutHostKind::Alsa => AlsaOut::open().map(Host::Alsa),
+            #[cfg(feature = "jack")]
+            OutHostKind::Jack => {
+                let stats: Vec<Arc<PortStats>> =
+                    self.ports.iter().map(|p| p.stats.clone()).collect();
+                JackOut::open(&stats, self.engine.clone(), self.latency).map(Host::Jack)
+            }
+            #[cfg(not(feature = "jack"))]
+            OutHostKind::Jack => Err("this build has no JACK support".to_string()),
+        };
+        match opened {
+            Ok(host) => {
+                if self.host_warned {
+                    info!("MIDI out: the {} MIDI host is open", self.kind.name());
+                }
+                self.host = Some(host);
+                self.host_delay = BACKOFF_START;
+                self.host_warned = false;
+            }
+            Err(e) => {
+                if !self.host_warned {
+                    warn!("MIDI out: {e}; retrying (events for external synths are dropped meanwhile)");
+                    self.host_warned = true;
+                }
+                self.host_next = now + self.host_delay;
+                self.host_delay = (self.host_delay * 2).min(BACKOFF_MAX);
+            }
+        }
+    }
+
+    fn look_for_ports(&mut self) {
+        let now = Instant::now();
+        let Some(host) = self.host.as_mut() else {
+            return;
+        };
+        let mut listed: Option<Vec<String>> = None;
+        for (i, port) in self.ports.iter_mut().enumerate() {
+            if now < port.next_look {
+                continue;
+            }
+            if let Some(dest) = port.dest.clone() {
+                if host.is_connected(i, &dest) {
+                    port.next_look = now + CHECK;
+                    continue;
+                }
+                warn!(
+                    "MIDI out: {dest} went away; looking for a port matching {:?} again",
+                    port.pattern
+                );
+                port.dest = None;
+                port.stats.connected.store(false, Ordering::Relaxed);
+                *self.status.ports[port.status_index].destination.lock() = None;
+                let n = port.queue.clear();
+                port.stats
+                    .disconnected_drops
+                    .fetch_add(n as u64, Ordering::Relaxed);
+                port.delay = BACKOFF_START;
+                port.warned = true;
+            }
+            let all = listed.get_or_insert_with(|| host.destinations());
+            let want = port.pattern.to_lowercase();
+            let found = all
+                .iter()
+                .find(|d| d.to_lowercase().contains(&want))
+                .cloned();
+            let result = match &found {
+                Some(dest) => host.connect(i, dest).map(|_| dest.clone()),
+                None => Err(format!(
+                    "no {} MIDI port matching {:?}",
+                    self.kind.name(),
+                    port.pattern
+                )),
+            };
+            match result {
+                Ok(dest) => {
+                    info!(
+                        "MIDI out: {:?} -> {dest} ({})",
+                        port.pattern,
+                        self.kind.name()
+                    );
+                    *self.status.ports[port.status_index].destination.lock() = Some(dest.clone());
+                    port.dest = Some(dest);
+                    port.stats.connected.store(true, Ordering::Relaxed);
+                    port.stats.connects.fetch_add(1, Ordering::Relaxed);
+                    port.delay = BACKOFF_START;
+                    port.warned = false;
+                    port.next_look = now + CHECK;
+                }
+                Err(e) => {
+                    if !port.warned {
+                        warn!("MIDI out: {e}; looking for it (events for it are dropped and counted meanwhile)");
+                        port.warned = true;
+                    }
+                    port.next_look = now + port.delay;
+                    port.delay = (port.delay * 2).min(BACKOFF_MAX);
+                }
+            }
+        }
+    }
+
+    /// Hands every port's due messages to the host (or drops them, counted, while the
+    /// port is not connected).
+    fn release(&mut self, limit: u64) {
+        let now = self.engine_now_static();
+        for (i, port) in self.ports.iter_mut().enumerate() {
+            while let Some((due, msg)) = port.queue.pop_due(limit) {
+                let sent = match (&mut self.host, &port.dest) {
+                    (Some(host), Some(_)) => host.send(i, due, &msg),
+                    _ => {
+                        port.stats
+                            .disconnected_drops
+                            .fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    }
+                };
+                if !sent {
+                    port.stats.dropped[msg.kind.index()].fetch_add(1, Ordering::Relaxed);
+                } else if self.kind == OutHostKind::Alsa {
+                    port.stats
+                        .record_sent(msg.kind, now.saturating_sub(due + self.latency));
+                }
+            }
+        }
+    }
+
+    fn engine_now_static(&self) -> u64 {
+        self.engine.sample_time.load(Ordering::Relaxed)
+    }
+
+    /// What is due now: JACK takes messages as soon as they are released (its callback
+    /// waits for their frame); ALSA only once their time has come.
+    fn limit(&self) -> u64 {
+        let now = self.engine_now();
+        match self.kind {
+            OutHostKind::Jack => now,
+            OutHostKind::Alsa => now.saturating_sub(self.latency),
+        }
+    }
+}
+
+impl OutboundSink for MidiOutSink {
+    fn name(&self) -> &str {
+        "midi"
+    }
+
+    fn plays(&self, key: InstrumentKey) -> bool {
+        self.instruments.contains_key(&key)
+    }
+
+    fn event(&mut self, e: &OutboundEvent) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let ports: Vec<usize> = match e.event {
+            OutEvent::Realtime(_) => (0..self.ports.len()).collect(),
+            _ => match self.instruments.get_mut(&e.instrument) {
+                Some((port, voicing)) => {
+                    voicing.event(e.event, &mut scratch);
+                    vec![*port]
+                }
+                None => Vec::new(),
+            },
+        };
+        if let OutEvent::Realtime(b) = e.event {
+            scratch.push((0, OutMessage::short(super::message::Kind::Realtime, &[b])));
+        }
+        for port in ports {
+            for (delay, msg) in &scratch {
+                self.ports[port].queue.push(e.time + delay, *msg);
+            }
+        }
+        self.scratch = scratch;
+    }
+
+    fn tick(&mut self) {
+        self.open_host();
+        self.look_for_ports();
+        let limit = self.limit();
+        self.release(limit);
+    }
+
+    fn stop(&mut self) {
+        let now = self.engine_now_static();
+        let mut scratch = Vec::new();
+        for (port, voicing) in self.instruments.values_mut() {
+            scratch.clear();
+            voicing.event(OutEvent::AllNotesOff, &mut scratch);
+            for (_, msg) in &scratch {
+                self.ports[*port].queue.push(now, *msg);
+            }
+        }
+        self.release(u64::MAX);
+        // JACK writes in its callback: give it a few cycles to take what is in flight.
+        #[cfg(feature = "jack")]
+        if let Some(Host::Jack(j)) = &self.host {
+            let until = Instant::now() + Duration::from_millis(200);
+            while j.in_flight() > 0 && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}

@@ -1,0 +1,409 @@
+//! MIDI out of `chronus play --host jack` into jackd2's `jack_midi_dump` (a real outside
+//! client recording what it receives, with absolute frame times: `-a`), under a private
+//! JACK dummy server:
+//! - a sequenced `midi` instrument: every note at the frame the sequencer scheduled (the
+//!   spacing of the dump's frame times is the step's, to the frame: 0 jitter), in order,
+//!   on the instrument's channel; all notes off when chronus stops;
+//! - the destination client is removed and started again: chronus says so, reconnects
+//!   and the notes flow again into the new client;
+//! - CC spam: 10,000 `/mod/nts1/cutoff` changes within a second over OSC: at most one CC
+//!   per 10 ms per controller on the wire, the last value arrives, the notes keep their
+//!   frames, the queue stays within its bound, and the counters match the wire.
+#![cfg(feature = "jack")]
+
+use std::net::UdpSocket;
+use std::time::{Duration, Instant};
+
+use rosc::{encoder, OscMessage, OscPacket, OscType};
+
+use crate::support::chronus::{chronus_cmd, status_lines};
+use crate::support::jack::{jack_test_lock, JackServer, JACK_PERIOD, JACK_RATE};
+use crate::support::osc::osc_port;
+use crate::support::process::{programs_available, step, Proc, READY_TIMEOUT};
+use crate::support::temp::TempDir;
+
+/// 120 BPM sixteenths: 6000 frames a step at 48 kHz; gate 0.5: 3000 frames.
+const STEP: u64 = 6_000;
+const GATE: u64 = 3_000;
+
+/// One mono NTS-1 on channel 2, played by the sequencer (no swing, no drift, every step).
+fn patch(port: &str) -> String {
+    format!(
+        r#"(
+    instruments: {{
+        "nts1": (count: 1, backend: (kind: "midi", port: "{port}", channel: 2, profile: "korg_nts1_mk2")),
+    }},
+    sequence: (bpm: 120, swing: 0.0, drift: 0.0, density: 1.0, scale: "major",
+        tracks: {{"lead": (instrument: "nts1", division: "1/16", pattern: "0 2 4 7", gate: 0.5)}}),
+)"#
+    )
+}
+
+/// `jack_midi_dump -a`: its client is `midi-monitor`, its port `midi-monitor:input`.
+fn dump(server: &JackServer) -> Proc {
+    let mut cmd = server.cmd("jack_midi_dump");
+    cmd.arg("-a");
+    Proc::spawn("jack_midi_dump", cmd).graceful_on_drop()
+}
+
+/// The dump's events: `  49952: 90 3c 40 note on ...` → (frame, bytes).
+fn events(p: &Proc) -> Vec<(u64, Vec<u8>)> {
+    p.output
+        .stdout()
+        .iter()
+        .filter_map(|l| {
+            let (frame, rest) = l.trim().split_once(':')?;
+            let frame = frame.trim().parse().ok()?;
+            let bytes: Vec<u8> = rest
+                .split_whitespace()
+                .map_while(|w| u8::from_str_radix(w, 16).ok().filter(|_| w.len() == 2))
+                .collect();
+            (!bytes.is_empty()).then_some((frame, bytes))
+        })
+        .collect()
+}
+
+fn note_ons(ev: &[(u64, Vec<u8>)]) -> Vec<(u64, u8)> {
+    ev.iter()
+        .filter(|(_, b)| b[0] & 0xF0 == 0x90 && b.get(2).is_some_and(|v| *v > 0))
+        .map(|(f, b)| (*f, b[1]))
+        .collect()
+}
+
+/// The output latency the tests play with: 100 ms, so a test machine loaded far beyond
+/// its cores (other builds) does not make the outbound thread hand a note over after its
+/// frame (the default, two periods + 2 ms, is 12.7 ms here).
+const CONFIG: &str = "(midi_out: (latency_ms: 100))";
+
+fn play(server: &JackServer, patch: &str, extra: &[&str]) -> Proc {
+    let config = std::path::Path::new(patch).with_file_name("midi-out.ron");
+    std::fs::write(&config, CONFIG).unwrap();
+    let config = config.display().to_string();
+    let mut args = vec![
+        "play",
+        patch,
+        "--host",
+        "jack",
+        "--status-interval",
+        "1",
+        "--seconds",
+        "120",
+        "--config",
+        &config,
+    ];
+    args.extend_from_slice(extra);
+    let mut cmd = chronus_cmd(&args);
+    server.env(&mut cmd);
+    Proc::spawn("chronus play (MIDI out)", cmd).graceful_on_drop()
+}
+
+fn wait_line(p: &mut Proc, text: &str, n: usize) {
+    p.wait_output(
+        READY_TIMEOUT,
+        &format!("{n} line(s) containing {text:?}"),
+        |o| o.stderr().iter().filter(|l| l.contains(text)).count() >= n,
+    );
+}
+
+fn wait_note_ons(d: &mut Proc, n: usize) {
+    d.wait_output(
+        READY_TIMEOUT * 2,
+        &format!("{n} note-ons in the dump"),
+        |o| o.stdout().iter().filter(|l| l.contains("note on")).count() >= n,
+    );
+}
+
+/// The xruns the player's status lines report so far.
+fn xruns(player: &Proc) -> u64 {
+    status_lines(&player.output.stderr())
+        .iter()
+        .map(|s| s.xruns)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Checks the notes of a dump: channel 2, the pattern's pitches in order, note-ons
+/// exactly one step apart and note-offs exactly one gate after their note-on. A JACK
+/// xrun (a cycle the server skipped under load, which the player's status line counts)
+/// moves the engine's audio and its MIDI together by whole periods against JACK's frame
+/// counter: a step that differs by whole periods is accepted only when the player saw
+/// xruns, and at most that many times.
+fn check_grid(what: &str, ev: &[(u64, Vec<u8>)], xruns: u64) {
+    let ons = note_ons(ev);
+    assert!(
+        ons.len() >= 8,
+        "{what}: only {} note-ons: {ev:?}",
+        ons.len()
+    );
+    for (f, b) in ev {
+        if b[0] & 0xE0 == 0x80 {
+            assert_eq!(
+                b[0] & 0x0F,
+                1,
+                "{what}: a note on channel {} at {f}",
+                (b[0] & 15) + 1
+            );
+        }
+    }
+    let mut shifted = 0;
+    for w in ons.windows(2) {
+        let gap = w[1].0 as i64 - w[0].0 as i64;
+        let off_by = (gap - STEP as i64).unsigned_abs();
+        if off_by != 0 && off_by % JACK_PERIOD as u64 == 0 && shifted < xruns {
+            shifted += 1;
+            continue;
+        }
+        assert_eq!(
+            gap as u64,
+            STEP,
+            "{what}: note-ons at {} and {} (the sequencer's step is {STEP} frames; {xruns} xruns): {ons:?}",
+            w[0].0,
+            w[1].0
+        );
+    }
+    let pattern = [60u8, 64, 67, 72];
+    let first = pattern
+        .iter()
+        .position(|&n| n == ons[0].1)
+        .unwrap_or_else(|| {
+            panic!(
+                "{what}: first note {} is not of the pattern {pattern:?}",
+                ons[0].1
+            )
+        });
+    for (i, (_, n)) in ons.iter().enumerate() {
+        assert_eq!(*n, pattern[(first + i) % 4], "{what}: note {i} of {ons:?}");
+    }
+    // The last note may be cut by the stop (released with everything else then).
+    for (f, n) in &ons[..ons.len() - 1] {
+        let off = ev
+            .iter()
+            .find(|(g, b)| g > f && b[0] & 0xF0 == 0x80 && b[1] == *n)
+            .map(|(g, _)| *g);
+        if let Some(off) = off {
+            let off_by = (off as i64 - *f as i64 - GATE as i64).unsigned_abs();
+            if off_by != 0 && off_by % JACK_PERIOD as u64 == 0 && xruns > 0 {
+                continue;
+            }
+            assert_eq!(off - f, GATE, "{what}: note {n} at {f} released at {off}");
+        }
+    }
+}
+
+#[test]
+fn sequenced_notes_reach_jack_midi_dump_at_their_frames_and_survive_a_reconnect() {
+    if !programs_available("midi_out_jack", &["jackd", "jack_lsp", "jack_midi_dump"]) {
+        return;
+    }
+    let _serial = jack_test_lock();
+    let t = Instant::now();
+    let server = JackServer::start("midiout");
+    let dir = TempDir::new("midi_out_jack");
+    let path = dir.join("nts1.ron");
+    std::fs::write(&path, patch("midi-monitor")).unwrap();
+    let path = path.display().to_string();
+    let mut d = dump(&server);
+    let mut player = play(&server, &path, &["--no-osc"]);
+    wait_line(
+        &mut player,
+        "MIDI out: \"midi-monitor\" -> midi-monitor:input (jack)",
+        1,
+    );
+    step(t, "connected to the dump");
+    wait_note_ons(&mut d, 12);
+    check_grid("first dump", &events(&d), xruns(&player));
+    step(t, "12 notes on the sequencer's grid");
+
+    // The destination goes away and comes back.
+    d.signal("TERM");
+    d.wait_exit(READY_TIMEOUT, "jack_midi_dump stopping");
+    wait_line(&mut player, "midi-monitor:input went away", 1);
+    let mut d2 = dump(&server);
+    wait_line(
+        &mut player,
+        "MIDI out: \"midi-monitor\" -> midi-monitor:input (jack)",
+        2,
+    );
+    wait_note_ons(&mut d2, 8);
+    check_grid("dump after the reconnect", &events(&d2), xruns(&player));
+    step(t, "reconnected, notes flow again");
+
+    // Stop: every note released, all notes off (CC 123) on the channel.
+    player.signal("TERM");
+    player.wait_exit(READY_TIMEOUT, "chronus stopping");
+    std::thread::sleep(Duration::from_millis(300));
+    let ev = events(&d2);
+    assert!(
+        ev.iter().any(|(_, b)| b[..] == [0xB1, 123, 0]),
+        "no all-notes-off at the stop: {:?}",
+        &ev[ev.len().saturating_sub(6)..]
+    );
+    let ons = note_ons(&ev).len();
+    let offs = ev.iter().filter(|(_, b)| b[0] & 0xF0 == 0x80).count();
+    assert!(offs >= ons, "{ons} note-ons but {offs} note-offs");
+    let text = player.output.text();
+    assert!(
+        !text.to_lowercase().contains("alloc"),
+        "an allocation was reported:\n{text}"
+    );
+    let summary = player
+        .output
+        .stderr()
+        .into_iter()
+        .rfind(|l| l.contains("MIDI out \"midi-monitor\""))
+        .expect("a MIDI out status line");
+    // What was meant for the port while its client was away was dropped and counted;
+    // everything played was written at its due frame (0 frames late), all but the stop's
+    // note-off and all-notes-off, sent after the engine had stopped.
+    assert!(field(&summary, "dropped ") > 0, "{summary}");
+    assert!(
+        field(&summary, "error frames 0: ") + 2 >= field(&summary, "sent "),
+        "{summary}"
+    );
+    step(t, "stopped with all notes off");
+}
+
+/// The numbers after `what` in a status line (`sent 12` → 12).
+fn field(line: &str, what: &str) -> u64 {
+    let at = line
+        .find(what)
+        .unwrap_or_else(|| panic!("no {what:?} in {line}"))
+        + what.len();
+    line[at..]
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect::<String>()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn cc_spam_is_throttled_per_controller_and_notes_keep_their_frames() {
+    if !programs_available("midi_out_cc_spam", &["jackd", "jack_lsp", "jack_midi_dump"]) {
+        return;
+    }
+    let _serial = jack_test_lock();
+    let t = Instant::now();
+    let server = JackServer::start("ccspam");
+    let dir = TempDir::new("midi_out_cc_spam");
+    let path = dir.join("nts1.ron");
+    std::fs::write(&path, patch("midi-monitor")).unwrap();
+    let path = path.display().to_string();
+    let mut d = dump(&server);
+    let mut player = play(&server, &path, &[]);
+    let port = osc_port(&mut player);
+    wait_line(
+        &mut player,
+        "MIDI out: \"midi-monitor\" -> midi-monitor:input (jack)",
+        1,
+    );
+    wait_note_ons(&mut d, 2);
+    step(t, "playing");
+
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let send = |v: f32| {
+        let msg = OscPacket::Message(OscMessage {
+            addr: "/mod/nts1/cutoff".into(),
+            args: vec![OscType::Float(v)],
+        });
+        socket
+            .send_to(&encoder::encode(&msg).unwrap(), ("127.0.0.1", port))
+            .unwrap();
+    };
+    const N: usize = 10_000;
+    let start = Instant::now();
+    for i in 0..N - 1 {
+        send((i % 127) as f32 / 127.0);
+        if i % 10 == 9 {
+            // 10 messages a millisecond: the whole burst within about a second.
+            let due = Duration::from_micros(100 * (i as u64 + 1));
+            if let Some(wait) = due.checked_sub(start.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
+    }
+    send(0.5);
+    step(
+        t,
+        &format!("{N} cutoff changes sent in {:?}", start.elapsed()),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    // `/backend/status` answers with the port's line.
+    let status = OscPacket::Message(OscMessage {
+        addr: "/backend/status".into(),
+        args: vec![],
+    });
+    socket
+        .send_to(&encoder::encode(&status).unwrap(), ("127.0.0.1", port))
+        .unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    let reply = loop {
+        let (n, _) = socket.recv_from(&mut buf).expect("a /backend/status reply");
+        if let Ok((_, OscPacket::Message(m))) = rosc::decoder::decode_udp(&buf[..n]) {
+            if m.addr == "/backend/status.reply" {
+                break m;
+            }
+        }
+    };
+    match reply.args.as_slice() {
+        [OscType::String(line)] => assert!(
+            line.starts_with("MIDI out \"midi-monitor\" -> midi-monitor:input (jack)"),
+            "{line}"
+        ),
+        other => panic!("/backend/status.reply {other:?}"),
+    }
+    let notes_after = note_ons(&events(&d)).len() + 4;
+    wait_note_ons(&mut d, notes_after);
+    player.signal("TERM");
+    player.wait_exit(READY_TIMEOUT, "chronus stopping");
+    std::thread::sleep(Duration::from_millis(300));
+
+    let ev = events(&d);
+    let ccs: Vec<(u64, u8)> = ev
+        .iter()
+        .filter(|(_, b)| b.len() == 3 && b[0] == 0xB1 && b[1] == 43)
+        .map(|(f, b)| (*f, b[2]))
+        .collect();
+    assert!(ccs.len() >= 50, "only {} cutoff CCs on the wire", ccs.len());
+    let throttle = JACK_RATE as u64 / 100;
+    for w in ccs.windows(2) {
+        assert!(
+            w[1].0 - w[0].0 >= throttle,
+            "two cutoff CCs {} frames apart (at {} and {}): the throttle is {throttle}",
+            w[1].0 - w[0].0,
+            w[0].0,
+            w[1].0
+        );
+    }
+    assert_eq!(
+        ccs.last().unwrap().1,
+        64,
+        "the last value (0.5) did not arrive last"
+    );
+    check_grid("notes during the CC spam", &ev, xruns(&player));
+    let summary = player
+        .output
+        .stderr()
+        .into_iter()
+        .rfind(|l| l.contains("MIDI out \"midi-monitor\""))
+        .expect("a MIDI out status line");
+    let cc_sent = field(&summary, "cc ");
+    let ccs_on_wire = ev.iter().filter(|(_, b)| b[0] & 0xF0 == 0xB0).count() as u64;
+    assert_eq!(cc_sent, ccs_on_wire, "{summary}");
+    let throttled = field(&summary, "throttled ");
+    assert_eq!(
+        ccs.len() as u64 + throttled,
+        N as u64,
+        "cutoff CCs on the wire + throttled = the changes sent: {summary}"
+    );
+    assert_eq!(field(&summary, "dropped "), 0, "{summary}");
+    assert!(field(&summary, "queue 0/max ") <= 1000, "{summary}");
+    step(
+        t,
+        &format!("{} CCs on the wire, {throttled} coalesced", ccs.len()),
+    );
+}

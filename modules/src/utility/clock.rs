@@ -169,7 +169,7 @@ impl Module for ClockDiv {
 pub const MAX_EDGES: usize = 512;
 
 /// The `gate_delay` module.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct GateDelay {
     edge: Edge,
     /// Samples seen (its own clock: never the engine's).
@@ -180,19 +180,6 @@ pub struct GateDelay {
     head: usize,
     len: usize,
     out: bool,
-}
-
-impl Default for GateDelay {
-    fn default() -> Self {
-        GateDelay {
-            edge: Edge::default(),
-            now: 0,
-            ring: Vec::new(),
-            head: 0,
-            len: 0,
-            out: false,
-        }
-    }
 }
 
 impl Module for GateDelay {

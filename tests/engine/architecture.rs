@@ -87,6 +87,8 @@ fn low_rooms_stay_low() {
         ("seq", &["address", "patch"]),
         ("engine", &["address", "graph", "seq"]),
         ("realtime", &["engine"]),
+        // Sync with other gear: above the inputs' ports and the controller, below the host.
+        ("sync", &["seq", "midi", "control", "realtime", "fault"]),
     ];
     for (room, may) in allowed {
         let names = arrows.get(*room).cloned().unwrap_or_default();

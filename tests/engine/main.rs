@@ -21,6 +21,7 @@ mod engine_edge_cases;
 mod host_callback;
 mod instrument;
 mod live_sweep;
+mod midi_clock_out;
 mod note_start_params;
 mod osc_flood_no_alloc;
 mod osc_server;

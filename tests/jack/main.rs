@@ -6,5 +6,6 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod clock_in_jack;
 mod midi_jack;
 mod play_jack;

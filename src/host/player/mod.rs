@@ -18,7 +18,7 @@
 //!
 //! The steps, one file each: `startup` (output, engine, MIDI, recorder, OSC, stream),
 //! `output` (opening, starting and describing the stream), `midi_setup` (which MIDI
-//! backend and ports), `running` (the player loop, reopening, shutdown); [`error`] holds
+//! backend and ports), `clock_setup` (MIDI clock in), `running` (the player loop, reopening, shutdown); [`error`] holds
 //! the one-line errors.
 
 use std::path::PathBuf;
@@ -33,6 +33,7 @@ use crate::config::Config;
 use crate::osc::OscOptions;
 use crate::patch::PatchDesc;
 
+mod clock_setup;
 pub mod error;
 mod midi_setup;
 mod output;
@@ -76,6 +77,10 @@ pub struct MidiRequest {
     pub host: Option<String>,
     /// `--midi-in NAME|all`.
     pub input: Option<String>,
+    /// `--clock-in NAME`: follow this port's MIDI clock.
+    pub clock_in: Option<String>,
+    /// `--clock-out NAME` (repeatable): send the MIDI clock to these ports.
+    pub clock_out: Vec<String>,
 }
 
 /// Plays `desc` until `stop` is set (or `--seconds` pass). Returns the error line when

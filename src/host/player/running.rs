@@ -47,6 +47,8 @@ pub(super) enum State {
 pub(super) struct Services {
     /// The MIDI thread, if any.
     pub(super) midi: Option<MidiInput>,
+    /// The MIDI clock-in thread, if any.
+    pub(super) clock_in: Option<crate::sync::clock_in::ClockIn>,
     /// The OSC server, if any.
     pub(super) osc: Option<OscServer>,
     /// The `--record` writer, if any.
@@ -70,6 +72,8 @@ pub(super) struct CoreHome {
 /// Everything `chronus play` runs, from the first tick to the shutdown. Fields drop in
 /// order: the MIDI thread, then the OSC server, then the controller.
 pub(super) struct Running<'a> {
+    /// The MIDI clock-in thread, if any (stops first: it sends to the controller).
+    _clock_in: Option<crate::sync::clock_in::ClockIn>,
     /// The MIDI thread, if any.
     _midi: Option<MidiInput>,
     /// The OSC server, if any.
@@ -104,6 +108,7 @@ impl<'a> Running<'a> {
         control: Arc<Mutex<Controller>>,
         Services {
             midi,
+            clock_in,
             osc,
             recorder,
         }: Services,
@@ -118,6 +123,7 @@ impl<'a> Running<'a> {
         } = core;
         let started = Instant::now();
         Running {
+            _clock_in: clock_in,
             _midi: midi,
             osc,
             options,

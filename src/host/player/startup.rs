@@ -12,6 +12,7 @@ use chronus_modules::Registry;
 use parking_lot::Mutex;
 use tracing::info;
 
+use super::clock_setup::{check_clock, start_clock_in};
 use super::error::PlayError;
 use super::midi_setup::{open_midi, start_midi_thread};
 use super::output::{cannot_open, describe, open_output, start};
@@ -31,6 +32,7 @@ pub(super) fn start_playing<'a>(
     registry: &'a Registry,
     options: &'a PlayOptions,
 ) -> Result<Running<'a>, PlayError> {
+    check_clock(options)?;
     let output = open_output(options)?;
     let sample_rate = output.sample_rate();
     let (engine, control) = setup::start(
@@ -81,8 +83,11 @@ pub(super) fn start_playing<'a>(
         )?),
         None => None,
     };
+    let sync_status = control.lock().sync_status().clone();
+    let clock_in = start_clock_in(options, &control, &sync_status, sample_rate, playing.buffer)?;
     let services = Services {
         midi,
+        clock_in,
         osc,
         recorder,
     };

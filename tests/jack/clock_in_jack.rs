@@ -226,8 +226,6 @@ fn the_sequencer_follows_a_133_bpm_clock_from_a_jack_client_and_survives_its_los
         "jack",
         "--clock-in",
         "clock_probe",
-        "--osc-port",
-        "0",
         "--status-interval",
         "1",
         "--seconds",

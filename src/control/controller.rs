@@ -9,6 +9,7 @@
 //! [`live_params`](super::live_params), [`notes`](super::notes),
 //! [`sequencer_commands`](super::sequencer_commands).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chronus_modules::Registry;
@@ -48,6 +49,8 @@ pub struct Controller {
     sync_status: Arc<crate::seq::clock_source::SyncStatus>,
     /// Events sent for a later sample, not yet due (bounded).
     ahead: EventsAhead,
+    /// Param names of instruments played outside the engine (see `backend_params`).
+    pub(super) backend_params: HashMap<String, Vec<String>>,
 }
 
 impl Controller {
@@ -69,6 +72,7 @@ impl Controller {
             faults: Arc::default(),
             sync_status: Arc::default(),
             ahead: EventsAhead::default(),
+            backend_params: HashMap::new(),
         }
     }
 

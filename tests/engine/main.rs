@@ -25,6 +25,7 @@ mod midi_clock_out;
 mod note_start_params;
 mod osc_flood_no_alloc;
 mod osc_server;
+mod outbound;
 mod patches;
 mod prop_edits;
 mod prop_roundtrip;

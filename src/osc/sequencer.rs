@@ -120,6 +120,15 @@ pub fn clock_source_args(source: &ClockSource) -> [OscType; 4] {
     ]
 }
 
+/// The clock fields of `/status.reply`'s tail: `s clock, f tempo, i external, i peers,
+/// f phase` (tempo 0 without a sequencer).
+pub fn clock_status_args(control: &Controller) -> Vec<OscType> {
+    let seq = control.engine().seq_status().snapshot();
+    let [source, external, peers, phase] = clock_source_args(&control.sync_status().source());
+    let tempo = if seq.present { seq.bpm } else { 0.0 };
+    vec![source, OscType::Float(tempo), external, peers, phase]
+}
+
 /// A sequencer cue as OSC: `/seq/cue s kind s text`, kind one of `mutation`, `idle`,
 /// `scale`, `playing` (what `OscServer::broadcast` sends to `/reply` clients).
 pub fn cue_message(cue: &Cue) -> OscMessage {

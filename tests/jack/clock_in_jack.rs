@@ -159,6 +159,12 @@ impl Recorder {
 
 /// Asks the player's OSC server for `/seq/state`; returns the reply's arguments.
 fn seq_state(player: &Proc) -> Vec<rosc::OscType> {
+    ask(player, "/seq/state")
+}
+
+/// Sends `addr` (no arguments) to the player's OSC server; returns the arguments of its
+/// `ADDR.reply`.
+fn ask(player: &Proc, addr_asked: &str) -> Vec<rosc::OscType> {
     let line = player
         .output
         .stderr()
@@ -176,17 +182,17 @@ fn seq_state(player: &Proc) -> Vec<rosc::OscType> {
     let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     socket.set_read_timeout(Some(READY_TIMEOUT)).unwrap();
     let ask = rosc::OscPacket::Message(rosc::OscMessage {
-        addr: "/seq/state".into(),
+        addr: addr_asked.into(),
         args: vec![],
     });
     socket
         .send_to(&rosc::encoder::encode(&ask).unwrap(), &addr)
         .unwrap();
     let mut buf = [0u8; 4096];
-    let (n, _) = socket.recv_from(&mut buf).expect("a /seq/state reply");
+    let (n, _) = socket.recv_from(&mut buf).expect("a reply");
     match rosc::decoder::decode_udp(&buf[..n]).unwrap().1 {
-        rosc::OscPacket::Message(m) if m.addr == "/seq/state.reply" => m.args,
-        other => panic!("expected /seq/state.reply, got {other:?}"),
+        rosc::OscPacket::Message(m) if m.addr == format!("{addr_asked}.reply") => m.args,
+        other => panic!("expected {addr_asked}.reply, got {other:?}"),
     }
 }
 
@@ -257,7 +263,20 @@ fn the_sequencer_follows_a_133_bpm_clock_from_a_jack_client_and_survives_its_los
         ],
         "the clock source"
     );
-    step(t, &format!("tempo read back: {bpm} BPM"));
+    let status = ask(&player, "/status");
+    assert_eq!(
+        status[7],
+        rosc::OscType::String("midi:clock_probe:out".into()),
+        "/status: {status:?}"
+    );
+    match status[8] {
+        rosc::OscType::Float(b) => assert!((b - 133.0).abs() < 0.1, "/status tempo {b}"),
+        ref other => panic!("/status tempo {other:?}"),
+    }
+    step(
+        t,
+        &format!("tempo read back: {bpm} BPM (/seq/state and /status)"),
+    );
 
     // Notes on the ticks: every onset after START is one latency after a sixteenth's
     // tick (6j), from the second sixteenth on (until START arrives, one latency after

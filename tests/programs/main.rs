@@ -8,6 +8,7 @@ mod support;
 
 mod bench_cli;
 mod cli;
+mod clock_cli;
 mod mutated_patches;
 mod osc_flood_play;
 mod osc_play;

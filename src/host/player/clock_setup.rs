@@ -37,10 +37,19 @@ pub(super) fn clock_out_names(options: &PlayOptions) -> &[String] {
     }
 }
 
-/// Refuses clock in and out on one port (and empty names).
+/// Refuses clock in and out on one port (and empty names); says that clock out is not
+/// sent yet.
 pub(super) fn check_clock(options: &PlayOptions) -> Result<(), PlayError> {
     clock::check(clock_in_name(options), clock_out_names(options))
-        .map_err(|(_, e)| PlayError::Clock(e))
+        .map_err(|(_, e)| PlayError::Clock(e))?;
+    let out = clock_out_names(options);
+    if !out.is_empty() {
+        tracing::warn!(
+            "MIDI clock out to {}: not sent yet (this build has no MIDI output ports)",
+            out.join(", ")
+        );
+    }
+    Ok(())
 }
 
 /// Opens the clock input's own backend on the MIDI host in use.

@@ -21,7 +21,10 @@
 //! patch's `sequence` section overrides for its musical fields.
 
 pub mod clock;
+pub mod cues;
 pub mod error;
+pub mod http;
+pub mod logging;
 pub mod router;
 
 use std::collections::HashMap;
@@ -53,6 +56,12 @@ pub struct Config {
     pub sequencer: SequencerConfig,
     /// MIDI clock out and in (see [`clock`]).
     pub clock: ClockConfig,
+    /// The HTTP API (`chronus play`).
+    pub http: http::HttpConfig,
+    /// Log format, level and file.
+    pub logging: logging::LoggingConfig,
+    /// LED cue sinks.
+    pub cues: Vec<cues::CueSinkConfig>,
 }
 
 /// The `midi` section (the command line's `--midi-in` / `--midi-host` win over it).
@@ -170,7 +179,9 @@ fn validate(
     desc: &PatchDesc,
     registry: &Registry,
 ) -> Vec<ConfigError> {
-    let mut errors = Vec::new();
+    let mut errors = config.http.check(tree);
+    errors.extend(config.logging.check(tree));
+    errors.extend(cues::check(&config.cues, tree));
     let mut err = |path: &[Step], message: String, hint: Option<String>| {
         errors.push(ConfigError::new(tree.find(path), message, hint));
     };

@@ -51,6 +51,8 @@ pub struct Controller {
     ahead: EventsAhead,
     /// Param names of instruments played outside the engine (see `backend_params`).
     pub(super) backend_params: HashMap<String, Vec<String>>,
+    /// Counters for `/metrics` and `/api/state` (notes per source, queues, ...).
+    observed: Arc<super::observed::Observed>,
 }
 
 impl Controller {
@@ -71,6 +73,7 @@ impl Controller {
             scheduled: ScheduledChanges::default(),
             faults: Arc::default(),
             sync_status: Arc::default(),
+            observed: Arc::default(),
             ahead: EventsAhead::default(),
             backend_params: HashMap::new(),
         }
@@ -85,6 +88,11 @@ impl Controller {
     /// Where the sequencer's clock comes from (`/seq/state`, `/status`).
     pub fn sync_status(&self) -> &Arc<crate::seq::clock_source::SyncStatus> {
         &self.sync_status
+    }
+
+    /// The control side's observability counters and queue registry.
+    pub fn observed(&self) -> &Arc<super::observed::Observed> {
+        &self.observed
     }
 
     /// Sets the sequencer defaults used by the next commits (a patch's `sequence` section
@@ -155,6 +163,12 @@ impl Controller {
     /// [`EngineHandle::take_clock_out`](crate::engine::EngineHandle::take_clock_out)).
     pub fn take_clock_out(&mut self) -> Option<rtrb::Consumer<crate::seq::midi_clock::ClockEvent>> {
         self.engine.take_clock_out()
+    }
+
+    /// The next note the engine started (any source), if any: what LED note cues are made
+    /// of. Call it now and then: a full note-cue ring drops (and counts) them.
+    pub fn pop_note_cue(&mut self) -> Option<crate::engine::NoteCue> {
+        self.engine.pop_note_cue()
     }
 
     /// Drops graphs the engine has finished with. Call it now and then.

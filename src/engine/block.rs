@@ -14,6 +14,7 @@ use rtrb::{Consumer, Producer, RingBuffer};
 use super::command::{Command, Event, Revision, TimedEvent};
 use super::crossfade::{Layer, MAX_FADING};
 use super::handle::EngineHandle;
+use super::note_cue::{NoteCue, NOTE_CUE_CAPACITY};
 use super::outbound::{Outbound, OutboundEvent, OUTBOUND_CAPACITY};
 use super::program::run_program;
 use super::queue::EventQueue;
@@ -95,6 +96,10 @@ pub struct Engine {
     pub(super) outbound: Outbound,
     /// The other end of `outbound`, until [`Engine::take_outbound`] hands it out.
     outbound_rx: Option<Consumer<OutboundEvent>>,
+    /// The note-cue ring: every note started, for LED cues.
+    pub(super) note_cues: Producer<NoteCue>,
+    /// True while the conductor's events are applied (their notes are the sequencer's).
+    pub(super) applying_sequencer: bool,
 }
 
 // The engine is built on a control thread and moves to the audio thread: it stays `Send`
@@ -119,6 +124,7 @@ impl Engine {
         let stats = Arc::new(EngineStats::default());
         let (cue_tx, cue_rx) = RingBuffer::new(CUE_CAPACITY);
         let (clock_tx, clock_rx) = RingBuffer::new(CLOCK_CAPACITY);
+        let (note_tx, note_rx) = RingBuffer::new(NOTE_CUE_CAPACITY);
         let seq_status = Arc::new(SeqStatus::default());
         let (outbound, outbound_rx) = Outbound::new(OUTBOUND_CAPACITY);
         let engine = Engine {
@@ -146,6 +152,8 @@ impl Engine {
             clock_out: clock_tx,
             outbound,
             outbound_rx: Some(outbound_rx),
+            note_cues: note_tx,
+            applying_sequencer: false,
         };
         let handle = EngineHandle {
             commands: cmd_tx,
@@ -157,6 +165,7 @@ impl Engine {
             seq_status,
             cues: cue_rx,
             clock: Some(clock_rx),
+            note_cues: note_rx,
         };
         (engine, handle)
     }
@@ -275,6 +284,7 @@ impl Engine {
         let mut next = c.next_time();
         if next <= self.sample_time {
             c.run(self.sample_time, &self.seq_status, &mut self.cues);
+            self.applying_sequencer = true;
             while let Some(event) = c.pop_event() {
                 let revision = c.revision;
                 self.apply(TimedEvent {
@@ -283,6 +293,7 @@ impl Engine {
                     event: event.into(),
                 });
             }
+            self.applying_sequencer = false;
             next = c.next_time();
         }
         while let Some(e) = c.pop_clock() {
@@ -351,6 +362,18 @@ impl Engine {
             .filter(|v| v.state.is_active())
             .count();
         self.stats.voices_active.store(active as u64, Relaxed);
+        if let Some(current) = &self.current {
+            let per = &self.stats.voices_by_instrument;
+            for (i, slot) in per.iter().enumerate() {
+                let n = current.graph.instruments.get(i).map_or(0, |inst| {
+                    inst.voices.iter().filter(|v| v.state.is_active()).count()
+                });
+                slot.store(n as u64, Relaxed);
+            }
+        }
+        let depth = self.queue.len() as u64;
+        self.stats.queue_depth.store(depth, Relaxed);
+        self.stats.queue_high_water.fetch_max(depth, Relaxed);
     }
 }
 

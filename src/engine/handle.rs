@@ -7,6 +7,7 @@ use std::sync::Arc;
 use rtrb::{Consumer, Producer};
 
 use super::command::{Command, Revision, TimedEvent};
+use super::note_cue::NoteCue;
 use super::stats::EngineStats;
 use crate::graph::CompiledGraph;
 use crate::seq::midi_clock::ClockEvent;
@@ -23,6 +24,7 @@ pub struct EngineHandle {
     pub(super) seq_status: Arc<SeqStatus>,
     pub(super) cues: Consumer<Cue>,
     pub(super) clock: Option<Consumer<ClockEvent>>,
+    pub(super) note_cues: Consumer<NoteCue>,
 }
 
 /// Why a command could not be sent.
@@ -67,6 +69,27 @@ impl EngineHandle {
     /// thread, then log or forward it).
     pub fn pop_cue(&mut self) -> Option<Cue> {
         self.cues.pop().ok()
+    }
+
+    /// Takes the next note cue (a note the engine started), if any (off the audio thread).
+    pub fn pop_note_cue(&mut self) -> Option<NoteCue> {
+        self.note_cues.pop().ok()
+    }
+
+    /// Depths of the engine's rings as the control side sees them: `(command, return,
+    /// cue, note cue)` items waiting.
+    pub fn ring_depths(&self) -> (usize, usize, usize, usize) {
+        (
+            self.commands.buffer().capacity() - self.commands.slots(),
+            self.returns.slots(),
+            self.cues.slots(),
+            self.note_cues.slots(),
+        )
+    }
+
+    /// Capacity of the command ring.
+    pub fn command_capacity(&self) -> usize {
+        self.commands.buffer().capacity()
     }
 
     /// The engine's sample clock as last published (end of its last block).

@@ -10,6 +10,7 @@
 //! - [`engine`]: the audio-thread side: sample-accurate events, swaps, voices.
 //! - [`seq`]: the generative sequencer: its pure logic, the conductor the engine runs, and
 //!   building one from a patch.
+//! - [`sync`]: sync with other gear: following an external MIDI clock, the clock source.
 //! - [`control`]: the [`Controller`](control::Controller): standby slot, edits, commit, notes.
 //! - [`host`]: running the engine: offline render to WAV, real-time play (cpal, null host).
 //! - [`backend`]: the [`Instrument`](backend::Instrument) trait, the internal engine as one,
@@ -55,3 +56,4 @@ pub mod realtime;
 pub mod seq;
 pub mod service;
 pub mod soak;
+pub mod sync;

@@ -217,6 +217,15 @@ struct PlayArgs {
     /// `chronus_midi`, port `in`; with `--midi-in all`, `in` .. `in-16`, one per source).
     #[arg(long, value_parser = ["alsa", "jack"])]
     midi_host: Option<String>,
+    /// Follow the MIDI clock of this input port (part of its name, any case, on the MIDI
+    /// host in use): tempo from the tick spacing, START/STOP/CONTINUE/SPP move the
+    /// sequencer (JACK: client `chronus_clock_in`, port `in`).
+    #[arg(long, value_name = "NAME")]
+    clock_in: Option<String>,
+    /// Send the sequencer's MIDI clock to this output port (part of its name, any case;
+    /// repeat for more ports). Not yet sent: needs the MIDI output ports.
+    #[arg(long, value_name = "NAME")]
+    clock_out: Vec<String>,
     /// Config (RON): MIDI input, tuning, note ranges and controllers mapped to actions, and
     /// the sequencer's settings. See config/example.ron and the README.
     #[arg(long)]
@@ -436,6 +445,8 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
         midi: MidiRequest {
             host: args.midi_host.clone(),
             input: args.midi_in.clone(),
+            clock_in: args.clock_in.clone(),
+            clock_out: args.clock_out.clone(),
         },
         config: Config::default(),
         config_path: args.config.clone(),

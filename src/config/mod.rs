@@ -10,6 +10,7 @@
 //!     tuning: (a4: 440.0),
 //!     router: (notes: [...], ccs: [...]),   // see `router`
 //!     sequencer: (bpm: 110, swing: 0.12, ...), // see `seq::config`
+//!     clock: (out: ["NTS-1"], follow: None),   // see `clock`
 //! )
 //! ```
 //! Every section and field is optional (`#[serde(default)]`); unknown fields are refused.
@@ -19,6 +20,7 @@
 //! [`SequencerConfig`]: the sequencer's defaults, which a
 //! patch's `sequence` section overrides for its musical fields.
 
+pub mod clock;
 pub mod cues;
 pub mod error;
 pub mod http;
@@ -37,6 +39,7 @@ use crate::graph::tuning::DEFAULT_A4;
 use crate::patch::error::closest;
 use crate::patch::{self, implicit, PatchDesc, Pos, RonTree, Step};
 use crate::seq::SequencerConfig;
+pub use clock::ClockConfig;
 pub use error::{ConfigError, ConfigErrors};
 pub use router::{CcAction, CcRoute, Curve, NoteAction, NoteRoute, RouterConfig};
 
@@ -52,6 +55,8 @@ pub struct Config {
     pub router: RouterConfig,
     /// The sequencer's settings (tempo, swing, density, scales, mutation, idle).
     pub sequencer: SequencerConfig,
+    /// MIDI clock out and in (see [`clock`]).
+    pub clock: ClockConfig,
     /// The HTTP API (`chronus play`).
     pub http: http::HttpConfig,
     /// Log format, level and file.
@@ -221,6 +226,17 @@ fn validate(
             &path,
             e.message,
             Some("see the `sequencer` table in the README for every range".into()),
+        );
+    }
+    if let Err((i, e)) = clock::check(config.clock.follow.as_deref(), &config.clock.out) {
+        let path = match i {
+            Some(i) => vec![Step::Field("clock"), Step::Field("out"), Step::Index(i)],
+            None => vec![Step::Field("clock"), Step::Field("follow")],
+        };
+        err(
+            &path,
+            e.to_string(),
+            Some("name a port in `out` or in `follow`, not both".into()),
         );
     }
     let a4 = config.tuning.a4;

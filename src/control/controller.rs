@@ -45,6 +45,8 @@ pub struct Controller {
     pub(super) scheduled: ScheduledChanges,
     /// Panics caught on the control threads that share this controller.
     faults: Arc<Faults>,
+    /// Where the sequencer's clock comes from (set by the clock-in and Link threads).
+    sync_status: Arc<crate::seq::clock_source::SyncStatus>,
     /// Events sent for a later sample, not yet due (bounded).
     ahead: EventsAhead,
     /// Param names of instruments played outside the engine (see `backend_params`).
@@ -72,6 +74,7 @@ impl Controller {
             sequence_edits: SequenceEdits::default(),
             scheduled: ScheduledChanges::default(),
             faults: Arc::default(),
+            sync_status: Arc::default(),
             observed: Arc::default(),
             ahead: EventsAhead::default(),
             backend_params: HashMap::new(),
@@ -83,6 +86,11 @@ impl Controller {
     /// recorder): each contains its panics with [`Faults::contain`] and counts them here.
     pub fn faults(&self) -> &Arc<Faults> {
         &self.faults
+    }
+
+    /// Where the sequencer's clock comes from (`/seq/state`, `/status`).
+    pub fn sync_status(&self) -> &Arc<crate::seq::clock_source::SyncStatus> {
+        &self.sync_status
     }
 
     /// The control side's observability counters and queue registry.
@@ -151,6 +159,13 @@ impl Controller {
     /// changes), if any. Call it now and then: a full event-out ring drops (and counts) cues.
     pub fn pop_cue(&mut self) -> Option<crate::seq::Cue> {
         self.engine.pop_cue()
+    }
+
+    /// Takes the engine's clock ring (the sequencer's MIDI clock and transport messages)
+    /// for a MIDI output; `None` once taken (see
+    /// [`EngineHandle::take_clock_out`](crate::engine::EngineHandle::take_clock_out)).
+    pub fn take_clock_out(&mut self) -> Option<rtrb::Consumer<crate::seq::midi_clock::ClockEvent>> {
+        self.engine.take_clock_out()
     }
 
     /// The next note the engine started (any source), if any: what LED note cues are made

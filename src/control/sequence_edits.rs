@@ -86,6 +86,10 @@ impl SequenceEdits {
             }
             SeqCommand::Start
             | SeqCommand::Stop
+            | SeqCommand::Continue
+            | SeqCommand::Position(_)
+            | SeqCommand::Follow(_)
+            | SeqCommand::ClockTick
             | SeqCommand::ChaosLock(_)
             | SeqCommand::LoopLock(_)
             | SeqCommand::Mode(_)

@@ -130,6 +130,10 @@ impl Controller {
             }
             SeqCommand::Start
             | SeqCommand::Stop
+            | SeqCommand::Continue
+            | SeqCommand::Position(_)
+            | SeqCommand::Follow(_)
+            | SeqCommand::ClockTick
             | SeqCommand::Scale(_)
             | SeqCommand::ChaosLock(_)
             | SeqCommand::Mode(_) => {}

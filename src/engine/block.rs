@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use rtrb::{Consumer, Producer, RingBuffer};
 
-use super::command::{Command, Revision, TimedEvent};
+use super::command::{Command, Event, Revision, TimedEvent};
 use super::crossfade::{Layer, MAX_FADING};
 use super::handle::EngineHandle;
 use super::note_cue::{NoteCue, NOTE_CUE_CAPACITY};
@@ -22,7 +22,8 @@ use super::stats::EngineStats;
 use super::voice::{self, RenderContext, SILENCE_MS, STEAL_FADE_MS};
 use crate::graph::{CompiledGraph, NoteTable};
 use crate::seq::conductor::MAX_SCHEDULED;
-use crate::seq::{Conductor, Cue, SeqStatus};
+use crate::seq::midi_clock::{ClockEvent, ClockMessage};
+use crate::seq::{Conductor, Cue, SeqCommand, SeqStatus};
 use chronus_modules::MAX_BLOCK;
 
 /// Engine settings.
@@ -88,6 +89,9 @@ pub struct Engine {
     pub(super) seq_status: Arc<SeqStatus>,
     /// The event-out ring: sequencer cues for the control side.
     pub(super) cues: Producer<Cue>,
+    /// The clock ring: the sequencer's MIDI clock and transport messages, for whoever
+    /// took its consumer ([`EngineHandle::take_clock_out`]).
+    pub(super) clock_out: Producer<ClockEvent>,
     /// Events for external instruments, out to their backends' thread.
     pub(super) outbound: Outbound,
     /// The other end of `outbound`, until [`Engine::take_outbound`] hands it out.
@@ -109,6 +113,9 @@ const _: fn() = || {
 /// Capacity of the event-out ring (sequencer cues); a full ring drops and counts.
 pub const CUE_CAPACITY: usize = 256;
 
+/// Capacity of the clock ring (MIDI clock messages): over a second of ticks at 300 BPM.
+pub const CLOCK_CAPACITY: usize = 1024;
+
 impl Engine {
     /// A silent engine and its control handle.
     pub fn new(config: EngineConfig) -> (Engine, EngineHandle) {
@@ -116,6 +123,7 @@ impl Engine {
         let (ret_tx, ret_rx) = RingBuffer::new(config.return_capacity);
         let stats = Arc::new(EngineStats::default());
         let (cue_tx, cue_rx) = RingBuffer::new(CUE_CAPACITY);
+        let (clock_tx, clock_rx) = RingBuffer::new(CLOCK_CAPACITY);
         let (note_tx, note_rx) = RingBuffer::new(NOTE_CUE_CAPACITY);
         let seq_status = Arc::new(SeqStatus::default());
         let (outbound, outbound_rx) = Outbound::new(OUTBOUND_CAPACITY);
@@ -141,6 +149,7 @@ impl Engine {
             conductor: None,
             seq_status: seq_status.clone(),
             cues: cue_tx,
+            clock_out: clock_tx,
             outbound,
             outbound_rx: Some(outbound_rx),
             note_cues: note_tx,
@@ -155,6 +164,7 @@ impl Engine {
             graphs_in_engine: 0,
             seq_status,
             cues: cue_rx,
+            clock: Some(clock_rx),
             note_cues: note_rx,
         };
         (engine, handle)
@@ -232,7 +242,11 @@ impl Engine {
                 }
             }
             let popped = self.commands.pop();
-            if let (Ok(command), Some(c)) = (&popped, self.conductor.as_mut()) {
+            // An external clock's ticks are not interaction (they would keep the idle
+            // mode from ever going ambient).
+            let clock_tick = matches!(&popped, Ok(Command::Event(e))
+                if e.event == Event::Sequencer(SeqCommand::ClockTick));
+            if let (Ok(command), Some(c), false) = (&popped, self.conductor.as_mut(), clock_tick) {
                 // Anything arriving from outside (an event, a commit) is interaction for
                 // the idle mode; a note wakes it at once.
                 let note = matches!(command, Command::Event(e) if e.event.is_note());
@@ -282,8 +296,29 @@ impl Engine {
             self.applying_sequencer = false;
             next = c.next_time();
         }
+        while let Some(e) = c.pop_clock() {
+            self.push_clock(e);
+        }
         self.conductor = Some(c);
         Some(next)
+    }
+
+    /// Forwards a MIDI clock message to the clock ring when someone takes them; a full
+    /// ring drops it and counts.
+    pub(super) fn push_clock(&mut self, e: ClockEvent) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.seq_status.clock_wanted.load(Relaxed) && self.clock_out.push(e).is_err() {
+            SeqStatus::bump(&self.seq_status.clock_dropped);
+        }
+    }
+
+    /// A STOP now (the sequencer left with its patch while playing).
+    pub(super) fn push_clock_stop(&mut self) {
+        let time = self.sample_time;
+        self.push_clock(ClockEvent {
+            time,
+            message: ClockMessage::Stop,
+        });
     }
 
     pub(super) fn apply_due(&mut self) {

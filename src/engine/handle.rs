@@ -10,6 +10,7 @@ use super::command::{Command, Revision, TimedEvent};
 use super::note_cue::NoteCue;
 use super::stats::EngineStats;
 use crate::graph::CompiledGraph;
+use crate::seq::midi_clock::ClockEvent;
 use crate::seq::{Conductor, Cue, SeqStatus};
 
 /// The control side of an engine's rings.
@@ -22,6 +23,7 @@ pub struct EngineHandle {
     pub(super) graphs_in_engine: usize,
     pub(super) seq_status: Arc<SeqStatus>,
     pub(super) cues: Consumer<Cue>,
+    pub(super) clock: Option<Consumer<ClockEvent>>,
     pub(super) note_cues: Consumer<NoteCue>,
 }
 
@@ -50,6 +52,17 @@ impl EngineHandle {
     /// The sequencer's published state (`/seq/state`).
     pub fn seq_status(&self) -> &Arc<SeqStatus> {
         &self.seq_status
+    }
+
+    /// Takes the consumer of the engine's clock ring (the sequencer's MIDI clock and
+    /// transport messages, at engine sample times) for a MIDI output; the engine forwards
+    /// messages from then on. `None` once taken.
+    pub fn take_clock_out(&mut self) -> Option<Consumer<ClockEvent>> {
+        let ring = self.clock.take()?;
+        self.seq_status
+            .clock_wanted
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        Some(ring)
     }
 
     /// Takes the next sequencer cue the engine reported, if any (call off the audio

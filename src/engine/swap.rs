@@ -33,6 +33,9 @@ impl Engine {
                 self.seq_status.present.store(false, Relaxed);
                 self.seq_status.playing.store(false, Relaxed);
                 let mut leaving = self.conductor.take();
+                if leaving.as_deref().is_some_and(|c| c.playing()) {
+                    self.push_clock_stop();
+                }
                 if let Some(c) = leaving.as_deref_mut() {
                     let (now, revision) = (self.sample_time, c.revision);
                     c.release_all(|event| {

@@ -50,7 +50,8 @@ pub fn snapshot(s: &Sources) -> Value {
         "xruns": host.xruns,
         "uptime_s": s.started.elapsed().as_secs_f64(),
         "sample_rate": host.sample_rate,
-        "clock": host.clock,
+        // Where the sequencer's clock comes from now (`internal`, `midi:PORT`, `link`).
+        "clock": c.sync_status().source().name(),
         "outputs": host.outputs,
         "backends": [{"name": "internal", "up": true}],
         "cues": s.cues.last(STATE_CUES).iter().map(|l| l.json()).collect::<Vec<_>>(),

@@ -113,14 +113,23 @@ pub struct JackBackend {
     next_input: usize,
     rx: Consumer<FrameEvent>,
     dropped: Arc<AtomicU64>,
+    /// The client name asked for (a reopened client asks for it again).
+    requested_name: String,
 }
 
 impl JackBackend {
     /// Opens the client (on the server `JACK_DEFAULT_SERVER` names) with `sources` input
     /// ports (1 to [`MAX_SOURCES`]) and activates it.
     pub fn open(sources: usize) -> Result<JackBackend, PortError> {
-        let (client, _) = Client::new(CLIENT_NAME, ClientOptions::NO_START_SERVER)
+        Self::open_named(CLIENT_NAME, sources)
+    }
+
+    /// [`open`](Self::open) under another client name (the MIDI clock input's
+    /// `chronus_clock_in`: one client per purpose, each with its own ports).
+    pub fn open_named(requested_name: &str, sources: usize) -> Result<JackBackend, PortError> {
+        let (client, _) = Client::new(requested_name, ClientOptions::NO_START_SERVER)
             .map_err(PortError::JackClient)?;
+        let client_name = client.name().to_string();
         let mut ports = Vec::new();
         let mut inputs = Vec::new();
         for index in 0..sources.clamp(1, MAX_SOURCES) {
@@ -133,7 +142,7 @@ impl JackBackend {
                 })?;
             inputs.push(Input {
                 port: port.clone_unowned(),
-                name: format!("{CLIENT_NAME}:{short}"),
+                name: format!("{client_name}:{short}"),
                 source: None,
             });
             ports.push(port);
@@ -187,6 +196,7 @@ impl JackBackend {
             next_input: 0,
             rx,
             dropped,
+            requested_name: requested_name.to_string(),
         })
     }
 
@@ -232,7 +242,7 @@ impl MidiBackend for JackBackend {
 
     fn ports(&mut self) -> Result<Vec<String>, PortError> {
         if self.is_gone() {
-            let fresh = JackBackend::open(self.inputs.len())?;
+            let fresh = JackBackend::open_named(&self.requested_name, self.inputs.len())?;
             let dead = std::mem::replace(self, fresh);
             // Closing a client whose server vanished crashes inside libjack (SIGSEGV in
             // jack_client_close, seen with jackd2 1.9.21): it is left open, a few hundred

@@ -200,7 +200,10 @@ pub fn dispatch(
                     OscType::Float(control.engine().sample_rate()),
                     OscType::Int(ctx.host.refused as i32),
                     OscType::Int(ctx.host.panics as i32),
-                ],
+                ]
+                .into_iter()
+                .chain(super::sequencer::clock_status_args(control))
+                .collect(),
             )])
         }
         "/backend/status" => {

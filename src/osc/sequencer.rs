@@ -8,6 +8,7 @@ use super::args::{ArgError, Args};
 use super::error::OscError;
 use crate::control::Controller;
 use crate::patch::ScaleKind;
+use crate::seq::clock_source::ClockSource;
 use crate::seq::{Cue, SeqCommand};
 
 /// Handles `/seq/<rest>`; returns the replies to send.
@@ -18,12 +19,12 @@ pub fn dispatch_seq(
     time: Option<u64>,
 ) -> Result<Vec<OscMessage>, OscError> {
     let cmd = match rest {
-        "start" | "stop" => {
+        "start" | "stop" | "continue" => {
             args.expect_count(0, 0, "")?;
-            if rest == "start" {
-                SeqCommand::Start
-            } else {
-                SeqCommand::Stop
+            match rest {
+                "start" => SeqCommand::Start,
+                "stop" => SeqCommand::Stop,
+                _ => SeqCommand::Continue,
             }
         }
         "bpm" => one_number(args, "f bpm 20 .. 300").map(SeqCommand::Bpm)?,
@@ -89,13 +90,43 @@ pub fn dispatch_seq(
                     OscType::Float(s.density),
                     OscType::String(if s.ambient { "ambient" } else { "active" }.to_string()),
                     OscType::Int(s.playing as i32),
-                ],
+                ]
+                .into_iter()
+                .chain(clock_source_args(&control.sync_status().source()))
+                .collect(),
             }]);
         }
         _ => return Err(OscError::UnknownAddress(format!("/seq/{rest}"))),
     };
     control.sequencer_command(cmd, time)?;
     Ok(Vec::new())
+}
+
+/// The clock source of `/seq/state.reply`'s tail: `s source` (`internal`, `midi:PORT`,
+/// `link`), `i external` (1 while an external clock drives the sequencer: MIDI ticks
+/// arriving, or a Link session), `i peers` (Link peers, else 0), `f phase` (Link beat
+/// phase within the quantum, else 0).
+pub fn clock_source_args(source: &ClockSource) -> [OscType; 4] {
+    let (external, peers, phase) = match source {
+        ClockSource::Internal => (false, 0, 0.0),
+        ClockSource::Midi { following, .. } => (*following, 0, 0.0),
+        ClockSource::Link { peers, phase } => (true, *peers, *phase),
+    };
+    [
+        OscType::String(source.name()),
+        OscType::Int(external as i32),
+        OscType::Int(peers.min(i32::MAX as u64) as i32),
+        OscType::Float(phase as f32),
+    ]
+}
+
+/// The clock fields of `/status.reply`'s tail: `s clock, f tempo, i external, i peers,
+/// f phase` (tempo 0 without a sequencer).
+pub fn clock_status_args(control: &Controller) -> Vec<OscType> {
+    let seq = control.engine().seq_status().snapshot();
+    let [source, external, peers, phase] = clock_source_args(&control.sync_status().source());
+    let tempo = if seq.present { seq.bpm } else { 0.0 };
+    vec![source, OscType::Float(tempo), external, peers, phase]
 }
 
 /// A sequencer cue as OSC: `/seq/cue s kind s text`, kind one of `mutation`, `idle`,

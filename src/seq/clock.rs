@@ -109,6 +109,17 @@ impl Clock {
         ticks as f64 * self.sample_rate as f64 * 60_000.0 / (self.mbpm as f64 * PPQN as f64)
     }
 
+    /// Resumes with tick `tick` on sample `start` (the tempo stays; a pending one is
+    /// taken): a transport continuing from a song position.
+    pub fn resume_at(&mut self, start: u64, tick: u64) {
+        if let Some(m) = self.pending.take() {
+            self.mbpm = m;
+        }
+        self.anchor_time = start;
+        self.anchor_tick = tick;
+        self.next_tick = tick;
+    }
+
     /// Restarts the tick count at 0 on sample `start` (the tempo stays).
     pub fn restart(&mut self, start: u64) {
         if let Some(m) = self.pending.take() {
@@ -138,6 +149,10 @@ mod tests {
             (48_000, 20.0),
             (96_000, 300.0),
             (44_100, 133.333),
+            // 97.3 BPM: a tick is 1233.299... samples at 48 kHz (non-integer).
+            (48_000, 97.3),
+            (44_100, 97.3),
+            (48_000, 123.457),
         ] {
             let mut c = Clock::new(sr, bpm, 0);
             let end = 600 * sr as u64;

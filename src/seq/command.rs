@@ -12,6 +12,18 @@ pub enum SeqCommand {
     Start,
     /// Stop; held sequencer notes are released.
     Stop,
+    /// Resume from where it stopped (or from the song position set while stopped), on the
+    /// next sixteenth boundary; while playing, nothing.
+    Continue,
+    /// Sets the song position to resume from, in sixteenths (MIDI SONG POSITION
+    /// POINTER); ignored while playing.
+    Position(u16),
+    /// Follow an external clock (true): from now on the sequencer's ticks are the
+    /// [`ClockTick`](SeqCommand::ClockTick)s it is sent, not its own clock's; false: its
+    /// own clock takes over again from the next tick, at the tempo it has.
+    Follow(bool),
+    /// One tick of the external clock it follows (ignored when not following or stopped).
+    ClockTick,
     /// Tempo, BPM (from the next tick).
     Bpm(f32),
     /// Swing, 0..0.75.

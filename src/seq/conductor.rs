@@ -18,6 +18,7 @@ use super::drift::{Drift, MAX_DRIFT};
 use super::edit::edit_track;
 use super::event::SeqEvent;
 use super::idle::{Idle, Mode};
+use super::midi_clock::{resume_tick, MidiClock};
 use super::mutation::{Bounded, Category, Change, Mutable, Mutator, MAX_CHANGES};
 use super::pattern::{Pattern, Step};
 use super::quantize::TICKS_PER_BAR;
@@ -142,6 +143,12 @@ pub struct Conductor {
     out: [Option<SeqEvent>; MAX_OUT],
     out_len: usize,
     out_pos: usize,
+    /// MIDI clock and transport messages for the engine's clock ring.
+    midi_clock: MidiClock,
+    /// Tick to resume from (CONTINUE): where it stopped, or a song position set since.
+    resume_from: u64,
+    /// Ticks come from an external clock ([`SeqCommand::ClockTick`]), not `clock`.
+    external: bool,
 }
 
 /// What [`Conductor::new`] needs.
@@ -206,7 +213,11 @@ impl Conductor {
             out: [None; MAX_OUT],
             out_len: 0,
             out_pos: 0,
+            midi_clock: MidiClock::default(),
+            resume_from: 0,
+            external: false,
         };
+        c.midi_clock.start(0);
         for lane in &mut c.params {
             lane.sent = lane.active.value;
         }
@@ -219,6 +230,8 @@ impl Conductor {
     /// once. **Real-time safe.**
     pub fn start_at(&mut self, now: u64) {
         self.clock = self.clock.restarted_at(now);
+        self.midi_clock.clear();
+        self.midi_clock.start(now);
         self.idle = Idle::new(self.idle.times(), now);
         self.mutator.schedule(now, &mut self.mutation_rng);
         self.next_control = now;
@@ -232,6 +245,9 @@ impl Conductor {
     pub fn take_over(&mut self, old: &mut Conductor, now: u64) {
         self.clock = old.clock;
         self.playing = old.playing;
+        self.midi_clock = old.midi_clock;
+        self.resume_from = old.resume_from;
+        self.external = old.external;
         self.idle = old.idle.with_times(self.idle.times());
         std::mem::swap(&mut self.steps_rng, &mut old.steps_rng);
         std::mem::swap(&mut self.mutation_rng, &mut old.mutation_rng);
@@ -331,7 +347,7 @@ impl Conductor {
     /// Sample time of the conductor's next event. **Real-time safe.**
     pub fn next_time(&self) -> u64 {
         let mut t = self.next_control;
-        if self.playing {
+        if self.playing && !self.external {
             t = t.min(self.clock.next_tick_time());
         }
         for s in self.scheduled.iter().flatten() {
@@ -349,11 +365,23 @@ impl Conductor {
             self.control(now, status, cues);
             self.next_control = now + self.control_period;
         }
-        while self.playing && self.clock.next_tick_time() <= now {
+        while self.playing && !self.external && self.clock.next_tick_time() <= now {
             let (tick, time) = self.clock.take_tick();
+            self.midi_clock.tick(time);
             self.tick(tick, time, now, status, cues);
         }
         self.emit_due(now, status);
+    }
+
+    /// The next MIDI clock or transport message it produced (the engine drains these
+    /// after every run). **Real-time safe.**
+    pub fn pop_clock(&mut self) -> Option<super::midi_clock::ClockEvent> {
+        self.midi_clock.pop()
+    }
+
+    /// Clock messages lost to a full buffer (the engine not draining it).
+    pub fn clock_dropped(&self) -> u64 {
+        self.midi_clock.dropped
     }
 
     /// The next event to apply at the sample of the last [`run`](Self::run).
@@ -653,12 +681,46 @@ impl Conductor {
                     for t in &mut self.tracks {
                         t.steps_played = 0;
                     }
+                    self.midi_clock.start(now);
                     Self::cue(cues, status, Cue::Playing(true));
+                }
+            }
+            SeqCommand::Continue => {
+                if !self.playing {
+                    self.playing = true;
+                    let tick = resume_tick(self.resume_from);
+                    self.clock.resume_at(now, tick);
+                    for t in &mut self.tracks {
+                        t.steps_played = tick.div_ceil(t.ticks_per_step);
+                    }
+                    self.midi_clock.resume(now, tick);
+                    Self::cue(cues, status, Cue::Playing(true));
+                }
+            }
+            SeqCommand::Follow(on) => {
+                if self.external && !on {
+                    // Its own clock goes on from the next tick, now.
+                    self.clock.resume_at(now, self.clock.next_tick());
+                }
+                self.external = on;
+            }
+            SeqCommand::ClockTick => {
+                if self.external && self.playing {
+                    let (tick, _) = self.clock.take_tick();
+                    self.midi_clock.tick(now);
+                    self.tick(tick, now, now, status, cues);
+                }
+            }
+            SeqCommand::Position(p) => {
+                if !self.playing {
+                    self.resume_from = p as u64 * super::midi_clock::TICKS_PER_SIXTEENTH;
                 }
             }
             SeqCommand::Stop => {
                 if self.playing {
                     self.playing = false;
+                    self.resume_from = self.clock.next_tick();
+                    self.midi_clock.stop(now);
                     // Release every sounding note now (and forget the rest).
                     self.drop_unsounded_offs();
                     for s in self.scheduled.iter_mut() {

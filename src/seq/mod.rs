@@ -14,12 +14,15 @@
 //!   [`command`] (what the control side tells it), [`event`] (the notes and param moves
 //!   it plays into the engine), [`cue`] (what it tells the control side),
 //!   [`status`] (atomics `/seq/state` reads), [`edit`] (how step edits change a track,
-//!   shared with the control side);
+//!   shared with the control side), [`midi_clock`] (the MIDI clock and transport
+//!   messages it plays on its ticks), [`clock_source`] (where its clock comes from:
+//!   internal, MIDI clock in, Link; for the status);
 //!
 //! A patch's `sequence` section is checked by the patch room (`patch::sequence_check`)
 //! and turned into a [`Conductor`] by the control room (`control::sequencer_build`).
 
 pub mod clock;
+pub mod clock_source;
 pub mod command;
 pub mod conductor;
 pub mod config;
@@ -29,6 +32,7 @@ pub mod edit;
 pub mod euclid;
 pub mod event;
 pub mod idle;
+pub mod midi_clock;
 pub mod mutation;
 pub mod pattern;
 pub mod quantize;

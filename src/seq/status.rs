@@ -26,6 +26,10 @@ pub struct SeqStatus {
     pub cues_dropped: AtomicU64,
     /// Notes dropped because the conductor's schedule was full.
     pub notes_dropped: AtomicU64,
+    /// Someone takes the MIDI clock messages (the engine forwards them only then).
+    pub clock_wanted: AtomicBool,
+    /// MIDI clock messages dropped because the clock ring was full.
+    pub clock_dropped: AtomicU64,
 }
 
 /// A snapshot of [`SeqStatus`].

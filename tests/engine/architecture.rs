@@ -101,6 +101,8 @@ fn low_rooms_stay_low() {
             &["control", "osc", "cues", "fault", "patch", "engine"],
         ),
         ("cues", &["config", "engine", "seq", "realtime"]),
+        // Sync with other gear: above the inputs' ports and the controller, below the host.
+        ("sync", &["seq", "midi", "control", "realtime", "fault"]),
     ];
     for (room, may) in allowed {
         let names = arrows.get(*room).cloned().unwrap_or_default();

@@ -22,6 +22,7 @@ mod host_callback;
 mod http_scrape_no_alloc;
 mod instrument;
 mod live_sweep;
+mod midi_clock_out;
 mod note_start_params;
 mod osc_flood_no_alloc;
 mod osc_server;

@@ -7,6 +7,7 @@
 mod support;
 
 mod latency_jack;
+mod clock_in_jack;
 mod midi_jack;
 mod midi_out_jack;
 mod play_jack;

@@ -8,6 +8,7 @@ mod support;
 
 mod bench_cli;
 mod cli;
+mod clock_cli;
 mod cue_sinks;
 mod http_api;
 mod logs_and_reload;

@@ -63,6 +63,9 @@ pub enum PlayError {
     /// The MIDI thread could not be spawned.
     #[error("error: cannot start the MIDI thread: {0}")]
     MidiThread(std::io::Error),
+    /// MIDI clock in and out asked for on one port (or an empty port name).
+    #[error("error: MIDI clock (--clock-in/--clock-out, config `clock`): {0}")]
+    Clock(crate::config::clock::ClockConfigError),
     /// The HTTP API could not start on the address given with `--http`.
     #[error("error: {0} (choose another address with --http ADDR, or run with --no-http)")]
     Http(String),

@@ -19,8 +19,9 @@
 //! The steps, one file each: `startup` (output, engine, MIDI, recorder, OSC, stream),
 //! `output` (opening, starting and describing the stream), `buffer_size` (reported or
 //! measured from the first callbacks), `midi_setup` (which MIDI backend and ports),
-//! `outbound_setup` (the outbound thread and the MIDI output of external instruments),
-//! `running` (the player loop, reopening, shutdown); [`error`] holds
+//! `clock_setup` (MIDI clock in), `outbound_setup` (the outbound thread and the MIDI
+//! output of external instruments), `running` (the player loop, reopening, shutdown);
+//! [`error`] holds
 //! the one-line errors.
 
 use std::path::PathBuf;
@@ -37,6 +38,7 @@ use crate::osc::OscOptions;
 use crate::patch::PatchDesc;
 
 mod buffer_size;
+mod clock_setup;
 pub mod error;
 mod midi_setup;
 mod observe;
@@ -87,6 +89,10 @@ pub struct MidiRequest {
     pub host: Option<String>,
     /// `--midi-in NAME|all`.
     pub input: Option<String>,
+    /// `--clock-in NAME`: follow this port's MIDI clock.
+    pub clock_in: Option<String>,
+    /// `--clock-out NAME` (repeatable): send the MIDI clock to these ports.
+    pub clock_out: Vec<String>,
 }
 
 /// Plays `desc` until `stop` is set (or `--seconds` pass). Returns the error line when

@@ -54,6 +54,8 @@ pub(super) enum State {
 pub(super) struct Services {
     /// The MIDI thread, if any.
     pub(super) midi: Option<MidiInput>,
+    /// The MIDI clock-in thread, if any.
+    pub(super) clock_in: Option<crate::sync::clock_in::ClockIn>,
     /// The OSC server, if any.
     pub(super) osc: Option<OscServer>,
     /// The `--record` writer, if any.
@@ -87,6 +89,8 @@ pub(super) struct CoreHome {
 pub(super) struct Running<'a> {
     /// The HTTP API, if any (stops first: it reads everything else).
     _http: Option<HttpServer>,
+    /// The MIDI clock-in thread, if any (stops first: it sends to the controller).
+    _clock_in: Option<crate::sync::clock_in::ClockIn>,
     /// The MIDI thread, if any.
     _midi: Option<MidiInput>,
     /// The OSC server, if any.
@@ -128,6 +132,7 @@ impl<'a> Running<'a> {
         control: Arc<Mutex<Controller>>,
         Services {
             midi,
+            clock_in,
             osc,
             recorder,
             http,
@@ -147,6 +152,7 @@ impl<'a> Running<'a> {
         let started = Instant::now();
         Running {
             _http: http,
+            _clock_in: clock_in,
             _midi: midi,
             osc,
             options,

@@ -13,6 +13,7 @@ use parking_lot::Mutex;
 use tracing::info;
 
 use super::buffer_size::buffer_frames;
+use super::clock_setup::{check_clock, start_clock_in};
 use super::error::PlayError;
 use super::midi_setup::{open_midi, start_midi_thread};
 use super::outbound_setup::start_outbound;
@@ -38,6 +39,7 @@ pub(super) fn start_playing<'a>(
     registry: &'a Registry,
     options: &'a PlayOptions,
 ) -> Result<Running<'a>, PlayError> {
+    check_clock(options)?;
     let output = open_output(options)?;
     let sample_rate = output.sample_rate();
     let (mut engine, control) = setup::start(
@@ -129,8 +131,11 @@ pub(super) fn start_playing<'a>(
         )?),
         None => None,
     };
+    let sync_status = control.lock().sync_status().clone();
+    let clock_in = start_clock_in(options, &control, &sync_status, sample_rate, playing.buffer)?;
     let services = Services {
         midi,
+        clock_in,
         osc,
         recorder,
         http,

@@ -1,0 +1,59 @@
+//! [`SyncStatus`]: where the sequencer's clock comes from, for `/seq/state` and
+//! `/status`: internal, a MIDI port (following it or not), or an Ableton Link session
+//! (peers, phase). Written by the clock-in and Link threads (`sync` room), read by the
+//! OSC thread through the controller; never touched by the audio thread (so a mutex is
+//! fine).
+
+use parking_lot::Mutex;
+
+/// What drives the sequencer's clock.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum ClockSource {
+    /// Its own clock.
+    #[default]
+    Internal,
+    /// MIDI clock in from this port (`following`: ticks arriving now; else waiting for
+    /// the port or its clock, playing on the internal clock).
+    Midi {
+        /// The port's name as asked for (`--clock-in`), or as connected.
+        port: String,
+        /// Its ticks drive the sequencer now.
+        following: bool,
+    },
+    /// An Ableton Link session.
+    Link {
+        /// Other peers in the session.
+        peers: u64,
+        /// Beat phase within the quantum (0 ..< quantum), at the last look.
+        phase: f64,
+    },
+}
+
+impl ClockSource {
+    /// How `/seq/state` names it: `internal`, `midi:PORT` or `link`.
+    pub fn name(&self) -> String {
+        match self {
+            ClockSource::Internal => "internal".to_string(),
+            ClockSource::Midi { port, .. } => format!("midi:{port}"),
+            ClockSource::Link { .. } => "link".to_string(),
+        }
+    }
+}
+
+/// The shared clock-source state.
+#[derive(Debug, Default)]
+pub struct SyncStatus {
+    source: Mutex<ClockSource>,
+}
+
+impl SyncStatus {
+    /// The source now.
+    pub fn source(&self) -> ClockSource {
+        self.source.lock().clone()
+    }
+
+    /// Sets the source.
+    pub fn set(&self, source: ClockSource) {
+        *self.source.lock() = source;
+    }
+}

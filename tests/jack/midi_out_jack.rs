@@ -149,7 +149,7 @@ fn check_grid(what: &str, ev: &[(u64, Vec<u8>)], xruns: u64) {
     for w in ons.windows(2) {
         let gap = w[1].0 as i64 - w[0].0 as i64;
         let off_by = (gap - STEP as i64).unsigned_abs();
-        if off_by != 0 && off_by % JACK_PERIOD as u64 == 0 && shifted < xruns {
+        if off_by != 0 && off_by.is_multiple_of(JACK_PERIOD as u64) && shifted < xruns {
             shifted += 1;
             continue;
         }
@@ -182,7 +182,7 @@ fn check_grid(what: &str, ev: &[(u64, Vec<u8>)], xruns: u64) {
             .map(|(g, _)| *g);
         if let Some(off) = off {
             let off_by = (off as i64 - *f as i64 - GATE as i64).unsigned_abs();
-            if off_by != 0 && off_by % JACK_PERIOD as u64 == 0 && xruns > 0 {
+            if off_by != 0 && off_by.is_multiple_of(JACK_PERIOD as u64) && xruns > 0 {
                 continue;
             }
             assert_eq!(off - f, GATE, "{what}: note {n} at {f} released at {off}");

@@ -19,8 +19,11 @@
 //! [`SequencerConfig`]: the sequencer's defaults, which a
 //! patch's `sequence` section overrides for its musical fields.
 
+pub mod cues;
 pub mod error;
 pub mod midi_out;
+pub mod http;
+pub mod logging;
 pub mod router;
 
 use std::collections::HashMap;
@@ -53,6 +56,12 @@ pub struct Config {
     pub midi_out: crate::midi_out::MidiOutSettings,
     /// Custom CC profiles by name, beside the built-in ones.
     pub cc_profiles: indexmap::IndexMap<String, crate::midi_out::ProfileDesc>,
+    /// The HTTP API (`chronus play`).
+    pub http: http::HttpConfig,
+    /// Log format, level and file.
+    pub logging: logging::LoggingConfig,
+    /// LED cue sinks.
+    pub cues: Vec<cues::CueSinkConfig>,
 }
 
 /// The `midi` section (the command line's `--midi-in` / `--midi-host` win over it).
@@ -176,7 +185,9 @@ fn validate(
     desc: &PatchDesc,
     registry: &Registry,
 ) -> Vec<ConfigError> {
-    let mut errors = Vec::new();
+    let mut errors = config.http.check(tree);
+    errors.extend(config.logging.check(tree));
+    errors.extend(cues::check(&config.cues, tree));
     let mut err = |path: &[Step], message: String, hint: Option<String>| {
         errors.push(ConfigError::new(tree.find(path), message, hint));
     };

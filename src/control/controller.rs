@@ -51,6 +51,8 @@ pub struct Controller {
     pub(super) backend_params: HashMap<String, Vec<String>>,
     /// Status lines of the backends outside the engine (`/backend/status`).
     pub(super) backend_status: Option<super::backend_params::BackendStatus>,
+    /// Counters for `/metrics` and `/api/state` (notes per source, queues, ...).
+    observed: Arc<super::observed::Observed>,
 }
 
 impl Controller {
@@ -70,6 +72,7 @@ impl Controller {
             sequence_edits: SequenceEdits::default(),
             scheduled: ScheduledChanges::default(),
             faults: Arc::default(),
+            observed: Arc::default(),
             ahead: EventsAhead::default(),
             backend_params: HashMap::new(),
             backend_status: None,
@@ -80,6 +83,11 @@ impl Controller {
     /// recorder): each contains its panics with [`Faults::contain`] and counts them here.
     pub fn faults(&self) -> &Arc<Faults> {
         &self.faults
+    }
+
+    /// The control side's observability counters and queue registry.
+    pub fn observed(&self) -> &Arc<super::observed::Observed> {
+        &self.observed
     }
 
     /// Sets the sequencer defaults used by the next commits (a patch's `sequence` section
@@ -143,6 +151,12 @@ impl Controller {
     /// changes), if any. Call it now and then: a full event-out ring drops (and counts) cues.
     pub fn pop_cue(&mut self) -> Option<crate::seq::Cue> {
         self.engine.pop_cue()
+    }
+
+    /// The next note the engine started (any source), if any: what LED note cues are made
+    /// of. Call it now and then: a full note-cue ring drops (and counts) them.
+    pub fn pop_note_cue(&mut self) -> Option<crate::engine::NoteCue> {
+        self.engine.pop_note_cue()
     }
 
     /// Drops graphs the engine has finished with. Call it now and then.

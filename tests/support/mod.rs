@@ -9,6 +9,8 @@
 //!   waits; skipping when a program is missing; a test's timeline.
 //! - [`chronus`]: the `chronus` binary under test and its `status:` lines.
 //! - [`jack`]: a private JACK dummy server per test, listing and recording its ports.
+//! - [`http`]: the HTTP API with curl, Debian's Python (Prometheus parser, WebSocket
+//!   client) and promtool.
 //! - [`osc`]: liblo's `oscsend`/`oscdump` and UDP ports.
 //! - [`signal`]: measuring a rendered or recorded sine, the test tone's checks.
 //! - [`temp`]: unique names and temporary directories.
@@ -19,6 +21,7 @@
 
 pub mod chronus;
 pub mod engine;
+pub mod http;
 pub mod jack;
 pub mod osc;
 pub mod process;

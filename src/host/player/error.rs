@@ -66,6 +66,9 @@ pub enum PlayError {
     /// The outbound thread (external instruments) could not be spawned.
     #[error("error: cannot start the outbound thread: {0}")]
     OutboundThread(std::io::Error),
+    /// The HTTP API could not start on the address given with `--http`.
+    #[error("error: {0} (choose another address with --http ADDR, or run with --no-http)")]
+    Http(String),
 }
 
 impl PlayError {

@@ -21,9 +21,9 @@
 
 pub mod cues;
 pub mod error;
-pub mod midi_out;
 pub mod http;
 pub mod logging;
+pub mod midi_out;
 pub mod router;
 
 use std::collections::HashMap;

@@ -37,8 +37,8 @@ use crate::patch::PatchDesc;
 
 pub mod error;
 mod midi_setup;
-mod outbound_setup;
 mod observe;
+mod outbound_setup;
 mod output;
 mod reload;
 mod running;

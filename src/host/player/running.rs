@@ -13,8 +13,8 @@ use parking_lot::Mutex;
 use tracing::{error, info, warn};
 
 use super::error::PlayError;
-use super::outbound_setup::Outbound;
 use super::observe::Announcer;
+use super::outbound_setup::Outbound;
 use super::output::{describe, device_suffix, reopen, stream_failure, Playing, HANDBACK_TIMEOUT};
 use super::reload::Reloader;
 use super::{Core, PlayOptions};

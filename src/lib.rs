@@ -43,3 +43,4 @@ pub mod osc;
 pub mod patch;
 pub mod realtime;
 pub mod seq;
+pub mod supercollider;

@@ -75,6 +75,18 @@ enum Command {
         /// The patch file (.ron).
         patch: PathBuf,
     },
+    /// Write a patch's SuperCollider SynthDefs: one `.scsyndef` per instrument's voice
+    /// template and one for the main graph (when every kind in it has a counterpart).
+    #[command(
+        after_help = "Example:\n  chronus synthdef patches/poly-subtractive.ron --out synthdefs"
+    )]
+    Synthdef {
+        /// The patch file (.ron).
+        patch: PathBuf,
+        /// The folder to write the defs into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Measure a patch offline on one thread at 48 kHz in 64-frame blocks: real-time
     /// factor, ns per sample, voices that fit in half a core (from runs with the first
     /// instrument at 1, 8 and 32 voices, all held), allocations inside the engine's
@@ -205,6 +217,10 @@ fn main() -> ExitCode {
         Command::Graph { patch } => read_patch(&registry, &patch).map(|desc| {
             print!("{}", graph::to_dot(&desc));
         }),
+        Command::Synthdef { patch, out } => {
+            chronus::supercollider::patch_defs::synthdef_command(&registry, &patch, &out)
+                .map(|report| print!("{report}"))
+        }
         Command::Bench {
             patch,
             json,

@@ -35,6 +35,7 @@ use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
+use crate::supercollider::{Sc, ScCounterpart, ScUGen};
 
 /// Index of the `color` param.
 const COLOR: usize = 0;
@@ -74,7 +75,31 @@ pub static NOISE_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// Registry entry for `noise`.
-pub const NOISE: ModuleEntry = ModuleEntry::of::<NoiseModule>(&NOISE_INFO);
+pub const NOISE: ModuleEntry = ModuleEntry::of::<NoiseModule>(&NOISE_INFO).supercollider(&NOISE_SC);
+
+/// `noise` on scsynth: `WhiteNoise`, `PinkNoise` or `BrownNoise` by `color` (fixed when
+/// the def is built), pink and brown scaled to our RMS.
+static NOISE_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::Choice(
+        "color",
+        &[
+            Sc::ar(&ScUGen::ar("WhiteNoise", &[])),
+            Sc::mul(
+                &Sc::ar(&ScUGen::ar("PinkNoise", &[])),
+                &Sc::Const(PINK_SC_GAIN),
+            ),
+            Sc::mul(
+                &Sc::ar(&ScUGen::ar("BrownNoise", &[])),
+                &Sc::Const(BROWN_SC_GAIN),
+            ),
+        ],
+    )],
+    note: "WhiteNoise / PinkNoise / BrownNoise (color fixed in the def)",
+};
+/// Our pink RMS over `PinkNoise`'s.
+const PINK_SC_GAIN: f32 = 1.0;
+/// Our brown RMS over `BrownNoise`'s.
+const BROWN_SC_GAIN: f32 = 1.0;
 
 /// The `noise` module.
 #[derive(Clone)]

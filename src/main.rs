@@ -134,6 +134,11 @@ struct RenderArgs {
     /// instrument).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// The engine that plays the patch: `internal` (every voice template on Chronus's
+    /// engine, whatever its backend) or `supercollider` (the whole patch as SynthDefs,
+    /// rendered by `scsynth -N`; --notes only, --config and --seed do not apply).
+    #[arg(long, default_value = "internal", value_parser = ["internal", "supercollider"])]
+    engine: String,
 }
 
 /// The options of `chronus play` (docs/CONTRACTS.md §3).
@@ -405,8 +410,12 @@ fn render(registry: &Registry, args: RenderArgs) -> Result<(), String> {
         seed,
         notes,
         config,
+        engine,
     } = args;
     let desc = read_patch(registry, &patch)?;
+    if engine == "supercollider" {
+        return render_supercollider(registry, &patch, seconds, sample_rate, notes, &out);
+    }
     let config = read_config(registry, config.as_ref(), &desc)?;
     let notes = match notes {
         Some(list) => host::parse_notes(&list).map_err(|e| e.to_string())?,
@@ -430,6 +439,43 @@ fn render(registry: &Registry, args: RenderArgs) -> Result<(), String> {
         patch.display(),
         out.display(),
         seconds / elapsed.max(1e-9)
+    );
+    Ok(())
+}
+
+/// `chronus render --engine supercollider`.
+fn render_supercollider(
+    registry: &Registry,
+    patch: &std::path::Path,
+    seconds: f64,
+    sample_rate: u32,
+    notes: Option<String>,
+    out: &std::path::Path,
+) -> Result<(), String> {
+    use chronus::supercollider::nrt::{render_nrt, NrtRender};
+    let name = patch.display().to_string();
+    let text = std::fs::read_to_string(patch).map_err(|e| format!("{name}: {e}"))?;
+    let (desc, map) = chronus::patch::load_with_source_map(&text, Some(&name), registry)
+        .map_err(|e| e.to_string())?;
+    let notes = match notes {
+        Some(list) => host::parse_notes(&list).map_err(|e| e.to_string())?,
+        None => Vec::new(),
+    };
+    let job = NrtRender {
+        file: patch,
+        map: &map,
+        seconds,
+        sample_rate,
+        notes: &notes,
+        out,
+    };
+    let started = Instant::now();
+    render_nrt(&desc, registry, &job)?;
+    eprintln!(
+        "rendered {seconds} s of {} on scsynth to {} in {:.2} s",
+        patch.display(),
+        out.display(),
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

@@ -6,13 +6,17 @@
 //! - [`compile`]: a patch's voice templates and main graph as defs, from the SuperCollider
 //!   counterparts the module kinds declare as data in `chronus-modules`.
 //! - [`patch_defs`]: every def of a patch, named after it, written as `.scsyndef` files.
+//! - [`score`]: notes as a time-tagged non-real-time score.
+//! - [`nrt`]: `chronus render --engine supercollider`, the score through `scsynth -N`.
 //!
-//! This room imports `patch` and the module SDK only; the command line and the hosts use
-//! it.
+//! This room imports `patch`, the module SDK, and from `host` the `--notes` items and the
+//! WAV files (for `render`); the command line uses it.
 
 pub mod builder;
 pub mod compile;
+pub mod nrt;
 pub mod patch_defs;
+pub mod score;
 pub mod synthdef;
 
 pub use builder::{DefBuilder, Sig};

@@ -14,3 +14,4 @@ mod osc_play;
 mod osc_seq;
 mod play_null;
 mod render_config;
+mod supercollider_render;

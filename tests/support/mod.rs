@@ -8,6 +8,7 @@
 //! - [`process`]: spawned programs with captured output, killed and reaped on drop; bounded
 //!   waits; skipping when a program is missing; a test's timeline.
 //! - [`chronus`]: the `chronus` binary under test and its `status:` lines.
+//! - [`compare`]: two renders of a patch measured note by note (pitch, onset, level).
 //! - [`jack`]: a private JACK dummy server per test, listing and recording its ports.
 //! - [`osc`]: liblo's `oscsend`/`oscdump` and UDP ports.
 //! - [`signal`]: measuring a rendered or recorded sine, the test tone's checks.
@@ -18,6 +19,7 @@
 #![allow(dead_code)]
 
 pub mod chronus;
+pub mod compare;
 pub mod engine;
 pub mod jack;
 pub mod osc;

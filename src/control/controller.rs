@@ -9,6 +9,7 @@
 //! [`live_params`](super::live_params), [`notes`](super::notes),
 //! [`sequencer_commands`](super::sequencer_commands).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chronus_modules::Registry;
@@ -46,6 +47,8 @@ pub struct Controller {
     faults: Arc<Faults>,
     /// Events sent for a later sample, not yet due (bounded).
     ahead: EventsAhead,
+    /// Param names of instruments played outside the engine (see `backend_params`).
+    pub(super) backend_params: HashMap<String, Vec<String>>,
 }
 
 impl Controller {
@@ -66,6 +69,7 @@ impl Controller {
             scheduled: ScheduledChanges::default(),
             faults: Arc::default(),
             ahead: EventsAhead::default(),
+            backend_params: HashMap::new(),
         }
     }
 

@@ -51,6 +51,24 @@ pub enum ControlError {
         /// Its params.
         known: Vec<&'static str>,
     },
+    /// An external instrument (a `midi` backend) has no such param in its profile.
+    #[error("instrument \"{instrument}\" has no param \"{param}\" in its profile; its params: {}", .known.join(", "))]
+    UnknownBackendParam {
+        /// The instrument id.
+        instrument: String,
+        /// The param asked for.
+        param: String,
+        /// The profile's params.
+        known: Vec<String>,
+    },
+    /// A value for an external instrument's param outside 0..1.
+    #[error("instrument \"{instrument}\": param \"{param}\" takes a number 0..1")]
+    BackendValue {
+        /// The instrument id.
+        instrument: String,
+        /// The param.
+        param: String,
+    },
     /// `create` with an id already used somewhere in the patch.
     #[error("module id \"{0}\" is already used in the patch")]
     DuplicateId(String),

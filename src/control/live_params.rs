@@ -25,6 +25,9 @@ impl Controller {
         value: ParamValue,
         time: Option<u64>,
     ) -> Result<(), ControlError> {
+        if self.set_backend_live(id, param, &value, time)? {
+            return Ok(());
+        }
         let (target, engine_value) = self.live_target(id, param, &value)?;
         self.send_all(
             time,

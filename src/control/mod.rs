@@ -9,8 +9,10 @@
 //! the sequencer's side: [`semantic_action`] (what a gesture means),
 //! [`sequencer_commands`] (actions and `/seq` commands to the engine),
 //! [`sequence_edits`] (live edits as the saved patch), [`sequencer_build`];
-//! [`midi_cc`] (the `midi_cc` module's params).
+//! [`midi_cc`] (the `midi_cc` module's params); [`backend_params`] (the params of
+//! instruments a backend outside the engine plays).
 
+pub mod backend_params;
 pub mod commit;
 pub mod controller;
 pub mod error;

@@ -6,6 +6,7 @@
 use super::block::Engine;
 use super::command::{Event, TimedEvent};
 use super::crossfade::Layer;
+use super::outbound::{OutEvent, OutboundEvent};
 use super::stats::EngineStats;
 use super::voice;
 use crate::address::{InstrumentKey, ParamSlot, ProgramRef};
@@ -27,6 +28,37 @@ impl Engine {
         }
         let Some(current) = self.current.as_mut() else {
             EngineStats::bump(&self.stats.events_ignored);
+            return;
+        };
+        let instruments = current.graph.instruments.len();
+        if let Some((key, out)) = outward(e.event) {
+            let external = current
+                .graph
+                .instruments
+                .iter()
+                .any(|i| i.key == key && i.external);
+            if external {
+                self.send_out(key, out);
+                return;
+            }
+            if let Event::BackendParam { .. } = e.event {
+                EngineStats::bump(&self.stats.events_ignored);
+                return;
+            }
+        }
+        if matches!(e.event, Event::AllNotesOff | Event::Panic) {
+            let out = match e.event {
+                Event::Panic => OutEvent::Panic,
+                _ => OutEvent::AllNotesOff,
+            };
+            for i in 0..instruments {
+                let inst = self.current.as_ref().map(|c| &c.graph.instruments[i]);
+                if let Some(key) = inst.filter(|inst| inst.external).map(|inst| inst.key) {
+                    self.send_out(key, out);
+                }
+            }
+        }
+        let Some(current) = self.current.as_mut() else {
             return;
         };
         let g = &mut *current.graph;
@@ -87,9 +119,45 @@ impl Engine {
                     }
                 }
             }
-            // Applied to the conductor before the graph is looked at.
-            Event::Sequencer(_) => {}
+            // Applied to the conductor before the graph is looked at; sent out above.
+            Event::Sequencer(_) | Event::BackendParam { .. } => {}
         }
+    }
+
+    /// Sends `event` for the external instrument `key` out through the outbound ring, at
+    /// this sample. **Real-time safe.**
+    fn send_out(&mut self, key: InstrumentKey, event: OutEvent) {
+        let e = OutboundEvent {
+            time: self.sample_time,
+            instrument: key,
+            event,
+        };
+        if self.outbound.push(&self.stats, e) {
+            EngineStats::bump(&self.stats.outbound_sent);
+        }
+    }
+}
+
+/// The instrument an event is for and what an external one is told of it, for the events
+/// an external instrument takes (notes, channel messages, backend params).
+fn outward(event: Event) -> Option<(InstrumentKey, OutEvent)> {
+    match event {
+        Event::NoteOn {
+            instrument,
+            note,
+            velocity,
+        } => Some((instrument, OutEvent::NoteOn { note, velocity })),
+        Event::NoteOff { instrument, note } => Some((instrument, OutEvent::NoteOff { note })),
+        Event::Channel {
+            instrument,
+            message,
+        } => Some((instrument, OutEvent::Channel(message))),
+        Event::BackendParam {
+            instrument,
+            param,
+            value,
+        } => Some((instrument, OutEvent::Param { param, value })),
+        _ => None,
     }
 }
 

@@ -14,6 +14,7 @@ use rtrb::{Consumer, Producer, RingBuffer};
 use super::command::{Command, Revision, TimedEvent};
 use super::crossfade::{Layer, MAX_FADING};
 use super::handle::EngineHandle;
+use super::outbound::{Outbound, OutboundEvent, OUTBOUND_CAPACITY};
 use super::program::run_program;
 use super::queue::EventQueue;
 use super::stats::EngineStats;
@@ -86,6 +87,10 @@ pub struct Engine {
     pub(super) seq_status: Arc<SeqStatus>,
     /// The event-out ring: sequencer cues for the control side.
     pub(super) cues: Producer<Cue>,
+    /// Events for external instruments, out to their backends' thread.
+    pub(super) outbound: Outbound,
+    /// The other end of `outbound`, until [`Engine::take_outbound`] hands it out.
+    outbound_rx: Option<Consumer<OutboundEvent>>,
 }
 
 // The engine is built on a control thread and moves to the audio thread: it stays `Send`
@@ -107,6 +112,7 @@ impl Engine {
         let stats = Arc::new(EngineStats::default());
         let (cue_tx, cue_rx) = RingBuffer::new(CUE_CAPACITY);
         let seq_status = Arc::new(SeqStatus::default());
+        let (outbound, outbound_rx) = Outbound::new(OUTBOUND_CAPACITY);
         let engine = Engine {
             sample_rate: config.sample_rate,
             crossfade_len: ((config.crossfade_ms * 0.001 * config.sample_rate) as u32).max(1),
@@ -129,6 +135,8 @@ impl Engine {
             conductor: None,
             seq_status: seq_status.clone(),
             cues: cue_tx,
+            outbound,
+            outbound_rx: Some(outbound_rx),
         };
         let handle = EngineHandle {
             commands: cmd_tx,
@@ -141,6 +149,14 @@ impl Engine {
             cues: cue_rx,
         };
         (engine, handle)
+    }
+
+    /// The consumer of the outbound ring (events for instruments a backend outside the
+    /// engine plays), once: take it before the engine moves to the audio thread. Nothing
+    /// consumes the ring when nobody takes it (offline renders): what does not fit is
+    /// dropped and counted.
+    pub fn take_outbound(&mut self) -> Option<Consumer<OutboundEvent>> {
+        self.outbound_rx.take()
     }
 
     /// The engine's sample clock: frames processed so far.

@@ -67,6 +67,16 @@ pub enum Event {
         /// MIDI note number.
         note: u8,
     },
+    /// A param of an external instrument's backend (a CC profile's param, by index),
+    /// 0..1: sent out through the outbound ring; ignored (counted) for an internal one.
+    BackendParam {
+        /// Which instrument.
+        instrument: InstrumentKey,
+        /// Index of the param in the backend's list.
+        param: u16,
+        /// 0..1.
+        value: f32,
+    },
     /// Release every held note (voices sound through their release).
     AllNotesOff,
     /// Silence every voice within a few milliseconds, releases included.

@@ -15,6 +15,8 @@
 //! - [`voice`]: voice allocation, stealing, release and mixing.
 //! - [`channel`]: channel messages, and what they do to an instrument's channel state (bend,
 //!   pressure, sustain, volume, pan).
+//! - [`outbound`]: the ring events for external instruments (MIDI, SuperCollider) leave
+//!   the audio thread through.
 //! - [`stats`]: atomic counters read by other threads.
 //!
 //! Nothing here allocates, frees, locks, blocks or logs once the engine is built.
@@ -26,6 +28,7 @@ pub mod command;
 mod crossfade;
 pub mod handle;
 mod mix;
+pub mod outbound;
 pub mod program;
 pub mod queue;
 pub mod stats;
@@ -37,4 +40,5 @@ pub use block::{Engine, EngineConfig};
 pub use channel::ChannelMessage;
 pub use command::{Command, Event, Revision, TimedEvent};
 pub use handle::{EngineHandle, SendError};
+pub use outbound::{OutEvent, OutboundEvent};
 pub use stats::EngineStats;

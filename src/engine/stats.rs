@@ -25,6 +25,10 @@ pub struct EngineStats {
     /// (for example a param change scheduled across a commit that removed its module):
     /// ignored.
     pub events_ignored: AtomicU64,
+    /// Events for external instruments sent out through the outbound ring.
+    pub outbound_sent: AtomicU64,
+    /// Events for external instruments dropped because the outbound ring was full.
+    pub outbound_dropped: AtomicU64,
     /// Times the pending-event queue was full and events waited in the command ring.
     pub queue_full: AtomicU64,
     /// Times an old graph could not be returned at once (it waits in the engine; the

@@ -131,6 +131,7 @@ pub fn compile(
                 .collect(),
             uses_gate,
             controls: ChannelState::default(),
+            external: inst.backend.as_ref().is_some_and(|b| b.is_external_only()),
         });
     }
 

@@ -237,6 +237,9 @@ pub struct Instrument {
     /// Channel state (bend, pressure, pedal, volume, pan, tuning) shared by its voices;
     /// carried to the next graph's instrument of the same id.
     pub controls: ChannelState,
+    /// True when a backend outside the engine plays this instrument (a `midi` backend):
+    /// the engine sends its events out through the outbound ring instead of voicing them.
+    pub external: bool,
 }
 
 /// Which held voice a note takes when every voice of its instrument is busy: the patch's

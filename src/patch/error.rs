@@ -282,6 +282,15 @@ pub enum PatchErrorKind {
         /// The refused channel.
         channel: u8,
     },
+    /// An instrument's `backend` written wrong (an unknown kind, a field another kind
+    /// has, a channel out of range, a MIDI instrument with a voice template).
+    #[error("instrument {instrument:?}: {message}")]
+    Backend {
+        /// The instrument id.
+        instrument: String,
+        /// What is wrong (see `backend::check`).
+        message: String,
+    },
     /// A patch declaring both `voice` and `instruments`.
     #[error("a patch declares either `voice` or `instruments`, not both")]
     VoiceAndInstruments,

@@ -129,6 +129,7 @@ fn syntax_error(e: &ron::error::SpannedError, text: &str) -> PatchError {
             within: match outer.as_deref() {
                 Some("InstrumentDesc") => "a voice template",
                 Some("ModuleDesc") => "a module",
+                Some("BackendDesc") => "a backend",
                 _ => "the patch",
             },
             known: expected.iter().map(|f| f.to_string()).collect(),
@@ -140,6 +141,7 @@ fn syntax_error(e: &ron::error::SpannedError, text: &str) -> PatchError {
                 match outer.as_deref() {
                     Some("ModuleDesc") => "a module",
                     Some("InstrumentDesc") => "a voice template",
+                    Some("BackendDesc") => "a backend",
                     _ => "the patch",
                 }
             ),

@@ -3,10 +3,12 @@
 //! [`ron_tree`]), and validating it against the module registry before anything runs
 //! ([`validate`](mod@validate), [`implicit`]). The `sequence` section's own types live here
 //! too ([`sequence_enums`], [`sequence_settings`], [`enum_names`]), and so does its check
-//! ([`sequence_check`]); the sequencer that plays it is `seq`, built by `control`. Errors
+//! ([`sequence_check`]), and an instrument's `backend` (MIDI, SuperCollider) is
+//! [`backend`](mod@backend); the sequencer that plays it is `seq`, built by `control`. Errors
 //! are [`PatchError`]s, one line each:
 //! `patches/x.ron:12:9: module "osc": unknown kind "sawx" (did you mean "saw"?)`.
 
+pub mod backend;
 pub mod enum_names;
 pub mod error;
 pub mod implicit;
@@ -25,6 +27,7 @@ mod test_support;
 mod unique_map;
 pub mod validate;
 
+pub use backend::{Backend, BackendDesc, MidiBackend};
 pub use error::{Direction, End, IdKind, PatchError, PatchErrorKind, PatchErrors, Pos};
 pub use implicit::{implicit_module, Implicit};
 pub use load::{load, load_file, load_with_source_map, parse, to_ron};

@@ -11,6 +11,7 @@ use indexmap::IndexMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::backend::BackendDesc;
 use super::sequence_enums::{Quantize, ScaleKind};
 use super::sequence_settings::{IdleConfig, MutationConfig};
 use super::unique_map;
@@ -66,6 +67,9 @@ pub struct InstrumentDesc {
     /// Connections inside one voice.
     #[serde(default)]
     pub connections: Vec<Connection>,
+    /// Where the notes are played; the internal engine when absent (see `backend.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<BackendDesc>,
 }
 
 fn default_voice_count() -> usize {
@@ -80,6 +84,7 @@ impl Default for InstrumentDesc {
             channel: None,
             modules: IndexMap::new(),
             connections: Vec::new(),
+            backend: None,
         }
     }
 }

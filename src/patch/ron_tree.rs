@@ -18,6 +18,8 @@ pub enum Step<'a> {
     /// An item of a list or a tuple (also the fields of an enum variant written
     /// `variant(a, b)`), from 0.
     Index(usize),
+    /// The value of a map entry by its string key (`{"my_synth": ...}`).
+    Key(&'a str),
 }
 
 /// Any RON text as a tree with the position of every value: the same tolerant scanner as
@@ -63,6 +65,12 @@ impl RonTree {
                 (Step::Field(name), n) => &n.fields()?.iter().find(|(f, _, _)| f == name)?.2,
                 (Step::Index(i), Node::Seq { items, .. } | Node::Tuple { items, .. }) => {
                     items.get(*i)?
+                }
+                (Step::Key(k), Node::Map { entries, .. }) => {
+                    &entries
+                        .iter()
+                        .find(|(key, _)| matches!(key, Node::Str { value, .. } if value == k))?
+                        .1
                 }
                 _ => return None,
             };

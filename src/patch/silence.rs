@@ -16,7 +16,16 @@ use super::scope::instruments;
 /// - an instrument whose `left` and `right` lead to no module that reaches the output;
 /// - an instrument whose voice template connects nothing to `output.left` or
 ///   `output.right`.
+/// Instruments played elsewhere (a `midi` backend) make no sound in Chronus: they are
+/// never silent parts, and a patch of only those is not silent either.
 pub fn silent_parts(desc: &PatchDesc) -> Vec<String> {
+    let external = |inst: &super::model::InstrumentDesc| {
+        inst.backend.as_ref().is_some_and(|b| b.is_external_only())
+    };
+    let mut internal = instruments(desc).filter(|(_, _, inst)| !external(inst));
+    if internal.next().is_none() && desc.modules.is_empty() {
+        return Vec::new();
+    }
     if !feeds_output(&desc.connections) {
         return vec![
             "nothing is connected to `output.left` or `output.right`: the patch is silent"
@@ -25,7 +34,7 @@ pub fn silent_parts(desc: &PatchDesc) -> Vec<String> {
     }
     let heard = reaching_output(&desc.connections);
     let mut lines = Vec::new();
-    for (_, id, inst) in instruments(desc) {
+    for (_, id, inst) in instruments(desc).filter(|(_, _, inst)| !external(inst)) {
         if !heard.contains(id) {
             lines.push(format!(
                 "instrument \"{id}\" is never heard: nothing takes `{id}.left` or `{id}.right` \

@@ -60,6 +60,9 @@ struct TemplateSpan {
     pos: Pos,
     count: Option<Pos>,
     channel: Option<Pos>,
+    /// The `backend` field's name, and each of its fields' values.
+    backend: Option<Pos>,
+    backend_fields: Vec<(String, Pos)>,
 }
 
 /// Positions of a patch's parts in its text, for error messages. Built by
@@ -160,6 +163,16 @@ impl SourceMap {
     /// Where the `channel` value of a voice template is written.
     pub fn channel(&self, scope: &Scope) -> Option<Pos> {
         self.template_span(scope).and_then(|t| t.channel)
+    }
+
+    /// Where an instrument's `backend` is written: the value of its field `field`
+    /// (`kind`, `port`, ...), or the backend itself for `None` or a field not written.
+    pub fn backend(&self, scope: &Scope, field: Option<&str>) -> Option<Pos> {
+        let t = self.template_span(scope)?;
+        field
+            .and_then(|f| t.backend_fields.iter().find(|(n, _)| n == f))
+            .map(|(_, p)| *p)
+            .or(t.backend)
     }
 
     /// Where the `voice` field is written.
@@ -277,11 +290,20 @@ impl SourceMap {
             pos,
             count: None,
             channel: None,
+            backend: None,
+            backend_fields: Vec::new(),
         };
         for (name, _, value) in fields {
             match name.as_str() {
                 "count" => span.count = Some(value.pos()),
                 "channel" => span.channel = Some(value.unwrap_some().pos()),
+                "backend" => {
+                    span.backend = Some(value.pos());
+                    for (field, _, v) in value.unwrap_some().fields().unwrap_or_default() {
+                        span.backend_fields
+                            .push((field.clone(), v.unwrap_some().pos()));
+                    }
+                }
                 "modules" => self.modules_map(&scope, value),
                 "connections" => self.connections_list(&scope, value),
                 _ => {}

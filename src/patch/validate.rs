@@ -234,6 +234,17 @@ impl Validator<'_> {
                     self.error(kind, pos);
                 }
             }
+            if let Some(backend) = &inst.backend {
+                let has_template = !inst.modules.is_empty() || !inst.connections.is_empty();
+                for issue in super::backend::check(backend, has_template) {
+                    let kind = PatchErrorKind::Backend {
+                        instrument: id.to_string(),
+                        message: issue.message,
+                    };
+                    let pos = self.at(|m| m.backend(&scope, issue.field)).or(template);
+                    self.error(kind, pos);
+                }
+            }
         }
     }
 

@@ -24,6 +24,7 @@ mod live_sweep;
 mod note_start_params;
 mod osc_flood_no_alloc;
 mod osc_server;
+mod outbound;
 mod patches;
 mod prop_edits;
 mod prop_roundtrip;

@@ -9,7 +9,9 @@
 use chronus::control::Controller;
 use chronus::engine::{Engine, EngineConfig};
 use chronus::osc::{dispatch, Context, HostStatus, PatchFolder};
-use chronus::patch::{self, Connection, InstrumentDesc, ModuleDesc, PatchDesc, PortRef, Steal};
+use chronus::patch::{
+    self, BackendDesc, Connection, InstrumentDesc, ModuleDesc, PatchDesc, PortRef, Steal,
+};
 use chronus_modules::{ParamValue, Registry};
 use indexmap::IndexMap;
 use proptest::prelude::*;
@@ -77,20 +79,32 @@ fn graph() -> impl Strategy<Value = (IndexMap<String, ModuleDesc>, Vec<Connectio
         })
 }
 
+/// An instrument's backend: none, `midi` or `supercollider`, with any field values (the
+/// round trip does not validate).
+fn backend() -> impl Strategy<Value = Option<BackendDesc>> {
+    proptest::option::of(prop_oneof![
+        (text(), any::<u8>(), proptest::option::of(text()))
+            .prop_map(|(port, ch, profile)| BackendDesc::midi(&port, ch, profile.as_deref())),
+        proptest::option::of(text()).prop_map(|s| BackendDesc::supercollider(s.as_deref())),
+    ])
+}
+
 fn instrument() -> impl Strategy<Value = InstrumentDesc> {
     (
         0usize..100,
         proptest::sample::select(Steal::ALL.to_vec()),
         proptest::option::of(any::<u8>()),
         graph(),
+        backend(),
     )
         .prop_map(
-            |(count, steal, channel, (modules, connections))| InstrumentDesc {
+            |(count, steal, channel, (modules, connections), backend)| InstrumentDesc {
                 count,
                 steal,
                 channel,
                 modules,
                 connections,
+                backend,
             },
         )
 }

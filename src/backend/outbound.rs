@@ -1,0 +1,134 @@
+//! The outbound thread (`chronus-out`): it drains the engine's outbound ring (events for
+//! instruments a backend outside the engine plays: notes, channel messages, backend
+//! params, each with its engine sample time) and hands each event to the
+//! [`OutboundSink`] that plays its instrument. Generic over backends: the MIDI output
+//! (`midi_out`) is one sink, SuperCollider another; real-time messages (MIDI clock, a
+//! later issue) reach every sink.
+//!
+//! It polls every millisecond; after each drain every sink gets a [`OutboundSink::tick`]
+//! for its own timed work (queues, reconnects). A panic while handling one event is
+//! contained ([`Faults::contain`]); the thread runs under [`supervise`]. On stop every
+//! sink is told [`OutboundSink::stop`] (all notes off) before the thread ends.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use rtrb::Consumer;
+
+use crate::address::InstrumentKey;
+use crate::engine::{OutEvent, OutboundEvent};
+use crate::fault::{supervise, Faults};
+
+/// How often the thread drains the ring and ticks its sinks.
+pub const POLL: Duration = Duration::from_millis(1);
+
+/// A backend that plays some instruments outside the engine.
+pub trait OutboundSink: Send {
+    /// A short name for logs (`midi`, `supercollider`).
+    fn name(&self) -> &str;
+    /// True when this sink plays the instrument `key`.
+    fn plays(&self, key: InstrumentKey) -> bool;
+    /// One event for one of its instruments (or a real-time message, which every sink
+    /// gets), in engine order.
+    fn event(&mut self, event: &OutboundEvent);
+    /// Called after every drain: send what is due, look for ports, ...
+    fn tick(&mut self);
+    /// Chronus is stopping: release every sounding note and flush.
+    fn stop(&mut self);
+}
+
+/// The running outbound thread.
+pub struct OutboundThread {
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// The sinks, shared between the thread and whoever owns it (status reporting reads
+/// them through their own atomics; the lock is only for stopping).
+type Sinks = Arc<Mutex<Vec<Box<dyn OutboundSink>>>>;
+
+impl OutboundThread {
+    /// Starts the thread on `rx` with `sinks`. Events for an instrument no sink plays are
+    /// dropped (counted by nobody: the engine only sends events for external
+    /// instruments, and each has a sink).
+    pub fn start(
+        rx: Consumer<OutboundEvent>,
+        sinks: Vec<Box<dyn OutboundSink>>,
+        faults: Arc<Faults>,
+    ) -> std::io::Result<OutboundThread> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let sinks: Sinks = Arc::new(Mutex::new(sinks));
+        let rx = Arc::new(Mutex::new(rx));
+        let (stop_flag, f) = (stop.clone(), faults.clone());
+        let thread = supervise("chronus-out", faults, move || {
+            while !stop_flag.load(Ordering::Acquire) {
+                drain_once(&rx, &sinks, &f);
+                std::thread::sleep(POLL);
+            }
+            drain_once(&rx, &sinks, &f);
+            for sink in sinks.lock().iter_mut() {
+                let name = sink.name().to_string();
+                f.contain("chronus-out", || format!("stopping {name}"), || sink.stop());
+            }
+        })?;
+        Ok(OutboundThread {
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Stops the thread: every sink releases its notes first.
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for OutboundThread {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Drains the ring into the sinks once, then ticks every sink.
+pub fn drain_once(
+    rx: &Mutex<Consumer<OutboundEvent>>,
+    sinks: &Mutex<Vec<Box<dyn OutboundSink>>>,
+    faults: &Faults,
+) {
+    let mut rx = rx.lock();
+    let mut sinks = sinks.lock();
+    while let Ok(e) = rx.pop() {
+        faults.contain(
+            "chronus-out",
+            || format!("{e:?}"),
+            || dispatch(&mut sinks, &e),
+        );
+    }
+    for sink in sinks.iter_mut() {
+        let name = sink.name().to_string();
+        faults.contain(
+            "chronus-out",
+            || format!("a tick of {name}"),
+            || sink.tick(),
+        );
+    }
+}
+
+/// Hands `e` to the sink that plays its instrument (every sink for a real-time message).
+pub fn dispatch(sinks: &mut [Box<dyn OutboundSink>], e: &OutboundEvent) {
+    if let OutEvent::Realtime(_) = e.event {
+        for sink in sinks.iter_mut() {
+            sink.event(e);
+        }
+        return;
+    }
+    if let Some(sink) = sinks.iter_mut().find(|s| s.plays(e.instrument)) {
+        sink.event(e);
+    }
+}

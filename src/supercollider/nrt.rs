@@ -77,7 +77,14 @@ pub fn render_nrt(desc: &PatchDesc, registry: &Registry, job: &NrtRender) -> Res
         });
     }
     let frames = (job.seconds * sr).round() as u64;
-    let score = nrt_score(&defs, &notes, job.sample_rate, frames).map_err(|e| e.to_string())?;
+    let score =
+        nrt_score(&defs, &ids, &notes, job.sample_rate, frames).map_err(|e| e.to_string())?;
+    if !(job.seconds.is_finite() && job.seconds > 0.0 && job.seconds <= 86_400.0) {
+        return Err(format!(
+            "--seconds {} must be greater than 0 and at most 86400",
+            job.seconds
+        ));
+    }
     let dir = TempDir::new()?;
     let score_path = dir.0.join("score.osc");
     let wav = dir.0.join("scsynth.wav");

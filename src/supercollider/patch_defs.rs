@@ -14,7 +14,8 @@ use super::synthdef::encode;
 /// The defs of a patch.
 #[derive(Clone, Debug)]
 pub struct PatchDefs {
-    /// Each instrument's id, scope and voice def, in patch order.
+    /// Each instrument's id, scope and voice def, in patch order (instruments played by a
+    /// `midi` backend or by a `synthdef` of their own have none).
     pub voices: Vec<(String, Scope, CompiledDef)>,
     /// The main graph's def, or why it has none (its unmapped modules).
     pub main: Result<CompiledDef, Vec<ScError>>,
@@ -63,7 +64,14 @@ pub fn patch_defs(
         return Err(voice_missing);
     }
     let mut voices = Vec::new();
-    for (scope, id, _) in instruments(desc) {
+    for (scope, id, inst) in instruments(desc) {
+        // A `midi` instrument has no voices to compile; one naming its own `synthdef`
+        // plays that def from the config's folder.
+        if inst.backend.as_ref().is_some_and(|b| {
+            b.is_external_only() || (b.kind == "supercollider" && b.synthdef.is_some())
+        }) {
+            continue;
+        }
         let def = compile_voice(desc, registry, &scope, &def_name(patch, id), map)
             .map_err(|e| vec![e])?;
         voices.push((id.to_string(), scope, def));

@@ -56,10 +56,12 @@ fn message(addr: &str, args: Vec<OscType>) -> OscPacket {
     })
 }
 
-/// The score of `notes` played on `defs` for `frames` samples at `sample_rate`. Every
-/// instrument needs its voice def; the main graph's def must be there.
+/// The score of `notes` played on `defs` for `frames` samples at `sample_rate`. `ids` are
+/// the patch's instruments in order (a note's `instrument` indexes them); notes of an
+/// instrument without a voice def are left out. The main graph's def must be there.
 pub fn nrt_score(
     defs: &PatchDefs,
+    ids: &[&str],
     notes: &[ScoreNote],
     sample_rate: u32,
     frames: u64,
@@ -88,13 +90,14 @@ pub fn nrt_score(
         OscType::Int(1), // add to the tail
         OscType::Int(0), // of the root group
     ];
-    for (i, (id, _, _)) in defs.voices.iter().enumerate() {
+    for (i, id) in ids.iter().enumerate() {
         args.push(OscType::String(format!("{id}.bus")));
         args.push(OscType::Int(instrument_bus(i)));
     }
     bundles.push((0, 1, vec![message("/s_new", args)]));
     for (k, n) in notes.iter().enumerate() {
-        let Some((_, _, voice)) = defs.voices.get(n.instrument) else {
+        let id = ids.get(n.instrument).copied().unwrap_or_default();
+        let Some((_, _, voice)) = defs.voices.iter().find(|(v, _, _)| v == id) else {
             continue;
         };
         let node = MAIN_NODE + 1 + k as i32;

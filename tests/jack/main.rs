@@ -8,3 +8,4 @@ mod support;
 
 mod midi_jack;
 mod play_jack;
+mod scsynth_defs;

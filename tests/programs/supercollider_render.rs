@@ -124,3 +124,108 @@ fn the_test_tone_sounds_the_same_on_both_engines() {
     );
     assert!((rms_db(&b) - rms_db(&a)).abs() <= 1.5);
 }
+
+/// A voice with a `midi_cc` module, which has no SuperCollider counterpart.
+const UNMAPPED: &str = r#"(
+    voice: (
+        modules: {
+            "osc": (kind: "sine"),
+            "knob": (kind: "midi_cc", params: {"cc": 74}),
+        },
+        connections: [("note.freq", "osc.freq"), ("osc.out", "output.left")],
+    ),
+    connections: [("voices.left", "output.left")],
+)
+"#;
+
+#[test]
+fn a_kind_without_a_counterpart_is_refused_with_its_position() {
+    let dir = TempDir::new("sc_unmapped");
+    let patch = dir.join("unmapped.ron");
+    std::fs::write(&patch, UNMAPPED).unwrap();
+    let patch = patch.to_str().unwrap();
+    let out = dir.join("out.wav");
+    let defs = dir.join("defs");
+    for args in [
+        vec!["synthdef", patch, "--out", defs.to_str().unwrap()],
+        vec![
+            "render",
+            patch,
+            "--engine",
+            "supercollider",
+            "--seconds",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    ] {
+        let (status, output) = run_chronus(&args);
+        assert!(!status.success(), "{args:?}");
+        let err = output.stderr();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert!(
+            err[0].starts_with(&format!("{patch}:5:28: module \"knob\""))
+                && err[0].contains("kind \"midi_cc\" has no SuperCollider counterpart"),
+            "{err:?}"
+        );
+    }
+    assert!(!out.exists() && !defs.exists(), "nothing written");
+}
+
+#[test]
+fn synthdef_writes_one_def_per_instrument_and_the_main_graph() {
+    let dir = TempDir::new("sc_synthdef");
+    let defs = dir.join("defs");
+    let (status, output) = run_chronus(&[
+        "synthdef",
+        "patches/generative-pulse.ron",
+        "--out",
+        defs.to_str().unwrap(),
+    ]);
+    assert!(status.success(), "{}", output.text());
+    let mut names: Vec<String> = std::fs::read_dir(&defs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "generative-pulse-bass.scsyndef",
+            "generative-pulse-lead.scsyndef",
+            "generative-pulse-main.scsyndef"
+        ]
+    );
+    for name in &names {
+        let bytes = std::fs::read(defs.join(name)).unwrap();
+        let def = &chronus::supercollider::decode(&bytes).unwrap()[0];
+        assert_eq!(format!("{}.scsyndef", def.name), *name);
+        if !name.ends_with("-main.scsyndef") {
+            for control in ["freq", "amp", "gate", "pan"] {
+                assert!(def.control(control).is_some(), "{name}: {control}");
+            }
+        }
+    }
+}
+
+#[test]
+fn render_on_scsynth_without_scsynth_is_one_line() {
+    let dir = TempDir::new("sc_missing");
+    let out = dir.join("out.wav");
+    let mut cmd = crate::support::chronus::chronus_cmd(&[
+        "render",
+        "patches/poly-subtractive.ron",
+        "--engine",
+        "supercollider",
+        "--seconds",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    cmd.env("PATH", dir.path());
+    let output = cmd.output().unwrap();
+    assert!(!output.status.success());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("cannot run scsynth"), "{err}");
+}

@@ -19,7 +19,15 @@
 //! - the kinds, one concept per file, each exporting its entries: [`oscillator`]
 //!   (`sine`, `saw`, `square`, `triangle`), [`noise`], [`lfo`], [`filter`] (`svf`:
 //!   `lowpass`, `highpass`, `bandpass`; `ladder`: `moog`), [`envelope`] (`adsr`), [`vca`],
-//!   [`mixer`], [`pan`], [`constant`] (`const`), [`midi_cc`], [`fx`] (`delay`, `reverb`).
+//!   [`mixer`], [`pan`], [`constant`] (`const`), [`midi_cc`], [`fx`] (`delay`, `reverb`,
+//!   `chorus`, `flanger`, `phaser`, `ping_pong`, `plate`), [`dynamics`] (`limiter`,
+//!   `compressor`, and the output's safety limiter), [`colour`] (`saturator`,
+//!   `wavefolder`, `bitcrusher`, `ring`); [`source`] (`fm`, `supersaw`, `pluck`, `impulse`,
+//!   `wavetable`, `sampler`), [`eq`] (`biquad`, `comb`, `formant`, `dc_block`),
+//!   [`utility`] (`slew`, `sample_hold`, `quantizer`, `envelope_follower`, `ar`, `ad`,
+//!   `math`, `crossfade`, `pulse_train`, `clock_div`, `gate_delay`, `random`).
+//! - [`scale`]: the scale table the host's sequencer and the `quantizer` share.
+//! - [`audio_file`]: [`AudioFile`], files decoded for [`ParamKind::File`] params.
 //! - [`registry`]: kind name → entry; [`BUILTIN`] lists the built-in kinds.
 //! - [`harness`]: [`ModuleRunner`], runs one module offline (tests, benches, your own
 //!   module's tests).
@@ -38,9 +46,13 @@
 #![deny(missing_docs)]
 
 pub mod analysis;
+pub mod audio_file;
+pub mod colour;
 pub mod constant;
+pub mod dynamics;
 pub mod entry;
 pub mod envelope;
+pub mod eq;
 pub mod filter;
 pub mod fx;
 pub mod harness;
@@ -55,10 +67,14 @@ pub mod pan;
 pub mod param;
 pub mod registry;
 pub mod role;
+pub mod scale;
 pub mod smoother;
+pub mod source;
 pub mod supercollider;
+pub mod utility;
 pub mod vca;
 
+pub use audio_file::{AudioFile, AudioFileError};
 pub use entry::{create_default, ModuleEntry};
 pub use harness::ModuleRunner;
 pub use io::{new_block, BlockBuf, Inputs, Outputs, ParamBlock, Params, ProcessContext, MAX_BLOCK};

@@ -9,6 +9,9 @@
 //!   `assert_no_alloc` to prove it.
 
 use std::any::Any;
+use std::sync::Arc;
+
+use crate::audio_file::AudioFile;
 
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::param::ParamSpec;
@@ -113,6 +116,21 @@ pub trait Module: StateHandOver + Send + 'static {
         outputs: &mut Outputs,
         params: &Params,
     );
+
+    /// Takes the decoded file of its [`File`](crate::ParamKind::File) param `param` (an
+    /// index into [`ModuleInfo::params`]). Called by the host on a control thread after
+    /// [`prepare`](Self::prepare) and [`seed`](Self::seed), once per file param the patch
+    /// sets; every voice gets the same shared file. **May allocate.** An `Err` refuses the
+    /// file (too many channels, too short...) with a reason the host shows with the module
+    /// and param. The default refuses: a kind with a file param implements this.
+    ///
+    /// The file belongs to the instance, not to the graph's params: the host treats a node
+    /// whose file changed as a new node, so a state hand-over never carries an old file
+    /// into a graph that names another.
+    fn load_file(&mut self, param: usize, file: Arc<AudioFile>) -> Result<(), String> {
+        let _ = (param, file);
+        Err(format!("`{}` takes no file", self.info().kind))
+    }
 
     /// Seeds the module's randomness (noise, random LFO steps) so renders are repeatable:
     /// the host derives one seed per instance from the patch seed (`--seed`), the module id

@@ -49,6 +49,15 @@ pub enum ParamKind {
         /// The variant names, in index order.
         variants: &'static [&'static str],
     },
+    /// A file, named in the patch relative to the patch's folder (`"samples/kick.wav"`).
+    /// Not a signal: its engine value is always 0 and it cannot change live. The host
+    /// decodes the file while building the graph and hands it to the module through
+    /// [`Module::load_file`](crate::Module::load_file); changing it is a patch edit and a
+    /// commit.
+    File {
+        /// Accepted extensions, lower case, without the dot.
+        extensions: &'static [&'static str],
+    },
 }
 
 /// Static description of one parameter of a module kind.
@@ -142,6 +151,24 @@ impl ParamSpec {
         }
     }
 
+    /// A file param accepting `extensions` (see [`ParamKind::File`]); unset by default.
+    pub const fn file(
+        id: &'static str,
+        name: &'static str,
+        extensions: &'static [&'static str],
+    ) -> Self {
+        ParamSpec {
+            kind: ParamKind::File { extensions },
+            smoothing: Smoothing::None,
+            ..Self::float(id, name, 0.0, 0.0, 0.0)
+        }
+    }
+
+    /// Whether this is a [`ParamKind::File`] param.
+    pub const fn is_file(&self) -> bool {
+        matches!(self.kind, ParamKind::File { .. })
+    }
+
     /// Sets the one-line description.
     pub const fn doc(self, doc: &'static str) -> Self {
         ParamSpec { doc, ..self }
@@ -233,6 +260,16 @@ pub enum ParamError {
         /// The refused value.
         value: String,
     },
+    /// A file name that cannot name a file in the patch's folder.
+    #[error("param `{param}`: {value} is not a usable file name: {reason}")]
+    BadFileName {
+        /// Parameter id.
+        param: &'static str,
+        /// The refused value.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A display string that could not be read as a value of this parameter.
     #[error("param `{param}`: cannot read {text:?} as {expected}")]
     Unparsable {
@@ -263,6 +300,7 @@ impl ParamSpec {
             ParamKind::Int { min, max } => (min as f32, max as f32),
             ParamKind::Bool => (0.0, 1.0),
             ParamKind::Enum { variants } => (0.0, variants.len().saturating_sub(1) as f32),
+            ParamKind::File { .. } => (0.0, 0.0),
         }
     }
 
@@ -286,6 +324,14 @@ impl ParamSpec {
                 .map(|v| format!("\"{v}\""))
                 .collect::<Vec<_>>()
                 .join(" | "),
+            ParamKind::File { extensions } => format!(
+                "a file name ({}) relative to the patch's folder",
+                extensions
+                    .iter()
+                    .map(|e| format!(".{e}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 
@@ -295,6 +341,7 @@ impl ParamSpec {
             ParamKind::Int { .. } => format!("a whole number in {}", self.range_text()),
             ParamKind::Bool => "true or false".to_string(),
             ParamKind::Enum { .. } => format!("one of {}", self.range_text()),
+            ParamKind::File { .. } => self.range_text(),
         }
     }
 
@@ -346,6 +393,15 @@ impl ParamSpec {
                 .position(|v| v == s)
                 .map(|i| i as f32)
                 .ok_or_else(|| self.out_of_range(value)),
+            (ParamKind::File { extensions }, ParamValue::Text(name)) => {
+                file_name_problem(name, extensions).map_or(Ok(0.0), |reason| {
+                    Err(ParamError::BadFileName {
+                        param: self.id,
+                        value: value.to_string(),
+                        reason,
+                    })
+                })
+            }
             (ParamKind::Enum { variants }, ParamValue::Number(n)) => {
                 if n.fract() != 0.0 || !n.is_finite() {
                     Err(self.wrong_type(value))
@@ -360,7 +416,8 @@ impl ParamSpec {
     }
 
     /// Converts an engine value back to the user form written in patch files
-    /// (enum variants by name, bools as booleans).
+    /// (enum variants by name, bools as booleans). A file param's name is not an engine
+    /// value: it gives an empty text, and callers keep the patch's own.
     pub fn to_value(&self, engine_value: f32) -> ParamValue {
         match self.kind {
             ParamKind::Float { .. } | ParamKind::Int { .. } => {
@@ -371,6 +428,7 @@ impl ParamSpec {
                 let i = (engine_value.round().max(0.0) as usize).min(variants.len() - 1);
                 ParamValue::Text(variants[i].to_string())
             }
+            ParamKind::File { .. } => ParamValue::Text(String::new()),
         }
     }
 
@@ -393,6 +451,7 @@ impl ParamSpec {
                 }
             }
             ParamKind::Enum { variants } => (n * (variants.len() - 1) as f32).round(),
+            ParamKind::File { .. } => 0.0,
         }
     }
 
@@ -425,6 +484,7 @@ impl ParamSpec {
                 ParamValue::Text(s) => s,
                 other => other.to_string(),
             },
+            ParamKind::File { .. } => "(file)".to_string(),
         }
     }
 
@@ -461,9 +521,45 @@ impl ParamSpec {
                 "off" | "false" | "0" => ParamValue::Bool(false),
                 _ => return Err(unparsable()),
             },
-            ParamKind::Enum { .. } => ParamValue::Text(t.trim_matches('"').to_string()),
+            ParamKind::Enum { .. } | ParamKind::File { .. } => {
+                ParamValue::Text(t.trim_matches('"').to_string())
+            }
         };
         self.accept(&value)
+    }
+}
+
+/// Why `name` cannot name a file inside the patch's folder with one of `extensions`, if
+/// it cannot: empty, absolute, climbing out with `..`, or another extension.
+fn file_name_problem(name: &str, extensions: &[&str]) -> Option<String> {
+    use std::path::{Component, Path};
+    let path = Path::new(name);
+    if name.trim().is_empty() {
+        return Some("it is empty".to_string());
+    }
+    if path.is_absolute() || name.starts_with('/') || name.starts_with('\\') {
+        return Some("it must be relative to the patch's folder".to_string());
+    }
+    if path
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Some("it must stay inside the patch's folder (no `..`)".to_string());
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext {
+        Some(e) if extensions.contains(&e.as_str()) => None,
+        _ => Some(format!(
+            "the extension must be one of {}",
+            extensions
+                .iter()
+                .map(|e| format!(".{e}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
     }
 }
 

@@ -27,12 +27,46 @@ pub static BUILTIN: &[ModuleEntry] = &[
     crate::filter::ladder::MOOG,
     crate::envelope::ADSR,
     crate::vca::VCA,
+    crate::dynamics::limiter::LIMITER,
+    crate::dynamics::compressor::COMPRESSOR,
+    crate::colour::saturator::SATURATOR,
+    crate::colour::wavefolder::WAVEFOLDER,
+    crate::colour::bitcrusher::BITCRUSHER,
+    crate::colour::ring::RING,
     crate::mixer::MIXER,
     crate::pan::PAN,
     crate::constant::CONST,
     crate::midi_cc::MIDI_CC,
     crate::fx::delay::DELAY,
     crate::fx::reverb::REVERB,
+    // Module library II, sources, filters and utilities (issue 22).
+    crate::source::fm::FM,
+    crate::source::supersaw::SUPERSAW,
+    crate::source::pluck::PLUCK,
+    crate::source::impulse::IMPULSE,
+    crate::source::wavetable::WAVETABLE,
+    crate::source::sampler::SAMPLER,
+    crate::eq::biquad::BIQUAD,
+    crate::eq::comb::COMB,
+    crate::eq::formant::FORMANT,
+    crate::eq::dc_block::DC_BLOCK,
+    crate::utility::slew::SLEW,
+    crate::utility::sample_hold::SAMPLE_HOLD,
+    crate::utility::quantizer::QUANTIZER,
+    crate::utility::follower::ENVELOPE_FOLLOWER,
+    crate::utility::envelopes::AR,
+    crate::utility::envelopes::AD,
+    crate::utility::math::MATH,
+    crate::utility::crossfade::CROSSFADE,
+    crate::utility::clock::PULSE_TRAIN,
+    crate::utility::clock::CLOCK_DIV,
+    crate::utility::clock::GATE_DELAY,
+    crate::utility::random::RANDOM,
+    crate::fx::chorus::CHORUS,
+    crate::fx::flanger::FLANGER,
+    crate::fx::phaser::PHASER,
+    crate::fx::ping_pong::PING_PONG,
+    crate::fx::plate::PLATE,
 ];
 
 /// Why a registration was refused.
@@ -142,7 +176,7 @@ mod tests {
             kinds(Role::Filter),
             ["lowpass", "highpass", "bandpass", "moog"]
         );
-        assert_eq!(kinds(Role::Reverb), ["reverb"]);
+        assert_eq!(kinds(Role::Reverb), ["reverb", "plate"]);
         assert_eq!(kinds(Role::MidiCcSource), ["midi_cc"]);
         assert!(registry.has_role("moog", Role::Filter));
         assert!(!registry.has_role("delay", Role::Reverb));

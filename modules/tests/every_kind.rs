@@ -5,18 +5,23 @@
 //! - `reset` reproduces the first output;
 //! - the state hand-over continues the sound exactly;
 //! - output is finite and bounded for ordinary inputs.
+//!
+//! Kinds with a file param are checked playing a file (`test_file`), given the way the
+//! host gives it.
 
 use assert_no_alloc::assert_no_alloc;
 // assert_no_alloc checks in debug builds only: its default `disable_release` feature makes
 // `assert_no_alloc` a no-op in release builds, without `AllocDisabler` or the counter.
 #[cfg(debug_assertions)]
 use assert_no_alloc::{reset_violation_count, violation_count, AllocDisabler};
-use chronus_modules::{
-    Inputs, ModuleEntry, ModuleInfo, ModuleRunner, Outputs, Params, ProcessContext, Registry,
-    BUILTIN,
-};
+use std::sync::Arc;
+
 #[cfg(debug_assertions)]
-use chronus_modules::{Module, PortSpec};
+use chronus_modules::PortSpec;
+use chronus_modules::{
+    AudioFile, Inputs, Module, ModuleEntry, ModuleInfo, ModuleRunner, Outputs, Params,
+    ProcessContext, Registry, BUILTIN,
+};
 
 #[cfg(debug_assertions)]
 #[global_allocator]
@@ -50,10 +55,44 @@ fn test_inputs(info: &ModuleInfo) -> Vec<Vec<f32>> {
         .collect()
 }
 
+/// The audio file every file param gets: 0.3 s of a decaying 330 Hz tone at 44.1 kHz
+/// (another rate than the tests', so rate conversion runs), left and right apart.
+fn test_file() -> Arc<AudioFile> {
+    let tone = |hz: f32| -> Vec<f32> {
+        (0..13_230)
+            .map(|i| {
+                let t = i as f32 / 44_100.0;
+                0.8 * (-t * 4.0).exp() * (std::f32::consts::TAU * hz * t).sin()
+            })
+            .collect()
+    };
+    Arc::new(AudioFile {
+        sample_rate: 44_100,
+        channels: vec![tone(330.0), tone(495.0)],
+    })
+}
+
+/// Gives `module` the test file for each of its file params (as the host would at build
+/// time), so kinds that play files are checked playing one.
+fn load_files(module: &mut dyn Module) {
+    for (p, spec) in module.info().params.iter().enumerate() {
+        if spec.is_file() {
+            module.load_file(p, test_file()).unwrap();
+        }
+    }
+}
+
+/// A runner for `entry`, prepared, with its files loaded.
+fn runner(entry: &ModuleEntry) -> ModuleRunner {
+    let mut r = ModuleRunner::new((entry.create)(), SR);
+    load_files(r.module_mut());
+    r
+}
+
 fn run(entry: &ModuleEntry, block: usize) -> Vec<Vec<f32>> {
     let inputs = test_inputs(entry.info);
     let views: Vec<&[f32]> = inputs.iter().map(|v| v.as_slice()).collect();
-    ModuleRunner::new((entry.create)(), SR).run(&views, FRAMES, block)
+    runner(entry).run(&views, FRAMES, block)
 }
 
 #[test]
@@ -76,9 +115,9 @@ fn process_never_allocates_after_prepare() {
     for entry in BUILTIN {
         let inputs = test_inputs(entry.info);
         let views: Vec<&[f32]> = inputs.iter().map(|v| v.as_slice()).collect();
-        let mut runner = ModuleRunner::new((entry.create)(), SR);
+        let mut runner = runner(entry);
         // Move every param off its default so glides run too.
-        for spec in entry.info.params {
+        for spec in entry.info.params.iter().filter(|s| !s.is_file()) {
             // 30 % of the range along its taper (whole numbers for int params).
             let v = spec.to_value(spec.from_normalized(0.3));
             runner.glide(spec.id, v).unwrap();
@@ -175,7 +214,7 @@ fn reset_reproduces_the_first_output() {
     for entry in BUILTIN {
         let inputs = test_inputs(entry.info);
         let views: Vec<&[f32]> = inputs.iter().map(|v| v.as_slice()).collect();
-        let mut runner = ModuleRunner::new((entry.create)(), SR);
+        let mut runner = runner(entry);
         let first = runner.run(&views, FRAMES, 64);
         runner.reset();
         let again = runner.run(&views, FRAMES, 64);
@@ -201,12 +240,12 @@ fn state_hand_over_continues_the_sound() {
     for entry in BUILTIN {
         let inputs = test_inputs(entry.info);
         let views: Vec<&[f32]> = inputs.iter().map(|v| v.as_slice()).collect();
-        let reference = ModuleRunner::new((entry.create)(), SR).run(&views, 4_096, 64);
+        let reference = runner(entry).run(&views, 4_096, 64);
 
-        let mut old = ModuleRunner::new((entry.create)(), SR);
+        let mut old = runner(entry);
         let head = old.run(&views, 2_048, 64);
         let tail_views: Vec<&[f32]> = views.iter().map(|v| &v[2_048..]).collect();
-        let mut new = ModuleRunner::new((entry.create)(), SR);
+        let mut new = runner(entry);
         assert!(new.module_mut().take_state(old.module_mut()));
         // The runner's sample clock starts at 0 in `new`; modules must not depend on it
         // for their sound, only on their own state.
@@ -246,6 +285,7 @@ fn process_writes_every_frame_of_every_output() {
         let render = |prefill: f32| {
             let mut module = (entry.create)();
             module.prepare(SR, chronus_modules::MAX_BLOCK);
+            load_files(module.as_mut());
             let params: Vec<chronus_modules::ParamBlock> = info
                 .params
                 .iter()

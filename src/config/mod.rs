@@ -19,7 +19,10 @@
 //! [`SequencerConfig`]: the sequencer's defaults, which a
 //! patch's `sequence` section overrides for its musical fields.
 
+pub mod cues;
 pub mod error;
+pub mod http;
+pub mod logging;
 pub mod router;
 
 use std::collections::HashMap;
@@ -48,6 +51,12 @@ pub struct Config {
     pub router: RouterConfig,
     /// The sequencer's settings (tempo, swing, density, scales, mutation, idle).
     pub sequencer: SequencerConfig,
+    /// The HTTP API (`chronus play`).
+    pub http: http::HttpConfig,
+    /// Log format, level and file.
+    pub logging: logging::LoggingConfig,
+    /// LED cue sinks.
+    pub cues: Vec<cues::CueSinkConfig>,
 }
 
 /// The `midi` section (the command line's `--midi-in` / `--midi-host` win over it).
@@ -165,7 +174,9 @@ fn validate(
     desc: &PatchDesc,
     registry: &Registry,
 ) -> Vec<ConfigError> {
-    let mut errors = Vec::new();
+    let mut errors = config.http.check(tree);
+    errors.extend(config.logging.check(tree));
+    errors.extend(cues::check(&config.cues, tree));
     let mut err = |path: &[Step], message: String, hint: Option<String>| {
         errors.push(ConfigError::new(tree.find(path), message, hint));
     };

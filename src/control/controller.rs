@@ -49,6 +49,8 @@ pub struct Controller {
     ahead: EventsAhead,
     /// Param names of instruments played outside the engine (see `backend_params`).
     pub(super) backend_params: HashMap<String, Vec<String>>,
+    /// Counters for `/metrics` and `/api/state` (notes per source, queues, ...).
+    observed: Arc<super::observed::Observed>,
 }
 
 impl Controller {
@@ -68,6 +70,7 @@ impl Controller {
             sequence_edits: SequenceEdits::default(),
             scheduled: ScheduledChanges::default(),
             faults: Arc::default(),
+            observed: Arc::default(),
             ahead: EventsAhead::default(),
             backend_params: HashMap::new(),
         }
@@ -77,6 +80,11 @@ impl Controller {
     /// recorder): each contains its panics with [`Faults::contain`] and counts them here.
     pub fn faults(&self) -> &Arc<Faults> {
         &self.faults
+    }
+
+    /// The control side's observability counters and queue registry.
+    pub fn observed(&self) -> &Arc<super::observed::Observed> {
+        &self.observed
     }
 
     /// Sets the sequencer defaults used by the next commits (a patch's `sequence` section
@@ -140,6 +148,12 @@ impl Controller {
     /// changes), if any. Call it now and then: a full event-out ring drops (and counts) cues.
     pub fn pop_cue(&mut self) -> Option<crate::seq::Cue> {
         self.engine.pop_cue()
+    }
+
+    /// The next note the engine started (any source), if any: what LED note cues are made
+    /// of. Call it now and then: a full note-cue ring drops (and counts) them.
+    pub fn pop_note_cue(&mut self) -> Option<crate::engine::NoteCue> {
+        self.engine.pop_note_cue()
     }
 
     /// Drops graphs the engine has finished with. Call it now and then.

@@ -86,6 +86,17 @@ impl Controller {
         }
         let (target, spec) =
             resolve_param(&self.running, &self.registry, &self.layouts, id, param)?;
+        if spec.is_file() {
+            // A file is decoded when the graph is built: it changes with an edit and a
+            // commit, not live.
+            return Err(chronus_modules::ParamError::WrongType {
+                param: spec.id,
+                expected: "a live value; a file param changes with /patch/set and a commit"
+                    .to_string(),
+                value: value.to_string(),
+            }
+            .into());
+        }
         Ok((target, spec.accept(value)?))
     }
 }

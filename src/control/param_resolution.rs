@@ -77,6 +77,12 @@ pub(super) fn canonical_value(
     registry
         .get(kind)
         .and_then(|entry| entry.info.param_spec(param))
-        .and_then(|spec| spec.accept(value).ok().map(|v| spec.to_value(v)))
+        .and_then(|spec| {
+            // A file param's name is its own canonical form (its engine value is 0).
+            if spec.is_file() {
+                return spec.accept(value).ok().map(|_| value.clone());
+            }
+            spec.accept(value).ok().map(|v| spec.to_value(v))
+        })
         .unwrap_or_else(|| value.clone())
 }

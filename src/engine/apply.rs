@@ -7,6 +7,7 @@ use super::block::Engine;
 use super::command::{Event, TimedEvent};
 use super::crossfade::Layer;
 use super::outbound::{OutEvent, OutboundEvent};
+use super::note_cue::NoteCue;
 use super::stats::EngineStats;
 use super::voice;
 use crate::address::{InstrumentKey, ParamSlot, ProgramRef};
@@ -83,10 +84,29 @@ impl Engine {
                 instrument,
                 note,
                 velocity,
-            } => match g.instruments.iter_mut().find(|i| i.key == instrument) {
-                Some(inst) => {
+            } => match g
+                .instruments
+                .iter_mut()
+                .enumerate()
+                .find(|(_, i)| i.key == instrument)
+            {
+                Some((index, inst)) => {
                     if !voice::note_on(inst, note, velocity, now) {
                         EngineStats::bump(&self.stats.notes_dropped);
+                    } else {
+                        let cue = NoteCue {
+                            pitch: note,
+                            velocity: (velocity.clamp(0.0, 1.0) * 127.0).round() as u8,
+                            instrument: index as u16,
+                            sequencer: self.applying_sequencer,
+                            time: now,
+                        };
+                        if self.applying_sequencer {
+                            EngineStats::bump(&self.stats.sequencer_notes);
+                        }
+                        if self.note_cues.push(cue).is_err() {
+                            EngineStats::bump(&self.stats.note_cues_dropped);
+                        }
                     }
                 }
                 None => EngineStats::bump(&self.stats.events_ignored),

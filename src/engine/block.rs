@@ -15,6 +15,7 @@ use super::command::{Command, Revision, TimedEvent};
 use super::crossfade::{Layer, MAX_FADING};
 use super::handle::EngineHandle;
 use super::outbound::{Outbound, OutboundEvent, OUTBOUND_CAPACITY};
+use super::note_cue::{NoteCue, NOTE_CUE_CAPACITY};
 use super::program::run_program;
 use super::queue::EventQueue;
 use super::stats::EngineStats;
@@ -91,6 +92,10 @@ pub struct Engine {
     pub(super) outbound: Outbound,
     /// The other end of `outbound`, until [`Engine::take_outbound`] hands it out.
     outbound_rx: Option<Consumer<OutboundEvent>>,
+    /// The note-cue ring: every note started, for LED cues.
+    pub(super) note_cues: Producer<NoteCue>,
+    /// True while the conductor's events are applied (their notes are the sequencer's).
+    pub(super) applying_sequencer: bool,
 }
 
 // The engine is built on a control thread and moves to the audio thread: it stays `Send`
@@ -111,6 +116,7 @@ impl Engine {
         let (ret_tx, ret_rx) = RingBuffer::new(config.return_capacity);
         let stats = Arc::new(EngineStats::default());
         let (cue_tx, cue_rx) = RingBuffer::new(CUE_CAPACITY);
+        let (note_tx, note_rx) = RingBuffer::new(NOTE_CUE_CAPACITY);
         let seq_status = Arc::new(SeqStatus::default());
         let (outbound, outbound_rx) = Outbound::new(OUTBOUND_CAPACITY);
         let engine = Engine {
@@ -137,6 +143,8 @@ impl Engine {
             cues: cue_tx,
             outbound,
             outbound_rx: Some(outbound_rx),
+            note_cues: note_tx,
+            applying_sequencer: false,
         };
         let handle = EngineHandle {
             commands: cmd_tx,
@@ -147,6 +155,7 @@ impl Engine {
             graphs_in_engine: 0,
             seq_status,
             cues: cue_rx,
+            note_cues: note_rx,
         };
         (engine, handle)
     }
@@ -261,6 +270,7 @@ impl Engine {
         let mut next = c.next_time();
         if next <= self.sample_time {
             c.run(self.sample_time, &self.seq_status, &mut self.cues);
+            self.applying_sequencer = true;
             while let Some(event) = c.pop_event() {
                 let revision = c.revision;
                 self.apply(TimedEvent {
@@ -269,6 +279,7 @@ impl Engine {
                     event: event.into(),
                 });
             }
+            self.applying_sequencer = false;
             next = c.next_time();
         }
         self.conductor = Some(c);
@@ -316,6 +327,18 @@ impl Engine {
             .filter(|v| v.state.is_active())
             .count();
         self.stats.voices_active.store(active as u64, Relaxed);
+        if let Some(current) = &self.current {
+            let per = &self.stats.voices_by_instrument;
+            for (i, slot) in per.iter().enumerate() {
+                let n = current.graph.instruments.get(i).map_or(0, |inst| {
+                    inst.voices.iter().filter(|v| v.state.is_active()).count()
+                });
+                slot.store(n as u64, Relaxed);
+            }
+        }
+        let depth = self.queue.len() as u64;
+        self.stats.queue_depth.store(depth, Relaxed);
+        self.stats.queue_high_water.fetch_max(depth, Relaxed);
     }
 }
 

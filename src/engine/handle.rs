@@ -7,6 +7,7 @@ use std::sync::Arc;
 use rtrb::{Consumer, Producer};
 
 use super::command::{Command, Revision, TimedEvent};
+use super::note_cue::NoteCue;
 use super::stats::EngineStats;
 use crate::graph::CompiledGraph;
 use crate::seq::{Conductor, Cue, SeqStatus};
@@ -21,6 +22,7 @@ pub struct EngineHandle {
     pub(super) graphs_in_engine: usize,
     pub(super) seq_status: Arc<SeqStatus>,
     pub(super) cues: Consumer<Cue>,
+    pub(super) note_cues: Consumer<NoteCue>,
 }
 
 /// Why a command could not be sent.
@@ -54,6 +56,27 @@ impl EngineHandle {
     /// thread, then log or forward it).
     pub fn pop_cue(&mut self) -> Option<Cue> {
         self.cues.pop().ok()
+    }
+
+    /// Takes the next note cue (a note the engine started), if any (off the audio thread).
+    pub fn pop_note_cue(&mut self) -> Option<NoteCue> {
+        self.note_cues.pop().ok()
+    }
+
+    /// Depths of the engine's rings as the control side sees them: `(command, return,
+    /// cue, note cue)` items waiting.
+    pub fn ring_depths(&self) -> (usize, usize, usize, usize) {
+        (
+            self.commands.buffer().capacity() - self.commands.slots(),
+            self.returns.slots(),
+            self.cues.slots(),
+            self.note_cues.slots(),
+        )
+    }
+
+    /// Capacity of the command ring.
+    pub fn command_capacity(&self) -> usize {
+        self.commands.buffer().capacity()
     }
 
     /// The engine's sample clock as last published (end of its last block).

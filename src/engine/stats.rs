@@ -34,7 +34,22 @@ pub struct EngineStats {
     /// Times an old graph could not be returned at once (it waits in the engine; the
     /// control side drains returns too slowly).
     pub returns_deferred: AtomicU64,
+    /// Notes the sequencer started (`chronus_notes_total{source="sequencer"}`).
+    pub sequencer_notes: AtomicU64,
+    /// Note cues dropped because the note-cue ring was full.
+    pub note_cues_dropped: AtomicU64,
+    /// Voices sounding per instrument (patch order; the first [`STATS_INSTRUMENTS`]) at the
+    /// end of the last block.
+    pub voices_by_instrument: [AtomicU64; STATS_INSTRUMENTS],
+    /// The most events that waited in the pending-event queue at once.
+    pub queue_high_water: AtomicU64,
+    /// Events waiting in the pending-event queue at the end of the last block.
+    pub queue_depth: AtomicU64,
 }
+
+/// Instruments whose voices [`EngineStats::voices_by_instrument`] counts one by one (a
+/// patch has at most 16: one per MIDI channel).
+pub const STATS_INSTRUMENTS: usize = 16;
 
 impl EngineStats {
     /// Adds one to a counter. **Real-time safe.**

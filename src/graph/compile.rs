@@ -10,6 +10,7 @@ use super::compiled::{
     Takeover, Voice,
 };
 use super::error::GraphError;
+use super::files::{node_identity, FileCache};
 use super::lineage::{node_map, Lineage};
 use super::plan::{plan, NodeShape, ProgramPlan, Sink, Source};
 use super::voice_state::VoiceState;
@@ -69,17 +70,19 @@ pub fn compile(
         source_count: main_slots.len(),
     };
     let main_plan = main_ctx.plan(registry)?;
+    let mut files = FileCache::new(desc.folder.as_deref());
     let mut main = instantiate(
         &main_ctx,
         &main_plan,
         registry,
         options.sample_rate,
         &|id: &str| instance_seed(options.seed, "", id, 0),
+        &mut files,
     )?;
     if let Some(volume) = desc.volume {
         main.output.volume.jump(volume as f32);
     }
-    let mut layouts = vec![main_ctx.layout("", 1, &main_plan.order)];
+    let mut layouts = vec![main_ctx.layout(registry, "", 1, &main_plan.order)];
     layouts[0].record_values(&main);
     let mut buffer_count = main_plan.pool_size;
 
@@ -99,7 +102,14 @@ pub fn compile(
             .map(|v| {
                 let seed = |m: &str| instance_seed(options.seed, id, m, v as u64);
                 Ok(Voice {
-                    program: instantiate(&ctx, &voice_plan, registry, options.sample_rate, &seed)?,
+                    program: instantiate(
+                        &ctx,
+                        &voice_plan,
+                        registry,
+                        options.sample_rate,
+                        &seed,
+                        &mut files,
+                    )?,
                     state: VoiceState::default(),
                 })
             })
@@ -110,7 +120,7 @@ pub fn compile(
                 .any(|c| c.from().module == implicit::NOTE_ID && c.from().port == port)
         };
         let uses_gate = reads_note("gate");
-        let mut layout = ctx.layout(id, inst.count, &voice_plan.order);
+        let mut layout = ctx.layout(registry, id, inst.count, &voice_plan.order);
         if let Some(voice) = voices.first() {
             layout.record_values(&voice.program);
         }
@@ -286,8 +296,10 @@ impl Context<'_> {
     }
 
     /// The layout, nodes listed in run order (the order of the instantiated program); its
-    /// values are recorded from the instantiated program ([`Layout::record_values`]).
-    fn layout(&self, program: &str, voices: usize, order: &[usize]) -> Layout {
+    /// values are recorded from the instantiated program ([`Layout::record_values`]). A
+    /// node's kind there is its identity (`files::node_identity`: the kind, and the files
+    /// it reads).
+    fn layout(&self, registry: &Registry, program: &str, voices: usize, order: &[usize]) -> Layout {
         let mut connections: Vec<(String, String)> = self
             .connections
             .iter()
@@ -305,7 +317,11 @@ impl Context<'_> {
                         .modules
                         .get_index(n)
                         .expect("plan indices come from modules");
-                    (id.clone(), m.kind.clone())
+                    let kind = match registry.get(&m.kind) {
+                        Some(entry) => node_identity(m, entry.info),
+                        None => m.kind.clone(),
+                    };
+                    (id.clone(), kind)
                 })
                 .collect(),
             connections,
@@ -322,6 +338,7 @@ fn instantiate(
     registry: &Registry,
     sample_rate: f32,
     seed: &dyn Fn(&str) -> u64,
+    files: &mut FileCache,
 ) -> Result<Program, GraphError> {
     let mut nodes = Vec::with_capacity(plan.order.len());
     for &n in &plan.order {
@@ -336,6 +353,7 @@ fn instantiate(
         let mut module = (entry.create)();
         module.prepare(sample_rate, MAX_BLOCK);
         module.seed(seed(id));
+        files.load_into(id, desc, info, module.as_mut())?;
         let inputs = plan.inputs[n].clone();
         let modulation: Vec<Option<usize>> = info
             .params

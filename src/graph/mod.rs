@@ -11,6 +11,8 @@
 //!   allocates it and a swap carries it over).
 //! - [`lineage`]: what a new graph's nodes and params were in the graph before it.
 //! - [`budget`]: the module state a graph will hold, bounded before it is built.
+//! - `files`: the files file params name, decoded once per compilation and handed to
+//!   their modules.
 //! - [`dot`]: Graphviz export for `chronus graph`.
 //! - [`error`](mod@error): [`GraphError`].
 
@@ -21,13 +23,14 @@ pub mod compile;
 pub mod compiled;
 pub mod dot;
 pub mod error;
+mod files;
 pub mod lineage;
 pub mod plan;
 pub mod tuning;
 pub mod voice_state;
 
 pub use channel_state::{ChannelState, Glide};
-pub use check::check;
+pub use check::{check, check_in};
 pub use compile::{compile, instance_seed, takeover, CompileOptions};
 pub use compiled::{
     CompiledGraph, Instrument, Layout, Node, NoteOutput, OutputStage, Program, SourceSlot,

@@ -38,7 +38,7 @@ use std::time::{Instant, SystemTime};
 
 use cpal::{FromSample, Sample};
 
-use super::meter::Meter;
+use super::meter::{LevelWindow, Meter, LEVEL_WINDOW_S};
 use super::recorder::RecordSink;
 use crate::engine::Engine;
 use crate::realtime::no_alloc::no_alloc;
@@ -91,6 +91,8 @@ pub struct CallbackCore {
     silent: bool,
     /// Frames of the current callback already written (where to resume after a panic).
     progress: usize,
+    /// Output levels being measured (published to the meter at 20 Hz).
+    levels: LevelWindow,
 }
 
 // The core travels to the audio thread and back: it stays `Send` (checked at compile time).
@@ -117,6 +119,7 @@ impl CallbackCore {
             faded: None,
             silent: false,
             progress: 0,
+            levels: LevelWindow::default(),
         })
     }
 
@@ -160,6 +163,8 @@ impl CallbackCore {
                     self.shared.meter.add_record_drops(rec.push(left, right));
                 }
             }
+            let window = (self.sample_rate * LEVEL_WINDOW_S) as u32;
+            self.levels.add(left, right, window, &self.shared.meter);
             let start = self.progress * channels;
             write_frames(
                 &mut data[start..start + n * channels],

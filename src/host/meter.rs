@@ -24,6 +24,65 @@ pub struct Meter {
     xruns: AtomicU64,
     panics: AtomicU64,
     record_drops: AtomicU64,
+    /// Callback durations: counts per bucket of [`CALLBACK_BUCKETS_S`] (not cumulative;
+    /// the last slot counts those above every bound), and their sum in nanoseconds.
+    busy_buckets: [AtomicU64; CALLBACK_BUCKETS_S.len() + 1],
+    busy_sum_ns: AtomicU64,
+    /// Output levels of the last [`LEVEL_WINDOW_S`]: peak left, peak right, RMS left, RMS
+    /// right, as `f32` bits.
+    levels: [AtomicU32; 4],
+}
+
+/// Length of the window output levels are measured over (20 per second).
+pub const LEVEL_WINDOW_S: f32 = 0.05;
+
+/// Peak and sum of squares of the output over the current level window; owned by the
+/// callback, published to the [`Meter`] when the window is full. **Real-time safe.**
+#[derive(Debug, Default)]
+pub struct LevelWindow {
+    peak: [f32; 2],
+    squares: [f64; 2],
+    frames: u32,
+}
+
+impl LevelWindow {
+    /// Adds a chunk of output; publishes the window's levels to `meter` once it holds
+    /// `window` frames. **Real-time safe.**
+    pub fn add(&mut self, left: &[f32], right: &[f32], window: u32, meter: &Meter) {
+        for (c, samples) in [left, right].into_iter().enumerate() {
+            for &x in samples {
+                self.peak[c] = self.peak[c].max(x.abs());
+                self.squares[c] += (x as f64) * (x as f64);
+            }
+        }
+        self.frames += left.len() as u32;
+        if self.frames >= window.max(1) {
+            for c in 0..2 {
+                let rms = (self.squares[c] / self.frames as f64).sqrt() as f32;
+                meter.levels[c].store(self.peak[c].to_bits(), Relaxed);
+                meter.levels[2 + c].store(rms.to_bits(), Relaxed);
+            }
+            *self = LevelWindow::default();
+        }
+    }
+}
+
+/// Upper bounds (seconds) of the callback-duration histogram
+/// (`chronus_callback_seconds`): 64 frames at 48 kHz is 1.3 ms, 1024 frames 21 ms.
+pub const CALLBACK_BUCKETS_S: [f64; 10] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1,
+];
+
+/// The callback-duration histogram as read: cumulative counts per bound of
+/// [`CALLBACK_BUCKETS_S`], the total count and the sum of seconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CallbackHistogram {
+    /// Callbacks that took at most each bound (cumulative).
+    pub cumulative: [u64; CALLBACK_BUCKETS_S.len()],
+    /// Every callback measured.
+    pub count: u64,
+    /// Seconds spent in them.
+    pub sum_s: f64,
 }
 
 /// One reading of a [`Meter`].
@@ -54,6 +113,13 @@ impl Meter {
         self.callbacks.fetch_add(1, Relaxed);
         self.frames.fetch_add(frames as u64, Relaxed);
         self.buffer_frames.store(frames as u64, Relaxed);
+        let bucket = CALLBACK_BUCKETS_S
+            .iter()
+            .position(|&bound| busy_s <= bound)
+            .unwrap_or(CALLBACK_BUCKETS_S.len());
+        self.busy_buckets[bucket].fetch_add(1, Relaxed);
+        self.busy_sum_ns
+            .fetch_add((busy_s.max(0.0) * 1e9) as u64, Relaxed);
         if frames == 0 || sample_rate <= 0.0 {
             return;
         }
@@ -96,6 +162,35 @@ impl Meter {
     /// Xruns so far.
     pub fn xruns(&self) -> u64 {
         self.xruns.load(Relaxed)
+    }
+
+    /// `(peak, RMS)` of the left and right output over the last level window.
+    pub fn levels(&self) -> [(f32, f32); 2] {
+        let get = |i: usize| f32::from_bits(self.levels[i].load(Relaxed));
+        [(get(0), get(2)), (get(1), get(3))]
+    }
+
+    /// Callbacks so far.
+    pub fn callbacks(&self) -> u64 {
+        self.callbacks.load(Relaxed)
+    }
+
+    /// Recorded frames dropped so far.
+    pub fn record_drops(&self) -> u64 {
+        self.record_drops.load(Relaxed)
+    }
+
+    /// The callback-duration histogram (reads only; nothing resets).
+    pub fn histogram(&self) -> CallbackHistogram {
+        let mut h = CallbackHistogram::default();
+        let mut running = 0;
+        for (i, slot) in h.cumulative.iter_mut().enumerate() {
+            running += self.busy_buckets[i].load(Relaxed);
+            *slot = running;
+        }
+        h.count = running + self.busy_buckets[CALLBACK_BUCKETS_S.len()].load(Relaxed);
+        h.sum_s = self.busy_sum_ns.load(Relaxed) as f64 * 1e-9;
+        h
     }
 
     /// Reads every counter and starts a new peak-load period.

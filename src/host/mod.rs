@@ -15,6 +15,8 @@
 //! - [`null_output`]: `--host null`, a thread paced at real time.
 //! - [`player`]: the lifecycle: start, status, reconnect, clean stop.
 //! - [`devices`]: the `chronus devices` listing.
+//! - [`logging`]: the logger of `chronus play` (text or JSON lines, stderr or a rotated
+//!   file, the level changed live).
 //!
 //! Both:
 //! - [`setup`]: the engine and controller both start from (seed, `--config`'s sequencer
@@ -23,6 +25,7 @@
 pub mod audio_callback;
 pub mod cpal_output;
 pub mod devices;
+pub mod logging;
 pub mod meter;
 pub mod note_spec;
 pub mod null_output;

@@ -24,16 +24,19 @@ use crate::backend::distributor::Route;
 use crate::backend::engine_instrument::EngineTarget;
 use crate::backend::{Distributor, EngineInstrument, Instrument, InstrumentError};
 use crate::config::{CcAction, Config, NoteAction};
-use crate::control::{ControlError, Controller, SequencerAction};
+use crate::control::{ControlError, Controller, NoteSource, Observed, SequencerAction};
 use crate::midi_protocol::cc;
 use crate::midi_protocol::ChannelEvent;
 use crate::patch::{self, implicit};
+use std::sync::atomic::Ordering::Relaxed;
 
 /// Routes MIDI per the config. See the module doc.
 pub struct Router {
     config: Config,
     controller: Arc<Mutex<Controller>>,
     distributor: Distributor,
+    /// Notes and messages routed, for `/metrics`.
+    observed: Arc<Observed>,
 }
 
 impl Router {
@@ -65,11 +68,21 @@ impl Router {
             "engine",
             EngineTarget::ByChannel,
         )));
+        let observed = controller.lock().observed().clone();
         Router {
             config,
+            observed,
             controller,
             distributor: Distributor::new(instruments, routes),
         }
+    }
+
+    /// Routes by `config` from now on (a config reload): the routes and instruments are
+    /// rebuilt; notes already sounding are released through the routes they went by.
+    pub fn set_config(&mut self, config: Config) {
+        let fresh = Router::new(config, self.controller.clone());
+        self.config = fresh.config;
+        self.distributor = fresh.distributor;
     }
 
     /// The instruments (queries, status).
@@ -80,6 +93,7 @@ impl Router {
     /// Routes one message at engine sample `time` (`None`: now).
     pub fn handle(&mut self, message: MidiEvent, time: Option<u64>) -> Result<(), InstrumentError> {
         let MidiEvent { channel, event } = message;
+        self.observed.midi_events.fetch_add(1, Relaxed);
         if self.config.midi.channel.is_some_and(|c| c != channel) {
             return Ok(());
         }
@@ -106,7 +120,13 @@ impl Router {
             }
             _ => {}
         }
-        self.distributor.dispatch(channel, event, time)
+        self.distributor.dispatch(channel, event, time)?;
+        if let ChannelEvent::NoteOn { velocity, .. } = event {
+            if velocity > 0 {
+                self.observed.note(NoteSource::Midi);
+            }
+        }
+        Ok(())
     }
 
     /// Releases every note and lifts every pedal (the MIDI input stops) at engine sample
@@ -180,6 +200,7 @@ impl Router {
         let position = value.min(127) as f32 / 127.0;
         let mut c = self.controller.lock();
         if let Some(control) = action.sequencer_control() {
+            tracing::debug!(event = "midi_action", action = ?action, position, "MIDI CC -> {action:?} at {position}");
             return c.sequencer_action(SequencerAction::Set { control, position }, time);
         }
         match action {
@@ -201,7 +222,7 @@ impl Router {
                 let steps = match spec.kind {
                     ParamKind::Int { min, max } => (max - min + 1) as u32,
                     ParamKind::Enum { variants } => variants.len() as u32,
-                    ParamKind::Bool => 2,
+                    ParamKind::Bool | ParamKind::File { .. } => 2,
                     ParamKind::Float { .. } => steps.unwrap_or(2),
                 };
                 let (lo, hi) = spec.bounds();
@@ -211,7 +232,16 @@ impl Router {
                     ParamKind::Float { .. } => v,
                     _ => v.round(),
                 };
-                c.set_live(id, param, spec.to_value(v), time)
+                c.set_live(id, param, spec.to_value(v), time)?;
+                tracing::debug!(
+                    event = "midi_action",
+                    cc = value,
+                    target = target.as_str(),
+                    value = v,
+                    "MIDI CC -> {target} = {v}"
+                );
+                self.observed.param_changed(target, v as f64);
+                Ok(())
             }
             _ => Ok(()),
         }

@@ -109,8 +109,10 @@ pub fn dispatch(
                 name: name.to_string(),
                 error,
             })?;
-            let desc =
-                graph::check(&text, Some(name), control.registry()).map_err(OscError::Load)?;
+            // Its file params (a sampler's `file`) are relative to its own folder, which
+            // is inside the patch folder.
+            let desc = graph::check_in(&text, Some(name), path.parent(), control.registry())
+                .map_err(OscError::Load)?;
             let revision = control.load(desc)?;
             Ok(vec![committed(revision)])
         }

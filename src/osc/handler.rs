@@ -23,7 +23,7 @@ use super::packet_shape::check_shape;
 use super::patch_folder::PatchFolder;
 use super::reply_routes::{ReplyError, ReplyRoutes, ReplyScope};
 use super::server::{HostStatusFn, OscStats};
-use crate::control::Controller;
+use crate::control::{Controller, NoteSource, Observed};
 use crate::fault::Faults;
 use crate::realtime::sample_clock::SampleClock;
 
@@ -42,6 +42,9 @@ pub struct PacketHandler {
     faults: Arc<Faults>,
     routes: ReplyRoutes,
     tap: Option<MessageTap>,
+    /// Where notes this handler starts are counted, and under which source.
+    observed: Arc<Observed>,
+    source: NoteSource,
 }
 
 impl PacketHandler {
@@ -53,12 +56,13 @@ impl PacketHandler {
         midi: Option<MidiAccess>,
         folder: PatchFolder,
     ) -> Self {
-        let (clock, faults) = {
+        let (clock, faults, observed) = {
             let c = control.lock();
             let stats = c.engine().stats().clone();
             (
                 SampleClock::new(stats, c.engine().sample_rate()),
                 c.faults().clone(),
+                c.observed().clone(),
             )
         };
         PacketHandler {
@@ -71,6 +75,8 @@ impl PacketHandler {
             faults,
             routes: ReplyRoutes::default(),
             tap: None,
+            observed,
+            source: NoteSource::Osc,
         }
     }
 
@@ -83,6 +89,12 @@ impl PacketHandler {
     /// The handler's counters.
     pub fn stats(&self) -> &Arc<OscStats> {
         &self.stats
+    }
+
+    /// Counts the notes this handler starts under `source` (default OSC; the HTTP API's
+    /// handler says HTTP).
+    pub fn set_note_source(&mut self, source: NoteSource) {
+        self.source = source;
     }
 
     /// The process's fault counter (panics caught on control threads).
@@ -145,10 +157,55 @@ impl PacketHandler {
         from: SocketAddr,
         replies: &mut Vec<OscMessage>,
     ) {
+        match self.handle_message(m, time, from) {
+            Ok(r) => replies.extend(r),
+            Err(e) => replies.push(error(&m.addr, &e)),
+        }
+    }
+
+    /// Handles one decoded message from `from`, at engine sample `time` (`None`: the next
+    /// block): the one function every transport calls — OSC's datagrams (through
+    /// [`PacketHandler::handle`]) and the HTTP API's `POST /api/osc` and WebSocket alike.
+    /// Returns the replies, or the refusal (counted in `refused`; OSC sends it as
+    /// `/error s address s message`, HTTP as a 4xx with the same message).
+    pub fn handle_message(
+        &mut self,
+        m: &OscMessage,
+        time: Option<u64>,
+        from: SocketAddr,
+    ) -> Result<Vec<OscMessage>, OscError> {
         if let Some(tap) = &self.tap {
             tap(m);
         }
-        let result = if m.addr == "/reply" {
+        let result = self.route(m, time, from);
+        match &result {
+            Ok(_) if m.addr == "/note/on" && !is_note_off(m) => {
+                self.observed.note(self.source);
+            }
+            Ok(_) if m.addr.starts_with("/mod/") || m.addr == "/seq/bpm" => {
+                if let Some(value) = first_number(m) {
+                    let name = match m.addr.strip_prefix("/mod/") {
+                        Some(rest) => rest.replacen('/', ".", 1),
+                        None => "tempo".to_string(),
+                    };
+                    self.observed.param_changed(&name, value);
+                }
+            }
+            Ok(_) => {}
+            Err(_) => {
+                self.stats.refused.fetch_add(1, Relaxed);
+            }
+        }
+        result
+    }
+
+    fn route(
+        &mut self,
+        m: &OscMessage,
+        time: Option<u64>,
+        from: SocketAddr,
+    ) -> Result<Vec<OscMessage>, OscError> {
+        if m.addr == "/reply" {
             self.reply_route(m, from).map(|()| Vec::new())
         } else if midi::is_midi_address(&m.addr) {
             // Not under the controller's lock: the router takes it itself.
@@ -165,10 +222,6 @@ impl PacketHandler {
                 },
             };
             dispatch(&mut self.control.lock(), m, &ctx)
-        };
-        match result {
-            Ok(r) => replies.extend(r),
-            Err(e) => self.refuse(replies, &m.addr, &e),
         }
     }
 
@@ -186,6 +239,28 @@ impl PacketHandler {
     fn refuse(&self, replies: &mut Vec<OscMessage>, addr: &str, refusal: &OscError) {
         self.stats.refused.fetch_add(1, Relaxed);
         replies.push(error(addr, refusal));
+    }
+}
+
+/// The first argument as a number, if it is one (a param cue's value).
+fn first_number(m: &OscMessage) -> Option<f64> {
+    match m.args.first()? {
+        OscType::Int(v) => Some(*v as f64),
+        OscType::Long(v) => Some(*v as f64),
+        OscType::Float(v) => Some(*v as f64),
+        OscType::Double(v) => Some(*v),
+        OscType::Bool(b) => Some(*b as u8 as f64),
+        _ => None,
+    }
+}
+
+/// A `/note/on` whose velocity is 0 (a note-off, as in MIDI).
+fn is_note_off(m: &OscMessage) -> bool {
+    match m.args.get(1) {
+        Some(OscType::Int(v)) => *v == 0,
+        Some(OscType::Float(v)) => *v == 0.0,
+        Some(OscType::Double(v)) => *v == 0.0,
+        _ => false,
     }
 }
 

@@ -57,6 +57,7 @@ pub type HostStatusFn = Arc<dyn Fn() -> HostStatus + Send + Sync>;
 pub struct OscServer {
     local: SocketAddr,
     outbox: Arc<Mutex<Vec<OscMessage>>>,
+    outbox_dropped: Arc<AtomicU64>,
     stats: Arc<OscStats>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
@@ -104,6 +105,7 @@ impl OscServer {
         Ok(OscServer {
             local,
             outbox,
+            outbox_dropped: Arc::default(),
             stats,
             stop,
             thread: Some(thread),
@@ -120,12 +122,33 @@ impl OscServer {
         &self.stats
     }
 
+    /// A reading of the broadcast outbox for the queue gauges (`osc_outbox`).
+    pub fn outbox_reading(
+        &self,
+    ) -> impl Fn() -> crate::realtime::queue_gauges::QueueReading + Send + Sync + 'static {
+        let outbox = self.outbox.clone();
+        let dropped = self.outbox_dropped.clone();
+        let high = Arc::new(crate::realtime::queue_gauges::HighWater::default());
+        move || {
+            let depth = outbox.lock().len() as u64;
+            high.saw(depth);
+            crate::realtime::queue_gauges::QueueReading {
+                depth,
+                high_water: high.get(),
+                dropped: dropped.load(Relaxed),
+                capacity: OUTBOX_CAPACITY as u64,
+            }
+        }
+    }
+
     /// Sends `message` to every client registered with `/reply` (within 50 ms). At most
     /// [`OUTBOX_CAPACITY`] wait; more are dropped (cues are news, not state).
     pub fn broadcast(&self, message: OscMessage) {
         let mut outbox = self.outbox.lock();
         if outbox.len() < OUTBOX_CAPACITY {
             outbox.push(message);
+        } else {
+            self.outbox_dropped.fetch_add(1, Relaxed);
         }
     }
 }

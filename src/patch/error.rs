@@ -313,6 +313,21 @@ pub enum PatchErrorKind {
         /// The modules on the cycle, in signal order.
         modules: Vec<String>,
     },
+    /// A file param naming a file the compiler cannot use (missing, not audio, refused by
+    /// the module).
+    #[error("module {module:?}: param `{param}`: file {file:?} ({path}): {reason}")]
+    BadFile {
+        /// Module id.
+        module: String,
+        /// Param id.
+        param: String,
+        /// The name as written in the patch.
+        file: String,
+        /// Where it was looked for.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 fn param_owner(what: &IdKind) -> String {

@@ -46,6 +46,11 @@ pub struct PatchDesc {
     /// The generative sequencer: with it, the patch plays by itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence: Option<SequenceDesc>,
+    /// The folder file params (a `sampler`'s `file`) are relative to: the patch file's
+    /// folder when it was read from one, else `None` (the current directory). Not part of
+    /// the format: never read from or written to a patch file.
+    #[serde(skip)]
+    pub folder: Option<std::path::PathBuf>,
 }
 
 /// A voice template: the modules and connections every voice of an instrument runs.

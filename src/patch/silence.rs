@@ -16,6 +16,7 @@ use super::scope::instruments;
 /// - an instrument whose `left` and `right` lead to no module that reaches the output;
 /// - an instrument whose voice template connects nothing to `output.left` or
 ///   `output.right`.
+///
 /// Instruments played elsewhere (a `midi` backend) make no sound in Chronus: they are
 /// never silent parts, and a patch of only those is not silent either.
 pub fn silent_parts(desc: &PatchDesc) -> Vec<String> {

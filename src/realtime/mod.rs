@@ -4,9 +4,12 @@
 //! - [`sample_clock`]: wall-clock times (OSC time tags, MIDI arrival times) → engine
 //!   sample times, from the anchor the audio callback publishes in the
 //!   [`EngineStats`](crate::engine::EngineStats).
+//! - [`queue_gauges`]: the registry of named queue gauges every ring and queue reports
+//!   its depth, high-water mark and drops to (read by `/metrics`).
 //! - `no_alloc`: the guard real-time callbacks (audio, JACK MIDI) run their body under.
 //!
 //! Depends on [`engine`](crate::engine) only.
 
 pub(crate) mod no_alloc;
+pub mod queue_gauges;
 pub mod sample_clock;

@@ -2,25 +2,27 @@
 //! below it); degrees past the end of the scale wrap into the next octave. An octave
 //! *range* folds every degree into `range` octaves above the base note, so a walking
 //! melody never leaves its register. The [`ScaleKind`] names themselves belong to the
-//! patch model (`patch::sequence_enums`).
+//! patch model (`patch::sequence_enums`); the intervals are the SDK's table
+//! (`chronus_modules::scale`), shared with the `quantizer` module.
+
+use chronus_modules::scale::SCALES;
 
 use crate::patch::ScaleKind;
 
 impl ScaleKind {
-    /// Semitones above the root of each scale note.
+    /// Semitones above the root of each scale note: the SDK's scale table
+    /// (`chronus_modules::scale`), which the `quantizer` module reads too.
     pub fn intervals(self) -> &'static [u8] {
-        match self {
-            ScaleKind::Major => &[0, 2, 4, 5, 7, 9, 11],
-            ScaleKind::Minor => &[0, 2, 3, 5, 7, 8, 10],
-            ScaleKind::Pentatonic => &[0, 2, 4, 7, 9],
-            ScaleKind::MinorPentatonic => &[0, 3, 5, 7, 10],
-            ScaleKind::Dorian => &[0, 2, 3, 5, 7, 9, 10],
-            ScaleKind::Phrygian => &[0, 1, 3, 5, 7, 8, 10],
-            ScaleKind::Lydian => &[0, 2, 4, 6, 7, 9, 11],
-            ScaleKind::Mixolydian => &[0, 2, 4, 5, 7, 9, 10],
-            ScaleKind::WholeTone => &[0, 2, 4, 6, 8, 10],
-            ScaleKind::Chromatic => &[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
-        }
+        SCALES[self.index()].intervals
+    }
+
+    /// Position in [`ScaleKind::ALL`], which is the SDK table's order (a test checks the
+    /// names agree).
+    fn index(self) -> usize {
+        ScaleKind::ALL
+            .iter()
+            .position(|&s| s == self)
+            .expect("ALL lists every scale")
     }
 
     /// MIDI note of `degree` above `base` (a MIDI note), folded into `range` octaves
@@ -57,6 +59,14 @@ mod tests {
             let got: Vec<u8> = (0..8).map(|d| scale.note(60, d, 2)).collect();
             assert_eq!(got, notes, "{}", scale.name());
             assert_eq!(ScaleKind::parse(scale.name()), Ok(scale));
+        }
+    }
+
+    #[test]
+    fn the_sdk_table_and_the_scale_names_agree() {
+        assert_eq!(ScaleKind::ALL.len(), SCALES.len());
+        for (kind, scale) in ScaleKind::ALL.iter().zip(&SCALES) {
+            assert_eq!(kind.name(), scale.name);
         }
     }
 

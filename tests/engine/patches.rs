@@ -53,7 +53,9 @@ fn every_patch_checks_and_renders_sound() {
     for path in all_patches() {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(&path).unwrap();
-        let desc = graph::check(&text, Some(&name), &registry).unwrap_or_else(|e| panic!("{e}"));
+        // File params (the sampler's) are relative to the patch's folder.
+        let desc = graph::check_in(&text, Some(&name), path.parent(), &registry)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(patch::silent_parts(&desc), Vec::<String>::new(), "{name}");
         let has_voices = patch::scope::instruments(&desc).next().is_some();
         let options = RenderOptions {

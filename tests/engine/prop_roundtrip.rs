@@ -126,6 +126,7 @@ fn patch_desc() -> impl Strategy<Value = PatchDesc> {
                 modules,
                 connections,
                 sequence: None,
+                folder: None,
             },
         )
 }

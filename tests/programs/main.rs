@@ -8,6 +8,9 @@ mod support;
 
 mod bench_cli;
 mod cli;
+mod cue_sinks;
+mod http_api;
+mod logs_and_reload;
 mod mutated_patches;
 mod osc_flood_play;
 mod osc_play;

@@ -15,12 +15,18 @@ pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// A `chronus` command run from the package root (so `patches/...` resolves), with JACK
 /// auto-start disabled and colours off. `play` also gets `--osc-port 0` (any free port):
 /// its OSC server's default port 9000 is taken as soon as two players run on the machine
-/// (parallel tests, a player someone left running), and play then refuses to start.
+/// (parallel tests, a player someone left running), and play then refuses to start; and
+/// `--no-http` unless the test gives `--http`.
 pub fn chronus_cmd(args: &[&str]) -> Command {
     let mut cmd = Command::new(CHRONUS);
     cmd.args(args);
     if args.first() == Some(&"play") {
         cmd.args(["--osc-port", "0"]);
+        // The HTTP API's default address is taken as soon as two players run: tests that
+        // use it give `--http 127.0.0.1:0` (any free port).
+        if !args.contains(&"--http") {
+            cmd.arg("--no-http");
+        }
     }
     cmd.current_dir(ROOT)
         .env("NO_COLOR", "1")

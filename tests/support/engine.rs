@@ -83,5 +83,7 @@ pub fn value_at(kind: &ParamKind, at: f64) -> ParamValue {
             let i = ((variants.len() as f64 * at) as usize).min(variants.len() - 1);
             ParamValue::Text(variants[i].to_string())
         }
+        // No file is generated: an empty name, which the param refuses.
+        ParamKind::File { .. } => ParamValue::Text(String::new()),
     }
 }

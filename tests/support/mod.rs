@@ -10,6 +10,8 @@
 //! - [`chronus`]: the `chronus` binary under test and its `status:` lines.
 //! - [`compare`]: two renders of a patch measured note by note (pitch, onset, level).
 //! - [`jack`]: a private JACK dummy server per test, listing and recording its ports.
+//! - [`http`]: the HTTP API with curl, Debian's Python (Prometheus parser, WebSocket
+//!   client) and promtool.
 //! - [`osc`]: liblo's `oscsend`/`oscdump` and UDP ports.
 //! - [`signal`]: measuring a rendered or recorded sine, the test tone's checks.
 //! - [`temp`]: unique names and temporary directories.
@@ -21,6 +23,7 @@
 pub mod chronus;
 pub mod compare;
 pub mod engine;
+pub mod http;
 pub mod jack;
 pub mod osc;
 pub mod process;

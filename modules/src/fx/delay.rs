@@ -108,7 +108,7 @@ pub struct Delay {
 /// delays `i-1, i, i+1, i+2`. At a whole-number `d` the weights are exactly (0, 1, 0, 0), so
 /// an integer delay is an exact copy.
 #[inline]
-fn cubic_taps(d: f32) -> (usize, [f32; 4]) {
+pub(super) fn cubic_taps(d: f32) -> (usize, [f32; 4]) {
     let i = d as usize; // d >= 2: truncation is floor
     let t = d - i as f32;
     let t2 = t * t;

@@ -1,5 +1,7 @@
-//! Effects: [`delay`] (feedback echo) and [`reverb`] (stereo feedback delay network), and
-//! the two small helpers both use (flushing tiny values, the dry/wet mix).
+//! Effects: [`delay`] (feedback echo) and [`reverb`] (stereo feedback delay network), the
+//! modulation effects [`chorus`], [`flanger`], [`phaser`] and the stereo [`ping_pong`] echo
+//! (sharing [`modulated`]'s delay line and LFO), the lusher [`plate`] reverb (Dattorro),
+//! and the two small helpers all use (flushing tiny values, the dry/wet mix).
 //!
 //! Both own delay memory, which is allocated in `prepare` (sized from the sample rate and
 //! the longest time the params allow) and only read and written afterwards: `process` and
@@ -14,9 +16,17 @@
 //!   `n·time + n − 1` samples late) and ticks the enclosed graph sample by sample. A ring
 //!   buffer with a 4-point read is a few lines and keeps echoes exactly `time` apart.
 
+pub mod chorus;
 pub mod delay;
+pub mod flanger;
+pub mod modulated;
+pub mod phaser;
+pub mod ping_pong;
+pub mod plate;
 pub mod reverb;
 
+#[cfg(test)]
+mod modulation_tests;
 #[cfg(test)]
 mod tests;
 

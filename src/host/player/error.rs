@@ -63,6 +63,9 @@ pub enum PlayError {
     /// The MIDI thread could not be spawned.
     #[error("error: cannot start the MIDI thread: {0}")]
     MidiThread(std::io::Error),
+    /// The HTTP API could not start on the address given with `--http`.
+    #[error("error: {0} (choose another address with --http ADDR, or run with --no-http)")]
+    Http(String),
 }
 
 impl PlayError {

@@ -30,12 +30,15 @@ use chronus_modules::Registry;
 use super::audio_callback::CallbackCore;
 use super::cpal_output::{HostChoice, OutputRequest};
 use crate::config::Config;
+use crate::http::HttpOptions;
 use crate::osc::OscOptions;
 use crate::patch::PatchDesc;
 
 pub mod error;
 mod midi_setup;
+mod observe;
 mod output;
+mod reload;
 mod running;
 mod startup;
 
@@ -67,6 +70,10 @@ pub struct PlayOptions {
     pub midi: MidiRequest,
     /// The `--config` file (router, tuning, MIDI defaults); the default config without one.
     pub config: Config,
+    /// The path of the `--config` file, re-read on SIGHUP and `POST /api/reload`.
+    pub config_path: Option<PathBuf>,
+    /// The HTTP API to serve (`None`: `--no-http`).
+    pub http: Option<HttpOptions>,
 }
 
 /// `--midi-in` / `--midi-host` as given (each wins over the config's `midi` section).

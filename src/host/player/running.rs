@@ -13,7 +13,9 @@ use parking_lot::Mutex;
 use tracing::{error, info, warn};
 
 use super::error::PlayError;
+use super::observe::Announcer;
 use super::output::{describe, device_suffix, reopen, stream_failure, Playing, HANDBACK_TIMEOUT};
+use super::reload::Reloader;
 use super::{Core, PlayOptions};
 use crate::control::Controller;
 use crate::engine::EngineStats;
@@ -22,6 +24,7 @@ use crate::host::cpal_output::OutputRequest;
 use crate::host::meter::StatusLine;
 use crate::host::recorder::Recorder;
 use crate::host::setup;
+use crate::http::HttpServer;
 use crate::midi::input::MidiInput;
 use crate::osc::OscServer;
 
@@ -51,6 +54,12 @@ pub(super) struct Services {
     pub(super) osc: Option<OscServer>,
     /// The `--record` writer, if any.
     pub(super) recorder: Option<Recorder>,
+    /// The HTTP API, if any.
+    pub(super) http: Option<HttpServer>,
+    /// Turns cues into LED cues and log events.
+    pub(super) announcer: Announcer,
+    /// Re-reads the `--config` file (SIGHUP), when there is one.
+    pub(super) reloader: Option<Arc<Reloader>>,
 }
 
 /// Where the callback core is and what the player reads of it.
@@ -70,6 +79,8 @@ pub(super) struct CoreHome {
 /// Everything `chronus play` runs, from the first tick to the shutdown. Fields drop in
 /// order: the MIDI thread, then the OSC server, then the controller.
 pub(super) struct Running<'a> {
+    /// The HTTP API, if any (stops first: it reads everything else).
+    _http: Option<HttpServer>,
     /// The MIDI thread, if any.
     _midi: Option<MidiInput>,
     /// The OSC server, if any.
@@ -93,6 +104,10 @@ pub(super) struct Running<'a> {
     deadline: Option<Instant>,
     next_status: Instant,
     panics_seen: u64,
+    announcer: Announcer,
+    reloader: Option<Arc<Reloader>>,
+    /// Set by SIGHUP.
+    hangup: Arc<AtomicBool>,
 }
 
 impl<'a> Running<'a> {
@@ -106,6 +121,9 @@ impl<'a> Running<'a> {
             midi,
             osc,
             recorder,
+            http,
+            announcer,
+            reloader,
         }: Services,
         core: CoreHome,
     ) -> Self {
@@ -118,6 +136,7 @@ impl<'a> Running<'a> {
         } = core;
         let started = Instant::now();
         Running {
+            _http: http,
             _midi: midi,
             osc,
             options,
@@ -140,6 +159,9 @@ impl<'a> Running<'a> {
                 .map(|s| started + Duration::from_secs_f64(s)),
             next_status: started + options.status_interval,
             panics_seen: 0,
+            announcer,
+            reloader,
+            hangup: hangup_flag(),
         }
     }
 
@@ -161,6 +183,13 @@ impl<'a> Running<'a> {
 
     /// One wake-up of the player.
     fn tick(&mut self, now: Instant) -> Result<(), PlayError> {
+        if self.hangup.swap(false, Ordering::AcqRel) {
+            match &self.reloader {
+                // The reloader logs what changed, or the refusal.
+                Some(r) => drop(r.reload()),
+                None => warn!("SIGHUP: no --config file to reload"),
+            }
+        }
         self.collect_and_announce();
         let state = self.state.take().expect("a state between ticks");
         self.state = Some(self.advance(state, now)?);
@@ -175,17 +204,18 @@ impl<'a> Running<'a> {
 
     /// Drops what the engine handed back; logs the sequencer's cues and sends them to
     /// OSC clients registered with `/reply`.
-    fn collect_and_announce(&self) {
+    fn collect_and_announce(&mut self) {
         let mut control = self.control.lock();
         control.collect_garbage();
-        // Sequencer cues (mutations, idle/ambient switches, scale changes), logged here
-        // off the audio thread, and sent to OSC clients registered with `/reply`.
-        while let Some(cue) = control.pop_cue() {
-            info!("{cue}");
-            if let Some(server) = &self.osc {
-                server.broadcast(crate::osc::sequencer::cue_message(&cue));
+        // Sequencer cues (mutations, idle/ambient switches, scale changes), note cues and
+        // param changes, logged here off the audio thread, sent to OSC clients registered
+        // with `/reply` (sequencer cues) and to the cue bus (all of them).
+        let osc = &self.osc;
+        self.announcer.announce(&mut control, &|cue| {
+            if let Some(server) = osc {
+                server.broadcast(crate::osc::sequencer::cue_message(cue));
             }
-        }
+        });
     }
 
     /// The stream's next state: still playing, failed (reopening) or reopened.
@@ -354,6 +384,17 @@ impl<'a> Running<'a> {
             std::thread::sleep(Duration::from_millis(5));
         }
     }
+}
+
+/// A flag SIGHUP sets (the player re-reads the config at its next tick). Without the
+/// handler (it could not be installed: one warning), SIGHUP keeps its default action.
+fn hangup_flag() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    #[cfg(unix)]
+    if let Err(e) = signal_hook::flag::register(signal_hook::consts::SIGHUP, flag.clone()) {
+        warn!("cannot install the SIGHUP handler (config reload): {e}");
+    }
+    flag
 }
 
 /// Finalizes the recording and says how it went.

@@ -15,12 +15,15 @@ use tracing::info;
 use super::error::PlayError;
 use super::midi_setup::{open_midi, start_midi_thread};
 use super::output::{cannot_open, describe, open_output, start};
+use super::reload::Reloader;
 use super::running::{CoreHome, Running, Services, State};
-use super::{Core, PlayOptions};
+use super::{observe, Core, PlayOptions};
 use crate::control::Controller;
+use crate::cues::CueBus;
 use crate::host::audio_callback::{CallbackCore, Shared};
 use crate::host::recorder::{RecordSink, Recorder};
 use crate::host::setup;
+use crate::http::ReloadFn;
 use crate::midi::router::Router;
 use crate::osc::{HostStatus, MidiAccess, OscOptions, OscServer};
 use crate::patch::PatchDesc;
@@ -54,18 +57,50 @@ pub(super) fn start_playing<'a>(
     let shared = core.shared().clone();
     // What `/status` reads of the host: the meter of whichever core plays now.
     let meter_for_osc = Arc::new(Mutex::new(shared.clone()));
+    let midi_access = MidiAccess {
+        router: router.clone(),
+        ports: midi_backend.is_some().then(|| midi_ports.clone()),
+    };
     let osc = match &options.osc {
         Some(osc) => Some(start_osc(
             osc,
             &control,
             &meter_for_osc,
-            MidiAccess {
-                router: router.clone(),
-                ports: midi_backend.is_some().then(|| midi_ports.clone()),
-            },
+            midi_access.clone(),
         )?),
         None => None,
     };
+    let bus = CueBus::new(control.lock().observed().queues.clone());
+    bus.set_sinks(&options.config.cues);
+    observe::register_queues(&control, osc.as_ref());
+    let view = observe::PlayerView {
+        meter: meter_for_osc.clone(),
+        sample_rate,
+        outputs: outputs(options),
+    };
+    let reloader = options.config_path.clone().map(|path| {
+        Arc::new(Reloader {
+            path,
+            registry: registry.clone(),
+            control: control.clone(),
+            router: router.clone(),
+            bus: bus.clone(),
+            current: Mutex::new(options.config.clone()),
+        })
+    });
+    let reload_fn: Option<ReloadFn> = reloader.clone().map(|r| {
+        let f: ReloadFn = Arc::new(move || r.reload());
+        f
+    });
+    let http = observe::start_http(
+        options,
+        &control,
+        view,
+        osc.as_ref(),
+        &bus,
+        reload_fn,
+        midi_access,
+    )?;
     let (home, back) = sync_channel::<Core>(1);
     let playing = start(&output, core, &home, &back).map_err(|(e, _)| cannot_open(options, &e))?;
     info!("{}", describe("playing", options, &output, &playing));
@@ -85,6 +120,9 @@ pub(super) fn start_playing<'a>(
         midi,
         osc,
         recorder,
+        http,
+        announcer: observe::Announcer::new(bus),
+        reloader,
     };
     let core = CoreHome {
         state: State::Playing(playing),
@@ -101,6 +139,24 @@ pub(super) fn start_playing<'a>(
         services,
         core,
     ))
+}
+
+/// The outputs `/api/state` names: the audio host and device, and the recording.
+fn outputs(options: &PlayOptions) -> Vec<String> {
+    let mut outputs = vec![format!(
+        "{}{}",
+        options.host.name(),
+        options
+            .request
+            .device
+            .as_ref()
+            .map(|d| format!(": {d}"))
+            .unwrap_or_default()
+    )];
+    if let Some(path) = &options.record {
+        outputs.push(format!("record: {}", path.display()));
+    }
+    outputs
 }
 
 /// `--record`: the recorder and the callback's sink, or neither.

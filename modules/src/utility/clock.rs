@@ -1,0 +1,250 @@
+//! Gate and clock utilities: `pulse_train` (a clock: gates at a rate), `clock_div` (passes
+//! every Nth pulse of a gate) and `gate_delay` (the same gate, later).
+//!
+//! `gate_delay` keeps the pending edges, not the signal: a fixed ring of [`MAX_EDGES`]
+//! edge times, so a 10 s delay costs no delay line. Edges past that many pending are
+//! dropped in pairs (a pulse is never half-delayed).
+
+use super::Edge;
+use crate::entry::ModuleEntry;
+use crate::io::{Inputs, Outputs, Params, ProcessContext};
+use crate::module::{Module, ModuleInfo, PortSpec};
+use crate::param::ParamSpec;
+use crate::smoother::Smoothing;
+
+static GATE_OUT: [PortSpec; 1] = [PortSpec {
+    id: "out",
+    doc: "A gate: 0 or 1.",
+}];
+
+static PULSE_TRAIN_INFO: ModuleInfo = ModuleInfo {
+    kind: "pulse_train",
+    doc: "Clock: a gate that is on for `width` of each period at `rate`.",
+    inputs: &[PortSpec {
+        id: "rate",
+        doc: "Adds Hz to the `rate` param.",
+    }],
+    outputs: &GATE_OUT,
+    params: &[
+        ParamSpec::float("rate", "Rate", 0.01, 1_000.0, 2.0)
+            .log()
+            .unit("Hz")
+            .doc("Pulses per second."),
+        ParamSpec::float("width", "Width", 0.01, 0.99, 0.5)
+            .doc("Fraction of each period the gate is on."),
+    ],
+    roles: &[],
+};
+
+static CLOCK_DIV_INFO: ModuleInfo = ModuleInfo {
+    kind: "clock_div",
+    doc: "Clock divider: passes the 1st, (N+1)th, (2N+1)th... pulse of its gate input.",
+    inputs: &[
+        PortSpec {
+            id: "gate",
+            doc: "The clock: pulses above 0.5.",
+        },
+        PortSpec {
+            id: "reset",
+            doc: "A rising edge past 0.5 restarts the count: the next clock pulse passes.",
+        },
+    ],
+    outputs: &GATE_OUT,
+    params: &[ParamSpec::int("divide", "Divide", 1, 64, 2).doc("N: one pulse out per N in.")],
+    roles: &[],
+};
+
+static GATE_DELAY_INFO: ModuleInfo = ModuleInfo {
+    kind: "gate_delay",
+    doc: "Gate delay: the input gate's edges, `time` later (pulse lengths kept).",
+    inputs: &[PortSpec {
+        id: "gate",
+        doc: "Gate to delay (above 0.5 is on).",
+    }],
+    outputs: &GATE_OUT,
+    params: &[ParamSpec::float("time", "Time", 0.0, 10.0, 0.25)
+        .unit("s")
+        .smoothing(Smoothing::None)
+        .doc("Delay of each edge, taken when the edge arrives.")],
+    roles: &[],
+};
+
+/// The `pulse_train` kind.
+pub const PULSE_TRAIN: ModuleEntry = ModuleEntry::of::<PulseTrain>(&PULSE_TRAIN_INFO);
+/// The `clock_div` kind.
+pub const CLOCK_DIV: ModuleEntry = ModuleEntry::of::<ClockDiv>(&CLOCK_DIV_INFO);
+/// The `gate_delay` kind.
+pub const GATE_DELAY: ModuleEntry = ModuleEntry::of::<GateDelay>(&GATE_DELAY_INFO);
+
+/// The `pulse_train` module.
+#[derive(Clone, Debug, Default)]
+pub struct PulseTrain {
+    /// Phase in 0..1 (f64: a clock must not drift over an hour).
+    phase: f64,
+}
+
+impl Module for PulseTrain {
+    fn info(&self) -> &'static ModuleInfo {
+        &PULSE_TRAIN_INFO
+    }
+
+    /// Real-time: no allocation, locks or logging. On at phase 0, so the first pulse
+    /// starts on the first sample.
+    fn process(
+        &mut self,
+        ctx: &ProcessContext,
+        _inputs: &Inputs,
+        outputs: &mut Outputs,
+        params: &Params,
+    ) {
+        let (rate, width) = (params.block(0), params.block(1));
+        let inv_sr = 1.0 / ctx.sample_rate as f64;
+        for (i, o) in outputs.port(0).iter_mut().enumerate() {
+            *o = if self.phase < width[i] as f64 {
+                1.0
+            } else {
+                0.0
+            };
+            self.phase += rate[i] as f64 * inv_sr;
+            if self.phase >= 1.0 {
+                self.phase -= self.phase.floor();
+            }
+        }
+    }
+
+    fn reset(&mut self) {
+        self.phase = 0.0;
+    }
+}
+
+/// The `clock_div` module.
+#[derive(Clone, Debug, Default)]
+pub struct ClockDiv {
+    edge: Edge,
+    reset_edge: Edge,
+    /// Pulses seen since the last one passed (0: the next one passes).
+    count: u32,
+    /// Whether the current input pulse is being passed.
+    passing: bool,
+}
+
+impl Module for ClockDiv {
+    fn info(&self) -> &'static ModuleInfo {
+        &CLOCK_DIV_INFO
+    }
+
+    /// Real-time: no allocation, locks or logging.
+    fn process(
+        &mut self,
+        _ctx: &ProcessContext,
+        inputs: &Inputs,
+        outputs: &mut Outputs,
+        params: &Params,
+    ) {
+        let (gate, reset) = (inputs.port(0), inputs.port(1));
+        let divide = params.block(0);
+        for (i, o) in outputs.port(0).iter_mut().enumerate() {
+            if self.reset_edge.step(reset[i]) == Some(true) {
+                self.count = 0;
+            }
+            match self.edge.step(gate[i]) {
+                Some(true) => {
+                    let n = (divide[i].round() as u32).max(1);
+                    self.passing = self.count % n == 0;
+                    self.count = (self.count % n) + 1;
+                }
+                Some(false) => self.passing = false,
+                None => {}
+            }
+            *o = if self.passing { 1.0 } else { 0.0 };
+        }
+    }
+
+    fn reset(&mut self) {
+        *self = ClockDiv::default();
+    }
+}
+
+/// Pending edges `gate_delay` keeps (a 10 s delay of a 25 Hz clock).
+pub const MAX_EDGES: usize = 512;
+
+/// The `gate_delay` module.
+#[derive(Clone, Debug)]
+pub struct GateDelay {
+    edge: Edge,
+    /// Samples seen (its own clock: never the engine's).
+    now: u64,
+    /// Pending edges: (due sample, level), oldest first, in a ring.
+    ring: Box<[(u64, bool); MAX_EDGES]>,
+    head: usize,
+    len: usize,
+    out: bool,
+}
+
+impl Default for GateDelay {
+    fn default() -> Self {
+        GateDelay {
+            edge: Edge::default(),
+            now: 0,
+            ring: Box::new([(0, false); MAX_EDGES]),
+            head: 0,
+            len: 0,
+            out: false,
+        }
+    }
+}
+
+impl Module for GateDelay {
+    fn info(&self) -> &'static ModuleInfo {
+        &GATE_DELAY_INFO
+    }
+
+    fn state_bytes(&self, _sample_rate: f32) -> usize {
+        std::mem::size_of::<[(u64, bool); MAX_EDGES]>()
+    }
+
+    /// Real-time: no allocation, locks or logging.
+    fn process(
+        &mut self,
+        ctx: &ProcessContext,
+        inputs: &Inputs,
+        outputs: &mut Outputs,
+        params: &Params,
+    ) {
+        let gate = inputs.port(0);
+        let time = params.block(0);
+        for (i, o) in outputs.port(0).iter_mut().enumerate() {
+            if let Some(level) = self.edge.step(gate[i]) {
+                // A rising edge needs room for its falling edge too.
+                let room = if level { 2 } else { 1 };
+                if self.len + room <= MAX_EDGES || !level {
+                    if self.len < MAX_EDGES {
+                        let due = self.now + (time[i].max(0.0) * ctx.sample_rate).round() as u64;
+                        // Due times only grow unless `time` shrank: keep the ring ordered
+                        // by never scheduling before the last pending edge.
+                        let last = (self.len > 0)
+                            .then(|| self.ring[(self.head + self.len - 1) % MAX_EDGES].0);
+                        let due = last.map_or(due, |l| due.max(l));
+                        self.ring[(self.head + self.len) % MAX_EDGES] = (due, level);
+                        self.len += 1;
+                    }
+                }
+            }
+            while self.len > 0 && self.ring[self.head].0 <= self.now {
+                self.out = self.ring[self.head].1;
+                self.head = (self.head + 1) % MAX_EDGES;
+                self.len -= 1;
+            }
+            *o = if self.out { 1.0 } else { 0.0 };
+            self.now += 1;
+        }
+    }
+
+    fn reset(&mut self) {
+        self.edge = Edge::default();
+        self.now = 0;
+        self.head = 0;
+        self.len = 0;
+        self.out = false;
+    }
+}

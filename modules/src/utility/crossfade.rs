@@ -1,0 +1,76 @@
+//! `crossfade`: a smooth blend between two signals, linear or equal-power.
+
+use crate::entry::ModuleEntry;
+use crate::io::{Inputs, Outputs, Params, ProcessContext};
+use crate::module::{Module, ModuleInfo, PortSpec};
+use crate::param::ParamSpec;
+
+const MIX: usize = 0;
+const LAW: usize = 1;
+
+static CROSSFADE_INFO: ModuleInfo = ModuleInfo {
+    kind: "crossfade",
+    doc: "Crossfader between inputs a and b, linear or equal-power.",
+    inputs: &[
+        PortSpec {
+            id: "a",
+            doc: "Heard alone at mix 0.",
+        },
+        PortSpec {
+            id: "b",
+            doc: "Heard alone at mix 1.",
+        },
+        PortSpec {
+            id: "mix",
+            doc: "Adds to the `mix` param (an LFO sweeping between the two).",
+        },
+    ],
+    outputs: &[PortSpec {
+        id: "out",
+        doc: "The blend.",
+    }],
+    params: &[
+        ParamSpec::float("mix", "Mix", 0.0, 1.0, 0.5).doc("0 = a only, 1 = b only."),
+        ParamSpec::choice("law", "Law", &["linear", "equal_power"], 0).doc(
+            "linear: a(1 − m) + b·m (for correlated signals) | equal_power: cos/sin gains, \
+             −3 dB each at the middle (for unrelated signals).",
+        ),
+    ],
+    roles: &[],
+};
+
+/// The `crossfade` kind.
+pub const CROSSFADE: ModuleEntry = ModuleEntry::of::<Crossfade>(&CROSSFADE_INFO);
+
+/// The `crossfade` module (stateless).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Crossfade;
+
+impl Module for Crossfade {
+    fn info(&self) -> &'static ModuleInfo {
+        &CROSSFADE_INFO
+    }
+
+    /// Real-time: no allocation, locks or logging.
+    fn process(
+        &mut self,
+        _ctx: &ProcessContext,
+        inputs: &Inputs,
+        outputs: &mut Outputs,
+        params: &Params,
+    ) {
+        let (a, b) = (inputs.port(0), inputs.port(1));
+        let mix = params.block(MIX);
+        let power = params.value(LAW) >= 0.5;
+        for (i, o) in outputs.port(0).iter_mut().enumerate() {
+            let m = mix[i];
+            let (ga, gb) = if power {
+                let (s, c) = (m * std::f32::consts::FRAC_PI_2).sin_cos();
+                (c, s)
+            } else {
+                (1.0 - m, m)
+            };
+            *o = a[i] * ga + b[i] * gb;
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! What `chronus play` shows the outside while it runs: the HTTP API (started beside the
+//! OSC server, [`start_http`]), the figures it reads of the host ([`PlayerView`]), the
+//! engine's rings registered as named queue gauges ([`register_queues`]), and the cue bus
+//! the player feeds every tick ([`Announcer`]): sequencer cues, note cues, param changes
+//! and commits become LED cues, logged as semantic events and counted.
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::Instant;
+
+use parking_lot::Mutex;
+use tracing::{debug, info, warn};
+
+use super::error::PlayError;
+use super::PlayOptions;
+use crate::control::Controller;
+use crate::cues::{CueBus, LedCue};
+use crate::engine::EngineStats;
+use crate::host::audio_callback::Shared;
+use crate::host::meter::CALLBACK_BUCKETS_S;
+use crate::http::{HostFigures, HostView, HttpServer, ReloadFn, Sources};
+use crate::osc::{MidiAccess, OscServer, PacketHandler};
+use crate::realtime::queue_gauges::{HighWater, QueueReading};
+use crate::seq::Cue;
+
+/// The host as the HTTP API sees it: the meter of whichever core plays now.
+pub(super) struct PlayerView {
+    /// The callback's atomics (replaced when a stream is reopened).
+    pub(super) meter: Arc<Mutex<Arc<Shared>>>,
+    /// Sample rate of the engine.
+    pub(super) sample_rate: u32,
+    /// Outputs, described.
+    pub(super) outputs: Vec<String>,
+}
+
+impl HostView for PlayerView {
+    fn figures(&self) -> HostFigures {
+        let shared = self.meter.lock().clone();
+        let m = shared.meter();
+        let h = m.histogram();
+        HostFigures {
+            dsp_load: m.load() as f64,
+            xruns: m.xruns(),
+            callbacks: m.callbacks(),
+            audio_panics: m.panics(),
+            record_drops: m.record_drops(),
+            callback_bounds: CALLBACK_BUCKETS_S.to_vec(),
+            callback_cumulative: h.cumulative.to_vec(),
+            callback_count: h.count,
+            callback_sum_s: h.sum_s,
+            sample_rate: self.sample_rate,
+            outputs: self.outputs.clone(),
+            clock: "internal".to_string(),
+            levels: m.levels().to_vec(),
+        }
+    }
+}
+
+/// Registers the engine's rings and the OSC outbox as named queues (`/metrics`).
+pub(super) fn register_queues(control: &Arc<Mutex<Controller>>, osc: Option<&OscServer>) {
+    let gauges = control.lock().observed().queues.clone();
+    let (capacity, stats, seq) = {
+        let c = control.lock();
+        (
+            c.engine().command_capacity() as u64,
+            c.engine().stats().clone(),
+            c.engine().seq_status().clone(),
+        )
+    };
+    // The rings' depths are read by the scrape under the controller's lock; their high-water
+    // marks are the highest depth a scrape (or the engine, for the event queue) saw.
+    let ring = |index: usize, capacity: u64, dropped: Arc<dyn Fn() -> u64 + Send + Sync>| {
+        let control = control.clone();
+        let high = Arc::new(HighWater::default());
+        Arc::new(move || {
+            let depths = control.lock().engine().ring_depths();
+            let depth = [depths.0, depths.1, depths.2, depths.3][index] as u64;
+            high.saw(depth);
+            QueueReading {
+                depth,
+                high_water: high.get(),
+                dropped: dropped(),
+                capacity,
+            }
+        })
+    };
+    gauges.register("command", ring(0, capacity, Arc::new(|| 0)));
+    gauges.register("return", ring(1, 0, Arc::new(|| 0)));
+    {
+        let seq = seq.clone();
+        gauges.register(
+            "cue",
+            ring(
+                2,
+                crate::engine::block::CUE_CAPACITY as u64,
+                Arc::new(move || seq.cues_dropped.load(Relaxed)),
+            ),
+        );
+    }
+    {
+        let stats = stats.clone();
+        gauges.register(
+            "note_cue",
+            ring(
+                3,
+                crate::engine::note_cue::NOTE_CUE_CAPACITY as u64,
+                Arc::new(move || EngineStats::get(&stats.note_cues_dropped)),
+            ),
+        );
+    }
+    gauges.register(
+        "events",
+        Arc::new(move || QueueReading {
+            depth: EngineStats::get(&stats.queue_depth),
+            high_water: EngineStats::get(&stats.queue_high_water),
+            dropped: EngineStats::get(&stats.notes_dropped),
+            capacity: 0,
+        }),
+    );
+    {
+        let observed = control.lock().observed().clone();
+        gauges.register(
+            "param_changes",
+            Arc::new(move || QueueReading {
+                depth: observed.param_changes_waiting() as u64,
+                high_water: 0,
+                dropped: observed.param_changes_dropped.load(Relaxed),
+                capacity: crate::control::observed::PARAM_CHANGES_CAPACITY as u64,
+            }),
+        );
+    }
+    if let Some(osc) = osc {
+        let outbox = osc.outbox_reading();
+        gauges.register("osc_outbox", Arc::new(move || outbox()));
+    }
+}
+
+/// Starts the HTTP API if asked for. A busy default address is one warning and play goes
+/// on without it; an address given with `--http` must bind.
+pub(super) fn start_http(
+    options: &PlayOptions,
+    control: &Arc<Mutex<Controller>>,
+    view: PlayerView,
+    osc: Option<&OscServer>,
+    bus: &CueBus,
+    reload: Option<ReloadFn>,
+    midi: MidiAccess,
+) -> Result<Option<HttpServer>, PlayError> {
+    let Some(http) = &options.http else {
+        return Ok(None);
+    };
+    let meter = view.meter.clone();
+    let mut handler = PacketHandler::new(
+        control.clone(),
+        Arc::new(move || {
+            let shared = meter.lock();
+            crate::osc::HostStatus {
+                dsp_load: shared.meter().load(),
+                xruns: shared.meter().xruns(),
+                refused: 0,
+                panics: shared.meter().panics(),
+            }
+        }),
+        Some(midi),
+        options
+            .osc
+            .as_ref()
+            .map(|o| o.folder.clone())
+            .unwrap_or_else(|| crate::osc::PatchFolder::new("patches")),
+    );
+    handler.set_note_source(crate::control::NoteSource::Http);
+    let sources = Sources {
+        control: control.clone(),
+        osc: Arc::new(Mutex::new(handler)),
+        osc_stats: osc.map(|o| o.stats().clone()),
+        host: Arc::new(view),
+        cues: bus.log().clone(),
+        reload,
+        started: Instant::now(),
+        patch_name: options.patch_name.clone(),
+        counters: Arc::default(),
+    };
+    match HttpServer::start(http, sources) {
+        Ok(server) => {
+            let addr = server.local_addr();
+            info!(
+                event = "http_listening",
+                "HTTP on http://{addr} (metrics at /metrics)"
+            );
+            if !addr.ip().is_loopback() {
+                warn!(
+                    "HTTP listens on {addr}, beyond this machine: anyone on the network can \
+                     control the instrument"
+                );
+            }
+            Ok(Some(server))
+        }
+        Err(e) if e.is_busy() && !http.explicit => {
+            warn!(
+                "{e}; playing without the HTTP API (choose another with --http ADDR, or --no-http)"
+            );
+            Ok(None)
+        }
+        Err(e) => Err(PlayError::Http(e.to_string())),
+    }
+}
+
+/// Turns what the engine and the control surfaces report into LED cues, semantic log
+/// events and counters. Called by the player every tick, under the controller's lock.
+pub(super) struct Announcer {
+    /// The bus the cues go to.
+    pub(super) bus: CueBus,
+    /// The revision last announced.
+    revision: u64,
+    /// The tempo last announced as a `param` cue.
+    tempo: Option<f32>,
+}
+
+impl Announcer {
+    /// An announcer feeding `bus`.
+    pub(super) fn new(bus: CueBus) -> Self {
+        Announcer {
+            bus,
+            revision: 0,
+            tempo: None,
+        }
+    }
+
+    /// Publishes everything waiting. `broadcast` sends sequencer cues to OSC clients.
+    pub(super) fn announce(&mut self, control: &mut Controller, broadcast: &dyn Fn(&Cue)) {
+        let observed = control.observed().clone();
+        while let Some(cue) = control.pop_cue() {
+            info!(event = cue_event(&cue), "{cue}");
+            match cue {
+                Cue::Mutation(_) => {
+                    observed.mutations.fetch_add(1, Relaxed);
+                }
+                Cue::Idle(_) => {
+                    observed.idle_transitions.fetch_add(1, Relaxed);
+                }
+                _ => {}
+            }
+            broadcast(&cue);
+            for led in LedCue::from_sequencer(&cue) {
+                self.bus.publish(led);
+            }
+        }
+        while let Some(note) = control.pop_note_cue() {
+            self.bus.publish(LedCue::from_note(&note));
+        }
+        for (name, value) in observed.take_param_changes() {
+            debug!(
+                event = "param",
+                name = name.as_str(),
+                value,
+                "param {name} = {value}"
+            );
+            self.bus.publish(LedCue::Param { name, value });
+        }
+        let revision = control.revision();
+        if revision != self.revision {
+            self.revision = revision;
+            info!(event = "commit", revision, "committed revision {revision}");
+            self.bus.publish(LedCue::Commit { revision });
+        }
+        if let Ok(state) = control.sequencer_state() {
+            let bpm = (state.bpm * 10.0).round() / 10.0;
+            if self.tempo.is_some_and(|t| (t - bpm).abs() >= 0.5) || self.tempo.is_none() {
+                self.tempo = Some(bpm);
+                self.bus.publish(LedCue::Param {
+                    name: "tempo".to_string(),
+                    value: bpm as f64,
+                });
+            }
+        }
+    }
+}
+
+/// The `event` field of a sequencer cue's log line.
+fn cue_event(cue: &Cue) -> &'static str {
+    match cue {
+        Cue::Mutation(_) => "mutation",
+        Cue::Idle(_) => "idle_transition",
+        Cue::Scale { .. } => "scale",
+        Cue::Playing(_) => "sequencer_playing",
+    }
+}

@@ -132,7 +132,7 @@ fn scraping_100_times_a_second_never_touches_the_audio_side() {
     reset_violation_count();
     let mut callbacks = 0u64;
     while scrapes.load(Relaxed) < 150 || callbacks < 400 {
-        if callbacks % 50 == 0 {
+        if callbacks.is_multiple_of(50) {
             let note = 60 + (callbacks / 50 % 12) as u8;
             let _ = control
                 .lock()
@@ -141,7 +141,7 @@ fn scraping_100_times_a_second_never_touches_the_audio_side() {
         assert_no_alloc(|| callback.process(&mut out, 2));
         assert!(out.iter().all(|x| x.is_finite()));
         callbacks += 1;
-        if callbacks % 8 == 0 {
+        if callbacks.is_multiple_of(8) {
             let mut c = control.lock();
             c.collect_garbage();
             while c.pop_note_cue().is_some() {}

@@ -78,7 +78,7 @@ fn amplitude(shape: usize, n: usize) -> f64 {
     match shape {
         0 => (n == 1) as u8 as f64,
         1 if n % 2 == 1 => {
-            let sign = if (n / 2) % 2 == 0 { 1.0 } else { -1.0 };
+            let sign = if (n / 2).is_multiple_of(2) { 1.0 } else { -1.0 };
             8.0 / (PI * PI) * sign / (nf * nf)
         }
         2 => 2.0 / PI * if n % 2 == 1 { 1.0 } else { -1.0 } / nf,

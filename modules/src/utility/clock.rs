@@ -150,7 +150,7 @@ impl Module for ClockDiv {
             match self.edge.step(gate[i]) {
                 Some(true) => {
                     let n = (divide[i].round() as u32).max(1);
-                    self.passing = self.count % n == 0;
+                    self.passing = self.count.is_multiple_of(n);
                     self.count = (self.count % n) + 1;
                 }
                 Some(false) => self.passing = false,
@@ -217,17 +217,15 @@ impl Module for GateDelay {
             if let Some(level) = self.edge.step(gate[i]) {
                 // A rising edge needs room for its falling edge too.
                 let room = if level { 2 } else { 1 };
-                if self.len + room <= MAX_EDGES || !level {
-                    if self.len < MAX_EDGES {
-                        let due = self.now + (time[i].max(0.0) * ctx.sample_rate).round() as u64;
-                        // Due times only grow unless `time` shrank: keep the ring ordered
-                        // by never scheduling before the last pending edge.
-                        let last = (self.len > 0)
-                            .then(|| self.ring[(self.head + self.len - 1) % MAX_EDGES].0);
-                        let due = last.map_or(due, |l| due.max(l));
-                        self.ring[(self.head + self.len) % MAX_EDGES] = (due, level);
-                        self.len += 1;
-                    }
+                if (self.len + room <= MAX_EDGES || !level) && self.len < MAX_EDGES {
+                    let due = self.now + (time[i].max(0.0) * ctx.sample_rate).round() as u64;
+                    // Due times only grow unless `time` shrank: keep the ring ordered
+                    // by never scheduling before the last pending edge.
+                    let last =
+                        (self.len > 0).then(|| self.ring[(self.head + self.len - 1) % MAX_EDGES].0);
+                    let due = last.map_or(due, |l| due.max(l));
+                    self.ring[(self.head + self.len) % MAX_EDGES] = (due, level);
+                    self.len += 1;
                 }
             }
             while self.len > 0 && self.ring[self.head].0 <= self.now {

@@ -131,7 +131,7 @@ pub(super) fn register_queues(control: &Arc<Mutex<Controller>>, osc: Option<&Osc
     }
     if let Some(osc) = osc {
         let outbox = osc.outbox_reading();
-        gauges.register("osc_outbox", Arc::new(move || outbox()));
+        gauges.register("osc_outbox", Arc::new(outbox));
     }
 }
 

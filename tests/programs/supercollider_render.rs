@@ -229,17 +229,3 @@ fn render_on_scsynth_without_scsynth_is_one_line() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("cannot run scsynth"), "{err}");
 }
-
-#[test]
-fn the_noise_drone_sounds_as_loud_on_both_engines() {
-    if !programs_available("noise-drone", &["scsynth"]) {
-        return;
-    }
-    let dir = TempDir::new("sc_render_noise");
-    let patch = "patches/noise-drone.ron";
-    let internal = render(&dir, patch, "internal", None);
-    let sc = render(&dir, patch, "supercollider", None);
-    let body = |x: &[f64]| x[(0.5 * SR) as usize..(1.4 * SR) as usize].to_vec();
-    let (a, b) = (rms_db(&body(&internal)), rms_db(&body(&sc)));
-    assert!((b - a).abs() <= 1.5, "{b} dB on scsynth, {a} dB internally");
-}

@@ -8,8 +8,9 @@
 //!
 //! What it does, all under `target/scsynth-ref/`:
 //! 1. Writes `ref-voice.scsyndef`, the voice of `patches/bench/ref-voice.ron` as a
-//!    SuperCollider SynthDef in the binary SCgf version-2 format, by hand (there is no
-//!    sclang here). In sclang it would read:
+//!    SuperCollider SynthDef in the binary SCgf version-2 format, UGen by UGen with
+//!    Chronus's own encoder (`chronus::supercollider`; there is no sclang here). In sclang
+//!    it would read:
 //!    ```text
 //!    SynthDef(\ref-voice, { |freq = 440, amp = 0.1, gate = 1|
 //!        var sig = RLPF.ar(Saw.ar(freq) + Saw.ar(freq * 1.005), 1200, 1 / 3.33);
@@ -34,6 +35,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
+
+use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
 
 const SAMPLE_RATE: u32 = 48_000;
 const DEF_NAME: &str = "ref-voice";
@@ -266,228 +269,112 @@ fn analyse(wav: &Path) -> (f64, f64) {
     (sr as f64 / (best as f64 + offset), rms)
 }
 
-// ---- The SynthDef (SCgf version 2; big-endian; see "Synth Definition File Format") ----
-
-/// Calculation rates.
-const KR: u8 = 1;
-const AR: u8 = 2;
-/// An input: the output `1` of UGen `0`, or the constant at index `1` when `0` is -1.
-type In = (i32, i32);
-
-struct UGen {
-    class: &'static str,
-    rate: u8,
-    inputs: Vec<In>,
-    outputs: Vec<u8>,
-    special: i16,
-}
-
-struct Def {
-    constants: Vec<f32>,
-    ugens: Vec<UGen>,
-}
-
-impl Def {
-    /// The input reading constant `v` (added to the table once).
-    fn k(&mut self, v: f32) -> In {
-        let i = match self
-            .constants
-            .iter()
-            .position(|&c| c.to_bits() == v.to_bits())
-        {
-            Some(i) => i,
-            None => {
-                self.constants.push(v);
-                self.constants.len() - 1
-            }
-        };
-        (-1, i as i32)
-    }
-
-    /// Adds a UGen; the input reading its first output.
-    fn add(
-        &mut self,
-        class: &'static str,
-        rate: u8,
-        special: i16,
-        inputs: Vec<In>,
-        outputs: Vec<u8>,
-    ) -> In {
-        self.ugens.push(UGen {
-            class,
-            rate,
-            inputs,
-            outputs,
-            special,
-        });
-        (self.ugens.len() as i32 - 1, 0)
-    }
-}
-
-fn pstring(out: &mut Vec<u8>, s: &str) {
-    out.push(s.len() as u8);
-    out.extend_from_slice(s.as_bytes());
-}
+// ---- The SynthDef, through Chronus's own encoder (`chronus::supercollider`) ----
 
 /// The reference voice as a one-def SCgf v2 file.
 fn synthdef() -> Vec<u8> {
-    const ADD: i16 = 0;
-    const MUL: i16 = 2;
-    let params = [("freq", 440.0f32), ("amp", AMP), ("gate", 1.0)];
-    let mut d = Def {
-        constants: vec![],
-        ugens: vec![],
-    };
-    let control = d.add("Control", KR, 0, vec![], vec![KR; params.len()]);
-    let (freq, amp, gate) = ((control.0, 0), (control.0, 1), (control.0, 2));
-    let ratio = d.k(1.005);
-    let freq2 = d.add("BinaryOpUGen", KR, MUL, vec![freq, ratio], vec![KR]);
-    let saw1 = d.add("Saw", AR, 0, vec![freq], vec![AR]);
-    let saw2 = d.add("Saw", AR, 0, vec![freq2], vec![AR]);
-    let sum = d.add("BinaryOpUGen", AR, ADD, vec![saw1, saw2], vec![AR]);
-    let (cutoff, rq) = (d.k(1200.0), d.k(1.0 / 3.33));
-    let filtered = d.add("RLPF", AR, 0, vec![sum, cutoff, rq], vec![AR]);
+    use chronus::supercollider::{encode, DefBuilder, Rate, Sig};
+    use chronus_modules::ScBinOp;
+    const SHARED: usize = 0;
+    let controls = [
+        ("freq".to_string(), 440.0f32),
+        ("amp".to_string(), AMP),
+        ("gate".to_string(), 1.0),
+    ];
+    let (mut d, c) = DefBuilder::new(DEF_NAME, &controls);
+    let (freq, amp, gate) = (c[0], c[1], c[2]);
+    let freq2 = d.bin(ScBinOp::Mul, freq, Sig::Const(1.005));
+    let saw1 = d.ugen1(SHARED, "Saw", Rate::Audio, 0, &[freq]);
+    let saw2 = d.ugen1(SHARED, "Saw", Rate::Audio, 0, &[freq2]);
+    let sum = d.bin(ScBinOp::Add, saw1, saw2);
+    let filtered = d.ugen1(
+        SHARED,
+        "RLPF",
+        Rate::Audio,
+        0,
+        &[sum, Sig::Const(1200.0), Sig::Const(1.0 / 3.33)],
+    );
     // EnvGen inputs: gate, levelScale, levelBias, timeScale, doneAction, then the envelope:
     // initial level, segments, release node, loop node (-99: none), then per segment
     // level, time, shape (5 = curve), curve. Env.adsr(0.01, 0.2, 0.6, 0.3), curve -4.
-    let mut env_inputs = vec![gate, amp, d.k(0.0), d.k(1.0), d.k(2.0)];
-    for v in [0.0, 3.0, 2.0, -99.0] {
-        env_inputs.push(d.k(v));
-    }
+    let mut env = vec![gate, amp, Sig::Const(0.0), Sig::Const(1.0), Sig::Const(2.0)];
+    env.extend([0.0, 3.0, 2.0, -99.0].map(Sig::Const));
     for (level, time) in [(1.0, 0.01), (0.6, 0.2), (0.0, 0.3)] {
-        for v in [level, time, 5.0, -4.0] {
-            env_inputs.push(d.k(v));
-        }
+        env.extend([level, time, 5.0, -4.0].map(Sig::Const));
     }
-    let env = d.add("EnvGen", KR, 0, env_inputs, vec![KR]);
-    let sig = d.add("BinaryOpUGen", AR, MUL, vec![filtered, env], vec![AR]);
-    let bus = d.k(0.0);
-    d.add("Out", AR, 0, vec![bus, sig, sig], vec![]);
-
-    let mut out = Vec::new();
-    out.extend_from_slice(b"SCgf");
-    out.extend_from_slice(&2i32.to_be_bytes());
-    out.extend_from_slice(&1i16.to_be_bytes());
-    pstring(&mut out, DEF_NAME);
-    out.extend_from_slice(&(d.constants.len() as i32).to_be_bytes());
-    for c in &d.constants {
-        out.extend_from_slice(&c.to_be_bytes());
-    }
-    out.extend_from_slice(&(params.len() as i32).to_be_bytes());
-    for (_, v) in params {
-        out.extend_from_slice(&v.to_be_bytes());
-    }
-    out.extend_from_slice(&(params.len() as i32).to_be_bytes());
-    for (i, (name, _)) in params.iter().enumerate() {
-        pstring(&mut out, name);
-        out.extend_from_slice(&(i as i32).to_be_bytes());
-    }
-    out.extend_from_slice(&(d.ugens.len() as i32).to_be_bytes());
-    for u in &d.ugens {
-        pstring(&mut out, u.class);
-        out.push(u.rate);
-        out.extend_from_slice(&(u.inputs.len() as i32).to_be_bytes());
-        out.extend_from_slice(&(u.outputs.len() as i32).to_be_bytes());
-        out.extend_from_slice(&u.special.to_be_bytes());
-        for &(ugen, index) in &u.inputs {
-            out.extend_from_slice(&ugen.to_be_bytes());
-            out.extend_from_slice(&index.to_be_bytes());
-        }
-        out.extend(&u.outputs);
-    }
-    out.extend_from_slice(&0i16.to_be_bytes()); // no variants
-    out
+    let env = d.ugen1(SHARED, "EnvGen", Rate::Control, 0, &env);
+    let sig = d.bin(ScBinOp::Mul, filtered, env);
+    d.ugen(
+        SHARED,
+        "Out",
+        Rate::Audio,
+        0,
+        &[Sig::Const(0.0), sig, sig],
+        0,
+    );
+    encode(&[d.finish()]).expect("short names")
 }
 
 // ---- The NRT score: length-prefixed OSC bundles, time tags in seconds (32.32) ----
 
-enum Arg<'a> {
-    I(i32),
-    F(f32),
-    S(&'a str),
-    B(&'a [u8]),
+fn message(addr: &str, args: Vec<OscType>) -> OscPacket {
+    OscPacket::Message(OscMessage {
+        addr: addr.to_string(),
+        args,
+    })
 }
 
-fn osc_pad(out: &mut Vec<u8>) {
-    while !out.len().is_multiple_of(4) {
-        out.push(0);
-    }
-}
-
-fn osc_message(address: &str, args: &[Arg]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let put_str = |out: &mut Vec<u8>, s: &str| {
-        out.extend_from_slice(s.as_bytes());
-        out.push(0);
-        osc_pad(out);
-    };
-    put_str(&mut out, address);
-    let tags: String = std::iter::once(',')
-        .chain(args.iter().map(|a| match a {
-            Arg::I(_) => 'i',
-            Arg::F(_) => 'f',
-            Arg::S(_) => 's',
-            Arg::B(_) => 'b',
-        }))
-        .collect();
-    put_str(&mut out, &tags);
-    for a in args {
-        match a {
-            Arg::I(v) => out.extend_from_slice(&v.to_be_bytes()),
-            Arg::F(v) => out.extend_from_slice(&v.to_be_bytes()),
-            Arg::S(s) => put_str(&mut out, s),
-            Arg::B(b) => {
-                out.extend_from_slice(&(b.len() as i32).to_be_bytes());
-                out.extend_from_slice(b);
-                osc_pad(&mut out);
-            }
-        }
-    }
-    out
-}
-
-fn osc_bundle(out: &mut Vec<u8>, seconds: f64, messages: &[Vec<u8>]) {
-    let mut bundle = b"#bundle\0".to_vec();
-    bundle.extend_from_slice(&((seconds * 4_294_967_296.0) as u64).to_be_bytes());
-    for m in messages {
-        bundle.extend_from_slice(&(m.len() as i32).to_be_bytes());
-        bundle.extend_from_slice(m);
-    }
-    out.extend_from_slice(&(bundle.len() as i32).to_be_bytes());
-    out.extend_from_slice(&bundle);
+fn osc_bundle(out: &mut Vec<u8>, seconds: f64, content: Vec<OscPacket>) {
+    let bundle = OscPacket::Bundle(OscBundle {
+        timetag: OscTime {
+            seconds: seconds.floor() as u32,
+            fractional: (seconds.fract() * 4_294_967_296.0) as u32,
+        },
+        content,
+    });
+    let bytes = rosc::encoder::encode(&bundle).expect("plain values");
+    out.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
+    out.extend_from_slice(&bytes);
 }
 
 /// Loads `def`, starts one held voice per frequency at 0 s, ends at `seconds`.
 fn score(def: &[u8], freqs: &[f32], seconds: f64) -> Vec<u8> {
     let mut out = Vec::new();
-    osc_bundle(&mut out, 0.0, &[osc_message("/d_recv", &[Arg::B(def)])]);
-    let voices: Vec<Vec<u8>> = freqs
+    osc_bundle(
+        &mut out,
+        0.0,
+        vec![message("/d_recv", vec![OscType::Blob(def.to_vec())])],
+    );
+    let voices: Vec<OscPacket> = freqs
         .iter()
         .enumerate()
         .map(|(i, &f)| {
-            osc_message(
+            message(
                 "/s_new",
-                &[
-                    Arg::S(DEF_NAME),
-                    Arg::I(1000 + i as i32),
-                    Arg::I(0), // add to head
-                    Arg::I(0), // of the root group
-                    Arg::S("freq"),
-                    Arg::F(f),
-                    Arg::S("gate"),
-                    Arg::F(1.0),
+                vec![
+                    OscType::String(DEF_NAME.into()),
+                    OscType::Int(1000 + i as i32),
+                    OscType::Int(0), // add to head
+                    OscType::Int(0), // of the root group
+                    OscType::String("freq".into()),
+                    OscType::Float(f),
+                    OscType::String("gate".into()),
+                    OscType::Float(1.0),
                 ],
             )
         })
         .collect();
     if !voices.is_empty() {
-        osc_bundle(&mut out, 0.0, &voices);
+        osc_bundle(&mut out, 0.0, voices);
     }
     // The score ends with its last command (sclang's Score does the same).
     osc_bundle(
         &mut out,
         seconds,
-        &[osc_message("/c_set", &[Arg::I(0), Arg::F(0.0)])],
+        vec![message(
+            "/c_set",
+            vec![OscType::Int(0), OscType::Float(0.0)],
+        )],
     );
     out
 }

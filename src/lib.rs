@@ -57,3 +57,4 @@ pub mod seq;
 pub mod service;
 pub mod soak;
 pub mod sync;
+pub mod supercollider;

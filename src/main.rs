@@ -76,6 +76,18 @@ enum Command {
         /// The patch file (.ron).
         patch: PathBuf,
     },
+    /// Write a patch's SuperCollider SynthDefs: one `.scsyndef` per instrument's voice
+    /// template and one for the main graph (when every kind in it has a counterpart).
+    #[command(
+        after_help = "Example:\n  chronus synthdef patches/poly-subtractive.ron --out synthdefs"
+    )]
+    Synthdef {
+        /// The patch file (.ron).
+        patch: PathBuf,
+        /// The folder to write the defs into (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Measure a patch offline on one thread at 48 kHz in 64-frame blocks: real-time
     /// factor, ns per sample, voices that fit in half a core (from runs with the first
     /// instrument at 1, 8 and 32 voices, all held), allocations inside the engine's
@@ -158,6 +170,11 @@ struct RenderArgs {
     /// instrument).
     #[arg(long)]
     config: Option<PathBuf>,
+    /// The engine that plays the patch: `internal` (every voice template on Chronus's
+    /// engine, whatever its backend) or `supercollider` (the whole patch as SynthDefs,
+    /// rendered by `scsynth -N`; --notes only, --config and --seed do not apply).
+    #[arg(long, default_value = "internal", value_parser = ["internal", "supercollider"])]
+    engine: String,
 }
 
 /// The options of `chronus play` (docs/CONTRACTS.md §3).
@@ -262,6 +279,10 @@ fn main() -> ExitCode {
         Command::Graph { patch } => read_patch(&registry, &patch).map(|desc| {
             print!("{}", graph::to_dot(&desc));
         }),
+        Command::Synthdef { patch, out } => {
+            chronus::supercollider::patch_defs::synthdef_command(&registry, &patch, &out)
+                .map(|report| print!("{report}"))
+        }
         Command::Bench {
             patch,
             json,
@@ -520,8 +541,12 @@ fn render(registry: &Registry, args: RenderArgs) -> Result<(), String> {
         seed,
         notes,
         config,
+        engine,
     } = args;
     let desc = read_patch(registry, &patch)?;
+    if engine == "supercollider" {
+        return render_supercollider(registry, &patch, seconds, sample_rate, notes, &out);
+    }
     let config = read_config(registry, config.as_ref(), &desc, Some(&patch))?;
     let notes = match notes {
         Some(list) => host::parse_notes(&list).map_err(|e| e.to_string())?,
@@ -580,6 +605,43 @@ fn soak(registry: &Registry, args: SoakArgs) -> Result<(), String> {
             report.verdict.failures.join("; ")
         ))
     }
+}
+
+/// `chronus render --engine supercollider`.
+fn render_supercollider(
+    registry: &Registry,
+    patch: &std::path::Path,
+    seconds: f64,
+    sample_rate: u32,
+    notes: Option<String>,
+    out: &std::path::Path,
+) -> Result<(), String> {
+    use chronus::supercollider::nrt::{render_nrt, NrtRender};
+    let name = patch.display().to_string();
+    let text = std::fs::read_to_string(patch).map_err(|e| format!("{name}: {e}"))?;
+    let (desc, map) = chronus::patch::load_with_source_map(&text, Some(&name), registry)
+        .map_err(|e| e.to_string())?;
+    let notes = match notes {
+        Some(list) => host::parse_notes(&list).map_err(|e| e.to_string())?,
+        None => Vec::new(),
+    };
+    let job = NrtRender {
+        file: patch,
+        map: &map,
+        seconds,
+        sample_rate,
+        notes: &notes,
+        out,
+    };
+    let started = Instant::now();
+    render_nrt(&desc, registry, &job)?;
+    eprintln!(
+        "rendered {seconds} s of {} on scsynth to {} in {:.2} s",
+        patch.display(),
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 /// `chronus bench`: the table, or one JSON object, on stdout.

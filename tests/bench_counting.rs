@@ -51,6 +51,7 @@ fn registry_with_allocating() -> Registry {
         .register(ModuleEntry {
             info: &ALLOCATING_INFO,
             create: || Box::new(Allocating),
+            supercollider: None,
         })
         .unwrap();
     registry

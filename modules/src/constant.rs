@@ -8,6 +8,7 @@ use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
+use crate::supercollider::{Sc, ScCounterpart};
 
 static CONST_INFO: ModuleInfo = ModuleInfo {
     kind: "const",
@@ -23,7 +24,13 @@ static CONST_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `const` kind.
-pub const CONST: ModuleEntry = ModuleEntry::of::<Const>(&CONST_INFO);
+pub const CONST: ModuleEntry = ModuleEntry::of::<Const>(&CONST_INFO).supercollider(&CONST_SC);
+
+/// `const` on scsynth: its value, a control.
+static CONST_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::Param("value")],
+    note: "a control",
+};
 
 /// The `const` module (stateless; the glide lives in the param smoother).
 #[derive(Clone, Copy, Debug, Default)]

@@ -4,6 +4,7 @@
 //! lists them. Nothing here knows any kind.
 
 use crate::module::{Module, ModuleInfo};
+use crate::supercollider::ScCounterpart;
 
 /// A registered kind: how to build an instance, and what it looks like.
 #[derive(Clone, Copy, Debug)]
@@ -12,6 +13,9 @@ pub struct ModuleEntry {
     pub info: &'static ModuleInfo,
     /// Builds a fresh, unprepared instance. May allocate (control thread only).
     pub create: fn() -> Box<dyn Module>,
+    /// The kind's SuperCollider counterpart, if it has one (see
+    /// [`supercollider`](crate::supercollider)).
+    pub supercollider: Option<&'static ScCounterpart>,
 }
 
 impl ModuleEntry {
@@ -21,6 +25,16 @@ impl ModuleEntry {
         ModuleEntry {
             info,
             create: create_default::<T>,
+            supercollider: None,
+        }
+    }
+
+    /// This entry with a SuperCollider counterpart:
+    /// `ModuleEntry::of::<MyModule>(&MY_INFO).supercollider(&MY_SC)`.
+    pub const fn supercollider(self, counterpart: &'static ScCounterpart) -> Self {
+        ModuleEntry {
+            supercollider: Some(counterpart),
+            ..self
         }
     }
 }

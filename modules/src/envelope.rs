@@ -18,6 +18,7 @@ use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
 use crate::smoother::Smoothing;
+use crate::supercollider::{Sc, ScCounterpart, ScUGen};
 
 const ATTACK: usize = 0;
 const DECAY: usize = 1;
@@ -63,7 +64,43 @@ static ADSR_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `adsr` kind.
-pub const ADSR: ModuleEntry = ModuleEntry::of::<Adsr>(&ADSR_INFO);
+pub const ADSR: ModuleEntry = ModuleEntry::of::<Adsr>(&ADSR_INFO).supercollider(&ADSR_SC);
+
+/// `adsr` on scsynth: `EnvGen.ar(Env.adsr(attack, decay, sustain, release, curve: \lin),
+/// gate)`: the same straight segments, retriggered from the current level. EnvGen's inputs
+/// are gate, level scale, level bias, time scale, done action, then the envelope: initial
+/// level, segments, release node, loop node (-99: none), and per segment level, time,
+/// shape (1: linear), curve.
+static ADSR_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::ar(&ScUGen::ar(
+        "EnvGen",
+        &[
+            Sc::Input("gate", 0.0),
+            Sc::Const(1.0),
+            Sc::Const(0.0),
+            Sc::Const(1.0),
+            Sc::Const(0.0),
+            // Env.adsr: from 0, three segments, release node 2, no loop.
+            Sc::Const(0.0),
+            Sc::Const(3.0),
+            Sc::Const(2.0),
+            Sc::Const(-99.0),
+            Sc::Const(1.0),
+            Sc::Param("attack"),
+            Sc::Const(1.0),
+            Sc::Const(0.0),
+            Sc::Param("sustain"),
+            Sc::Param("decay"),
+            Sc::Const(1.0),
+            Sc::Const(0.0),
+            Sc::Const(0.0),
+            Sc::Param("release"),
+            Sc::Const(1.0),
+            Sc::Const(0.0),
+        ],
+    ))],
+    note: "EnvGen with Env.adsr, linear segments (gate above 0 rather than 0.5)",
+};
 
 /// Where the envelope is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

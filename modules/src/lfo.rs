@@ -29,6 +29,7 @@ use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::oscillator::{sin_cycle, triangle};
 use crate::param::ParamSpec;
 use crate::smoother::Smoothing;
+use crate::supercollider::{Sc, ScBinOp, ScCounterpart, ScUGen};
 
 /// Index of the `rate` param.
 const RATE: usize = 0;
@@ -81,7 +82,39 @@ pub static LFO_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// Registry entry for `lfo`.
-pub const LFO: ModuleEntry = ModuleEntry::of::<Lfo>(&LFO_INFO);
+pub const LFO: ModuleEntry = ModuleEntry::of::<Lfo>(&LFO_INFO).supercollider(&LFO_SC);
+
+/// `lfo` on scsynth: `offset + depth × shape`, the shape `SinOsc`, `LFTri`, `LFSaw`,
+/// `LFPulse` (as ±1) or `LFNoise0` at `rate` (fixed when the def is built).
+static LFO_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::add(
+        &Sc::Param("offset"),
+        &Sc::mul(
+            &Sc::Param("depth"),
+            &Sc::Choice(
+                "shape",
+                &[
+                    Sc::ar(&ScUGen::ar("SinOsc", &[Sc::Param("rate"), Sc::Const(0.0)])),
+                    Sc::ar(&ScUGen::ar("LFTri", &[Sc::Param("rate"), Sc::Const(0.0)])),
+                    Sc::ar(&ScUGen::ar("LFSaw", &[Sc::Param("rate"), Sc::Const(0.0)])),
+                    Sc::Bin(
+                        ScBinOp::Sub,
+                        &Sc::mul(
+                            &Sc::ar(&ScUGen::ar(
+                                "LFPulse",
+                                &[Sc::Param("rate"), Sc::Const(0.0), Sc::Const(0.5)],
+                            )),
+                            &Sc::Const(2.0),
+                        ),
+                        &Sc::Const(1.0),
+                    ),
+                    Sc::ar(&ScUGen::ar("LFNoise0", &[Sc::Param("rate")])),
+                ],
+            ),
+        ),
+    )],
+    note: "SinOsc / LFTri / LFSaw / LFPulse / LFNoise0 (shape fixed in the def)",
+};
 
 /// The `lfo` module.
 #[derive(Clone, Debug)]

@@ -13,7 +13,9 @@
 //!   source), so the host never names a kind.
 //! - [`module`]: the [`Module`] trait (the real-time split is written on its methods),
 //!   [`ModuleInfo`], [`PortSpec`], and the state hand-over used by graph swaps.
-//! - [`entry`]: [`ModuleEntry`], one kind's description and constructor.
+//! - [`supercollider`]: [`ScCounterpart`], a kind's SuperCollider counterpart as data
+//!   (UGens and arithmetic over its params and inputs).
+//! - [`entry`]: [`ModuleEntry`], one kind's description, constructor and counterpart.
 //! - the kinds, one concept per file, each exporting its entries: [`oscillator`]
 //!   (`sine`, `saw`, `square`, `triangle`), [`noise`], [`lfo`], [`filter`] (`svf`:
 //!   `lowpass`, `highpass`, `bandpass`; `ladder`: `moog`), [`envelope`] (`adsr`), [`vca`],
@@ -68,6 +70,7 @@ pub mod role;
 pub mod scale;
 pub mod smoother;
 pub mod source;
+pub mod supercollider;
 pub mod utility;
 pub mod vca;
 
@@ -80,3 +83,4 @@ pub use param::{shortest_f64, ParamError, ParamKind, ParamSpec, ParamValue, Tape
 pub use registry::{Registry, RegistryError, BUILTIN};
 pub use role::Role;
 pub use smoother::{Smoother, Smoothing};
+pub use supercollider::{Sc, ScBinOp, ScCounterpart, ScRate, ScUGen, ScUnaryOp};

@@ -11,6 +11,7 @@ use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
+use crate::supercollider::{Sc, ScCounterpart};
 
 const LEVEL_DOC: &str = "Gain of the matching input (1 = unity).";
 
@@ -49,7 +50,22 @@ static MIXER_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `mixer` kind.
-pub const MIXER: ModuleEntry = ModuleEntry::of::<Mixer>(&MIXER_INFO);
+pub const MIXER: ModuleEntry = ModuleEntry::of::<Mixer>(&MIXER_INFO).supercollider(&MIXER_SC);
+
+/// `mixer` on scsynth: `Σ in_k × level_k`.
+static MIXER_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::add(
+        &Sc::add(
+            &Sc::mul(&Sc::Input("in1", 0.0), &Sc::Param("level1")),
+            &Sc::mul(&Sc::Input("in2", 0.0), &Sc::Param("level2")),
+        ),
+        &Sc::add(
+            &Sc::mul(&Sc::Input("in3", 0.0), &Sc::Param("level3")),
+            &Sc::mul(&Sc::Input("in4", 0.0), &Sc::Param("level4")),
+        ),
+    )],
+    note: "arithmetic",
+};
 
 /// The `mixer` module (stateless).
 #[derive(Clone, Copy, Debug, Default)]

@@ -35,6 +35,7 @@ use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
+use crate::supercollider::{Sc, ScCounterpart, ScUGen};
 
 /// Index of the `color` param.
 const COLOR: usize = 0;
@@ -74,7 +75,31 @@ pub static NOISE_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// Registry entry for `noise`.
-pub const NOISE: ModuleEntry = ModuleEntry::of::<NoiseModule>(&NOISE_INFO);
+pub const NOISE: ModuleEntry = ModuleEntry::of::<NoiseModule>(&NOISE_INFO).supercollider(&NOISE_SC);
+
+/// `noise` on scsynth: `WhiteNoise`, `PinkNoise` or `BrownNoise` by `color` (fixed when
+/// the def is built), pink and brown scaled to our RMS.
+static NOISE_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::Choice(
+        "color",
+        &[
+            Sc::ar(&ScUGen::ar("WhiteNoise", &[])),
+            Sc::mul(
+                &Sc::ar(&ScUGen::ar("PinkNoise", &[])),
+                &Sc::Const(PINK_SC_GAIN),
+            ),
+            Sc::mul(
+                &Sc::ar(&ScUGen::ar("BrownNoise", &[])),
+                &Sc::Const(BROWN_SC_GAIN),
+            ),
+        ],
+    )],
+    note: "WhiteNoise / PinkNoise / BrownNoise (color fixed in the def)",
+};
+/// Our pink RMS over `PinkNoise`'s (measured: −9.6 dBFS here, −16.2 on scsynth 3.13).
+const PINK_SC_GAIN: f32 = 2.14;
+/// Our brown RMS over `BrownNoise`'s (measured: −9.6 dBFS here, −4.7 on scsynth 3.13).
+const BROWN_SC_GAIN: f32 = 0.57;
 
 /// The `noise` module.
 #[derive(Clone)]

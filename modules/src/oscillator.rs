@@ -44,6 +44,7 @@ use crate::io::{Inputs, Outputs, Params, ProcessContext, MAX_BLOCK};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
 use crate::smoother::Smoothing;
+use crate::supercollider::{Sc, ScBinOp, ScCounterpart, ScUGen};
 
 /// Index of the `freq` param.
 const FREQ: usize = 0;
@@ -96,6 +97,59 @@ const WIDTH_PARAM: ParamSpec = ParamSpec::float("width", "Width", 0.0, 1.0, 0.5)
 static PARAMS: [ParamSpec; 2] = [FREQ_PARAM, DETUNE_PARAM];
 static SQUARE_PARAMS: [ParamSpec; 3] = [FREQ_PARAM, DETUNE_PARAM, WIDTH_PARAM];
 
+/// The frequency every counterpart plays: `freq × 2^(detune / 1200 + pitch)`.
+const SC_FREQ: Sc = Sc::mul(
+    &Sc::Param("freq"),
+    &Sc::Bin(
+        ScBinOp::Pow,
+        &Sc::Const(2.0),
+        &Sc::add(
+            &Sc::mul(&Sc::Param("detune"), &Sc::Const(CENTS)),
+            &Sc::Input("pitch", 0.0),
+        ),
+    ),
+);
+
+/// `sine` on scsynth: `SinOsc.ar(freq)` (phase 0: starts at 0, rising).
+static SINE_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::ar(&ScUGen::ar("SinOsc", &[SC_FREQ, Sc::Const(0.0)]))],
+    note: "SinOsc",
+};
+
+/// `saw` on scsynth: `Saw.ar(freq) * 2` (SuperCollider's band-limited saw spans ±0.5).
+static SAW_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::mul(
+        &Sc::ar(&ScUGen::ar("Saw", &[SC_FREQ])),
+        &Sc::Const(2.0),
+    )],
+    note: "Saw × 2 (band-limited, ±1 like ours)",
+};
+
+/// `square` on scsynth: `Pulse.ar(freq, width.clip(0.01, 0.99)) * 2`.
+static SQUARE_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::mul(
+        &Sc::ar(&ScUGen::ar(
+            "Pulse",
+            &[
+                SC_FREQ,
+                Sc::Bin(
+                    ScBinOp::Min,
+                    &Sc::Bin(ScBinOp::Max, &Sc::Param("width"), &Sc::Const(MIN_WIDTH)),
+                    &Sc::Const(MAX_WIDTH),
+                ),
+            ],
+        )),
+        &Sc::Const(2.0),
+    )],
+    note: "Pulse × 2 (band-limited, ±1 like ours)",
+};
+
+/// `triangle` on scsynth: `LFTri.ar(freq)` (not band-limited there).
+static TRIANGLE_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::ar(&ScUGen::ar("LFTri", &[SC_FREQ, Sc::Const(0.0)]))],
+    note: "LFTri (not band-limited)",
+};
+
 /// Description of the `sine` kind.
 pub static SINE_INFO: ModuleInfo = ModuleInfo {
     kind: "sine",
@@ -140,21 +194,25 @@ pub static TRIANGLE_INFO: ModuleInfo = ModuleInfo {
 pub const SINE: ModuleEntry = ModuleEntry {
     info: &SINE_INFO,
     create: new_sine,
+    supercollider: Some(&SINE_SC),
 };
 /// Registry entry for `saw`.
 pub const SAW: ModuleEntry = ModuleEntry {
     info: &SAW_INFO,
     create: new_saw,
+    supercollider: Some(&SAW_SC),
 };
 /// Registry entry for `square`.
 pub const SQUARE: ModuleEntry = ModuleEntry {
     info: &SQUARE_INFO,
     create: new_square,
+    supercollider: Some(&SQUARE_SC),
 };
 /// Registry entry for `triangle`.
 pub const TRIANGLE: ModuleEntry = ModuleEntry {
     info: &TRIANGLE_INFO,
     create: new_triangle,
+    supercollider: Some(&TRIANGLE_SC),
 };
 
 fn new_sine() -> Box<dyn Module> {

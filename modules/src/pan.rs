@@ -11,6 +11,7 @@ use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
+use crate::supercollider::{Sc, ScCounterpart, ScRate, ScUGen};
 
 static PAN_INFO: ModuleInfo = ModuleInfo {
     kind: "pan",
@@ -41,7 +42,26 @@ static PAN_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `pan` kind.
-pub const PAN: ModuleEntry = ModuleEntry::of::<Pan>(&PAN_INFO);
+pub const PAN: ModuleEntry = ModuleEntry::of::<Pan>(&PAN_INFO).supercollider(&PAN_SC);
+
+/// `Pan2.ar(in, pan)`: equal power, as ours.
+static PAN2: ScUGen = ScUGen {
+    class: "Pan2",
+    rate: ScRate::Audio,
+    special: 0,
+    inputs: &[
+        Sc::Audio(&Sc::Input("in", 0.0)),
+        Sc::Param("pan"),
+        Sc::Const(1.0),
+    ],
+    outputs: 2,
+};
+
+/// `pan` on scsynth: `Pan2`.
+static PAN_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::UGen(&PAN2, 0), Sc::UGen(&PAN2, 1)],
+    note: "Pan2 (equal power)",
+};
 
 /// The `pan` module (stateless).
 #[derive(Clone, Copy, Debug, Default)]

@@ -11,6 +11,7 @@ use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
+use crate::supercollider::{Sc, ScCounterpart};
 
 static VCA_INFO: ModuleInfo = ModuleInfo {
     kind: "vca",
@@ -37,7 +38,16 @@ static VCA_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `vca` kind.
-pub const VCA: ModuleEntry = ModuleEntry::of::<Vca>(&VCA_INFO);
+pub const VCA: ModuleEntry = ModuleEntry::of::<Vca>(&VCA_INFO).supercollider(&VCA_SC);
+
+/// `vca` on scsynth: `in × cv × gain` (cv 1 when unconnected).
+static VCA_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::mul(
+        &Sc::mul(&Sc::Input("in", 0.0), &Sc::Input("cv", 1.0)),
+        &Sc::Param("gain"),
+    )],
+    note: "arithmetic",
+};
 
 /// The `vca` module (stateless).
 #[derive(Clone, Copy, Debug, Default)]

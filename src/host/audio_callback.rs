@@ -558,6 +558,7 @@ mod tests {
             .register(ModuleEntry {
                 info: &PANICKY_INFO,
                 create: || Box::new(Panicky),
+                supercollider: None,
             })
             .unwrap();
         let patch = r#"(

@@ -168,7 +168,11 @@ pub(crate) fn registry() -> Registry {
     let mut registry = Registry::empty();
     for (info, create) in INFOS.iter().zip(creates) {
         registry
-            .register(ModuleEntry { info, create })
+            .register(ModuleEntry {
+                info,
+                create,
+                supercollider: None,
+            })
             .expect("test kinds are distinct");
     }
     registry

@@ -29,6 +29,7 @@ fn registry_with_raw_lowpass() -> Registry {
         .register(ModuleEntry {
             info,
             create: lowpass.create,
+            supercollider: lowpass.supercollider,
         })
         .unwrap();
     registry

@@ -11,3 +11,4 @@ mod clock_in_jack;
 mod midi_jack;
 mod midi_out_jack;
 mod play_jack;
+mod scsynth_defs;

@@ -21,3 +21,4 @@ mod play_null;
 mod render_config;
 mod sd_notify;
 mod soak;
+mod supercollider_render;

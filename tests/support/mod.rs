@@ -8,6 +8,7 @@
 //! - [`process`]: spawned programs with captured output, killed and reaped on drop; bounded
 //!   waits; skipping when a program is missing; a test's timeline.
 //! - [`chronus`]: the `chronus` binary under test and its `status:` lines.
+//! - [`compare`]: two renders of a patch measured note by note (pitch, onset, level).
 //! - [`jack`]: a private JACK dummy server per test, listing and recording its ports.
 //! - [`http`]: the HTTP API with curl, Debian's Python (Prometheus parser, WebSocket
 //!   client) and promtool.
@@ -20,6 +21,7 @@
 #![allow(dead_code)]
 
 pub mod chronus;
+pub mod compare;
 pub mod engine;
 pub mod http;
 pub mod jack;

@@ -32,6 +32,7 @@ use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
 use crate::role::Role;
 use crate::smoother::Smoothing;
+use crate::supercollider::{Sc, ScCounterpart, ScUGen};
 
 /// Ladder loop gain at `resonance` 1 (self-oscillation starts at 4, resonance ≈ 0.952).
 pub(super) const MOOG_MAX_FEEDBACK: f32 = 4.2;
@@ -72,6 +73,22 @@ pub static MOOG_INFO: ModuleInfo = ModuleInfo {
 pub const MOOG: ModuleEntry = ModuleEntry {
     info: &MOOG_INFO,
     create: new_moog,
+    supercollider: Some(&MOOG_SC),
+};
+
+/// `moog` on scsynth: `MoogFF.ar(in, cutoff, resonance × 4)` (MoogFF self-oscillates at a
+/// gain of 4, our ladder at a resonance of ≈ 0.95).
+static MOOG_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::ar(&ScUGen::ar(
+        "MoogFF",
+        &[
+            Sc::Audio(&Sc::Input("in", 0.0)),
+            Sc::Param("cutoff"),
+            Sc::mul(&Sc::Param("resonance"), &Sc::Const(4.0)),
+            Sc::Const(0.0),
+        ],
+    ))],
+    note: "MoogFF (resonance × 4 as its gain)",
 };
 
 fn new_moog() -> Box<dyn Module> {

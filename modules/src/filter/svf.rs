@@ -24,6 +24,7 @@ use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
 use crate::role::Role;
 use crate::smoother::Smoothing;
+use crate::supercollider::{Sc, ScBinOp, ScCounterpart, ScUGen};
 
 /// Smallest SVF q (a very soft knee).
 pub(super) const MIN_Q: f32 = 0.1;
@@ -90,20 +91,44 @@ pub static BANDPASS_INFO: ModuleInfo = ModuleInfo {
     roles: &[Role::Filter],
 };
 
+/// `rq = 1 / q`, SuperCollider's filters' resonance input.
+const SC_RQ: Sc = Sc::Bin(ScBinOp::Div, &Sc::Const(1.0), &Sc::Param("q"));
+/// A filter UGen's inputs: `(in, cutoff, 1 / q)`.
+const SC_FILTER_INPUTS: &[Sc] = &[Sc::Audio(&Sc::Input("in", 0.0)), Sc::Param("cutoff"), SC_RQ];
+
+/// `lowpass` on scsynth: `RLPF.ar(in, cutoff, 1 / q)`.
+static LOWPASS_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::ar(&ScUGen::ar("RLPF", SC_FILTER_INPUTS))],
+    note: "RLPF (2-pole resonant lowpass, bilinear; ours is a TPT SVF)",
+};
+/// `highpass` on scsynth: `RHPF.ar(in, cutoff, 1 / q)`.
+static HIGHPASS_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::ar(&ScUGen::ar("RHPF", SC_FILTER_INPUTS))],
+    note: "RHPF",
+};
+/// `bandpass` on scsynth: `BPF.ar(in, cutoff, 1 / q)` (unity gain at the centre, as ours).
+static BANDPASS_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::ar(&ScUGen::ar("BPF", SC_FILTER_INPUTS))],
+    note: "BPF (bandwidth cutoff / q, 0 dB at the centre)",
+};
+
 /// Registry entry for `lowpass`.
 pub const LOWPASS: ModuleEntry = ModuleEntry {
     info: &LOWPASS_INFO,
     create: new_lowpass,
+    supercollider: Some(&LOWPASS_SC),
 };
 /// Registry entry for `highpass`.
 pub const HIGHPASS: ModuleEntry = ModuleEntry {
     info: &HIGHPASS_INFO,
     create: new_highpass,
+    supercollider: Some(&HIGHPASS_SC),
 };
 /// Registry entry for `bandpass`.
 pub const BANDPASS: ModuleEntry = ModuleEntry {
     info: &BANDPASS_INFO,
     create: new_bandpass,
+    supercollider: Some(&BANDPASS_SC),
 };
 fn new_lowpass() -> Box<dyn Module> {
     Box::new(Filter::new(SvfMode::Lowpass))

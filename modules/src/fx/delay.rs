@@ -10,6 +10,7 @@ use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
 use crate::smoother::Smoothing;
+use crate::supercollider::{Sc, ScBinOp, ScCounterpart, ScUGen, ScUnaryOp};
 
 const TIME: usize = 0;
 const FEEDBACK: usize = 1;
@@ -46,7 +47,41 @@ static DELAY_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `delay` kind.
-pub const DELAY: ModuleEntry = ModuleEntry::of::<Delay>(&DELAY_INFO);
+pub const DELAY: ModuleEntry = ModuleEntry::of::<Delay>(&DELAY_INFO).supercollider(&DELAY_SC);
+
+/// `ln(0.001)`: SuperCollider's comb decay time is the time to -60 dB.
+const LN_MILLI: f32 = -6.907_755;
+
+/// The echoes: `CombC.ar(in, MAX_DELAY, time, decay)` with the decay time that gives our
+/// `feedback` per repeat (`time × ln 0.001 / ln feedback`).
+const SC_ECHOES: Sc = Sc::ar(&ScUGen::ar(
+    "CombC",
+    &[
+        Sc::Audio(&Sc::Input("in", 0.0)),
+        Sc::Const(MAX_DELAY),
+        Sc::Param("time"),
+        Sc::Bin(
+            ScBinOp::Div,
+            &Sc::mul(&Sc::Param("time"), &Sc::Const(LN_MILLI)),
+            &Sc::Unary(
+                ScUnaryOp::Log,
+                &Sc::Bin(ScBinOp::Max, &Sc::Param("feedback"), &Sc::Const(1e-6)),
+            ),
+        ),
+    ],
+));
+
+/// `delay` on scsynth: `in × (1 − mix) + CombC × mix`.
+static DELAY_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::add(
+        &Sc::mul(
+            &Sc::Input("in", 0.0),
+            &Sc::Bin(ScBinOp::Sub, &Sc::Const(1.0), &Sc::Param("mix")),
+        ),
+        &Sc::mul(&SC_ECHOES, &Sc::Param("mix")),
+    )],
+    note: "CombC (cubic), the same echoes",
+};
 
 /// The `delay` module: one power-of-two ring buffer, written once and read once (4 taps)
 /// per sample.

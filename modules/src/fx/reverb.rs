@@ -12,6 +12,7 @@ use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
 use crate::role::Role;
 use crate::smoother::Smoothing;
+use crate::supercollider::{Sc, ScBinOp, ScCounterpart, ScRate, ScUGen};
 
 const RV_TIME: usize = 0;
 const RV_DAMPING: usize = 1;
@@ -79,7 +80,54 @@ static REVERB_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `reverb` kind.
-pub const REVERB: ModuleEntry = ModuleEntry::of::<Reverb>(&REVERB_INFO);
+pub const REVERB: ModuleEntry = ModuleEntry::of::<Reverb>(&REVERB_INFO).supercollider(&REVERB_SC);
+
+/// FreeVerb's `room` for our decay `time`: its combs (≈ 28 ms on average) decay by 60 dB
+/// in `time` with a feedback of `10^(−0.085 / time)`, and `room` sets that feedback as
+/// `0.7 + 0.28 × room`.
+const SC_ROOM: Sc = Sc::Bin(
+    ScBinOp::Min,
+    &Sc::Bin(
+        ScBinOp::Max,
+        &Sc::Bin(
+            ScBinOp::Div,
+            &Sc::Bin(
+                ScBinOp::Sub,
+                &Sc::Bin(
+                    ScBinOp::Pow,
+                    &Sc::Const(10.0),
+                    &Sc::Bin(ScBinOp::Div, &Sc::Const(-0.085), &Sc::Param("time")),
+                ),
+                &Sc::Const(0.7),
+            ),
+            &Sc::Const(0.28),
+        ),
+        &Sc::Const(0.0),
+    ),
+    &Sc::Const(1.0),
+);
+
+/// `FreeVerb2.ar(left, right, mix, room, damping)`.
+static FREEVERB2: ScUGen = ScUGen {
+    class: "FreeVerb2",
+    rate: ScRate::Audio,
+    special: 0,
+    inputs: &[
+        Sc::Audio(&Sc::Input("left", 0.0)),
+        Sc::Audio(&Sc::Input("right", 0.0)),
+        Sc::Param("mix"),
+        SC_ROOM,
+        Sc::Param("damping"),
+    ],
+    outputs: 2,
+};
+
+/// `reverb` on scsynth: `FreeVerb2`, its room from our time (an approximation: a
+/// Schroeder reverb, not our FDN).
+static REVERB_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::UGen(&FREEVERB2, 0), Sc::UGen(&FREEVERB2, 1)],
+    note: "FreeVerb2 (room from time; approximate)",
+};
 
 /// The `reverb` module.
 ///

@@ -56,5 +56,5 @@ pub mod realtime;
 pub mod seq;
 pub mod service;
 pub mod soak;
-pub mod sync;
 pub mod supercollider;
+pub mod sync;

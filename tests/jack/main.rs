@@ -6,8 +6,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
-mod latency_jack;
 mod clock_in_jack;
+mod latency_jack;
 mod midi_jack;
 mod midi_out_jack;
 mod play_jack;

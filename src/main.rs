@@ -52,7 +52,7 @@ enum Command {
     #[command(
         after_help = "Examples:\n  chronus play                                   # the built-in drone on the default device\n  chronus play patches/sine-test-tone.ron --host jack --seconds 5\n  chronus play --host null --record out.wav --seconds 10"
     )]
-    Play(PlayArgs),
+    Play(Box<PlayArgs>),
     /// List audio hosts, their output devices and configs, and MIDI input ports.
     Devices,
     /// Render a patch offline to a 32-bit float stereo WAV file.
@@ -268,7 +268,7 @@ fn main() -> ExitCode {
     };
     let registry = Registry::builtin();
     let result = match cli.command {
-        Command::Play(args) => play(&registry, args),
+        Command::Play(args) => play(&registry, *args),
         Command::Devices => {
             print!("{}", host::devices::report());
             Ok(())

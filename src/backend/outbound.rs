@@ -44,6 +44,8 @@ pub trait OutboundSink: Send {
 pub struct OutboundThread {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    /// The ring's consumer, shared with the thread so status readers can see its depth.
+    rx: Arc<Mutex<Consumer<OutboundEvent>>>,
 }
 
 /// The sinks, shared between the thread and whoever owns it (status reporting reads
@@ -62,13 +64,13 @@ impl OutboundThread {
         let stop = Arc::new(AtomicBool::new(false));
         let sinks: Sinks = Arc::new(Mutex::new(sinks));
         let rx = Arc::new(Mutex::new(rx));
-        let (stop_flag, f) = (stop.clone(), faults.clone());
+        let (stop_flag, f, ring) = (stop.clone(), faults.clone(), rx.clone());
         let thread = supervise("chronus-out", faults, move || {
             while !stop_flag.load(Ordering::Acquire) {
-                drain_once(&rx, &sinks, &f);
+                drain_once(&ring, &sinks, &f);
                 std::thread::sleep(POLL);
             }
-            drain_once(&rx, &sinks, &f);
+            drain_once(&ring, &sinks, &f);
             for sink in sinks.lock().iter_mut() {
                 let name = sink.name().to_string();
                 f.contain("chronus-out", || format!("stopping {name}"), || sink.stop());
@@ -77,7 +79,15 @@ impl OutboundThread {
         Ok(OutboundThread {
             stop,
             thread: Some(thread),
+            rx,
         })
+    }
+
+    /// A reader of the events waiting in the outbound ring, for status and metrics. Read
+    /// off the audio thread: it takes the lock the outbound thread holds while it drains.
+    pub fn depth_reader(&self) -> impl Fn() -> usize + Send + Sync + 'static {
+        let rx = self.rx.clone();
+        move || rx.lock().slots()
     }
 
     /// Stops the thread: every sink releases its notes first.

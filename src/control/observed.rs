@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use parking_lot::Mutex;
 
+use crate::realtime::backend_gauges::BackendGauges;
 use crate::realtime::queue_gauges::QueueGauges;
 
 /// Where a note came from (`chronus_notes_total{source}`).
@@ -50,6 +51,8 @@ impl NoteSource {
 pub struct Observed {
     /// Every ring and queue of the process, by name.
     pub queues: QueueGauges,
+    /// Every instrument backend outside the engine and whether it is reachable, by name.
+    pub backends: BackendGauges,
     /// Notes started from MIDI, OSC and HTTP (the sequencer's are the engine's).
     notes: [AtomicU64; 3],
     /// Sequencer mutations reported through the cue ring.

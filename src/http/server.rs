@@ -4,7 +4,7 @@
 //! contains a panic in one connection's task; the dispatching part of each mutating
 //! request runs inside [`Faults::contain`](crate::fault::Faults::contain) too, so it is
 //! counted and logged like OSC's. A thread that dies anyway is restarted by
-//! [`fault::supervise`](crate::fault::supervise).
+//! [`fault::supervise`].
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;

@@ -6,10 +6,13 @@
 //!   [`EngineStats`](crate::engine::EngineStats).
 //! - [`queue_gauges`]: the registry of named queue gauges every ring and queue reports
 //!   its depth, high-water mark and drops to (read by `/metrics`).
+//! - [`backend_gauges`]: the registry of instrument backends and whether each is
+//!   reachable (read by `/metrics`).
 //! - `no_alloc`: the guard real-time callbacks (audio, JACK MIDI) run their body under.
 //!
 //! Depends on [`engine`](crate::engine) only.
 
+pub mod backend_gauges;
 pub(crate) mod no_alloc;
 pub mod queue_gauges;
 pub mod sample_clock;

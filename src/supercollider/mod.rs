@@ -5,7 +5,7 @@
 //!   identical UGens shared, constant arithmetic folded).
 //! - [`compile`]: a patch's voice templates and main graph as defs, from the SuperCollider
 //!   counterparts the module kinds declare as data in `chronus-modules`.
-//! - [`patch_defs`]: every def of a patch, named after it, written as `.scsyndef` files.
+//! - [`patch_defs`](mod@patch_defs): every def of a patch, named after it, written as `.scsyndef` files.
 //! - [`score`]: notes as a time-tagged non-real-time score.
 //! - [`nrt`]: `chronus render --engine supercollider`, the score through `scsynth -N`.
 //!

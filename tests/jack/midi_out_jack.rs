@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use rosc::{encoder, OscMessage, OscPacket, OscType};
 
 use crate::support::chronus::{chronus_cmd, status_lines};
+use crate::support::http::{get, http_addr};
 use crate::support::jack::{jack_test_lock, JackServer, JACK_PERIOD, JACK_RATE};
 use crate::support::osc::osc_port;
 use crate::support::process::{programs_available, step, Proc, READY_TIMEOUT};
@@ -280,7 +281,10 @@ fn field(line: &str, what: &str) -> u64 {
 
 #[test]
 fn cc_spam_is_throttled_per_controller_and_notes_keep_their_frames() {
-    if !programs_available("midi_out_cc_spam", &["jackd", "jack_lsp", "jack_midi_dump"]) {
+    if !programs_available(
+        "midi_out_cc_spam",
+        &["jackd", "jack_lsp", "jack_midi_dump", "curl"],
+    ) {
         return;
     }
     let _serial = jack_test_lock();
@@ -291,8 +295,9 @@ fn cc_spam_is_throttled_per_controller_and_notes_keep_their_frames() {
     std::fs::write(&path, patch("midi-monitor")).unwrap();
     let path = path.display().to_string();
     let mut d = dump(&server);
-    let mut player = play(&server, &path, &[]);
+    let mut player = play(&server, &path, &["--http", "127.0.0.1:0"]);
     let port = osc_port(&mut player);
+    let http = http_addr(&mut player);
     wait_line(
         &mut player,
         "MIDI out: \"midi-monitor\" -> midi-monitor:input (jack)",
@@ -355,6 +360,16 @@ fn cc_spam_is_throttled_per_controller_and_notes_keep_their_frames() {
             "{line}"
         ),
         other => panic!("/backend/status.reply {other:?}"),
+    }
+    // In /metrics the port is a backend, up while connected, and its queue and the
+    // engine's outbound ring are named queues.
+    let metrics = get(http, "/metrics");
+    for line in [
+        "chronus_backend_up{backend=\"midi_out:midi-monitor\"} 1",
+        "chronus_queue_capacity{queue=\"midi_out:midi-monitor\"} 1000",
+        "chronus_queue_capacity{queue=\"outbound\"} 4096",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "no {line:?} in\n{metrics}");
     }
     let notes_after = note_ons(&events(&d)).len() + 4;
     wait_note_ons(&mut d, notes_after);

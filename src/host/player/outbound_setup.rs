@@ -6,6 +6,7 @@
 //! A `supercollider` instrument has no sink here yet: its voice template plays on the
 //! internal engine (its events never reach the ring).
 
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -15,9 +16,11 @@ use super::error::PlayError;
 use super::PlayOptions;
 use crate::backend::{OutboundSink, OutboundThread};
 use crate::control::Controller;
-use crate::engine::OutboundEvent;
+use crate::engine::outbound::OUTBOUND_CAPACITY;
+use crate::engine::{EngineStats, OutboundEvent};
 use crate::midi::input::latency_for;
-use crate::midi_out::{plan, MidiOutSink, MidiOutStatus, OutHostKind};
+use crate::midi_out::{plan, MidiOutSettings, MidiOutSink, MidiOutStatus, OutHostKind};
+use crate::realtime::queue_gauges::{HighWater, QueueReading};
 
 /// The running outbound thread and what the status reports read of it.
 pub(super) struct Outbound {
@@ -107,8 +110,55 @@ pub(super) fn start_outbound(
     let sinks: Vec<Box<dyn OutboundSink>> = vec![Box::new(sink)];
     let thread =
         OutboundThread::start(rx, sinks, c.faults().clone()).map_err(PlayError::OutboundThread)?;
+    register_gauges(&c, &thread, &status, &options.config.midi_out);
     Ok(Some(Outbound {
         thread,
         midi: Some(status),
     }))
+}
+
+/// Registers the outbound ring and each MIDI output port as named queues, and each port as
+/// a backend (up while connected), for `/metrics` (`realtime::queue_gauges`,
+/// `realtime::backend_gauges`).
+fn register_gauges(
+    control: &Controller,
+    thread: &OutboundThread,
+    status: &MidiOutStatus,
+    settings: &MidiOutSettings,
+) {
+    let observed = control.observed();
+    let stats = control.engine().stats().clone();
+    let depth = thread.depth_reader();
+    let high = Arc::new(HighWater::default());
+    observed.queues.register(
+        "outbound",
+        Arc::new(move || {
+            let depth = depth() as u64;
+            high.saw(depth);
+            QueueReading {
+                depth,
+                high_water: high.get(),
+                dropped: EngineStats::get(&stats.outbound_dropped),
+                capacity: OUTBOUND_CAPACITY as u64,
+            }
+        }),
+    );
+    let capacity = settings.queue as u64;
+    for port in &status.ports {
+        let name = format!("midi_out:{}", port.pattern);
+        let stats = port.stats.clone();
+        observed.queues.register(
+            &name,
+            Arc::new(move || QueueReading {
+                depth: stats.queued.load(Relaxed),
+                high_water: stats.high_water.load(Relaxed),
+                dropped: stats.dropped_total(),
+                capacity,
+            }),
+        );
+        let stats = port.stats.clone();
+        observed
+            .backends
+            .register(&name, Arc::new(move || stats.connected.load(Relaxed)));
+    }
 }

@@ -6,8 +6,8 @@
 use super::block::Engine;
 use super::command::{Event, TimedEvent};
 use super::crossfade::Layer;
-use super::outbound::{OutEvent, OutboundEvent};
 use super::note_cue::NoteCue;
+use super::outbound::{OutEvent, OutboundEvent};
 use super::stats::EngineStats;
 use super::voice;
 use crate::address::{InstrumentKey, ParamSlot, ProgramRef};

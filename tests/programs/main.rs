@@ -17,3 +17,4 @@ mod osc_play;
 mod osc_seq;
 mod play_null;
 mod render_config;
+mod web_console;

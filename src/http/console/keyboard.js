@@ -38,7 +38,7 @@ export function init(h) {
   hub.on("modules", () => {
     const was = inst.value;
     inst.innerHTML = "";
-    Object.keys(hub.patch?.instruments || {}).forEach((id) => inst.add(new Option(id, id)));
+    (hub.state?.instruments || []).forEach(({ id }) => inst.add(new Option(id, id)));
     if ([...inst.options].some((o) => o.value === was)) inst.value = was;
   });
 }

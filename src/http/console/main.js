@@ -64,7 +64,7 @@ function connect() {
         hub.emit("revision", lastRevision);
       }
     }
-    hub.emit(m.type, m[m.type] ?? m);
+    hub.emit(m.type, m.type === "levels" ? m : m[m.type] ?? m);
   };
 }
 

@@ -21,7 +21,9 @@ export function init(h) {
 async function load() {
   const { patch } = await (await fetch("/api/patch.json")).json();
   const modules = {};
-  for (const [inst, desc] of Object.entries(patch.instruments || {})) {
+  const templates = { ...(patch.instruments || {}) };
+  if (patch.voice) templates.voice = patch.voice;
+  for (const [inst, desc] of Object.entries(templates)) {
     for (const [id, m] of Object.entries(desc.modules || {})) modules[id] = { ...m, instrument: inst };
   }
   for (const [id, m] of Object.entries(patch.modules || {})) modules[id] = m;

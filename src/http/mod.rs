@@ -9,7 +9,8 @@
 //! (`/api/modules`), [`osc_json`] (JSON ↔ OSC messages: `POST /api/osc` and the WebSocket
 //! call the very [`PacketHandler::handle_message`](crate::osc::PacketHandler::handle_message)
 //! the OSC server calls), [`rate_limit`] (a token bucket per client), [`ws`] (the WebSocket),
-//! [`console`] (static assets embedded in the binary, served at `GET /`).
+//! [`console`] (static assets embedded in the binary, served at `GET /`), [`console_api`]
+//! (what the console reads besides the API: the patch as SVG and JSON, the patch folder).
 //!
 //! Like OSC and MIDI, this room reaches the engine only through `control` (and OSC's
 //! dispatcher); the host's figures come through the [`HostView`] the player gives it. It
@@ -18,6 +19,7 @@
 
 pub mod catalog_json;
 pub mod console;
+pub mod console_api;
 pub mod metrics;
 pub mod osc_json;
 pub mod rate_limit;

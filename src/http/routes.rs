@@ -10,6 +10,7 @@
 //! | GET /api/ws | [`super::ws`] |
 //! | POST /api/reload | the config reload hook: 200 `{"changed": ...}`, 400 `{"error": ...}` |
 //! | GET /, GET /console/{file} | [`super::console`] |
+//! | GET /api/patch.svg, /api/patch.json, /api/patches | [`super::console_api`] |
 //!
 //! Mutating requests (POST) take a token from the client's bucket first: none left is 429.
 //! Bodies over the limit are 413 (axum's `DefaultBodyLimit`), bad JSON or shape 400.
@@ -30,7 +31,7 @@ use serde_json::{json, Value};
 
 use super::rate_limit::RateLimiter;
 use super::sources::Sources;
-use super::{catalog_json, console, metrics, osc_json, state, ws};
+use super::{catalog_json, console, console_api, metrics, osc_json, state, ws};
 use crate::fault::Faults;
 use crate::osc::OscError;
 use crate::patch;
@@ -57,6 +58,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/state", get(get_state))
         .route("/api/patch", get(get_patch))
         .route("/api/modules", get(get_modules))
+        .route("/api/patch.svg", get(console_api::patch_svg))
+        .route("/api/patch.json", get(console_api::patch_json))
+        .route("/api/patches", get(console_api::patches))
         .route("/api/osc", post(post_osc))
         .route("/api/reload", post(post_reload))
         .route("/api/ws", get(get_ws))
@@ -95,7 +99,8 @@ pub fn limited(app: &App, from: SocketAddr) -> Option<Response> {
     ))
 }
 
-fn count(app: &App) {
+/// Counts a request.
+pub fn count(app: &App) {
     app.sources.counters.requests.fetch_add(1, Relaxed);
 }
 

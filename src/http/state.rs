@@ -59,6 +59,32 @@ pub fn snapshot(s: &Sources) -> Value {
     })
 }
 
+/// The figures that move all the time and are not in the levels: `step`, `bar`, `tempo`,
+/// `voices`, `instruments`, `xruns` (the WebSocket's 20 Hz push carries them).
+pub fn moving(s: &Sources, xruns: u64) -> Value {
+    let c = s.control.lock();
+    let stats = c.engine().stats();
+    let voices: Vec<Value> = (0..scope::instruments(c.running())
+        .count()
+        .min(STATS_INSTRUMENTS))
+        .map(|i| json!(EngineStats::get(&stats.voices_by_instrument[i])))
+        .collect();
+    let seq = c
+        .engine()
+        .seq_status()
+        .present
+        .load(std::sync::atomic::Ordering::Relaxed)
+        .then(|| c.engine().seq_status().snapshot());
+    json!({
+        "step": seq.map(|q| q.step),
+        "bar": seq.map(|q| q.bar),
+        "tempo": seq.map(|q| q.bpm),
+        "voices": EngineStats::get(&stats.voices_active),
+        "instrument_voices": voices,
+        "xruns": xruns,
+    })
+}
+
 /// `[{"peak": p, "rms": r}, ...]`, one per output channel.
 pub fn levels(levels: &[(f32, f32)]) -> Value {
     Value::Array(

@@ -4,7 +4,8 @@
 //!   whenever something but the moving figures (`uptime_s`, `dsp_load`, `levels`, `cues`)
 //!   changed, checked every 250 ms;
 //! - `{"type": "cue", "cue": {...}}` for every LED cue (see `cues::schema`);
-//! - `{"type": "levels", "levels": [{"peak": p, "rms": r}, ...], "dsp_load": x}` at 20 Hz.
+//! - `{"type": "levels", "levels": [{"peak": p, "rms": r}, ...], "dsp_load": x, "moving":
+//!   {...}}` at 20 Hz (`moving`: [`state::moving`], for the web console).
 //!
 //! It accepts the JSON of `POST /api/osc` (rate-limited like it) and answers each with
 //! `{"type": "replies", "replies": [...]}` or `{"type": "error", "status": 400, "error":
@@ -66,6 +67,7 @@ pub async fn serve(mut socket: WebSocket, app: Arc<App>, from: SocketAddr) {
                     "type": "levels",
                     "levels": state::levels(&host.levels),
                     "dsp_load": host.dsp_load,
+                    "moving": state::moving(&app.sources, host.xruns),
                 }));
                 let mut gone = false;
                 for m in out {

@@ -48,6 +48,11 @@ pub struct PacketHandler {
 }
 
 impl PacketHandler {
+    /// The folder `/patch/load` and `/patch/save` use (the web console lists it).
+    pub fn folder(&self) -> &PatchFolder {
+        &self.folder
+    }
+
     /// A handler editing `control`, answering `/status` with `host`'s figures, passing
     /// `/midi/...` to `midi`, loading and saving in `folder`.
     pub fn new(

@@ -22,3 +22,4 @@ mod render_config;
 mod sd_notify;
 mod soak;
 mod supercollider_render;
+mod web_console;

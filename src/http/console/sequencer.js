@@ -1,0 +1,51 @@
+// Sequencer: tempo, swing, density, scale, start/stop, chaos lock (each a /seq/...
+// message), mode shown (no OSC address sets it), the current step, the last cues.
+let hub;
+const box = document.getElementById("seq");
+
+export function init(h) {
+  hub = h;
+  box.innerHTML = `
+    <label>Tempo <input id="seq-bpm" type="number" min="20" max="300" step="1"> BPM</label>
+    <label>Swing <input id="seq-swing" type="range" min="0" max="0.75" step="0.01" value="0"></label>
+    <label>Density <input id="seq-density" type="range" min="0" max="1" step="0.01" value="1"></label>
+    <label>Scale <input id="seq-scale" type="text" size="10"></label>
+    <button id="seq-start" type="button">Start</button> <button id="seq-stop" type="button">Stop</button>
+    <label><input id="seq-lock" type="checkbox"> Chaos lock</label>
+    <p>Mode <output id="seq-mode">–</output>, step <output id="seq-step">–</output>, bar <output id="seq-bar">–</output></p>
+    <div class="steps" id="seq-steps" aria-hidden="true"></div>
+    <h3>Last cues</h3><ul id="seq-cues" aria-live="polite"></ul>`;
+  const $ = (id) => document.getElementById(id);
+  $("seq-bpm").onchange = (e) => hub.send("/seq/bpm", [+e.target.value]);
+  $("seq-swing").oninput = (e) => hub.send("/seq/swing", [+e.target.value], { coalesce: true });
+  $("seq-density").oninput = (e) => hub.send("/seq/density", [+e.target.value], { coalesce: true });
+  $("seq-scale").onchange = (e) => hub.send("/seq/scale", [e.target.value]);
+  $("seq-start").onclick = () => hub.send("/seq/start");
+  $("seq-stop").onclick = () => hub.send("/seq/stop");
+  $("seq-lock").onchange = (e) => hub.send("/seq/lock", [e.target.checked ? 1 : 0]);
+  for (let i = 0; i < 16; i++) $("seq-steps").append(document.createElement("span"));
+  hub.on("state", (s) => {
+    $("seq-mode").textContent = s.mode ?? "no sequence";
+    if (document.activeElement !== $("seq-scale")) $("seq-scale").value = s.scale ?? "";
+    if (document.activeElement !== $("seq-bpm") && s.tempo != null) $("seq-bpm").value = Math.round(s.tempo);
+    (s.cues || []).slice(-8).forEach(addCue);
+  });
+  hub.on("levels", (m) => {
+    const mv = m.moving || {};
+    $("seq-step").textContent = mv.step ?? "–";
+    $("seq-bar").textContent = mv.bar ?? "–";
+    [...$("seq-steps").children].forEach((s, i) => s.classList.toggle("now", mv.step != null && mv.step % 16 === i));
+  });
+  hub.on("cue", addCue);
+}
+
+const seen = new Set();
+function addCue(c) {
+  if (["note", "param"].includes(c.type) || seen.has(c.seq)) return;
+  seen.add(c.seq);
+  const list = document.getElementById("seq-cues");
+  const li = document.createElement("li");
+  li.textContent = Object.entries(c).filter(([k]) => !["seq", "time_ms"].includes(k)).map(([k, v]) => `${k}: ${v}`).join(", ");
+  list.prepend(li);
+  while (list.children.length > 8) list.lastChild.remove();
+}

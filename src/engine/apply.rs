@@ -37,9 +37,13 @@ impl Engine {
                 .graph
                 .instruments
                 .iter()
-                .any(|i| i.key == key && i.external);
-            if external {
+                .position(|i| i.key == key && i.external);
+            if let Some(index) = external {
                 self.send_out(key, out);
+                // An external synth's notes are cued and counted like the engine's own.
+                if let Event::NoteOn { note, velocity, .. } = e.event {
+                    self.note_started(index, note, velocity, now);
+                }
                 return;
             }
             if let Event::BackendParam { .. } = e.event {
@@ -94,19 +98,7 @@ impl Engine {
                     if !voice::note_on(inst, note, velocity, now) {
                         EngineStats::bump(&self.stats.notes_dropped);
                     } else {
-                        let cue = NoteCue {
-                            pitch: note,
-                            velocity: (velocity.clamp(0.0, 1.0) * 127.0).round() as u8,
-                            instrument: index as u16,
-                            sequencer: self.applying_sequencer,
-                            time: now,
-                        };
-                        if self.applying_sequencer {
-                            EngineStats::bump(&self.stats.sequencer_notes);
-                        }
-                        if self.note_cues.push(cue).is_err() {
-                            EngineStats::bump(&self.stats.note_cues_dropped);
-                        }
+                        self.note_started(index, note, velocity, now);
                     }
                 }
                 None => EngineStats::bump(&self.stats.events_ignored),
@@ -141,6 +133,25 @@ impl Engine {
             }
             // Applied to the conductor before the graph is looked at; sent out above.
             Event::Sequencer(_) | Event::BackendParam { .. } => {}
+        }
+    }
+
+    /// A note started on instrument `index` (voiced here or sent to its external synth):
+    /// its note cue, and the sequencer's note count when the sequencer played it.
+    /// **Real-time safe.**
+    fn note_started(&mut self, index: usize, note: u8, velocity: f32, now: u64) {
+        let cue = NoteCue {
+            pitch: note,
+            velocity: (velocity.clamp(0.0, 1.0) * 127.0).round() as u8,
+            instrument: index as u16,
+            sequencer: self.applying_sequencer,
+            time: now,
+        };
+        if self.applying_sequencer {
+            EngineStats::bump(&self.stats.sequencer_notes);
+        }
+        if self.note_cues.push(cue).is_err() {
+            EngineStats::bump(&self.stats.note_cues_dropped);
         }
     }
 

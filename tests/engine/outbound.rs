@@ -140,3 +140,22 @@ fn control_events_for_external_instruments_go_out_and_internal_ones_are_voiced()
         ]
     );
 }
+
+#[test]
+fn an_external_instruments_notes_are_cued_and_counted_like_the_engines_own() {
+    let (mut e, mut control) = engine(MIDI_ONLY);
+    let mut rx = e.take_outbound().unwrap();
+    render(&mut e, 48_000);
+    let sent_ons = drain(&mut rx)
+        .iter()
+        .filter(|o| matches!(o.event, OutEvent::NoteOn { .. }))
+        .count();
+    let cues: Vec<_> = std::iter::from_fn(|| control.pop_note_cue()).collect();
+    assert_eq!(cues.len(), sent_ons, "one note cue per note sent out: {cues:?}");
+    assert!(cues.iter().all(|c| c.sequencer), "the sequencer played them");
+    assert_eq!(
+        EngineStats::get(&e.stats().sequencer_notes),
+        sent_ons as u64,
+        "the sequencer's notes are counted"
+    );
+}

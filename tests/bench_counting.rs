@@ -57,8 +57,11 @@ fn registry_with_allocating() -> Registry {
     registry
 }
 
+/// A patch as the shipped ones are read: file params (a sampler's sample) resolve against
+/// `patches/`.
 fn patch(text: &str, registry: &Registry) -> chronus::patch::PatchDesc {
-    graph::check(text, Some("test"), registry).unwrap()
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("patches");
+    graph::check_in(text, Some("test"), Some(&folder), registry).unwrap()
 }
 
 #[test]

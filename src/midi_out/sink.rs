@@ -471,7 +471,10 @@ impl OutboundSink for MidiOutSink {
     }
 
     fn stop(&mut self) {
-        let now = self.engine_now_static();
+        // The last messages go out at once, not one output latency from now: due one
+        // latency ago, the JACK writer writes them in its next cycle (the engine's clock
+        // has stopped) and they are on the wire before the client closes.
+        let now = self.engine_now_static().saturating_sub(self.latency);
         let mut scratch = Vec::new();
         for (port, voicing) in self.instruments.values_mut() {
             scratch.clear();

@@ -471,10 +471,7 @@ impl OutboundSink for MidiOutSink {
     }
 
     fn stop(&mut self) {
-        // The last messages go out at once, not one output latency from now: due one
-        // latency ago, the JACK writer writes them in its next cycle (the engine's clock
-        // has stopped) and they are on the wire before the client closes.
-        let now = self.engine_now_static().saturating_sub(self.latency);
+        let now = self.engine_now_static();
         let mut scratch = Vec::new();
         for (port, voicing) in self.instruments.values_mut() {
             scratch.clear();

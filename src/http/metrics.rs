@@ -247,7 +247,11 @@ pub fn render(s: &Sources) -> String {
     );
     t.sample("backend_up", &[("backend", "internal")], 1.0);
     for (name, up) in observed.backends.read() {
-        t.sample("backend_up", &[("backend", &name)], if up { 1.0 } else { 0.0 });
+        t.sample(
+            "backend_up",
+            &[("backend", &name)],
+            if up { 1.0 } else { 0.0 },
+        );
     }
     t.one(
         "rss_bytes",

@@ -95,15 +95,24 @@ impl CallbackPort {
     }
 
     /// Writes what falls in this cycle. **Real-time safe.**
-    fn write(&mut self, ps: &ProcessScope, start: i64, n: i64, offset: i64, latency: i64) {
+    /// With `flush` (the output stops), everything pending is written now, in order.
+    fn write(
+        &mut self,
+        ps: &ProcessScope,
+        start: i64,
+        n: i64,
+        (offset, latency): (i64, i64),
+        flush: bool,
+    ) {
         let mut writer = self.port.writer(ps);
         let mut done = 0;
         let mut last = 0i64;
         for item in &self.pending {
-            let target = item.due as i64 + latency + offset - start;
-            if target >= n {
+            let due = item.due as i64 + latency + offset - start;
+            if due >= n && !flush {
                 break;
             }
+            let target = if flush { due.min(0) } else { due };
             let frame = target.max(last).max(0);
             last = frame;
             let raw = jack::RawMidi {
@@ -129,6 +138,8 @@ pub struct JackOut {
     gone: Arc<AtomicBool>,
     ports: Vec<(Port<Unowned>, String)>,
     txs: Vec<Producer<Item>>,
+    /// Set at the stop: the callback writes everything pending at once, in order.
+    flush: Arc<AtomicBool>,
 }
 
 impl JackOut {
@@ -170,6 +181,8 @@ impl JackOut {
             last_engine: -1,
         };
         let latency = latency as i64;
+        let flush = Arc::new(AtomicBool::new(false));
+        let cb_flush = flush.clone();
         let callback: Callback = Box::new(move |_, ps| {
             no_alloc(|| {
                 let frame = ps.last_frame_time();
@@ -196,10 +209,11 @@ impl JackOut {
                     }
                     anchor.offset = Some(anchor.frames - engine_now);
                 }
+                let flush = cb_flush.load(Ordering::Acquire);
                 for p in cb_ports.iter_mut() {
                     p.receive();
                     if let Some(offset) = anchor.offset {
-                        p.write(ps, anchor.frames, n, offset, latency);
+                        p.write(ps, anchor.frames, n, (offset, latency), flush);
                     }
                 }
             });
@@ -217,6 +231,7 @@ impl JackOut {
             gone,
             ports,
             txs,
+            flush,
         })
     }
 
@@ -279,6 +294,12 @@ impl JackOut {
             });
         }
         true
+    }
+
+    /// From now on every message is written in the callback's next cycle, in order, not
+    /// at its frame: the output is stopping and the engine's clock has stopped with it.
+    pub fn flush(&self) {
+        self.flush.store(true, Ordering::Release);
     }
 
     /// Short messages handed to the callback and not yet taken from the rings.

@@ -484,6 +484,7 @@ impl OutboundSink for MidiOutSink {
         // JACK writes in its callback: give it a few cycles to take what is in flight.
         #[cfg(feature = "jack")]
         if let Some(Host::Jack(j)) = &self.host {
+            j.flush();
             let until = Instant::now() + Duration::from_millis(200);
             while j.in_flight() > 0 && Instant::now() < until {
                 std::thread::sleep(Duration::from_millis(2));

@@ -58,7 +58,10 @@ mod tests {
         let gauges = BackendGauges::default();
         let up = Arc::new(AtomicBool::new(false));
         let probe = up.clone();
-        gauges.register("midi_out:nts", Arc::new(move || probe.load(Ordering::Relaxed)));
+        gauges.register(
+            "midi_out:nts",
+            Arc::new(move || probe.load(Ordering::Relaxed)),
+        );
         assert_eq!(gauges.read(), vec![("midi_out:nts".to_string(), false)]);
         up.store(true, Ordering::Relaxed);
         assert_eq!(gauges.read(), vec![("midi_out:nts".to_string(), true)]);

@@ -151,8 +151,15 @@ fn an_external_instruments_notes_are_cued_and_counted_like_the_engines_own() {
         .filter(|o| matches!(o.event, OutEvent::NoteOn { .. }))
         .count();
     let cues: Vec<_> = std::iter::from_fn(|| control.pop_note_cue()).collect();
-    assert_eq!(cues.len(), sent_ons, "one note cue per note sent out: {cues:?}");
-    assert!(cues.iter().all(|c| c.sequencer), "the sequencer played them");
+    assert_eq!(
+        cues.len(),
+        sent_ons,
+        "one note cue per note sent out: {cues:?}"
+    );
+    assert!(
+        cues.iter().all(|c| c.sequencer),
+        "the sequencer played them"
+    );
     assert_eq!(
         EngineStats::get(&e.stats().sequencer_notes),
         sent_ons as u64,

@@ -369,7 +369,10 @@ fn cc_spam_is_throttled_per_controller_and_notes_keep_their_frames() {
         "chronus_queue_capacity{queue=\"midi_out:midi-monitor\"} 1000",
         "chronus_queue_capacity{queue=\"outbound\"} 4096",
     ] {
-        assert!(metrics.lines().any(|l| l == line), "no {line:?} in\n{metrics}");
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "no {line:?} in\n{metrics}"
+        );
     }
     let notes_after = note_ons(&events(&d)).len() + 4;
     wait_note_ons(&mut d, notes_after);

@@ -183,7 +183,10 @@ fn scsynth_accepts_every_def_chronus_writes() {
                 continue;
             }
         };
-        let main = defs.main.as_ref().expect("a patch that maps maps its main graph");
+        let main = defs
+            .main
+            .as_ref()
+            .expect("a patch that maps maps its main graph");
         mapped_patches += 1;
         for def in defs.voices.iter().map(|(_, _, d)| d).chain([main]) {
             let answers = server.load_and_start(&def.def);
@@ -191,7 +194,10 @@ fn scsynth_accepts_every_def_chronus_writes() {
         }
     }
     // The eight patches shipped before module library II map fully.
-    assert!(mapped_patches >= 8, "only {mapped_patches} shipped patches map");
+    assert!(
+        mapped_patches >= 8,
+        "only {mapped_patches} shipped patches map"
+    );
     // The check can fail: a UGen scsynth does not have.
     let mut bad = compile_voice(
         &chronus::patch::load(&voice_of("sine", &registry), None, &registry).unwrap(),

@@ -95,7 +95,8 @@ impl CallbackPort {
     }
 
     /// Writes what falls in this cycle. **Real-time safe.**
-    /// With `flush` (the output stops), everything pending is written now, in order.
+    /// With `flush` (the output stops), what is due later is written now, in order, but
+    /// a note not yet due is not started: only its release and the rest go out.
     fn write(
         &mut self,
         ps: &ProcessScope,
@@ -112,7 +113,11 @@ impl CallbackPort {
             if due >= n && !flush {
                 break;
             }
-            let target = if flush { due.min(0) } else { due };
+            if due >= n && item.kind == Kind::NoteOn {
+                done += 1;
+                continue;
+            }
+            let target = if due >= n { 0 } else { due };
             let frame = target.max(last).max(0);
             last = frame;
             let raw = jack::RawMidi {

@@ -95,10 +95,12 @@ fn low_rooms_stay_low() {
         ),
         // The outward rooms of docs/ARCHITECTURE.md §2: the HTTP API reaches the engine
         // only through `control` (and OSC's handler); it reads engine types (the stats'
-        // atomics), never the host. The cue bus reads the cue types and its config.
+        // atomics) and the graph's DOT export (the console's patch view), never the host. The cue bus reads the cue types and its config.
         (
             "http",
-            &["control", "osc", "cues", "fault", "patch", "engine"],
+            &[
+                "control", "osc", "cues", "fault", "patch", "engine", "graph",
+            ],
         ),
         ("cues", &["config", "engine", "seq", "realtime"]),
         // Sync with other gear: above the inputs' ports and the controller, below the host.

@@ -6,47 +6,13 @@
 
 use std::sync::Arc;
 
-use parking_lot::Mutex;
+use super::queue_gauges::Gauges;
 
 /// Reads whether one backend is reachable now.
 pub type BackendProbe = Arc<dyn Fn() -> bool + Send + Sync>;
 
-/// The registry: backend names and their probes, in registration order.
-#[derive(Clone, Default)]
-pub struct BackendGauges {
-    probes: Arc<Mutex<Vec<(String, BackendProbe)>>>,
-}
-
-impl BackendGauges {
-    /// Registers `probe` under `name`; a second registration of a name replaces the first.
-    pub fn register(&self, name: &str, probe: BackendProbe) {
-        let mut probes = self.probes.lock();
-        match probes.iter_mut().find(|(n, _)| n == name) {
-            Some(slot) => slot.1 = probe,
-            None => probes.push((name.to_string(), probe)),
-        }
-    }
-
-    /// Removes the backend `name` (its owner stopped).
-    pub fn unregister(&self, name: &str) {
-        self.probes.lock().retain(|(n, _)| n != name);
-    }
-
-    /// Reads every backend: `(name, up)` in registration order.
-    pub fn read(&self) -> Vec<(String, bool)> {
-        let probes: Vec<(String, BackendProbe)> = self.probes.lock().clone();
-        probes.into_iter().map(|(n, p)| (n, p())).collect()
-    }
-}
-
-impl std::fmt::Debug for BackendGauges {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let names: Vec<String> = self.probes.lock().iter().map(|(n, _)| n.clone()).collect();
-        f.debug_struct("BackendGauges")
-            .field("backends", &names)
-            .finish()
-    }
-}
+/// The registry: backend names and whether each is up, in registration order.
+pub type BackendGauges = Gauges<bool>;
 
 #[cfg(test)]
 mod tests {

@@ -29,17 +29,43 @@ pub struct QueueReading {
 /// Reads one queue. Called off the audio thread, at every scrape.
 pub type QueueProbe = Arc<dyn Fn() -> QueueReading + Send + Sync>;
 
-/// The registry: queue names and their probes, in registration order.
-#[derive(Clone, Default)]
-pub struct QueueGauges {
-    probes: Arc<Mutex<Vec<(String, QueueProbe)>>>,
+/// The registry of queues: names and their probes, in registration order.
+pub type QueueGauges = Gauges<QueueReading>;
+
+/// A registry of named probes, each read at every scrape: the queues
+/// ([`QueueGauges`]) and the backends
+/// ([`BackendGauges`](super::backend_gauges::BackendGauges)) share it.
+pub struct Gauges<R> {
+    probes: Arc<Mutex<Named<R>>>,
 }
 
-impl QueueGauges {
+/// One probe of a [`Gauges`] registry.
+type Probe<R> = Arc<dyn Fn() -> R + Send + Sync>;
+
+/// The probes by name, in registration order.
+type Named<R> = Vec<(String, Probe<R>)>;
+
+impl<R> Clone for Gauges<R> {
+    fn clone(&self) -> Self {
+        Gauges {
+            probes: self.probes.clone(),
+        }
+    }
+}
+
+impl<R> Default for Gauges<R> {
+    fn default() -> Self {
+        Gauges {
+            probes: Arc::default(),
+        }
+    }
+}
+
+impl<R> Gauges<R> {
     /// Registers `probe` under `name` (a Prometheus label value such as `"command"`,
     /// `"cue"`, `"midi_out"`). A second registration of a name replaces the first (a
     /// restarted thread registers again).
-    pub fn register(&self, name: &str, probe: QueueProbe) {
+    pub fn register(&self, name: &str, probe: Probe<R>) {
         let mut probes = self.probes.lock();
         match probes.iter_mut().find(|(n, _)| n == name) {
             Some(slot) => slot.1 = probe,
@@ -47,24 +73,22 @@ impl QueueGauges {
         }
     }
 
-    /// Removes the queue `name` (its owner stopped).
+    /// Removes `name` (its owner stopped).
     pub fn unregister(&self, name: &str) {
         self.probes.lock().retain(|(n, _)| n != name);
     }
 
-    /// Reads every queue: `(name, reading)` in registration order.
-    pub fn read(&self) -> Vec<(String, QueueReading)> {
-        let probes: Vec<(String, QueueProbe)> = self.probes.lock().clone();
+    /// Reads every probe: `(name, reading)` in registration order.
+    pub fn read(&self) -> Vec<(String, R)> {
+        let probes: Vec<(String, Probe<R>)> = self.probes.lock().clone();
         probes.into_iter().map(|(n, p)| (n, p())).collect()
     }
 }
 
-impl std::fmt::Debug for QueueGauges {
+impl<R> std::fmt::Debug for Gauges<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let names: Vec<String> = self.probes.lock().iter().map(|(n, _)| n.clone()).collect();
-        f.debug_struct("QueueGauges")
-            .field("queues", &names)
-            .finish()
+        f.debug_struct("Gauges").field("names", &names).finish()
     }
 }
 

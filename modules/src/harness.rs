@@ -161,6 +161,16 @@ impl ModuleRunner {
             (1..=MAX_BLOCK).contains(&block),
             "block must be 1..={MAX_BLOCK}"
         );
+        // A fed port reads `frames` samples: a shorter slice (an empty one included) is a
+        // caller's mistake, named here rather than as a slice index panic mid-run.
+        for (i, input) in inputs.iter().enumerate() {
+            assert!(
+                input.len() >= frames,
+                "input {i} of `{}` holds {} samples for a run of {frames} frames",
+                self.info.kind,
+                input.len()
+            );
+        }
         let n_in = self.info.inputs.len();
         let zero = n_in;
         for (i, port) in self.ports.iter_mut().enumerate() {
@@ -244,4 +254,16 @@ pub(crate) fn run_entry(
         r.set(id, v).unwrap();
     }
     r.run(inputs, n, 64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[should_panic(expected = "input 0 of `vca` holds 0 samples for a run of 64 frames")]
+    fn an_input_shorter_than_the_run_is_named() {
+        let mut r = ModuleRunner::for_kind(&Registry::builtin(), "vca", 48_000.0).unwrap();
+        r.run(&[&[]], 64, 64);
+    }
 }

@@ -207,7 +207,7 @@ def check_folder():
     save("../escaped")
     wait(lambda: "/patch/save" in text("#patch-error"), "the refused name's error is shown")
     print("refused name shown:", text("#patch-error"))
-    for bad in ["bad-syntax", "bad-kind"]:
+    for bad in ["bad-syntax", "bad-kind", "bad-loop"]:
         b.js("const s = document.getElementById('patch-list'); s.value = arguments[0];"
              "document.getElementById('load').click()", bad)
         wait(lambda: f"{bad}.ron:" in text("#patch-error"), f"{bad}'s error with its position is shown")

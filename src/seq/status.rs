@@ -84,7 +84,10 @@ impl SeqStatus {
 
     /// Stores who decides the mode. **Real-time safe.**
     pub fn set_policy(&self, policy: ModePolicy) {
-        let i = ModePolicy::ALL.iter().position(|p| *p == policy).unwrap_or(0);
+        let i = ModePolicy::ALL
+            .iter()
+            .position(|p| *p == policy)
+            .unwrap_or(0);
         self.policy.store(i as u8, Relaxed);
     }
 

@@ -157,13 +157,23 @@ fn oscsend_drives_the_sequencer_and_oscdump_hears_its_state_and_errors() {
             .iter()
             .any(|l| l.contains("/seq/cue") && l.contains("ambient profile"))
     });
-    let errors_before = dump.output.stdout().iter().filter(|l| l.contains("/error")).count();
+    let errors_before = dump
+        .output
+        .stdout()
+        .iter()
+        .filter(|l| l.contains("/error"))
+        .count();
     oscsend(port, &["/seq/mode", "s", "loud"]);
     oscsend(port, &["/seq/mode", "i", "1"]);
     dump.wait_output(READY_TIMEOUT, "two more /error replies", |o| {
         o.stdout().iter().filter(|l| l.contains("/error")).count() >= errors_before + 2
     });
-    let errors: Vec<String> = dump.output.stdout().into_iter().filter(|l| l.contains("/error")).collect();
+    let errors: Vec<String> = dump
+        .output
+        .stdout()
+        .into_iter()
+        .filter(|l| l.contains("/error"))
+        .collect();
     assert!(
         errors.iter().any(|l| l.contains("/seq/mode")
             && l.contains("argument 1 (mode) must be auto, active or ambient, got")
@@ -171,13 +181,19 @@ fn oscsend_drives_the_sequencer_and_oscdump_hears_its_state_and_errors() {
         "{errors:?}"
     );
     assert!(
-        errors.iter().any(|l| l.contains("argument 1 (mode) must be a string")),
+        errors
+            .iter()
+            .any(|l| l.contains("argument 1 (mode) must be a string")),
         "{errors:?}"
     );
     let before = state_replies(&dump).len();
     oscsend(port, &["/seq/state"]);
     dump.wait_output(READY_TIMEOUT, "a /seq/state.reply after /seq/mode", |o| {
-        o.stdout().iter().filter(|l| l.contains("/seq/state.reply")).count() > before
+        o.stdout()
+            .iter()
+            .filter(|l| l.contains("/seq/state.reply"))
+            .count()
+            > before
     });
     let last = state_replies(&dump).pop().unwrap();
     assert!(last.contains("ambient"), "forced ambient: {last}");

@@ -25,7 +25,8 @@ use crate::support::process::{programs_available, Proc};
 use crate::support::temp::TempDir;
 
 /// A patch with a RON syntax error on line 3 (the missing comma).
-const BAD_SYNTAX: &str = "(\n    modules: {\n        \"a\": (kind: \"sine\") \"b\": (kind: \"vca\"),\n    },\n)\n";
+const BAD_SYNTAX: &str =
+    "(\n    modules: {\n        \"a\": (kind: \"sine\") \"b\": (kind: \"vca\"),\n    },\n)\n";
 /// A patch naming an unknown module kind on line 3 (a validation error).
 const BAD_KIND: &str = "(\n    modules: {\n        \"x\": (kind: \"no_such_kind\"),\n    },\n)\n";
 /// A patch whose modules make a loop (the compiler's error, at the first module's line).
@@ -101,8 +102,6 @@ fn console(browser: &str, patch: &str, checks: &str) -> Run {
             "256",
             "--http",
             "127.0.0.1:0",
-            "--osc-port",
-            "0",
             "--patch-dir",
             folder.to_str().unwrap(),
             "--record",
@@ -116,7 +115,12 @@ fn console(browser: &str, patch: &str, checks: &str) -> Run {
     let port = osc_port(&mut player);
     let out = Command::new(PYTHON)
         .arg(format!("{ROOT}/tests/support/web_console.py"))
-        .args([browser, &format!("http://{addr}"), &port.to_string(), checks])
+        .args([
+            browser,
+            &format!("http://{addr}"),
+            &port.to_string(),
+            checks,
+        ])
         .output()
         .expect("python3 runs");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -133,24 +137,31 @@ fn console(browser: &str, patch: &str, checks: &str) -> Run {
     );
     if checks.contains("folder") {
         assert!(folder.join("saved-from-page.ron").exists());
-        // Each error as `chronus check` words it: the file, line and column.
+        // Each error as `chronus check` words it, the file named as it was loaded: the
+        // syntax, a validation error (the kind) and the compiler's (the loop).
         for (name, at) in [
-            ("bad-syntax", "bad-syntax.ron:3:29: syntax error"),
-            ("bad-kind", "bad-kind.ron:3:21: module \"x\": unknown kind"),
-            ("bad-loop", "bad-loop.ron:3:9: cycle through modules"),
+            ("bad-syntax", "/patch/load: bad-syntax:3:29: syntax error"),
+            (
+                "bad-kind",
+                "/patch/load: bad-kind:3:21: module \"x\": unknown kind",
+            ),
+            (
+                "bad-loop",
+                "/patch/load: bad-loop:3:9: cycle through modules",
+            ),
         ] {
             let shown = stdout
                 .lines()
                 .find(|l| l.starts_with(&format!("{name} error shown:")))
                 .unwrap_or_else(|| panic!("no {name} line in {stdout}"));
-            assert!(shown.contains(at), "{name}'s error is not shown as {at:?}: {shown}");
+            assert!(
+                shown.contains(at),
+                "{name}'s error is not shown as {at:?}: {shown}"
+            );
         }
     }
     player.signal("INT");
-    player.wait_exit(
-        crate::support::process::READY_TIMEOUT,
-        "the player to stop",
-    );
+    player.wait_exit(crate::support::process::READY_TIMEOUT, "the player to stop");
     let marks = stdout
         .lines()
         .filter_map(|l| l.strip_prefix("MARK "))
@@ -208,7 +219,10 @@ fn assert_pitch(run: &Run, from: &str, to: &str, want: f64) {
 fn sound_checks(run: &Run) {
     let sr = run.sample_rate;
     let silence = rms_db(run.between("silence", "onscreen_e4", 0.1));
-    assert!(silence < -80.0, "silence before the notes: {silence:.1} dBFS");
+    assert!(
+        silence < -80.0,
+        "silence before the notes: {silence:.1} dBFS"
+    );
     // E4 from the on-screen keyboard, C5 from the computer's K key.
     assert_pitch(run, "onscreen_e4", "onscreen_e4_end", 329.63);
     assert_pitch(run, "computer_c5", "cutoff_default", 523.25);
@@ -236,7 +250,11 @@ fn sound_checks(run: &Run) {
     // The patch loaded from the list: its 440 Hz test tone, playing by itself.
     let tone = run.between("loaded_tone", "loaded_tone_end", 0.3);
     assert_pitch(run, "loaded_tone", "loaded_tone_end", 440.0);
-    assert!(rms_db(tone) > -20.0, "the loaded tone is too quiet: {:.1}", rms_db(tone));
+    assert!(
+        rms_db(tone) > -20.0,
+        "the loaded tone is too quiet: {:.1}",
+        rms_db(tone)
+    );
 }
 
 fn all_checks(browser: &str) {

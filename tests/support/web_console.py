@@ -145,7 +145,9 @@ def check_page():
 
 def check_sound():
     """Notes from the on-screen and the computer keyboard, the cutoff moved by keyboard
-    (Home/End on the focused slider), a patch loaded from the list; `MARK`s bracket each."""
+    (Home/End on the focused slider), a patch loaded from the list; `MARK`s bracket each
+    (a mark that starts a sound comes just before the action, so the window before it
+    holds none of it)."""
     wait(lambda: b.js("return document.querySelector('#params [data-param$=\".cutoff\"]') !== null"),
          "the filter's cutoff control is there on load")
     cutoff = b.js("return document.querySelector('#params [data-param$=\".cutoff\"]').dataset.param")
@@ -153,16 +155,16 @@ def check_sound():
     mark("silence")
     time.sleep(1.0)
     # E4 on the on-screen keyboard, held by the pointer.
-    b.hold('#keys [data-note="64"]')
     mark("onscreen_e4")
+    b.hold('#keys [data-note="64"]')
     time.sleep(1.5)
     mark("onscreen_e4_end")
     b.release()
     time.sleep(1.0)
     # C5 from the computer keyboard (K), then held while the cutoff moves.
     b.js("document.activeElement?.blur()")
-    b.key_down("k")
     mark("computer_c5")
+    b.key_down("k")
     time.sleep(2.0)
     mark("cutoff_default")
     b.js("document.querySelector(arguments[0]).focus()", f'[data-param="{cutoff}"]')
@@ -210,7 +212,7 @@ def check_folder():
     for bad in ["bad-syntax", "bad-kind", "bad-loop"]:
         b.js("const s = document.getElementById('patch-list'); s.value = arguments[0];"
              "document.getElementById('load').click()", bad)
-        wait(lambda: f"{bad}.ron:" in text("#patch-error"), f"{bad}'s error with its position is shown")
+        wait(lambda: f"{bad}:" in text("#patch-error"), f"{bad}'s error with its position is shown")
         print(f"{bad} error shown:", text("#patch-error"))
 
 

@@ -125,14 +125,6 @@ def check_page():
     wait(lambda: b.js("return document.querySelectorAll('#params [data-param]').length") > 0,
          "a module is selected on load")
     accessible("desktop")
-    # A commit over OSC (UDP, as any client) shows in the page: the new module in the SVG.
-    before = get("/api/state")["revision"]
-    osc("/patch/create", "osc_added", "sine")
-    osc("/patch/commit")
-    t0 = time.time()
-    wait(lambda: graph_has(["osc_added"]) and int(b.js("return document.getElementById('graph').dataset.revision")) > before,
-         "the OSC commit shows in the graph", timeout=30)
-    print(f"OSC commit shown in the graph after {time.time() - t0:.2f} s")
     if shots:
         b.screenshot(shots + "-desktop.png")
     b.viewport(390, 844)
@@ -141,6 +133,14 @@ def check_page():
     if shots:
         b.screenshot(shots + "-phone.png")
     b.viewport(1280, 900)
+    # A commit over OSC (UDP, as any client) shows in the page: the new module in the SVG.
+    before = get("/api/state")["revision"]
+    osc("/patch/create", "osc_added", "sine")
+    osc("/patch/commit")
+    t0 = time.time()
+    wait(lambda: graph_has(["osc_added"]) and int(b.js("return document.getElementById('graph').dataset.revision")) > before,
+         "the OSC commit shows in the graph", timeout=30)
+    print(f"OSC commit shown in the graph after {time.time() - t0:.2f} s")
 
 
 def check_sound():

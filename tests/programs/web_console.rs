@@ -32,8 +32,8 @@ const BAD_KIND: &str = "(\n    modules: {\n        \"x\": (kind: \"no_such_kind\
 /// A patch whose modules make a loop (the compiler's error, at the first module's line).
 const BAD_LOOP: &str = "(\n    modules: {\n        \"a\": (kind: \"lowpass\"),\n        \"b\": (kind: \"highpass\"),\n    },\n    connections: [(\"a.out\", \"b.in\"), (\"b.out\", \"a.in\"), (\"a.out\", \"output.left\")],\n)\n";
 
-/// The programs a browser needs, or `None` (skipped loudly, or failed under
-/// `CHRONUS_REQUIRE_INTEGRATION=1`).
+/// Whether the programs and the Python module `browser` needs are there (when not: skipped
+/// loudly, or failed under `CHRONUS_REQUIRE_INTEGRATION=1`).
 fn browser_available(test: &str, browser: &str) -> bool {
     let (programs, module): (&[&str], &str) = match browser {
         "chromium" => (&["chromium", "chromedriver"], "selenium"),

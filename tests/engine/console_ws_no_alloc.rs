@@ -149,7 +149,7 @@ fn the_console_streaming_and_moving_controls_never_touches_the_audio_side() {
     // The stream ran: ~20 levels a second, a state per commit, the cues, an answer to
     // every control move (none refused: 15/s is under the server's 20/s).
     assert!(seen.levels >= 40, "{seen:?}");
-    assert!(seen.states >= 1 + seen.commits.min(1), "{seen:?}");
+    assert!(seen.commits >= 2 && seen.states > 1, "{seen:?}");
     assert!(seen.cues >= 10, "{seen:?}");
     assert!(seen.replies >= 60, "{seen:?}");
     assert!(seen.errors.is_empty(), "{seen:?}");

@@ -2,7 +2,8 @@
 //! `null` where it does not apply (`tempo`, `step`, `bar`, `scale`, `mode` without a
 //! sequence). Keys (docs/CONTRACTS.md §6): `patch`, `revision`, `instruments` (each `id`,
 //! `voices` sounding, `polyphony`), `voices`, `tempo`, `step`, `bar`, `scale`, `mode`
-//! (`"active"`/`"ambient"`), `playing`, `dsp_load`, `xruns`, `uptime_s`, `sample_rate`,
+//! (`"active"`/`"ambient"`), `mode_policy` (who decides it: `"auto"`/`"active"`/`"ambient"`,
+//! `/seq/mode`), `playing`, `dsp_load`, `xruns`, `uptime_s`, `sample_rate`,
 //! `clock`, `outputs`, `backends`, `cues` (the last [`STATE_CUES`], oldest first), `levels`.
 
 use serde_json::{json, Value};
@@ -45,6 +46,7 @@ pub fn snapshot(s: &Sources) -> Value {
         "bar": seq.map(|q| q.bar),
         "scale": seq.map(|q| q.scale.name()),
         "mode": seq.map(|q| if q.ambient { "ambient" } else { "active" }),
+        "mode_policy": seq.map(|q| q.policy.name()),
         "playing": seq.map(|q| q.playing),
         "dsp_load": host.dsp_load,
         "xruns": host.xruns,

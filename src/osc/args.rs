@@ -42,6 +42,18 @@ pub enum ArgError {
         /// The OSC type given ([`type_name`]).
         got: &'static str,
     },
+    /// A string that is none of the names the argument takes.
+    #[error("argument {position} ({name}) must be {choices}, got \"{got}\"")]
+    NotChoice {
+        /// Its position, counted from 1.
+        position: usize,
+        /// What it is.
+        name: &'static str,
+        /// The string given.
+        got: String,
+        /// The names it takes, as the error words them (`"auto, active or ambient"`).
+        choices: &'static str,
+    },
     /// Not a number where a number is expected.
     #[error("argument {position} ({name}) must be a number, got {got}")]
     NotNumber {

@@ -9,6 +9,7 @@ use super::error::OscError;
 use crate::control::Controller;
 use crate::patch::ScaleKind;
 use crate::seq::clock_source::ClockSource;
+use crate::seq::idle::ModePolicy;
 use crate::seq::{Cue, SeqCommand};
 
 /// Handles `/seq/<rest>`; returns the replies to send.
@@ -72,6 +73,16 @@ pub fn dispatch_seq(
         "lock" => {
             args.expect_count(1, 1, "i 0|1")?;
             SeqCommand::ChaosLock(args.int_in(0, "lock", 0, 1)? == 1)
+        }
+        "mode" => {
+            args.expect_count(1, 1, "s auto|active|ambient")?;
+            let name = args.string(0, "mode")?;
+            SeqCommand::Mode(ModePolicy::parse(name).ok_or_else(|| ArgError::NotChoice {
+                position: 1,
+                name: "mode",
+                got: name.to_string(),
+                choices: "auto, active or ambient",
+            })?)
         }
         "loop" => {
             args.expect_count(1, 1, "i steps 0 .. 64 (0: off)")?;

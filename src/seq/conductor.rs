@@ -284,6 +284,7 @@ impl Conductor {
         status
             .ambient
             .store(self.idle.mode() == Mode::Ambient, Relaxed);
+        status.set_policy(self.idle.policy());
         status.set_figures(self.clock.bpm(), self.density_now(level));
     }
 
@@ -760,6 +761,7 @@ impl Conductor {
             SeqCommand::Drift(d) => self.drift.amount = d.clamp(0.0, MAX_DRIFT),
             SeqCommand::Mode(policy) => {
                 self.idle.set_policy(policy);
+                status.set_policy(policy);
                 if let Some(mode) = self.idle.update(now) {
                     self.mode_changed(mode, status, cues);
                 }

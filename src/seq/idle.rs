@@ -29,6 +29,26 @@ pub enum ModePolicy {
     Ambient,
 }
 
+impl ModePolicy {
+    /// Every policy, in the order of their names ([`ModePolicy::name`]) and of
+    /// [`SeqStatus::policy`](super::status::SeqStatus)'s index.
+    pub const ALL: [ModePolicy; 3] = [ModePolicy::Auto, ModePolicy::Active, ModePolicy::Ambient];
+
+    /// Its name in `/seq/mode` and `/api/state`: `auto`, `active` or `ambient`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModePolicy::Auto => "auto",
+            ModePolicy::Active => "active",
+            ModePolicy::Ambient => "ambient",
+        }
+    }
+
+    /// The policy named `name` (exactly one of [`ModePolicy::name`]'s).
+    pub fn parse(name: &str) -> Option<ModePolicy> {
+        Self::ALL.into_iter().find(|p| p.name() == name)
+    }
+}
+
 /// Timings in samples.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct IdleTimes {
@@ -101,6 +121,11 @@ impl Idle {
     /// Sets who decides the mode; takes effect at the next [`update`](Self::update).
     pub fn set_policy(&mut self, policy: ModePolicy) {
         self.policy = policy;
+    }
+
+    /// Who decides the mode now.
+    pub fn policy(&self) -> ModePolicy {
+        self.policy
     }
 
     /// Records an interaction at `now`; `note` is a played note (which wakes at once).

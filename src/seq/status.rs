@@ -1,8 +1,9 @@
 //! [`SeqStatus`]: the conductor's state as atomics (written on the audio thread, read by
 //! `/seq/state`). Relaxed stores: each figure is current on its own.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering::Relaxed};
 
+use super::idle::ModePolicy;
 use crate::patch::ScaleKind;
 
 /// Published sequencer state.
@@ -22,6 +23,8 @@ pub struct SeqStatus {
     pub scale: AtomicU32,
     /// True while ambient.
     pub ambient: AtomicBool,
+    /// Who decides the mode: index in [`ModePolicy::ALL`] (0: auto).
+    pub policy: AtomicU8,
     /// Cues dropped because the event-out ring was full.
     pub cues_dropped: AtomicU64,
     /// Notes dropped because the conductor's schedule was full.
@@ -51,6 +54,8 @@ pub struct SeqState {
     pub density: f32,
     /// Ambient (idle) profile on.
     pub ambient: bool,
+    /// Who decides the mode (`/seq/mode`, the `mode` control).
+    pub policy: ModePolicy,
 }
 
 impl SeqStatus {
@@ -72,7 +77,18 @@ impl SeqStatus {
                 [(self.scale.load(Relaxed) as usize).min(ScaleKind::ALL.len() - 1)],
             density: f32::from_bits(self.density.load(Relaxed)),
             ambient: self.ambient.load(Relaxed),
+            policy: ModePolicy::ALL
+                [(self.policy.load(Relaxed) as usize).min(ModePolicy::ALL.len() - 1)],
         }
+    }
+
+    /// Stores who decides the mode. **Real-time safe.**
+    pub fn set_policy(&self, policy: ModePolicy) {
+        let i = ModePolicy::ALL
+            .iter()
+            .position(|p| *p == policy)
+            .unwrap_or(0);
+        self.policy.store(i as u8, Relaxed);
     }
 
     /// Adds one to a counter. **Real-time safe.**

@@ -16,6 +16,7 @@ mod architecture;
 mod buffer_plan_random;
 mod buffer_size_independence;
 mod channel_messages;
+mod console_ws_no_alloc;
 mod controller;
 mod engine_edge_cases;
 mod host_callback;

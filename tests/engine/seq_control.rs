@@ -329,3 +329,34 @@ fn saved_edits_follow_the_engine_across_commits_and_the_router() {
         crate::support::engine::patch(EDITABLE).sequence
     );
 }
+
+#[test]
+fn the_mode_policy_is_set_published_and_named() {
+    use chronus::seq::idle::ModePolicy;
+    for p in ModePolicy::ALL {
+        assert_eq!(ModePolicy::parse(p.name()), Some(p));
+    }
+    assert_eq!(ModePolicy::parse("Ambient"), None);
+    #[cfg(debug_assertions)]
+    reset_violation_count();
+    let (mut e, mut c) = engine(PIECE);
+    play(&mut e, 0.1);
+    let s = c.sequencer_state().unwrap();
+    assert_eq!((s.policy, s.ambient), (ModePolicy::Auto, false));
+    // Forced ambient goes ambient at once and ignores a note; forced active comes back.
+    c.sequencer_command(SeqCommand::Mode(ModePolicy::Ambient), None)
+        .unwrap();
+    play(&mut e, 0.1);
+    c.note_on(&chronus::control::NoteTarget::Default, 60, 0.5, None)
+        .unwrap();
+    play(&mut e, 0.1);
+    let s = c.sequencer_state().unwrap();
+    assert_eq!((s.policy, s.ambient), (ModePolicy::Ambient, true));
+    c.sequencer_command(SeqCommand::Mode(ModePolicy::Active), None)
+        .unwrap();
+    play(&mut e, 0.1);
+    let s = c.sequencer_state().unwrap();
+    assert_eq!((s.policy, s.ambient), (ModePolicy::Active, false));
+    #[cfg(debug_assertions)]
+    assert_eq!(violation_count(), 0, "allocation on the audio thread");
+}

@@ -172,6 +172,7 @@ fn metrics_state_modules_and_osc_over_http() {
         "bar",
         "scale",
         "mode",
+        "mode_policy",
         "playing",
         "dsp_load",
         "xruns",
@@ -186,6 +187,7 @@ fn metrics_state_modules_and_osc_over_http() {
     assert_eq!(state["patch"], "generative-pulse");
     assert_eq!(state["scale"], "dorian");
     assert_eq!(state["mode"], "active");
+    assert_eq!(state["mode_policy"], "auto");
     assert_eq!(state["instruments"][0]["id"], "lead");
 
     // /api/patch is the running patch as RON; /api/modules the registry with ParamSpecs.

@@ -2,7 +2,8 @@
 //! a generative patch: liblo's `oscsend` changes tempo, drift and scale, `oscdump`
 //! (registered with `/reply`) receives `/seq/state.reply` and one `/error` per bad message,
 //! which change nothing; `/patch/save` writes the edits into the file; `/seq/stop` reaches
-//! the player's log and oscdump as a sequencer cue (`/seq/cue`).
+//! the player's log and oscdump as a sequencer cue (`/seq/cue`); `/seq/mode` forces the
+//! ambient profile and gives it back.
 
 use std::time::{Duration, Instant};
 
@@ -146,5 +147,60 @@ fn oscsend_drives_the_sequencer_and_oscdump_hears_its_state_and_errors() {
         o.stdout()
             .iter()
             .any(|l| l.contains("/seq/cue") && l.contains("sequencer stopped"))
+    });
+
+    // `/seq/mode` forces the ambient profile (an `idle` cue, `/seq/state.reply` says
+    // `ambient`) and gives the decision back; another name is one /error, nothing changed.
+    oscsend(port, &["/seq/mode", "s", "ambient"]);
+    dump.wait_output(READY_TIMEOUT, "/seq/cue idle (ambient)", |o| {
+        o.stdout()
+            .iter()
+            .any(|l| l.contains("/seq/cue") && l.contains("ambient profile"))
+    });
+    let errors_before = dump
+        .output
+        .stdout()
+        .iter()
+        .filter(|l| l.contains("/error"))
+        .count();
+    oscsend(port, &["/seq/mode", "s", "loud"]);
+    oscsend(port, &["/seq/mode", "i", "1"]);
+    dump.wait_output(READY_TIMEOUT, "two more /error replies", |o| {
+        o.stdout().iter().filter(|l| l.contains("/error")).count() >= errors_before + 2
+    });
+    let errors: Vec<String> = dump
+        .output
+        .stdout()
+        .into_iter()
+        .filter(|l| l.contains("/error"))
+        .collect();
+    assert!(
+        errors.iter().any(|l| l.contains("/seq/mode")
+            && l.contains("argument 1 (mode) must be auto, active or ambient, got")
+            && l.contains("loud")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|l| l.contains("argument 1 (mode) must be a string")),
+        "{errors:?}"
+    );
+    let before = state_replies(&dump).len();
+    oscsend(port, &["/seq/state"]);
+    dump.wait_output(READY_TIMEOUT, "a /seq/state.reply after /seq/mode", |o| {
+        o.stdout()
+            .iter()
+            .filter(|l| l.contains("/seq/state.reply"))
+            .count()
+            > before
+    });
+    let last = state_replies(&dump).pop().unwrap();
+    assert!(last.contains("ambient"), "forced ambient: {last}");
+    oscsend(port, &["/seq/mode", "s", "active"]);
+    dump.wait_output(READY_TIMEOUT, "/seq/cue idle (active)", |o| {
+        o.stdout()
+            .iter()
+            .any(|l| l.contains("/seq/cue") && l.contains("active profile back"))
     });
 }

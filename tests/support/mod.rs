@@ -12,6 +12,7 @@
 //! - [`jack`]: a private JACK dummy server per test, listing and recording its ports.
 //! - [`http`]: the HTTP API with curl, Debian's Python (Prometheus parser, WebSocket
 //!   client) and promtool.
+//! - [`http_rig`]: the HTTP API in-process over a real audio callback (the no-alloc tests).
 //! - [`osc`]: liblo's `oscsend`/`oscdump` and UDP ports.
 //! - [`signal`]: measuring a rendered or recorded sine, the test tone's checks.
 //! - [`temp`]: unique names and temporary directories.
@@ -24,6 +25,7 @@ pub mod chronus;
 pub mod compare;
 pub mod engine;
 pub mod http;
+pub mod http_rig;
 pub mod jack;
 pub mod osc;
 pub mod process;

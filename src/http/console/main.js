@@ -64,7 +64,9 @@ function connect() {
         hub.emit("revision", lastRevision);
       }
     }
-    hub.emit(m.type, m.type === "levels" ? m : m[m.type] ?? m);
+    // "state", "cue" and "replies" carry their payload under their type; "levels" and
+    // "error" are the message itself.
+    hub.emit(m.type, ["state", "cue", "replies"].includes(m.type) ? m[m.type] : m);
   };
 }
 

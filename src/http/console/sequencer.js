@@ -1,5 +1,5 @@
-// Sequencer: tempo, swing, density, scale, start/stop, chaos lock (each a /seq/...
-// message), mode shown (no OSC address sets it), the current step, the last cues.
+// Sequencer: tempo, swing, density, scale, start/stop, chaos lock, who decides the mode
+// (each a /seq/... message), the mode playing, the current step, the last cues.
 let hub;
 const box = document.getElementById("seq");
 
@@ -12,7 +12,10 @@ export function init(h) {
     <label>Scale <input id="seq-scale" type="text" size="10"></label>
     <button id="seq-start" type="button">Start</button> <button id="seq-stop" type="button">Stop</button>
     <label><input id="seq-lock" type="checkbox"> Chaos lock</label>
-    <p>Mode <output id="seq-mode">–</output>, step <output id="seq-step">–</output>, bar <output id="seq-bar">–</output></p>
+    <label>Mode <select id="seq-policy">
+      <option value="auto">auto (idle decides)</option><option value="active">active</option><option value="ambient">ambient</option>
+    </select></label>
+    <p>Playing <output id="seq-mode">–</output>, step <output id="seq-step">–</output>, bar <output id="seq-bar">–</output></p>
     <div class="steps" id="seq-steps" aria-hidden="true"></div>
     <h3>Last cues</h3><ul id="seq-cues" aria-live="polite"></ul>`;
   const $ = (id) => document.getElementById(id);
@@ -23,9 +26,11 @@ export function init(h) {
   $("seq-start").onclick = () => hub.send("/seq/start");
   $("seq-stop").onclick = () => hub.send("/seq/stop");
   $("seq-lock").onchange = (e) => hub.send("/seq/lock", [e.target.checked ? 1 : 0]);
+  $("seq-policy").onchange = (e) => hub.send("/seq/mode", [e.target.value]);
   for (let i = 0; i < 16; i++) $("seq-steps").append(document.createElement("span"));
   hub.on("state", (s) => {
     $("seq-mode").textContent = s.mode ?? "no sequence";
+    if (document.activeElement !== $("seq-policy") && s.mode_policy) $("seq-policy").value = s.mode_policy;
     if (document.activeElement !== $("seq-scale")) $("seq-scale").value = s.scale ?? "";
     if (document.activeElement !== $("seq-bpm") && s.tempo != null) $("seq-bpm").value = Math.round(s.tempo);
     (s.cues || []).slice(-8).forEach(addCue);

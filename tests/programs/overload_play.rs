@@ -4,7 +4,9 @@
 //! the buffer period (and counts a buffer finished after its deadline as an xrun), so the
 //! load goes over the config's limit: the governor sheds, level by level, into the
 //! polyphony steps — each step one log line, counted in `/metrics`, `/api/state` and
-//! `/status.reply`, each instrument's cap lowered. When the notes stop (`/note/panic`) the
+//! `/status.reply`, each instrument's cap lowered — once a config reload has turned
+//! shedding on (before it, nothing is shed; a reload with a bad limit is refused with its
+//! position). When the notes stop (`/note/panic`) the
 //! load falls and every level comes back, one line each, the cap with them. The recording
 //! never has a silent run longer than one buffer while the notes sound, and loses no
 //! frame. Asserted on the sequence of steps and the counters, never on how long they took.
@@ -20,7 +22,7 @@ use crate::support::process::{step, Proc, READY_TIMEOUT};
 use crate::support::signal::SILENT;
 use crate::support::temp::TempDir;
 
-const VOICES: usize = 24;
+const VOICES: usize = 64;
 const BUFFER: usize = 128;
 
 /// Each voice: four detuned supersaws (seven saws each) through two moog filters.
@@ -101,13 +103,10 @@ fn a_heavy_patch_sheds_polyphony_step_by_step_and_gets_it_back() {
     let patch = dir.join("heavy.ron");
     std::fs::write(&patch, heavy_patch()).unwrap();
     // Load-driven limits (a busy test machine's stray xruns stay under the xrun limit),
-    // short timers so the test runs in seconds.
+    // short timers so the test runs in seconds; shedding off until the reload below.
+    let limits = "dsp_load: 0.5, xruns_per_minute: 10000, shed_after: 0.3, restore_after: 0.5";
     let config = dir.join("overload.ron");
-    std::fs::write(
-        &config,
-        "(overload: (dsp_load: 0.5, xruns_per_minute: 10000, shed_after: 0.3, restore_after: 0.5))",
-    )
-    .unwrap();
+    std::fs::write(&config, format!("(overload: ({limits}, enabled: false))")).unwrap();
     let wav = dir.join("played.wav");
     let buffer = BUFFER.to_string();
     let mut player = Proc::spawn(
@@ -138,10 +137,38 @@ fn a_heavy_patch_sheds_polyphony_step_by_step_and_gets_it_back() {
 
     // Every voice held, softest first.
     let notes: Vec<Value> = (0..VOICES)
-        .map(|k| json!({"address": "/note/on", "args": [40 + k, 0.2 + 0.8 * k as f64 / VOICES as f64]}))
+        .map(|k| json!({"address": "/note/on", "args": [30 + k, 0.2 + 0.8 * k as f64 / VOICES as f64]}))
         .collect();
     let (code, answer) = post_json(addr, "/api/osc", &Value::Array(notes).to_string());
     assert_eq!(code, 200, "{answer}");
+
+    // Over the limit, but shedding is off: nothing is shed, however long it lasts.
+    wait_state(addr, &player, "the DSP load over 0.5", |s| {
+        s["dsp_load"].as_f64().unwrap() > 0.5
+    });
+    for _ in 0..10 {
+        let s = state(addr);
+        assert_eq!(s["overload"]["level"], 0, "shedding is off: {s}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // A reload with a bad limit is refused whole, with its position; a good one turns
+    // shedding on.
+    std::fs::write(&config, "(overload: (dsp_load: 9.0))").unwrap();
+    let (code, answer) = post_json(addr, "/api/reload", "{}");
+    assert_eq!(code, 400, "{answer}");
+    let error = answer["error"].as_str().unwrap();
+    assert!(
+        error.contains("overload.ron:1:23: dsp_load 9 is out of range"),
+        "{error}"
+    );
+    std::fs::write(&config, format!("(overload: ({limits}))")).unwrap();
+    let (code, answer) = post_json(addr, "/api/reload", "{}");
+    assert_eq!(code, 200, "{answer}");
+    assert!(
+        answer["changed"].as_str().unwrap().contains("changed overload;"),
+        "{answer}"
+    );
+    step(t0, "shedding turned on by the reload");
 
     // The load goes over the limit: mutation and cues first, then the polyphony steps.
     let shed = wait_state(addr, &player, "a polyphony step (level 2)", |s| {

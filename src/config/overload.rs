@@ -48,11 +48,19 @@ mod tests {
         let bad = "(\n  overload: (\n    dsp_load: 1.5,\n    xruns_per_minute: 0,\n    shed_after: 0.0,\n  ),\n)";
         let e = errors(bad);
         assert_eq!(e.len(), 2, "{e:?}");
-        assert!(e[0].starts_with("4:23: xruns_per_minute 0 is out of range; 1 <="), "{e:?}");
-        assert!(e[1].starts_with("5:17: shed_after 0 is out of range; seconds"), "{e:?}");
+        assert!(
+            e[0].starts_with("4:23: xruns_per_minute 0 is out of range; 1 <="),
+            "{e:?}"
+        );
+        assert!(
+            e[1].starts_with("5:17: shed_after 0 is out of range; seconds"),
+            "{e:?}"
+        );
         let unknown = parse("(overload: (dsp_lod: 0.9))", Some("c.ron")).unwrap_err();
         assert!(
-            unknown.to_string().contains("unknown field `dsp_lod`; did you mean `dsp_load`?"),
+            unknown
+                .to_string()
+                .contains("unknown field `dsp_lod`; did you mean `dsp_load`?"),
             "{unknown}"
         );
     }

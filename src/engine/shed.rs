@@ -69,7 +69,10 @@ pub fn poly_step(level: u32) -> u32 {
 pub fn voice_cap(polyphony: usize, level: u32) -> usize {
     let step = poly_step(level) as usize;
     let parts = POLY_STEPS as usize + 1;
-    (polyphony * (parts - step)).div_ceil(parts).max(1).min(polyphony)
+    (polyphony * (parts - step))
+        .div_ceil(parts)
+        .max(1)
+        .min(polyphony)
 }
 
 /// What `level` sheds, in words (log lines, `/api/state`).

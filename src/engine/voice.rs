@@ -359,8 +359,8 @@ pub fn render_instrument(
     let bend = NoteBlock::new(controls, keep);
     // The held voices' levels are measured when the instrument steals the quietest or its
     // polyphony is capped (`shed_to_cap` picks the quietest).
-    let steals_quietest = instrument.steal == StealPolicy::Quietest
-        || instrument.voice_cap < instrument.voices.len();
+    let steals_quietest =
+        instrument.steal == StealPolicy::Quietest || instrument.voice_cap < instrument.voices.len();
     for voice in &mut instrument.voices {
         if !voice.state.is_active() {
             continue;

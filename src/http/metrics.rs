@@ -139,7 +139,12 @@ pub fn render(s: &Sources) -> String {
         let n = EngineStats::get(&stats.voices_by_instrument[i]);
         t.sample("voices_active", &[("instrument", id)], n as f64);
     }
-    overload(&mut t, &shedding, &instruments, seq.mutations_held.load(Relaxed));
+    overload(
+        &mut t,
+        &shedding,
+        &instruments,
+        seq.mutations_held.load(Relaxed),
+    );
     watchdog(&mut t, &host.watchdog);
     t.family(
         "notes_total",

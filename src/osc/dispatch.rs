@@ -259,9 +259,7 @@ fn note_target(args: &Args, i: usize) -> Result<NoteTarget, ArgError> {
 /// `engine::shed`), `i voices shed` so far.
 fn overload_status_args(control: &Controller) -> [OscType; 2] {
     let shed = control.engine().shedding();
-    let voices = shed
-        .voices_shed
-        .load(std::sync::atomic::Ordering::Relaxed);
+    let voices = shed.voices_shed.load(std::sync::atomic::Ordering::Relaxed);
     [
         OscType::Int(shed.level() as i32),
         OscType::Int(voices.min(i32::MAX as u64) as i32),

@@ -375,7 +375,12 @@ mod tests {
         let fields: Vec<&str> = bad.problems().iter().map(|p| p.0).collect();
         assert_eq!(
             fields,
-            ["dsp_load", "xruns_per_minute", "shed_after", "restore_after"]
+            [
+                "dsp_load",
+                "xruns_per_minute",
+                "shed_after",
+                "restore_after"
+            ]
         );
         assert!(OverloadLimits::default().problems().is_empty());
     }

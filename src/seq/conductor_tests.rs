@@ -534,7 +534,10 @@ fn held_mutation_skips_its_cycles_counts_them_and_resumes() {
         r.cues().iter().all(|c| !matches!(c, Cue::Mutation(_))),
         "held"
     );
-    let held = r.status.mutations_held.load(std::sync::atomic::Ordering::Relaxed);
+    let held = r
+        .status
+        .mutations_held
+        .load(std::sync::atomic::Ordering::Relaxed);
     assert!((15..=30).contains(&held), "{held} cycles held in an hour");
     // Released: the cycles change things again.
     r.c.hold_mutation(false);

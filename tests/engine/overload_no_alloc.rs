@@ -145,7 +145,11 @@ fn shedding_caps_polyphony_quietest_first_and_restores_without_allocating() {
         if rig.tick(2.0) == MAX_LEVEL {
             at_max += 1;
         }
-        assert!(rig.block < 2_000, "never reached the last level: {:?}", rig.steps);
+        assert!(
+            rig.block < 2_000,
+            "never reached the last level: {:?}",
+            rig.steps
+        );
     }
     assert_eq!(rig.steps, [(0, 1), (1, 2), (2, 3), (3, 4)]);
     // The four loudest notes are left; the twelve quietest were faded out.

@@ -165,7 +165,10 @@ fn a_heavy_patch_sheds_polyphony_step_by_step_and_gets_it_back() {
     let (code, answer) = post_json(addr, "/api/reload", "{}");
     assert_eq!(code, 200, "{answer}");
     assert!(
-        answer["changed"].as_str().unwrap().contains("changed overload;"),
+        answer["changed"]
+            .as_str()
+            .unwrap()
+            .contains("changed overload;"),
         "{answer}"
     );
     step(t0, "shedding turned on by the reload");
@@ -192,9 +195,11 @@ fn a_heavy_patch_sheds_polyphony_step_by_step_and_gets_it_back() {
     });
     let voices = shed_voices["instruments"][0]["voices"].as_u64().unwrap();
     assert!(voices < VOICES as u64, "{shed_voices}");
-    player.wait_output(READY_TIMEOUT, "the log line of the first polyphony step", |o| {
-        o.text().contains("overload: shedding, level 1 -> 2 of 4")
-    });
+    player.wait_output(
+        READY_TIMEOUT,
+        "the log line of the first polyphony step",
+        |o| o.text().contains("overload: shedding, level 1 -> 2 of 4"),
+    );
 
     // The notes stop: the load falls and every level comes back.
     let (code, answer) = post_json(addr, "/api/osc", r#"{"address": "/note/panic"}"#);
@@ -217,7 +222,10 @@ fn a_heavy_patch_sheds_polyphony_step_by_step_and_gets_it_back() {
         "{logged:?}"
     );
     assert_eq!(
-        metric(&scrape, "chronus_overload_steps_total{direction=\"restore\"}") as usize,
+        metric(
+            &scrape,
+            "chronus_overload_steps_total{direction=\"restore\"}"
+        ) as usize,
         restores,
         "{logged:?}"
     );
@@ -231,7 +239,11 @@ fn a_heavy_patch_sheds_polyphony_step_by_step_and_gets_it_back() {
     let mut level = 0;
     for (verb, from, to) in &logged {
         assert_eq!(*from, level, "{logged:?}");
-        let expected = if verb == "shedding" { from + 1 } else { from - 1 };
+        let expected = if verb == "shedding" {
+            from + 1
+        } else {
+            from - 1
+        };
         assert_eq!(*to, expected, "{logged:?}");
         level = *to;
     }

@@ -130,12 +130,21 @@ fn ready_then_watchdog_while_audio_runs_none_when_it_stalls_then_stopping() {
     assert_eq!(sample("chronus_watchdog_enabled"), 1);
     let sent = sample("chronus_watchdog_pings_total");
     let withheld = sample("chronus_watchdog_withheld_total");
-    assert!(sent as usize >= pings + late, "{sent} pings counted, {pings} + {late} received");
+    assert!(
+        sent as usize >= pings + late,
+        "{sent} pings counted, {pings} + {late} received"
+    );
     assert!(withheld >= 1, "{scrape}");
     let state: serde_json::Value = serde_json::from_str(&get(addr, "/api/state")).unwrap();
     assert_eq!(state["watchdog"]["enabled"], true, "{state}");
-    assert!(state["watchdog"]["pings"].as_u64().unwrap() >= sent, "{state}");
-    assert!(state["watchdog"]["withheld"].as_u64().unwrap() >= withheld, "{state}");
+    assert!(
+        state["watchdog"]["pings"].as_u64().unwrap() >= sent,
+        "{state}"
+    );
+    assert!(
+        state["watchdog"]["withheld"].as_u64().unwrap() >= withheld,
+        "{state}"
+    );
 
     // SIGTERM: STOPPING=1, and a clean exit.
     player.signal("TERM");

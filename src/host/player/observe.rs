@@ -310,3 +310,65 @@ fn cue_event(cue: &Cue) -> &'static str {
         Cue::Playing(_) => "sequencer_playing",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::control::NoteTarget;
+    use crate::engine::{Engine, EngineConfig};
+    use chronus_modules::Registry;
+
+    const VOICE: &str = r#"(voice: (count: 2, modules: {"o": (kind: "sine")},
+        connections: [("note.freq", "o.freq"), ("o.out", "output.left")]),
+        connections: [("voices.left", "output.left")])"#;
+
+    /// Plays one note through the engine and announces what came out; the notes logged.
+    fn play_and_announce(
+        engine: &mut Engine,
+        control: &mut Controller,
+        announcer: &mut Announcer,
+        note: u8,
+    ) -> usize {
+        control
+            .note_on(&NoteTarget::Default, note, 0.8, None)
+            .unwrap();
+        let (mut l, mut r) = ([0.0f32; 64], [0.0f32; 64]);
+        engine.process(&mut l, &mut r);
+        announcer.announce(control, &|_| {});
+        announcer
+            .bus
+            .log()
+            .last(64)
+            .iter()
+            .filter(|c| matches!(c.cue, LedCue::Note { .. }))
+            .count()
+    }
+
+    #[test]
+    fn throttled_note_cues_are_held_back_and_counted() {
+        let registry = Registry::builtin();
+        let (mut engine, handle) = Engine::new(EngineConfig::default());
+        let mut control = Controller::new(registry.clone(), handle);
+        let desc = crate::patch::load(VOICE, None, &registry).unwrap();
+        control.load(desc).unwrap();
+        let mut announcer = Announcer::new(CueBus::default());
+        assert_eq!(
+            play_and_announce(&mut engine, &mut control, &mut announcer, 60),
+            1
+        );
+        let shedding = control.engine().shedding().clone();
+        shedding.set_level(crate::engine::shed::THROTTLE_LEVEL);
+        assert_eq!(
+            play_and_announce(&mut engine, &mut control, &mut announcer, 62),
+            1,
+            "held back while throttled"
+        );
+        assert_eq!(shedding.cues_held.load(Relaxed), 1);
+        shedding.set_level(0);
+        assert_eq!(
+            play_and_announce(&mut engine, &mut control, &mut announcer, 64),
+            2
+        );
+        assert_eq!(shedding.cues_held.load(Relaxed), 1);
+    }
+}

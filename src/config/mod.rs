@@ -11,6 +11,7 @@
 //!     router: (notes: [...], ccs: [...]),   // see `router`
 //!     sequencer: (bpm: 110, swing: 0.12, ...), // see `seq::config`
 //!     clock: (out: ["NTS-1"], follow: None),   // see `clock`
+//!     overload: (dsp_load: 0.85, xruns_per_minute: 5), // see `overload`
 //! )
 //! ```
 //! Every section and field is optional (`#[serde(default)]`); unknown fields are refused.
@@ -26,6 +27,7 @@ pub mod error;
 pub mod http;
 pub mod logging;
 pub mod midi_out;
+pub mod overload;
 pub mod router;
 
 use std::collections::HashMap;
@@ -67,6 +69,8 @@ pub struct Config {
     pub midi_out: crate::midi_out::MidiOutSettings,
     /// Custom CC profiles by name, beside the built-in ones.
     pub cc_profiles: indexmap::IndexMap<String, crate::midi_out::ProfileDesc>,
+    /// When overload shedding starts and ends (see [`overload`]).
+    pub overload: crate::realtime::overload::OverloadLimits,
 }
 
 /// The `midi` section (the command line's `--midi-in` / `--midi-host` win over it).
@@ -193,6 +197,7 @@ fn validate(
     let mut errors = config.http.check(tree);
     errors.extend(config.logging.check(tree));
     errors.extend(cues::check(&config.cues, tree));
+    errors.extend(overload::check(&config.overload, tree));
     let mut err = |path: &[Step], message: String, hint: Option<String>| {
         errors.push(ConfigError::new(tree.find(path), message, hint));
     };

@@ -18,6 +18,7 @@ use super::note_cue::{NoteCue, NOTE_CUE_CAPACITY};
 use super::outbound::{Outbound, OutboundEvent, OUTBOUND_CAPACITY};
 use super::program::run_program;
 use super::queue::EventQueue;
+use super::shed::{voice_cap, Shedding};
 use super::stats::EngineStats;
 use super::voice::{self, RenderContext, SILENCE_MS, STEAL_FADE_MS};
 use crate::graph::{CompiledGraph, NoteTable};
@@ -100,6 +101,8 @@ pub struct Engine {
     pub(super) note_cues: Producer<NoteCue>,
     /// True while the conductor's events are applied (their notes are the sequencer's).
     pub(super) applying_sequencer: bool,
+    /// The overload shedding level a control thread sets, and its counters.
+    pub(super) shedding: Arc<Shedding>,
 }
 
 // The engine is built on a control thread and moves to the audio thread: it stays `Send`
@@ -127,6 +130,7 @@ impl Engine {
         let (note_tx, note_rx) = RingBuffer::new(NOTE_CUE_CAPACITY);
         let seq_status = Arc::new(SeqStatus::default());
         let (outbound, outbound_rx) = Outbound::new(OUTBOUND_CAPACITY);
+        let shedding = Arc::new(Shedding::default());
         let engine = Engine {
             sample_rate: config.sample_rate,
             crossfade_len: ((config.crossfade_ms * 0.001 * config.sample_rate) as u32).max(1),
@@ -154,6 +158,7 @@ impl Engine {
             outbound_rx: Some(outbound_rx),
             note_cues: note_tx,
             applying_sequencer: false,
+            shedding: shedding.clone(),
         };
         let handle = EngineHandle {
             commands: cmd_tx,
@@ -166,6 +171,7 @@ impl Engine {
             cues: cue_rx,
             clock: Some(clock_rx),
             note_cues: note_rx,
+            shedding,
         };
         (engine, handle)
     }
@@ -202,6 +208,7 @@ impl Engine {
         let mut pos = 0;
         while pos < frames {
             self.take_commands();
+            self.follow_shedding();
             self.apply_due();
             let conductor_next = self.run_conductor();
             // Sub-blocks end on multiples of MAX_BLOCK in engine time (and at events), not
@@ -220,7 +227,37 @@ impl Engine {
             self.sample_time += n as u64;
             pos += n;
         }
+        self.shed_voices();
         self.publish_stats();
+    }
+
+    /// Reads the shedding level (one relaxed load) and applies it to the running graph:
+    /// each instrument's voice cap, and whether the sequencer's mutation is held.
+    fn follow_shedding(&mut self) {
+        let level = self.shedding.level();
+        if let Some(c) = self.conductor.as_mut() {
+            c.hold_mutation(level >= super::shed::THROTTLE_LEVEL);
+        }
+        if let Some(r) = self.current.as_mut() {
+            for inst in &mut r.graph.instruments {
+                inst.voice_cap = voice_cap(inst.voices.len(), level);
+            }
+        }
+    }
+
+    /// Fades out the quietest voices of every instrument above its cap (their levels were
+    /// measured in the blocks just rendered), and counts them.
+    fn shed_voices(&mut self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if let Some(r) = self.current.as_mut() {
+            let mut shed = 0;
+            for inst in &mut r.graph.instruments {
+                shed += voice::shed_to_cap(inst) as u64;
+            }
+            if shed > 0 {
+                self.shedding.voices_shed.fetch_add(shed, Relaxed);
+            }
+        }
     }
 
     fn take_commands(&mut self) {

@@ -8,6 +8,7 @@ use rtrb::{Consumer, Producer};
 
 use super::command::{Command, Revision, TimedEvent};
 use super::note_cue::NoteCue;
+use super::shed::Shedding;
 use super::stats::EngineStats;
 use crate::graph::CompiledGraph;
 use crate::seq::midi_clock::ClockEvent;
@@ -25,6 +26,7 @@ pub struct EngineHandle {
     pub(super) cues: Consumer<Cue>,
     pub(super) clock: Option<Consumer<ClockEvent>>,
     pub(super) note_cues: Consumer<NoteCue>,
+    pub(super) shedding: Arc<Shedding>,
 }
 
 /// Why a command could not be sent.
@@ -47,6 +49,11 @@ impl EngineHandle {
     /// The engine's counters.
     pub fn stats(&self) -> &Arc<EngineStats> {
         &self.stats
+    }
+
+    /// The overload shedding level the engine follows, and its counters.
+    pub fn shedding(&self) -> &Arc<Shedding> {
+        &self.shedding
     }
 
     /// The sequencer's published state (`/seq/state`).

@@ -18,6 +18,8 @@
 //! - [`outbound`]: the ring events for external instruments (MIDI, SuperCollider) leave
 //!   the audio thread through.
 //! - [`stats`]: atomic counters read by other threads.
+//! - [`shed`]: overload shedding: the level a control thread sets, the voice cap it
+//!   means, its counters.
 //!
 //! Nothing here allocates, frees, locks, blocks or logs once the engine is built.
 
@@ -32,6 +34,7 @@ pub mod note_cue;
 pub mod outbound;
 pub mod program;
 pub mod queue;
+pub mod shed;
 pub mod stats;
 mod swap;
 mod takeover;
@@ -43,4 +46,5 @@ pub use command::{Command, Event, Revision, TimedEvent};
 pub use handle::{EngineHandle, SendError};
 pub use note_cue::NoteCue;
 pub use outbound::{OutEvent, OutboundEvent};
+pub use shed::Shedding;
 pub use stats::EngineStats;

@@ -3,7 +3,9 @@
 //!
 //! A note takes, in order: a voice already playing that note (retrigger), a free voice,
 //! the voice longest in release, and finally a held voice chosen by the instrument's
-//! `steal` policy. A stolen voice fades out over [`STEAL_FADE_MS`] before it is reset and
+//! `steal` policy; under overload shedding only the instrument's `voice_cap` voices may
+//! sound, and [`shed_to_cap`] fades the quietest out when the cap is lowered. A stolen
+//! voice fades out over [`STEAL_FADE_MS`] before it is reset and
 //! starts the new note, so stealing never clicks. A released voice sounds through its
 //! envelope's release and becomes free once it has been silent for [`SILENCE_MS`]; a voice
 //! template that does not read `note.gate` has no envelope to release it, so the engine
@@ -72,9 +74,12 @@ impl VoiceState {
 }
 
 /// Plays `note` on `instrument` at engine time `now`. Returns `false` when the note was
-/// dropped (every voice busy and `steal: "none"`). **Real-time safe.**
+/// dropped (every voice it may use busy and `steal: "none"`). Only
+/// [`voice_cap`](Instrument::voice_cap) voices may sound: at the cap a free voice is not
+/// taken, and the note steals instead. **Real-time safe.**
 pub fn note_on(instrument: &mut Instrument, note: u8, velocity: f32, now: u64) -> bool {
     instrument.controls.keys_down |= key_bit(note);
+    let room = instrument.voice_cap > busy_voices(instrument);
     let voices = &mut instrument.voices;
     let playing = |v: &Voice| {
         v.state.note == note && matches!(v.state.phase, VoicePhase::Held | VoicePhase::Released)
@@ -83,9 +88,12 @@ pub fn note_on(instrument: &mut Instrument, note: u8, velocity: f32, now: u64) -
         .iter()
         .position(playing)
         .or_else(|| {
-            voices
-                .iter()
-                .position(|v| v.state.phase == VoicePhase::Free)
+            room.then(|| {
+                voices
+                    .iter()
+                    .position(|v| v.state.phase == VoicePhase::Free)
+            })
+            .flatten()
         })
         .or_else(|| {
             voices
@@ -122,6 +130,7 @@ pub fn note_on(instrument: &mut Instrument, note: u8, velocity: f32, now: u64) -
                 voices
                     .iter()
                     .enumerate()
+                    .filter(|(_, v)| v.state.is_active())
                     .min_by_key(|(_, v)| v.state.started)
                     .map(|(i, _)| i)
             })
@@ -134,6 +143,55 @@ pub fn note_on(instrument: &mut Instrument, note: u8, velocity: f32, now: u64) -
             true
         }
         None => false,
+    }
+}
+
+/// Voices of `instrument` that are not free (held, releasing or fading out). **Real-time
+/// safe.**
+pub fn busy_voices(instrument: &Instrument) -> usize {
+    instrument
+        .voices
+        .iter()
+        .filter(|v| v.state.is_active())
+        .count()
+}
+
+/// Brings `instrument` within its [`voice_cap`](Instrument::voice_cap): while more voices
+/// sound (or wait to start a note) than it allows, the quietest held or releasing voice
+/// (the level its last block measured) fades out over [`STEAL_FADE_MS`]. A voice already
+/// fading out with nothing to play after counts for nothing. Returns how many voices it
+/// faded. **Real-time safe.**
+pub fn shed_to_cap(instrument: &mut Instrument) -> u32 {
+    let mut shed = 0;
+    if instrument.voice_cap >= instrument.voices.len() {
+        return shed;
+    }
+    loop {
+        let sounding = instrument
+            .voices
+            .iter()
+            .filter(|v| match v.state.phase {
+                VoicePhase::Held | VoicePhase::Released => true,
+                VoicePhase::Fading => v.state.pending.is_some(),
+                VoicePhase::Free => false,
+            })
+            .count();
+        if sounding <= instrument.voice_cap {
+            return shed;
+        }
+        let quietest = instrument
+            .voices
+            .iter_mut()
+            .filter(|v| matches!(v.state.phase, VoicePhase::Held | VoicePhase::Released))
+            .min_by(|a, b| a.state.level.total_cmp(&b.state.level));
+        match quietest {
+            Some(v) => {
+                v.state.fade(None);
+                shed += 1;
+            }
+            // Only notes waiting for their stolen voice: they start, and go next block.
+            None => return shed,
+        }
     }
 }
 
@@ -299,7 +357,10 @@ pub fn render_instrument(
         0.0
     };
     let bend = NoteBlock::new(controls, keep);
-    let steals_quietest = instrument.steal == StealPolicy::Quietest;
+    // The held voices' levels are measured when the instrument steals the quietest or its
+    // polyphony is capped (`shed_to_cap` picks the quietest).
+    let steals_quietest =
+        instrument.steal == StealPolicy::Quietest || instrument.voice_cap < instrument.voices.len();
     for voice in &mut instrument.voices {
         if !voice.state.is_active() {
             continue;

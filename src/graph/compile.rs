@@ -146,6 +146,7 @@ pub fn compile(
             uses_gate,
             controls: ChannelState::default(),
             external: inst.backend.as_ref().is_some_and(|b| b.is_external_only()),
+            voice_cap: inst.count,
         });
     }
 

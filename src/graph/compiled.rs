@@ -244,6 +244,9 @@ pub struct Instrument {
     /// True when a backend outside the engine plays this instrument (a `midi` backend):
     /// the engine sends its events out through the outbound ring instead of voicing them.
     pub external: bool,
+    /// The most voices it may sound now: `voices.len()`, lowered by overload shedding (the
+    /// engine sets it every sub-block from its shedding level).
+    pub voice_cap: usize,
 }
 
 /// Which held voice a note takes when every voice of its instrument is busy: the patch's

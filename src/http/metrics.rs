@@ -12,8 +12,9 @@
 use std::fmt::Write;
 use std::sync::atomic::Ordering::Relaxed;
 
-use super::sources::Sources;
+use super::sources::{Sources, WatchdogFigures};
 use crate::control::NoteSource;
+use crate::engine::shed::{voice_cap, Shedding};
 use crate::engine::stats::STATS_INSTRUMENTS;
 use crate::engine::EngineStats;
 use crate::patch::scope;
@@ -76,10 +77,10 @@ fn number(v: f64) -> String {
 pub fn render(s: &Sources) -> String {
     let host = s.host.figures();
     // Everything read under the controller's lock at once, then printed without it.
-    let (revision, stats, instruments, observed, faults, seq) = {
+    let (revision, stats, instruments, observed, faults, seq, shedding) = {
         let c = s.control.lock();
-        let instruments: Vec<String> = scope::instruments(c.running())
-            .map(|(_, id, _)| id.to_string())
+        let instruments: Vec<(String, usize)> = scope::instruments(c.running())
+            .map(|(_, id, inst)| (id.to_string(), inst.count))
             .collect();
         (
             c.revision(),
@@ -88,6 +89,7 @@ pub fn render(s: &Sources) -> String {
             c.observed().clone(),
             c.faults().clone(),
             c.engine().seq_status().clone(),
+            c.engine().shedding().clone(),
         )
     };
     let mut t = Text(String::with_capacity(8 * 1024));
@@ -133,10 +135,17 @@ pub fn render(s: &Sources) -> String {
         "gauge",
         "Voices sounding per instrument at the end of the last block.",
     );
-    for (i, id) in instruments.iter().enumerate().take(STATS_INSTRUMENTS) {
+    for (i, (id, _)) in instruments.iter().enumerate().take(STATS_INSTRUMENTS) {
         let n = EngineStats::get(&stats.voices_by_instrument[i]);
         t.sample("voices_active", &[("instrument", id)], n as f64);
     }
+    overload(
+        &mut t,
+        &shedding,
+        &instruments,
+        seq.mutations_held.load(Relaxed),
+    );
+    watchdog(&mut t, &host.watchdog);
     t.family(
         "notes_total",
         "counter",
@@ -291,6 +300,83 @@ pub fn render(s: &Sources) -> String {
         c.bad_requests.load(Relaxed) as f64,
     );
     t.0
+}
+
+/// The overload shedding families: the level, the steps, what was shed, each
+/// instrument's voice cap.
+fn overload(t: &mut Text, shedding: &Shedding, instruments: &[(String, usize)], held: u64) {
+    let level = shedding.level();
+    t.one(
+        "overload_level",
+        "gauge",
+        "Overload shedding level: 0 none, 1 mutation and cue traffic throttled, 2..4 polyphony at 3/4, 1/2, 1/4.",
+        level as f64,
+    );
+    t.family(
+        "overload_steps_total",
+        "counter",
+        "Overload shedding steps, by direction (shed: one level more, restore: one level back).",
+    );
+    let steps = [("shed", &shedding.sheds), ("restore", &shedding.restores)];
+    for (direction, counter) in steps {
+        t.sample(
+            "overload_steps_total",
+            &[("direction", direction)],
+            counter.load(Relaxed) as f64,
+        );
+    }
+    t.one(
+        "overload_voices_shed_total",
+        "counter",
+        "Voices faded out because overload shedding lowered their instrument's cap.",
+        shedding.voices_shed.load(Relaxed) as f64,
+    );
+    t.one(
+        "overload_cues_held_total",
+        "counter",
+        "Note and param cues not published while overload shedding throttled cue traffic.",
+        shedding.cues_held.load(Relaxed) as f64,
+    );
+    t.one(
+        "overload_mutations_held_total",
+        "counter",
+        "Sequencer mutation cycles skipped while overload shedding held mutation.",
+        held as f64,
+    );
+    t.family(
+        "voice_cap",
+        "gauge",
+        "Voices each instrument may sound now (its polyphony, lowered by overload shedding).",
+    );
+    for (id, polyphony) in instruments {
+        t.sample(
+            "voice_cap",
+            &[("instrument", id)],
+            voice_cap(*polyphony, level) as f64,
+        );
+    }
+}
+
+/// The systemd watchdog's counters.
+fn watchdog(t: &mut Text, w: &WatchdogFigures) {
+    t.one(
+        "watchdog_enabled",
+        "gauge",
+        "1 when the systemd watchdog applies to this process (WATCHDOG_USEC).",
+        w.enabled as u8 as f64,
+    );
+    t.one(
+        "watchdog_pings_total",
+        "counter",
+        "WATCHDOG=1 pings sent to systemd.",
+        w.pings as f64,
+    );
+    t.one(
+        "watchdog_withheld_total",
+        "counter",
+        "Watchdog pings withheld because the audio callback made no progress.",
+        w.withheld as f64,
+    );
 }
 
 /// Resident set size from `/proc/self/status` (`VmRSS`), 0 where there is none (macOS).

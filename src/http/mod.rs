@@ -30,4 +30,4 @@ pub mod state;
 pub mod ws;
 
 pub use server::{HttpError, HttpOptions, HttpServer};
-pub use sources::{HostFigures, HostView, ReloadFn, Sources};
+pub use sources::{HostFigures, HostView, ReloadFn, Sources, WatchdogFigures};

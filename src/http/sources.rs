@@ -41,6 +41,19 @@ pub struct HostFigures {
     pub clock: String,
     /// Per output channel: (peak, RMS) of the last ~50 ms, 0..1.
     pub levels: Vec<(f32, f32)>,
+    /// The systemd watchdog (`WATCHDOG=1` pings), as the player feeds it.
+    pub watchdog: WatchdogFigures,
+}
+
+/// The systemd watchdog's counters (`service::notify`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WatchdogFigures {
+    /// The watchdog is on (`WATCHDOG_USEC` applies to this process).
+    pub enabled: bool,
+    /// `WATCHDOG=1` pings sent.
+    pub pings: u64,
+    /// Pings withheld because the audio callback made no progress in their interval.
+    pub withheld: u64,
 }
 
 /// What the player shows the HTTP API of the host. Called on the HTTP thread.

@@ -4,11 +4,15 @@
 //! `voices` sounding, `polyphony`), `voices`, `tempo`, `step`, `bar`, `scale`, `mode`
 //! (`"active"`/`"ambient"`), `mode_policy` (who decides it: `"auto"`/`"active"`/`"ambient"`,
 //! `/seq/mode`), `playing`, `dsp_load`, `xruns`, `uptime_s`, `sample_rate`,
-//! `clock`, `outputs`, `backends`, `cues` (the last [`STATE_CUES`], oldest first), `levels`.
+//! `clock`, `outputs`, `backends`, `cues` (the last [`STATE_CUES`], oldest first), `levels`,
+//! `overload` (the shedding level and its counters; each instrument's `cap`), `watchdog`.
 
 use serde_json::{json, Value};
 
+use std::sync::atomic::Ordering::Relaxed;
+
 use super::sources::Sources;
+use crate::engine::shed::{describe, poly_step, voice_cap, Shedding};
 use crate::engine::stats::STATS_INSTRUMENTS;
 use crate::engine::EngineStats;
 use crate::patch::scope;
@@ -21,12 +25,15 @@ pub fn snapshot(s: &Sources) -> Value {
     let host = s.host.figures();
     let c = s.control.lock();
     let stats = c.engine().stats();
+    let shedding = c.engine().shedding();
+    let level = shedding.level();
     let instruments: Vec<Value> = scope::instruments(c.running())
         .enumerate()
         .map(|(i, (_, id, inst))| {
             let voices =
                 (i < STATS_INSTRUMENTS).then(|| EngineStats::get(&stats.voices_by_instrument[i]));
-            json!({"id": id, "voices": voices, "polyphony": inst.count})
+            json!({"id": id, "voices": voices, "polyphony": inst.count,
+                   "cap": voice_cap(inst.count, level)})
         })
         .collect();
     let seq = c
@@ -58,6 +65,29 @@ pub fn snapshot(s: &Sources) -> Value {
         "backends": [{"name": "internal", "up": true}],
         "cues": s.cues.last(STATE_CUES).iter().map(|l| l.json()).collect::<Vec<_>>(),
         "levels": levels(&host.levels),
+        "overload": overload(shedding, c.engine().seq_status().mutations_held.load(Relaxed)),
+        "watchdog": {
+            "enabled": host.watchdog.enabled,
+            "pings": host.watchdog.pings,
+            "withheld": host.watchdog.withheld,
+        },
+    })
+}
+
+/// `{level, shedding, throttled, polyphony_step, sheds, restores, voices_shed, cues_held,
+/// mutations_held}`: overload shedding now and its counters.
+fn overload(shedding: &Shedding, mutations_held: u64) -> Value {
+    let level = shedding.level();
+    json!({
+        "level": level,
+        "shedding": describe(level),
+        "throttled": shedding.throttled(),
+        "polyphony_step": poly_step(level),
+        "sheds": shedding.sheds.load(Relaxed),
+        "restores": shedding.restores.load(Relaxed),
+        "voices_shed": shedding.voices_shed.load(Relaxed),
+        "cues_held": shedding.cues_held.load(Relaxed),
+        "mutations_held": mutations_held,
     })
 }
 

@@ -203,6 +203,7 @@ pub fn dispatch(
                 ]
                 .into_iter()
                 .chain(super::sequencer::clock_status_args(control))
+                .chain(overload_status_args(control))
                 .collect(),
             )])
         }
@@ -252,4 +253,15 @@ fn note_target(args: &Args, i: usize) -> Result<NoteTarget, ArgError> {
         Some(OscType::String(id)) => Ok(NoteTarget::Instrument(id.clone())),
         Some(_) => Ok(NoteTarget::Channel(args.int_in(i, "channel", 1, 16)? as u8)),
     }
+}
+
+/// The overload fields of `/status.reply`'s tail: `i level` (0 ..= 4, see
+/// `engine::shed`), `i voices shed` so far.
+fn overload_status_args(control: &Controller) -> [OscType; 2] {
+    let shed = control.engine().shedding();
+    let voices = shed.voices_shed.load(std::sync::atomic::Ordering::Relaxed);
+    [
+        OscType::Int(shed.level() as i32),
+        OscType::Int(voices.min(i32::MAX as u64) as i32),
+    ]
 }

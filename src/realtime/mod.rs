@@ -8,11 +8,14 @@
 //!   its depth, high-water mark and drops to (read by `/metrics`).
 //! - [`backend_gauges`]: the registry of instrument backends and whether each is
 //!   reachable (read by `/metrics`).
+//! - [`overload`]: the overload governor — DSP load and xruns → the shedding level the
+//!   engine follows — and the config's `overload` limits.
 //! - `no_alloc`: the guard real-time callbacks (audio, JACK MIDI) run their body under.
 //!
 //! Depends on [`engine`](crate::engine) only.
 
 pub mod backend_gauges;
 pub(crate) mod no_alloc;
+pub mod overload;
 pub mod queue_gauges;
 pub mod sample_clock;

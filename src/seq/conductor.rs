@@ -132,6 +132,8 @@ pub struct Conductor {
     pending_scale: Option<(ScaleKind, u64)>,
     idle: Idle,
     mutator: Mutator,
+    /// Overload shedding holds mutation (set by the engine every sub-block).
+    mutation_held: bool,
     /// Step rolls (probability): the loop lock replays these.
     steps_rng: LoopRng,
     /// Mutation and drift decisions.
@@ -204,6 +206,7 @@ impl Conductor {
             pending_scale: None,
             idle: Idle::new(p.idle, 0),
             mutator,
+            mutation_held: false,
             steps_rng,
             mutation_rng,
             next_control: 0,
@@ -586,7 +589,12 @@ impl Conductor {
         if let Some(mode) = self.idle.update(now) {
             self.mode_changed(mode, status, cues);
         }
-        if now >= self.mutator.next_at() {
+        if now >= self.mutator.next_at() && self.mutation_held {
+            // Overload shedding holds mutation: the cycle is skipped (counted) and the
+            // next one drawn as usual.
+            self.mutator.schedule(now, &mut self.mutation_rng);
+            SeqStatus::bump(&status.mutations_held);
+        } else if now >= self.mutator.next_at() {
             // Scratch for the cycle's changes (its first `n` are written).
             let mut changes = [Change {
                 category: Category::Swing,
@@ -649,6 +657,12 @@ impl Conductor {
     fn change_scale(&mut self, scale: ScaleKind) {
         let tick = self.clock.next_tick();
         self.pending_scale = Some((scale, self.quantize.next_boundary(tick)));
+    }
+
+    /// Holds mutation (overload shedding): while held, each cycle that falls due is
+    /// skipped and counted (`SeqStatus::mutations_held`). **Real-time safe.**
+    pub fn hold_mutation(&mut self, held: bool) {
+        self.mutation_held = held;
     }
 
     /// An external command arrived at `now` (any OSC/MIDI/config message); `note` when it

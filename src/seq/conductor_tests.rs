@@ -516,3 +516,31 @@ fn stop_releases_sounding_notes_only() {
         "no release for 60, which never started"
     );
 }
+
+#[test]
+fn held_mutation_skips_its_cycles_counts_them_and_resumes() {
+    let mut r = rig(
+        vec![track("0 1 2 3", 0.8)],
+        vec![lane(0.5, None, true)],
+        |p| {
+            p.mutation = MutationConfig::default();
+        },
+    );
+    let hour = 3_600 * 48_000u64;
+    // Overload shedding holds mutation: an hour of cycles change nothing, each counted.
+    r.c.hold_mutation(true);
+    r.until(hour);
+    assert!(
+        r.cues().iter().all(|c| !matches!(c, Cue::Mutation(_))),
+        "held"
+    );
+    let held = r
+        .status
+        .mutations_held
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert!((15..=30).contains(&held), "{held} cycles held in an hour");
+    // Released: the cycles change things again.
+    r.c.hold_mutation(false);
+    r.until(2 * hour);
+    assert!(r.cues().iter().any(|c| matches!(c, Cue::Mutation(_))));
+}

@@ -33,6 +33,8 @@ pub struct SeqStatus {
     pub clock_wanted: AtomicBool,
     /// MIDI clock messages dropped because the clock ring was full.
     pub clock_dropped: AtomicU64,
+    /// Mutation cycles skipped while overload shedding held mutation.
+    pub mutations_held: AtomicU64,
 }
 
 /// A snapshot of [`SeqStatus`].

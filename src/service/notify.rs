@@ -112,6 +112,11 @@ impl Notifier {
         self.ready
     }
 
+    /// True when the watchdog applies to this process (`WATCHDOG_USEC`).
+    pub fn watchdog_enabled(&self) -> bool {
+        self.env.watchdog.is_some()
+    }
+
     /// The counters, to share with a status or metrics reader.
     pub fn stats(&self) -> &Arc<NotifyStats> {
         &self.stats

@@ -29,6 +29,7 @@ mod osc_flood_no_alloc;
 mod osc_server;
 mod outbound;
 mod output_limit;
+mod overload_no_alloc;
 mod patches;
 mod prop_edits;
 mod prop_roundtrip;

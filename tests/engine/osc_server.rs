@@ -234,6 +234,9 @@ fn status_dump_save_load_and_reply_port() {
             OscType::Int(0),
             OscType::Int(0),
             OscType::Float(0.0),
+            // Overload shedding: level, voices shed.
+            OscType::Int(0),
+            OscType::Int(0),
         ]
     );
     // /reply: replies go to another port of the same host from now on.

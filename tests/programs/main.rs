@@ -17,6 +17,7 @@ mod mutated_patches;
 mod osc_flood_play;
 mod osc_play;
 mod osc_seq;
+mod overload_play;
 mod play_null;
 mod render_config;
 mod sd_notify;

@@ -2,12 +2,14 @@
 //! datagram socket this test binds, as systemd does): `READY=1` once audio runs,
 //! `WATCHDOG=1` at half `WATCHDOG_USEC` while the audio callback runs, **none** once the
 //! callback stalls (the null host's debug-only `CHRONUS_TEST_STALL_FILE` hook), then
-//! `STOPPING=1` on SIGTERM.
+//! `STOPPING=1` on SIGTERM. The pings sent and withheld are counted in `/metrics` and
+//! `/api/state`.
 
 use std::os::unix::net::UnixDatagram;
 use std::time::{Duration, Instant};
 
 use crate::support::chronus::chronus_cmd;
+use crate::support::http::{get, http_addr};
 use crate::support::process::{Proc, READY_TIMEOUT};
 use crate::support::temp::TempDir;
 
@@ -62,6 +64,8 @@ fn ready_then_watchdog_while_audio_runs_none_when_it_stalls_then_stopping() {
         "--no-osc",
         "--seconds",
         "120",
+        "--http",
+        "127.0.0.1:0",
     ]);
     cmd.env("NOTIFY_SOCKET", &socket_path)
         .env("WATCHDOG_USEC", WATCHDOG_USEC.to_string())
@@ -109,6 +113,37 @@ fn ready_then_watchdog_while_audio_runs_none_when_it_stalls_then_stopping() {
             o.text()
                 .contains("the systemd watchdog is no longer notified")
         },
+    );
+
+    // The counters: every ping the socket got was counted, and the withheld ones too
+    // (`/metrics` and `/api/state` read the same atomics).
+    let addr = http_addr(&mut player);
+    let scrape = get(addr, "/metrics");
+    let sample = |name: &str| -> u64 {
+        scrape
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .unwrap_or_else(|| panic!("no {name} in\n{scrape}"))
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(sample("chronus_watchdog_enabled"), 1);
+    let sent = sample("chronus_watchdog_pings_total");
+    let withheld = sample("chronus_watchdog_withheld_total");
+    assert!(
+        sent as usize >= pings + late,
+        "{sent} pings counted, {pings} + {late} received"
+    );
+    assert!(withheld >= 1, "{scrape}");
+    let state: serde_json::Value = serde_json::from_str(&get(addr, "/api/state")).unwrap();
+    assert_eq!(state["watchdog"]["enabled"], true, "{state}");
+    assert!(
+        state["watchdog"]["pings"].as_u64().unwrap() >= sent,
+        "{state}"
+    );
+    assert!(
+        state["watchdog"]["withheld"].as_u64().unwrap() >= withheld,
+        "{state}"
     );
 
     // SIGTERM: STOPPING=1, and a clean exit.

@@ -2,7 +2,8 @@
 //! OSC server, [`start_http`]), the figures it reads of the host ([`PlayerView`]), the
 //! engine's rings registered as named queue gauges ([`register_queues`]), and the cue bus
 //! the player feeds every tick ([`Announcer`]): sequencer cues, note cues, param changes
-//! and commits become LED cues, logged as semantic events and counted.
+//! and commits become LED cues, logged as semantic events and counted (note and param
+//! cues are held back and counted while overload shedding throttles cue traffic).
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -18,10 +19,11 @@ use crate::cues::{CueBus, LedCue};
 use crate::engine::EngineStats;
 use crate::host::audio_callback::Shared;
 use crate::host::meter::CALLBACK_BUCKETS_S;
-use crate::http::{HostFigures, HostView, HttpServer, ReloadFn, Sources};
+use crate::http::{HostFigures, HostView, HttpServer, ReloadFn, Sources, WatchdogFigures};
 use crate::osc::{MidiAccess, OscServer, PacketHandler};
 use crate::realtime::queue_gauges::{HighWater, QueueReading};
 use crate::seq::Cue;
+use crate::service::notify::NotifyStats;
 
 /// The host as the HTTP API sees it: the meter of whichever core plays now.
 pub(super) struct PlayerView {
@@ -31,6 +33,8 @@ pub(super) struct PlayerView {
     pub(super) sample_rate: u32,
     /// Outputs, described.
     pub(super) outputs: Vec<String>,
+    /// The systemd notifier's counters, and whether its watchdog is on.
+    pub(super) notify: (Arc<NotifyStats>, bool),
 }
 
 impl HostView for PlayerView {
@@ -52,6 +56,11 @@ impl HostView for PlayerView {
             outputs: self.outputs.clone(),
             clock: "internal".to_string(),
             levels: m.levels().to_vec(),
+            watchdog: WatchdogFigures {
+                enabled: self.notify.1,
+                pings: self.notify.0.watchdog_pings.load(Relaxed),
+                withheld: self.notify.0.watchdog_skipped.load(Relaxed),
+            },
         }
     }
 }
@@ -245,10 +254,23 @@ impl Announcer {
                 self.bus.publish(led);
             }
         }
+        // Overload shedding throttles the bulk of the cue traffic: note and param cues are
+        // drained and counted, not published (the rest still go).
+        let shedding = control.engine().shedding().clone();
+        let throttled = shedding.throttled();
+        let mut held = 0;
         while let Some(note) = control.pop_note_cue() {
-            self.bus.publish(LedCue::from_note(&note));
+            if throttled {
+                held += 1;
+            } else {
+                self.bus.publish(LedCue::from_note(&note));
+            }
         }
         for (name, value) in observed.take_param_changes() {
+            if throttled {
+                held += 1;
+                continue;
+            }
             debug!(
                 event = "param",
                 name = name.as_str(),
@@ -256,6 +278,9 @@ impl Announcer {
                 "param {name} = {value}"
             );
             self.bus.publish(LedCue::Param { name, value });
+        }
+        if held > 0 {
+            shedding.cues_held.fetch_add(held, Relaxed);
         }
         let revision = control.revision();
         if revision != self.revision {
@@ -265,7 +290,7 @@ impl Announcer {
         }
         if let Ok(state) = control.sequencer_state() {
             let bpm = (state.bpm * 10.0).round() / 10.0;
-            if self.tempo.is_none_or(|t| (t - bpm).abs() >= 0.5) {
+            if !throttled && self.tempo.is_none_or(|t| (t - bpm).abs() >= 0.5) {
                 self.tempo = Some(bpm);
                 self.bus.publish(LedCue::Param {
                     name: "tempo".to_string(),
@@ -283,5 +308,67 @@ fn cue_event(cue: &Cue) -> &'static str {
         Cue::Idle(_) => "idle_transition",
         Cue::Scale { .. } => "scale",
         Cue::Playing(_) => "sequencer_playing",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::control::NoteTarget;
+    use crate::engine::{Engine, EngineConfig};
+    use chronus_modules::Registry;
+
+    const VOICE: &str = r#"(voice: (count: 2, modules: {"o": (kind: "sine")},
+        connections: [("note.freq", "o.freq"), ("o.out", "output.left")]),
+        connections: [("voices.left", "output.left")])"#;
+
+    /// Plays one note through the engine and announces what came out; the notes logged.
+    fn play_and_announce(
+        engine: &mut Engine,
+        control: &mut Controller,
+        announcer: &mut Announcer,
+        note: u8,
+    ) -> usize {
+        control
+            .note_on(&NoteTarget::Default, note, 0.8, None)
+            .unwrap();
+        let (mut l, mut r) = ([0.0f32; 64], [0.0f32; 64]);
+        engine.process(&mut l, &mut r);
+        announcer.announce(control, &|_| {});
+        announcer
+            .bus
+            .log()
+            .last(64)
+            .iter()
+            .filter(|c| matches!(c.cue, LedCue::Note { .. }))
+            .count()
+    }
+
+    #[test]
+    fn throttled_note_cues_are_held_back_and_counted() {
+        let registry = Registry::builtin();
+        let (mut engine, handle) = Engine::new(EngineConfig::default());
+        let mut control = Controller::new(registry.clone(), handle);
+        let desc = crate::patch::load(VOICE, None, &registry).unwrap();
+        control.load(desc).unwrap();
+        let mut announcer = Announcer::new(CueBus::default());
+        assert_eq!(
+            play_and_announce(&mut engine, &mut control, &mut announcer, 60),
+            1
+        );
+        let shedding = control.engine().shedding().clone();
+        shedding.set_level(crate::engine::shed::THROTTLE_LEVEL);
+        assert_eq!(
+            play_and_announce(&mut engine, &mut control, &mut announcer, 62),
+            1,
+            "held back while throttled"
+        );
+        assert_eq!(shedding.cues_held.load(Relaxed), 1);
+        shedding.set_level(0);
+        assert_eq!(
+            play_and_announce(&mut engine, &mut control, &mut announcer, 64),
+            2
+        );
+        assert_eq!(shedding.cues_held.load(Relaxed), 1);
     }
 }

@@ -3,7 +3,7 @@
 //! route to an instrument the running patch lacks) is refused with its `file:line:col`
 //! lines and **nothing changes**. A good file applies what can change live — the router
 //! (notes and controllers → actions), the tuning, the sequencer defaults (used from the
-//! next commit), the cue sinks, the log level — and one line says what changed and what
+//! next commit), the cue sinks, the overload limits, the log level — and one line says what changed and what
 //! needs a restart (the `midi` section, `http`, the log format and file).
 
 use std::path::PathBuf;
@@ -18,6 +18,7 @@ use crate::control::Controller;
 use crate::cues::CueBus;
 use crate::host::logging;
 use crate::midi::router::Router;
+use crate::realtime::overload::Governor;
 
 /// Re-reads and applies the config file.
 pub(super) struct Reloader {
@@ -31,6 +32,8 @@ pub(super) struct Reloader {
     pub(super) router: Arc<Mutex<Router>>,
     /// The cue bus (its sinks are replaced).
     pub(super) bus: CueBus,
+    /// The overload governor (its limits are replaced).
+    pub(super) governor: Arc<Mutex<Governor>>,
     /// The config in force.
     pub(super) current: Mutex<Config>,
 }
@@ -79,6 +82,10 @@ impl Reloader {
         if new.cues != old.cues {
             self.bus.set_sinks(&new.cues);
             changed.push("cues");
+        }
+        if new.overload != old.overload {
+            self.governor.lock().set_limits(new.overload.clone());
+            changed.push("overload");
         }
         if new.logging.level != old.logging.level {
             logging::set_level(&new.logging.level);

@@ -1,7 +1,8 @@
 //! The player loop of `chronus play` ([`Running`]): every [`TICK`] it hands the
 //! controller's garbage and cues their way, watches the stream (and reopens it with
-//! backoff when it fails), reports caught panics and, every `--status-interval`, logs the
-//! [`StatusLine`]. When a backend keeps the engine, `rebuild` starts a fresh one.
+//! backoff when it fails), hands the DSP load and xruns to the overload governor (one log
+//! line per shedding step), reports caught panics and, every `--status-interval`, logs
+//! the [`StatusLine`]. When a backend keeps the engine, `rebuild` starts a fresh one.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender};
@@ -30,7 +31,8 @@ use crate::host::setup;
 use crate::http::HttpServer;
 use crate::midi::input::MidiInput;
 use crate::osc::OscServer;
-use crate::service::{promote_audio_thread, Notifier, NotifyEnv};
+use crate::realtime::overload::Governor;
+use crate::service::{promote_audio_thread, Notifier};
 
 /// How often the player wakes up.
 const TICK: Duration = Duration::from_millis(20);
@@ -68,6 +70,10 @@ pub(super) struct Services {
     pub(super) reloader: Option<Arc<Reloader>>,
     /// The outbound thread (external instruments), if the patch has any.
     pub(super) outbound: Option<Outbound>,
+    /// systemd's notify protocol and watchdog.
+    pub(super) notifier: Notifier,
+    /// The overload governor (shared with the reloader, which replaces its limits).
+    pub(super) governor: Arc<Mutex<Governor>>,
 }
 
 /// Where the callback core is and what the player reads of it.
@@ -121,6 +127,8 @@ pub(super) struct Running<'a> {
     hangup: Arc<AtomicBool>,
     /// systemd's notify protocol and watchdog (`service::notify`).
     notifier: Notifier,
+    /// Decides the overload shedding level from the DSP load and xruns.
+    governor: Arc<Mutex<Governor>>,
 }
 
 impl<'a> Running<'a> {
@@ -139,6 +147,8 @@ impl<'a> Running<'a> {
             announcer,
             reloader,
             outbound,
+            notifier,
+            governor,
         }: Services,
         core: CoreHome,
     ) -> Self {
@@ -179,7 +189,8 @@ impl<'a> Running<'a> {
             announcer,
             reloader,
             hangup: hangup_flag(),
-            notifier: Notifier::new(NotifyEnv::from_env()),
+            notifier,
+            governor,
         }
     }
 
@@ -217,6 +228,7 @@ impl<'a> Running<'a> {
             self.shared = core.shared().clone();
             *self.meter_for_osc.lock() = self.shared.clone();
         }
+        self.govern(now);
         self.report_panics();
         self.log_status(now);
         self.notifier.tick(now, self.shared.meter().callbacks());
@@ -334,6 +346,26 @@ impl<'a> Running<'a> {
         )?;
         *control = fresh;
         Ok(CallbackCore::new(engine, self.sample_rate as f32, None))
+    }
+
+    /// Hands the callback's DSP load and xruns to the overload governor (while a stream
+    /// plays: a stream being reopened measures nothing) and logs each step in one line.
+    fn govern(&mut self, now: Instant) {
+        if !matches!(self.state, Some(State::Playing(_))) {
+            return;
+        }
+        let meter = self.shared.meter();
+        let (load, xruns) = (meter.load() as f64, meter.xruns());
+        let shedding = self.control.lock().engine().shedding().clone();
+        let step = self.governor.lock().observe(now, load, xruns, &shedding);
+        if let Some(step) = step {
+            let (from, to) = (step.from, step.to);
+            if step.is_shed() {
+                warn!(event = "overload_shed", from, to, "{step}");
+            } else {
+                info!(event = "overload_restore", from, to, "{step}");
+            }
+        }
     }
 
     /// One warning line for panics caught in audio processing since the last look.

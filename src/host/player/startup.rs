@@ -31,7 +31,8 @@ use crate::http::ReloadFn;
 use crate::midi::router::Router;
 use crate::osc::{HostStatus, MidiAccess, OscOptions, OscServer};
 use crate::patch::PatchDesc;
-use crate::service::promote_audio_thread;
+use crate::realtime::overload::Governor;
+use crate::service::{promote_audio_thread, Notifier, NotifyEnv};
 
 /// Starts everything `chronus play` runs, up to the first tick of the player loop.
 pub(super) fn start_playing<'a>(
@@ -80,11 +81,14 @@ pub(super) fn start_playing<'a>(
     let bus = CueBus::new(control.lock().observed().queues.clone());
     bus.set_sinks(&options.config.cues);
     observe::register_queues(&control, osc.as_ref());
+    let notifier = Notifier::new(NotifyEnv::from_env());
     let view = observe::PlayerView {
         meter: meter_for_osc.clone(),
         sample_rate,
         outputs: outputs(options),
+        notify: (notifier.stats().clone(), notifier.watchdog_enabled()),
     };
+    let governor = Arc::new(Mutex::new(Governor::new(options.config.overload.clone())));
     let reloader = options.config_path.clone().map(|path| {
         Arc::new(Reloader {
             path,
@@ -92,6 +96,7 @@ pub(super) fn start_playing<'a>(
             control: control.clone(),
             router: router.clone(),
             bus: bus.clone(),
+            governor: governor.clone(),
             current: Mutex::new(options.config.clone()),
         })
     });
@@ -142,6 +147,8 @@ pub(super) fn start_playing<'a>(
         announcer: observe::Announcer::new(bus),
         reloader,
         outbound,
+        notifier,
+        governor,
     };
     let core = CoreHome {
         state: State::Playing(playing),

@@ -18,6 +18,7 @@ mod buffer_size_independence;
 mod channel_messages;
 mod controller;
 mod engine_edge_cases;
+mod external_params;
 mod host_callback;
 mod http_scrape_no_alloc;
 mod instrument;

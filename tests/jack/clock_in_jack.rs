@@ -222,10 +222,18 @@ fn the_sequencer_follows_a_133_bpm_clock_from_a_jack_client_and_survives_its_los
     let dir = TempDir::new("clock_in_jack");
     let patch = dir.join("gate.ron");
     std::fs::write(&patch, PATCH).unwrap();
+    // A robust MIDI input latency (`midi.latency_ms`; the default, two periods + 2 ms, is
+    // 12.7 ms here): a tick handed over after its sample was rendered would play a block
+    // late on a machine loaded far beyond its cores. The latency is constant, so every
+    // tick moves alike.
+    let config = dir.join("latency.ron");
+    std::fs::write(&config, "(midi: (latency_ms: 40.0))").unwrap();
     let sender = ClockSender::open();
     let mut cmd = chronus_cmd(&[
         "play",
         patch.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
         "--host",
         "jack",
         "--midi-host",

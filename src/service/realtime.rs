@@ -325,7 +325,8 @@ mod tests {
                     t.rt_priority
                 )
             );
-            assert!(t.rt_priority <= HELPER_PRIORITY && t.rt_priority < PRIORITY);
+            let p = t.rt_priority as i32;
+            assert!(p <= HELPER_PRIORITY && p < PRIORITY);
         } else {
             assert!(
                 line.starts_with("real-time: none for the test thread promote-test ("),

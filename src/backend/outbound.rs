@@ -132,11 +132,7 @@ pub fn drain_once(
     }
     for sink in sinks.iter_mut() {
         let name = sink.name().to_string();
-        faults.contain(
-            THREAD_NAME,
-            || format!("a tick of {name}"),
-            || sink.tick(),
-        );
+        faults.contain(THREAD_NAME, || format!("a tick of {name}"), || sink.tick());
     }
 }
 

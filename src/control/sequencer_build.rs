@@ -348,10 +348,7 @@ mod tests {
                 false
             )
         );
-        assert_eq!(
-            (c.params[0].active.min, c.params[0].active.max),
-            (0.0, 1.0)
-        );
+        assert_eq!((c.params[0].active.min, c.params[0].active.max), (0.0, 1.0));
         // A param the profile does not have is refused, naming the ones it has.
         let short: BackendParams = [("nts1".to_string(), vec!["cutoff".into()])].into();
         let e = build(&short).err().expect("refused").to_string();

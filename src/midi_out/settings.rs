@@ -15,7 +15,8 @@ use super::builtin::{builtin, BUILTIN};
 use super::profile::{Profile, ProfileDesc};
 use super::queue::{DEFAULT_CAPACITY, DEFAULT_THROTTLE_MS};
 use crate::patch::{
-    scope, split_param, Backend, MidiBackend, PatchDesc, PatchError, PatchErrorKind, PatchErrors, SourceMap,
+    scope, split_param, Backend, MidiBackend, PatchDesc, PatchError, PatchErrorKind, PatchErrors,
+    SourceMap,
 };
 
 /// The `midi_out` section.

@@ -527,7 +527,12 @@ impl OutboundSink for MidiOutSink {
     }
 
     fn event(&mut self, e: &OutboundEvent) {
-        if let OutEvent::Param { param, value, glide } = e.event {
+        if let OutEvent::Param {
+            param,
+            value,
+            glide,
+        } = e.event
+        {
             let key = (e.instrument, param);
             if glide > 0 {
                 // Its values are queued as they come due (`glide_steps`).

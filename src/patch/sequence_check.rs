@@ -173,13 +173,8 @@ pub const EXTERNAL_LANE_START: f32 = 0.5;
 
 /// True when `id` names an instrument played outside the engine (a `midi` backend).
 pub fn is_external_instrument(desc: &PatchDesc, id: &str) -> bool {
-    scope::instruments(desc).any(|(_, i, inst)| {
-        i == id
-            && inst
-                .backend
-                .as_ref()
-                .is_some_and(|b| b.is_external_only())
-    })
+    scope::instruments(desc)
+        .any(|(_, i, inst)| i == id && inst.backend.as_ref().is_some_and(|b| b.is_external_only()))
 }
 
 /// The patch value and bounds `(value, min, max)` of `"id.param"`, a number param the

@@ -168,12 +168,22 @@ fn this_thread() -> Option<ThreadSched> {
 }
 
 /// Moves the **calling** thread to `SCHED_FIFO` at `priority` (capped to a lower
-/// `RLIMIT_RTPRIO`), and returns the one line saying what it got, read back from
+/// `RLIMIT_RTPRIO`, and to one below the lowest real-time thread already running in the
+/// process, e.g. JACK's process threads: it must never preempt them), and returns the one line saying what it got, read back from
 /// `/proc`, naming the thread `what`: `real-time: the MIDI out thread chronus-out at
 /// SCHED_FIFO priority 60`, or `real-time: none for the MIDI out thread chronus-out
 /// (sched_setscheduler: ...; fix: ...)`. For a control thread that must keep time (never
 /// the audio thread: this is a syscall).
 pub fn promote_this_thread(what: &str, priority: i32) -> String {
+    // Never above a real-time thread already running here (JACK's process threads, at
+    // the priority the JACK server gives its clients): one below the lowest of them.
+    let me = this_thread().map(|t| t.tid);
+    let below = threads()
+        .into_iter()
+        .filter(|t| t.is_realtime() && Some(t.tid) != me)
+        .map(|t| t.rt_priority as i32 - 1)
+        .min();
+    let priority = below.map_or(priority, |b| priority.min(b)).max(1);
     // 0: the calling thread.
     let asked = set_fifo(0, capped(priority));
     let got = this_thread();
@@ -333,6 +343,33 @@ mod tests {
                 "{line}"
             );
         }
+    }
+
+    #[test]
+    fn a_thread_stays_below_the_real_time_threads_already_running() {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        // A real-time thread at 20, as a JACK client's process thread may be.
+        let holder = std::thread::spawn(move || {
+            ready_tx.send(set_fifo(0, 20).is_ok()).unwrap();
+            let _ = done_rx.recv();
+        });
+        let allowed = ready_rx.recv().unwrap();
+        let promoted = std::thread::spawn(|| {
+            let line = promote_this_thread("the test thread", HELPER_PRIORITY);
+            (line, this_thread().unwrap())
+        })
+        .join()
+        .unwrap();
+        done_tx.send(()).unwrap();
+        holder.join().unwrap();
+        if !allowed {
+            // Real-time scheduling is not allowed here: the other test covers that line.
+            return;
+        }
+        let (line, t) = promoted;
+        assert!(t.is_realtime(), "{line}");
+        assert!(t.rt_priority <= 19, "above the thread at 20: {line}");
     }
 
     #[test]

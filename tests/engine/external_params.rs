@@ -87,7 +87,9 @@ fn params(rx: &mut rtrb::Consumer<OutboundEvent>) -> Vec<(u64, u16, f32)> {
 fn sequencer_lanes_move_an_external_instruments_params_through_the_ring() {
     let (mut e, mut control, mut rx) = setup();
     assert_eq!(
-        control.backend_params("nts1").map(|p| p[CUTOFF as usize].as_str()),
+        control
+            .backend_params("nts1")
+            .map(|p| p[CUTOFF as usize].as_str()),
         Some("cutoff"),
         "the catalog declared the profile's params at the load"
     );
@@ -141,8 +143,13 @@ fn router_actions_reach_an_external_instruments_params() {
         (cc: 30, action: param(target: "nts1.resonance", curve: exponential)),
         (cc: 31, action: param(target: "nts1.filter_type", curve: stepped, steps: 7)),
     ]))"#;
-    let config = config::load(text, Some("cfg.ron"), control.running(), &Registry::builtin())
-        .unwrap_or_else(|e| panic!("{e}"));
+    let config = config::load(
+        text,
+        Some("cfg.ron"),
+        control.running(),
+        &Registry::builtin(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let control = Arc::new(Mutex::new(control));
     let mut router = Router::new(config, control.clone());
     for (number, value) in [(21, 127), (22, 64), (30, 64), (31, 127)] {
@@ -174,9 +181,14 @@ fn router_actions_reach_an_external_instruments_params() {
 
     // A param the profile does not have is a config error naming the profile's params.
     let bad = r#"(router: (ccs: [(cc: 30, action: param(target: "nts1.resonanse"))]))"#;
-    let err = config::load(bad, Some("cfg.ron"), control.lock().running(), &Registry::builtin())
-        .unwrap_err()
-        .to_string();
+    let err = config::load(
+        bad,
+        Some("cfg.ron"),
+        control.lock().running(),
+        &Registry::builtin(),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(
         err.starts_with("cfg.ron:1:34: instrument \"nts1\" has no param \"resonanse\" in its CC profile; did you mean \"resonance\"?"),
         "{err}"

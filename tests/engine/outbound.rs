@@ -212,13 +212,13 @@ fn a_commit_that_removes_an_external_instrument_releases_its_notes() {
     let voiced = r#"(instruments: {"fm": (count: 2, modules: {"osc": (kind: "sine")},
         connections: [("osc.out", "output.left")])},
         connections: [("fm.left", "output.left")])"#;
-    control
-        .load(crate::support::engine::patch(voiced))
-        .unwrap();
+    control.load(crate::support::engine::patch(voiced)).unwrap();
     render(&mut e, 4_800);
     let out = drain(&mut rx);
     assert_eq!(
-        out.iter().map(|o| (o.instrument, o.event)).collect::<Vec<_>>(),
+        out.iter()
+            .map(|o| (o.instrument, o.event))
+            .collect::<Vec<_>>(),
         [(fm, OutEvent::AllNotesOff)]
     );
 }

@@ -74,7 +74,11 @@ impl ClockSender {
                 f0 + 10
             });
             while s + tick_frame(next) < end {
-                let time = (s + tick_frame(next) - f0) as u32;
+                // A tick whose frame has passed (this client missed a cycle on a loaded
+                // machine) goes out at once rather than underflowing (which panicked the
+                // callback and stopped the clock): the tempo is the mean spacing of 48
+                // ticks, which a tick late by part of a period moves by at most 1/47 of it.
+                let time = (s + tick_frame(next)).saturating_sub(f0) as u32;
                 if next == 0 {
                     writer
                         .write(&jack::RawMidi {

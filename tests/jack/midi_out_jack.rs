@@ -536,7 +536,10 @@ fn a_glide_the_state_and_a_removed_instrument_on_the_wire() {
         .filter(|(_, b)| b.len() == 3 && b[0] == 0xB1 && b[1] == 43)
         .map(|(f, b)| (*f, b[2]))
         .collect();
-    let start = ccs.iter().rposition(|c| c.1 == 0).expect("the 0 before the glide");
+    let start = ccs
+        .iter()
+        .rposition(|c| c.1 == 0)
+        .expect("the 0 before the glide");
     let glide = &ccs[start + 1..];
     assert!(
         (40..=51).contains(&glide.len()),
@@ -552,7 +555,8 @@ fn a_glide_the_state_and_a_removed_instrument_on_the_wire() {
     let span = glide.last().unwrap().0 - glide[0].0;
     let xr = xruns(&player);
     assert!(
-        span + throttle == JACK_RATE as u64 / 2 || (xr > 0 && span.abs_diff(23_520) < 8 * JACK_PERIOD as u64),
+        span + throttle == JACK_RATE as u64 / 2
+            || (xr > 0 && span.abs_diff(23_520) < 8 * JACK_PERIOD as u64),
         "the glide's values span {span} frames (0.5 s less its first step; {xr} xruns): {glide:?}"
     );
     step(

@@ -88,6 +88,7 @@ fn output_thread(c: &mut Criterion) {
                     _ => OutEvent::Param {
                         param: cutoff,
                         value: (k % 128) as f32 / 127.0,
+                        glide: 0,
                     },
                 };
                 scratch.clear();

@@ -5,10 +5,11 @@
 //!
 //! - [`instrument`]: [`InstrumentKey`], an instrument named by a hash of its id.
 //! - [`param`]: [`ParamTarget`] (a [`ProgramRef`] and a [`ParamSlot`]), a param anywhere
-//!   in a compiled graph.
+//!   in a compiled graph; [`LiveTarget`], a param something moves live: one of the graph's
+//!   or one of an external instrument's backend.
 
 pub mod instrument;
 pub mod param;
 
 pub use instrument::InstrumentKey;
-pub use param::{ParamSlot, ParamTarget, ProgramRef};
+pub use param::{LiveTarget, ParamSlot, ParamTarget, ProgramRef};

@@ -1,6 +1,9 @@
 //! [`ParamTarget`]: a param anywhere in a compiled graph, as indices (the program, the node
 //! in run order, the param in its module's list). Indices point into one revision of the
-//! graph; the graph's lineage moves them onto the next one.
+//! graph; the graph's lineage moves them onto the next one. [`LiveTarget`]: a param
+//! something moves live (the sequencer's lanes), a graph's or an external instrument's.
+
+use super::instrument::InstrumentKey;
 
 /// Which program a param target lives in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,4 +54,20 @@ pub struct ParamTarget {
     pub program: ProgramRef,
     /// The param.
     pub slot: ParamSlot,
+}
+
+/// A param something moves live: one of a compiled graph's (in its own units), or one of
+/// an instrument a backend outside the engine plays (a `midi` instrument's CC profile
+/// param, by its index in the profile, 0..1 before the profile's curve).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LiveTarget {
+    /// A param of the graph.
+    Graph(ParamTarget),
+    /// A param of an external instrument's backend.
+    Backend {
+        /// The instrument.
+        instrument: InstrumentKey,
+        /// Index of the param in the backend's list.
+        param: u16,
+    },
 }

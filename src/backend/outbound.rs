@@ -8,7 +8,9 @@
 //! It polls every millisecond; after each drain every sink gets a [`OutboundSink::tick`]
 //! for its own timed work (queues, reconnects). A panic while handling one event is
 //! contained ([`Faults::contain`]); the thread runs under [`supervise`]. On stop every
-//! sink is told [`OutboundSink::stop`] (all notes off) before the thread ends.
+//! sink is told [`OutboundSink::stop`] (all notes off) before the thread ends. The thread
+//! first runs the start hook its owner gives (the player asks for real-time priority
+//! there: the thread promotes itself).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -21,6 +23,9 @@ use rtrb::Consumer;
 use crate::address::InstrumentKey;
 use crate::engine::{OutEvent, OutboundEvent};
 use crate::fault::{supervise, Faults};
+
+/// The thread's name (`/proc/.../comm`).
+pub const THREAD_NAME: &str = "chronus-out";
 
 /// How often the thread drains the ring and ticks its sinks.
 pub const POLL: Duration = Duration::from_millis(1);
@@ -53,19 +58,24 @@ pub struct OutboundThread {
 type Sinks = Arc<Mutex<Vec<Box<dyn OutboundSink>>>>;
 
 impl OutboundThread {
-    /// Starts the thread on `rx` with `sinks`. Events for an instrument no sink plays are
-    /// dropped (counted by nobody: the engine only sends events for external
-    /// instruments, and each has a sink).
+    /// Starts the thread on `rx` with `sinks`; the thread runs `on_start` once, first.
+    /// Events for an instrument no sink plays are dropped (counted by nobody: the engine
+    /// only sends events for external instruments, and each has a sink).
     pub fn start(
         rx: Consumer<OutboundEvent>,
         sinks: Vec<Box<dyn OutboundSink>>,
         faults: Arc<Faults>,
+        on_start: impl FnOnce() + Send + 'static,
     ) -> std::io::Result<OutboundThread> {
         let stop = Arc::new(AtomicBool::new(false));
         let sinks: Sinks = Arc::new(Mutex::new(sinks));
         let rx = Arc::new(Mutex::new(rx));
         let (stop_flag, f, ring) = (stop.clone(), faults.clone(), rx.clone());
-        let thread = supervise("chronus-out", faults, move || {
+        let mut on_start = Some(on_start);
+        let thread = supervise(THREAD_NAME, faults, move || {
+            if let Some(hook) = on_start.take() {
+                hook();
+            }
             while !stop_flag.load(Ordering::Acquire) {
                 drain_once(&ring, &sinks, &f);
                 std::thread::sleep(POLL);
@@ -73,7 +83,7 @@ impl OutboundThread {
             drain_once(&ring, &sinks, &f);
             for sink in sinks.lock().iter_mut() {
                 let name = sink.name().to_string();
-                f.contain("chronus-out", || format!("stopping {name}"), || sink.stop());
+                f.contain(THREAD_NAME, || format!("stopping {name}"), || sink.stop());
             }
         })?;
         Ok(OutboundThread {
@@ -115,18 +125,14 @@ pub fn drain_once(
     let mut sinks = sinks.lock();
     while let Ok(e) = rx.pop() {
         faults.contain(
-            "chronus-out",
+            THREAD_NAME,
             || format!("{e:?}"),
             || dispatch(&mut sinks, &e),
         );
     }
     for sink in sinks.iter_mut() {
         let name = sink.name().to_string();
-        faults.contain(
-            "chronus-out",
-            || format!("a tick of {name}"),
-            || sink.tick(),
-        );
+        faults.contain(THREAD_NAME, || format!("a tick of {name}"), || sink.tick());
     }
 }
 

@@ -6,7 +6,7 @@
 //!
 //! ```ron
 //! (
-//!     midi: (input: "Teensy", host: "alsa", channel: 1),
+//!     midi: (input: "Teensy", host: "alsa", channel: 1, latency_ms: 20.0),
 //!     tuning: (a4: 440.0),
 //!     router: (notes: [...], ccs: [...]),   // see `router`
 //!     sequencer: (bpm: 110, swing: 0.12, ...), // see `seq::config`
@@ -83,6 +83,11 @@ pub struct MidiConfig {
     pub host: Option<String>,
     /// Only this channel (1–16) reaches Chronus; absent: every channel.
     pub channel: Option<u8>,
+    /// The input latency in ms (0–1000): a message plays this long after it arrived.
+    /// Absent: two audio buffers + 2 ms. More absorbs a loaded machine's scheduling
+    /// delays (a message handed over after its sample was rendered plays late).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f32>,
 }
 
 /// The `tuning` section.
@@ -214,6 +219,15 @@ fn validate(
             ),
             channel_hint(),
         );
+    }
+    if let Some(ms) = config.midi.latency_ms {
+        if !(ms.is_finite() && (0.0..=1000.0).contains(&ms)) {
+            err(
+                &[Step::Field("midi"), Step::Field("latency_ms")],
+                format!("latency_ms {ms} is out of range 0 .. 1000"),
+                Some("leave it out for two audio buffers + 2 ms".into()),
+            );
+        }
     }
     if let Some(host) = &config.midi.host {
         if host != "alsa" && host != "jack" {
@@ -370,8 +384,9 @@ fn validate(
             steps,
         } = &route.action
         {
-            if let Err((message, hint)) = check_param_target(target, *curve, *steps, desc, registry)
-            {
+            let profiles = &config.cc_profiles;
+            let checked = check_param_target(target, *curve, *steps, desc, registry, profiles);
+            if let Err((message, hint)) = checked {
                 err(&at("action"), message, Some(hint));
             }
         }
@@ -379,14 +394,16 @@ fn validate(
     errors
 }
 
-/// Checks a `param` action's `"id.param"` against the patch and its curve against the
-/// param's kind.
+/// Checks a `param` action's `"id.param"` against the patch (a module's param, or a param
+/// of an external instrument's CC profile, built in or in `profiles`) and its curve
+/// against the param's kind.
 fn check_param_target(
     target: &str,
     curve: Curve,
     steps: Option<u32>,
     desc: &PatchDesc,
     registry: &Registry,
+    profiles: &indexmap::IndexMap<String, crate::midi_out::ProfileDesc>,
 ) -> Result<(), (String, String)> {
     let Some((id, param)) = target.split_once('.') else {
         return Err((
@@ -394,6 +411,28 @@ fn check_param_target(
             "write the module id and the param id, e.g. \"vcf.cutoff\"".into(),
         ));
     };
+    if patch::is_external_instrument(desc, id) {
+        // 0..1 along the curve, then through the profile's own curve (like `/mod`).
+        let params = crate::midi_out::settings::instrument_params(desc, profiles);
+        let known = params.get(id).cloned().unwrap_or_default();
+        if !known.iter().any(|p| p == param) {
+            return Err((
+                format!("instrument \"{id}\" has no param \"{param}\" in its CC profile"),
+                match closest(param, known.iter().map(String::as_str)) {
+                    Some(s) => format!("did you mean \"{s}\"? its params: {}", known.join(", ")),
+                    None if known.is_empty() => "it has no profile, or an unknown one".into(),
+                    None => format!("its params: {}", known.join(", ")),
+                },
+            ));
+        }
+        if curve == Curve::Stepped && steps.is_none_or(|s| s < 2) {
+            return Err((
+                format!("`curve: stepped` on \"{target}\" needs a number of steps"),
+                "add `steps: N` (N >= 2) beside the curve".into(),
+            ));
+        }
+        return Ok(());
+    }
     let spec = if id == implicit::OUTPUT_ID {
         implicit::OUTPUT_INFO.param_spec(param)
     } else {

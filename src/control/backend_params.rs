@@ -1,11 +1,15 @@
 //! Params of instruments played outside the engine (a `midi` backend's CC profile):
 //! `/mod/nts1/cutoff 0.75` reaches the synth by the profile's param name.
 //!
-//! The host tells the controller each external instrument's param names
-//! ([`Controller::set_backend_params`]); [`Controller::set_live`] then sends a change to
-//! one of them as an [`Event::BackendParam`] (0..1, before the profile's curve), which the
-//! engine passes out through its outbound ring at its sample, in order with the notes.
+//! The host tells the controller how to name each external instrument's params
+//! ([`Controller::set_backend_catalog`]: from a patch, read at every commit before the
+//! sequencer is built, so its `mutate` and `ambient` lanes reach them too; or
+//! [`Controller::set_backend_params`] for one instrument); [`Controller::set_live`] then
+//! sends a change to one of them as an [`Event::BackendParam`] (0..1, before the profile's
+//! curve), which the engine passes out through its outbound ring at its sample, in order
+//! with the notes.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chronus_modules::ParamValue;
@@ -14,9 +18,54 @@ use super::controller::Controller;
 use super::error::ControlError;
 use crate::address::InstrumentKey;
 use crate::engine::Event;
+use crate::patch::PatchDesc;
 
-/// What reports the backends' status: one line per output port (`/backend/status`).
-pub type BackendStatus = Arc<dyn Fn() -> Vec<String> + Send + Sync>;
+/// The longest glide of an external instrument's param, seconds.
+pub const MAX_GLIDE_SECONDS: f64 = 60.0;
+
+/// Each external instrument's params, by instrument id, in the order their index names
+/// them (the backend's list).
+pub type BackendParams = HashMap<String, Vec<String>>;
+
+/// Names the params of a patch's instruments played outside the engine: every external
+/// instrument of the patch and its params (none without a profile). Set by the host, which
+/// knows the backends (the MIDI output's CC profiles).
+pub type BackendCatalog = Arc<dyn Fn(&PatchDesc) -> BackendParams + Send + Sync>;
+
+/// The index of `param` among the params of `instrument` in `params`: `Ok(None)` when
+/// `instrument` is not an external instrument; an error listing its params when it has no
+/// `param`.
+pub(super) fn backend_param(
+    params: &BackendParams,
+    instrument: &str,
+    param: &str,
+) -> Result<Option<u16>, ControlError> {
+    let Some(names) = params.get(instrument) else {
+        return Ok(None);
+    };
+    match names.iter().position(|p| p == param) {
+        Some(index) => Ok(Some(index as u16)),
+        None => Err(ControlError::UnknownBackendParam {
+            instrument: instrument.to_string(),
+            param: param.to_string(),
+            known: names.clone(),
+        }),
+    }
+}
+
+/// One output port of a backend outside the engine (a MIDI output port), as status
+/// readers show it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BackendPort {
+    /// Its one-line summary (`/backend/status`, the status log line).
+    pub line: String,
+    /// Its figures as JSON (`/api/state`'s `midi_outputs`: port, connected, profiles,
+    /// counts, scheduling-error histogram).
+    pub state: serde_json::Value,
+}
+
+/// What reports the backends' status: one entry per output port.
+pub type BackendStatus = Arc<dyn Fn() -> Vec<BackendPort> + Send + Sync>;
 
 impl Controller {
     /// Sets what `/backend/status` reports (the live player's backends).
@@ -24,18 +73,41 @@ impl Controller {
         self.backend_status = Some(status);
     }
 
-    /// One line per port of the backends outside the engine; none without them.
-    pub fn backend_status(&self) -> Vec<String> {
+    /// Every port of the backends outside the engine; none without them.
+    pub fn backend_ports(&self) -> Vec<BackendPort> {
         self.backend_status
             .as_ref()
             .map(|f| f())
             .unwrap_or_default()
     }
 
+    /// One line per port of the backends outside the engine (`/backend/status`); none
+    /// without them.
+    pub fn backend_status(&self) -> Vec<String> {
+        self.backend_ports().into_iter().map(|p| p.line).collect()
+    }
+
     /// Declares the params of the external instrument `instrument`, in the order their
-    /// index names them (the backend's list). Replaces what was declared before.
+    /// index names them (the backend's list). Replaces what was declared before; the next
+    /// commit replaces it with the catalog's, if one is set.
     pub fn set_backend_params(&mut self, instrument: &str, params: Vec<String>) {
         self.backend_params.insert(instrument.to_string(), params);
+    }
+
+    /// Sets how the external instruments' params are named: from now on, every commit
+    /// (and load) declares the params of the patch it commits with `catalog`, before its
+    /// sequencer is built.
+    pub fn set_backend_catalog(&mut self, catalog: BackendCatalog) {
+        self.backend_catalog = Some(catalog);
+    }
+
+    /// The params of `desc`'s external instruments, as the next commit of it declares them
+    /// (those declared now without a catalog).
+    pub(super) fn backend_params_of(&self, desc: &PatchDesc) -> BackendParams {
+        match &self.backend_catalog {
+            Some(catalog) => catalog(desc),
+            None => self.backend_params.clone(),
+        }
     }
 
     /// The params declared for `instrument`, if it is an external one with params.
@@ -50,24 +122,48 @@ impl Controller {
             .map(|(i, p)| (i.as_str(), p.as_slice()))
     }
 
-    /// Sends `instrument.param = value` to an external instrument at `time`: `Ok(false)`
-    /// when `instrument` is not one with declared params (a module's param, then).
+    /// Glides param `param` of the external instrument `instrument` to `value` (0..1)
+    /// over `seconds` from engine sample `time` (`None`: now): the MIDI output sends a
+    /// stream of values from where the param is, one every `cc_throttle_ms`, the last
+    /// exactly `value` (docs/CONTRACTS.md §5.1). Refused, changing nothing, for a param
+    /// that is not an external instrument's, a value outside 0..1, or `seconds` outside
+    /// 0..[`MAX_GLIDE_SECONDS`] (0 is `set_live`).
+    pub fn glide_live(
+        &mut self,
+        instrument: &str,
+        param: &str,
+        value: ParamValue,
+        seconds: f64,
+        time: Option<u64>,
+    ) -> Result<(), ControlError> {
+        if !(0.0..=MAX_GLIDE_SECONDS).contains(&seconds) {
+            return Err(ControlError::Glide(format!(
+                "glide {seconds} s is out of range 0 .. {MAX_GLIDE_SECONDS}"
+            )));
+        }
+        let glide = (seconds * self.engine.sample_rate() as f64).round() as u32;
+        if self.set_backend_live(instrument, param, &value, glide, time)? {
+            return Ok(());
+        }
+        Err(ControlError::Glide(format!(
+            "\"{instrument}\" is not an external instrument: a glide time is for the params of \
+             `midi` instruments (a module's param glides by its own smoothing)"
+        )))
+    }
+
+    /// Sends `instrument.param = value` to an external instrument at `time`, gliding over
+    /// `glide` samples: `Ok(false)` when `instrument` is not one with declared params (a
+    /// module's param, then).
     pub(super) fn set_backend_live(
         &mut self,
         instrument: &str,
         param: &str,
         value: &ParamValue,
+        glide: u32,
         time: Option<u64>,
     ) -> Result<bool, ControlError> {
-        let Some(params) = self.backend_params.get(instrument) else {
+        let Some(index) = backend_param(&self.backend_params, instrument, param)? else {
             return Ok(false);
-        };
-        let Some(index) = params.iter().position(|p| p == param) else {
-            return Err(ControlError::UnknownBackendParam {
-                instrument: instrument.to_string(),
-                param: param.to_string(),
-                known: params.clone(),
-            });
         };
         let v = match value {
             ParamValue::Number(v) => *v,
@@ -84,8 +180,9 @@ impl Controller {
             time,
             &[Event::BackendParam {
                 instrument: InstrumentKey::of(instrument),
-                param: index as u16,
+                param: index,
                 value: v as f32,
+                glide,
             }],
         )?;
         Ok(true)

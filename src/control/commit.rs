@@ -32,10 +32,12 @@ impl Controller {
                 previous: (!previous.is_empty()).then_some(previous.as_slice()),
             },
         )?;
+        let backend_params = self.backend_params_of(&self.standby);
         let conductor = build_conductor(BuildInputs {
             desc: &self.standby,
             registry: &self.registry,
             layouts: &compiled.layouts,
+            backend_params: &backend_params,
             config: &self.sequencer,
             revision,
             seed: self.seed,
@@ -47,6 +49,7 @@ impl Controller {
         self.engine.send_graph(Box::new(compiled), conductor)?;
         self.revision = revision;
         self.layouts = layouts;
+        self.backend_params = backend_params;
         let now = self.engine.sample_time();
         for dropped in self.scheduled.follow(lineage.as_ref(), revision, now) {
             tracing::warn!("{dropped}");

@@ -50,7 +50,9 @@ pub struct Controller {
     /// Events sent for a later sample, not yet due (bounded).
     ahead: EventsAhead,
     /// Param names of instruments played outside the engine (see `backend_params`).
-    pub(super) backend_params: HashMap<String, Vec<String>>,
+    pub(super) backend_params: super::backend_params::BackendParams,
+    /// How a patch's external instruments' params are named, at each commit.
+    pub(super) backend_catalog: Option<super::backend_params::BackendCatalog>,
     /// Counters for `/metrics` and `/api/state` (notes per source, queues, ...).
     observed: Arc<super::observed::Observed>,
     /// Status lines of the backends outside the engine (`/backend/status`).
@@ -78,6 +80,7 @@ impl Controller {
             observed: Arc::default(),
             ahead: EventsAhead::default(),
             backend_params: HashMap::new(),
+            backend_catalog: None,
             backend_status: None,
         }
     }

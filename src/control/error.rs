@@ -61,6 +61,9 @@ pub enum ControlError {
         /// The profile's params.
         known: Vec<String>,
     },
+    /// A glide time that cannot be taken (out of range, or for a module's param).
+    #[error("{0}")]
+    Glide(String),
     /// A value for an external instrument's param outside 0..1.
     #[error("instrument \"{instrument}\": param \"{param}\" takes a number 0..1")]
     BackendValue {

@@ -25,7 +25,7 @@ impl Controller {
         value: ParamValue,
         time: Option<u64>,
     ) -> Result<(), ControlError> {
-        if self.set_backend_live(id, param, &value, time)? {
+        if self.set_backend_live(id, param, &value, 0, time)? {
             return Ok(());
         }
         let (target, engine_value) = self.live_target(id, param, &value)?;

@@ -1,12 +1,15 @@
 //! Building the sequencer: a patch's checked `sequence` section (see
 //! `patch::sequence_check`) becomes the [`Conductor`] of a compiled graph
 //! ([`build_conductor`]), its tracks resolved to instrument keys and its `"id.param"` lanes
-//! to engine targets. May allocate; runs on the control side at commit.
+//! to engine targets: a module's param in the graph, or an external instrument's backend
+//! param (`"nts1.cutoff"`, 0..1, leaving through the outbound ring). May allocate; runs on
+//! the control side at commit.
 
 use chronus_modules::Registry;
 
+use super::backend_params::{backend_param, BackendParams};
 use super::param_resolution::resolve_param;
-use crate::address::InstrumentKey;
+use crate::address::{InstrumentKey, LiveTarget};
 use crate::graph::Layout;
 use crate::patch::{
     self, division_ticks, glide_param, split_param, track_steps, PatchDesc, SequenceDesc,
@@ -85,6 +88,8 @@ pub struct BuildInputs<'a> {
     pub registry: &'a Registry,
     /// Layouts of the graph the conductor will run with.
     pub layouts: &'a [Layout],
+    /// The params of the patch's external instruments.
+    pub backend_params: &'a BackendParams,
     /// Sequencer defaults.
     pub config: &'a SequencerConfig,
     /// Graph revision.
@@ -101,6 +106,7 @@ pub fn build_conductor(inputs: BuildInputs) -> Result<Option<Conductor>, BuildEr
         desc,
         registry,
         layouts,
+        backend_params,
         config,
         revision,
         seed,
@@ -139,8 +145,18 @@ pub fn build_conductor(inputs: BuildInputs) -> Result<Option<Conductor>, BuildEr
     for (name, mutable) in names {
         let (id, param) = split_param(name)
             .ok_or_else(|| BuildError::Invalid(format!("bad param \"{name}\"")))?;
-        let (target, _) = resolve_param(desc, registry, layouts, id, param)
-            .map_err(|e| BuildError::Invalid(e.to_string()))?;
+        let invalid = |e: super::ControlError| BuildError::Invalid(e.to_string());
+        let target = match backend_param(backend_params, id, param).map_err(invalid)? {
+            Some(param) => LiveTarget::Backend {
+                instrument: InstrumentKey::of(id),
+                param,
+            },
+            None => LiveTarget::Graph(
+                resolve_param(desc, registry, layouts, id, param)
+                    .map_err(invalid)?
+                    .0,
+            ),
+        };
         let (value, min, max) = glide_param(desc, registry, name).map_err(BuildError::Invalid)?;
         params.push(ParamLane {
             target,
@@ -224,6 +240,7 @@ mod tests {
             desc: &d,
             registry: &registry,
             layouts: &g.layouts,
+            backend_params: &BackendParams::default(),
             config: &SequencerConfig::default(),
             revision: 1,
             seed: 3,
@@ -252,12 +269,90 @@ mod tests {
             desc: &plain,
             registry: &registry,
             layouts: &g.layouts,
+            backend_params: &BackendParams::default(),
             config: &SequencerConfig::default(),
             revision: 1,
             seed: 3,
             sample_rate: 48_000.0,
         });
         assert!(none.unwrap().is_none());
+    }
+
+    #[test]
+    fn lanes_on_an_external_instruments_params_address_its_backend() {
+        let text = r#"(instruments: {
+            "nts1": (count: 1, backend: (kind: "midi", port: "NTS", profile: "korg_nts1_mk2")),
+            "lead": (count: 1, modules: {"env": (kind: "adsr")}),
+        }, sequence: (tracks: {"a": (instrument: "nts1", pattern: "0 2")},
+            mutate: ["nts1.cutoff", "env.sustain"], ambient: {"nts1.resonance": 0.9}))"#;
+        let d = crate::patch::parse(text, None).unwrap();
+        let issues: Vec<String> = patch::check_sequence(&d, &Registry::builtin())
+            .into_iter()
+            .map(|i| i.message)
+            .collect();
+        assert!(issues.is_empty(), "{issues:?}");
+        let registry = Registry::builtin();
+        let options = crate::graph::CompileOptions {
+            sample_rate: 48_000.0,
+            revision: 1,
+            seed: 3,
+            previous: None,
+        };
+        let g = crate::graph::compile(&d, &registry, options).unwrap();
+        let params: BackendParams = [(
+            "nts1".to_string(),
+            vec!["osc_type".into(), "cutoff".into(), "resonance".into()],
+        )]
+        .into();
+        let build = |params: &BackendParams| {
+            build_conductor(BuildInputs {
+                desc: &d,
+                registry: &registry,
+                layouts: &g.layouts,
+                backend_params: params,
+                config: &SequencerConfig::default(),
+                revision: 1,
+                seed: 3,
+                sample_rate: 48_000.0,
+            })
+        };
+        let c = build(&params).unwrap().expect("a conductor");
+        let nts1 = InstrumentKey::of("nts1");
+        let lanes: Vec<(LiveTarget, f32, Option<f32>, bool)> = c
+            .params
+            .iter()
+            .map(|l| (l.target, l.active.value, l.ambient, l.mutable))
+            .collect();
+        assert_eq!(
+            lanes[0],
+            (
+                LiveTarget::Backend {
+                    instrument: nts1,
+                    param: 1
+                },
+                patch::EXTERNAL_LANE_START,
+                None,
+                true
+            )
+        );
+        assert!(matches!(lanes[1].0, LiveTarget::Graph(_)), "{lanes:?}");
+        assert_eq!(
+            lanes[2],
+            (
+                LiveTarget::Backend {
+                    instrument: nts1,
+                    param: 2
+                },
+                patch::EXTERNAL_LANE_START,
+                Some(0.9),
+                false
+            )
+        );
+        assert_eq!((c.params[0].active.min, c.params[0].active.max), (0.0, 1.0));
+        // A param the profile does not have is refused, naming the ones it has.
+        let short: BackendParams = [("nts1".to_string(), vec!["cutoff".into()])].into();
+        let e = build(&short).err().expect("refused").to_string();
+        assert!(e.contains("resonance") && e.contains("cutoff"), "{e}");
     }
 
     #[test]

@@ -157,7 +157,7 @@ impl Engine {
 
     /// Sends `event` for the external instrument `key` out through the outbound ring, at
     /// this sample. **Real-time safe.**
-    fn send_out(&mut self, key: InstrumentKey, event: OutEvent) {
+    pub(super) fn send_out(&mut self, key: InstrumentKey, event: OutEvent) {
         let e = OutboundEvent {
             time: self.sample_time,
             instrument: key,
@@ -187,7 +187,15 @@ fn outward(event: Event) -> Option<(InstrumentKey, OutEvent)> {
             instrument,
             param,
             value,
-        } => Some((instrument, OutEvent::Param { param, value })),
+            glide,
+        } => Some((
+            instrument,
+            OutEvent::Param {
+                param,
+                value,
+                glide,
+            },
+        )),
         _ => None,
     }
 }

@@ -388,8 +388,10 @@ impl Engine {
     }
 
     fn publish_stats(&self) {
-        use std::sync::atomic::Ordering::Relaxed;
-        self.stats.sample_time.store(self.sample_time, Relaxed);
+        use std::sync::atomic::Ordering::{Relaxed, Release};
+        // Release: a thread that reads this time sees every event pushed on the outbound
+        // ring before it (the MIDI output's glides rely on it).
+        self.stats.sample_time.store(self.sample_time, Release);
         let active = self
             .current
             .iter()

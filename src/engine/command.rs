@@ -4,7 +4,7 @@
 //! engine keeps or returns, never drops), so moving them through the ring never allocates.
 
 use super::channel::ChannelMessage;
-use crate::address::{InstrumentKey, ParamTarget};
+use crate::address::{InstrumentKey, LiveTarget, ParamTarget};
 use crate::graph::CompiledGraph;
 use crate::seq::{Conductor, SeqCommand, SeqEvent};
 
@@ -76,6 +76,8 @@ pub enum Event {
         param: u16,
         /// 0..1.
         value: f32,
+        /// Samples the backend glides over to `value` (0: at once).
+        glide: u32,
     },
     /// Release every held note (voices sound through their release).
     AllNotesOff,
@@ -109,7 +111,20 @@ impl From<SeqEvent> for Event {
     /// The engine event of a note or param move the sequencer plays.
     fn from(event: SeqEvent) -> Self {
         match event {
-            SeqEvent::SetParam { target, value } => Event::SetParam { target, value },
+            SeqEvent::SetParam {
+                target: LiveTarget::Graph(target),
+                value,
+            } => Event::SetParam { target, value },
+            // Sent out through the outbound ring, like `/mod` on an external instrument.
+            SeqEvent::SetParam {
+                target: LiveTarget::Backend { instrument, param },
+                value,
+            } => Event::BackendParam {
+                instrument,
+                param,
+                value,
+                glide: 0,
+            },
             SeqEvent::NoteOn {
                 instrument,
                 note,

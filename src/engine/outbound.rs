@@ -43,6 +43,9 @@ pub enum OutEvent {
         param: u16,
         /// 0..1, before the profile's curve.
         value: f32,
+        /// Samples over which the backend glides to `value` from where the param is (0:
+        /// at once); the MIDI output sends the glide as a stream of CCs.
+        glide: u32,
     },
     /// Release every held note (stop, `/note/panic`'s softer sibling).
     AllNotesOff,

@@ -9,9 +9,10 @@ use rtrb::PushError;
 use super::block::Engine;
 use super::command::{Event, Revision, TimedEvent};
 use super::crossfade::{Layer, MAX_FADING};
+use super::outbound::OutEvent;
 use super::stats::EngineStats;
 use super::takeover::{carry_controls, carry_fits, carry_state, inherit_params, move_held_notes};
-use crate::graph::{Lineage, Takeover};
+use crate::graph::{CompiledGraph, Lineage, Takeover};
 
 impl Engine {
     /// Swap time for the sequencer: the incoming revision's conductor takes over from the
@@ -96,6 +97,7 @@ impl Engine {
         let revisions = (old.graph.revision, new.graph.revision);
         if carried {
             carry_controls(&old.graph, &mut new.graph);
+            self.release_gone_externals(&old.graph, &new.graph);
             self.adopt_conductor(&mut new, Some(&mut old));
             self.current = Some(new);
             self.return_revision(old);
@@ -106,6 +108,7 @@ impl Engine {
                 self.current = Some(old);
                 return Some(new);
             }
+            self.release_gone_externals(&old.graph, &new.graph);
             self.adopt_conductor(&mut new, Some(&mut old));
             // Before the notes: an adopted voice starts at the params it inherits.
             inherit_params(&old.graph, &mut new.graph, kin);
@@ -147,6 +150,23 @@ impl Engine {
             if let Some(target) = lineage.follow(target) {
                 e.event = Event::SetParam { target, value };
                 e.revision = new;
+            }
+        }
+    }
+
+    /// Tells every external instrument of `old` that `new` no longer plays outside the
+    /// engine (removed, renamed, or voiced by the engine now) all notes off, through the
+    /// outbound ring at this sample: its backend releases every note the synth still
+    /// sounds (a note-off each, then all notes off on its channel), which nothing else
+    /// would once the instrument is gone. **Real-time safe.**
+    fn release_gone_externals(&mut self, old: &CompiledGraph, new: &CompiledGraph) {
+        for gone in old.instruments.iter().filter(|i| i.external) {
+            let kept = new
+                .instruments
+                .iter()
+                .any(|i| i.external && i.key == gone.key);
+            if !kept {
+                self.send_out(gone.key, OutEvent::AllNotesOff);
             }
         }
     }

@@ -5,6 +5,9 @@
 //! section (the sequencer's defaults, set before the patch is loaded so its conductor is
 //! built with them) and the `tuning` section (sent right after the load, at sample 0). The
 //! `midi` and `router` sections act on MIDI input; the live player wires them up itself.
+//! The `cc_profiles` section names the params of the patch's `midi` instruments: the
+//! controller's backend catalog is set before the load, so a `sequence`'s `mutate` and
+//! `ambient` lanes on them are built at every commit.
 
 use chronus_modules::Registry;
 
@@ -12,6 +15,7 @@ use crate::config::Config;
 use crate::control::{ControlError, Controller};
 use crate::engine::{Engine, EngineConfig};
 use crate::graph::tuning::DEFAULT_A4;
+use crate::midi_out::settings::instrument_params;
 use crate::patch::PatchDesc;
 
 /// A new engine at `sample_rate` and its controller with `desc` loaded, the patch seed
@@ -30,6 +34,10 @@ pub fn start(
     let mut control = Controller::new(registry, handle);
     control.set_seed(seed);
     control.set_sequencer_config(config.sequencer.clone())?;
+    let profiles = config.cc_profiles.clone();
+    control.set_backend_catalog(std::sync::Arc::new(move |desc: &PatchDesc| {
+        instrument_params(desc, &profiles)
+    }));
     control.load(desc)?;
     if config.tuning.a4 != DEFAULT_A4 {
         control.set_tuning(config.tuning.a4, None)?;

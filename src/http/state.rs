@@ -4,8 +4,9 @@
 //! `voices` sounding, `polyphony`), `voices`, `tempo`, `step`, `bar`, `scale`, `mode`
 //! (`"active"`/`"ambient"`), `mode_policy` (who decides it: `"auto"`/`"active"`/`"ambient"`,
 //! `/seq/mode`), `playing`, `dsp_load`, `xruns`, `uptime_s`, `sample_rate`,
-//! `clock`, `outputs`, `backends`, `cues` (the last [`STATE_CUES`], oldest first), `levels`,
-//! `overload` (the shedding level and its counters; each instrument's `cap`), `watchdog`.
+//! `clock`, `outputs`, `backends`, `midi_outputs` (each MIDI output port, `[]` without),
+//! `cues` (the last [`STATE_CUES`], oldest first), `levels`, `overload` (the shedding level
+//! and its counters; each instrument's `cap`), `watchdog`.
 
 use serde_json::{json, Value};
 
@@ -43,6 +44,17 @@ pub fn snapshot(s: &Sources) -> Value {
         .load(std::sync::atomic::Ordering::Relaxed)
         .then(|| c.engine().seq_status().snapshot());
     let name = c.running().name.clone();
+    // The internal engine, then every backend registered for `/metrics` (each MIDI
+    // output port, `midi_out:PORT`, up while connected).
+    let backends: Vec<Value> = std::iter::once(json!({"name": "internal", "up": true}))
+        .chain(
+            c.observed()
+                .backends
+                .read()
+                .into_iter()
+                .map(|(name, up)| json!({"name": name, "up": up})),
+        )
+        .collect();
     json!({
         "patch": if name.is_empty() { s.patch_name.clone() } else { name },
         "revision": c.revision(),
@@ -62,7 +74,10 @@ pub fn snapshot(s: &Sources) -> Value {
         // Where the sequencer's clock comes from now (`internal`, `midi:PORT`, `link`).
         "clock": c.sync_status().source().name(),
         "outputs": host.outputs,
-        "backends": [{"name": "internal", "up": true}],
+        "backends": backends,
+        // Each MIDI output port: port, destination, connected, instruments and profiles,
+        // counts, queue and the scheduling-error histogram (docs/CONTRACTS.md §9.2).
+        "midi_outputs": c.backend_ports().into_iter().map(|p| p.state).collect::<Vec<_>>(),
         "cues": s.cues.last(STATE_CUES).iter().map(|l| l.json()).collect::<Vec<_>>(),
         "levels": levels(&host.levels),
         "overload": overload(shedding, c.engine().seq_status().mutations_held.load(Relaxed)),

@@ -62,6 +62,16 @@ pub fn latency_for(buffer: u32, sample_rate: u32) -> Duration {
         + Duration::from_millis(2)
 }
 
+/// The latency a MIDI input plays with: `latency_ms` when the config gives it
+/// (`midi.latency_ms`: more absorbs a loaded machine's scheduling delays, at the cost of
+/// responsiveness), else [`latency_for`] the stream's `buffer`.
+pub fn input_latency(latency_ms: Option<f32>, buffer: u32, sample_rate: u32) -> Duration {
+    match latency_ms {
+        Some(ms) => Duration::from_secs_f64(ms.max(0.0) as f64 * 1e-3),
+        None => latency_for(buffer, sample_rate),
+    }
+}
+
 /// One message from a port.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Incoming {

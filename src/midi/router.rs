@@ -224,6 +224,14 @@ impl Router {
                 steps,
             } => {
                 let (id, param) = target.split_once('.').unwrap_or((target, ""));
+                if c.backend_params(id).is_some() {
+                    // An external synth's param: 0..1 along the curve, then through its
+                    // profile's own curve, as `/mod` sends it.
+                    let v = curve.shape(value, steps.unwrap_or(2));
+                    c.set_live(id, param, ParamValue::Number(v as f64), time)?;
+                    self.observed.param_changed(target, v as f64);
+                    return Ok(());
+                }
                 let spec = param_spec(&c, id, param)?;
                 let steps = match spec.kind {
                     ParamKind::Int { min, max } => (max - min + 1) as u32,

@@ -12,6 +12,8 @@
 //! - [`voicing`]: an instrument's notes (polyphony, mono legato), channel messages and
 //!   params as MIDI bytes.
 //! - [`queue`]: the per-port output queue (priorities, CC throttling, bound, scheduling).
+//! - [`glide`]: a param change with a glide time as a stream of values at the throttle
+//!   rate.
 //! - [`stats`]: per-port counters and the scheduling-error histogram.
 //! - [`jack_output`]: JACK MIDI output ports written at exact frames in the process
 //!   callback; [`alsa_output`]: the ALSA sequencer through midir.
@@ -23,6 +25,7 @@
 pub mod alsa_output;
 pub mod builtin;
 pub mod devices;
+pub mod glide;
 #[cfg(feature = "jack")]
 pub mod jack_output;
 pub mod message;
@@ -35,4 +38,4 @@ pub mod voicing;
 
 pub use profile::{Control, Curve, Profile, ProfileDesc};
 pub use settings::{plan, MidiOutSettings, Plan};
-pub use sink::{MidiOutSink, MidiOutStatus, OutHostKind};
+pub use sink::{MidiOutSink, MidiOutStatus, OutHostKind, PortInstrument, PortStatus};

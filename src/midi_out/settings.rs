@@ -6,13 +6,18 @@
 //! cc_profiles: {"my_synth": (name: "My Synth", params: {"cutoff": (cc: 74, range: (0, 127), curve: "exponential")})},
 //! ```
 
+use std::collections::HashMap;
+
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use super::builtin::{builtin, BUILTIN};
 use super::profile::{Profile, ProfileDesc};
 use super::queue::{DEFAULT_CAPACITY, DEFAULT_THROTTLE_MS};
-use crate::patch::{scope, Backend, PatchDesc, PatchError, PatchErrorKind, PatchErrors, SourceMap};
+use crate::patch::{
+    scope, split_param, Backend, MidiBackend, PatchDesc, PatchError, PatchErrorKind, PatchErrors,
+    SourceMap,
+};
 
 /// The `midi_out` section.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -134,6 +139,84 @@ pub fn known_profiles(custom: &IndexMap<String, ProfileDesc>) -> Vec<String> {
 /// An instrument naming a profile nobody knows: (instrument id, message).
 pub type ProfileIssue = (String, String);
 
+/// The `midi` instruments of `desc` (id, backend), in patch order.
+fn midi_instruments(desc: &PatchDesc) -> impl Iterator<Item = (&str, MidiBackend<'_>)> {
+    scope::instruments(desc).filter_map(|(_, id, inst)| match inst.backend.as_ref()?.kind()? {
+        Backend::Midi(m) => Some((id, m)),
+        Backend::SuperCollider { .. } => None,
+    })
+}
+
+/// The params of every `midi` instrument of `desc`, by id, in its profile's order (the
+/// index an `OutEvent::Param` names), with the profiles of `custom` and the built-in
+/// ones: what the controller declares at each commit (`Controller::set_backend_catalog`).
+/// An instrument without a profile, or with an unknown one, has none.
+pub fn instrument_params(
+    desc: &PatchDesc,
+    custom: &IndexMap<String, ProfileDesc>,
+) -> HashMap<String, Vec<String>> {
+    midi_instruments(desc)
+        .map(|(id, m)| {
+            let names = m
+                .profile
+                .and_then(|name| profile(name, custom))
+                .map(|p| p.names())
+                .unwrap_or_default();
+            (id.to_string(), names)
+        })
+        .collect()
+}
+
+/// Every `mutate` and `ambient` name of `desc`'s `sequence` section on a `midi` instrument
+/// whose (known) profile has no such param, or that has no profile: (the name's path for
+/// [`SourceMap::sequence`], message). An unknown profile is reported by [`plan`] instead.
+pub fn lane_issues(
+    desc: &PatchDesc,
+    custom: &IndexMap<String, ProfileDesc>,
+) -> Vec<(String, String)> {
+    let Some(seq) = &desc.sequence else {
+        return Vec::new();
+    };
+    let lanes = seq
+        .mutate
+        .iter()
+        .enumerate()
+        .map(|(i, n)| ("mutate", format!("sequence/mutate/{i}="), n))
+        .chain(
+            seq.ambient
+                .keys()
+                .map(|n| ("ambient", format!("sequence/ambient/{n}"), n)),
+        );
+    let mut issues = Vec::new();
+    for (field, path, name) in lanes {
+        let Some((id, param)) = split_param(name) else {
+            continue;
+        };
+        let Some((_, m)) = midi_instruments(desc).find(|(i, _)| *i == id) else {
+            continue;
+        };
+        let message = match m.profile.map(|n| (n, profile(n, custom))) {
+            None => format!(
+                "{field} \"{name}\": instrument \"{id}\" has no CC profile, so no params (give its backend a `profile`)"
+            ),
+            Some((_, None)) => continue,
+            Some((n, Some(p))) if p.param(param).is_none() => {
+                let names = p.names();
+                let hint = crate::patch::error::closest(param, names.iter().map(String::as_str))
+                    .map(|s| format!("did you mean \"{s}\"? "))
+                    .unwrap_or_default();
+                format!(
+                    "{field} \"{name}\": profile \"{n}\" of instrument \"{id}\" has no param \"{param}\" ({hint}its params: {})",
+                    names.join(", ")
+                )
+            }
+            Some(_) => continue,
+        };
+        issues.push((path, message));
+    }
+    issues
+}
+
 /// The plan of `desc`'s `midi` instruments with the profiles of `custom` and the built-in
 /// ones; every unknown profile name is an issue listing the known ones.
 pub fn plan(
@@ -197,18 +280,28 @@ pub fn plan(
 }
 
 /// Checks that every `midi` instrument of `desc` names a known profile (built in or in
-/// `custom`): one positioned error per unknown name, read from the patch's `text` and
-/// prefixed with `file`.
+/// `custom`), and that every `mutate` and `ambient` name on a `midi` instrument is a param
+/// of its profile ([`lane_issues`]): one positioned error each, read from the patch's
+/// `text` and prefixed with `file`.
 pub fn check_patch_profiles(
     desc: &PatchDesc,
     text: Option<&str>,
     file: Option<&str>,
     custom: &IndexMap<String, ProfileDesc>,
 ) -> Result<(), PatchErrors> {
-    let Err(issues) = plan(desc, custom) else {
+    let issues = plan(desc, custom).err().unwrap_or_default();
+    let lanes = lane_issues(desc, custom);
+    if issues.is_empty() && lanes.is_empty() {
         return Ok(());
-    };
+    }
     let map = text.map(SourceMap::scan);
+    let lane_errors = lanes.into_iter().map(|(path, message)| {
+        let pos = map.as_ref().and_then(|m| {
+            m.sequence(&path)
+                .or_else(|| m.sequence(path.trim_end_matches('=')))
+        });
+        PatchError::new(PatchErrorKind::Sequence { message }).at(pos)
+    });
     let errors = issues
         .into_iter()
         .map(|(id, message)| {
@@ -221,6 +314,7 @@ pub fn check_patch_profiles(
             })
             .at(pos)
         })
+        .chain(lane_errors)
         .collect();
     Err(PatchErrors(errors).in_file(file))
 }
@@ -246,5 +340,27 @@ mod tests {
         let p = plan(&desc, &IndexMap::new()).unwrap();
         assert_eq!(p.ports, ["NTS"]);
         assert_eq!(p.instruments[0].channel, 1);
+    }
+
+    #[test]
+    fn sequencer_lanes_on_a_midi_instrument_name_params_of_its_profile() {
+        let text = "(instruments: {\n  \"nts1\": (count: 1, backend: (kind: \"midi\", port: \"NTS\", profile: \"korg_nts1_mk2\")),\n  \"bare\": (count: 1, backend: (kind: \"midi\", port: \"X\")),\n},\nsequence: (tracks: {\"a\": (instrument: \"nts1\", pattern: \"0\")},\n  mutate: [\"nts1.cutoff\", \"nts1.cutof\"],\n  ambient: {\"bare.cutoff\": 0.5}))";
+        let desc = crate::patch::parse(text, None).unwrap();
+        let e = check_patch_profiles(&desc, Some(text), Some("p.ron"), &IndexMap::new())
+            .unwrap_err()
+            .to_string();
+        let lines: Vec<&str> = e.lines().collect();
+        assert_eq!(lines.len(), 2, "{e}");
+        assert!(
+            lines[0].starts_with("p.ron:6:27: sequence: mutate \"nts1.cutof\": profile \"korg_nts1_mk2\" of instrument \"nts1\" has no param \"cutof\" (did you mean \"cutoff\"? its params: osc_type, "),
+            "{e}"
+        );
+        assert!(
+            lines[1].starts_with("p.ron:7:13: sequence: ambient \"bare.cutoff\": instrument \"bare\" has no CC profile"),
+            "{e}"
+        );
+        let params = instrument_params(&desc, &IndexMap::new());
+        assert_eq!(params["bare"], Vec::<String>::new());
+        assert_eq!(params["nts1"][6], "cutoff");
     }
 }

@@ -10,6 +10,12 @@
 //! (`disconnected_drops`). A destination that goes away is one warning line; it is looked
 //! for again the same way, and notes flow again once it is back. A host that cannot open
 //! (no JACK server, no ALSA sequencer) is retried with the same backoff.
+//!
+//! A param change with a glide time becomes a stream of values ([`Glides`]), one every
+//! CC throttle interval. Its values are made at each tick up to the engine time read at
+//! the *previous* tick, before this tick's drain of the ring: every event before that
+//! time has been seen by then (the engine publishes its time after pushing a block's
+//! events), so a change made during a glide always comes after the glide's last value.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -20,6 +26,7 @@ use parking_lot::Mutex;
 use tracing::{info, warn};
 
 use super::alsa_output::AlsaOut;
+use super::glide::{Glides, Step};
 #[cfg(feature = "jack")]
 use super::jack_output::JackOut;
 use super::message::OutMessage;
@@ -106,15 +113,36 @@ impl Host {
     }
 }
 
-/// What `/status`, `chronus devices` and the status line read of one port.
+/// One instrument on an output port, as status readers show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PortInstrument {
+    /// The instrument's id.
+    pub id: String,
+    /// Its CC profile's name, if it has one.
+    pub profile: Option<String>,
+    /// Its MIDI channel, 1–16.
+    pub channel: u8,
+}
+
+impl std::fmt::Display for PortInstrument {
+    /// `nts1 (korg_nts1_mk2, ch 1)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let profile = self.profile.as_deref().unwrap_or("no profile");
+        write!(f, "{} ({profile}, ch {})", self.id, self.channel)
+    }
+}
+
+/// What `/backend/status`, `/api/state` and the status line read of one port.
 #[derive(Debug)]
 pub struct PortStatus {
     /// The name pattern the patch gave.
     pub pattern: String,
     /// The destination it is connected to (`None` while it is looked for).
     pub destination: Mutex<Option<String>>,
-    /// The instruments on it and their profiles: `nts1 (korg_nts1_mk2, ch 1)`.
-    pub instruments: Vec<String>,
+    /// The instruments on it and their profiles.
+    pub instruments: Vec<PortInstrument>,
+    /// The bound of its queue, messages.
+    pub capacity: usize,
     /// Its counters.
     pub stats: Arc<PortStats>,
 }
@@ -131,20 +159,47 @@ pub struct MidiOutStatus {
 impl MidiOutStatus {
     /// One line per port: `MIDI out "NTS-1" -> midi_dump:input (jack): nts1 (...); sent ...`.
     pub fn lines(&self) -> Vec<String> {
-        self.ports
+        self.ports.iter().map(|p| self.line(p)).collect()
+    }
+
+    /// The status line of `port`.
+    pub fn line(&self, port: &PortStatus) -> String {
+        let dest = port.destination.lock().clone();
+        let instruments: Vec<String> = port.instruments.iter().map(|i| i.to_string()).collect();
+        format!(
+            "MIDI out {:?} -> {} ({}): {}; {}",
+            port.pattern,
+            dest.as_deref().unwrap_or("not connected"),
+            self.host,
+            instruments.join(", "),
+            port.stats.summary()
+        )
+    }
+
+    /// `port` as JSON (`/api/state`'s `midi_outputs`): `port` (the patch's name pattern),
+    /// `host`, `destination` (`null` while looked for), `connected`, `instruments`
+    /// (`[{id, profile, channel}]`), `queue_capacity`, and the counters of
+    /// [`PortStats::json`].
+    pub fn json(&self, port: &PortStatus) -> serde_json::Value {
+        let instruments: Vec<serde_json::Value> = port
+            .instruments
             .iter()
-            .map(|p| {
-                let dest = p.destination.lock().clone();
-                format!(
-                    "MIDI out {:?} -> {} ({}): {}; {}",
-                    p.pattern,
-                    dest.as_deref().unwrap_or("not connected"),
-                    self.host,
-                    p.instruments.join(", "),
-                    p.stats.summary()
-                )
-            })
-            .collect()
+            .map(|i| serde_json::json!({"id": i.id, "profile": i.profile, "channel": i.channel}))
+            .collect();
+        let mut out = serde_json::json!({
+            "port": port.pattern,
+            "host": self.host,
+            "destination": port.destination.lock().clone(),
+            "connected": port.stats.connected.load(Ordering::Relaxed),
+            "instruments": instruments,
+            "queue_capacity": port.capacity,
+        });
+        if let (Some(out), serde_json::Value::Object(stats)) =
+            (out.as_object_mut(), port.stats.json())
+        {
+            out.extend(stats);
+        }
+        out
     }
 }
 
@@ -173,6 +228,10 @@ pub struct MidiOutSink {
     clock: SampleClock,
     latency: u64,
     status: Arc<MidiOutStatus>,
+    glides: Glides,
+    steps: Vec<Step>,
+    /// The engine time read at the previous tick: every event before it has been drained.
+    horizon: u64,
 }
 
 impl MidiOutSink {
@@ -206,17 +265,13 @@ impl MidiOutSink {
                         .instruments
                         .iter()
                         .filter(|inst| inst.port == i)
-                        .map(|inst| {
-                            format!(
-                                "{} ({}, ch {})",
-                                inst.id,
-                                inst.profile
-                                    .as_ref()
-                                    .map_or("no profile", |p| p.id.as_str()),
-                                inst.channel
-                            )
+                        .map(|inst| PortInstrument {
+                            id: inst.id.clone(),
+                            profile: inst.profile.as_ref().map(|p| p.id.clone()),
+                            channel: inst.channel,
                         })
                         .collect(),
+                    capacity: settings.queue,
                     stats: stats.clone(),
                 });
                 Port {
@@ -254,6 +309,10 @@ impl MidiOutSink {
             engine,
             latency,
             status: Arc::new(status),
+            // One value per throttle interval (every millisecond without a throttle).
+            glides: Glides::new(throttle.max((sample_rate as f64 * 1e-3).round() as u64)),
+            steps: Vec::new(),
+            horizon: 0,
         }
     }
 
@@ -419,6 +478,34 @@ impl MidiOutSink {
         self.engine.sample_time.load(Ordering::Relaxed)
     }
 
+    /// Queues the glides' values due by `until` on their ports, as changes at once.
+    fn glide_steps(&mut self, until: u64) {
+        if self.glides.is_empty() {
+            return;
+        }
+        let mut steps = std::mem::take(&mut self.steps);
+        steps.clear();
+        self.glides.due(until, &mut steps);
+        let mut scratch = std::mem::take(&mut self.scratch);
+        for &(time, (key, param), value) in &steps {
+            let Some((port, voicing)) = self.instruments.get_mut(&key) else {
+                continue;
+            };
+            scratch.clear();
+            let at_once = OutEvent::Param {
+                param,
+                value,
+                glide: 0,
+            };
+            voicing.event(at_once, &mut scratch);
+            for (delay, msg) in &scratch {
+                self.ports[*port].queue.push(time + delay, *msg);
+            }
+        }
+        self.scratch = scratch;
+        self.steps = steps;
+    }
+
     /// What is due now: JACK takes messages as soon as they are released (its callback
     /// waits for their frame); ALSA only once their time has come.
     fn limit(&self) -> u64 {
@@ -440,6 +527,20 @@ impl OutboundSink for MidiOutSink {
     }
 
     fn event(&mut self, e: &OutboundEvent) {
+        if let OutEvent::Param {
+            param,
+            value,
+            glide,
+        } = e.event
+        {
+            let key = (e.instrument, param);
+            if glide > 0 {
+                // Its values are queued as they come due (`glide_steps`).
+                self.glides.start(key, value, e.time, glide as u64);
+                return;
+            }
+            self.glides.set(key, value);
+        }
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
         let ports: Vec<usize> = match e.event {
@@ -467,6 +568,13 @@ impl OutboundSink for MidiOutSink {
         self.open_host();
         self.look_for_ports();
         let limit = self.limit();
+        // Acquire: the events the engine pushed before publishing this time are seen by
+        // the next drain (see the module docs).
+        let horizon = std::mem::replace(
+            &mut self.horizon,
+            self.engine.sample_time.load(Ordering::Acquire),
+        );
+        self.glide_steps(horizon.min(limit));
         self.release(limit);
     }
 

@@ -73,6 +73,58 @@ impl PortStats {
             + self.disconnected_drops.load(Ordering::Relaxed)
     }
 
+    /// The scheduling-error histogram: each bucket's label (`0`, `1-63`, ..., `4096+`, in
+    /// frames) and count.
+    pub fn error_buckets(&self) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        let mut lo = 0;
+        for (i, b) in ERROR_BUCKETS.iter().chain([&u64::MAX]).enumerate() {
+            let label = match (lo, *b) {
+                (0, 1) => "0".to_string(),
+                (l, u64::MAX) => format!("{l}+"),
+                (l, b) => format!("{l}-{}", b - 1),
+            };
+            out.push((label, self.error_histogram[i].load(Ordering::Relaxed)));
+            lo = *b;
+        }
+        out
+    }
+
+    /// The counters as JSON (`/api/state`'s `midi_outputs`): `sent` per kind (every kind),
+    /// `throttled`, `dropped` (full queue, per kind, and `disconnected`), `queue` and
+    /// `queue_high_water`, `error_frames` (the histogram by bucket label), `max_error_frames`,
+    /// `connects`, `reanchors`.
+    pub fn json(&self) -> serde_json::Value {
+        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let per_kind = |f: &dyn Fn(Kind) -> u64| {
+            Kind::ALL
+                .iter()
+                .map(|&k| (k.name().to_string(), serde_json::json!(f(k))))
+                .collect::<serde_json::Map<_, _>>()
+        };
+        let mut dropped = per_kind(&|k| self.dropped(k));
+        dropped.insert(
+            "disconnected".into(),
+            serde_json::json!(load(&self.disconnected_drops)),
+        );
+        let errors: serde_json::Map<_, _> = self
+            .error_buckets()
+            .into_iter()
+            .map(|(label, n)| (label, serde_json::json!(n)))
+            .collect();
+        serde_json::json!({
+            "sent": per_kind(&|k| self.sent(k)),
+            "throttled": load(&self.throttled),
+            "dropped": dropped,
+            "queue": load(&self.queued),
+            "queue_high_water": load(&self.high_water),
+            "error_frames": errors,
+            "max_error_frames": load(&self.max_error),
+            "connects": load(&self.connects),
+            "reanchors": load(&self.reanchors),
+        })
+    }
+
     /// One line: `sent 12 (note_on 6, note_off 6), throttled 0, dropped 0, queue 0/max 3,
     /// error 0 frames: 12 | 1-63: 0 | ... max 0`.
     pub fn summary(&self) -> String {
@@ -82,17 +134,11 @@ impl PortStats {
             .filter(|&&k| self.sent(k) > 0)
             .map(|&k| format!("{} {}", k.name(), self.sent(k)))
             .collect();
-        let mut hist = Vec::new();
-        let mut lo = 0;
-        for (i, b) in ERROR_BUCKETS.iter().chain([&u64::MAX]).enumerate() {
-            let label = match (lo, *b) {
-                (0, 1) => "0".to_string(),
-                (l, u64::MAX) => format!("{l}+"),
-                (l, b) => format!("{l}-{}", b - 1),
-            };
-            hist.push(format!("{label}: {}", load(&self.error_histogram[i])));
-            lo = *b;
-        }
+        let hist: Vec<String> = self
+            .error_buckets()
+            .into_iter()
+            .map(|(label, n)| format!("{label}: {n}"))
+            .collect();
         format!(
             "sent {} ({}), throttled {}, dropped {}, queue {}/max {}, error frames {} max {}",
             self.sent_total(),
@@ -125,5 +171,13 @@ mod tests {
         assert_eq!(h, [2, 1, 0, 1, 0, 1]);
         assert_eq!(s.sent(Kind::NoteOn), 5);
         assert!(s.summary().contains("0: 2 | 1-63: 1"), "{}", s.summary());
+        let j = s.json();
+        assert_eq!(j["sent"]["note_on"], 5);
+        assert_eq!(j["sent"]["cc"], 0);
+        assert_eq!(j["error_frames"]["0"], 2);
+        assert_eq!(j["error_frames"]["256-1023"], 1);
+        assert_eq!(j["error_frames"]["4096+"], 1);
+        assert_eq!(j["max_error_frames"], 99_999);
+        assert_eq!(j["dropped"]["disconnected"], 0);
     }
 }

@@ -67,7 +67,7 @@ impl Voicing {
             }
             OutEvent::NoteOff { note } => self.note_off(note & 127, out),
             OutEvent::Channel(m) => self.channel_message(m, out),
-            OutEvent::Param { param, value } => self.param(param as usize, value, out),
+            OutEvent::Param { param, value, .. } => self.param(param as usize, value, out),
             OutEvent::AllNotesOff => {
                 self.release_all(out);
                 out.push((0, OutMessage::cc(ch, 123, 0)));
@@ -273,6 +273,7 @@ mod tests {
             OutEvent::Param {
                 param: cutoff,
                 value: 0.5,
+                glide: 0,
             },
             &mut out,
         );
@@ -280,6 +281,7 @@ mod tests {
             OutEvent::Param {
                 param: wheel,
                 value: 0.5,
+                glide: 0,
             },
             &mut out,
         );

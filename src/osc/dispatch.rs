@@ -220,9 +220,15 @@ pub fn dispatch(
             .and_then(|rest| rest.split_once('/'))
         {
             Some((id, param)) if !id.is_empty() && !param.is_empty() && !param.contains('/') => {
-                args.expect_count(1, 1, "value")?;
+                args.expect_count(1, 2, "value [glide_seconds]")?;
                 let value = args.value(0, "value")?;
-                control.set_live(id, param, value, ctx.time)?;
+                if args.len() == 2 {
+                    // An external instrument's param gliding: a stream of CCs (§5.1).
+                    let seconds = args.number(1, "glide_seconds")?;
+                    control.glide_live(id, param, value, seconds, ctx.time)?;
+                } else {
+                    control.set_live(id, param, value, ctx.time)?;
+                }
                 none
             }
             _ => Err(OscError::UnknownAddress(addr.to_string())),

@@ -38,8 +38,9 @@ pub use model::{
 pub use ron_tree::{RonTree, Step};
 pub use scope::{find_module, find_module_mut, Scope};
 pub use sequence_check::{
-    check_sequence, division_ticks, glide_param, split_param, track_steps, SeqIssue, StepValues,
-    TrackSteps, DEFAULT_STEPS, MAX_EUCLID_DEGREES, MAX_GATE, MAX_STEPS, MIN_GATE,
+    check_sequence, division_ticks, glide_param, is_external_instrument, split_param, track_steps,
+    SeqIssue, StepValues, TrackSteps, DEFAULT_STEPS, EXTERNAL_LANE_START, MAX_EUCLID_DEGREES,
+    MAX_GATE, MAX_STEPS, MIN_GATE,
 };
 pub use sequence_enums::{Quantize, ScaleKind};
 pub use sequence_settings::{

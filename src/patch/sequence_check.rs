@@ -167,8 +167,21 @@ pub fn split_param(name: &str) -> Option<(&str, &str)> {
         .filter(|(m, p)| !m.is_empty() && !p.is_empty())
 }
 
-/// The patch value and bounds `(value, min, max)` of user module param `"id.param"`, a
-/// number param the sequencer can glide (`mutate`, `ambient`), or what is wrong.
+/// Where a sequencer lane on an external instrument's param starts in the active profile:
+/// the patch holds no value for a synth's params, so the middle of 0..1.
+pub const EXTERNAL_LANE_START: f32 = 0.5;
+
+/// True when `id` names an instrument played outside the engine (a `midi` backend).
+pub fn is_external_instrument(desc: &PatchDesc, id: &str) -> bool {
+    scope::instruments(desc)
+        .any(|(_, i, inst)| i == id && inst.backend.as_ref().is_some_and(|b| b.is_external_only()))
+}
+
+/// The patch value and bounds `(value, min, max)` of `"id.param"`, a number param the
+/// sequencer can glide (`mutate`, `ambient`), or what is wrong: a user module's param, or
+/// a param of an external instrument (`"nts1.cutoff"`: 0..1 through its CC profile,
+/// starting at [`EXTERNAL_LANE_START`]; whether its profile has that param is checked
+/// with the profiles, `midi_out::settings::check_patch_profiles`).
 pub fn glide_param(
     desc: &PatchDesc,
     registry: &Registry,
@@ -176,6 +189,9 @@ pub fn glide_param(
 ) -> Result<(f32, f32, f32), String> {
     let (id, param) =
         split_param(name).ok_or_else(|| format!("\"{name}\" is not of the form \"id.param\""))?;
+    if is_external_instrument(desc, id) {
+        return Ok((EXTERNAL_LANE_START, 0.0, 1.0));
+    }
     let (_, module) =
         find_module(desc, id).ok_or_else(|| format!("\"{name}\": no module \"{id}\""))?;
     let info = registry

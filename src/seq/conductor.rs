@@ -25,7 +25,7 @@ use super::quantize::TICKS_PER_BAR;
 use super::rng::LoopRng;
 use super::status::SeqStatus;
 use super::swing::{swing_delay, MAX_SWING};
-use crate::address::{InstrumentKey, ParamTarget};
+use crate::address::{InstrumentKey, LiveTarget};
 use crate::patch::{MutationConfig, Quantize, ScaleKind, MAX_EUCLID_DEGREES};
 
 /// Most notes (on and off) waiting to be played.
@@ -57,8 +57,8 @@ pub struct Track {
 /// A patch param the conductor may move (mutation, ambient profile).
 #[derive(Clone, Copy, Debug)]
 pub struct ParamLane {
-    /// Where it lives in the running graph.
-    pub target: ParamTarget,
+    /// Where it lives: in the running graph, or an external instrument's backend param.
+    pub target: LiveTarget,
     /// Its value in the active profile (mutation moves this), with its range.
     pub active: Bounded,
     /// Its value in the ambient profile, if it has one.

@@ -3,7 +3,7 @@
 use rtrb::{Consumer, RingBuffer};
 
 use super::*;
-use crate::address::{ParamSlot, ProgramRef};
+use crate::address::{ParamSlot, ParamTarget, ProgramRef};
 use crate::patch::{IdleConfig, MutationConfig};
 use crate::seq::idle::IdleTimes;
 
@@ -273,10 +273,10 @@ fn loop_lock_repeats_the_probabilistic_phrase() {
 
 fn lane(value: f32, ambient: Option<f32>, mutable: bool) -> ParamLane {
     ParamLane {
-        target: ParamTarget {
+        target: LiveTarget::Graph(ParamTarget {
             program: ProgramRef::Main,
             slot: ParamSlot::OutputVolume,
-        },
+        }),
         active: Bounded {
             value,
             min: 0.0,

@@ -1,9 +1,9 @@
 //! [`SeqEvent`]: what the conductor plays, a note or a param move, addressed as the engine
-//! addresses them (an [`InstrumentKey`], a [`ParamTarget`] of the graph revision the
-//! conductor was built for). The engine turns each into its own event at the sample the
-//! conductor plays it.
+//! addresses them (an [`InstrumentKey`], a [`LiveTarget`]: a param of the graph revision
+//! the conductor was built for, or of an external instrument's backend). The engine turns
+//! each into its own event at the sample the conductor plays it.
 
-use crate::address::{InstrumentKey, ParamTarget};
+use crate::address::{InstrumentKey, LiveTarget};
 
 /// A note or a param move the sequencer plays.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -11,8 +11,8 @@ pub enum SeqEvent {
     /// Glide a param to `value` (in range).
     SetParam {
         /// Which param.
-        target: ParamTarget,
-        /// Engine value.
+        target: LiveTarget,
+        /// Engine value (0..1 for an external instrument's param).
         value: f32,
     },
     /// Start a note on an instrument.

@@ -22,6 +22,11 @@ use nix::sys::resource::{getrlimit, Resource, RLIM_INFINITY};
 /// the service allows up to 95 with `LimitRTPRIO=95`).
 pub const PRIORITY: i32 = 70;
 
+/// The `SCHED_FIFO` priority of a thread that must keep time beside the audio thread (the
+/// outbound thread handing MIDI to external synths): below [`PRIORITY`], so it never
+/// preempts the audio.
+pub const HELPER_PRIORITY: i32 = PRIORITY - 10;
+
 /// Names (`/proc/.../comm`, at most 15 bytes) of the audio threads we promote ourselves.
 pub const AUDIO_THREADS: [&str; 2] = ["cpal_alsa_out", "chronus-null-au"];
 
@@ -148,12 +153,53 @@ fn set_fifo(tid: i32, priority: i32) -> std::io::Result<()> {
     }
 }
 
-/// The priority to ask for: [`PRIORITY`], capped to a lower `RLIMIT_RTPRIO` (0 or
-/// unlimited: ask for [`PRIORITY`]; root may, others are refused and told the fix).
-fn priority() -> i32 {
+/// The priority to ask for: `wanted`, capped to a lower `RLIMIT_RTPRIO` (0 or unlimited:
+/// ask for `wanted`; root may, others are refused and told the fix).
+fn capped(wanted: i32) -> i32 {
     match getrlimit(Resource::RLIMIT_RTPRIO) {
-        Ok((soft, _)) if soft != RLIM_INFINITY && soft > 0 => PRIORITY.min(soft as i32),
-        _ => PRIORITY,
+        Ok((soft, _)) if soft != RLIM_INFINITY && soft > 0 => wanted.min(soft as i32),
+        _ => wanted,
+    }
+}
+
+/// The calling thread as `/proc/thread-self/stat` shows it.
+fn this_thread() -> Option<ThreadSched> {
+    ThreadSched::parse(&std::fs::read_to_string("/proc/thread-self/stat").ok()?)
+}
+
+/// Moves the **calling** thread to `SCHED_FIFO` at `priority` (capped to a lower
+/// `RLIMIT_RTPRIO`, and to one below the lowest real-time thread already running in the
+/// process, e.g. JACK's process threads: it must never preempt them), and returns the one line saying what it got, read back from
+/// `/proc`, naming the thread `what`: `real-time: the MIDI out thread chronus-out at
+/// SCHED_FIFO priority 60`, or `real-time: none for the MIDI out thread chronus-out
+/// (sched_setscheduler: ...; fix: ...)`. For a control thread that must keep time (never
+/// the audio thread: this is a syscall).
+pub fn promote_this_thread(what: &str, priority: i32) -> String {
+    // Never above a real-time thread already running here (JACK's process threads, at
+    // the priority the JACK server gives its clients): one below the lowest of them.
+    let me = this_thread().map(|t| t.tid);
+    let below = threads()
+        .into_iter()
+        .filter(|t| t.is_realtime() && Some(t.tid) != me)
+        .map(|t| t.rt_priority as i32 - 1)
+        .min();
+    let priority = below.map_or(priority, |b| priority.min(b)).max(1);
+    // 0: the calling thread.
+    let asked = set_fifo(0, capped(priority));
+    let got = this_thread();
+    let name = got.as_ref().map(|t| t.name.as_str()).unwrap_or("?");
+    match (&got, asked) {
+        (Some(t), _) if t.is_realtime() => format!(
+            "real-time: {what} {name} at {} priority {}",
+            t.policy_name(),
+            t.rt_priority
+        ),
+        (_, Err(e)) => format!(
+            "real-time: none for {what} {name} (sched_setscheduler: {e}; fix: LimitRTPRIO=95 \
+             in the service, or `@audio - rtprio 95` in /etc/security/limits.d/audio.conf and \
+             the user in the `audio` group)"
+        ),
+        (_, Ok(())) => format!("real-time: none for {what} {name} (it runs at SCHED_OTHER)"),
     }
 }
 
@@ -229,7 +275,7 @@ pub fn promote_audio_thread(host_managed: bool) -> RealtimeReport {
     if !host_managed {
         match find() {
             Some(t) => {
-                if let Err(e) = set_fifo(t.tid, priority()) {
+                if let Err(e) = set_fifo(t.tid, capped(PRIORITY)) {
                     error = Some(format!("sched_setscheduler: {e}"));
                 }
             }
@@ -266,6 +312,64 @@ mod tests {
     fn reads_this_process_threads() {
         let all = threads();
         assert!(all.iter().any(|t| t.tid as u32 == std::process::id()));
+    }
+
+    #[test]
+    fn a_thread_promoting_itself_says_what_it_got() {
+        let line = std::thread::Builder::new()
+            .name("promote-test".into())
+            .spawn(|| {
+                let line = promote_this_thread("the test thread", HELPER_PRIORITY);
+                (line, this_thread().unwrap())
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        let (line, t) = line;
+        assert_eq!(t.name, "promote-test");
+        if t.is_realtime() {
+            assert_eq!(
+                line,
+                format!(
+                    "real-time: the test thread promote-test at SCHED_FIFO priority {}",
+                    t.rt_priority
+                )
+            );
+            let p = t.rt_priority as i32;
+            assert!(p <= HELPER_PRIORITY, "{line}");
+        } else {
+            assert!(
+                line.starts_with("real-time: none for the test thread promote-test ("),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_thread_stays_below_the_real_time_threads_already_running() {
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+        // A real-time thread at 20, as a JACK client's process thread may be.
+        let holder = std::thread::spawn(move || {
+            ready_tx.send(set_fifo(0, 20).is_ok()).unwrap();
+            let _ = done_rx.recv();
+        });
+        let allowed = ready_rx.recv().unwrap();
+        let promoted = std::thread::spawn(|| {
+            let line = promote_this_thread("the test thread", HELPER_PRIORITY);
+            (line, this_thread().unwrap())
+        })
+        .join()
+        .unwrap();
+        done_tx.send(()).unwrap();
+        holder.join().unwrap();
+        if !allowed {
+            // Real-time scheduling is not allowed here: the other test covers that line.
+            return;
+        }
+        let (line, t) = promoted;
+        assert!(t.is_realtime(), "{line}");
+        assert!(t.rt_priority <= 19, "above the thread at 20: {line}");
     }
 
     #[test]

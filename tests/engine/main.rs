@@ -19,6 +19,7 @@ mod channel_messages;
 mod console_ws_no_alloc;
 mod controller;
 mod engine_edge_cases;
+mod external_params;
 mod host_callback;
 mod http_scrape_no_alloc;
 mod instrument;

@@ -130,7 +130,8 @@ fn control_events_for_external_instruments_go_out_and_internal_ones_are_voiced()
                 200,
                 OutEvent::Param {
                     param: 0,
-                    value: 0.75
+                    value: 0.75,
+                    glide: 0,
                 }
             ),
             (300, OutEvent::Channel(ChannelMessage::Bend(0.5))),
@@ -164,5 +165,60 @@ fn an_external_instruments_notes_are_cued_and_counted_like_the_engines_own() {
         EngineStats::get(&e.stats().sequencer_notes),
         sent_ons as u64,
         "the sequencer's notes are counted"
+    );
+}
+
+/// A commit that removes an external instrument (or makes the engine voice it) while it
+/// holds notes tells it all notes off through the ring at the swap's sample, so its synth
+/// releases them (the backend's note-off for each, then CC 123 on its channel); an
+/// external instrument the new patch keeps is told nothing. The engine runs under
+/// assert_no_alloc throughout.
+#[test]
+fn a_commit_that_removes_an_external_instrument_releases_its_notes() {
+    const BOTH: &str = r#"(instruments: {
+    "nts1": (count: 1, backend: (kind: "midi", port: "NTS-1", channel: 1, profile: "korg_nts1_mk2")),
+    "fm": (count: 4, backend: (kind: "midi", port: "Digitone", channel: 3, profile: "fm_synth")),
+})"#;
+    const FM_ONLY: &str = r#"(instruments: {
+    "fm": (count: 4, backend: (kind: "midi", port: "Digitone", channel: 3, profile: "fm_synth")),
+})"#;
+    let (mut e, mut control) = engine(BOTH);
+    let mut rx = e.take_outbound().unwrap();
+    let (nts1, fm) = (InstrumentKey::of("nts1"), InstrumentKey::of("fm"));
+    control
+        .note_on(&NoteTarget::Instrument("nts1".into()), 60, 0.5, Some(100))
+        .unwrap();
+    control
+        .note_on(&NoteTarget::Instrument("fm".into()), 64, 0.5, Some(100))
+        .unwrap();
+    render(&mut e, 4_800);
+    assert_eq!(drain(&mut rx).len(), 2, "the two note-ons");
+
+    control
+        .load(crate::support::engine::patch(FM_ONLY))
+        .unwrap();
+    render(&mut e, 4_800);
+    let out = drain(&mut rx);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].instrument, nts1, "{out:?}");
+    assert_eq!(out[0].event, OutEvent::AllNotesOff);
+    assert!(
+        (4_800..4_800 + 256).contains(&out[0].time),
+        "at the swap: {out:?}"
+    );
+    assert!(out.iter().all(|o| o.instrument != fm), "fm is kept");
+
+    // Now voiced by the engine: `fm` leaves the outside too.
+    let voiced = r#"(instruments: {"fm": (count: 2, modules: {"osc": (kind: "sine")},
+        connections: [("osc.out", "output.left")])},
+        connections: [("fm.left", "output.left")])"#;
+    control.load(crate::support::engine::patch(voiced)).unwrap();
+    render(&mut e, 4_800);
+    let out = drain(&mut rx);
+    assert_eq!(
+        out.iter()
+            .map(|o| (o.instrument, o.event))
+            .collect::<Vec<_>>(),
+        [(fm, OutEvent::AllNotesOff)]
     );
 }

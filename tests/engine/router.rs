@@ -365,7 +365,7 @@ fn config_errors_name_the_place_and_the_fix() {
         ),
         (
             "(midi: (chanel: 2))",
-            "cfg.ron:1:9: unknown field `chanel`; did you mean `channel`? fields here: input, host, channel",
+            "cfg.ron:1:9: unknown field `chanel`; did you mean `channel`? fields here: input, host, channel, latency_ms",
         ),
         (
             "(router: (ccs: [(cc: 20, action: tempoo)]))",
@@ -404,6 +404,14 @@ fn config_errors_name_the_place_and_the_fix() {
             "cfg.ron:1:34: channel 17 is out of range; MIDI channels are 1 .. 16",
         ),
         ("(tuning: (a4: 0.0))", "cfg.ron:1:15: a4 = 0 Hz is out of range"),
+        (
+            "(midi: (channel: 1, latency_ms: 2000.0))",
+            "cfg.ron:1:33: latency_ms 2000 is out of range 0 .. 1000; leave it out for two audio buffers + 2 ms",
+        ),
+        (
+            "(midi: (latency_ms: -1.0))",
+            "cfg.ron:1:21: latency_ms -1 is out of range 0 .. 1000",
+        ),
         ("(midi: (host: \"coreaudio\"))", "cfg.ron:1:15: unknown MIDI host \"coreaudio\"; write \"alsa\" or \"jack\""),
         ("(router: (ccs: [(cc: 1 action: tempo)]))", "cfg.ron:1:24: "),
         (

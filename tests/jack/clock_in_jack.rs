@@ -74,7 +74,11 @@ impl ClockSender {
                 f0 + 10
             });
             while s + tick_frame(next) < end {
-                let time = (s + tick_frame(next) - f0) as u32;
+                // A tick whose frame has passed (this client missed a cycle on a loaded
+                // machine) goes out at once rather than underflowing (which panicked the
+                // callback and stopped the clock): the tempo is the mean spacing of 48
+                // ticks, which a tick late by part of a period moves by at most 1/47 of it.
+                let time = (s + tick_frame(next)).saturating_sub(f0) as u32;
                 if next == 0 {
                     writer
                         .write(&jack::RawMidi {
@@ -222,10 +226,18 @@ fn the_sequencer_follows_a_133_bpm_clock_from_a_jack_client_and_survives_its_los
     let dir = TempDir::new("clock_in_jack");
     let patch = dir.join("gate.ron");
     std::fs::write(&patch, PATCH).unwrap();
+    // A robust MIDI input latency (`midi.latency_ms`; the default, two periods + 2 ms, is
+    // 12.7 ms here): a tick handed over after its sample was rendered would play a block
+    // late on a machine loaded far beyond its cores. The latency is constant, so every
+    // tick moves alike.
+    let config = dir.join("latency.ron");
+    std::fs::write(&config, "(midi: (latency_ms: 40.0))").unwrap();
     let sender = ClockSender::open();
     let mut cmd = chronus_cmd(&[
         "play",
         patch.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
         "--host",
         "jack",
         "--midi-host",

@@ -48,10 +48,30 @@ fn write_patch(dir: &TempDir) -> String {
     path.display().to_string()
 }
 
+/// The MIDI input latency the tests play with (`midi.latency_ms`): a margin a machine
+/// loaded far beyond its cores (other builds) does not eat, so no message reaches the
+/// engine after its sample was rendered (the default, two periods + 2 ms, is 12.7 ms
+/// here). The constant latency moves every message alike: spacing is kept to the sample.
+const MIDI_LATENCY_MS: u64 = 40;
+
+/// Writes the config giving [`MIDI_LATENCY_MS`] next to `patch`; returns its path.
+fn latency_config(patch: &str) -> String {
+    let config = std::path::Path::new(patch).with_file_name("midi-latency.ron");
+    std::fs::write(
+        &config,
+        format!("(midi: (latency_ms: {MIDI_LATENCY_MS}.0))"),
+    )
+    .unwrap();
+    config.display().to_string()
+}
+
 fn play(server: &JackServer, patch: &str, midi_in: &str, extra: &[&str]) -> Proc {
+    let config = latency_config(patch);
     let mut args = vec![
         "play",
         patch,
+        "--config",
+        &config,
         "--host",
         "jack",
         "--midi-host",
@@ -345,10 +365,10 @@ impl Listener {
         }
     }
 
-    /// Lets `settle` pass (the message reaching the engine, glides), then returns the next
-    /// 0.2 s of chronus's output.
+    /// Lets the input latency and `settle` pass (the message reaching the engine, glides),
+    /// then returns the next 0.2 s of chronus's output.
     fn after(&self, settle_ms: u64) -> Vec<f32> {
-        std::thread::sleep(Duration::from_millis(settle_ms));
+        std::thread::sleep(Duration::from_millis(MIDI_LATENCY_MS + settle_ms));
         self.heard.lock().unwrap().clear();
         std::thread::sleep(Duration::from_millis(250));
         let mut h = self.heard.lock().unwrap();

@@ -8,7 +8,10 @@
 //!   and the notes flow again into the new client;
 //! - CC spam: 10,000 `/mod/nts1/cutoff` changes within a second over OSC: at most one CC
 //!   per 10 ms per controller on the wire, the last value arrives, the notes keep their
-//!   frames, the queue stays within its bound, and the counters match the wire.
+//!   frames, the queue stays within its bound, and the counters match the wire;
+//! - a glide (`/mod/nts1/cutoff 1.0 0.5`) as a throttled CC stream ending on its target,
+//!   `/api/state`'s `midi_outputs`, the MIDI out thread's real-time line, and a patch that
+//!   removes the instrument while it holds a note releasing it on the wire.
 #![cfg(feature = "jack")]
 
 use std::net::UdpSocket;
@@ -19,7 +22,7 @@ use rosc::{encoder, OscMessage, OscPacket, OscType};
 use crate::support::chronus::{chronus_cmd, status_lines};
 use crate::support::http::{get, http_addr};
 use crate::support::jack::{jack_test_lock, JackServer, JACK_PERIOD, JACK_RATE};
-use crate::support::osc::osc_port;
+use crate::support::osc::{osc_port, oscsend};
 use crate::support::process::{programs_available, step, Proc, READY_TIMEOUT};
 use crate::support::temp::TempDir;
 
@@ -424,4 +427,185 @@ fn cc_spam_is_throttled_per_controller_and_notes_keep_their_frames() {
         t,
         &format!("{} CCs on the wire, {throttled} coalesced", ccs.len()),
     );
+}
+
+/// The same NTS-1 without a sequence (only OSC plays it), and a patch without it.
+fn held_patch(port: &str) -> String {
+    format!(
+        r#"(instruments: {{
+        "nts1": (count: 1, backend: (kind: "midi", port: "{port}", channel: 2, profile: "korg_nts1_mk2")),
+    }})"#
+    )
+}
+const WITHOUT_NTS1: &str = "(instruments: {})";
+
+/// A playing Chronus with an external synth, checked on the wire and in its state:
+/// - its MIDI out thread asks for real-time priority and says in one line what it got;
+/// - `/api/state` shows the port in `midi_outputs` (connected, instrument, profile,
+///   counts, the scheduling-error histogram) and in `backends`;
+/// - `/mod/nts1/cutoff 1.0 0.5` (a glide of 0.5 s) reaches the wire as a stream of CC 43
+///   values rising from 0 to 127, one every 10 ms (the throttle), the last exactly 127 at
+///   the glide's end;
+/// - a patch that removes the instrument while it holds a note (`/patch/load`) releases
+///   it on the wire: its note-off, then all notes off (CC 123) on its channel.
+#[test]
+fn a_glide_the_state_and_a_removed_instrument_on_the_wire() {
+    if !programs_available(
+        "midi_out_live",
+        &["jackd", "jack_lsp", "jack_midi_dump", "curl", "oscsend"],
+    ) {
+        return;
+    }
+    let _serial = jack_test_lock();
+    let t = Instant::now();
+    let server = JackServer::start("midilive");
+    let dir = TempDir::new("midi_out_live");
+    std::fs::write(dir.join("held.ron"), held_patch("midi-monitor")).unwrap();
+    std::fs::write(dir.join("without.ron"), WITHOUT_NTS1).unwrap();
+    let path = dir.join("nts1.ron");
+    std::fs::write(&path, patch("midi-monitor")).unwrap();
+    let path = path.display().to_string();
+    let folder = dir.path().display().to_string();
+    let mut d = dump(&server);
+    let mut player = play(
+        &server,
+        &path,
+        &["--http", "127.0.0.1:0", "--patch-dir", &folder],
+    );
+    let port = osc_port(&mut player);
+    let http = http_addr(&mut player);
+    wait_line(
+        &mut player,
+        "MIDI out: \"midi-monitor\" -> midi-monitor:input (jack)",
+        1,
+    );
+    wait_note_ons(&mut d, 2);
+    step(t, "playing");
+
+    // One line for the MIDI out thread's scheduling, whatever it got.
+    wait_line(&mut player, "the MIDI out thread chronus-out", 1);
+    let rt = player
+        .output
+        .stderr()
+        .into_iter()
+        .find(|l| l.contains("the MIDI out thread chronus-out"))
+        .unwrap();
+    assert!(
+        rt.contains("real-time: the MIDI out thread chronus-out at SCHED_FIFO priority ")
+            || rt.contains("real-time: none for the MIDI out thread chronus-out ("),
+        "{rt}"
+    );
+    step(t, &format!("the MIDI out thread: {rt}"));
+
+    // The state.
+    let state: serde_json::Value = serde_json::from_str(&get(http, "/api/state")).unwrap();
+    let out = &state["midi_outputs"][0];
+    assert_eq!(out["port"], "midi-monitor", "{state}");
+    assert_eq!(out["host"], "jack");
+    assert_eq!(out["destination"], "midi-monitor:input");
+    assert_eq!(out["connected"], true);
+    assert_eq!(
+        out["instruments"],
+        serde_json::json!([{"id": "nts1", "profile": "korg_nts1_mk2", "channel": 2}])
+    );
+    assert_eq!(out["queue_capacity"], 1000);
+    assert!(out["sent"]["note_on"].as_u64().unwrap() >= 2, "{out}");
+    assert!(out["error_frames"]["0"].as_u64().is_some(), "{out}");
+    assert!(out["max_error_frames"].as_u64().is_some(), "{out}");
+    assert!(
+        state["backends"]
+            .as_array()
+            .unwrap()
+            .contains(&serde_json::json!({"name": "midi_out:midi-monitor", "up": true})),
+        "{state}"
+    );
+    step(t, "/api/state shows the port");
+
+    // A glide: from 0 to 1 over 0.5 s.
+    oscsend(port, &["/mod/nts1/cutoff", "f", "0.0"]);
+    std::thread::sleep(Duration::from_millis(200));
+    oscsend(port, &["/mod/nts1/cutoff", "ff", "1.0", "0.5"]);
+    d.wait_output(READY_TIMEOUT, "the glide's last value (CC 43 = 127)", |o| {
+        o.stdout().iter().any(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            w.len() >= 4 && w[1] == "b1" && w[2] == "2b" && w[3] == "7f"
+        })
+    });
+    let ccs: Vec<(u64, u8)> = events(&d)
+        .iter()
+        .filter(|(_, b)| b.len() == 3 && b[0] == 0xB1 && b[1] == 43)
+        .map(|(f, b)| (*f, b[2]))
+        .collect();
+    let start = ccs
+        .iter()
+        .rposition(|c| c.1 == 0)
+        .expect("the 0 before the glide");
+    let glide = &ccs[start + 1..];
+    assert!(
+        (40..=51).contains(&glide.len()),
+        "{} values in the glide: {glide:?}",
+        glide.len()
+    );
+    assert_eq!(glide.last().unwrap().1, 127, "{glide:?}");
+    let throttle = JACK_RATE as u64 / 100;
+    for w in glide.windows(2) {
+        assert!(w[1].1 >= w[0].1, "rising: {glide:?}");
+        assert!(w[1].0 - w[0].0 >= throttle, "one per 10 ms: {glide:?}");
+    }
+    let span = glide.last().unwrap().0 - glide[0].0;
+    let xr = xruns(&player);
+    assert!(
+        span + throttle == JACK_RATE as u64 / 2
+            || (xr > 0 && span.abs_diff(23_520) < 8 * JACK_PERIOD as u64),
+        "the glide's values span {span} frames (0.5 s less its first step; {xr} xruns): {glide:?}"
+    );
+    step(
+        t,
+        &format!("a 0.5 s glide: {} CCs over {span} frames", glide.len()),
+    );
+
+    // A held note, then a patch without its instrument.
+    let revision = |http| {
+        let state: serde_json::Value = serde_json::from_str(&get(http, "/api/state")).unwrap();
+        state["revision"].as_u64().unwrap()
+    };
+    let wait_revision = |n: u64| {
+        let until = Instant::now() + READY_TIMEOUT;
+        while revision(http) < n {
+            assert!(Instant::now() < until, "revision {n} never came");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let first = revision(http);
+    oscsend(port, &["/patch/load", "s", "held"]);
+    wait_revision(first + 1);
+    std::thread::sleep(Duration::from_millis(300));
+    let before = events(&d).len();
+    oscsend(port, &["/note/on", "iis", "50", "100", "nts1"]);
+    d.wait_output(READY_TIMEOUT, "the held note-on", |o| {
+        o.stdout().iter().any(|l| l.contains("91 32 64"))
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    oscsend(port, &["/patch/load", "s", "without"]);
+    wait_revision(first + 2);
+    d.wait_output(READY_TIMEOUT, "all notes off on channel 2", |o| {
+        o.stdout().iter().any(|l| l.contains("b1 7b 00"))
+    });
+    let after: Vec<(u64, Vec<u8>)> = events(&d)[before..].to_vec();
+    let on = after
+        .iter()
+        .position(|(_, b)| b[..] == [0x91, 50, 100])
+        .expect("the note-on");
+    let off = after
+        .iter()
+        .position(|(_, b)| b[..] == [0x81, 50, 64])
+        .unwrap_or_else(|| panic!("no note-off for the held note: {after:?}"));
+    let all_off = after
+        .iter()
+        .position(|(_, b)| b[..] == [0xB1, 123, 0])
+        .unwrap();
+    assert!(on < off && off < all_off, "{after:?}");
+    step(t, "the removed instrument's note released on the wire");
+    player.signal("TERM");
+    player.wait_exit(READY_TIMEOUT, "chronus stopping");
 }

@@ -11,7 +11,7 @@ use super::error::{MidiOpenError, PlayError};
 use super::PlayOptions;
 use crate::config::clock;
 use crate::control::Controller;
-use crate::midi::input::{latency_for, MidiBackend};
+use crate::midi::input::{input_latency, MidiBackend};
 use crate::realtime::sample_clock::SampleClock;
 use crate::sync::clock_in::{ClockIn, ClockInParts};
 use crate::sync::SyncStatus;
@@ -98,7 +98,11 @@ pub(super) fn start_clock_in(
         port: port.to_string(),
         control: control.clone(),
         clock,
-        latency: latency_for(buffer.unwrap_or(1024), sample_rate),
+        latency: input_latency(
+            options.config.midi.latency_ms,
+            buffer.unwrap_or(1024),
+            sample_rate,
+        ),
         faults,
         status: status.clone(),
     };

@@ -11,7 +11,7 @@ use tracing::info;
 use super::error::{MidiOpenError, PlayError};
 use super::PlayOptions;
 use crate::control::Controller;
-use crate::midi::input::{latency_for, MidiBackend, MidiInput, PortsStatus};
+use crate::midi::input::{input_latency, MidiBackend, MidiInput, PortsStatus};
 use crate::midi::ports::PortChoice;
 use crate::midi::router::Router;
 use crate::realtime::sample_clock::SampleClock;
@@ -93,7 +93,8 @@ fn open_backend(
 }
 
 /// Starts the MIDI thread on `backend`, timing messages against the engine's clock with
-/// the latency of the stream's `buffer` frames (reported or measured: `buffer_size`).
+/// the config's `midi.latency_ms`, else the latency of the stream's `buffer` frames
+/// (reported or measured: `buffer_size`).
 pub(super) fn start_midi_thread(
     backend: Box<dyn MidiBackend>,
     options: &PlayOptions,
@@ -113,7 +114,7 @@ pub(super) fn start_midi_thread(
         midi_choice(options),
         router,
         clock,
-        latency_for(buffer, sample_rate),
+        input_latency(options.config.midi.latency_ms, buffer, sample_rate),
         ports,
         faults,
     )

@@ -15,12 +15,15 @@ use rtrb::Consumer;
 use super::error::PlayError;
 use super::PlayOptions;
 use crate::backend::{OutboundSink, OutboundThread};
+use crate::control::backend_params::BackendPort;
 use crate::control::Controller;
 use crate::engine::outbound::OUTBOUND_CAPACITY;
 use crate::engine::{EngineStats, OutboundEvent};
 use crate::midi::input::latency_for;
 use crate::midi_out::{plan, MidiOutSettings, MidiOutSink, MidiOutStatus, OutHostKind};
 use crate::realtime::queue_gauges::{HighWater, QueueReading};
+use crate::service::promote_this_thread;
+use crate::service::realtime::HELPER_PRIORITY;
 
 /// The running outbound thread and what the status reports read of it.
 pub(super) struct Outbound {
@@ -57,8 +60,8 @@ pub(super) fn out_host(options: &PlayOptions) -> OutHostKind {
     }
 }
 
-/// Starts the outbound thread on `rx` when the running patch has external instruments;
-/// declares their params to the controller. `buffer`: the stream's buffer as asked for
+/// Starts the outbound thread on `rx` when the running patch has external instruments
+/// (their params are declared to the controller at each commit: `setup::start`). `buffer`: the stream's buffer as asked for
 /// (1024 when not given), for the output latency (JACK takes at least two of its periods
 /// plus 2 ms). Called before the stream starts: the MIDI host is opened and the ports looked
 /// for once right here, so the patch's first notes find their ports connected.
@@ -84,10 +87,6 @@ pub(super) fn start_outbound(
     if plan.is_empty() {
         return Ok(None);
     }
-    for inst in &plan.instruments {
-        let names = inst.profile.as_ref().map(|p| p.names()).unwrap_or_default();
-        c.set_backend_params(&inst.id, names);
-    }
     let latency = latency_for(buffer.unwrap_or(1024), sample_rate);
     let latency = match options.config.midi_out.latency_ms {
         Some(ms) => ms as f64 * 1e-3,
@@ -103,13 +102,30 @@ pub(super) fn start_outbound(
         latency,
     );
     let status = sink.status();
-    let lines = status.clone();
-    c.set_backend_status(Arc::new(move || lines.lines()));
+    let ports = status.clone();
+    c.set_backend_status(Arc::new(move || {
+        ports
+            .ports
+            .iter()
+            .map(|p| BackendPort {
+                line: ports.line(p),
+                state: ports.json(p),
+            })
+            .collect()
+    }));
     let mut sink = sink;
     sink.tick();
     let sinks: Vec<Box<dyn OutboundSink>> = vec![Box::new(sink)];
-    let thread =
-        OutboundThread::start(rx, sinks, c.faults().clone()).map_err(PlayError::OutboundThread)?;
+    // Under load a starved output thread hands notes over after their frame: it asks for
+    // real-time priority (below the audio thread's) and says in one line what it got.
+    let promote = || {
+        tracing::info!(
+            "{}",
+            promote_this_thread("the MIDI out thread", HELPER_PRIORITY)
+        )
+    };
+    let thread = OutboundThread::start(rx, sinks, c.faults().clone(), promote)
+        .map_err(PlayError::OutboundThread)?;
     register_gauges(&c, &thread, &status, &options.config.midi_out);
     Ok(Some(Outbound {
         thread,

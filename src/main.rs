@@ -239,8 +239,8 @@ struct PlayArgs {
     /// sequencer (JACK: client `chronus_clock_in`, port `in`).
     #[arg(long, value_name = "NAME")]
     clock_in: Option<String>,
-    /// Send the sequencer's MIDI clock to this output port (part of its name, any case;
-    /// repeat for more ports). Not yet sent: needs the MIDI output ports.
+    /// Send the sequencer's MIDI clock to this output port (part of its name, any case,
+    /// on the MIDI host in use; repeat for more ports): 24 PPQN, START/STOP/CONTINUE/SPP.
     #[arg(long, value_name = "NAME")]
     clock_out: Vec<String>,
     /// Config (RON): MIDI input, tuning, note ranges and controllers mapped to actions, and

@@ -2,7 +2,9 @@
 //! each external instrument's events into MIDI ([`Voicing`]), queues them per port
 //! ([`OutputQueue`]), finds and connects each port's destination by name, and hands what
 //! is due to the host: JACK (written at the exact frame by its callback) or the ALSA
-//! sequencer (sent when its time has come).
+//! sequencer (sent when its time has come). The ports of `clock: (out: [...])` /
+//! `--clock-out` also get the sequencer's MIDI clock through their gate ([`ClockGate`]);
+//! when the sink stops, a running clock is sent STOP after everything else it was sent.
 //!
 //! Ports are matched by part of their name, any case. A destination that is absent at
 //! start is one warning line, and the sink keeps looking for it with backoff (0.1 s
@@ -20,6 +22,7 @@ use parking_lot::Mutex;
 use tracing::{info, warn};
 
 use super::alsa_output::AlsaOut;
+use super::clock_out::ClockGate;
 #[cfg(feature = "jack")]
 use super::jack_output::JackOut;
 use super::message::OutMessage;
@@ -150,6 +153,8 @@ impl MidiOutStatus {
 
 struct Port {
     pattern: String,
+    /// The clock's transport state on this port, when it gets the clock.
+    clock: Option<ClockGate>,
     dest: Option<String>,
     queue: OutputQueue,
     stats: Arc<PortStats>,
@@ -216,11 +221,17 @@ impl MidiOutSink {
                                 inst.channel
                             )
                         })
+                        .chain(plan.has_clock(i).then(|| "MIDI clock".to_string()))
                         .collect(),
                     stats: stats.clone(),
                 });
                 Port {
                     pattern: pattern.clone(),
+                    clock: plan
+                        .clock
+                        .as_ref()
+                        .filter(|_| plan.has_clock(i))
+                        .map(|(_, c)| ClockGate::new(c)),
                     dest: None,
                     queue: OutputQueue::new(settings.queue, throttle, stats.clone()),
                     stats,
@@ -340,6 +351,9 @@ impl MidiOutSink {
                     port.pattern
                 );
                 port.dest = None;
+                if let Some(gate) = &mut port.clock {
+                    gate.disconnected();
+                }
                 port.stats.connected.store(false, Ordering::Relaxed);
                 *self.status.ports[port.status_index].destination.lock() = None;
                 let n = port.queue.clear();
@@ -440,25 +454,27 @@ impl OutboundSink for MidiOutSink {
     }
 
     fn event(&mut self, e: &OutboundEvent) {
+        if let OutEvent::Clock(message) = e.event {
+            for port in &mut self.ports {
+                let connected = port.dest.is_some();
+                if let Some(msg) = port
+                    .clock
+                    .as_mut()
+                    .and_then(|g| g.message(message, connected))
+                {
+                    port.queue.push(e.time, msg);
+                }
+            }
+            return;
+        }
+        let Some((port, voicing)) = self.instruments.get_mut(&e.instrument) else {
+            return;
+        };
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
-        let ports: Vec<usize> = match e.event {
-            OutEvent::Realtime(_) => (0..self.ports.len()).collect(),
-            _ => match self.instruments.get_mut(&e.instrument) {
-                Some((port, voicing)) => {
-                    voicing.event(e.event, &mut scratch);
-                    vec![*port]
-                }
-                None => Vec::new(),
-            },
-        };
-        if let OutEvent::Realtime(b) = e.event {
-            scratch.push((0, OutMessage::short(super::message::Kind::Realtime, &[b])));
-        }
-        for port in ports {
-            for (delay, msg) in &scratch {
-                self.ports[port].queue.push(e.time + delay, *msg);
-            }
+        voicing.event(e.event, &mut scratch);
+        for (delay, msg) in &scratch {
+            self.ports[*port].queue.push(e.time + delay, *msg);
         }
         self.scratch = scratch;
     }
@@ -478,6 +494,13 @@ impl OutboundSink for MidiOutSink {
             voicing.event(OutEvent::AllNotesOff, &mut scratch);
             for (_, msg) in &scratch {
                 self.ports[*port].queue.push(now, *msg);
+            }
+        }
+        // A clock that runs is stopped, after everything it was sent.
+        for port in &mut self.ports {
+            if let Some(stop) = port.clock.as_mut().and_then(ClockGate::stop) {
+                let last = port.queue.last_due().unwrap_or(now).max(now);
+                port.queue.push(last, stop);
             }
         }
         self.release(u64::MAX);

@@ -10,6 +10,7 @@
 //! - [`chronus`]: the `chronus` binary under test and its `status:` lines.
 //! - [`compare`]: two renders of a patch measured note by note (pitch, onset, level).
 //! - [`jack`]: a private JACK dummy server per test, listing and recording its ports.
+//! - [`midi_dump`]: jackd2's `jack_midi_dump`, what it received with its frame times.
 //! - [`http`]: the HTTP API with curl, Debian's Python (Prometheus parser, WebSocket
 //!   client) and promtool.
 //! - [`osc`]: liblo's `oscsend`/`oscdump` and UDP ports.
@@ -25,6 +26,7 @@ pub mod compare;
 pub mod engine;
 pub mod http;
 pub mod jack;
+pub mod midi_dump;
 pub mod osc;
 pub mod process;
 pub mod rng;

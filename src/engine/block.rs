@@ -24,7 +24,7 @@ use crate::address::InstrumentKey;
 use crate::graph::{CompiledGraph, NoteTable};
 use crate::seq::conductor::MAX_SCHEDULED;
 use crate::seq::midi_clock::{ClockEvent, ClockMessage};
-use crate::seq::{Conductor, Cue, SeqCommand, SeqStatus};
+use crate::seq::{Conductor, Cue, SeqCommand, SeqStatus, Timeline};
 use chronus_modules::MAX_BLOCK;
 
 /// Engine settings.
@@ -168,6 +168,15 @@ impl Engine {
     /// dropped and counted.
     pub fn take_outbound(&mut self) -> Option<Consumer<OutboundEvent>> {
         self.outbound_rx.take()
+    }
+
+    /// The outside beat timeline (a Link session) as it stands at the next block's first
+    /// sample, for the sequencer's clock to follow; `None`: its own clock. Called by the
+    /// audio callback before each block. **Real-time safe.**
+    pub fn set_timeline(&mut self, timeline: Option<Timeline>) {
+        if let Some(c) = self.conductor.as_mut() {
+            c.set_timeline(self.sample_time, timeline);
+        }
     }
 
     /// The engine's sample clock: frames processed so far.

@@ -68,6 +68,8 @@ pub(super) struct Services {
     pub(super) reloader: Option<Arc<Reloader>>,
     /// The outbound thread (external instruments), if the patch has any.
     pub(super) outbound: Option<Outbound>,
+    /// The Ableton Link session, if joined.
+    pub(super) link: Option<super::link_setup::Link>,
 }
 
 /// Where the callback core is and what the player reads of it.
@@ -89,6 +91,8 @@ pub(super) struct CoreHome {
 pub(super) struct Running<'a> {
     /// The HTTP API, if any (stops first: it reads everything else).
     _http: Option<HttpServer>,
+    /// The Ableton Link thread, if any (stops early: it sends to the controller).
+    _link: Option<super::link_setup::Link>,
     /// The MIDI clock-in thread, if any (stops first: it sends to the controller).
     _clock_in: Option<crate::sync::clock_in::ClockIn>,
     /// The MIDI thread, if any.
@@ -139,6 +143,7 @@ impl<'a> Running<'a> {
             announcer,
             reloader,
             outbound,
+            link,
         }: Services,
         core: CoreHome,
     ) -> Self {
@@ -152,6 +157,7 @@ impl<'a> Running<'a> {
         let started = Instant::now();
         Running {
             _http: http,
+            _link: link,
             _clock_in: clock_in,
             _midi: midi,
             osc,

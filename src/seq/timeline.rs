@@ -126,9 +126,12 @@ mod tests {
 
     #[test]
     fn a_jump_of_the_timeline_joins_it_again() {
-        // The timeline jumped 10 beats ahead: the kept offset would be 240 ticks late.
+        // The timeline jumped 10 beats ahead: the kept offset would be 180 ticks late.
         let p = place(&tl(11.5), 0, 0, SR, 0, Some(96));
-        assert_eq!(p.offset, 144, "the next bar: beat 12");
+        assert_eq!(
+            p.offset, 288,
+            "the next bar: beat 12, the timeline's tick 288"
+        );
         assert_eq!(p.time, 12_000);
     }
 }

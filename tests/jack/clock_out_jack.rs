@@ -88,8 +88,11 @@ fn wait_clock(
 /// Checks that every gap of `ticks` is `spacing`. A JACK xrun (a cycle the dummy server
 /// skipped under load, which the player's status line counts) moves JACK's frame counter
 /// by the time it lost, not a whole period, while the engine and its MIDI go on from where
-/// they were: everything after it is shifted by one amount. So one differing gap is
-/// accepted per xrun the player saw (the gaps after it must be exact again).
+/// they were: everything after it is shifted by one amount, and a tick the stall made late
+/// is written at the start of the next cycle. So two differing gaps are accepted per xrun
+/// the player saw (the gaps after them must be exact again), each one printed. Seen on the
+/// 2-core VM at load average ~18 (six builds at once): 52 xruns in 225 s even with a
+/// realtime JACK server, every other gap exactly 1000.
 fn check_spacing(what: &str, ticks: &[u64], spacing: u64, xruns: &mut u64) {
     for (k, w) in ticks.windows(2).enumerate() {
         let gap = w[1] as i64 - w[0] as i64;
@@ -207,7 +210,8 @@ fn ticks_are_exactly_1000_frames_apart_and_transport_bytes_come_in_order() {
         .map(|s| s.xruns)
         .max()
         .unwrap_or(0);
-    let mut xruns = xruns_seen;
+    // What the xruns may explain: two gaps each (see `check_spacing`).
+    let mut xruns = 2 * xruns_seen;
     eprintln!("the player reported {xruns_seen} xrun(s)");
     // The transport bytes, in order.
     let transport: Vec<u8> = ev
@@ -264,7 +268,7 @@ fn ticks_are_exactly_1000_frames_apart_and_transport_bytes_come_in_order() {
         .expect("the tempo change");
     assert!(change >= 10_000, "only {change} ticks at 120 BPM");
     check_spacing("120 BPM", &ticks[..=change], 1_000, &mut xruns);
-    if xruns == xruns_seen {
+    if xruns_seen == 0 {
         // Zero drift: tick k at START + 1000·k, to the frame.
         for (k, f) in ticks[..=change].iter().enumerate() {
             assert_eq!(*f, runs[0].0 + 1_000 * k as u64, "tick {k}");

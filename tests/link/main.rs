@@ -72,7 +72,7 @@ fn ready(test: &str) -> bool {
         .args(["-c", "import aalink"])
         .status()
         .is_ok_and(|s| s.success());
-    !(!aalink && missing(test, "python3 module aalink (pip install aalink)"))
+    aalink || !missing(test, "python3 module aalink (pip install aalink)")
 }
 
 /// A network namespace with only its loopback up, multicast on; deleted on drop.

@@ -239,10 +239,16 @@ struct PlayArgs {
     /// sequencer (JACK: client `chronus_clock_in`, port `in`).
     #[arg(long, value_name = "NAME")]
     clock_in: Option<String>,
-    /// Send the sequencer's MIDI clock to this output port (part of its name, any case;
-    /// repeat for more ports). Not yet sent: needs the MIDI output ports.
+    /// Send the sequencer's MIDI clock to this output port (part of its name, any case,
+    /// on the MIDI host in use; repeat for more ports): 24 PPQN, START/STOP/CONTINUE/SPP.
     #[arg(long, value_name = "NAME")]
     clock_out: Vec<String>,
+    /// Join the Ableton Link session on the local network: take its tempo, line the bars
+    /// up with its phase, publish tempo changes, start/stop with it (the config's `link`
+    /// section sets the quantum and start/stop sync). Needs a build with the cargo feature
+    /// `link`.
+    #[arg(long)]
+    link: bool,
     /// Config (RON): MIDI input, tuning, note ranges and controllers mapped to actions, and
     /// the sequencer's settings. See config/example.ron and the README.
     #[arg(long)]
@@ -469,6 +475,7 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
             clock_in: args.clock_in.clone(),
             clock_out: args.clock_out.clone(),
         },
+        link: args.link,
         config: Config::default(),
         config_path: args.config.clone(),
         http: None,

@@ -6,6 +6,10 @@
 pub struct InstrumentKey(pub u64);
 
 impl InstrumentKey {
+    /// The key the sequencer's MIDI clock messages carry on the outbound ring (the key of
+    /// the empty id): sinks route them by their kind, never by this key.
+    pub const CLOCK: InstrumentKey = InstrumentKey(0xcbf2_9ce4_8422_2325);
+
     /// The key of the instrument `id` (FNV-1a).
     pub fn of(id: &str) -> Self {
         InstrumentKey(id.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {

@@ -2,8 +2,8 @@
 //! instruments a backend outside the engine plays: notes, channel messages, backend
 //! params, each with its engine sample time) and hands each event to the
 //! [`OutboundSink`] that plays its instrument. Generic over backends: the MIDI output
-//! (`midi_out`) is one sink, SuperCollider another; real-time messages (MIDI clock, a
-//! later issue) reach every sink.
+//! (`midi_out`) is one sink, SuperCollider another; the sequencer's MIDI clock messages
+//! reach every sink (the MIDI output sends them to its clock ports).
 //!
 //! It polls every millisecond; after each drain every sink gets a [`OutboundSink::tick`]
 //! for its own timed work (queues, reconnects). A panic while handling one event is
@@ -36,7 +36,7 @@ pub trait OutboundSink: Send {
     fn name(&self) -> &str;
     /// True when this sink plays the instrument `key`.
     fn plays(&self, key: InstrumentKey) -> bool;
-    /// One event for one of its instruments (or a real-time message, which every sink
+    /// One event for one of its instruments (or a MIDI clock message, which every sink
     /// gets), in engine order.
     fn event(&mut self, event: &OutboundEvent);
     /// Called after every drain: send what is due, look for ports, ...
@@ -136,9 +136,9 @@ pub fn drain_once(
     }
 }
 
-/// Hands `e` to the sink that plays its instrument (every sink for a real-time message).
+/// Hands `e` to the sink that plays its instrument (every sink for a clock message).
 pub fn dispatch(sinks: &mut [Box<dyn OutboundSink>], e: &OutboundEvent) {
-    if let OutEvent::Realtime(_) = e.event {
+    if let OutEvent::Clock(_) = e.event {
         for sink in sinks.iter_mut() {
             sink.event(e);
         }

@@ -12,6 +12,7 @@
 //!     sequencer: (bpm: 110, swing: 0.12, ...), // see `seq::config`
 //!     clock: (out: ["NTS-1"], follow: None),   // see `clock`
 //!     overload: (dsp_load: 0.85, xruns_per_minute: 5), // see `overload`
+//!     link: (enabled: true, quantum: 4),      // see `link`
 //! )
 //! ```
 //! Every section and field is optional (`#[serde(default)]`); unknown fields are refused.
@@ -25,6 +26,7 @@ pub mod clock;
 pub mod cues;
 pub mod error;
 pub mod http;
+pub mod link;
 pub mod logging;
 pub mod midi_out;
 pub mod overload;
@@ -59,6 +61,8 @@ pub struct Config {
     pub sequencer: SequencerConfig,
     /// MIDI clock out and in (see [`clock`]).
     pub clock: ClockConfig,
+    /// Ableton Link (see [`link`]).
+    pub link: link::LinkConfig,
     /// The HTTP API (`chronus play`).
     pub http: http::HttpConfig,
     /// Log format, level and file.
@@ -256,6 +260,13 @@ fn validate(
             &path,
             e.to_string(),
             Some("name a port in `out` or in `follow`, not both".into()),
+        );
+    }
+    if let Some(problem) = config.link.problem() {
+        err(
+            &[Step::Field("link"), Step::Field("quantum")],
+            problem,
+            Some("give the beats of a bar, e.g. 4".into()),
         );
     }
     let a4 = config.tuning.a4;

@@ -164,11 +164,11 @@ impl Controller {
         self.engine.pop_cue()
     }
 
-    /// Takes the engine's clock ring (the sequencer's MIDI clock and transport messages)
-    /// for a MIDI output; `None` once taken (see
-    /// [`EngineHandle::take_clock_out`](crate::engine::EngineHandle::take_clock_out)).
-    pub fn take_clock_out(&mut self) -> Option<rtrb::Consumer<crate::seq::midi_clock::ClockEvent>> {
-        self.engine.take_clock_out()
+    /// Has the engine forward the sequencer's MIDI clock to the outbound ring, for the
+    /// MIDI output's clock ports (see
+    /// [`EngineHandle::want_clock`](crate::engine::EngineHandle::want_clock)).
+    pub fn want_clock(&self) {
+        self.engine.want_clock()
     }
 
     /// The next note the engine started (any source), if any: what LED note cues are made

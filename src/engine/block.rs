@@ -15,16 +15,17 @@ use super::command::{Command, Event, Revision, TimedEvent};
 use super::crossfade::{Layer, MAX_FADING};
 use super::handle::EngineHandle;
 use super::note_cue::{NoteCue, NOTE_CUE_CAPACITY};
-use super::outbound::{Outbound, OutboundEvent, OUTBOUND_CAPACITY};
+use super::outbound::{OutEvent, Outbound, OutboundEvent, OUTBOUND_CAPACITY};
 use super::program::run_program;
 use super::queue::EventQueue;
 use super::shed::{voice_cap, Shedding};
 use super::stats::EngineStats;
 use super::voice::{self, RenderContext, SILENCE_MS, STEAL_FADE_MS};
+use crate::address::InstrumentKey;
 use crate::graph::{CompiledGraph, NoteTable};
 use crate::seq::conductor::MAX_SCHEDULED;
 use crate::seq::midi_clock::{ClockEvent, ClockMessage};
-use crate::seq::{Conductor, Cue, SeqCommand, SeqStatus};
+use crate::seq::{Conductor, Cue, SeqCommand, SeqStatus, Timeline};
 use chronus_modules::MAX_BLOCK;
 
 /// Engine settings.
@@ -90,9 +91,6 @@ pub struct Engine {
     pub(super) seq_status: Arc<SeqStatus>,
     /// The event-out ring: sequencer cues for the control side.
     pub(super) cues: Producer<Cue>,
-    /// The clock ring: the sequencer's MIDI clock and transport messages, for whoever
-    /// took its consumer ([`EngineHandle::take_clock_out`]).
-    pub(super) clock_out: Producer<ClockEvent>,
     /// Events for external instruments, out to their backends' thread.
     pub(super) outbound: Outbound,
     /// The other end of `outbound`, until [`Engine::take_outbound`] hands it out.
@@ -116,9 +114,6 @@ const _: fn() = || {
 /// Capacity of the event-out ring (sequencer cues); a full ring drops and counts.
 pub const CUE_CAPACITY: usize = 256;
 
-/// Capacity of the clock ring (MIDI clock messages): over a second of ticks at 300 BPM.
-pub const CLOCK_CAPACITY: usize = 1024;
-
 impl Engine {
     /// A silent engine and its control handle.
     pub fn new(config: EngineConfig) -> (Engine, EngineHandle) {
@@ -126,7 +121,6 @@ impl Engine {
         let (ret_tx, ret_rx) = RingBuffer::new(config.return_capacity);
         let stats = Arc::new(EngineStats::default());
         let (cue_tx, cue_rx) = RingBuffer::new(CUE_CAPACITY);
-        let (clock_tx, clock_rx) = RingBuffer::new(CLOCK_CAPACITY);
         let (note_tx, note_rx) = RingBuffer::new(NOTE_CUE_CAPACITY);
         let seq_status = Arc::new(SeqStatus::default());
         let (outbound, outbound_rx) = Outbound::new(OUTBOUND_CAPACITY);
@@ -153,7 +147,6 @@ impl Engine {
             conductor: None,
             seq_status: seq_status.clone(),
             cues: cue_tx,
-            clock_out: clock_tx,
             outbound,
             outbound_rx: Some(outbound_rx),
             note_cues: note_tx,
@@ -169,7 +162,6 @@ impl Engine {
             graphs_in_engine: 0,
             seq_status,
             cues: cue_rx,
-            clock: Some(clock_rx),
             note_cues: note_rx,
             shedding,
         };
@@ -182,6 +174,15 @@ impl Engine {
     /// dropped and counted.
     pub fn take_outbound(&mut self) -> Option<Consumer<OutboundEvent>> {
         self.outbound_rx.take()
+    }
+
+    /// The outside beat timeline (a Link session) as it stands at the next block's first
+    /// sample, for the sequencer's clock to follow; `None`: its own clock. Called by the
+    /// audio callback before each block. **Real-time safe.**
+    pub fn set_timeline(&mut self, timeline: Option<Timeline>) {
+        if let Some(c) = self.conductor.as_mut() {
+            c.set_timeline(self.sample_time, timeline);
+        }
     }
 
     /// The engine's sample clock: frames processed so far.
@@ -340,11 +341,20 @@ impl Engine {
         Some(next)
     }
 
-    /// Forwards a MIDI clock message to the clock ring when someone takes them; a full
-    /// ring drops it and counts.
+    /// Forwards a MIDI clock message to the outbound ring when clock ports want them
+    /// ([`EngineHandle::want_clock`]); a full ring drops it and counts (in
+    /// `outbound_dropped` and `clock_dropped`). **Real-time safe.**
     pub(super) fn push_clock(&mut self, e: ClockEvent) {
         use std::sync::atomic::Ordering::Relaxed;
-        if self.seq_status.clock_wanted.load(Relaxed) && self.clock_out.push(e).is_err() {
+        if !self.seq_status.clock_wanted.load(Relaxed) {
+            return;
+        }
+        let event = OutboundEvent {
+            time: e.time,
+            instrument: InstrumentKey::CLOCK,
+            event: OutEvent::Clock(e.message),
+        };
+        if !self.outbound.push(&self.stats, event) {
             SeqStatus::bump(&self.seq_status.clock_dropped);
         }
     }

@@ -11,7 +11,6 @@ use super::note_cue::NoteCue;
 use super::shed::Shedding;
 use super::stats::EngineStats;
 use crate::graph::CompiledGraph;
-use crate::seq::midi_clock::ClockEvent;
 use crate::seq::{Conductor, Cue, SeqStatus};
 
 /// The control side of an engine's rings.
@@ -24,7 +23,6 @@ pub struct EngineHandle {
     pub(super) graphs_in_engine: usize,
     pub(super) seq_status: Arc<SeqStatus>,
     pub(super) cues: Consumer<Cue>,
-    pub(super) clock: Option<Consumer<ClockEvent>>,
     pub(super) note_cues: Consumer<NoteCue>,
     pub(super) shedding: Arc<Shedding>,
 }
@@ -61,15 +59,14 @@ impl EngineHandle {
         &self.seq_status
     }
 
-    /// Takes the consumer of the engine's clock ring (the sequencer's MIDI clock and
-    /// transport messages, at engine sample times) for a MIDI output; the engine forwards
-    /// messages from then on. `None` once taken.
-    pub fn take_clock_out(&mut self) -> Option<Consumer<ClockEvent>> {
-        let ring = self.clock.take()?;
+    /// From now on the engine forwards the sequencer's MIDI clock and transport messages
+    /// to the outbound ring ([`OutEvent::Clock`](super::OutEvent::Clock), at their engine
+    /// sample times), for the MIDI output's clock ports. Off until asked: nobody else
+    /// takes them.
+    pub fn want_clock(&self) {
         self.seq_status
             .clock_wanted
             .store(true, std::sync::atomic::Ordering::Relaxed);
-        Some(ring)
     }
 
     /// Takes the next sequencer cue the engine reported, if any (call off the audio

@@ -40,6 +40,7 @@ mod swap;
 mod takeover;
 pub mod voice;
 
+pub use crate::seq::midi_clock::ClockMessage;
 pub use block::{Engine, EngineConfig};
 pub use channel::ChannelMessage;
 pub use command::{Command, Event, Revision, TimedEvent};

@@ -1,5 +1,5 @@
 //! The outbound ring: events for instruments the engine does not play itself (a `midi`
-//! backend, later SuperCollider) leave the audio thread here, each with its instrument and
+//! backend, later SuperCollider), and the sequencer's MIDI clock, leave the audio thread here, each with its instrument and
 //! engine sample time, to a thread of their own (`backend::outbound`).
 //!
 //! Every event for an external instrument passes through the engine — notes from OSC,
@@ -16,6 +16,7 @@ use rtrb::{Consumer, Producer, RingBuffer};
 use super::channel::ChannelMessage;
 use super::stats::EngineStats;
 use crate::address::InstrumentKey;
+use crate::seq::midi_clock::ClockMessage;
 
 /// Capacity of the outbound ring (events).
 pub const OUTBOUND_CAPACITY: usize = 4_096;
@@ -51,9 +52,10 @@ pub enum OutEvent {
     AllNotesOff,
     /// Silence everything now.
     Panic,
-    /// A system real-time message (MIDI clock `0xF8`, start `0xFA`, stop `0xFC`, ...), for
-    /// backends that pass them on; no instrument (its key is ignored).
-    Realtime(u8),
+    /// The sequencer's MIDI clock or transport message (tick, START, STOP, CONTINUE,
+    /// SONG POSITION), for the MIDI output's clock ports; no instrument (its key is
+    /// [`InstrumentKey::CLOCK`]).
+    Clock(ClockMessage),
 }
 
 /// One event on the outbound ring.

@@ -43,6 +43,7 @@ use super::recorder::RecordSink;
 use crate::engine::Engine;
 use crate::realtime::no_alloc::no_alloc;
 use crate::realtime::sample_clock::SampleClock;
+use crate::seq::TimelineSource;
 
 /// Frames of the preallocated stereo scratch the engine renders into; longer device buffers
 /// are processed in several chunks.
@@ -93,6 +94,9 @@ pub struct CallbackCore {
     progress: usize,
     /// Output levels being measured (published to the meter at 20 Hz).
     levels: LevelWindow,
+    /// The outside beat timeline the sequencer follows (a Link session), asked before
+    /// every block.
+    timeline: Option<Box<dyn TimelineSource>>,
 }
 
 // The core travels to the audio thread and back: it stays `Send` (checked at compile time).
@@ -120,7 +124,14 @@ impl CallbackCore {
             silent: false,
             progress: 0,
             levels: LevelWindow::default(),
+            timeline: None,
         })
+    }
+
+    /// Has the sequencer follow `source`'s timeline from the next block on (built on a
+    /// control thread; asked on the audio thread, so it must be real-time safe).
+    pub fn set_timeline(&mut self, source: Box<dyn TimelineSource>) {
+        self.timeline = Some(source);
     }
 
     /// The atomics shared with the player.
@@ -152,6 +163,10 @@ impl CallbackCore {
             } else {
                 if self.faded.is_none() && self.shared.fade_out.load(Ordering::Acquire) {
                     self.faded = Some(0);
+                }
+                if let Some(source) = self.timeline.as_mut() {
+                    let timeline = source.at(self.engine.sample_time());
+                    self.engine.set_timeline(timeline);
                 }
                 self.engine.process(left, right);
                 if let Some(done) = self.faded {

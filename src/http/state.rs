@@ -73,6 +73,10 @@ pub fn snapshot(s: &Sources) -> Value {
         "sample_rate": host.sample_rate,
         // Where the sequencer's clock comes from now (`internal`, `midi:PORT`, `link`).
         "clock": c.sync_status().source().name(),
+        // For Link: its peers, and the beat phase at the quantum at Link's host time.
+        "link": c.sync_status().source().link().map(|(peers, phase, time_us)| {
+            json!({"peers": peers, "phase": phase, "time_us": time_us})
+        }),
         "outputs": host.outputs,
         "backends": backends,
         // Each MIDI output port: port, destination, connected, instruments and profiles,

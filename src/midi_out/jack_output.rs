@@ -96,7 +96,8 @@ impl CallbackPort {
 
     /// Writes what falls in this cycle. **Real-time safe.**
     /// With `flush` (the output stops), what is due later is written now, in order, but
-    /// a note not yet due is not started: only its release and the rest go out.
+    /// a note not yet due is not started and a clock tick not yet due is not sent: only
+    /// releases, STOP and the rest go out.
     fn write(
         &mut self,
         ps: &ProcessScope,
@@ -113,7 +114,9 @@ impl CallbackPort {
             if due >= n && !flush {
                 break;
             }
-            if due >= n && item.kind == Kind::NoteOn {
+            // Stopping: a note or a clock tick not due yet never happened (a tick written
+            // now would move the receiver's song position on); the rest goes out now.
+            if due >= n && (item.kind == Kind::NoteOn || item.bytes[..1] == [0xF8]) {
                 done += 1;
                 continue;
             }

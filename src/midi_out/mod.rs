@@ -2,13 +2,16 @@
 //! `midi` instruments are played by the synth on a MIDI output port, their params reached
 //! through a CC profile.
 //!
-//! Events for these instruments leave the audio thread through the engine's outbound
-//! ring; the outbound thread (`backend::outbound`) hands them to the [`MidiOutSink`] here,
+//! Events for these instruments, and the sequencer's MIDI clock for the clock ports
+//! (`clock: (out: [...])`, `--clock-out`), leave the audio thread through the engine's
+//! outbound ring; the outbound thread (`backend::outbound`) hands them to the [`MidiOutSink`] here,
 //! which turns them into MIDI and sends them:
 //!
 //! - [`profile`]: CC profiles (controls, ranges, curves) and custom ones from the config;
 //!   [`builtin`]: the built-in profiles, with their sources.
 //! - [`message`]: one logical outgoing message and its priority kind.
+//! - [`clock_out`]: the ports that get the sequencer's MIDI clock, and each one's
+//!   transport rules.
 //! - [`voicing`]: an instrument's notes (polyphony, mono legato), channel messages and
 //!   params as MIDI bytes.
 //! - [`queue`]: the per-port output queue (priorities, CC throttling, bound, scheduling).
@@ -24,6 +27,7 @@
 
 pub mod alsa_output;
 pub mod builtin;
+pub mod clock_out;
 pub mod devices;
 pub mod glide;
 #[cfg(feature = "jack")]
@@ -36,6 +40,7 @@ pub mod sink;
 pub mod stats;
 pub mod voicing;
 
+pub use clock_out::ClockOut;
 pub use profile::{Control, Curve, Profile, ProfileDesc};
 pub use settings::{plan, MidiOutSettings, Plan};
 pub use sink::{MidiOutSink, MidiOutStatus, OutHostKind, PortInstrument, PortStatus};

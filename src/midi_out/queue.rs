@@ -142,6 +142,11 @@ impl OutputQueue {
         Some((q.due, q.msg))
     }
 
+    /// The latest due time waiting, if anything waits.
+    pub fn last_due(&self) -> Option<u64> {
+        self.items.iter().map(|q| q.due).max()
+    }
+
     /// Empties the queue (a port that went away: what waited for it is dropped and
     /// counted as such), returning how many were dropped. Note-offs included: the synth
     /// that would have received them is gone.

@@ -12,6 +12,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 
 use super::builtin::{builtin, BUILTIN};
+use super::clock_out::ClockOut;
 use super::profile::{Profile, ProfileDesc};
 use super::queue::{DEFAULT_CAPACITY, DEFAULT_THROTTLE_MS};
 use crate::patch::{
@@ -89,19 +90,52 @@ pub struct InstrumentPlan {
     pub profile: Option<Profile>,
 }
 
-/// The output ports a patch needs and the instruments on each.
+/// The output ports a patch needs, the instruments on each, and the ports that get the
+/// MIDI clock.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Plan {
-    /// Port name patterns, in the order the patch first names them.
+    /// Port name patterns, in the order the patch first names them (then the clock's).
     pub ports: Vec<String>,
     /// The `midi` instruments.
     pub instruments: Vec<InstrumentPlan>,
+    /// Indexes in `ports` of the ports that get the MIDI clock, and its flags.
+    pub clock: Option<(Vec<usize>, ClockOut)>,
 }
 
 impl Plan {
-    /// True when the patch has no `midi` instrument.
+    /// True when the patch has no `midi` instrument and no port gets the clock.
     pub fn is_empty(&self) -> bool {
-        self.instruments.is_empty()
+        self.instruments.is_empty() && self.clock.is_none()
+    }
+
+    /// Adds `clock`'s ports: a name that is already a port's (any case) shares it, so
+    /// the clock and that synth's notes go through one queue in one order.
+    pub fn with_clock(mut self, clock: &ClockOut) -> Plan {
+        if clock.ports.is_empty() {
+            return self;
+        }
+        let mut indexes = Vec::new();
+        for name in &clock.ports {
+            let i = match self.ports.iter().position(|p| p.eq_ignore_ascii_case(name)) {
+                Some(i) => i,
+                None => {
+                    self.ports.push(name.clone());
+                    self.ports.len() - 1
+                }
+            };
+            if !indexes.contains(&i) {
+                indexes.push(i);
+            }
+        }
+        self.clock = Some((indexes, clock.clone()));
+        self
+    }
+
+    /// True when port `i` gets the clock.
+    pub fn has_clock(&self, i: usize) -> bool {
+        self.clock
+            .as_ref()
+            .is_some_and(|(ports, _)| ports.contains(&i))
     }
 }
 

@@ -2,7 +2,9 @@
 //! each external instrument's events into MIDI ([`Voicing`]), queues them per port
 //! ([`OutputQueue`]), finds and connects each port's destination by name, and hands what
 //! is due to the host: JACK (written at the exact frame by its callback) or the ALSA
-//! sequencer (sent when its time has come).
+//! sequencer (sent when its time has come). The ports of `clock: (out: [...])` /
+//! `--clock-out` also get the sequencer's MIDI clock through their gate ([`ClockGate`]);
+//! when the sink stops, a running clock is sent STOP after everything else it was sent.
 //!
 //! Ports are matched by part of their name, any case. A destination that is absent at
 //! start is one warning line, and the sink keeps looking for it with backoff (0.1 s
@@ -26,6 +28,7 @@ use parking_lot::Mutex;
 use tracing::{info, warn};
 
 use super::alsa_output::AlsaOut;
+use super::clock_out::ClockGate;
 use super::glide::{Glides, Step};
 #[cfg(feature = "jack")]
 use super::jack_output::JackOut;
@@ -141,6 +144,8 @@ pub struct PortStatus {
     pub destination: Mutex<Option<String>>,
     /// The instruments on it and their profiles.
     pub instruments: Vec<PortInstrument>,
+    /// Whether the sequencer's MIDI clock goes out on it.
+    pub clock: bool,
     /// The bound of its queue, messages.
     pub capacity: usize,
     /// Its counters.
@@ -165,7 +170,12 @@ impl MidiOutStatus {
     /// The status line of `port`.
     pub fn line(&self, port: &PortStatus) -> String {
         let dest = port.destination.lock().clone();
-        let instruments: Vec<String> = port.instruments.iter().map(|i| i.to_string()).collect();
+        let instruments: Vec<String> = port
+            .instruments
+            .iter()
+            .map(|i| i.to_string())
+            .chain(port.clock.then(|| "MIDI clock".to_string()))
+            .collect();
         format!(
             "MIDI out {:?} -> {} ({}): {}; {}",
             port.pattern,
@@ -178,7 +188,8 @@ impl MidiOutStatus {
 
     /// `port` as JSON (`/api/state`'s `midi_outputs`): `port` (the patch's name pattern),
     /// `host`, `destination` (`null` while looked for), `connected`, `instruments`
-    /// (`[{id, profile, channel}]`), `queue_capacity`, and the counters of
+    /// (`[{id, profile, channel}]`), `clock` (the sequencer's MIDI clock goes out on it),
+    /// `queue_capacity`, and the counters of
     /// [`PortStats::json`].
     pub fn json(&self, port: &PortStatus) -> serde_json::Value {
         let instruments: Vec<serde_json::Value> = port
@@ -192,6 +203,7 @@ impl MidiOutStatus {
             "destination": port.destination.lock().clone(),
             "connected": port.stats.connected.load(Ordering::Relaxed),
             "instruments": instruments,
+            "clock": port.clock,
             "queue_capacity": port.capacity,
         });
         if let (Some(out), serde_json::Value::Object(stats)) =
@@ -205,6 +217,8 @@ impl MidiOutStatus {
 
 struct Port {
     pattern: String,
+    /// The clock's transport state on this port, when it gets the clock.
+    clock: Option<ClockGate>,
     dest: Option<String>,
     queue: OutputQueue,
     stats: Arc<PortStats>,
@@ -271,11 +285,17 @@ impl MidiOutSink {
                             channel: inst.channel,
                         })
                         .collect(),
+                    clock: plan.has_clock(i),
                     capacity: settings.queue,
                     stats: stats.clone(),
                 });
                 Port {
                     pattern: pattern.clone(),
+                    clock: plan
+                        .clock
+                        .as_ref()
+                        .filter(|_| plan.has_clock(i))
+                        .map(|(_, c)| ClockGate::new(c)),
                     dest: None,
                     queue: OutputQueue::new(settings.queue, throttle, stats.clone()),
                     stats,
@@ -399,6 +419,9 @@ impl MidiOutSink {
                     port.pattern
                 );
                 port.dest = None;
+                if let Some(gate) = &mut port.clock {
+                    gate.disconnected();
+                }
                 port.stats.connected.store(false, Ordering::Relaxed);
                 *self.status.ports[port.status_index].destination.lock() = None;
                 let n = port.queue.clear();
@@ -527,6 +550,19 @@ impl OutboundSink for MidiOutSink {
     }
 
     fn event(&mut self, e: &OutboundEvent) {
+        if let OutEvent::Clock(message) = e.event {
+            for port in &mut self.ports {
+                let connected = port.dest.is_some();
+                if let Some(msg) = port
+                    .clock
+                    .as_mut()
+                    .and_then(|g| g.message(message, connected))
+                {
+                    port.queue.push(e.time, msg);
+                }
+            }
+            return;
+        }
         if let OutEvent::Param {
             param,
             value,
@@ -541,25 +577,14 @@ impl OutboundSink for MidiOutSink {
             }
             self.glides.set(key, value);
         }
+        let Some((port, voicing)) = self.instruments.get_mut(&e.instrument) else {
+            return;
+        };
         let mut scratch = std::mem::take(&mut self.scratch);
         scratch.clear();
-        let ports: Vec<usize> = match e.event {
-            OutEvent::Realtime(_) => (0..self.ports.len()).collect(),
-            _ => match self.instruments.get_mut(&e.instrument) {
-                Some((port, voicing)) => {
-                    voicing.event(e.event, &mut scratch);
-                    vec![*port]
-                }
-                None => Vec::new(),
-            },
-        };
-        if let OutEvent::Realtime(b) = e.event {
-            scratch.push((0, OutMessage::short(super::message::Kind::Realtime, &[b])));
-        }
-        for port in ports {
-            for (delay, msg) in &scratch {
-                self.ports[port].queue.push(e.time + delay, *msg);
-            }
+        voicing.event(e.event, &mut scratch);
+        for (delay, msg) in &scratch {
+            self.ports[*port].queue.push(e.time + delay, *msg);
         }
         self.scratch = scratch;
     }
@@ -586,6 +611,13 @@ impl OutboundSink for MidiOutSink {
             voicing.event(OutEvent::AllNotesOff, &mut scratch);
             for (_, msg) in &scratch {
                 self.ports[*port].queue.push(now, *msg);
+            }
+        }
+        // A clock that runs is stopped, after everything it was sent.
+        for port in &mut self.ports {
+            if let Some(stop) = port.clock.as_mut().and_then(ClockGate::stop) {
+                let last = port.queue.last_due().unwrap_or(now).max(now);
+                port.queue.push(last, stop);
             }
         }
         self.release(u64::MAX);

@@ -77,7 +77,8 @@ impl Voicing {
                 out.push((0, OutMessage::cc(ch, 120, 0)));
                 out.push((0, OutMessage::cc(ch, 123, 0)));
             }
-            OutEvent::Realtime(byte) => out.push((0, OutMessage::short(Kind::Realtime, &[byte]))),
+            // The clock is the sink's (its clock ports), never an instrument's.
+            OutEvent::Clock(_) => {}
         }
     }
 

@@ -121,7 +121,7 @@ pub fn clock_source_args(source: &ClockSource) -> [OscType; 4] {
     let (external, peers, phase) = match source {
         ClockSource::Internal => (false, 0, 0.0),
         ClockSource::Midi { following, .. } => (*following, 0, 0.0),
-        ClockSource::Link { peers, phase } => (true, *peers, *phase),
+        ClockSource::Link { peers, phase, .. } => (true, *peers, *phase),
     };
     [
         OscType::String(source.name()),

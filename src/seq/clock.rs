@@ -120,6 +120,20 @@ impl Clock {
         self.next_tick = tick;
     }
 
+    /// Puts the next tick on sample `time` at tempo `mbpm` (thousandths of a BPM, no
+    /// pending change left): following an outside timeline.
+    pub fn align(&mut self, time: u64, mbpm: u64) {
+        self.pending = None;
+        self.mbpm = mbpm.max(1);
+        self.anchor_time = time;
+        self.anchor_tick = self.next_tick;
+    }
+
+    /// Tempo now, thousandths of a BPM.
+    pub fn milli_bpm(&self) -> u64 {
+        self.mbpm
+    }
+
     /// Restarts the tick count at 0 on sample `start` (the tempo stays).
     pub fn restart(&mut self, start: u64) {
         if let Some(m) = self.pending.take() {

@@ -26,10 +26,25 @@ pub enum ClockSource {
         peers: u64,
         /// Beat phase within the quantum (0 ..< quantum), at the last look.
         phase: f64,
+        /// When that look was: Link's host clock, microseconds (the same clock on every
+        /// peer of one machine).
+        time_us: i64,
     },
 }
 
 impl ClockSource {
+    /// A Link session's `(peers, phase, time_us)`; `None` for another source.
+    pub fn link(&self) -> Option<(u64, f64, i64)> {
+        match self {
+            ClockSource::Link {
+                peers,
+                phase,
+                time_us,
+            } => Some((*peers, *phase, *time_us)),
+            _ => None,
+        }
+    }
+
     /// How `/seq/state` names it: `internal`, `midi:PORT` or `link`.
     pub fn name(&self) -> String {
         match self {

@@ -25,6 +25,7 @@ use super::quantize::TICKS_PER_BAR;
 use super::rng::LoopRng;
 use super::status::SeqStatus;
 use super::swing::{swing_delay, MAX_SWING};
+use super::timeline::{place, Timeline};
 use crate::address::{InstrumentKey, LiveTarget};
 use crate::patch::{MutationConfig, Quantize, ScaleKind, MAX_EUCLID_DEGREES};
 
@@ -151,6 +152,12 @@ pub struct Conductor {
     resume_from: u64,
     /// Ticks come from an external clock ([`SeqCommand::ClockTick`]), not `clock`.
     external: bool,
+    /// The outside timeline the clock follows (a Link session) and the sample it was
+    /// seen at; `None`: its own.
+    timeline: Option<(u64, Timeline)>,
+    /// Timeline tick − own tick, once chosen (see `seq::timeline`).
+    timeline_offset: Option<i64>,
+    sample_rate: u32,
 }
 
 /// What [`Conductor::new`] needs.
@@ -219,6 +226,9 @@ impl Conductor {
             midi_clock: MidiClock::default(),
             resume_from: 0,
             external: false,
+            timeline: None,
+            timeline_offset: None,
+            sample_rate: p.sample_rate as u32,
         };
         c.midi_clock.start(0);
         for lane in &mut c.params {
@@ -251,6 +261,8 @@ impl Conductor {
         self.midi_clock = old.midi_clock;
         self.resume_from = old.resume_from;
         self.external = old.external;
+        self.timeline = old.timeline;
+        self.timeline_offset = old.timeline_offset;
         self.idle = old.idle.with_times(self.idle.times());
         std::mem::swap(&mut self.steps_rng, &mut old.steps_rng);
         std::mem::swap(&mut self.mutation_rng, &mut old.mutation_rng);
@@ -375,6 +387,42 @@ impl Conductor {
             self.tick(tick, time, now, status, cues);
         }
         self.emit_due(now, status);
+    }
+
+    /// The outside timeline (a Link session) as it stands at engine sample `now`, or
+    /// `None` to run on its own clock again (at the tempo it has): from now on its ticks
+    /// fall where the timeline says (see `seq::timeline`). The audio callback gives it
+    /// once a block, before the block renders. **Real-time safe.**
+    pub fn set_timeline(&mut self, now: u64, timeline: Option<Timeline>) {
+        self.timeline = timeline.map(|t| (now, t));
+        if self.timeline.is_none() {
+            self.timeline_offset = None;
+        }
+        self.follow_timeline(now);
+    }
+
+    /// Places the next tick on the timeline (when one is followed, and playing on its own
+    /// clock).
+    fn follow_timeline(&mut self, now: u64) {
+        let Some((at, tl)) = self.timeline else {
+            return;
+        };
+        if !self.playing || self.external {
+            self.timeline_offset = None;
+            return;
+        }
+        let p = place(
+            &tl,
+            at,
+            now,
+            self.sample_rate,
+            self.clock.next_tick(),
+            self.timeline_offset,
+        );
+        self.timeline_offset = Some(p.offset);
+        if p.time != self.clock.next_tick_time() || p.mbpm != self.clock.milli_bpm() {
+            self.clock.align(p.time, p.mbpm);
+        }
     }
 
     /// The next MIDI clock or transport message it produced (the engine drains these
@@ -696,7 +744,9 @@ impl Conductor {
                     for t in &mut self.tracks {
                         t.steps_played = 0;
                     }
-                    self.midi_clock.start(now);
+                    self.timeline_offset = None;
+                    self.follow_timeline(now);
+                    self.midi_clock.start(self.clock.next_tick_time());
                     Self::cue(cues, status, Cue::Playing(true));
                 }
             }
@@ -708,7 +758,9 @@ impl Conductor {
                     for t in &mut self.tracks {
                         t.steps_played = tick.div_ceil(t.ticks_per_step);
                     }
-                    self.midi_clock.resume(now, tick);
+                    self.timeline_offset = None;
+                    self.follow_timeline(now);
+                    self.midi_clock.resume(self.clock.next_tick_time(), tick);
                     Self::cue(cues, status, Cue::Playing(true));
                 }
             }

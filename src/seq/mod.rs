@@ -16,7 +16,8 @@
 //!   [`status`] (atomics `/seq/state` reads), [`edit`] (how step edits change a track,
 //!   shared with the control side), [`midi_clock`] (the MIDI clock and transport
 //!   messages it plays on its ticks), [`clock_source`] (where its clock comes from:
-//!   internal, MIDI clock in, Link; for the status);
+//!   internal, MIDI clock in, Link; for the status), [`timeline`] (an outside beat
+//!   timeline, a Link session, its ticks follow);
 //!
 //! A patch's `sequence` section is checked by the patch room (`patch::sequence_check`)
 //! and turned into a [`Conductor`] by the control room (`control::sequencer_build`).
@@ -40,6 +41,7 @@ pub mod rng;
 pub mod scale;
 pub mod status;
 pub mod swing;
+pub mod timeline;
 
 pub use clock::{Clock, PPQN};
 pub use command::SeqCommand;
@@ -48,3 +50,4 @@ pub use config::SequencerConfig;
 pub use cue::Cue;
 pub use event::SeqEvent;
 pub use status::SeqStatus;
+pub use timeline::{Timeline, TimelineSource};

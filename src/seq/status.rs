@@ -31,7 +31,7 @@ pub struct SeqStatus {
     pub notes_dropped: AtomicU64,
     /// Someone takes the MIDI clock messages (the engine forwards them only then).
     pub clock_wanted: AtomicBool,
-    /// MIDI clock messages dropped because the clock ring was full.
+    /// MIDI clock messages dropped because the outbound ring was full.
     pub clock_dropped: AtomicU64,
     /// Mutation cycles skipped while overload shedding held mutation.
     pub mutations_held: AtomicU64,

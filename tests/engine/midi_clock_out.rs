@@ -1,4 +1,4 @@
-//! The sequencer's MIDI clock inside the real engine: every tick (0xF8) on its exact
+//! The sequencer's MIDI clock inside the real engine, as it leaves by the outbound ring: every tick (0xF8) on its exact
 //! sample whatever the block size and the swing, tempo changes from the next tick on,
 //! START/STOP/CONTINUE/SPP in their order and at their samples, zero drift at tempos
 //! whose tick is not a whole number of samples; all of it with every `Engine::process`
@@ -9,8 +9,9 @@ use crate::support::engine::{engine, SR};
 use assert_no_alloc::assert_no_alloc;
 #[cfg(debug_assertions)]
 use assert_no_alloc::{reset_violation_count, violation_count};
+use chronus::address::InstrumentKey;
 use chronus::control::Controller;
-use chronus::engine::Engine;
+use chronus::engine::{Engine, OutEvent, OutboundEvent};
 use chronus::seq::midi_clock::{ClockEvent, ClockMessage};
 use chronus::seq::SeqCommand;
 use rtrb::Consumer;
@@ -27,18 +28,28 @@ const PATCH: &str = r#"(
     ),
 )"#;
 
-fn rig(bpm: &str) -> (Engine, Controller, Consumer<ClockEvent>) {
-    let (e, mut c) = engine(&PATCH.replace("BPM", bpm));
-    let ring = c.take_clock_out().expect("the clock ring");
-    assert!(c.take_clock_out().is_none(), "taken once");
+/// The engine, its controller (the clock wanted) and the outbound ring the clock leaves by.
+fn rig(bpm: &str) -> (Engine, Controller, Consumer<OutboundEvent>) {
+    let (mut e, c) = engine(&PATCH.replace("BPM", bpm));
+    let ring = e.take_outbound().expect("the outbound ring");
+    c.want_clock();
     (e, c, ring)
 }
 
+#[test]
+fn no_clock_leaves_the_engine_unless_a_port_wants_it() {
+    let (mut e, _c) = engine(&PATCH.replace("BPM", "120"));
+    let mut ring = e.take_outbound().expect("the outbound ring");
+    let mut out = Vec::new();
+    run(&mut e, &mut ring, 10_000, &[64], &mut out);
+    assert_eq!(out, []);
+}
+
 /// Renders `frames` under assert_no_alloc in blocks cycling through `blocks`, draining
-/// the clock ring after every block.
+/// the clock messages from the outbound ring after every block.
 fn run(
     e: &mut Engine,
-    ring: &mut Consumer<ClockEvent>,
+    ring: &mut Consumer<OutboundEvent>,
     frames: usize,
     blocks: &[usize],
     out: &mut Vec<ClockEvent>,
@@ -50,7 +61,14 @@ fn run(
         let n = blocks[k % blocks.len()].min(frames - pos);
         assert_no_alloc(|| e.process(&mut l[..n], &mut r[..n]));
         while let Ok(ev) = ring.pop() {
-            out.push(ev);
+            let OutEvent::Clock(message) = ev.event else {
+                panic!("not a clock message: {ev:?}");
+            };
+            assert_eq!(ev.instrument, InstrumentKey::CLOCK);
+            out.push(ClockEvent {
+                time: ev.time,
+                message,
+            });
         }
         pos += n;
         k += 1;

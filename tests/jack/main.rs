@@ -7,6 +7,7 @@
 mod support;
 
 mod clock_in_jack;
+mod clock_out_jack;
 mod latency_jack;
 mod midi_jack;
 mod midi_out_jack;

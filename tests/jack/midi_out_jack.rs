@@ -22,6 +22,7 @@ use rosc::{encoder, OscMessage, OscPacket, OscType};
 use crate::support::chronus::{chronus_cmd, status_lines};
 use crate::support::http::{get, http_addr};
 use crate::support::jack::{jack_test_lock, JackServer, JACK_PERIOD, JACK_RATE};
+use crate::support::midi_dump::{dump, events};
 use crate::support::osc::{osc_port, oscsend};
 use crate::support::process::{programs_available, step, Proc, READY_TIMEOUT};
 use crate::support::temp::TempDir;
@@ -41,30 +42,6 @@ fn patch(port: &str) -> String {
         tracks: {{"lead": (instrument: "nts1", division: "1/16", pattern: "0 2 4 7", gate: 0.5)}}),
 )"#
     )
-}
-
-/// `jack_midi_dump -a`: its client is `midi-monitor`, its port `midi-monitor:input`.
-fn dump(server: &JackServer) -> Proc {
-    let mut cmd = server.cmd("jack_midi_dump");
-    cmd.arg("-a");
-    Proc::spawn("jack_midi_dump", cmd).graceful_on_drop()
-}
-
-/// The dump's events: `  49952: 90 3c 40 note on ...` → (frame, bytes).
-fn events(p: &Proc) -> Vec<(u64, Vec<u8>)> {
-    p.output
-        .stdout()
-        .iter()
-        .filter_map(|l| {
-            let (frame, rest) = l.trim().split_once(':')?;
-            let frame = frame.trim().parse().ok()?;
-            let bytes: Vec<u8> = rest
-                .split_whitespace()
-                .map_while(|w| u8::from_str_radix(w, 16).ok().filter(|_| w.len() == 2))
-                .collect();
-            (!bytes.is_empty()).then_some((frame, bytes))
-        })
-        .collect()
 }
 
 fn note_ons(ev: &[(u64, Vec<u8>)]) -> Vec<(u64, u8)> {

@@ -10,6 +10,7 @@
 //! - [`chronus`]: the `chronus` binary under test and its `status:` lines.
 //! - [`compare`]: two renders of a patch measured note by note (pitch, onset, level).
 //! - [`jack`]: a private JACK dummy server per test, listing and recording its ports.
+//! - [`midi_dump`]: jackd2's `jack_midi_dump`, what it received with its frame times.
 //! - [`http`]: the HTTP API with curl, Debian's Python (Prometheus parser, WebSocket
 //!   client) and promtool.
 //! - [`http_rig`]: the HTTP API in-process over a real audio callback (the no-alloc tests).
@@ -27,6 +28,7 @@ pub mod engine;
 pub mod http;
 pub mod http_rig;
 pub mod jack;
+pub mod midi_dump;
 pub mod osc;
 pub mod process;
 pub mod rng;

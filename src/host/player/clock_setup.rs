@@ -1,7 +1,8 @@
 //! The player's MIDI clock input: which port the sequencer follows (`--clock-in`, else
 //! the config's `clock.follow`), on which MIDI host (`--midi-host`, else the config's,
 //! else ALSA), and starting its thread once the audio plays. Clock in and out on one port
-//! are refused here, before anything starts.
+//! are refused here, before anything starts; the clock out's ports (`--clock-out`, else
+//! the config's `clock.out`) are the outbound side's (`outbound_setup`).
 
 use std::sync::Arc;
 
@@ -37,18 +38,10 @@ pub(super) fn clock_out_names(options: &PlayOptions) -> &[String] {
     }
 }
 
-/// Refuses clock in and out on one port (and empty names); says that clock out is not
-/// sent yet.
+/// Refuses clock in and out on one port (and empty names).
 pub(super) fn check_clock(options: &PlayOptions) -> Result<(), PlayError> {
     clock::check(clock_in_name(options), clock_out_names(options))
         .map_err(|(_, e)| PlayError::Clock(e))?;
-    let out = clock_out_names(options);
-    if !out.is_empty() {
-        tracing::warn!(
-            "MIDI clock out to {}: not sent yet (this build has no MIDI output ports)",
-            out.join(", ")
-        );
-    }
     Ok(())
 }
 

@@ -69,6 +69,10 @@ pub enum PlayError {
     /// The HTTP API could not start on the address given with `--http`.
     #[error("error: {0} (choose another address with --http ADDR, or run with --no-http)")]
     Http(String),
+    /// Ableton Link asked for and not to be had (a build without the `link` feature), or
+    /// with MIDI clock in (two clocks to follow).
+    #[error("error: Ableton Link (--link, config `link`): {0}")]
+    Link(String),
     /// The outbound thread (external instruments) could not be spawned.
     #[error("error: cannot start the outbound thread: {0}")]
     OutboundThread(std::io::Error),

@@ -19,7 +19,7 @@
 //! The steps, one file each: `startup` (output, engine, MIDI, recorder, OSC, stream),
 //! `output` (opening, starting and describing the stream), `buffer_size` (reported or
 //! measured from the first callbacks), `midi_setup` (which MIDI backend and ports),
-//! `clock_setup` (MIDI clock in), `outbound_setup` (the outbound thread and the MIDI
+//! `clock_setup` (MIDI clock in), `link_setup` (Ableton Link), `outbound_setup` (the outbound thread and the MIDI
 //! output of external instruments), `running` (the player loop, reopening, shutdown);
 //! [`error`] holds
 //! the one-line errors.
@@ -40,6 +40,7 @@ use crate::patch::PatchDesc;
 mod buffer_size;
 mod clock_setup;
 pub mod error;
+mod link_setup;
 mod midi_setup;
 mod observe;
 mod outbound_setup;
@@ -74,6 +75,8 @@ pub struct PlayOptions {
     pub osc: Option<OscOptions>,
     /// MIDI input asked for on the command line.
     pub midi: MidiRequest,
+    /// `--link`: join the Ableton Link session (else the config's `link.enabled`).
+    pub link: bool,
     /// The `--config` file (router, tuning, MIDI defaults); the default config without one.
     pub config: Config,
     /// The path of the `--config` file, re-read on SIGHUP and `POST /api/reload`.

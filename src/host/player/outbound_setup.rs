@@ -1,6 +1,6 @@
-//! The player's outbound side: the patch's external instruments (`midi` backends) get the
-//! MIDI output ([`MidiOutSink`]) on the outbound thread, which drains the engine's
-//! outbound ring. The MIDI host is JACK when `--host jack` or `--midi-host jack` (or the
+//! The player's outbound side: the patch's external instruments (`midi` backends) and the
+//! MIDI clock's ports (`--clock-out`, the config's `clock.out`) get the MIDI output
+//! ([`MidiOutSink`]) on the outbound thread, which drains the engine's outbound ring. The MIDI host is JACK when `--host jack` or `--midi-host jack` (or the
 //! config's `midi.host: "jack"`) is given, the ALSA sequencer otherwise.
 //!
 //! A `supercollider` instrument has no sink here yet: its voice template plays on the
@@ -12,6 +12,7 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use rtrb::Consumer;
 
+use super::clock_setup::clock_out_names;
 use super::error::PlayError;
 use super::PlayOptions;
 use crate::backend::{OutboundSink, OutboundThread};
@@ -20,7 +21,7 @@ use crate::control::Controller;
 use crate::engine::outbound::OUTBOUND_CAPACITY;
 use crate::engine::{EngineStats, OutboundEvent};
 use crate::midi::input::latency_for;
-use crate::midi_out::{plan, MidiOutSettings, MidiOutSink, MidiOutStatus, OutHostKind};
+use crate::midi_out::{plan, ClockOut, MidiOutSettings, MidiOutSink, MidiOutStatus, OutHostKind};
 use crate::realtime::queue_gauges::{HighWater, QueueReading};
 use crate::service::promote_this_thread;
 use crate::service::realtime::HELPER_PRIORITY;
@@ -45,6 +46,16 @@ impl Outbound {
     }
 }
 
+/// The MIDI clock output asked for: `--clock-out` (else the config's `clock.out`) with the
+/// config's flags.
+fn clock_out(options: &PlayOptions) -> ClockOut {
+    ClockOut {
+        ports: clock_out_names(options).to_vec(),
+        send_start_stop: options.config.clock.send_start_stop,
+        send_song_position: options.config.clock.send_song_position,
+    }
+}
+
 /// The MIDI host of the output: JACK when the audio or the MIDI input host is JACK.
 pub(super) fn out_host(options: &PlayOptions) -> OutHostKind {
     let midi_jack = options
@@ -60,8 +71,9 @@ pub(super) fn out_host(options: &PlayOptions) -> OutHostKind {
     }
 }
 
-/// Starts the outbound thread on `rx` when the running patch has external instruments
-/// (their params are declared to the controller at each commit: `setup::start`). `buffer`: the stream's buffer as asked for
+/// Starts the outbound thread on `rx` when the running patch has external instruments or
+/// the clock goes out (their params are declared to the controller at each commit:
+/// `setup::start`), and has the engine forward the sequencer's clock. `buffer`: the stream's buffer as asked for
 /// (1024 when not given), for the output latency (JACK takes at least two of its periods
 /// plus 2 ms). Called before the stream starts: the MIDI host is opened and the ports looked
 /// for once right here, so the patch's first notes find their ports connected.
@@ -84,8 +96,12 @@ pub(super) fn start_outbound(
             Default::default()
         }
     };
+    let plan = plan.with_clock(&clock_out(options));
     if plan.is_empty() {
         return Ok(None);
+    }
+    if plan.clock.is_some() {
+        c.want_clock();
     }
     let latency = latency_for(buffer.unwrap_or(1024), sample_rate);
     let latency = match options.config.midi_out.latency_ms {

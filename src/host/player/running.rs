@@ -74,6 +74,8 @@ pub(super) struct Services {
     pub(super) notifier: Notifier,
     /// The overload governor (shared with the reloader, which replaces its limits).
     pub(super) governor: Arc<Mutex<Governor>>,
+    /// The Ableton Link session, if joined.
+    pub(super) link: Option<super::link_setup::Link>,
 }
 
 /// Where the callback core is and what the player reads of it.
@@ -95,6 +97,8 @@ pub(super) struct CoreHome {
 pub(super) struct Running<'a> {
     /// The HTTP API, if any (stops first: it reads everything else).
     _http: Option<HttpServer>,
+    /// The Ableton Link thread, if any (stops early: it sends to the controller).
+    _link: Option<super::link_setup::Link>,
     /// The MIDI clock-in thread, if any (stops first: it sends to the controller).
     _clock_in: Option<crate::sync::clock_in::ClockIn>,
     /// The MIDI thread, if any.
@@ -149,6 +153,7 @@ impl<'a> Running<'a> {
             outbound,
             notifier,
             governor,
+            link,
         }: Services,
         core: CoreHome,
     ) -> Self {
@@ -162,6 +167,7 @@ impl<'a> Running<'a> {
         let started = Instant::now();
         Running {
             _http: http,
+            _link: link,
             _clock_in: clock_in,
             _midi: midi,
             osc,

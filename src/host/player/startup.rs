@@ -15,6 +15,7 @@ use tracing::info;
 use super::buffer_size::buffer_frames;
 use super::clock_setup::{check_clock, start_clock_in};
 use super::error::PlayError;
+use super::link_setup::start_link;
 use super::midi_setup::{open_midi, start_midi_thread};
 use super::outbound_setup::start_outbound;
 use super::output::{cannot_open, describe, host_managed, open_output, start};
@@ -61,7 +62,8 @@ pub(super) fn start_playing<'a>(
     let midi_ports = Arc::new(Mutex::new(Default::default()));
     let faults = control.lock().faults().clone();
     let (recorder, sink) = start_recording(options.record.as_deref(), sample_rate, faults)?;
-    let core = CallbackCore::new(engine, sample_rate as f32, sink);
+    let mut core = CallbackCore::new(engine, sample_rate as f32, sink);
+    let link = start_link(options, &control, &mut core, sample_rate)?;
     let shared = core.shared().clone();
     // What `/status` reads of the host: the meter of whichever core plays now.
     let meter_for_osc = Arc::new(Mutex::new(shared.clone()));
@@ -149,6 +151,7 @@ pub(super) fn start_playing<'a>(
         outbound,
         notifier,
         governor,
+        link,
     };
     let core = CoreHome {
         state: State::Playing(playing),

@@ -1,0 +1,83 @@
+//! The player's Ableton Link session (`--link`, else the config's `link.enabled`): joined
+//! before the audio starts, its audio-thread timeline handed to the callback core, so the
+//! sequencer's first bar already lines up with the session. Refused in one line with MIDI
+//! clock in (two clocks to follow) and in a build without the cargo feature `link`.
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use super::clock_setup::clock_in_name;
+use super::error::PlayError;
+use super::PlayOptions;
+use crate::control::Controller;
+use crate::host::audio_callback::CallbackCore;
+
+/// The running session (nothing in a build without Link: it is refused there).
+#[cfg(feature = "link")]
+pub(super) type Link = crate::sync::link::LinkSession;
+/// The running session (nothing in a build without Link: it is refused there).
+#[cfg(not(feature = "link"))]
+pub(super) type Link = std::convert::Infallible;
+
+/// Joins the Link session when asked: the sequencer follows its timeline from the first
+/// block on.
+pub(super) fn start_link(
+    options: &PlayOptions,
+    control: &Arc<Mutex<Controller>>,
+    core: &mut CallbackCore,
+    sample_rate: u32,
+) -> Result<Option<Link>, PlayError> {
+    if !(options.link || options.config.link.enabled) {
+        return Ok(None);
+    }
+    if let Some(port) = clock_in_name(options) {
+        return Err(PlayError::Link(format!(
+            "the sequencer cannot follow both Link and the MIDI clock of {port:?}: choose one"
+        )));
+    }
+    join(options, control, core, sample_rate)
+}
+
+#[cfg(feature = "link")]
+fn join(
+    options: &PlayOptions,
+    control: &Arc<Mutex<Controller>>,
+    core: &mut CallbackCore,
+    sample_rate: u32,
+) -> Result<Option<Link>, PlayError> {
+    use crate::host::null_output::DEFAULT_BUFFER;
+    use crate::midi::input::latency_for;
+    use crate::sync::link::{LinkParts, LinkSession};
+
+    let c = control.lock();
+    let parts = LinkParts {
+        quantum: options.config.link.quantum,
+        start_stop_sync: options.config.link.start_stop_sync,
+        control: control.clone(),
+        faults: c.faults().clone(),
+        status: c.sync_status().clone(),
+    };
+    drop(c);
+    let session = LinkSession::start(parts)
+        .map_err(|e| PlayError::Link(format!("cannot start its thread: {e}")))?;
+    // The output latency: the stream's two buffers (as asked for) and 2 ms.
+    let latency = latency_for(
+        options.request.buffer.unwrap_or(DEFAULT_BUFFER),
+        sample_rate,
+    );
+    core.set_timeline(Box::new(session.timeline(latency)));
+    Ok(Some(session))
+}
+
+#[cfg(not(feature = "link"))]
+fn join(
+    _: &PlayOptions,
+    _: &Arc<Mutex<Controller>>,
+    _: &mut CallbackCore,
+    _: u32,
+) -> Result<Option<Link>, PlayError> {
+    Err(PlayError::Link(
+        "this build has no Link support (build with `cargo build --features link`)".into(),
+    ))
+}

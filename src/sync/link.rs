@@ -1,0 +1,252 @@
+//! Ableton Link (cargo feature `link`, through the `rusty_link` crate: GPL-2.0-or-later,
+//! so a build with the feature is GPL): `--link` or the config's `link: (enabled: true,
+//! quantum: 4, start_stop_sync: true)`.
+//!
+//! - [`LinkSession`] joins the session and runs the thread `chronus-link` (every 10 ms,
+//!   on Link's application-thread state): the session's tempo becomes the sequencer's, the
+//!   sequencer's own tempo changes (OSC, MIDI, ...) are published to the session, and with
+//!   `start_stop_sync` the session's start/stop starts and stops the sequencer and the
+//!   other way round. It says where the clock comes from (peers, phase) in the
+//!   controller's [`SyncStatus`].
+//! - [`LinkTimeline`] is the audio thread's side: before every block the audio callback
+//!   asks it where the session's timeline stands at the block's first sample, through
+//!   Link's real-time-safe audio-thread capture (no lock, no allocation). The block's host
+//!   time comes from a linear fit of host time against the engine's sample clock (Link's
+//!   `HostTimeFilter`), plus the output latency, so the beat is *heard* on the session's
+//!   beat; the sequencer's clock then follows that timeline (`seq::timeline`): its bars
+//!   line up with the session's phase at the quantum.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use rusty_link::{AblLink, HostTimeFilter, SessionState};
+use tracing::info;
+
+use super::{ClockSource, SyncStatus};
+use crate::control::Controller;
+use crate::fault::{self, Faults};
+use crate::seq::clock::{MAX_BPM, MIN_BPM};
+use crate::seq::{SeqCommand, Timeline, TimelineSource};
+
+/// How often the Link thread looks at the session and the sequencer.
+const POLL: Duration = Duration::from_millis(10);
+/// Tempo differences below this are the same tempo (BPM).
+const SAME_TEMPO: f64 = 1e-3;
+
+/// What the Link session needs.
+pub struct LinkParts {
+    /// Beats a bar lines up to.
+    pub quantum: f64,
+    /// Start/stop sync both ways.
+    pub start_stop_sync: bool,
+    /// Where the sequencer's commands go and its state is read.
+    pub control: Arc<Mutex<Controller>>,
+    /// Where panics are counted.
+    pub faults: Arc<Faults>,
+    /// Where it says where the clock comes from.
+    pub status: Arc<SyncStatus>,
+}
+
+/// The running Link session and its thread; dropping it leaves the session.
+pub struct LinkSession {
+    link: Arc<AblLink>,
+    quantum: f64,
+    stop: Arc<AtomicBool>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl LinkSession {
+    /// Joins the Link session (at the sequencer's tempo, when nobody else is there) and
+    /// starts the thread.
+    pub fn start(parts: LinkParts) -> std::io::Result<LinkSession> {
+        let seq = parts.control.lock().sequencer_state().ok();
+        let bpm = seq.map_or(120.0, |s| s.bpm as f64);
+        let link = Arc::new(AblLink::new(bpm));
+        link.enable_start_stop_sync(parts.start_stop_sync);
+        link.enable(true);
+        info!(
+            "Ableton Link: joined at {bpm:.2} BPM, quantum {}, start/stop sync {}",
+            parts.quantum,
+            if parts.start_stop_sync { "on" } else { "off" }
+        );
+        parts.status.set(ClockSource::Link {
+            peers: 0,
+            phase: 0.0,
+            time_us: link.clock_micros(),
+        });
+        let stop = Arc::new(AtomicBool::new(false));
+        let quantum = parts.quantum;
+        let mut worker = Worker {
+            link: link.clone(),
+            state: SessionState::new(),
+            link_tempo: bpm,
+            seq_bpm: bpm,
+            link_playing: None,
+            seq_playing: None,
+            peers: 0,
+            parts,
+        };
+        let faults = worker.parts.faults.clone();
+        let thread = {
+            let stop = stop.clone();
+            fault::supervise("chronus-link", faults.clone(), move || {
+                while !stop.load(Ordering::Acquire) {
+                    faults.contain(
+                        "chronus-link",
+                        || "a look at the Link session".into(),
+                        || worker.step(),
+                    );
+                    std::thread::sleep(POLL);
+                }
+            })?
+        };
+        Ok(LinkSession {
+            link,
+            quantum,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// The audio thread's view of the session, for an output heard `latency` after a
+    /// block is rendered. Built here (it allocates), used on the audio thread.
+    pub fn timeline(&self, latency: Duration) -> LinkTimeline {
+        LinkTimeline::new(self.link.clone(), latency, self.quantum)
+    }
+}
+
+impl Drop for LinkSession {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.link.enable(false);
+    }
+}
+
+/// The audio thread's view of the Link session (see the module doc). **Real-time safe**:
+/// Link's audio-thread capture, its host clock (`clock_gettime`, a vDSO call) and a
+/// regression over a preallocated buffer of 512 points.
+pub struct LinkTimeline {
+    link: Arc<AblLink>,
+    state: SessionState,
+    filter: HostTimeFilter,
+    latency_us: i64,
+    quantum: f64,
+}
+
+impl LinkTimeline {
+    /// The audio thread's view of `link`'s session at `quantum`, for an output heard
+    /// `latency` after a block is rendered. Allocates: build it off the audio thread.
+    pub fn new(link: Arc<AblLink>, latency: Duration, quantum: f64) -> LinkTimeline {
+        LinkTimeline {
+            link,
+            state: SessionState::new(),
+            filter: HostTimeFilter::new(),
+            latency_us: latency.as_micros() as i64,
+            quantum,
+        }
+    }
+
+    /// The timeline at engine sample `sample`, as heard `latency` later, given the host
+    /// time `now_us` at which the callback asks (Link's clock, microseconds).
+    pub fn at_host(&mut self, sample: u64, now_us: i64) -> Timeline {
+        let host = self.filter.sample_time_to_host_time(now_us.max(0), sample) + self.latency_us;
+        self.link.capture_audio_session_state(&mut self.state);
+        Timeline {
+            beat: self.state.beat_at_time(host, self.quantum),
+            bpm: self.state.tempo(),
+            quantum: self.quantum,
+        }
+    }
+}
+
+impl TimelineSource for LinkTimeline {
+    fn at(&mut self, sample: u64) -> Option<Timeline> {
+        let now = self.link.clock_micros();
+        Some(self.at_host(sample, now))
+    }
+}
+
+struct Worker {
+    link: Arc<AblLink>,
+    state: SessionState,
+    /// The session's tempo as last seen (or published).
+    link_tempo: f64,
+    /// The sequencer's tempo as last seen (or set from the session).
+    seq_bpm: f64,
+    /// The session's and the sequencer's playing states as last seen (`None`: not yet).
+    link_playing: Option<bool>,
+    seq_playing: Option<bool>,
+    peers: u64,
+    parts: LinkParts,
+}
+
+impl Worker {
+    fn step(&mut self) {
+        self.link.capture_app_session_state(&mut self.state);
+        let now = self.link.clock_micros();
+        let q = self.parts.quantum;
+        let peers = self.link.num_peers();
+        if peers != self.peers {
+            info!("Ableton Link: {peers} peer(s)");
+            self.peers = peers;
+        }
+        self.parts.status.set(ClockSource::Link {
+            peers,
+            phase: self.state.phase_at_time(now, q),
+            time_us: now,
+        });
+        let Ok(seq) = self.parts.control.lock().sequencer_state() else {
+            return;
+        };
+        let tempo = self.state.tempo();
+        if (tempo - self.link_tempo).abs() > SAME_TEMPO {
+            // The session's tempo moved: the sequencer takes it.
+            self.link_tempo = tempo;
+            let bpm = tempo.clamp(MIN_BPM as f64, MAX_BPM as f64);
+            self.seq_bpm = bpm as f32 as f64;
+            if (seq.bpm as f64 - bpm).abs() > SAME_TEMPO {
+                self.command(SeqCommand::Bpm(bpm as f32));
+            }
+        } else if (seq.bpm as f64 - self.seq_bpm).abs() > SAME_TEMPO {
+            // The sequencer's own tempo moved: the session takes it.
+            self.seq_bpm = seq.bpm as f64;
+            self.link_tempo = seq.bpm as f64;
+            self.state.set_tempo(seq.bpm as f64, now);
+            self.link.commit_app_session_state(&self.state);
+            info!("Ableton Link: published {:.2} BPM", seq.bpm);
+        }
+        if !self.parts.start_stop_sync {
+            return;
+        }
+        let link_playing = self.state.is_playing();
+        if self.link_playing.is_some_and(|p| p != link_playing) {
+            self.link_playing = Some(link_playing);
+            self.seq_playing = Some(link_playing);
+            if seq.playing != link_playing {
+                let cmd = if link_playing {
+                    SeqCommand::Start
+                } else {
+                    SeqCommand::Stop
+                };
+                self.command(cmd);
+            }
+        } else if self.seq_playing != Some(seq.playing) {
+            self.seq_playing = Some(seq.playing);
+            self.link_playing = Some(seq.playing);
+            self.state.set_is_playing(seq.playing, now);
+            self.link.commit_app_session_state(&self.state);
+        }
+    }
+
+    fn command(&self, cmd: SeqCommand) {
+        if let Err(e) = self.parts.control.lock().sequencer_command(cmd, None) {
+            tracing::warn!("Ableton Link: the sequencer refused {cmd:?}: {e}");
+        }
+    }
+}

@@ -84,3 +84,57 @@ pub fn measure_note(x: &[f64], sr: f64, start: f64, freq: f64, sustain: (f64, f6
         level_db: rms_db(body),
     }
 }
+
+/// The envelope of `x`: each sample's largest magnitude over the `window` samples ending
+/// at it.
+fn envelope(x: &[f64], window: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(x.len());
+    let mut deque: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    for (i, v) in x.iter().enumerate() {
+        while deque.back().is_some_and(|&j| x[j].abs() <= v.abs()) {
+            deque.pop_back();
+        }
+        deque.push_back(i);
+        if deque.front().is_some_and(|&j| j + window <= i) {
+            deque.pop_front();
+        }
+        out.push(x[deque[0]].abs());
+    }
+    out
+}
+
+/// Measures a note that starts at `start` s and is released at `end` s in a render where
+/// other sounds may still ring (a sequence): onset is the first sample from 10 ms before
+/// `start` where the 2 ms envelope has risen half-way from its level 5 ms before `start` to
+/// its peak over the next 40 ms; pitch and level as [`measure_note`] measures them, over
+/// `start + 10 ms .. end`. `None` when the note does not stand out: its peak less than
+/// `stand_out` times what sounded before it.
+pub fn measure_in_mix(
+    x: &[f64],
+    sr: f64,
+    (start, end): (f64, f64),
+    freq: f64,
+    stand_out: f64,
+) -> Option<NoteMeasure> {
+    let at = |t: f64| ((t * sr).round().max(0.0) as usize).min(x.len());
+    let env = envelope(x, (0.002 * sr) as usize);
+    let before = env[at(start - 0.005)];
+    let peak = env[at(start)..at(start + 0.04)]
+        .iter()
+        .fold(0.0f64, |m, &v| m.max(v));
+    if peak < stand_out * before || peak < 1e-3 {
+        return None;
+    }
+    let half = before + 0.5 * (peak - before);
+    let from = at(start - 0.01);
+    let onset = env[from..at(start + 0.04)]
+        .iter()
+        .position(|&v| v >= half)
+        .map(|i| (from + i) as f64 / sr)?;
+    let body = &x[at(start + 0.01)..at(end)];
+    Some(NoteMeasure {
+        pitch: pitch(body, sr, freq / 1.03, freq * 1.03),
+        onset,
+        level_db: rms_db(body),
+    })
+}

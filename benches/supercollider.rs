@@ -73,7 +73,9 @@ fn score(c: &mut Criterion) {
     group.finish();
     let mut group = c.benchmark_group("voices");
     group.throughput(Throughput::Elements(2 * NOTES as u64));
-    group.bench_function(format!("{NOTES}-notes"), |b| b.iter(|| black_box(allocate())));
+    group.bench_function(format!("{NOTES}-notes"), |b| {
+        b.iter(|| black_box(allocate()))
+    });
     group.finish();
 }
 

@@ -101,7 +101,10 @@ macro_rules! kellett {
         Sc::ar(&ScUGen::ar(
             "OnePole",
             &[
-                Sc::mul(&WHITE, &Sc::Const(($g as f64 / (1.0 - ($c as f64).abs())) as f32)),
+                Sc::mul(
+                    &WHITE,
+                    &Sc::Const(($g as f64 / (1.0 - ($c as f64).abs())) as f32),
+                ),
                 Sc::Const($c),
             ],
         ))
@@ -116,7 +119,10 @@ const PINK: Sc = Sc::mul(
             &Sc::add(&kellett!(0.96900, 0.1538520), &kellett!(0.86650, 0.3104856)),
         ),
         &Sc::add(
-            &Sc::add(&kellett!(0.55000, 0.5329522), &kellett!(-0.7616, -0.0168980)),
+            &Sc::add(
+                &kellett!(0.55000, 0.5329522),
+                &kellett!(-0.7616, -0.0168980),
+            ),
             &Sc::add(
                 &Sc::mul(
                     &Sc::ar(&ScUGen::ar("Delay1", &[WHITE])),

@@ -169,7 +169,11 @@ pub struct Scheduled {
 
 /// Note-ons and note-offs in time order (at the same sample, offs first so a repeated
 /// note retriggers). Unknown instruments are refused before anything renders.
-pub fn schedule(desc: &PatchDesc, notes: &[NoteSpec], sr: f64) -> Result<Vec<Scheduled>, RenderError> {
+pub fn schedule(
+    desc: &PatchDesc,
+    notes: &[NoteSpec],
+    sr: f64,
+) -> Result<Vec<Scheduled>, RenderError> {
     let known: Vec<String> = patch::scope::instruments(desc)
         .map(|(_, id, _)| id.to_string())
         .collect();

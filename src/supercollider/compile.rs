@@ -186,7 +186,10 @@ pub fn compile_voice(
     let stolen = g.control(STOLEN);
     let kept = g.b.bin(ScBinOp::LessOrEqual, stolen, Sig::Const(0.0));
     let steal = fade_on_release(&mut g.b, kept, super::voices::STEAL_FADE_S as f32, 2.0);
-    let (l, r) = (g.b.bin(ScBinOp::Mul, l, steal), g.b.bin(ScBinOp::Mul, r, steal));
+    let (l, r) = (
+        g.b.bin(ScBinOp::Mul, l, steal),
+        g.b.bin(ScBinOp::Mul, r, steal),
+    );
     // The instrument's balance: centre leaves both sides at unity.
     let pan = g.control(PAN);
     let one = Sig::Const(1.0);
@@ -532,7 +535,12 @@ impl<'a> GraphDef<'a> {
                     .connections
                     .iter()
                     .any(|c| c.to().module == module && c.to().port == port);
-                self.eval(module, index, info, if wired { connected } else { otherwise })?
+                self.eval(
+                    module,
+                    index,
+                    info,
+                    if wired { connected } else { otherwise },
+                )?
             }
             Sc::Choice(p, variants) => {
                 let spec = info.param_spec(p).ok_or_else(|| bad(p))?;

@@ -79,7 +79,11 @@ pub fn def_controls(path: &Path) -> Result<Vec<String>, DefFileError> {
 /// Checks that every name set on an instrument played by the SynthDef `def` is one of its
 /// `controls`. `names` pairs each name with where it was set (`file:line:col`, or the OSC
 /// address); every unknown name is one line: where, the name, the def, its controls.
-pub fn check_controls(def: &str, controls: &[String], names: &[(&str, &str)]) -> Result<(), String> {
+pub fn check_controls(
+    def: &str,
+    controls: &[String],
+    names: &[(&str, &str)],
+) -> Result<(), String> {
     let unknown: Vec<String> = names
         .iter()
         .filter(|(name, _)| !controls.iter().any(|c| c == name))
@@ -122,7 +126,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("chronus-def-file-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let pad = dir.join("mypad.scsyndef");
-        let both = [def("other", &["x"]), def("mypad", &["freq", "amp", "gate", "cutoff"])];
+        let both = [
+            def("other", &["x"]),
+            def("mypad", &["freq", "amp", "gate", "cutoff"]),
+        ];
         std::fs::write(&pad, encode(&both).unwrap()).unwrap();
         let controls = def_controls(&pad).unwrap();
         assert_eq!(controls, ["freq", "amp", "gate", "cutoff"]);
@@ -130,7 +137,11 @@ mod tests {
         let err = check_controls(
             "mypad",
             &controls,
-            &[("cutof", "p.ron:4:20"), ("freq", "p.ron:5:1"), ("res", "p.ron:6:1")],
+            &[
+                ("cutof", "p.ron:4:20"),
+                ("freq", "p.ron:5:1"),
+                ("res", "p.ron:6:1"),
+            ],
         )
         .unwrap_err();
         assert_eq!(
@@ -144,12 +155,18 @@ mod tests {
         let lost = dir.join("lost.scsyndef");
         std::fs::write(&lost, encode(&both).unwrap()).unwrap();
         let e = def_controls(&lost).unwrap_err().to_string();
-        assert!(e.ends_with("no SynthDef named \"lost\" in it (it holds other, mypad)"), "{e}");
+        assert!(
+            e.ends_with("no SynthDef named \"lost\" in it (it holds other, mypad)"),
+            "{e}"
+        );
         // A single def is taken whatever its name; a non-def and a missing file are refused.
         std::fs::write(&lost, encode(&both[..1]).unwrap()).unwrap();
         assert_eq!(def_controls(&lost).unwrap(), ["x"]);
         std::fs::write(&lost, b"RIFF....").unwrap();
-        assert!(def_controls(&lost).unwrap_err().to_string().contains("not a SynthDef file"));
+        assert!(def_controls(&lost)
+            .unwrap_err()
+            .to_string()
+            .contains("not a SynthDef file"));
         assert!(def_controls(&dir.join("none.scsyndef")).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -31,6 +31,6 @@ pub mod voices;
 
 pub use builder::{DefBuilder, Sig};
 pub use compile::{compile_main, compile_voice, unmapped, CompiledDef, ScError};
-pub use patch_defs::{def_name, patch_defs, patch_name, write_defs, PatchDefs};
 pub use def_file::{check_controls, def_controls, DefFileError};
+pub use patch_defs::{def_name, patch_defs, patch_name, write_defs, PatchDefs};
 pub use synthdef::{decode, encode, Rate, SynthDef, SynthDefError};

@@ -57,7 +57,11 @@ pub fn note_hz(note: u8) -> f32 {
 /// (as the engine plays them: [`render_events`]) on voice slots as the engine allocates
 /// them ([`Voices`]), the sequencer's param moves, the config's tuning and the seed.
 /// Refused, naming every module without a counterpart, before anything is built.
-pub fn render_score(desc: &PatchDesc, registry: &Registry, job: &NrtRender) -> Result<Vec<u8>, String> {
+pub fn render_score(
+    desc: &PatchDesc,
+    registry: &Registry,
+    job: &NrtRender,
+) -> Result<Vec<u8>, String> {
     if !(job.seconds.is_finite() && job.seconds > 0.0 && job.seconds <= 86_400.0) {
         return Err(format!(
             "--seconds {} must be greater than 0 and at most 86400",

@@ -218,12 +218,15 @@ pub fn nrt_score(score: &Score) -> Result<Vec<u8>, SynthDefError> {
             continue;
         }
         let packet = match item {
-            Item::Node(i, NodeCommand::Start {
-                slot,
-                note,
-                velocity,
-                ..
-            }) => {
+            Item::Node(
+                i,
+                NodeCommand::Start {
+                    slot,
+                    note,
+                    velocity,
+                    ..
+                },
+            ) => {
                 let def = voice_defs[i].expect("instruments without a def were left out");
                 let mut args = vec![
                     OscType::String(def.name.clone()),
@@ -245,11 +248,9 @@ pub fn nrt_score(score: &Score) -> Result<Vec<u8>, SynthDefError> {
                 node += 1;
                 vec![message("/s_new", args)]
             }
-            Item::Node(i, NodeCommand::Release { slot, .. }) => vec![set(
-                slot_group(i, slot),
-                GATE,
-                0.0,
-            )],
+            Item::Node(i, NodeCommand::Release { slot, .. }) => {
+                vec![set(slot_group(i, slot), GATE, 0.0)]
+            }
             Item::Node(i, NodeCommand::Steal { slot, .. }) => {
                 vec![set(slot_group(i, slot), STOLEN, 1.0)]
             }
@@ -265,7 +266,9 @@ pub fn nrt_score(score: &Score) -> Result<Vec<u8>, SynthDefError> {
                     Some(lane) => lane.1 = *value,
                     None => lanes[*i].push((name.clone(), *value)),
                 }
-                (0..slots).map(|s| set(slot_group(*i, s), name, *value)).collect()
+                (0..slots)
+                    .map(|s| set(slot_group(*i, s), name, *value))
+                    .collect()
             }
         };
         let merge = bundles.len() > first_timed && bundles.last().is_some_and(|b| b.0 == time);

@@ -376,7 +376,9 @@ mod tests {
         v1.extend([0, 1, 0x43, 0xdc, 0, 0]); // one control, 440.0
         v1.extend([0, 1, 4, b'f', b'r', b'e', b'q', 0, 0]);
         v1.extend([0, 3]);
-        v1.extend([7, b'C', b'o', b'n', b't', b'r', b'o', b'l', 1, 0, 0, 0, 1, 0, 0, 1]);
+        v1.extend([
+            7, b'C', b'o', b'n', b't', b'r', b'o', b'l', 1, 0, 0, 0, 1, 0, 0, 1,
+        ]);
         v1.extend([6, b'S', b'i', b'n', b'O', b's', b'c', 2, 0, 2, 0, 1, 0, 0]);
         v1.extend([0, 0, 0, 0, 0xff, 0xff, 0, 0, 2]);
         v1.extend([3, b'O', b'u', b't', 2, 0, 2, 0, 0, 0, 0]);

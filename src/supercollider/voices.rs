@@ -244,8 +244,14 @@ mod tests {
         let c = v.into_commands();
         // 1000 + 144 samples of fade, on the 64-frame grid.
         assert_eq!(starts(&c), [(0, 0, 60), (100, 1, 62), (1152, 0, 64)]);
-        assert!(c.contains(&NodeCommand::Steal { time: 1000, slot: 0 }));
-        assert!(c.contains(&NodeCommand::Release { time: 3000, slot: 0 }));
+        assert!(c.contains(&NodeCommand::Steal {
+            time: 1000,
+            slot: 0
+        }));
+        assert!(c.contains(&NodeCommand::Release {
+            time: 3000,
+            slot: 0
+        }));
         assert_eq!(c.len(), 5);
     }
 
@@ -273,7 +279,10 @@ mod tests {
         v.note_off(62, 80);
         v.note_on(65, 0.8, 90);
         let c = v.into_commands();
-        assert_eq!(starts(&c), [(0, 0, 60), (60, 1, 62), (70, 0, 60), (90, 1, 65)]);
+        assert_eq!(
+            starts(&c),
+            [(0, 0, 60), (60, 1, 62), (70, 0, 60), (90, 1, 65)]
+        );
         assert!(c.contains(&NodeCommand::Steal { time: 70, slot: 0 }));
         assert!(c.contains(&NodeCommand::Steal { time: 90, slot: 1 }));
     }

@@ -69,7 +69,11 @@ pub const AR: ModuleEntry = ModuleEntry::of::<Ar>(&AR_INFO).supercollider(&AR_SC
 pub const AD: ModuleEntry = ModuleEntry::of::<Ad>(&AD_INFO).supercollider(&AD_SC);
 
 /// The gate as `EnvGen` reads it: on above 0.5, as ours.
-const GATE: Sc = Sc::Bin(ScBinOp::Greater, &Sc::Input("gate", 0.0), &Sc::Const(GATE_ON));
+const GATE: Sc = Sc::Bin(
+    ScBinOp::Greater,
+    &Sc::Input("gate", 0.0),
+    &Sc::Const(GATE_ON),
+);
 
 /// `EnvGen.ar(Env([0, 1, 0], [attack, t2], \lin, releaseNode), gate > 0.5)` (inputs as in
 /// `adsr`'s counterpart: gate, level scale and bias, time scale, done action, then the

@@ -48,11 +48,6 @@ pub struct NrtRender<'a> {
     pub out: &'a Path,
 }
 
-/// Equal-tempered frequency of a MIDI note (A4 = 440 Hz).
-pub fn note_hz(note: u8) -> f32 {
-    440.0 * 2f32.powf((f32::from(note) - 69.0) / 12.0)
-}
-
 /// The score of a render of `desc`: its defs, the notes of `--notes` and of its sequencer
 /// (as the engine plays them: [`render_events`]) on voice slots as the engine allocates
 /// them ([`Voices`]), the sequencer's param moves, the config's tuning and the seed.

@@ -2,14 +2,15 @@
 //! notes and param moves of the patch's sequencer, each at the sample the internal engine
 //! plays it.
 //!
-//! The sequencer is the engine's own [`Conductor`], built as a commit builds it (the same
-//! seed, the `--config`'s sequencer defaults, the graph's layouts for its param lanes) and
-//! run here alone, without the DSP: at each sample it asks for ([`Conductor::next_time`])
-//! it plays what is due, as `Engine::process` makes it do. Its timing depends on nothing
-//! the engine computes, only on the interaction it is told of: the render sends each
-//! chunk's notes before rendering that chunk ([`CHUNK`]), so every note is interaction at
-//! its chunk's first sample, here too. A run of the same patch, seed and config therefore
-//! plays the same notes at the same samples on both engines.
+//! The sequencer is the engine's own [`Conductor`](crate::seq::Conductor), built as a
+//! commit builds it (the same seed, the `--config`'s sequencer defaults, the graph's
+//! layouts for its param lanes) and run here alone, without the DSP: at each sample it
+//! asks for ([`next_time`](crate::seq::Conductor::next_time)) it plays what is due, as
+//! `Engine::process` makes it do. Its timing depends on nothing the engine computes, only
+//! on the interaction it is told of: the render sends each chunk's notes before rendering
+//! that chunk ([`CHUNK`]), so every note is interaction at its chunk's first sample, here
+//! too. A run of the same patch, seed and config therefore plays the same notes at the
+//! same samples on both engines.
 
 use chronus_modules::Registry;
 

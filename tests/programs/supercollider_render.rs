@@ -383,9 +383,9 @@ fn compare_sequence(patch: &str) -> usize {
         );
     }
     // Onsets: at least 80 % of the notes within 1 ms, none beyond 5 ms (the search's
-    // reach). The rest, measured so far: one chime of generative-glass (1.2 ms) and one
-    // keys note of default-drone that the internal engine starts 3 ms late (a voice steal
-    // the score does not make there, not explained yet).
+    // reach). The rest, measured so far (3 of 21): two chimes of generative-glass (1.2 and
+    // 2.1 ms) and one keys note of default-drone that the internal engine starts 3 ms late
+    // (a voice steal the score seems not to make there; not explained yet).
     let late: Vec<&(f64, String)> = lags.iter().filter(|(l, _)| l.abs() > 0.001).collect();
     eprintln!(
         "{patch}: {} of {} onsets beyond 1 ms: {late:?}",

@@ -551,10 +551,18 @@ fn render(registry: &Registry, args: RenderArgs) -> Result<(), String> {
         engine,
     } = args;
     let desc = read_patch(registry, &patch)?;
-    if engine == "supercollider" {
-        return render_supercollider(registry, &patch, seconds, sample_rate, notes, &out);
-    }
     let config = read_config(registry, config.as_ref(), &desc, Some(&patch))?;
+    if engine == "supercollider" {
+        let job = ScRender {
+            seconds,
+            sample_rate,
+            seed,
+            notes,
+            config: &config,
+            out: &out,
+        };
+        return render_supercollider(registry, &patch, job);
+    }
     let notes = match notes {
         Some(list) => host::parse_notes(&list).map_err(|e| e.to_string())?,
         None => Vec::new(),
@@ -614,38 +622,48 @@ fn soak(registry: &Registry, args: SoakArgs) -> Result<(), String> {
     }
 }
 
+/// The flags of `chronus render --engine supercollider`.
+struct ScRender<'a> {
+    seconds: f64,
+    sample_rate: u32,
+    seed: u64,
+    notes: Option<String>,
+    config: &'a Config,
+    out: &'a std::path::Path,
+}
+
 /// `chronus render --engine supercollider`.
 fn render_supercollider(
     registry: &Registry,
     patch: &std::path::Path,
-    seconds: f64,
-    sample_rate: u32,
-    notes: Option<String>,
-    out: &std::path::Path,
+    job: ScRender,
 ) -> Result<(), String> {
     use chronus::supercollider::nrt::{render_nrt, NrtRender};
     let name = patch.display().to_string();
     let text = std::fs::read_to_string(patch).map_err(|e| format!("{name}: {e}"))?;
     let (desc, map) = chronus::patch::load_with_source_map(&text, Some(&name), registry)
         .map_err(|e| e.to_string())?;
-    let notes = match notes {
+    let notes = match job.notes {
         Some(list) => host::parse_notes(&list).map_err(|e| e.to_string())?,
         None => Vec::new(),
     };
-    let job = NrtRender {
+    let nrt = NrtRender {
         file: patch,
         map: &map,
-        seconds,
-        sample_rate,
+        seconds: job.seconds,
+        sample_rate: job.sample_rate,
         notes: &notes,
-        out,
+        seed: job.seed,
+        config: job.config,
+        out: job.out,
     };
     let started = Instant::now();
-    render_nrt(&desc, registry, &job)?;
+    render_nrt(&desc, registry, &nrt)?;
     eprintln!(
-        "rendered {seconds} s of {} on scsynth to {} in {:.2} s",
+        "rendered {} s of {} on scsynth to {} in {:.2} s",
+        job.seconds,
         patch.display(),
-        out.display(),
+        job.out.display(),
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -35,7 +35,7 @@ use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
-use crate::supercollider::{Sc, ScCounterpart, ScUGen};
+use crate::supercollider::{Sc, ScBinOp, ScCounterpart, ScUGen, ScUnaryOp, SAMPLE_RATE};
 
 /// Index of the `color` param.
 const COLOR: usize = 0;
@@ -77,29 +77,93 @@ pub static NOISE_INFO: ModuleInfo = ModuleInfo {
 /// Registry entry for `noise`.
 pub const NOISE: ModuleEntry = ModuleEntry::of::<NoiseModule>(&NOISE_INFO).supercollider(&NOISE_SC);
 
-/// `noise` on scsynth: `WhiteNoise`, `PinkNoise` or `BrownNoise` by `color` (fixed when
-/// the def is built), pink and brown scaled to our RMS.
+/// `noise` on scsynth, colour by colour, each the same filter on the same white noise:
+/// `WhiteNoise` is uniform in −1..1 as ours. Pink and brown are not `PinkNoise` and
+/// `BrownNoise`: those are other algorithms (Voss-McCartney; a bounded random walk) whose
+/// spectra differ from ours by 1.2–2.5 dB (pink) and 3.5–7.3 dB (brown) across
+/// 50 Hz–5 kHz however they are scaled (measured through a `bandpass` of q 6 on both
+/// engines), which made `noise-drone` several dB apart. Instead:
+/// - pink is Paul Kellett's refined filter, fundsp's `pinkpass()`, written out: six
+///   one-poles (`OnePole.ar(w × g / (1 − |c|), c)` is `b = c·b + g·w`), the previous white
+///   sample (`Delay1`) and the white itself, summed and scaled as fundsp and we scale them;
+/// - brown is `OnePole.ar(w, a)` with `a = exp(−2π·10 Hz / SampleRate.ir)`, our one-pole at
+///   10 Hz, times our gain `0.35 / √(σ² (1 − a) / (1 + a))` computed the same way.
 static NOISE_SC: ScCounterpart = ScCounterpart {
-    outputs: &[Sc::Choice(
-        "color",
-        &[
-            Sc::ar(&ScUGen::ar("WhiteNoise", &[])),
-            Sc::mul(
-                &Sc::ar(&ScUGen::ar("PinkNoise", &[])),
-                &Sc::Const(PINK_SC_GAIN),
-            ),
-            Sc::mul(
-                &Sc::ar(&ScUGen::ar("BrownNoise", &[])),
-                &Sc::Const(BROWN_SC_GAIN),
-            ),
-        ],
-    )],
-    note: "WhiteNoise / PinkNoise / BrownNoise (color fixed in the def)",
+    outputs: &[Sc::Choice("color", &[WHITE, PINK, BROWN])],
+    note: "WhiteNoise; pink and brown as our filters on it (OnePole, Delay1)",
 };
-/// Our pink RMS over `PinkNoise`'s (measured: −9.6 dBFS here, −16.2 on scsynth 3.13).
-const PINK_SC_GAIN: f32 = 2.14;
-/// Our brown RMS over `BrownNoise`'s (measured: −9.6 dBFS here, −4.7 on scsynth 3.13).
-const BROWN_SC_GAIN: f32 = 0.57;
+
+const WHITE: Sc = Sc::ar(&ScUGen::ar("WhiteNoise", &[]));
+
+/// `OnePole.ar(w × g / (1 − |c|), c)`: `b = c·b + g·w`, one term of Kellett's filter.
+macro_rules! kellett {
+    ($c:expr, $g:expr) => {
+        Sc::ar(&ScUGen::ar(
+            "OnePole",
+            &[
+                Sc::mul(
+                    &WHITE,
+                    &Sc::Const(($g as f64 / (1.0 - ($c as f64).abs())) as f32),
+                ),
+                Sc::Const($c),
+            ],
+        ))
+    };
+}
+
+/// fundsp's `pinkpass()` (its coefficients) on `WHITE`, times our pink gain.
+const PINK: Sc = Sc::mul(
+    &Sc::add(
+        &Sc::add(
+            &Sc::add(&kellett!(0.99886, 0.0555179), &kellett!(0.99332, 0.0750759)),
+            &Sc::add(&kellett!(0.96900, 0.1538520), &kellett!(0.86650, 0.3104856)),
+        ),
+        &Sc::add(
+            &Sc::add(
+                &kellett!(0.55000, 0.5329522),
+                &kellett!(-0.7616, -0.0168980),
+            ),
+            &Sc::add(
+                &Sc::mul(
+                    &Sc::ar(&ScUGen::ar("Delay1", &[WHITE])),
+                    &Sc::Const(0.115926),
+                ),
+                &Sc::mul(&WHITE, &Sc::Const(0.5362)),
+            ),
+        ),
+    ),
+    &Sc::Const((0.115830421 * TARGET_RMS / PINKPASS_RMS) as f32),
+);
+
+/// `exp(−2π·10 Hz / SampleRate.ir)`, the brown one-pole's coefficient.
+const BROWN_POLE: Sc = Sc::Unary(
+    ScUnaryOp::Exp,
+    &Sc::Bin(
+        ScBinOp::Div,
+        &Sc::Const((-TAU * BROWN_CORNER_HZ) as f32),
+        &Sc::UGen(&SAMPLE_RATE, 0),
+    ),
+);
+
+/// Our brown: the one-pole on `WHITE`, times `0.35 / √(σ² (1 − a) / (1 + a))`.
+const BROWN: Sc = Sc::Bin(
+    ScBinOp::Div,
+    &Sc::mul(
+        &Sc::ar(&ScUGen::ar("OnePole", &[WHITE, BROWN_POLE])),
+        &Sc::Const(TARGET_RMS as f32),
+    ),
+    &Sc::Unary(
+        ScUnaryOp::Sqrt,
+        &Sc::Bin(
+            ScBinOp::Div,
+            &Sc::mul(
+                &Sc::sub(&Sc::Const(1.0), &BROWN_POLE),
+                &Sc::Const(WHITE_VARIANCE as f32),
+            ),
+            &Sc::add(&Sc::Const(1.0), &BROWN_POLE),
+        ),
+    ),
+);
 
 /// The `noise` module.
 #[derive(Clone)]

@@ -17,13 +17,20 @@
 //!   that must be audio signals (a filter's input, `Out`).
 //! - [`Sc::UGen`]: output `n` of a UGen; identical UGens of one instance are one UGen.
 //! - [`Sc::Choice`]: the variant picked by an enum param's value when the def is built.
+//! - [`Sc::Connected`]: one expression when an input port is connected, another when not.
+//!
+//! A kind without a counterpart says why in its own file: no UGen or small UGen graph
+//! does what it does closely enough to compare (a different algorithm, a file to load, a
+//! feedback loop a SynthDef runs a block late).
 //!
 //! UGen input order, rates and special indices are those of SuperCollider's own classes
 //! (the "Synth Definition File Format" and each UGen's `new1` arguments).
 
-/// Calculation rate of a UGen (`1` control, `2` audio in a SynthDef file).
+/// Calculation rate of a UGen (`0` scalar, `1` control, `2` audio in a SynthDef file).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ScRate {
+    /// Once, when the synth starts (`SampleRate.ir`).
+    Scalar,
     /// Once per control block.
     Control,
     /// Every sample.
@@ -41,6 +48,8 @@ pub enum ScBinOp {
     Mul = 2,
     /// `a / b`.
     Div = 4,
+    /// `a > b` (1 or 0).
+    Greater = 9,
     /// `a <= b` (1 or 0).
     LessOrEqual = 10,
     /// `min(a, b)`.
@@ -58,8 +67,18 @@ pub enum ScUnaryOp {
     Abs = 5,
     /// Hz to MIDI note number.
     CpsMidi = 18,
+    /// `√a`.
+    Sqrt = 14,
+    /// `e ** a`.
+    Exp = 15,
     /// Natural logarithm.
     Log = 25,
+    /// `sin a`.
+    Sin = 28,
+    /// `cos a`.
+    Cos = 29,
+    /// `tanh a`.
+    Tanh = 36,
 }
 
 /// A UGen as data: class name, rate, special index, inputs, number of outputs.
@@ -96,6 +115,9 @@ pub enum Sc {
     UGen(&'static ScUGen, u32),
     /// The expression at the index of the enum param's value.
     Choice(&'static str, &'static [Sc]),
+    /// The first expression when the input port is connected, else the second (a kind
+    /// whose input replaces an internal source, as `ring`'s `carrier`).
+    Connected(&'static str, &'static Sc, &'static Sc),
 }
 
 /// A module kind's counterpart: one expression per output port, in port order, and a line
@@ -109,6 +131,11 @@ pub struct ScCounterpart {
 }
 
 impl Sc {
+    /// `a - b`.
+    pub const fn sub(a: &'static Sc, b: &'static Sc) -> Sc {
+        Sc::Bin(ScBinOp::Sub, a, b)
+    }
+
     /// `a + b`.
     pub const fn add(a: &'static Sc, b: &'static Sc) -> Sc {
         Sc::Bin(ScBinOp::Add, a, b)
@@ -124,6 +151,15 @@ impl Sc {
         Sc::UGen(ugen, 0)
     }
 }
+
+/// `SampleRate.ir`: the server's sample rate, for coefficients computed in the def.
+pub static SAMPLE_RATE: ScUGen = ScUGen {
+    class: "SampleRate",
+    rate: ScRate::Scalar,
+    special: 0,
+    inputs: &[],
+    outputs: 1,
+};
 
 impl ScUGen {
     /// An audio-rate UGen with one output and no special index.

@@ -80,6 +80,20 @@ pub fn section_hash(seq: &SequenceDesc) -> u64 {
     InstrumentKey::of(&ron::to_string(seq).unwrap_or_default()).0
 }
 
+/// The `"id.param"` names of a section's param lanes in the order of the conductor's
+/// [`params`](Conductor::params), each with whether mutation may move it: the `mutate`
+/// lanes first (the conductor's mutator counts them from the front), then the `ambient`
+/// ones not among them.
+pub fn lane_names(seq: &SequenceDesc) -> Vec<(&str, bool)> {
+    let mut names: Vec<(&str, bool)> = seq.mutate.iter().map(|n| (n.as_str(), true)).collect();
+    for name in seq.ambient.keys() {
+        if !seq.mutate.contains(name) {
+            names.push((name, false));
+        }
+    }
+    names
+}
+
 /// Everything [`build_conductor`] reads.
 pub struct BuildInputs<'a> {
     /// The patch (validated).
@@ -134,13 +148,7 @@ pub fn build_conductor(inputs: BuildInputs) -> Result<Option<Conductor>, BuildEr
             steps_played: 0,
         });
     }
-    // Mutable lanes first (the conductor's mutator counts them from the front).
-    let mut names: Vec<(&str, bool)> = seq.mutate.iter().map(|n| (n.as_str(), true)).collect();
-    for name in seq.ambient.keys() {
-        if !seq.mutate.contains(name) {
-            names.push((name, false));
-        }
-    }
+    let names = lane_names(seq);
     let mut params = Vec::with_capacity(names.len());
     for (name, mutable) in names {
         let (id, param) = split_param(name)

@@ -81,8 +81,10 @@ pub enum RenderError {
     Options(String),
 }
 
-/// Frames rendered between two checks of the note schedule.
-const CHUNK: usize = 1_024;
+/// Frames rendered between two checks of the note schedule: the notes due in a chunk are
+/// sent before it is rendered, so the engine (and the sequencer's idle machine, for which
+/// every note is interaction) sees them arrive at the chunk's first sample.
+pub const CHUNK: usize = 1_024;
 
 /// Renders `desc` offline.
 pub fn render(
@@ -151,17 +153,27 @@ pub fn render(
 }
 
 /// One note event of the schedule.
-struct Scheduled {
-    time: u64,
-    on: bool,
-    target: NoteTarget,
-    note: u8,
-    velocity: f32,
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scheduled {
+    /// Sample of the event.
+    pub time: u64,
+    /// A note-on (else a note-off).
+    pub on: bool,
+    /// The instrument it is for.
+    pub target: NoteTarget,
+    /// MIDI note number.
+    pub note: u8,
+    /// Velocity 0..1 (0 for a note-off).
+    pub velocity: f32,
 }
 
 /// Note-ons and note-offs in time order (at the same sample, offs first so a repeated
 /// note retriggers). Unknown instruments are refused before anything renders.
-fn schedule(desc: &PatchDesc, notes: &[NoteSpec], sr: f64) -> Result<Vec<Scheduled>, RenderError> {
+pub fn schedule(
+    desc: &PatchDesc,
+    notes: &[NoteSpec],
+    sr: f64,
+) -> Result<Vec<Scheduled>, RenderError> {
     let known: Vec<String> = patch::scope::instruments(desc)
         .map(|(_, id, _)| id.to_string())
         .collect();

@@ -181,6 +181,7 @@ impl DefBuilder {
                 Sub => x - y,
                 Mul => x * y,
                 Div => x / y,
+                Greater => f32::from(u8::from(x > y)),
                 LessOrEqual => f32::from(u8::from(x <= y)),
                 Min => x.min(y),
                 Max => x.max(y),
@@ -220,6 +221,11 @@ impl DefBuilder {
                 ScUnaryOp::Abs => x.abs(),
                 ScUnaryOp::CpsMidi => 69.0 + 12.0 * (x / 440.0).log2(),
                 ScUnaryOp::Log => x.ln(),
+                ScUnaryOp::Exp => x.exp(),
+                ScUnaryOp::Sqrt => x.sqrt(),
+                ScUnaryOp::Sin => x.sin(),
+                ScUnaryOp::Cos => x.cos(),
+                ScUnaryOp::Tanh => x.tanh(),
             });
         }
         self.ugen1(SHARED_SCOPE, "UnaryOpUGen", a.rate(), op as i16, &[a])

@@ -56,6 +56,10 @@ pub const GATE: &str = "gate";
 pub const PAN: &str = "pan";
 /// The control giving the bus a def writes to.
 pub const OUT: &str = "out";
+/// The control that steals a voice: set above 0, the synth fades out over
+/// [`STEAL_FADE_S`](super::voices::STEAL_FADE_S) (the engine's steal fade) and frees
+/// itself.
+pub const STOLEN: &str = "stolen";
 
 /// Why a graph cannot become a SynthDef.
 #[derive(Clone, Debug, PartialEq, Error)]
@@ -167,16 +171,25 @@ pub fn compile_voice(
         (GATE, 1.0),
         (PAN, 0.0),
         ("pressure", 0.0),
+        (STOLEN, 0.0),
     ];
     let mut g = GraphDef::new(desc, registry, scope, name, map, &fixed)?;
     let (l, r) = g.output()?;
     let gate = g.control(GATE);
     let (mut l, mut r) = (l, r);
     if !g.reads_gate() {
-        let env = gateless_fade(&mut g.b, gate);
+        let env = fade_on_release(&mut g.b, gate, GATELESS_FADE_S, 0.0);
         l = g.b.bin(ScBinOp::Mul, l, env);
         r = g.b.bin(ScBinOp::Mul, r, env);
     }
+    // A stolen voice fades out and frees itself (done action 2).
+    let stolen = g.control(STOLEN);
+    let kept = g.b.bin(ScBinOp::LessOrEqual, stolen, Sig::Const(0.0));
+    let steal = fade_on_release(&mut g.b, kept, super::voices::STEAL_FADE_S as f32, 2.0);
+    let (l, r) = (
+        g.b.bin(ScBinOp::Mul, l, steal),
+        g.b.bin(ScBinOp::Mul, r, steal),
+    );
     // The instrument's balance: centre leaves both sides at unity.
     let pan = g.control(PAN);
     let one = Sig::Const(1.0);
@@ -211,22 +224,22 @@ pub fn compile_voice(
     Ok(g.finish())
 }
 
-/// `EnvGen.ar(Env([1, 0], [fade], releaseNode: 0), gate)`: 1 while the gate is on, then
-/// down to 0 in the fade.
-fn gateless_fade(b: &mut DefBuilder, gate: Sig) -> Sig {
+/// `EnvGen.ar(Env([1, 0], [fade], releaseNode: 0), gate, doneAction: done)`: 1 while the
+/// gate is on, then down to 0 in a straight line over `fade` seconds.
+fn fade_on_release(b: &mut DefBuilder, gate: Sig, fade: f32, done: f32) -> Sig {
     let k = Sig::Const;
     let inputs = [
         gate,
         k(1.0),
         k(0.0),
         k(1.0),
-        k(0.0),
+        k(done),
         k(1.0),
         k(1.0),
         k(0.0),
         k(-99.0),
         k(0.0),
-        k(GATELESS_FADE_S),
+        k(fade),
         k(1.0),
         k(0.0),
     ];
@@ -507,6 +520,7 @@ impl<'a> GraphDef<'a> {
                     inputs.push(self.eval(module, index, info, i)?);
                 }
                 let rate = match u.rate {
+                    ScRate::Scalar => Rate::Scalar,
                     ScRate::Control => Rate::Control,
                     ScRate::Audio => Rate::Audio,
                 };
@@ -514,6 +528,19 @@ impl<'a> GraphDef<'a> {
                     .b
                     .ugen(index, u.class, rate, u.special, &inputs, u.outputs);
                 *outs.get(n as usize).ok_or_else(|| bad(u.class))?
+            }
+            Sc::Connected(port, connected, otherwise) => {
+                info.input(port).ok_or_else(|| bad(port))?;
+                let wired = self
+                    .connections
+                    .iter()
+                    .any(|c| c.to().module == module && c.to().port == port);
+                self.eval(
+                    module,
+                    index,
+                    info,
+                    if wired { connected } else { otherwise },
+                )?
             }
             Sc::Choice(p, variants) => {
                 let spec = info.param_spec(p).ok_or_else(|| bad(p))?;

@@ -6,20 +6,31 @@
 //! - [`compile`]: a patch's voice templates and main graph as defs, from the SuperCollider
 //!   counterparts the module kinds declare as data in `chronus-modules`.
 //! - [`patch_defs`](mod@patch_defs): every def of a patch, named after it, written as `.scsyndef` files.
-//! - [`score`]: notes as a time-tagged non-real-time score.
+//! - [`play`]: what a render plays: the `--notes` and the sequencer's notes and param
+//!   moves, at the samples the engine plays them.
+//! - [`voices`]: an instrument's `count` and `steal` as voice slots and node commands.
+//! - [`score`]: all of it as a time-tagged non-real-time score.
 //! - [`nrt`]: `chronus render --engine supercollider`, the score through `scsynth -N`.
+//! - [`def_file`]: the controls of a SynthDef file of the user's own, checked against the
+//!   names a patch sets.
 //!
-//! This room imports `patch`, the module SDK, and from `host` the `--notes` items and the
-//! WAV files (for `render`); the command line uses it.
+//! This room imports `patch`, the module SDK, `graph` (the tuning table, the layouts the
+//! sequencer's lanes resolve against), `control` and `seq` (the sequencer, built and run as
+//! the engine runs it), `config`, and from `host` the `--notes` schedule and the WAV files
+//! (for `render`); the command line uses it.
 
 pub mod builder;
 pub mod compile;
+pub mod def_file;
 pub mod nrt;
 pub mod patch_defs;
+pub mod play;
 pub mod score;
 pub mod synthdef;
+pub mod voices;
 
 pub use builder::{DefBuilder, Sig};
 pub use compile::{compile_main, compile_voice, unmapped, CompiledDef, ScError};
+pub use def_file::{check_controls, def_controls, DefFileError};
 pub use patch_defs::{def_name, patch_defs, patch_name, write_defs, PatchDefs};
 pub use synthdef::{decode, encode, Rate, SynthDef, SynthDefError};

@@ -12,13 +12,17 @@ use std::process::{Command, Stdio};
 
 use chronus_modules::Registry;
 
+use crate::config::Config;
+use crate::graph::NoteTable;
 use crate::host::note_spec::NoteSpec;
 use crate::host::wav::{read_wav, write_wav};
 use crate::patch::scope::instruments;
 use crate::patch::{PatchDesc, SourceMap};
 
 use super::patch_defs::{lines, patch_defs, patch_name};
-use super::score::{nrt_score, ScoreNote};
+use super::play::{render_events, PlayJob, Played};
+use super::score::{nrt_score, Score, ScoreInstrument, ScoreParam};
+use super::voices::Voices;
 
 /// The program run for non-real-time renders.
 pub const SCSYNTH: &str = "scsynth";
@@ -36,18 +40,29 @@ pub struct NrtRender<'a> {
     pub sample_rate: u32,
     /// The notes (`--notes`).
     pub notes: &'a [NoteSpec],
+    /// `--seed`.
+    pub seed: u64,
+    /// The `--config` (its tuning and sequencer sections apply).
+    pub config: &'a Config,
     /// The WAV file to write.
     pub out: &'a Path,
 }
 
-/// Equal-tempered frequency of a MIDI note (A4 = 440 Hz).
-pub fn note_hz(note: u8) -> f32 {
-    440.0 * 2f32.powf((f32::from(note) - 69.0) / 12.0)
-}
-
-/// Renders `desc` on scsynth. Refused, naming every module without a counterpart, before
-/// anything runs.
-pub fn render_nrt(desc: &PatchDesc, registry: &Registry, job: &NrtRender) -> Result<(), String> {
+/// The score of a render of `desc`: its defs, the notes of `--notes` and of its sequencer
+/// (as the engine plays them: [`render_events`]) on voice slots as the engine allocates
+/// them ([`Voices`]), the sequencer's param moves, the config's tuning and the seed.
+/// Refused, naming every module without a counterpart, before anything is built.
+pub fn render_score(
+    desc: &PatchDesc,
+    registry: &Registry,
+    job: &NrtRender,
+) -> Result<Vec<u8>, String> {
+    if !(job.seconds.is_finite() && job.seconds > 0.0 && job.seconds <= 86_400.0) {
+        return Err(format!(
+            "--seconds {} must be greater than 0 and at most 86400",
+            job.seconds
+        ));
+    }
     let name = job.file.display().to_string();
     let prefix = patch_name(desc, Some(job.file));
     let defs = patch_defs(desc, registry, Some(job.map), Some(&name), &prefix).map_err(lines)?;
@@ -55,36 +70,71 @@ pub fn render_nrt(desc: &PatchDesc, registry: &Registry, job: &NrtRender) -> Res
         return Err(lines(missing.clone()));
     }
     let sr = f64::from(job.sample_rate);
-    let ids: Vec<&str> = instruments(desc).map(|(_, id, _)| id).collect();
-    let mut notes = Vec::new();
-    for n in job.notes {
-        let instrument = match &n.instrument {
-            None if ids.is_empty() => continue,
-            None => 0,
-            Some(id) => ids
-                .iter()
-                .position(|i| i == id)
-                .ok_or_else(|| format!("--notes: the patch has no instrument {id:?}"))?,
-        };
-        let on = (n.start * sr).round() as u64;
-        let off = ((n.start + n.duration) * sr).round().max(on as f64 + 1.0) as u64;
-        notes.push(ScoreNote {
-            instrument,
-            on,
-            off,
-            freq: note_hz(n.note),
-            velocity: n.velocity,
-        });
-    }
     let frames = (job.seconds * sr).round() as u64;
-    let score =
-        nrt_score(&defs, &ids, &notes, job.sample_rate, frames).map_err(|e| e.to_string())?;
-    if !(job.seconds.is_finite() && job.seconds > 0.0 && job.seconds <= 86_400.0) {
-        return Err(format!(
-            "--seconds {} must be greater than 0 and at most 86400",
-            job.seconds
-        ));
+    let played = render_events(
+        desc,
+        registry,
+        &PlayJob {
+            notes: job.notes,
+            seed: job.seed,
+            config: job.config,
+            sample_rate: job.sample_rate,
+            frames,
+        },
+    )?;
+    let insts: Vec<_> = instruments(desc).collect();
+    let ids: Vec<&str> = insts.iter().map(|(_, id, _)| *id).collect();
+    let mut voices: Vec<Voices> = insts
+        .iter()
+        .map(|(_, _, inst)| Voices::new(inst.count, inst.steal, job.sample_rate))
+        .collect();
+    let mut params: Vec<ScoreParam> = Vec::new();
+    for event in played {
+        match event {
+            Played::NoteOn {
+                time,
+                instrument,
+                note,
+                velocity,
+            } => voices[instrument].note_on(note, velocity, time),
+            Played::NoteOff {
+                time,
+                instrument,
+                note,
+            } => voices[instrument].note_off(note, time),
+            Played::Param {
+                time,
+                home,
+                name,
+                value,
+            } => params.push((time, home, name, value)),
+        }
     }
+    let tuning = NoteTable::new(job.config.tuning.a4);
+    let score = Score {
+        defs: &defs,
+        ids: &ids,
+        instruments: insts
+            .iter()
+            .zip(voices)
+            .map(|((_, _, inst), v)| ScoreInstrument {
+                slots: inst.count.max(1),
+                commands: v.into_commands(),
+            })
+            .collect(),
+        params,
+        tuning: &tuning,
+        seed: job.seed,
+        sample_rate: job.sample_rate,
+        frames,
+    };
+    nrt_score(&score).map_err(|e| e.to_string())
+}
+
+/// Renders `desc` on scsynth ([`render_score`] through `scsynth -N`), into `job.out`.
+pub fn render_nrt(desc: &PatchDesc, registry: &Registry, job: &NrtRender) -> Result<(), String> {
+    let score = render_score(desc, registry, job)?;
+    let frames = (job.seconds * f64::from(job.sample_rate)).round() as u64;
     let dir = TempDir::new()?;
     let score_path = dir.0.join("score.osc");
     let wav = dir.0.join("scsynth.wav");

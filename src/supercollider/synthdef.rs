@@ -1,6 +1,7 @@
 //! The SuperCollider SynthDef file, SCgf version 2: [`SynthDef`] in memory, [`encode`] to
 //! the bytes `/d_recv` and `.scsyndef` files take, [`decode`] back (to read a def's
-//! control names).
+//! control names; it reads version 1 too, where every count and input index below is an
+//! int16).
 //!
 //! The format ("Synth Definition File Format" in SuperCollider's help; all integers and
 //! floats big-endian, strings as a length byte then the bytes):
@@ -102,7 +103,7 @@ pub enum SynthDefError {
     #[error("name {0:?} is longer than the 255 bytes a SynthDef file allows")]
     NameTooLong(String),
     /// Not a SynthDef file of a version we read.
-    #[error("not a SynthDef file (SCgf version 2)")]
+    #[error("not a SynthDef file (SCgf version 1 or 2)")]
     NotSynthDef,
     /// The bytes end before the def does, or hold an impossible value.
     #[error("malformed SynthDef file at byte {0}")]
@@ -163,6 +164,8 @@ pub fn encode(defs: &[SynthDef]) -> Result<Vec<u8>, SynthDefError> {
 struct Reader<'a> {
     bytes: &'a [u8],
     pos: usize,
+    /// Version 2 (counts and input indices int32), else version 1 (int16).
+    wide: bool,
 }
 
 impl Reader<'_> {
@@ -190,10 +193,18 @@ impl Reader<'_> {
     fn f32(&mut self) -> Result<f32, SynthDefError> {
         Ok(f32::from_bits(self.i32()? as u32))
     }
+    /// An int32 in version 2, an int16 in version 1.
+    fn int(&mut self) -> Result<i32, SynthDefError> {
+        if self.wide {
+            self.i32()
+        } else {
+            Ok(i32::from(self.i16()?))
+        }
+    }
     /// A count, refused when negative or larger than the bytes left could hold.
     fn count(&mut self) -> Result<usize, SynthDefError> {
         let at = self.pos;
-        let n = self.i32()?;
+        let n = self.int()?;
         usize::try_from(n)
             .ok()
             .filter(|&n| n <= self.bytes.len() - self.pos)
@@ -210,12 +221,22 @@ impl Reader<'_> {
     }
 }
 
-/// Reads an SCgf version-2 file (variants are skipped).
+/// Reads an SCgf file, version 2 (what sclang writes since 3.9, and [`encode`]) or 1
+/// (int16 counts; older sclang and other clients). Variants are skipped.
 pub fn decode(bytes: &[u8]) -> Result<Vec<SynthDef>, SynthDefError> {
-    let mut r = Reader { bytes, pos: 0 };
-    if r.take(4).ok() != Some(b"SCgf".as_slice()) || r.i32().ok() != Some(2) {
+    let mut r = Reader {
+        bytes,
+        pos: 0,
+        wide: true,
+    };
+    if r.take(4).ok() != Some(b"SCgf".as_slice()) {
         return Err(SynthDefError::NotSynthDef);
     }
+    r.wide = match r.i32() {
+        Ok(2) => true,
+        Ok(1) => false,
+        _ => return Err(SynthDefError::NotSynthDef),
+    };
     let defs = r.i16()?;
     let mut out = Vec::new();
     for _ in 0..defs.max(0) {
@@ -224,7 +245,7 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<SynthDef>, SynthDefError> {
         let controls = r.floats()?;
         let names = r.count()?;
         let control_names = (0..names)
-            .map(|_| Ok((r.pstring()?, r.i32()?)))
+            .map(|_| Ok((r.pstring()?, r.int()?)))
             .collect::<Result<_, SynthDefError>>()?;
         let n = r.count()?;
         let mut ugens = Vec::new();
@@ -237,8 +258,8 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<SynthDef>, SynthDefError> {
             let inputs = (0..ins)
                 .map(|_| {
                     Ok(Input {
-                        ugen: r.i32()?,
-                        index: r.i32()?,
+                        ugen: r.int()?,
+                        index: r.int()?,
                     })
                 })
                 .collect::<Result<_, SynthDefError>>()?;
@@ -344,6 +365,26 @@ mod tests {
         assert_eq!(decode(&encode(&defs).unwrap()).unwrap(), defs);
         assert_eq!(defs[0].control("freq"), Some((0, 440.0)));
         assert_eq!(defs[0].control("amp"), None);
+    }
+
+    #[test]
+    fn version_1_files_are_read_too() {
+        // `sine()` as SCgf version 1: every count and input index an int16.
+        let mut v1: Vec<u8> = b"SCgf".to_vec();
+        v1.extend([0, 0, 0, 1, 0, 1, 1, b't']);
+        v1.extend([0, 1, 0, 0, 0, 0]); // one constant, 0.0
+        v1.extend([0, 1, 0x43, 0xdc, 0, 0]); // one control, 440.0
+        v1.extend([0, 1, 4, b'f', b'r', b'e', b'q', 0, 0]);
+        v1.extend([0, 3]);
+        v1.extend([
+            7, b'C', b'o', b'n', b't', b'r', b'o', b'l', 1, 0, 0, 0, 1, 0, 0, 1,
+        ]);
+        v1.extend([6, b'S', b'i', b'n', b'O', b's', b'c', 2, 0, 2, 0, 1, 0, 0]);
+        v1.extend([0, 0, 0, 0, 0xff, 0xff, 0, 0, 2]);
+        v1.extend([3, b'O', b'u', b't', 2, 0, 2, 0, 0, 0, 0]);
+        v1.extend([0xff, 0xff, 0, 0, 0, 1, 0, 0]);
+        v1.extend([0, 0]); // no variants
+        assert_eq!(decode(&v1).unwrap(), vec![sine()]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Every SynthDef Chronus writes is accepted by a real `scsynth` (on a JACK dummy server of
 //! its own): `/d_recv` answers `/done`, never `/fail`, for a voice built around each
-//! module kind that has a SuperCollider counterpart (every input fed, every output heard)
+//! module kind that has a SuperCollider counterpart, in each variant of its enum params
+//! (every input fed, every output heard)
 //! and for every def of each shipped patch, and a synth of it starts (`/s_new` without
 //! `/fail`). A def naming a UGen scsynth does not have fails, so the check can fail.
 
@@ -115,9 +116,9 @@ impl Server {
     }
 }
 
-/// A voice around one module of `kind`: `note.freq` into every input, every output into
-/// the output's left channel.
-fn voice_of(kind: &str, registry: &Registry) -> String {
+/// A voice around one module of `kind` with `params` (RON map entries): `note.freq` into
+/// every input, every output into the output's left channel.
+fn voice_with(kind: &str, params: &str, registry: &Registry) -> String {
     let info = registry.get(kind).unwrap().info;
     let mut connections: Vec<String> = info
         .inputs
@@ -130,9 +131,26 @@ fn voice_of(kind: &str, registry: &Registry) -> String {
             .map(|p| format!("(\"m.{}\", \"output.left\")", p.id)),
     );
     format!(
-        "(voice: (modules: {{\"m\": (kind: \"{kind}\")}}, connections: [{}]))",
+        "(voice: (modules: {{\"m\": (kind: \"{kind}\", params: {{{params}}})}}, connections: [{}]))",
         connections.join(", ")
     )
+}
+
+/// [`voice_with`] at the kind's defaults.
+fn voice_of(kind: &str, registry: &Registry) -> String {
+    voice_with(kind, "", registry)
+}
+
+/// The params of every variant of each enum param of `kind` (an enum picks the UGens when
+/// the def is built, so each variant is a def of its own), or the defaults alone.
+fn variants_of(kind: &str, registry: &Registry) -> Vec<String> {
+    let mut out = vec![String::new()];
+    for spec in registry.get(kind).unwrap().info.params {
+        if let chronus_modules::ParamKind::Enum { variants } = spec.kind {
+            out.extend(variants.iter().map(|v| format!("\"{}\": \"{v}\"", spec.id)));
+        }
+    }
+    out
 }
 
 #[test]
@@ -151,21 +169,26 @@ fn scsynth_accepts_every_def_chronus_writes() {
             eprintln!("kind {kind}: no counterpart");
             continue;
         }
-        let desc = chronus::patch::load(&voice_of(kind, &registry), None, &registry).unwrap();
-        let def = compile_voice(
-            &desc,
-            &registry,
-            &Scope::Voice,
-            &format!("kind-{kind}"),
-            None,
-        )
-        .unwrap()
-        .def;
-        let answers = server.load_and_start(&def);
-        assert!(accepted(&answers), "kind {kind}: {answers:?}");
+        for (n, params) in variants_of(kind, &registry).iter().enumerate() {
+            let text = voice_with(kind, params, &registry);
+            let desc = chronus::patch::load(&text, None, &registry).unwrap();
+            let def = compile_voice(
+                &desc,
+                &registry,
+                &Scope::Voice,
+                &format!("kind-{kind}-{n}"),
+                None,
+            )
+            .unwrap()
+            .def;
+            let answers = server.load_and_start(&def);
+            assert!(accepted(&answers), "kind {kind} {{{params}}}: {answers:?}");
+        }
         checked += 1;
     }
-    assert!(checked >= 17, "only {checked} kinds have a counterpart");
+    // The first library's 17 kinds and 8 of module library II (math, ring, crossfade,
+    // dc_block, sample_hold, slew, ar, ad).
+    assert!(checked >= 25, "only {checked} kinds have a counterpart");
     let patches = Path::new(env!("CARGO_MANIFEST_DIR")).join("patches");
     let mut mapped_patches = 0;
     for file in std::fs::read_dir(&patches).unwrap() {

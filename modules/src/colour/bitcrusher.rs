@@ -4,6 +4,9 @@
 //!
 //! Our own: fundsp has no crusher, and it is two lines. Per sample on two fields:
 //! `process` never allocates, locks, logs or blocks.
+//!
+//! No SuperCollider counterpart yet: `Latch.ar(round(in, step), Impulse.ar(rate))` would be
+//! its graph, but the hold's phase against ours is not checked, so it is not mapped.
 
 use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};

@@ -9,6 +9,7 @@ use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
+use crate::supercollider::{Sc, ScCounterpart, ScUGen};
 
 const FREQ: usize = 0;
 const MIX: usize = 1;
@@ -45,7 +46,29 @@ static RING_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `ring` kind.
-pub const RING: ModuleEntry = ModuleEntry::of::<Ring>(&RING_INFO);
+pub const RING: ModuleEntry = ModuleEntry::of::<Ring>(&RING_INFO).supercollider(&RING_SC);
+
+const RING_IN: Sc = Sc::Input("in", 0.0);
+/// The carrier: the input when connected, else `SinOsc.ar(freq, 0)` (ours starts at phase
+/// 0 too).
+const CARRIER: Sc = Sc::Connected(
+    "carrier",
+    &Sc::Input("carrier", 0.0),
+    &Sc::ar(&ScUGen::ar("SinOsc", &[Sc::Param("freq"), Sc::Const(0.0)])),
+);
+
+/// `ring` on scsynth: `in + (in × carrier − in) × mix`, the same product and mix, with
+/// `SinOsc` as the internal carrier.
+static RING_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::add(
+        &RING_IN,
+        &Sc::mul(
+            &Sc::sub(&Sc::mul(&RING_IN, &CARRIER), &RING_IN),
+            &Sc::Param("mix"),
+        ),
+    )],
+    note: "the same product; SinOsc as the internal carrier",
+};
 
 /// The `ring` module.
 #[derive(Clone, Debug, Default)]

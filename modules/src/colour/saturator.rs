@@ -5,6 +5,10 @@
 //!
 //! Our own: see the [`colour`](super) doc. Per sample on fixed arrays: `process` never
 //! allocates, locks, logs or blocks.
+//!
+//! No SuperCollider counterpart: the shapes exist as operators (`tanh`, `softclip`,
+//! `fold2`), but ours run oversampled ×2 through our half-band filter; at the base rate
+//! scsynth would alias where this does not, so the two would not compare.
 
 use super::oversample::Oversampler2;
 use crate::dynamics::db_to_gain;

@@ -6,6 +6,9 @@
 //!
 //! Our own: fundsp has no folder. Per sample on fixed arrays: `process` never allocates,
 //! locks, logs or blocks.
+//!
+//! No SuperCollider counterpart: `fold2` folds, but ours folds oversampled ×2 through our
+//! half-band filter; at the base rate scsynth would alias where this does not.
 
 use super::oversample::Oversampler2;
 use super::DcBlock;

@@ -6,6 +6,10 @@
 //! Design", JAES 2012), and the gain reduction is smoothed with separate attack and
 //! release one-poles. Everything is per sample on a few fields: `process` never allocates,
 //! locks, logs or blocks.
+//!
+//! No SuperCollider counterpart: `Compander.ar` has a hard knee and its own slope-based
+//! gain on a peak follower; nothing in the core UGens computes this soft-knee, dB-domain
+//! gain.
 
 use super::{db_to_gain, finite_or_zero, gain_to_db, one_pole_coeff};
 use crate::entry::ModuleEntry;

@@ -18,6 +18,11 @@
 //! running sum (recomputed exactly once per window, so rounding never accumulates). The
 //! buffers are allocated in `prepare`; `process` and `reset` never allocate, lock, log or
 //! block.
+//!
+//! No SuperCollider counterpart: `Limiter.ar` is a look-ahead limiter of another gain
+//! computer (peaks per half window, linear gain ramps between them, its recovery tied to
+//! its window, no `release`), so its output would not compare with ours sample for sample
+//! or in release.
 
 use super::{db_to_gain, finite_or_zero, one_pole_coeff};
 use crate::entry::ModuleEntry;

@@ -3,6 +3,10 @@
 //!
 //! Coefficients are recomputed only when `mode`, `freq`, `q` or `gain` change: once per
 //! block for steady params, per sample (with the same cache check) while one moves.
+//!
+//! No SuperCollider counterpart yet: the RBJ sections exist as `BPeakEQ`, `BLowShelf`,
+//! `BHiShelf`, `BBandStop`, `BAllPass` (float, ours `f64`), not checked against ours in
+//! this pass; not mapped.
 
 use super::{Biquad, Coefficients, Shape};
 use crate::entry::ModuleEntry;

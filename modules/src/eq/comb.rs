@@ -5,6 +5,9 @@
 //! The loop delay is `1 / freq` exactly (a linear-interpolated fractional read; the
 //! damping lowpass adds no delay at 0 damping), in a ring sized in `prepare` for the
 //! lowest `freq` at that rate.
+//!
+//! No SuperCollider counterpart: `CombC`/`CombL` have no damping lowpass in their loop, and
+//! a SynthDef's own loop (`LocalIn`) is a block late.
 
 use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};

@@ -6,6 +6,7 @@ use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
 use crate::smoother::Smoothing;
+use crate::supercollider::{Sc, ScBinOp, ScCounterpart, ScUGen, ScUnaryOp, SAMPLE_RATE};
 
 static DC_BLOCK_INFO: ModuleInfo = ModuleInfo {
     kind: "dc_block",
@@ -28,7 +29,28 @@ static DC_BLOCK_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `dc_block` kind.
-pub const DC_BLOCK: ModuleEntry = ModuleEntry::of::<DcBlock>(&DC_BLOCK_INFO);
+pub const DC_BLOCK: ModuleEntry =
+    ModuleEntry::of::<DcBlock>(&DC_BLOCK_INFO).supercollider(&DC_BLOCK_SC);
+
+/// `dc_block` on scsynth: `LeakDC.ar(in, exp(−2π cutoff / SampleRate.ir))`. `LeakDC` is
+/// this very filter, `y[n] = x[n] − x[n−1] + coef·y[n−1]`, with `R` as its coefficient.
+static DC_BLOCK_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::ar(&ScUGen::ar(
+        "LeakDC",
+        &[
+            Sc::Audio(&Sc::Input("in", 0.0)),
+            Sc::Unary(
+                ScUnaryOp::Exp,
+                &Sc::Bin(
+                    ScBinOp::Div,
+                    &Sc::mul(&Sc::Param("cutoff"), &Sc::Const(-std::f32::consts::TAU)),
+                    &Sc::UGen(&SAMPLE_RATE, 0),
+                ),
+            ),
+        ],
+    ))],
+    note: "LeakDC, the same one-pole/one-zero filter",
+};
 
 /// The `dc_block` module.
 #[derive(Clone, Debug, Default)]

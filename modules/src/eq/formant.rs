@@ -6,6 +6,10 @@
 //! geometrically and levels linearly in dB. The sections are `f64` biquads
 //! ([`super::Biquad`], constant 0 dB peak gain), redesigned only when `vowel`, `shift` or
 //! `q` change.
+//!
+//! No SuperCollider counterpart: three band sections could be built, but the vowel table
+//! and its morph (frequencies gliding geometrically, levels in dB) are ours, computed per
+//! block; not mapped.
 
 use super::{Biquad, Coefficients, Shape};
 use crate::entry::ModuleEntry;

@@ -6,6 +6,9 @@
 //! built (a live change would rebuild it, allocating, on the audio thread) and it is mono.
 //! One [`DelayLine`] read twice per sample is a few lines. The line is allocated in
 //! `prepare`; `process` and `reset` never allocate, lock, log or block.
+//!
+//! No SuperCollider counterpart yet: two `DelayC` reads swept by `SinOsc`s would be its
+//! graph, not built and checked in this pass; not mapped.
 
 use super::modulated::{DelayLine, SineLfo};
 use crate::entry::ModuleEntry;

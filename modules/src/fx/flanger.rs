@@ -5,6 +5,9 @@
 //! built and it ticks its sweep through a closure; ours takes every param live, per
 //! sample. The line is allocated in `prepare`; `process` and `reset` never allocate, lock,
 //! log or block.
+//!
+//! No SuperCollider counterpart: its feedback loop is a sample long; in a SynthDef it would
+//! go through `LocalIn`/`LocalOut`, a block (64 samples) late, longer than the whole delay.
 
 use super::modulated::{DelayLine, SineLfo};
 use crate::entry::ModuleEntry;

@@ -5,6 +5,9 @@
 //! Why not fundsp's `phaser`: its sweep is a closure ticked per sample and its stage count
 //! and feedback are fixed when built; ours takes every param live. A first-order allpass
 //! is three lines. Fixed-size state: `process` never allocates, locks, logs or blocks.
+//!
+//! No SuperCollider counterpart: its feedback around the allpass chain is a sample long; in
+//! a SynthDef it would be a block late (`LocalIn`).
 
 use super::flush;
 use super::modulated::SineLfo;

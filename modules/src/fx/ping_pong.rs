@@ -6,6 +6,10 @@
 //! feedback. Its time glides like `delay`'s (100 ms, cubic reads). Why not fundsp: see the
 //! [`fx`](super) doc (its `feedback` adds a sample to the loop). The lines are allocated in
 //! `prepare`; `process` and `reset` never allocate, lock, log or block.
+//!
+//! No SuperCollider counterpart: the two lines feed each other; in a SynthDef that cross-
+//! feed goes through `LocalIn`/`LocalOut`, a block late, so every bounce would come 64
+//! samples later than ours.
 
 use super::modulated::DelayLine;
 use crate::entry::ModuleEntry;

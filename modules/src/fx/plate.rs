@@ -12,6 +12,9 @@
 //! Every line is allocated in `prepare` (about 190 KiB at 48 kHz) and only read and
 //! written afterwards. As in `delay`, `reset` is O(1): the lines share one write position,
 //! and a read further back than what was written since the reset reads 0.
+//!
+//! No SuperCollider counterpart: Dattorro's plate is not among the core UGens (`FreeVerb`
+//! is a Schroeder reverb, `JPverb` and `Greyhole` are sc3-plugins of other designs).
 
 use super::flush;
 use super::modulated::SineLfo;

@@ -8,6 +8,10 @@
 //! FM is built from graph nodes whose frequencies come from inputs per sample through
 //! `An` combinators; two phases and three sines are shorter, and the state is plain
 //! fields a graph swap can move.
+//!
+//! No SuperCollider counterpart: the carrier is `SinOsc` phase modulation, but the
+//! modulator's feedback averages its last two outputs each sample; `SinOscFB` feeds back
+//! one sample, and a SynthDef's own loop (`LocalIn`) is a block late.
 
 use super::{pitched, FREQ_PARAM, FREQ_PORT, PITCH_PORT};
 use crate::entry::ModuleEntry;

@@ -5,6 +5,10 @@
 //! Naive on purpose: a one-sample impulse already holds every frequency up to Nyquist at
 //! equal level, so there is nothing above Nyquist to fold back; only its timing is
 //! rounded to the sample (a phase in `f64`, so a 1 Hz train does not drift).
+//!
+//! No SuperCollider counterpart yet: `Impulse.ar(freq)` gives the train, but the impulse on
+//! each rising gate edge (`Trig1` of the gate, one sample) is not built and checked; not
+//! mapped.
 
 use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};

@@ -11,6 +11,10 @@
 //! Why not fundsp's `pluck`: it fixes the frequency when it is built, so each note would
 //! build a new unit (allocating) on the audio thread; ours retunes per sample and plucks
 //! from a gate. Excitation noise is seeded from the host like `noise`, so renders repeat.
+//!
+//! No SuperCollider counterpart: `Pluck` is Karplus-Strong too, but with another loop
+//! filter, no allpass for the fractional period and another decay law: other pitches and
+//! decays.
 
 use super::{pitched, FREQ_PARAM, FREQ_PORT, PITCH_PORT};
 use crate::entry::ModuleEntry;

@@ -14,6 +14,10 @@
 //! silence: a dip, never a step); a retrigger while playing fades the old playback out
 //! over 5 ms under the new one. Playing far above the root aliases (no band limiting:
 //! sampled instruments are played near their root).
+//!
+//! No SuperCollider counterpart: the file would have to be loaded into a server buffer
+//! (`/b_allocRead`) and `PlayBuf` given its number; neither the score nor the def manages
+//! buffers.
 
 use std::sync::Arc;
 

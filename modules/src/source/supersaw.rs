@@ -7,6 +7,10 @@
 //! spread-out phases (not random: renders stay the same), so the attack is already wide.
 //! Why our own: fundsp has no supersaw, and its `saw` is a wavetable per voice (measured
 //! slower than a PolyBLEP saw for the oscillators, see `oscillator.rs`).
+//!
+//! No SuperCollider counterpart yet: seven `Saw`s at the JP-8000 offsets would be its graph
+//! (as `saw` maps to `Saw`), but their fixed, spread start phases have no `Saw` input; not
+//! mapped.
 
 use super::{pitched, FREQ_PARAM, FREQ_PORT, PITCH_PORT};
 use crate::entry::ModuleEntry;

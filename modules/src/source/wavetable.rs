@@ -15,6 +15,10 @@
 //! morph.
 //!
 //! Not yet: tables from a file (the file param the sampler uses would carry them).
+//!
+//! No SuperCollider counterpart: `Osc`/`VOsc` read their tables from server buffers, which
+//! a SynthDef cannot carry (the score and the live backend would have to fill them); and
+//! ours are mipmapped per note.
 
 use std::sync::OnceLock;
 

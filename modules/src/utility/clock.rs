@@ -4,6 +4,10 @@
 //! `gate_delay` keeps the pending edges, not the signal: a fixed ring of [`MAX_EDGES`]
 //! edge times, so a 10 s delay costs no delay line. Edges past that many pending are
 //! dropped in pairs (a pulse is never half-delayed).
+//!
+//! No SuperCollider counterparts: `gate_delay` keeps pending edges, which no UGen does (a
+//! `DelayN` would need a line of the whole delay); `pulse_train` and `clock_div`
+//! (`LFPulse`, `PulseDivider`) are not checked against ours yet; none is mapped.
 
 use super::Edge;
 use crate::entry::ModuleEntry;

@@ -4,6 +4,7 @@ use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
+use crate::supercollider::{Sc, ScCounterpart, ScUnaryOp};
 
 const MIX: usize = 0;
 const LAW: usize = 1;
@@ -40,7 +41,32 @@ static CROSSFADE_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `crossfade` kind.
-pub const CROSSFADE: ModuleEntry = ModuleEntry::of::<Crossfade>(&CROSSFADE_INFO);
+pub const CROSSFADE: ModuleEntry =
+    ModuleEntry::of::<Crossfade>(&CROSSFADE_INFO).supercollider(&CROSSFADE_SC);
+
+const XA: Sc = Sc::Input("a", 0.0);
+const XB: Sc = Sc::Input("b", 0.0);
+const XMIX: Sc = Sc::Param("mix");
+/// `mix × π/2`, the equal-power angle.
+const ANGLE: Sc = Sc::mul(&XMIX, &Sc::Const(std::f32::consts::FRAC_PI_2));
+
+/// `crossfade` on scsynth: the same gains as arithmetic (`cos`/`sin` for equal power).
+static CROSSFADE_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::Choice(
+        "law",
+        &[
+            Sc::add(
+                &Sc::mul(&XA, &Sc::sub(&Sc::Const(1.0), &XMIX)),
+                &Sc::mul(&XB, &XMIX),
+            ),
+            Sc::add(
+                &Sc::mul(&XA, &Sc::Unary(ScUnaryOp::Cos, &ANGLE)),
+                &Sc::mul(&XB, &Sc::Unary(ScUnaryOp::Sin, &ANGLE)),
+            ),
+        ],
+    )],
+    note: "the same gains, as arithmetic",
+};
 
 /// The `crossfade` module (stateless).
 #[derive(Clone, Copy, Debug, Default)]

@@ -6,12 +6,13 @@
 //! Why not reuse `adsr`: `ad` ignores the falling edge and `ar` has no decay stage; both
 //! are a dozen lines, clearer on their own than as modes of another kind.
 
-use super::Edge;
+use super::{Edge, GATE_ON};
 use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
 use crate::smoother::Smoothing;
+use crate::supercollider::{Sc, ScBinOp, ScCounterpart, ScUGen};
 
 /// Longest stage time in seconds.
 const MAX_TIME: f32 = 60.0;
@@ -63,9 +64,58 @@ static AD_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `ar` kind.
-pub const AR: ModuleEntry = ModuleEntry::of::<Ar>(&AR_INFO);
+pub const AR: ModuleEntry = ModuleEntry::of::<Ar>(&AR_INFO).supercollider(&AR_SC);
 /// The `ad` kind.
-pub const AD: ModuleEntry = ModuleEntry::of::<Ad>(&AD_INFO);
+pub const AD: ModuleEntry = ModuleEntry::of::<Ad>(&AD_INFO).supercollider(&AD_SC);
+
+/// The gate as `EnvGen` reads it: on above 0.5, as ours.
+const GATE: Sc = Sc::Bin(
+    ScBinOp::Greater,
+    &Sc::Input("gate", 0.0),
+    &Sc::Const(GATE_ON),
+);
+
+/// `EnvGen.ar(Env([0, 1, 0], [attack, t2], \lin, releaseNode), gate > 0.5)` (inputs as in
+/// `adsr`'s counterpart: gate, level scale and bias, time scale, done action, then the
+/// envelope: initial level, segments, release node, loop node, and per segment level,
+/// time, shape 1 (linear), curve).
+macro_rules! two_stage {
+    ($release_node:expr, $second:expr) => {
+        ScCounterpart {
+            outputs: &[Sc::ar(&ScUGen::ar(
+                "EnvGen",
+                &[
+                    GATE,
+                    Sc::Const(1.0),
+                    Sc::Const(0.0),
+                    Sc::Const(1.0),
+                    Sc::Const(0.0),
+                    Sc::Const(0.0),
+                    Sc::Const(2.0),
+                    Sc::Const($release_node),
+                    Sc::Const(-99.0),
+                    Sc::Const(1.0),
+                    Sc::Param("attack"),
+                    Sc::Const(1.0),
+                    Sc::Const(0.0),
+                    Sc::Const(0.0),
+                    Sc::Param($second),
+                    Sc::Const(1.0),
+                    Sc::Const(0.0),
+                ],
+            ))],
+            note: "EnvGen, linear segments retriggered from the current level (a release \
+                   from below 1 takes the whole release time on scsynth, the part of it \
+                   that level needs here)",
+        }
+    };
+}
+
+/// `ar` on scsynth: attack, held at 1 (release node 1), release at gate-off.
+static AR_SC: ScCounterpart = two_stage!(1.0, "release");
+/// `ad` on scsynth: attack then decay on each rising edge (no release node: the gate
+/// falling does nothing).
+static AD_SC: ScCounterpart = two_stage!(-99.0, "decay");
 
 /// Per-sample step of a linear segment covering 1 in `t` seconds (a jump for 0 s).
 #[inline]

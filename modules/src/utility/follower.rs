@@ -1,5 +1,8 @@
 //! `envelope_follower`: the level of a signal, a rectifier followed by a one-pole with
 //! separate attack and release times (for ducking, auto-wah, a sidechain to modulation).
+//!
+//! No SuperCollider counterpart yet: `Amplitude.ar` is a rectifier and attack/release one-
+//! poles too, but its time convention against ours is not checked; not mapped.
 
 use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};

@@ -6,6 +6,7 @@ use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
+use crate::supercollider::{Sc, ScBinOp, ScCounterpart, ScUnaryOp};
 
 const OP: usize = 0;
 const B: usize = 1;
@@ -64,7 +65,32 @@ static MATH_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `math` kind.
-pub const MATH: ModuleEntry = ModuleEntry::of::<Math>(&MATH_INFO);
+pub const MATH: ModuleEntry = ModuleEntry::of::<Math>(&MATH_INFO).supercollider(&MATH_SC);
+
+const MA: Sc = Sc::Input("a", 0.0);
+const MB: Sc = Sc::Param("b");
+
+/// `math` on scsynth: the same arithmetic as `BinaryOpUGen`s and `UnaryOpUGen`s (the
+/// operation picked when the def is built), so it computes what `process` computes.
+static MATH_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::Choice(
+        "op",
+        &[
+            Sc::add(&MA, &MB),
+            Sc::mul(&MA, &MB),
+            Sc::Bin(ScBinOp::Min, &MA, &MB),
+            Sc::Bin(ScBinOp::Max, &MA, &MB),
+            Sc::Unary(ScUnaryOp::Abs, &MA),
+            Sc::Bin(
+                ScBinOp::Max,
+                &Sc::Bin(ScBinOp::Min, &MA, &Sc::Param("hi")),
+                &Sc::Param("lo"),
+            ),
+            Sc::add(&Sc::mul(&MA, &Sc::Param("scale")), &Sc::Param("offset")),
+        ],
+    )],
+    note: "BinaryOpUGen and UnaryOpUGen: the same arithmetic",
+};
 
 /// The `math` module (stateless).
 #[derive(Clone, Copy, Debug, Default)]

@@ -6,6 +6,9 @@
 //! feed an oscillator's `freq` or another module. Nearest is measured in semitones (equal
 //! ratios), ties go down. The result is cached by input value, so a held input costs a
 //! comparison per sample.
+//!
+//! No SuperCollider counterpart: `DegreeToKey` reads its scale from a server buffer, which
+//! a SynthDef cannot carry.
 
 use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};

@@ -5,6 +5,10 @@
 //! A new value is drawn `rate` times a second, or on each rising edge of `gate` when it is
 //! connected. `stepped` jumps to it; `smooth` glides there along a raised cosine over the
 //! next period (or the time since the previous edge), so the curve has no corners.
+//!
+//! No SuperCollider counterpart: its values come from our seeded generator and its smooth
+//! shape is a raised cosine; `LFNoise0`/`LFNoise2` draw from scsynth's own generator with
+//! other shapes.
 
 use super::{Edge, SplitMix};
 use crate::entry::ModuleEntry;

@@ -4,6 +4,7 @@ use super::Edge;
 use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
+use crate::supercollider::{Sc, ScBinOp, ScCounterpart, ScUGen};
 
 static SAMPLE_HOLD_INFO: ModuleInfo = ModuleInfo {
     kind: "sample_hold",
@@ -27,7 +28,26 @@ static SAMPLE_HOLD_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `sample_hold` kind.
-pub const SAMPLE_HOLD: ModuleEntry = ModuleEntry::of::<SampleHold>(&SAMPLE_HOLD_INFO);
+pub const SAMPLE_HOLD: ModuleEntry =
+    ModuleEntry::of::<SampleHold>(&SAMPLE_HOLD_INFO).supercollider(&SAMPLE_HOLD_SC);
+
+/// `sample_hold` on scsynth: `Latch.ar(in, gate > 0.5)`. `Latch` takes its input when its
+/// trigger rises above 0 and holds it, starting from 0, as ours does on the gate's rising
+/// edge above 0.5.
+static SAMPLE_HOLD_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::ar(&ScUGen::ar(
+        "Latch",
+        &[
+            Sc::Audio(&Sc::Input("in", 0.0)),
+            Sc::Audio(&Sc::Bin(
+                ScBinOp::Greater,
+                &Sc::Input("gate", 0.0),
+                &Sc::Const(super::GATE_ON),
+            )),
+        ],
+    ))],
+    note: "Latch on the gate above 0.5",
+};
 
 /// The `sample_hold` module.
 #[derive(Clone, Debug, Default)]

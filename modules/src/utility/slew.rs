@@ -9,6 +9,7 @@ use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
 use crate::smoother::Smoothing;
+use crate::supercollider::{Sc, ScBinOp, ScCounterpart, ScUGen};
 
 const RISE: usize = 0;
 const FALL: usize = 1;
@@ -42,7 +43,49 @@ static SLEW_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `slew` kind.
-pub const SLEW: ModuleEntry = ModuleEntry::of::<Slew>(&SLEW_INFO);
+pub const SLEW: ModuleEntry = ModuleEntry::of::<Slew>(&SLEW_INFO).supercollider(&SLEW_SC);
+
+/// `ln 1000`: SuperCollider's lag times are to −60 dB, ours are time constants.
+const LAG_60DB: f32 = 6.907_755;
+/// The smallest time `Slew`'s rate is taken from (a time of 0 passes the input).
+const MIN_TIME: f32 = 1e-9;
+const SLEW_IN: Sc = Sc::Audio(&Sc::Input("in", 0.0));
+
+/// `slew` on scsynth: `exponential` is `LagUD.ar(in, rise × ln 1000, fall × ln 1000)`, the
+/// same one-pole lag (its coefficient `exp(ln 0.001 / (t sr))` is ours, `exp(−1 / (τ sr))`);
+/// `linear` is `Slew.ar(in, 1 / rise, 1 / fall)`, the same rate limit in units per second.
+static SLEW_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::Choice(
+        "shape",
+        &[
+            Sc::ar(&ScUGen::ar(
+                "LagUD",
+                &[
+                    SLEW_IN,
+                    Sc::mul(&Sc::Param("rise"), &Sc::Const(LAG_60DB)),
+                    Sc::mul(&Sc::Param("fall"), &Sc::Const(LAG_60DB)),
+                ],
+            )),
+            Sc::ar(&ScUGen::ar(
+                "Slew",
+                &[
+                    SLEW_IN,
+                    Sc::Bin(
+                        ScBinOp::Div,
+                        &Sc::Const(1.0),
+                        &Sc::Bin(ScBinOp::Max, &Sc::Param("rise"), &Sc::Const(MIN_TIME)),
+                    ),
+                    Sc::Bin(
+                        ScBinOp::Div,
+                        &Sc::Const(1.0),
+                        &Sc::Bin(ScBinOp::Max, &Sc::Param("fall"), &Sc::Const(MIN_TIME)),
+                    ),
+                ],
+            )),
+        ],
+    )],
+    note: "LagUD (exponential) or Slew (linear): the same lag and rate limit",
+};
 
 /// The `slew` module.
 #[derive(Clone, Debug, Default)]

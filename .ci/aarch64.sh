@@ -6,8 +6,10 @@
 # render compared with the x86 render of the same patch, seed and length.
 #
 # The `jack` feature is off for this target (no libjack for arm64 is installed here): the
-# Pi build plays ALSA, the Pi's own sound path. `.ci/run` calls this; run it alone with
+# Pi build plays ALSA, the Pi's own sound path. Run it alone with
 #   .ci/aarch64.sh [path/to/x86/chronus]      # default: target/debug/chronus
+# `.ci/run` calls it in two halves, `.ci/aarch64.sh build` at idle priority in the
+# background from its start, and `.ci/aarch64.sh verify PATH` once the tests are done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,13 +23,18 @@ export CC_aarch64_unknown_linux_gnu=aarch64-linux-gnu-gcc
 export PKG_CONFIG_ALLOW_CROSS=1
 export PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig
 
+phase=all
+case "${1:-}" in build | verify) phase=$1; shift ;; esac
 x86=${1:-target/debug/chronus}
 bin=$CARGO_TARGET_DIR/$TARGET/release/chronus
 started=$SECONDS
 
-echo "aarch64: $(/usr/bin/cargo --version), $($RUSTC --version)"
-/usr/bin/cargo build --release --locked --target "$TARGET" --no-default-features --bin chronus
-echo "aarch64: built $bin in $((SECONDS - started)) s: $(file -b "$bin" | cut -d, -f1-2)"
+if [ "$phase" != verify ]; then
+  echo "aarch64: $(/usr/bin/cargo --version), $($RUSTC --version)"
+  /usr/bin/cargo build --release --locked --target "$TARGET" --no-default-features --bin chronus
+  echo "aarch64: built $bin in $((SECONDS - started)) s: $(file -b "$bin" | cut -d, -f1-2)"
+  if [ "$phase" = build ]; then exit 0; fi
+fi
 
 qemu() { qemu-aarch64 -L /usr/aarch64-linux-gnu "$bin" "$@"; }
 

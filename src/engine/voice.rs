@@ -170,11 +170,7 @@ pub fn shed_to_cap(instrument: &mut Instrument) -> u32 {
         let sounding = instrument
             .voices
             .iter()
-            .filter(|v| match v.state.phase {
-                VoicePhase::Held | VoicePhase::Released => true,
-                VoicePhase::Fading => v.state.pending.is_some(),
-                VoicePhase::Free => false,
-            })
+            .filter(|v| v.state.counts_against_cap())
             .count();
         if sounding <= instrument.voice_cap {
             return shed;

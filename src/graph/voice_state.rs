@@ -51,4 +51,15 @@ impl VoiceState {
     pub fn is_active(&self) -> bool {
         self.phase != VoicePhase::Free
     }
+
+    /// True while the voice counts against its instrument's voice cap: held or releasing,
+    /// or fading out with a note waiting to start after (a fade with nothing after counts
+    /// for nothing).
+    pub fn counts_against_cap(&self) -> bool {
+        match self.phase {
+            VoicePhase::Held | VoicePhase::Released => true,
+            VoicePhase::Fading => self.pending.is_some(),
+            VoicePhase::Free => false,
+        }
+    }
 }

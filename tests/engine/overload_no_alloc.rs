@@ -47,11 +47,7 @@ fn voices(engine: &Engine) -> (usize, Vec<f32>) {
     let busy = inst
         .voices
         .iter()
-        .filter(|v| match v.state.phase {
-            VoicePhase::Held | VoicePhase::Released => true,
-            VoicePhase::Fading => v.state.pending.is_some(),
-            VoicePhase::Free => false,
-        })
+        .filter(|v| v.state.counts_against_cap())
         .count();
     let mut held: Vec<f32> = inst
         .voices

@@ -472,6 +472,7 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
         config: Config::default(),
         config_path: args.config.clone(),
         http: None,
+        supercollider: Vec::new(),
     };
     let desc = match &args.patch {
         Some(path) => read_patch(registry, path)?,
@@ -482,8 +483,36 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
     options.config = read_config(registry, args.config.as_ref(), &desc, args.patch.as_ref())?;
     start_logging(quiet, log_format.as_deref(), &options.config)?;
     options.http = http_options(http_arg, no_http, &options.config);
+    options.supercollider = supercollider_plan(registry, &desc, args.patch.as_deref(), &options.config)?;
     let stop = stop_on_signals()?;
     host::play(desc, registry.clone(), &options, &stop).map_err(|e| e.to_string())
+}
+
+/// The patch's `supercollider` instruments as scsynth plays them live: templates
+/// compiled into defs, named defs looked up in the config's folder (one warning line for
+/// each that cannot be, which plays on the internal engine instead).
+fn supercollider_plan(
+    registry: &Registry,
+    desc: &chronus::patch::PatchDesc,
+    patch: Option<&std::path::Path>,
+    config: &Config,
+) -> Result<Vec<chronus::sc_live::ScInstrument>, String> {
+    let name = chronus::supercollider::patch_name(desc, patch);
+    let folder = config
+        .supercollider
+        .synthdefs
+        .as_deref()
+        .map(std::path::Path::new);
+    let file = patch.map(|p| p.display().to_string());
+    let plan = chronus::supercollider::live_plan(desc, registry, None, &name, folder)
+        .map_err(|e| match &file {
+            Some(f) => format!("{f}: {e}"),
+            None => e,
+        })?;
+    for line in &plan.warnings {
+        tracing::warn!("{line}");
+    }
+    Ok(plan.instruments)
 }
 
 /// A flag Ctrl-C and SIGTERM set, for a clean stop. SIGHUP (the player's own handler)

@@ -11,6 +11,7 @@
 //!     router: (notes: [...], ccs: [...]),   // see `router`
 //!     sequencer: (bpm: 110, swing: 0.12, ...), // see `seq::config`
 //!     clock: (out: ["NTS-1"], follow: None),   // see `clock`
+//!     supercollider: (port: 57110, synthdefs: Some("defs")), // see `supercollider`
 //! )
 //! ```
 //! Every section and field is optional (`#[serde(default)]`); unknown fields are refused.
@@ -27,6 +28,7 @@ pub mod http;
 pub mod logging;
 pub mod midi_out;
 pub mod router;
+pub mod supercollider;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -67,6 +69,8 @@ pub struct Config {
     pub midi_out: crate::midi_out::MidiOutSettings,
     /// Custom CC profiles by name, beside the built-in ones.
     pub cc_profiles: indexmap::IndexMap<String, crate::midi_out::ProfileDesc>,
+    /// The scsynth server of `supercollider` instruments (see `supercollider.rs`).
+    pub supercollider: supercollider::SuperColliderConfig,
 }
 
 /// The `midi` section (the command line's `--midi-in` / `--midi-host` win over it).
@@ -191,6 +195,7 @@ fn validate(
     registry: &Registry,
 ) -> Vec<ConfigError> {
     let mut errors = config.http.check(tree);
+    errors.extend(config.supercollider.check(tree));
     errors.extend(config.logging.check(tree));
     errors.extend(cues::check(&config.cues, tree));
     let mut err = |path: &[Step], message: String, hint: Option<String>| {

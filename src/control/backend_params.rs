@@ -15,6 +15,18 @@ use super::error::ControlError;
 use crate::address::InstrumentKey;
 use crate::engine::Event;
 
+/// How the value of a backend param is checked.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BackendRange {
+    /// 0..1, refused outside (a CC profile's param, before its curve).
+    Unit,
+    /// Any finite number, clamped to `min..=max` (a compiled SynthDef's param: its
+    /// ParamSpec's range).
+    Clamp(f32, f32),
+    /// Any finite number (a control of a user's SynthDef).
+    Any,
+}
+
 /// What reports the backends' status: one line per output port (`/backend/status`).
 pub type BackendStatus = Arc<dyn Fn() -> Vec<String> + Send + Sync>;
 
@@ -36,6 +48,20 @@ impl Controller {
     /// index names them (the backend's list). Replaces what was declared before.
     pub fn set_backend_params(&mut self, instrument: &str, params: Vec<String>) {
         self.backend_params.insert(instrument.to_string(), params);
+    }
+
+    /// Declares the controls of an instrument a live backend plays (a `supercollider`
+    /// instrument's SynthDef controls), each with how its value is checked.
+    pub fn set_backend_controls(&mut self, instrument: &str, controls: Vec<(String, BackendRange)>) {
+        let (names, ranges) = controls.into_iter().unzip();
+        self.backend_params.insert(instrument.to_string(), names);
+        self.backend_ranges.insert(instrument.to_string(), ranges);
+    }
+
+    /// Instruments played outside the engine by a live backend (beside `midi` ones): the
+    /// next commit sends their events out through the outbound ring.
+    pub fn set_played_outside(&mut self, instruments: Vec<String>) {
+        self.outside = instruments;
     }
 
     /// The params declared for `instrument`, if it is an external one with params.
@@ -74,7 +100,19 @@ impl Controller {
             ParamValue::Bool(b) => f64::from(u8::from(*b)),
             ParamValue::Text(_) => f64::NAN,
         };
-        if !(0.0..=1.0).contains(&v) {
+        let range = self
+            .backend_ranges
+            .get(instrument)
+            .and_then(|r| r.get(index))
+            .copied()
+            .unwrap_or(BackendRange::Unit);
+        let v = match range {
+            BackendRange::Unit => v,
+            BackendRange::Clamp(lo, hi) if v.is_finite() => v.clamp(lo as f64, hi as f64),
+            BackendRange::Any if v.is_finite() => v,
+            _ => f64::NAN,
+        };
+        if range == BackendRange::Unit && !(0.0..=1.0).contains(&v) || v.is_nan() {
             return Err(ControlError::BackendValue {
                 instrument: instrument.to_string(),
                 param: param.to_string(),

@@ -51,6 +51,10 @@ pub struct Controller {
     ahead: EventsAhead,
     /// Param names of instruments played outside the engine (see `backend_params`).
     pub(super) backend_params: HashMap<String, Vec<String>>,
+    /// How each declared param's value is checked (absent: 0..1).
+    pub(super) backend_ranges: HashMap<String, Vec<super::backend_params::BackendRange>>,
+    /// Instruments a live backend plays outside the engine besides `midi` ones.
+    pub(super) outside: Vec<String>,
     /// Counters for `/metrics` and `/api/state` (notes per source, queues, ...).
     observed: Arc<super::observed::Observed>,
     /// Status lines of the backends outside the engine (`/backend/status`).
@@ -78,6 +82,8 @@ impl Controller {
             observed: Arc::default(),
             ahead: EventsAhead::default(),
             backend_params: HashMap::new(),
+            backend_ranges: HashMap::new(),
+            outside: Vec::new(),
             backend_status: None,
         }
     }

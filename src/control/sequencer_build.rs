@@ -218,6 +218,7 @@ mod tests {
             revision: 1,
             seed: 3,
             previous: None,
+            outside: &[],
         };
         let g = crate::graph::compile(&d, &registry, options).unwrap();
         let c = build_conductor(BuildInputs {

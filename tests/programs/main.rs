@@ -19,6 +19,7 @@ mod osc_play;
 mod osc_seq;
 mod play_null;
 mod render_config;
+mod sc_live_bad_input;
 mod sd_notify;
 mod soak;
 mod supercollider_render;

@@ -20,7 +20,7 @@
 //! `output` (opening, starting and describing the stream), `buffer_size` (reported or
 //! measured from the first callbacks), `midi_setup` (which MIDI backend and ports),
 //! `clock_setup` (MIDI clock in), `outbound_setup` (the outbound thread and the MIDI
-//! output of external instruments), `running` (the player loop, reopening, shutdown);
+//! output of external instruments), `sc_setup` (the SuperCollider backend), `running` (the player loop, reopening, shutdown);
 //! [`error`] holds
 //! the one-line errors.
 
@@ -45,6 +45,7 @@ mod observe;
 mod outbound_setup;
 mod output;
 mod reload;
+mod sc_setup;
 mod running;
 mod startup;
 
@@ -80,6 +81,9 @@ pub struct PlayOptions {
     pub config_path: Option<PathBuf>,
     /// The HTTP API to serve (`None`: `--no-http`).
     pub http: Option<HttpOptions>,
+    /// The `supercollider` instruments scsynth plays (their defs compiled by the command
+    /// line, `supercollider::live_plan`); empty: none.
+    pub supercollider: Vec<crate::sc_live::ScInstrument>,
 }
 
 /// `--midi-in` / `--midi-host` as given (each wins over the config's `midi` section).

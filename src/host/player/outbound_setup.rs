@@ -3,8 +3,8 @@
 //! outbound ring. The MIDI host is JACK when `--host jack` or `--midi-host jack` (or the
 //! config's `midi.host: "jack"`) is given, the ALSA sequencer otherwise.
 //!
-//! A `supercollider` instrument has no sink here yet: its voice template plays on the
-//! internal engine (its events never reach the ring).
+//! The patch's `supercollider` instruments get the SuperCollider sink (`sc_setup`) on
+//! the same thread.
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -13,6 +13,7 @@ use parking_lot::Mutex;
 use rtrb::Consumer;
 
 use super::error::PlayError;
+use super::sc_setup::start_supercollider;
 use super::PlayOptions;
 use crate::backend::{OutboundSink, OutboundThread};
 use crate::control::Controller;
@@ -21,6 +22,7 @@ use crate::engine::{EngineStats, OutboundEvent};
 use crate::midi::input::latency_for;
 use crate::midi_out::{plan, MidiOutSettings, MidiOutSink, MidiOutStatus, OutHostKind};
 use crate::realtime::queue_gauges::{HighWater, QueueReading};
+use crate::sc_live::ScStatus;
 
 /// The running outbound thread and what the status reports read of it.
 pub(super) struct Outbound {
@@ -28,6 +30,8 @@ pub(super) struct Outbound {
     pub(super) thread: OutboundThread,
     /// The MIDI output's ports, if the patch has `midi` instruments.
     pub(super) midi: Option<Arc<MidiOutStatus>>,
+    /// The SuperCollider backend, if scsynth plays some instruments.
+    pub(super) supercollider: Option<Arc<ScStatus>>,
 }
 
 impl Outbound {
@@ -38,6 +42,9 @@ impl Outbound {
             for line in status.lines() {
                 tracing::info!("{line}");
             }
+        }
+        if let Some(status) = &self.supercollider {
+            tracing::info!("{}", status.line());
         }
     }
 }
@@ -81,9 +88,47 @@ pub(super) fn start_outbound(
             Default::default()
         }
     };
-    if plan.is_empty() {
+    let mut sinks: Vec<Box<dyn OutboundSink>> = Vec::new();
+    let mut lines: Vec<Arc<dyn Fn() -> Vec<String> + Send + Sync>> = Vec::new();
+    let supercollider = start_supercollider(options, &mut c, sample_rate).map(|(sink, status)| {
+        let line = status.clone();
+        lines.push(Arc::new(move || vec![line.line()]));
+        sinks.push(Box::new(sink));
+        status
+    });
+    if plan.is_empty() && sinks.is_empty() {
         return Ok(None);
     }
+    let midi = (!plan.is_empty()).then(|| start_midi(&plan, options, &mut c, sample_rate, buffer));
+    if let Some(sink) = &midi {
+        let status = sink.status();
+        lines.push(Arc::new(move || status.lines()));
+    }
+    c.set_backend_status(Arc::new(move || lines.iter().flat_map(|f| f()).collect()));
+    let status = midi.as_ref().map(MidiOutSink::status);
+    if let Some(mut sink) = midi {
+        sink.tick();
+        sinks.insert(0, Box::new(sink));
+    }
+    let thread =
+        OutboundThread::start(rx, sinks, c.faults().clone()).map_err(PlayError::OutboundThread)?;
+    register_gauges(&c, &thread, status.as_deref(), &options.config.midi_out);
+    Ok(Some(Outbound {
+        thread,
+        midi: status,
+        supercollider,
+    }))
+}
+
+/// The MIDI output of the patch's `midi` instruments (their params declared to the
+/// controller).
+fn start_midi(
+    plan: &crate::midi_out::Plan,
+    options: &PlayOptions,
+    c: &mut Controller,
+    sample_rate: u32,
+    buffer: Option<u32>,
+) -> MidiOutSink {
     for inst in &plan.instruments {
         let names = inst.profile.as_ref().map(|p| p.names()).unwrap_or_default();
         c.set_backend_params(&inst.id, names);
@@ -94,27 +139,14 @@ pub(super) fn start_outbound(
         None => latency.as_secs_f64(),
     };
     let latency = (latency * sample_rate as f64).round() as u64;
-    let sink = MidiOutSink::new(
-        &plan,
+    MidiOutSink::new(
+        plan,
         out_host(options),
         &options.config.midi_out,
         c.engine().stats().clone(),
         sample_rate as f32,
         latency,
-    );
-    let status = sink.status();
-    let lines = status.clone();
-    c.set_backend_status(Arc::new(move || lines.lines()));
-    let mut sink = sink;
-    sink.tick();
-    let sinks: Vec<Box<dyn OutboundSink>> = vec![Box::new(sink)];
-    let thread =
-        OutboundThread::start(rx, sinks, c.faults().clone()).map_err(PlayError::OutboundThread)?;
-    register_gauges(&c, &thread, &status, &options.config.midi_out);
-    Ok(Some(Outbound {
-        thread,
-        midi: Some(status),
-    }))
+    )
 }
 
 /// Registers the outbound ring and each MIDI output port as named queues, and each port as
@@ -123,7 +155,7 @@ pub(super) fn start_outbound(
 fn register_gauges(
     control: &Controller,
     thread: &OutboundThread,
-    status: &MidiOutStatus,
+    status: Option<&MidiOutStatus>,
     settings: &MidiOutSettings,
 ) {
     let observed = control.observed();
@@ -144,7 +176,7 @@ fn register_gauges(
         }),
     );
     let capacity = settings.queue as u64;
-    for port in &status.ports {
+    for port in status.iter().flat_map(|s| &s.ports) {
         let name = format!("midi_out:{}", port.pattern);
         let stats = port.stats.clone();
         observed.queues.register(

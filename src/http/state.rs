@@ -3,7 +3,7 @@
 //! sequence). Keys (docs/CONTRACTS.md §6): `patch`, `revision`, `instruments` (each `id`,
 //! `voices` sounding, `polyphony`), `voices`, `tempo`, `step`, `bar`, `scale`, `mode`
 //! (`"active"`/`"ambient"`), `playing`, `dsp_load`, `xruns`, `uptime_s`, `sample_rate`,
-//! `clock`, `outputs`, `backends`, `cues` (the last [`STATE_CUES`], oldest first), `levels`.
+//! `clock`, `outputs`, `backends`, `backend_status`, `cues` (the last [`STATE_CUES`], oldest first), `levels`.
 
 use serde_json::{json, Value};
 
@@ -53,10 +53,23 @@ pub fn snapshot(s: &Sources) -> Value {
         // Where the sequencer's clock comes from now (`internal`, `midi:PORT`, `link`).
         "clock": c.sync_status().source().name(),
         "outputs": host.outputs,
-        "backends": [{"name": "internal", "up": true}],
+        "backends": backends(&c),
+        // The backends' status lines (`/backend/status`): the SuperCollider server's
+        // `up`, `down` or `error` state, restarts and late bundles; each MIDI port's.
+        "backend_status": c.backend_status(),
         "cues": s.cues.last(STATE_CUES).iter().map(|l| l.json()).collect::<Vec<_>>(),
         "levels": levels(&host.levels),
     })
+}
+
+/// `internal` (always up), then every backend that registered a probe (each MIDI output
+/// port, the SuperCollider server).
+fn backends(c: &crate::control::Controller) -> Vec<Value> {
+    let mut out = vec![json!({"name": "internal", "up": true})];
+    for (name, up) in c.observed().backends.read() {
+        out.push(json!({"name": name, "up": up}));
+    }
+    out
 }
 
 /// The figures that move all the time and are not in the levels: `step`, `bar`, `tempo`,

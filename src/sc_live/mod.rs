@@ -13,12 +13,14 @@
 //!   restarts with backoff, `/fail` and late reports.
 //! - [`status`]: what `/backend/status`, `/api/state` and the status line read.
 //! - [`sink`]: the [`ScSink`] itself.
+//! - [`devices`]: the SuperCollider part of `chronus devices`.
 //!
 //! This room imports the outbound ring's types (`engine`, `backend`), the sample clock
 //! (`realtime`), its config section (`config`), the patch's steal setting (`patch`), and
 //! `address`. The defs it loads are compiled by `supercollider` and handed in as bytes
 //! (`supercollider::live_plan`), so this room never imports `supercollider` or `host`.
 
+pub mod devices;
 pub mod messages;
 pub mod plan;
 pub mod server;

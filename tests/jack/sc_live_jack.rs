@@ -54,6 +54,7 @@ fn config(dir: &TempDir) -> (String, u16) {
 fn play(server: &JackServer, patch: &str, config: &str, extra: &[&str]) -> Proc {
     let mut args = vec![
         "play", patch, "--host", "jack", "--config", config, "--seconds", "120",
+        "--status-interval", "1",
     ];
     args.extend_from_slice(extra);
     let mut cmd = chronus_cmd(&args);
@@ -131,9 +132,16 @@ fn onsets(signal: &[f32], level: f32) -> Vec<usize> {
 
 /// Checks alternating A4/A5 notes spaced `spacing` frames (± `tolerance`), each 6000+
 /// frames long; returns (onsets, worst spacing error).
-fn check_notes(what: &str, signal: &[f32], spacing: i64, tolerance: i64) -> (usize, i64) {
+fn check_notes(what: &str, signal: &[f32], spacing: i64, tolerance: i64, player: &Proc) -> (usize, i64) {
     let found = onsets(signal, 0.01);
-    assert!(found.len() >= 3, "{what}: only {} onsets: {found:?}", found.len());
+    if found.len() < 3 {
+        std::thread::sleep(Duration::from_secs(2));
+        panic!(
+            "{what}: only {} onsets: {found:?}. Player output:\n{}",
+            found.len(),
+            player.output.text()
+        );
+    }
     let mut pitches = Vec::new();
     for &o in &found {
         if o + 7_000 <= signal.len() {
@@ -202,7 +210,7 @@ fn sequencer_notes_play_on_scsynth_at_their_pitches_and_times() {
     step(t, "scsynth up");
     let out = sc_out(&server, None);
     let (_, channels) = server.record(&dir.join("seq.wav"), 4, &[out]);
-    let (n, worst) = check_notes("sequencer on scsynth", &channels[0], 24_000, SC_BLOCK);
+    let (n, worst) = check_notes("sequencer on scsynth", &channels[0], 24_000, SC_BLOCK, &player);
     step(t, &format!("{n} onsets, spacing off by at most {worst} frames"));
 
     // A control the def has is taken; one it does not have is one clear refusal.
@@ -250,7 +258,7 @@ fn midi_plays_through_scsynth_and_a_killed_scsynth_comes_back_without_stuck_note
     let out = sc_out(&server, None);
     let (_, channels) = server.record(&dir.join("midi.wav"), 3, std::slice::from_ref(&out));
     // MIDI input is stamped at its JACK frame; allow one JACK period for it.
-    let (n, worst) = check_notes("MIDI on scsynth", &channels[0], 12_000, JACK_PERIOD as i64);
+    let (n, worst) = check_notes("MIDI on scsynth", &channels[0], 12_000, JACK_PERIOD as i64, &player);
     step(t, &format!("{n} MIDI onsets, spacing off by at most {worst} frames"));
 
     let sc = scsynth_child(player.pid()).expect("chronus started scsynth");
@@ -262,7 +270,7 @@ fn midi_plays_through_scsynth_and_a_killed_scsynth_comes_back_without_stuck_note
     assert_ne!(again, sc);
     let out = sc_out(&server, None);
     let (_, channels) = server.record(&dir.join("again.wav"), 3, std::slice::from_ref(&out));
-    let (n, worst) = check_notes("MIDI after the restart", &channels[0], 12_000, JACK_PERIOD as i64);
+    let (n, worst) = check_notes("MIDI after the restart", &channels[0], 12_000, JACK_PERIOD as i64, &player);
     step(t, &format!("{n} onsets after the restart, off by at most {worst} frames"));
 
     // The MIDI source goes away: its notes are released; scsynth falls silent.

@@ -485,7 +485,8 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
     options.config = read_config(registry, args.config.as_ref(), &desc, args.patch.as_ref())?;
     start_logging(quiet, log_format.as_deref(), &options.config)?;
     options.http = http_options(http_arg, no_http, &options.config);
-    options.supercollider = supercollider_plan(registry, &desc, args.patch.as_deref(), &options.config)?;
+    options.supercollider =
+        supercollider_plan(registry, &desc, args.patch.as_deref(), &options.config)?;
     let stop = stop_on_signals()?;
     host::play(desc, registry.clone(), &options, &stop).map_err(|e| e.to_string())
 }
@@ -494,7 +495,8 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
 fn devices(config: Option<&std::path::Path>) -> Result<(), String> {
     let config = match config {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
             config::parse(&text, Some(&path.display().to_string())).map_err(|e| e.to_string())?
         }
         None => Config::default(),
@@ -521,10 +523,12 @@ fn supercollider_plan(
         .as_deref()
         .map(std::path::Path::new);
     let file = patch.map(|p| p.display().to_string());
-    let plan = chronus::supercollider::live_plan(desc, registry, None, &name, folder)
-        .map_err(|e| match &file {
-            Some(f) => format!("{f}: {e}"),
-            None => e,
+    let plan =
+        chronus::supercollider::live_plan(desc, registry, None, &name, folder).map_err(|e| {
+            match &file {
+                Some(f) => format!("{f}: {e}"),
+                None => e,
+            }
         })?;
     for line in &plan.warnings {
         tracing::warn!("{line}");

@@ -158,8 +158,17 @@ mod tests {
         let text = "(supercollider: (\n  address: Some(\"nowhere\"),\n  latency_ms: 0.0,\n  synthdefs: Some(\"/no/such/folder\"),\n))";
         let e = errors(text);
         assert_eq!(e.len(), 3, "{e:?}");
-        assert!(e[0].starts_with("2:12: \"nowhere\" is not an address"), "{e:?}");
-        assert!(e[1].starts_with("3:15: latency_ms 0 is out of range"), "{e:?}");
-        assert!(e[2].contains("\"/no/such/folder\" is not a folder"), "{e:?}");
+        assert!(
+            e[0].starts_with("2:12: \"nowhere\" is not an address"),
+            "{e:?}"
+        );
+        assert!(
+            e[1].starts_with("3:15: latency_ms 0 is out of range"),
+            "{e:?}"
+        );
+        assert!(
+            e[2].contains("\"/no/such/folder\" is not a folder"),
+            "{e:?}"
+        );
     }
 }

@@ -52,7 +52,11 @@ impl Controller {
 
     /// Declares the controls of an instrument a live backend plays (a `supercollider`
     /// instrument's SynthDef controls), each with how its value is checked.
-    pub fn set_backend_controls(&mut self, instrument: &str, controls: Vec<(String, BackendRange)>) {
+    pub fn set_backend_controls(
+        &mut self,
+        instrument: &str,
+        controls: Vec<(String, BackendRange)>,
+    ) {
         let (names, ranges) = controls.into_iter().unzip();
         self.backend_params.insert(instrument.to_string(), names);
         self.backend_ranges.insert(instrument.to_string(), ranges);

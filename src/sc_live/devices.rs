@@ -63,11 +63,6 @@ fn status(address: std::net::SocketAddr) -> Option<String> {
         Some(OscType::Float(v)) => f64::from(*v),
         _ => 0.0,
     };
-    (m.addr == "/status.reply").then(|| {
-        format!(
-            "{} synths, {} SynthDefs, {rate} Hz",
-            int(2),
-            int(4)
-        )
-    })
+    (m.addr == "/status.reply")
+        .then(|| format!("{} synths, {} SynthDefs, {rate} Hz", int(2), int(4)))
 }

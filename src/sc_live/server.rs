@@ -69,10 +69,21 @@ pub struct ServerSettings {
 }
 
 enum Phase {
-    Down { retry_at: Instant },
-    Booting { since: Instant, ping_at: Instant },
-    Loading { since: Instant, pending: usize },
-    Up { last_reply: Instant, ping_at: Instant },
+    Down {
+        retry_at: Instant,
+    },
+    Booting {
+        since: Instant,
+        ping_at: Instant,
+    },
+    Loading {
+        since: Instant,
+        pending: usize,
+    },
+    Up {
+        last_reply: Instant,
+        ping_at: Instant,
+    },
 }
 
 /// What changed in one tick.
@@ -295,7 +306,10 @@ impl Server {
             .stderr(Stdio::null());
         let mut child = cmd.spawn().map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => {
-                format!("cannot be started: program {:?} not found on PATH", launch.program)
+                format!(
+                    "cannot be started: program {:?} not found on PATH",
+                    launch.program
+                )
             }
             _ => format!("cannot be started: {:?}: {e}", launch.program),
         })?;

@@ -175,10 +175,15 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("chronus-live-plan-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         // A user's def: the compiled `pad` renamed, written to the folder.
-        let mut beep =
-            compile_voice(&desc, &Registry::builtin(), &crate::patch::Scope::Instrument("pad".into()), "beep", None)
-                .unwrap()
-                .def;
+        let mut beep = compile_voice(
+            &desc,
+            &Registry::builtin(),
+            &crate::patch::Scope::Instrument("pad".into()),
+            "beep",
+            None,
+        )
+        .unwrap()
+        .def;
         beep.name = "beep".into();
         std::fs::write(dir.join("beep.scsyndef"), encode(&[beep]).unwrap()).unwrap();
         let plan = live_plan(&desc, &Registry::builtin(), None, "p", Some(&dir)).unwrap();
@@ -186,13 +191,25 @@ mod tests {
         let ids: Vec<&str> = plan.instruments.iter().map(|i| i.id.as_str()).collect();
         assert_eq!(ids, ["pad", "beep"]);
         let pad = &plan.instruments[0];
-        assert_eq!((pad.def.as_str(), pad.count, pad.steal), ("p-pad", 3, crate::patch::Steal::None));
+        assert_eq!(
+            (pad.def.as_str(), pad.count, pad.steal),
+            ("p-pad", 3, crate::patch::Steal::None)
+        );
         assert!(pad.bytes.is_some());
-        assert!(pad.controls.iter().any(|c| c.name == "osc.freq" && c.range.is_some()));
-        assert!(pad.controls.iter().all(|c| !NOTE_CONTROLS.contains(&c.name.as_str())));
+        assert!(pad
+            .controls
+            .iter()
+            .any(|c| c.name == "osc.freq" && c.range.is_some()));
+        assert!(pad
+            .controls
+            .iter()
+            .all(|c| !NOTE_CONTROLS.contains(&c.name.as_str())));
         let beep = &plan.instruments[1];
         assert!(beep.bytes.is_none());
-        assert!(beep.controls.iter().any(|c| c.name == "osc.freq" && c.range.is_none()));
+        assert!(beep
+            .controls
+            .iter()
+            .any(|c| c.name == "osc.freq" && c.range.is_none()));
         assert_eq!(plan.warnings.len(), 1, "{:?}", plan.warnings);
         assert!(
             plan.warnings[0].starts_with("instrument \"bell\": no SynthDef \"nosuch\" in ")

@@ -22,7 +22,7 @@ pub mod score;
 pub mod synthdef;
 
 pub use builder::{DefBuilder, Sig};
-pub use live_plan::{controls_of, live_plan, LivePlan};
 pub use compile::{compile_main, compile_voice, unmapped, CompiledDef, ScError};
+pub use live_plan::{controls_of, live_plan, LivePlan};
 pub use patch_defs::{def_name, patch_defs, patch_name, write_defs, PatchDefs};
 pub use synthdef::{decode, encode, Rate, SynthDef, SynthDefError};

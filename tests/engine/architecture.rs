@@ -107,7 +107,9 @@ fn low_rooms_stay_low() {
         // so it never imports `supercollider` (which imports `host`, which starts it).
         (
             "sc_live",
-            &["address", "backend", "engine", "patch", "realtime", "config"],
+            &[
+                "address", "backend", "engine", "patch", "realtime", "config",
+            ],
         ),
         // Sync with other gear: above the inputs' ports and the controller, below the host.
         ("sync", &["seq", "midi", "control", "realtime", "fault"]),

@@ -53,8 +53,16 @@ fn config(dir: &TempDir) -> (String, u16) {
 
 fn play(server: &JackServer, patch: &str, config: &str, extra: &[&str]) -> Proc {
     let mut args = vec![
-        "play", patch, "--host", "jack", "--config", config, "--seconds", "120",
-        "--status-interval", "1",
+        "play",
+        patch,
+        "--host",
+        "jack",
+        "--config",
+        config,
+        "--seconds",
+        "120",
+        "--status-interval",
+        "1",
     ];
     args.extend_from_slice(extra);
     let mut cmd = chronus_cmd(&args);
@@ -83,7 +91,12 @@ fn sc_out(server: &JackServer, not: Option<&str>) -> String {
         if let Some(p) = ports.last() {
             return p.clone();
         }
-        assert!(Instant::now() < end, "no scsynth output port on {}: {:?}", server.name, server.ports());
+        assert!(
+            Instant::now() < end,
+            "no scsynth output port on {}: {:?}",
+            server.name,
+            server.ports()
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -101,7 +114,11 @@ fn scsynth_child(parent: u32) -> Option<u32> {
         let Some((comm, rest)) = stat.split_once(") ") else {
             continue;
         };
-        let ppid: u32 = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+        let ppid: u32 = rest
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
         if ppid == parent && comm.ends_with("(scsynth") && !rest.starts_with('Z') {
             return Some(pid);
         }
@@ -132,7 +149,13 @@ fn onsets(signal: &[f32], level: f32) -> Vec<usize> {
 
 /// Checks alternating A4/A5 notes spaced `spacing` frames (± `tolerance`), each 6000+
 /// frames long; returns (onsets, worst spacing error).
-fn check_notes(what: &str, signal: &[f32], spacing: i64, tolerance: i64, player: &Proc) -> (usize, i64) {
+fn check_notes(
+    what: &str,
+    signal: &[f32],
+    spacing: i64,
+    tolerance: i64,
+    player: &Proc,
+) -> (usize, i64) {
     let found = onsets(signal, 0.01);
     if found.len() < 3 {
         std::thread::sleep(Duration::from_secs(2));
@@ -145,7 +168,9 @@ fn check_notes(what: &str, signal: &[f32], spacing: i64, tolerance: i64, player:
     let mut pitches = Vec::new();
     for &o in &found {
         if o + 7_000 <= signal.len() {
-            pitches.push(zero_crossing_frequency(&signal[o + 500..o + 7_000], JACK_RATE as f32).unwrap());
+            pitches.push(
+                zero_crossing_frequency(&signal[o + 500..o + 7_000], JACK_RATE as f32).unwrap(),
+            );
         }
     }
     let mut worst = 0;
@@ -165,7 +190,10 @@ fn check_notes(what: &str, signal: &[f32], spacing: i64, tolerance: i64, player:
         );
     }
     for w in pitches.windows(2) {
-        assert!((w[0] - w[1]).abs() > 400.0, "{what}: pitches should alternate: {pitches:?}");
+        assert!(
+            (w[0] - w[1]).abs() > 400.0,
+            "{what}: pitches should alternate: {pitches:?}"
+        );
     }
     (found.len(), worst)
 }
@@ -173,13 +201,18 @@ fn check_notes(what: &str, signal: &[f32], spacing: i64, tolerance: i64, player:
 /// Sends `addr value` to chronus's OSC port; the reply, if one comes within a second.
 fn osc_ask(port: u16, addr: &str, value: f32) -> Option<OscMessage> {
     let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-    socket.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(1)))
+        .unwrap();
     let packet = OscPacket::Message(OscMessage {
         addr: addr.into(),
         args: vec![OscType::Float(value)],
     });
     socket
-        .send_to(&rosc::encoder::encode(&packet).unwrap(), ("127.0.0.1", port))
+        .send_to(
+            &rosc::encoder::encode(&packet).unwrap(),
+            ("127.0.0.1", port),
+        )
         .unwrap();
     let mut buf = [0u8; 4096];
     let (n, _) = socket.recv_from(&mut buf).ok()?;
@@ -191,7 +224,10 @@ fn osc_ask(port: u16, addr: &str, value: f32) -> Option<OscMessage> {
 
 #[test]
 fn sequencer_notes_play_on_scsynth_at_their_pitches_and_times() {
-    if !programs_available("sc_live_sequencer", &["jackd", "jack_lsp", "jack_rec", "scsynth"]) {
+    if !programs_available(
+        "sc_live_sequencer",
+        &["jackd", "jack_lsp", "jack_rec", "scsynth"],
+    ) {
         return;
     }
     let _serial = jack_test_lock();
@@ -206,29 +242,54 @@ fn sequencer_notes_play_on_scsynth_at_their_pitches_and_times() {
     );
     let (config, port) = config(&dir);
     let mut player = play(&server, &patch, &config, &[]);
-    wait_line(&mut player, &format!("SuperCollider server 127.0.0.1:{port} is up"));
+    wait_line(
+        &mut player,
+        &format!("SuperCollider server 127.0.0.1:{port} is up"),
+    );
     step(t, "scsynth up");
     let out = sc_out(&server, None);
     let (_, channels) = server.record(&dir.join("seq.wav"), 4, &[out]);
-    let (n, worst) = check_notes("sequencer on scsynth", &channels[0], 24_000, SC_BLOCK, &player);
-    step(t, &format!("{n} onsets, spacing off by at most {worst} frames"));
+    let (n, worst) = check_notes(
+        "sequencer on scsynth",
+        &channels[0],
+        24_000,
+        SC_BLOCK,
+        &player,
+    );
+    step(
+        t,
+        &format!("{n} onsets, spacing off by at most {worst} frames"),
+    );
 
     // A control the def has is taken; one it does not have is one clear refusal.
     let osc = osc_port(&mut player);
-    assert_eq!(osc_ask(osc, "/mod/pad/vca.gain", 0.2), None, "a known control is taken silently");
+    assert_eq!(
+        osc_ask(osc, "/mod/pad/vca.gain", 0.2),
+        None,
+        "a known control is taken silently"
+    );
     let refused = osc_ask(osc, "/mod/pad/nosuch", 1.0).expect("an /error reply");
     assert_eq!(refused.addr, "/error");
     let text = format!("{:?}", refused.args);
-    assert!(text.contains("nosuch") && text.contains("vca.gain"), "{text}");
+    assert!(
+        text.contains("nosuch") && text.contains("vca.gain"),
+        "{text}"
+    );
 
     let sc = scsynth_child(player.pid()).expect("chronus started scsynth");
     player.signal("TERM");
     let status = player.wait_exit(READY_TIMEOUT, "SIGTERM");
     assert!(status.success(), "{}", player.output.text());
     assert!(!alive(sc), "scsynth {sc} outlived chronus");
-    let summary = player.output.stderr().into_iter().find(|l| l.contains("SuperCollider 127.0.0.1"));
+    let summary = player
+        .output
+        .stderr()
+        .into_iter()
+        .find(|l| l.contains("SuperCollider 127.0.0.1"));
     assert!(
-        summary.as_deref().is_some_and(|l| l.contains("restarts 0") && l.contains("fails 0")),
+        summary
+            .as_deref()
+            .is_some_and(|l| l.contains("restarts 0") && l.contains("fails 0")),
         "{summary:?}"
     );
 }
@@ -251,18 +312,37 @@ fn midi_plays_through_scsynth_and_a_killed_scsynth_comes_back_without_stuck_note
     let mut seq = server.cmd("jack_midiseq");
     seq.args(["Seq", "24000", "0", "69", "8000", "12000", "81", "8000"]);
     let mut seq = Proc::spawn("jack_midiseq", seq).graceful_on_drop();
-    let mut player = play(&server, &patch, &config, &["--midi-host", "jack", "--midi-in", "Seq"]);
-    wait_line(&mut player, &format!("SuperCollider server 127.0.0.1:{port} is up"));
+    let mut player = play(
+        &server,
+        &patch,
+        &config,
+        &["--midi-host", "jack", "--midi-in", "Seq"],
+    );
+    wait_line(
+        &mut player,
+        &format!("SuperCollider server 127.0.0.1:{port} is up"),
+    );
     wait_line(&mut player, "playing from Seq:out");
     step(t, "scsynth up, MIDI connected");
     let out = sc_out(&server, None);
     let (_, channels) = server.record(&dir.join("midi.wav"), 3, std::slice::from_ref(&out));
     // MIDI input is stamped at its JACK frame; allow one JACK period for it.
-    let (n, worst) = check_notes("MIDI on scsynth", &channels[0], 12_000, JACK_PERIOD as i64, &player);
-    step(t, &format!("{n} MIDI onsets, spacing off by at most {worst} frames"));
+    let (n, worst) = check_notes(
+        "MIDI on scsynth",
+        &channels[0],
+        12_000,
+        JACK_PERIOD as i64,
+        &player,
+    );
+    step(
+        t,
+        &format!("{n} MIDI onsets, spacing off by at most {worst} frames"),
+    );
 
     let sc = scsynth_child(player.pid()).expect("chronus started scsynth");
-    let killed = std::process::Command::new("kill").args(["-s", "KILL", &sc.to_string()]).status();
+    let killed = std::process::Command::new("kill")
+        .args(["-s", "KILL", &sc.to_string()])
+        .status();
     assert!(killed.unwrap().success());
     wait_line(&mut player, "is back (restart 1)");
     step(t, "scsynth restarted");
@@ -270,8 +350,17 @@ fn midi_plays_through_scsynth_and_a_killed_scsynth_comes_back_without_stuck_note
     assert_ne!(again, sc);
     let out = sc_out(&server, None);
     let (_, channels) = server.record(&dir.join("again.wav"), 3, std::slice::from_ref(&out));
-    let (n, worst) = check_notes("MIDI after the restart", &channels[0], 12_000, JACK_PERIOD as i64, &player);
-    step(t, &format!("{n} onsets after the restart, off by at most {worst} frames"));
+    let (n, worst) = check_notes(
+        "MIDI after the restart",
+        &channels[0],
+        12_000,
+        JACK_PERIOD as i64,
+        &player,
+    );
+    step(
+        t,
+        &format!("{n} onsets after the restart, off by at most {worst} frames"),
+    );
 
     // The MIDI source goes away: its notes are released; scsynth falls silent.
     seq.signal("TERM");
@@ -280,7 +369,10 @@ fn midi_plays_through_scsynth_and_a_killed_scsynth_comes_back_without_stuck_note
     std::thread::sleep(Duration::from_millis(300));
     let (_, channels) = server.record(&dir.join("after.wav"), 1, &[out]);
     let level = peak(&channels[0]);
-    assert!(level < 1e-3, "scsynth still sounds after every note was released: peak {level}");
+    assert!(
+        level < 1e-3,
+        "scsynth still sounds after every note was released: peak {level}"
+    );
 
     player.signal("TERM");
     let status = player.wait_exit(READY_TIMEOUT, "SIGTERM");
@@ -293,5 +385,8 @@ fn midi_plays_through_scsynth_and_a_killed_scsynth_comes_back_without_stuck_note
         .filter(|l| l.contains("WARN") && l.contains("SuperCollider server"))
         .collect();
     assert_eq!(lost.len(), 1, "one warning line for the loss: {lost:#?}");
-    assert!(lost[0].contains("exited") && lost[0].contains("restarting in 0.5 s"), "{lost:#?}");
+    assert!(
+        lost[0].contains("exited") && lost[0].contains("restarting in 0.5 s"),
+        "{lost:#?}"
+    );
 }

@@ -57,7 +57,11 @@ fn play(test: &str, backend: &str, config: &str, seconds: u32) -> (Vec<String>, 
         .stderr()
         .into_iter()
         .filter(|l| l.contains("WARN") || l.contains("ERROR"))
-        .filter(|l| ["SuperCollider", "SynthDef", "scsynth"].iter().any(|k| l.contains(k)))
+        .filter(|l| {
+            ["SuperCollider", "SynthDef", "scsynth"]
+                .iter()
+                .any(|k| l.contains(k))
+        })
         .collect();
     let (sr, channels) = chronus::host::wav::read_wav(&wav).unwrap();
     let left = channels[0][sr as usize / 2..].to_vec();

@@ -45,8 +45,8 @@ mod observe;
 mod outbound_setup;
 mod output;
 mod reload;
-mod sc_setup;
 mod running;
+mod sc_setup;
 mod startup;
 
 pub use error::{MidiOpenError, PlayError};

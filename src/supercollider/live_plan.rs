@@ -167,8 +167,8 @@ mod tests {
                 modules: {"osc": (kind: "sine")},
                 connections: [("note.freq", "osc.freq"), ("osc.out", "output.left")]),
             "bell": (count: 2, backend: (kind: "supercollider", synthdef: "nosuch"),
-                modules: {"osc": (kind: "sine")},
-                connections: [("note.freq", "osc.freq"), ("osc.out", "output.left")]),
+                modules: {"bosc": (kind: "sine")},
+                connections: [("note.freq", "bosc.freq"), ("bosc.out", "output.left")]),
             "beep": (count: 1, backend: (kind: "supercollider", synthdef: "beep")),
         })"#,
         );

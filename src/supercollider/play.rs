@@ -14,7 +14,7 @@
 
 use chronus_modules::Registry;
 
-use crate::address::ProgramRef;
+use crate::address::{LiveTarget, ProgramRef};
 use crate::config::Config;
 use crate::control::sequencer_build::{build_conductor, lane_names, BuildInputs};
 use crate::control::NoteTarget;
@@ -138,6 +138,7 @@ pub fn render_events(
             revision: 1,
             seed: job.seed,
             previous: None,
+            outside: &[],
         },
     )
     .map_err(|e| e.to_string())?;
@@ -145,6 +146,8 @@ pub fn render_events(
         desc,
         registry,
         layouts: &compiled.layouts,
+        // No instrument is played outside the score: every lane targets the graph.
+        backend_params: &Default::default(),
         config: &job.config.sequencer,
         revision: 1,
         seed: job.seed,
@@ -154,15 +157,19 @@ pub fn render_events(
     else {
         return Ok(notes);
     };
-    let lanes: Vec<(ParamHome, String)> = lane_names(seq)
+    // Each lane's home in the score (`None`: a backend's param, which no score plays).
+    let lanes: Vec<Option<(ParamHome, String)>> = lane_names(seq)
         .iter()
         .zip(&conductor.params)
         .map(|((name, _), lane)| {
-            let home = match lane.target.program {
+            let LiveTarget::Graph(target) = lane.target else {
+                return None;
+            };
+            let home = match target.program {
                 ProgramRef::Main => ParamHome::Main,
                 ProgramRef::Instrument(k) => ParamHome::Instrument(usize::from(k)),
             };
-            (home, name.to_string())
+            Some((home, name.to_string()))
         })
         .collect();
     let keys: Vec<_> = ids
@@ -229,11 +236,12 @@ pub fn render_events(
                     }
                 }
                 SeqEvent::SetParam { target, value } => {
-                    match conductor.params.iter().position(|l| l.target == target) {
-                        Some(i) => Played::Param {
+                    let lane = conductor.params.iter().position(|l| l.target == target);
+                    match lane.and_then(|i| lanes[i].as_ref()) {
+                        Some((home, name)) => Played::Param {
                             time: next,
-                            home: lanes[i].0,
-                            name: lanes[i].1.clone(),
+                            home: *home,
+                            name: name.clone(),
                             value,
                         },
                         None => continue,

@@ -182,6 +182,7 @@ fn graphs(c: &mut Criterion) {
             revision: 1,
             seed: 0,
             previous: None,
+            outside: &[],
         };
         c.benchmark_group("compile")
             .bench_function(size.as_str(), |b| {

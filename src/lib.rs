@@ -53,6 +53,7 @@ pub mod midi_protocol;
 pub mod osc;
 pub mod patch;
 pub mod realtime;
+pub mod sc_live;
 pub mod seq;
 pub mod service;
 pub mod soak;

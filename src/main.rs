@@ -53,8 +53,13 @@ enum Command {
         after_help = "Examples:\n  chronus play                                   # the built-in drone on the default device\n  chronus play patches/sine-test-tone.ron --host jack --seconds 5\n  chronus play --host null --record out.wav --seconds 10"
     )]
     Play(Box<PlayArgs>),
-    /// List audio hosts, their output devices and configs, and MIDI input ports.
-    Devices,
+    /// List audio hosts, their output devices and configs, MIDI ports, and the
+    /// SuperCollider server (`--config`'s `supercollider` section, else the default).
+    Devices {
+        /// A config file whose `supercollider` section to report.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
     /// Render a patch offline to a 32-bit float stereo WAV file.
     #[command(
         after_help = "Examples:\n  chronus render patches/poly-subtractive.ron --seconds 4 --out poly.wav \\\n      --notes 60@0:1,64@0.5:1,67@1:2:0.6\n  chronus render patches/poly-subtractive.ron --seconds 4 --out played.wav \\\n      --config config/example.ron --notes 57@0:2   # tuning and sequencer as in `play`"
@@ -275,10 +280,7 @@ fn main() -> ExitCode {
     let registry = Registry::builtin();
     let result = match cli.command {
         Command::Play(args) => play(&registry, *args),
-        Command::Devices => {
-            print!("{}", host::devices::report());
-            Ok(())
-        }
+        Command::Devices { config } => devices(config.as_deref()),
         Command::Render(args) => render(&registry, args),
         Command::Check { patches } => check(&registry, &patches),
         Command::Modules { kind } => modules(&registry, kind),
@@ -479,6 +481,7 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
         config: Config::default(),
         config_path: args.config.clone(),
         http: None,
+        supercollider: Vec::new(),
     };
     let desc = match &args.patch {
         Some(path) => read_patch(registry, path)?,
@@ -489,8 +492,55 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
     options.config = read_config(registry, args.config.as_ref(), &desc, args.patch.as_ref())?;
     start_logging(quiet, log_format.as_deref(), &options.config)?;
     options.http = http_options(http_arg, no_http, &options.config);
+    options.supercollider =
+        supercollider_plan(registry, &desc, args.patch.as_deref(), &options.config)?;
     let stop = stop_on_signals()?;
     host::play(desc, registry.clone(), &options, &stop).map_err(|e| e.to_string())
+}
+
+/// `chronus devices [--config FILE]`: the hosts, MIDI ports and the SuperCollider server.
+fn devices(config: Option<&std::path::Path>) -> Result<(), String> {
+    let config = match config {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            config::parse(&text, Some(&path.display().to_string())).map_err(|e| e.to_string())?
+        }
+        None => Config::default(),
+    };
+    let mut out = host::devices::report();
+    chronus::sc_live::devices::report(&mut out, &config.supercollider);
+    print!("{out}");
+    Ok(())
+}
+
+/// The patch's `supercollider` instruments as scsynth plays them live: templates
+/// compiled into defs, named defs looked up in the config's folder (one warning line for
+/// each that cannot be, which plays on the internal engine instead).
+fn supercollider_plan(
+    registry: &Registry,
+    desc: &chronus::patch::PatchDesc,
+    patch: Option<&std::path::Path>,
+    config: &Config,
+) -> Result<Vec<chronus::sc_live::ScInstrument>, String> {
+    let name = chronus::supercollider::patch_name(desc, patch);
+    let folder = config
+        .supercollider
+        .synthdefs
+        .as_deref()
+        .map(std::path::Path::new);
+    let file = patch.map(|p| p.display().to_string());
+    let plan =
+        chronus::supercollider::live_plan(desc, registry, None, &name, folder).map_err(|e| {
+            match &file {
+                Some(f) => format!("{f}: {e}"),
+                None => e,
+            }
+        })?;
+    for line in &plan.warnings {
+        tracing::warn!("{line}");
+    }
+    Ok(plan.instruments)
 }
 
 /// A flag Ctrl-C and SIGTERM set, for a clean stop. SIGHUP (the player's own handler)

@@ -13,6 +13,7 @@
 //!     clock: (out: ["NTS-1"], follow: None),   // see `clock`
 //!     overload: (dsp_load: 0.85, xruns_per_minute: 5), // see `overload`
 //!     link: (enabled: true, quantum: 4),      // see `link`
+//!     supercollider: (port: 57110, synthdefs: Some("defs")), // see `supercollider`
 //! )
 //! ```
 //! Every section and field is optional (`#[serde(default)]`); unknown fields are refused.
@@ -31,6 +32,7 @@ pub mod logging;
 pub mod midi_out;
 pub mod overload;
 pub mod router;
+pub mod supercollider;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -75,6 +77,8 @@ pub struct Config {
     pub cc_profiles: indexmap::IndexMap<String, crate::midi_out::ProfileDesc>,
     /// When overload shedding starts and ends (see [`overload`]).
     pub overload: crate::realtime::overload::OverloadLimits,
+    /// The scsynth server of `supercollider` instruments (see `supercollider.rs`).
+    pub supercollider: supercollider::SuperColliderConfig,
 }
 
 /// The `midi` section (the command line's `--midi-in` / `--midi-host` win over it).
@@ -204,6 +208,7 @@ fn validate(
     registry: &Registry,
 ) -> Vec<ConfigError> {
     let mut errors = config.http.check(tree);
+    errors.extend(config.supercollider.check(tree));
     errors.extend(config.logging.check(tree));
     errors.extend(cues::check(&config.cues, tree));
     errors.extend(overload::check(&config.overload, tree));

@@ -7,7 +7,10 @@
 //! [`Controller::set_backend_params`] for one instrument); [`Controller::set_live`] then
 //! sends a change to one of them as an [`Event::BackendParam`] (0..1, before the profile's
 //! curve), which the engine passes out through its outbound ring at its sample, in order
-//! with the notes.
+//! with the notes. A live backend declares the controls of the instruments it plays
+//! ([`Controller::set_backend_controls`], a `supercollider` instrument's SynthDef
+//! controls), each with its [`BackendRange`]; every commit keeps them beside the
+//! catalog's.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -53,19 +56,34 @@ pub(super) fn backend_param(
     }
 }
 
-/// One output port of a backend outside the engine (a MIDI output port), as status
-/// readers show it.
+/// One output port of a backend outside the engine (a MIDI output port, the
+/// SuperCollider server), as status readers show it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BackendPort {
+    /// The backend it belongs to: `"midi"` or `"supercollider"`.
+    pub backend: &'static str,
     /// Its one-line summary (`/backend/status`, the status log line).
     pub line: String,
-    /// Its figures as JSON (`/api/state`'s `midi_outputs`: port, connected, profiles,
-    /// counts, scheduling-error histogram).
+    /// Its figures as JSON (a MIDI port's in `/api/state`'s `midi_outputs`: port,
+    /// connected, profiles, counts, scheduling-error histogram; the SuperCollider
+    /// server's in its `supercollider`: address, state, restarts, late bundles, ...).
     pub state: serde_json::Value,
 }
 
 /// What reports the backends' status: one entry per output port.
 pub type BackendStatus = Arc<dyn Fn() -> Vec<BackendPort> + Send + Sync>;
+
+/// How the value of a backend param is checked.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BackendRange {
+    /// 0..1, refused outside (a CC profile's param, before its curve).
+    Unit,
+    /// Any finite number, clamped to `min..=max` (a compiled SynthDef's param: its
+    /// ParamSpec's range).
+    Clamp(f32, f32),
+    /// Any finite number (a control of a user's SynthDef).
+    Any,
+}
 
 impl Controller {
     /// Sets what `/backend/status` reports (the live player's backends).
@@ -105,9 +123,38 @@ impl Controller {
     /// (those declared now without a catalog).
     pub(super) fn backend_params_of(&self, desc: &PatchDesc) -> BackendParams {
         match &self.backend_catalog {
-            Some(catalog) => catalog(desc),
+            Some(catalog) => {
+                let mut params = catalog(desc);
+                for (id, controls) in &self.backend_controls {
+                    if crate::patch::scope::instruments(desc).any(|(_, i, _)| i == id) {
+                        let names = controls.iter().map(|(n, _)| n.clone()).collect();
+                        params.insert(id.clone(), names);
+                    }
+                }
+                params
+            }
             None => self.backend_params.clone(),
         }
+    }
+
+    /// Declares the controls of an instrument a live backend plays (a `supercollider`
+    /// instrument's SynthDef controls), each with how its value is checked. Unlike the
+    /// catalog's, they stay declared across commits (while the patch has `instrument`).
+    pub fn set_backend_controls(
+        &mut self,
+        instrument: &str,
+        controls: Vec<(String, BackendRange)>,
+    ) {
+        let names = controls.iter().map(|(n, _)| n.clone()).collect();
+        self.backend_params.insert(instrument.to_string(), names);
+        self.backend_controls
+            .insert(instrument.to_string(), controls);
+    }
+
+    /// Instruments played outside the engine by a live backend (beside `midi` ones): the
+    /// next commit sends their events out through the outbound ring.
+    pub fn set_played_outside(&mut self, instruments: Vec<String>) {
+        self.outside = instruments;
     }
 
     /// The params declared for `instrument`, if it is an external one with params.
@@ -141,6 +188,12 @@ impl Controller {
                 "glide {seconds} s is out of range 0 .. {MAX_GLIDE_SECONDS}"
             )));
         }
+        if seconds > 0.0 && self.backend_controls.contains_key(instrument) {
+            return Err(ControlError::Glide(format!(
+                "\"{instrument}\" is played by a live SuperCollider server: a glide time is for \
+                 the params of `midi` instruments (set its control without one)"
+            )));
+        }
         let glide = (seconds * self.engine.sample_rate() as f64).round() as u32;
         if self.set_backend_live(instrument, param, &value, glide, time)? {
             return Ok(());
@@ -170,7 +223,18 @@ impl Controller {
             ParamValue::Bool(b) => f64::from(u8::from(*b)),
             ParamValue::Text(_) => f64::NAN,
         };
-        if !(0.0..=1.0).contains(&v) {
+        let range = self
+            .backend_controls
+            .get(instrument)
+            .and_then(|c| c.get(usize::from(index)))
+            .map_or(BackendRange::Unit, |(_, r)| *r);
+        let v = match range {
+            BackendRange::Unit => v,
+            BackendRange::Clamp(lo, hi) if v.is_finite() => v.clamp(lo as f64, hi as f64),
+            BackendRange::Any if v.is_finite() => v,
+            _ => f64::NAN,
+        };
+        if range == BackendRange::Unit && !(0.0..=1.0).contains(&v) || v.is_nan() {
             return Err(ControlError::BackendValue {
                 instrument: instrument.to_string(),
                 param: param.to_string(),

@@ -30,6 +30,7 @@ impl Controller {
                 revision,
                 seed: self.seed,
                 previous: (!previous.is_empty()).then_some(previous.as_slice()),
+                outside: &self.outside,
             },
         )?;
         let backend_params = self.backend_params_of(&self.standby);

@@ -53,6 +53,12 @@ pub struct Controller {
     pub(super) backend_params: super::backend_params::BackendParams,
     /// How a patch's external instruments' params are named, at each commit.
     pub(super) backend_catalog: Option<super::backend_params::BackendCatalog>,
+    /// The controls a live backend declared, by instrument, each with how its value is
+    /// checked (kept across commits; a param not among them: 0..1).
+    pub(super) backend_controls:
+        HashMap<String, Vec<(String, super::backend_params::BackendRange)>>,
+    /// Instruments a live backend plays outside the engine besides `midi` ones.
+    pub(super) outside: Vec<String>,
     /// Counters for `/metrics` and `/api/state` (notes per source, queues, ...).
     observed: Arc<super::observed::Observed>,
     /// Status lines of the backends outside the engine (`/backend/status`).
@@ -81,6 +87,8 @@ impl Controller {
             ahead: EventsAhead::default(),
             backend_params: HashMap::new(),
             backend_catalog: None,
+            backend_controls: HashMap::new(),
+            outside: Vec::new(),
             backend_status: None,
         }
     }

@@ -242,6 +242,7 @@ mod tests {
             revision: 1,
             seed: 3,
             previous: None,
+            outside: &[],
         };
         let g = crate::graph::compile(&d, &registry, options).unwrap();
         let c = build_conductor(BuildInputs {
@@ -305,6 +306,7 @@ mod tests {
             revision: 1,
             seed: 3,
             previous: None,
+            outside: &[],
         };
         let g = crate::graph::compile(&d, &registry, options).unwrap();
         let params: BackendParams = [(

@@ -35,6 +35,7 @@ pub fn check_in(
         revision: 0,
         seed: 0,
         previous: None,
+        outside: &[],
     };
     match compile(&desc, registry, options) {
         Ok(_) => Ok(desc),

@@ -34,6 +34,10 @@ pub struct CompileOptions<'a> {
     /// `revision - 1` (commits are numbered in order); decides between carrying state over
     /// and crossfading, and gives the [`Lineage`]. `None`: the first graph.
     pub previous: Option<&'a [Layout]>,
+    /// Instruments played outside the engine besides `midi` ones (the `supercollider`
+    /// instruments of a running live backend): their events leave through the outbound
+    /// ring instead of being voiced.
+    pub outside: &'a [String],
 }
 
 /// Compiles `desc` (validated first) for the engine.
@@ -145,7 +149,8 @@ pub fn compile(
                 .collect(),
             uses_gate,
             controls: ChannelState::default(),
-            external: inst.backend.as_ref().is_some_and(|b| b.is_external_only()),
+            external: inst.backend.as_ref().is_some_and(|b| b.is_external_only())
+                || options.outside.iter().any(|o| o == id),
             voice_cap: inst.count,
         });
     }

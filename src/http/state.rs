@@ -5,8 +5,9 @@
 //! (`"active"`/`"ambient"`), `mode_policy` (who decides it: `"auto"`/`"active"`/`"ambient"`,
 //! `/seq/mode`), `playing`, `dsp_load`, `xruns`, `uptime_s`, `sample_rate`,
 //! `clock`, `outputs`, `backends`, `midi_outputs` (each MIDI output port, `[]` without),
-//! `cues` (the last [`STATE_CUES`], oldest first), `levels`, `overload` (the shedding level
-//! and its counters; each instrument's `cap`), `watchdog`.
+//! `supercollider` (the live SuperCollider server, `null` without), `backend_status` (the
+//! `/backend/status` lines), `cues` (the last [`STATE_CUES`], oldest first), `levels`,
+//! `overload` (the shedding level and its counters; each instrument's `cap`), `watchdog`.
 
 use serde_json::{json, Value};
 
@@ -45,7 +46,8 @@ pub fn snapshot(s: &Sources) -> Value {
         .then(|| c.engine().seq_status().snapshot());
     let name = c.running().name.clone();
     // The internal engine, then every backend registered for `/metrics` (each MIDI
-    // output port, `midi_out:PORT`, up while connected).
+    // output port, `midi_out:PORT`, up while connected; the SuperCollider server).
+    let ports = c.backend_ports();
     let backends: Vec<Value> = std::iter::once(json!({"name": "internal", "up": true}))
         .chain(
             c.observed()
@@ -81,7 +83,14 @@ pub fn snapshot(s: &Sources) -> Value {
         "backends": backends,
         // Each MIDI output port: port, destination, connected, instruments and profiles,
         // counts, queue and the scheduling-error histogram (docs/CONTRACTS.md §9.2).
-        "midi_outputs": c.backend_ports().into_iter().map(|p| p.state).collect::<Vec<_>>(),
+        "midi_outputs": ports.iter().filter(|p| p.backend == "midi").map(|p| &p.state)
+            .collect::<Vec<_>>(),
+        // The live SuperCollider server: address, `up`/`down`/`error` state, restarts,
+        // late bundles, sent, dropped, fails (docs/CONTRACTS.md §5.4).
+        "supercollider": ports.iter().find(|p| p.backend == "supercollider").map(|p| &p.state),
+        // The backends' status lines (`/backend/status`): the SuperCollider server's, each
+        // MIDI port's.
+        "backend_status": ports.iter().map(|p| &p.line).collect::<Vec<_>>(),
         "cues": s.cues.last(STATE_CUES).iter().map(|l| l.json()).collect::<Vec<_>>(),
         "levels": levels(&host.levels),
         "overload": overload(shedding, c.engine().seq_status().mutations_held.load(Relaxed)),

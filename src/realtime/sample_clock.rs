@@ -94,6 +94,19 @@ impl SampleClock {
         self.sample_at_ns(ns).ok().flatten()
     }
 
+    /// The wall time (nanoseconds since the Unix epoch) at which the engine is at
+    /// `sample`, by the published anchor; `None` before the first anchor. The inverse of
+    /// [`SampleClock::sample_at_time`], for backends that time-tag what they send.
+    pub fn wall_ns_at(&self, sample: u64) -> Option<u64> {
+        let wall = self.stats.anchor_wall_ns.load(Relaxed);
+        if wall == 0 || self.sample_rate <= 0.0 {
+            return None;
+        }
+        let anchor = self.stats.anchor_sample.load(Relaxed);
+        let delta_ns = (sample as f64 - anchor as f64) * 1e9 / self.sample_rate;
+        Some((wall as f64 + delta_ns).max(0.0) as u64)
+    }
+
     /// [`SampleClock::sample_at`] for a wall time in nanoseconds since the Unix epoch.
     fn sample_at_ns(&self, when_ns: i128) -> Result<Option<u64>, TooFarAhead> {
         let wall = self.stats.anchor_wall_ns.load(Relaxed);

@@ -138,6 +138,7 @@ pub fn render_events(
             revision: 1,
             seed: job.seed,
             previous: None,
+            outside: &[],
         },
     )
     .map_err(|e| e.to_string())?;

@@ -103,6 +103,14 @@ fn low_rooms_stay_low() {
             ],
         ),
         ("cues", &["config", "engine", "seq", "realtime"]),
+        // SuperCollider live, an outward part like `midi_out`: its defs come in as data,
+        // so it never imports `supercollider` (which imports `host`, which starts it).
+        (
+            "sc_live",
+            &[
+                "address", "backend", "engine", "patch", "realtime", "config",
+            ],
+        ),
         // Sync with other gear: above the inputs' ports and the controller, below the host.
         ("sync", &["seq", "midi", "control", "realtime", "fault"]),
     ];

@@ -194,3 +194,59 @@ fn router_actions_reach_an_external_instruments_params() {
         "{err}"
     );
 }
+
+/// A live backend's controls (a `supercollider` instrument's, as `chronus play` declares
+/// them) stay declared across the catalog's commits beside the `midi` instruments' params,
+/// each value checked by its range: clamped, any finite number, refused when not a number;
+/// a glide time on them is refused. Their changes leave through the ring like a profile's.
+#[test]
+fn live_backend_controls_survive_commits_with_their_ranges() {
+    use chronus::control::backend_params::BackendRange;
+    use chronus_modules::ParamValue;
+
+    let (mut e, mut control, mut rx) = setup();
+    control.set_backend_controls(
+        "lead",
+        vec![
+            ("vcf.cutoff".into(), BackendRange::Clamp(20.0, 20_000.0)),
+            ("width".into(), BackendRange::Any),
+        ],
+    );
+    control.set_played_outside(vec!["lead".into()]);
+    control.commit().unwrap_or_else(|e| panic!("{e}"));
+    control.commit().unwrap_or_else(|e| panic!("{e}"));
+    let names = |c: &Controller, id: &str| c.backend_params(id).map(<[String]>::to_vec);
+    assert_eq!(
+        names(&control, "lead"),
+        Some(vec!["vcf.cutoff".to_string(), "width".to_string()]),
+        "the live controls outlive the catalog's commits"
+    );
+    assert_eq!(
+        names(&control, "nts1").map(|p| p[CUTOFF as usize].clone()),
+        Some("cutoff".to_string()),
+        "the catalog's params are still declared"
+    );
+    let num = ParamValue::Number;
+    control
+        .set_live("lead", "vcf.cutoff", num(50_000.0), None)
+        .unwrap();
+    control.set_live("lead", "width", num(-3.5), None).unwrap();
+    assert!(control
+        .set_live("lead", "width", ParamValue::Text("x".into()), None)
+        .is_err());
+    assert!(control.set_live("lead", "nosuch", num(1.0), None).is_err());
+    let glide = control.glide_live("lead", "width", num(1.0), 2.0, None);
+    assert!(glide.unwrap_err().to_string().contains("glide"));
+    // A profile's param still refuses a value outside 0..1.
+    assert!(control.set_live("nts1", "cutoff", num(1.5), None).is_err());
+    render(&mut e, 512);
+    let lead = InstrumentKey::of("lead");
+    let sent: Vec<(u16, f32)> = std::iter::from_fn(|| rx.pop().ok())
+        .filter(|o| o.instrument == lead)
+        .filter_map(|o| match o.event {
+            OutEvent::Param { param, value, .. } => Some((param, value)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(sent, [(0, 20_000.0), (1, -3.5)]);
+}

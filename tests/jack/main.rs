@@ -12,4 +12,5 @@ mod latency_jack;
 mod midi_jack;
 mod midi_out_jack;
 mod play_jack;
+mod sc_live_jack;
 mod scsynth_defs;

@@ -180,6 +180,9 @@ fn metrics_state_modules_and_osc_over_http() {
         "clock",
         "outputs",
         "backends",
+        "midi_outputs",
+        "supercollider",
+        "backend_status",
         "cues",
     ] {
         assert!(state.get(key).is_some(), "no {key} in /api/state: {state}");

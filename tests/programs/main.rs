@@ -20,6 +20,7 @@ mod osc_seq;
 mod overload_play;
 mod play_null;
 mod render_config;
+mod sc_live_bad_input;
 mod sd_notify;
 mod soak;
 mod supercollider_render;

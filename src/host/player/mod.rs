@@ -19,8 +19,9 @@
 //! The steps, one file each: `startup` (output, engine, MIDI, recorder, OSC, stream),
 //! `output` (opening, starting and describing the stream), `buffer_size` (reported or
 //! measured from the first callbacks), `midi_setup` (which MIDI backend and ports),
-//! `clock_setup` (MIDI clock in), `link_setup` (Ableton Link), `outbound_setup` (the outbound thread and the MIDI
-//! output of external instruments), `running` (the player loop, reopening, shutdown);
+//! `clock_setup` (MIDI clock in), `link_setup` (Ableton Link), `outbound_setup` (the
+//! outbound thread and the MIDI output of external instruments), `sc_setup` (the
+//! SuperCollider backend), `running` (the player loop, reopening, shutdown);
 //! [`error`] holds
 //! the one-line errors.
 
@@ -47,6 +48,7 @@ mod outbound_setup;
 mod output;
 mod reload;
 mod running;
+mod sc_setup;
 mod startup;
 
 pub use error::{MidiOpenError, PlayError};
@@ -83,6 +85,9 @@ pub struct PlayOptions {
     pub config_path: Option<PathBuf>,
     /// The HTTP API to serve (`None`: `--no-http`).
     pub http: Option<HttpOptions>,
+    /// The `supercollider` instruments scsynth plays (their defs compiled by the command
+    /// line, `supercollider::live_plan`); empty: none.
+    pub supercollider: Vec<crate::sc_live::ScInstrument>,
 }
 
 /// `--midi-in` / `--midi-host` as given (each wins over the config's `midi` section).

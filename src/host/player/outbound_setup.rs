@@ -1,10 +1,12 @@
 //! The player's outbound side: the patch's external instruments (`midi` backends) and the
 //! MIDI clock's ports (`--clock-out`, the config's `clock.out`) get the MIDI output
-//! ([`MidiOutSink`]) on the outbound thread, which drains the engine's outbound ring. The MIDI host is JACK when `--host jack` or `--midi-host jack` (or the
-//! config's `midi.host: "jack"`) is given, the ALSA sequencer otherwise.
+//! ([`MidiOutSink`]) on the outbound thread, which drains the engine's outbound ring. The
+//! MIDI host is JACK when `--host jack` or `--midi-host jack` (or the config's
+//! `midi.host: "jack"`) is given, the ALSA sequencer otherwise.
 //!
-//! A `supercollider` instrument has no sink here yet: its voice template plays on the
-//! internal engine (its events never reach the ring).
+//! The patch's `supercollider` instruments get the SuperCollider sink (`sc_setup`) on
+//! the same thread. Both report through the controller's backend status: one
+//! [`BackendPort`] per MIDI port, one for the SuperCollider server.
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -14,15 +16,17 @@ use rtrb::Consumer;
 
 use super::clock_setup::clock_out_names;
 use super::error::PlayError;
+use super::sc_setup::start_supercollider;
 use super::PlayOptions;
 use crate::backend::{OutboundSink, OutboundThread};
-use crate::control::backend_params::BackendPort;
+use crate::control::backend_params::{BackendPort, BackendStatus};
 use crate::control::Controller;
 use crate::engine::outbound::OUTBOUND_CAPACITY;
 use crate::engine::{EngineStats, OutboundEvent};
 use crate::midi::input::latency_for;
 use crate::midi_out::{plan, ClockOut, MidiOutSettings, MidiOutSink, MidiOutStatus, OutHostKind};
 use crate::realtime::queue_gauges::{HighWater, QueueReading};
+use crate::sc_live::ScStatus;
 use crate::service::promote_this_thread;
 use crate::service::realtime::HELPER_PRIORITY;
 
@@ -32,6 +36,8 @@ pub(super) struct Outbound {
     pub(super) thread: OutboundThread,
     /// The MIDI output's ports, if the patch has `midi` instruments.
     pub(super) midi: Option<Arc<MidiOutStatus>>,
+    /// The SuperCollider backend, if scsynth plays some instruments.
+    pub(super) supercollider: Option<Arc<ScStatus>>,
 }
 
 impl Outbound {
@@ -42,6 +48,9 @@ impl Outbound {
             for line in status.lines() {
                 tracing::info!("{line}");
             }
+        }
+        if let Some(status) = &self.supercollider {
+            tracing::info!("{}", status.line());
         }
     }
 }
@@ -71,11 +80,12 @@ pub(super) fn out_host(options: &PlayOptions) -> OutHostKind {
     }
 }
 
-/// Starts the outbound thread on `rx` when the running patch has external instruments or
-/// the clock goes out (their params are declared to the controller at each commit:
-/// `setup::start`), and has the engine forward the sequencer's clock. `buffer`: the stream's buffer as asked for
-/// (1024 when not given), for the output latency (JACK takes at least two of its periods
-/// plus 2 ms). Called before the stream starts: the MIDI host is opened and the ports looked
+/// Starts the outbound thread on `rx` when the running patch has external instruments,
+/// `supercollider` instruments scsynth plays, or the clock goes out (the `midi` ones'
+/// params are declared to the controller at each commit: `setup::start`; the
+/// SuperCollider ones' controls by `sc_setup`), and has the engine forward the
+/// sequencer's clock. `buffer`: the stream's buffer as asked for (1024 when not given),
+/// for the output latency (JACK takes at least two of its periods plus 2 ms). Called before the stream starts: the MIDI host is opened and the ports looked
 /// for once right here, so the patch's first notes find their ports connected.
 pub(super) fn start_outbound(
     rx: Consumer<OutboundEvent>,
@@ -97,56 +107,89 @@ pub(super) fn start_outbound(
         }
     };
     let plan = plan.with_clock(&clock_out(options));
-    if plan.is_empty() {
+    let mut sinks: Vec<Box<dyn OutboundSink>> = Vec::new();
+    let mut ports: Vec<BackendStatus> = Vec::new();
+    let supercollider = start_supercollider(options, &mut c, sample_rate).map(|(sink, status)| {
+        let sc = status.clone();
+        ports.push(Arc::new(move || {
+            vec![BackendPort {
+                backend: "supercollider",
+                line: sc.line(),
+                state: sc.json(),
+            }]
+        }));
+        sinks.push(Box::new(sink));
+        status
+    });
+    if plan.is_empty() && sinks.is_empty() {
         return Ok(None);
     }
     if plan.clock.is_some() {
         c.want_clock();
     }
+    let midi = (!plan.is_empty()).then(|| start_midi(&plan, options, &c, sample_rate, buffer));
+    let status = midi.as_ref().map(MidiOutSink::status);
+    if let Some(midi) = status.clone() {
+        ports.insert(
+            0,
+            Arc::new(move || {
+                midi.ports
+                    .iter()
+                    .map(|p| BackendPort {
+                        backend: "midi",
+                        line: midi.line(p),
+                        state: midi.json(p),
+                    })
+                    .collect()
+            }),
+        );
+    }
+    c.set_backend_status(Arc::new(move || ports.iter().flat_map(|f| f()).collect()));
+    if let Some(mut sink) = midi {
+        sink.tick();
+        sinks.insert(0, Box::new(sink));
+    }
+    // Under load a starved output thread hands notes over after their frame: it asks for
+    // real-time priority (below the audio thread's) and says in one line what it got.
+    let name = if status.is_some() {
+        "the MIDI out thread"
+    } else {
+        "the outbound thread"
+    };
+    let promote = move || tracing::info!("{}", promote_this_thread(name, HELPER_PRIORITY));
+    let thread = OutboundThread::start(rx, sinks, c.faults().clone(), promote)
+        .map_err(PlayError::OutboundThread)?;
+    register_gauges(&c, &thread, status.as_deref(), &options.config.midi_out);
+    Ok(Some(Outbound {
+        thread,
+        midi: status,
+        supercollider,
+    }))
+}
+
+/// The MIDI output of the patch's `midi` instruments and the clock's ports (their params
+/// are declared to the controller at each commit, by its backend catalog).
+fn start_midi(
+    plan: &crate::midi_out::Plan,
+    options: &PlayOptions,
+    c: &Controller,
+    sample_rate: u32,
+    buffer: Option<u32>,
+) -> MidiOutSink {
     let latency = latency_for(buffer.unwrap_or(1024), sample_rate);
     let latency = match options.config.midi_out.latency_ms {
         Some(ms) => ms as f64 * 1e-3,
         None => latency.as_secs_f64(),
     };
     let latency = (latency * sample_rate as f64).round() as u64;
-    let sink = MidiOutSink::new(
-        &plan,
+    MidiOutSink::new(
+        plan,
         out_host(options),
         &options.config.midi_out,
         c.engine().stats().clone(),
         sample_rate as f32,
         latency,
-    );
-    let status = sink.status();
-    let ports = status.clone();
-    c.set_backend_status(Arc::new(move || {
-        ports
-            .ports
-            .iter()
-            .map(|p| BackendPort {
-                line: ports.line(p),
-                state: ports.json(p),
-            })
-            .collect()
-    }));
-    let mut sink = sink;
-    sink.tick();
-    let sinks: Vec<Box<dyn OutboundSink>> = vec![Box::new(sink)];
-    // Under load a starved output thread hands notes over after their frame: it asks for
-    // real-time priority (below the audio thread's) and says in one line what it got.
-    let promote = || {
-        tracing::info!(
-            "{}",
-            promote_this_thread("the MIDI out thread", HELPER_PRIORITY)
-        )
-    };
-    let thread = OutboundThread::start(rx, sinks, c.faults().clone(), promote)
-        .map_err(PlayError::OutboundThread)?;
-    register_gauges(&c, &thread, &status, &options.config.midi_out);
-    Ok(Some(Outbound {
-        thread,
-        midi: Some(status),
-    }))
+    )
 }
 
 /// Registers the outbound ring and each MIDI output port as named queues, and each port as
@@ -155,7 +198,7 @@ pub(super) fn start_outbound(
 fn register_gauges(
     control: &Controller,
     thread: &OutboundThread,
-    status: &MidiOutStatus,
+    status: Option<&MidiOutStatus>,
     settings: &MidiOutSettings,
 ) {
     let observed = control.observed();
@@ -176,7 +219,7 @@ fn register_gauges(
         }),
     );
     let capacity = settings.queue as u64;
-    for port in &status.ports {
+    for port in status.iter().flat_map(|s| &s.ports) {
         let name = format!("midi_out:{}", port.pattern);
         let stats = port.stats.clone();
         observed.queues.register(

@@ -400,6 +400,13 @@ impl<'a> Running<'a> {
                 info!("{line}");
             }
         }
+        if let Some(status) = self
+            .outbound
+            .as_ref()
+            .and_then(|o| o.supercollider.as_ref())
+        {
+            info!("{}", status.line());
+        }
         let interval = self.options.status_interval;
         self.next_status += interval;
         if self.next_status < now {

@@ -1,0 +1,150 @@
+//! The player's SuperCollider backend: the patch's `supercollider` instruments (planned by
+//! the command line, `PlayOptions::supercollider`) get an [`ScSink`] on the outbound
+//! thread, and the controller sends their events out through the outbound ring (a commit
+//! with them [played outside](crate::control::Controller::set_played_outside)).
+//!
+//! Their sound comes out of scsynth's own outputs (`out` bus `2i`, `2i + 1` for the
+//! `i`-th of them): on JACK, scsynth's ports on the same server. It does not come back
+//! into Chronus's graph, so an instrument whose outputs the main graph reads is refused
+//! on other hosts (it plays on the internal engine, one warning line), and on JACK the
+//! main graph's effects do not apply to it (one warning line).
+
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+
+use tracing::warn;
+
+use super::PlayOptions;
+use crate::control::backend_params::BackendRange;
+use crate::control::Controller;
+use crate::patch::PatchDesc;
+use crate::realtime::sample_clock::SampleClock;
+use crate::sc_live::server::{Launch, ServerSettings};
+use crate::sc_live::{messages, ScInstrument, ScSink, ScStatus};
+
+/// True when the main graph reads an output of instrument `id`.
+fn heard_in_main(desc: &PatchDesc, id: &str) -> bool {
+    desc.connections.iter().any(|c| c.from().module == id)
+}
+
+/// True when `program` names a file (a path) or a file in a folder of `PATH`.
+fn on_path(program: &str) -> bool {
+    if program.contains('/') {
+        return std::path::Path::new(program).is_file();
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+}
+
+/// The SuperCollider sink of the patch's `supercollider` instruments, or `None` when it
+/// has none (or none can be played this way). Declares their controls and commits the
+/// patch again with them played outside the engine.
+pub(super) fn start_supercollider(
+    options: &PlayOptions,
+    control: &mut Controller,
+    sample_rate: u32,
+) -> Option<(ScSink, Arc<ScStatus>)> {
+    let sc = &options.config.supercollider;
+    let jack = options.host.name() == "jack";
+    let desc = control.running().clone();
+    let instruments: Vec<ScInstrument> = options
+        .supercollider
+        .iter()
+        .filter(|i| {
+            if !heard_in_main(&desc, &i.id) {
+                return true;
+            }
+            if jack {
+                warn!(
+                    "instrument {:?}: scsynth plays it on its own JACK ports; the main graph's effects on its outputs do not apply (its sound does not come back into Chronus's graph)",
+                    i.id
+                );
+                true
+            } else {
+                warn!(
+                    "instrument {:?}: the main graph reads its outputs, which scsynth can only give back on JACK (--host jack); it plays on the internal engine",
+                    i.id
+                );
+                false
+            }
+        })
+        .cloned()
+        .collect();
+    if instruments.is_empty() {
+        return None;
+    }
+    if sc.starts_server() && !on_path(&sc.program) {
+        warn!(
+            "SuperCollider backend: the program {:?} is not found on PATH (config `supercollider.program`); its instruments play on the internal engine",
+            sc.program
+        );
+        return None;
+    }
+    let address = sc.server()?;
+    let status = Arc::new(ScStatus {
+        address: address.to_string(),
+        started: sc.starts_server(),
+        ..Default::default()
+    });
+    let mut loads = Vec::new();
+    if let Some(dir) = &sc.synthdefs {
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.into());
+        loads.push(messages::message(
+            "/d_loadDir",
+            vec![rosc::OscType::String(dir.display().to_string())],
+        ));
+    }
+    let settings = ServerSettings {
+        address,
+        launch: sc.starts_server().then(|| Launch {
+            program: sc.program.clone(),
+            port: sc.port,
+            options: sc.options.clone(),
+        }),
+        loads,
+        setup: Vec::new(),
+        max_failures: sc.max_failures,
+    };
+    let clock = SampleClock::new(control.engine().stats().clone(), sample_rate as f32);
+    let latency_ns = (sc.latency_ms * 1e6) as u64;
+    let sink = match ScSink::new(
+        instruments.clone(),
+        settings,
+        clock,
+        latency_ns,
+        options.config.tuning.a4,
+        status.clone(),
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            warn!("SuperCollider backend: cannot open a UDP socket ({e}); its instruments play on the internal engine");
+            return None;
+        }
+    };
+    for i in &instruments {
+        let controls = i
+            .controls
+            .iter()
+            .map(|c| {
+                let range = match c.range {
+                    Some((lo, hi)) => BackendRange::Clamp(lo, hi),
+                    None => BackendRange::Any,
+                };
+                (c.name.clone(), range)
+            })
+            .collect();
+        control.set_backend_controls(&i.id, controls);
+    }
+    control.set_played_outside(instruments.iter().map(|i| i.id.clone()).collect());
+    if let Err(e) = control.commit() {
+        warn!("SuperCollider backend: the patch cannot be committed with it ({e}); its instruments play on the internal engine");
+        control.set_played_outside(Vec::new());
+        return None;
+    }
+    let up = status.clone();
+    control
+        .observed()
+        .backends
+        .register("supercollider", Arc::new(move || up.up.load(Relaxed)));
+    Some((sink, status))
+}

@@ -1,0 +1,417 @@
+//! [`ScSink`]: the SuperCollider backend as an [`OutboundSink`] of the outbound thread.
+//!
+//! Each event of a `supercollider` instrument becomes an OSC bundle time-tagged at the
+//! event's engine sample (mapped to wall time through the audio host's [`SampleClock`])
+//! plus the fixed latency, so scsynth starts it at that moment whatever the network and
+//! thread delays below the latency:
+//!
+//! - note-on → `/s_new def node 0 group freq F amp V gate 1 pan P pressure Q out BUS ...`
+//!   (plus every control `/mod` set), in the instrument's group inside Chronus's group;
+//!   when all `count` voices are held, the steal policy releases the oldest (`gate 0`) or
+//!   drops the note (`steal: "none"`);
+//! - note-off → `/n_set node gate 0` (held back while the sustain pedal is down);
+//! - pitch bend → `/n_set node freq F` for each held note; pan and pressure → `/n_set` on
+//!   the instrument's group; all-sound-off and panic → `/g_freeAll` of the group;
+//! - `/mod/{instrument}/{control}` → `/n_set group control value`, remembered for the notes
+//!   that start later.
+//!
+//! While the server is down, note events are counted as dropped but the held notes are
+//! remembered: when it is up again each held note starts again at once; its release
+//! then comes as usual. On stop every held note is released and a server Chronus started
+//! is told to quit.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use rosc::{OscPacket, OscTime, OscType};
+
+use super::messages::{bundle, message, time_tag, IMMEDIATELY};
+use super::plan::ScInstrument;
+use super::server::{Change, Server, ServerSettings};
+use super::status::ScStatus;
+use super::voices::{Start, Voices};
+use crate::address::InstrumentKey;
+use crate::backend::OutboundSink;
+use crate::engine::{ChannelMessage, OutEvent, OutboundEvent};
+use crate::realtime::sample_clock::SampleClock;
+use std::sync::atomic::Ordering::Relaxed;
+
+/// Chronus's group on the server; instrument `i`'s group is `GROUP + 1 + i`.
+pub const GROUP: i32 = 31_000;
+/// The first node id of a voice (ids count up, wrapping before `i32::MAX`).
+pub const FIRST_NODE: i32 = 1_000_000;
+
+struct Inst {
+    key: InstrumentKey,
+    plan: ScInstrument,
+    group: i32,
+    bus: i32,
+    voices: Voices,
+}
+
+/// The SuperCollider backend's sink.
+pub struct ScSink {
+    server: Server,
+    instruments: Vec<Inst>,
+    clock: SampleClock,
+    latency_ns: u64,
+    a4: f32,
+    next_node: i32,
+    status: Arc<ScStatus>,
+}
+
+impl ScSink {
+    /// The sink of `instruments` on the server `settings` says (its loads and setup are
+    /// filled in here), reading engine time through `clock`; bundles are due `latency_ns`
+    /// after their event's sample; notes are tuned to `a4`. Instrument `i` writes to
+    /// scsynth's outputs `2i`, `2i + 1`.
+    pub fn new(
+        instruments: Vec<ScInstrument>,
+        mut settings: ServerSettings,
+        clock: SampleClock,
+        latency_ns: u64,
+        a4: f32,
+        status: Arc<ScStatus>,
+    ) -> std::io::Result<ScSink> {
+        let mut loads: Vec<OscPacket> = instruments
+            .iter()
+            .filter_map(|i| i.bytes.as_ref())
+            .map(|b| message("/d_recv", vec![OscType::Blob(b.clone())]))
+            .collect();
+        loads.append(&mut settings.loads);
+        settings.loads = loads;
+        let mut setup = vec![
+            message("/n_free", vec![OscType::Int(GROUP)]),
+            message(
+                "/g_new",
+                vec![OscType::Int(GROUP), OscType::Int(0), OscType::Int(0)],
+            ),
+        ];
+        for i in 0..instruments.len() {
+            setup.push(message(
+                "/g_new",
+                vec![
+                    OscType::Int(GROUP + 1 + i as i32),
+                    OscType::Int(1),
+                    OscType::Int(GROUP),
+                ],
+            ));
+        }
+        settings.setup = setup;
+        let instruments = instruments
+            .into_iter()
+            .enumerate()
+            .map(|(i, plan)| Inst {
+                key: InstrumentKey::of(&plan.id),
+                group: GROUP + 1 + i as i32,
+                bus: 2 * i as i32,
+                voices: Voices::new(plan.count, plan.steal, plan.controls.len()),
+                plan,
+            })
+            .collect();
+        Ok(ScSink {
+            server: Server::new(settings, status.clone())?,
+            instruments,
+            clock,
+            latency_ns,
+            a4,
+            next_node: FIRST_NODE,
+            status,
+        })
+    }
+
+    /// The status every reader shares.
+    pub fn status(&self) -> Arc<ScStatus> {
+        self.status.clone()
+    }
+
+    fn tag(&self, time: u64) -> OscTime {
+        match self.clock.wall_ns_at(time) {
+            Some(ns) => time_tag(ns + self.latency_ns),
+            None => IMMEDIATELY,
+        }
+    }
+
+    fn node(&mut self) -> i32 {
+        let n = self.next_node;
+        self.next_node = if n >= i32::MAX - 1 { FIRST_NODE } else { n + 1 };
+        n
+    }
+
+    fn send(&self, tag: OscTime, content: Vec<OscPacket>) {
+        if !content.is_empty() {
+            self.server.send(&bundle(tag, content));
+        }
+    }
+
+    /// The `/s_new` of note `note` on instrument `i` as node `node`.
+    fn s_new(&self, i: usize, node: i32, note: u8, velocity: f32) -> OscPacket {
+        let inst = &self.instruments[i];
+        let v = &inst.voices;
+        let mut args = vec![
+            OscType::String(inst.plan.def.clone()),
+            OscType::Int(node),
+            OscType::Int(1),
+            OscType::Int(inst.group),
+        ];
+        let mut set = |name: &str, value: OscType| {
+            args.push(OscType::String(name.to_string()));
+            args.push(value);
+        };
+        set("freq", OscType::Float(v.freq(note, self.a4)));
+        set("amp", OscType::Float(velocity));
+        set("gate", OscType::Float(1.0));
+        set("pan", OscType::Float(v.pan));
+        set("pressure", OscType::Float(v.pressure));
+        set("out", OscType::Int(inst.bus));
+        for (c, value) in inst.plan.controls.iter().zip(&v.params) {
+            if let Some(value) = value {
+                set(&c.name, OscType::Float(*value));
+            }
+        }
+        message("/s_new", args)
+    }
+
+    fn release(nodes: &[i32]) -> Vec<OscPacket> {
+        nodes
+            .iter()
+            .map(|&n| {
+                message(
+                    "/n_set",
+                    vec![
+                        OscType::Int(n),
+                        OscType::String("gate".into()),
+                        OscType::Float(0.0),
+                    ],
+                )
+            })
+            .collect()
+    }
+
+    fn group_set(&self, i: usize, name: &str, value: f32) -> OscPacket {
+        message(
+            "/n_set",
+            vec![
+                OscType::Int(self.instruments[i].group),
+                OscType::String(name.into()),
+                OscType::Float(value),
+            ],
+        )
+    }
+
+    fn note_on(&mut self, i: usize, note: u8, velocity: f32, tag: OscTime) {
+        let up = self.server.is_up();
+        let node = up.then(|| self.node());
+        match self.instruments[i].voices.note_on(note, velocity, node) {
+            Start::Dropped => {}
+            Start::Play { stolen } => {
+                let Some(node) = node else {
+                    self.status.dropped.fetch_add(1, Relaxed);
+                    return;
+                };
+                let mut content = Self::release(stolen.as_slice());
+                content.push(self.s_new(i, node, note, velocity));
+                let (id, def) = (&self.instruments[i].plan.id, &self.instruments[i].plan.def);
+                let cause = || format!("a note of instrument {id:?} (SynthDef {def:?})");
+                self.server.note_cause("/s_new", cause);
+                self.send(tag, content);
+            }
+        }
+    }
+
+    fn channel(&mut self, i: usize, m: ChannelMessage, tag: OscTime) {
+        let v = &mut self.instruments[i].voices;
+        let content = match m {
+            ChannelMessage::Bend(b) => {
+                v.bend = b;
+                self.bend_all(i)
+            }
+            ChannelMessage::BendRange(r) => {
+                v.bend_range = r;
+                self.bend_all(i)
+            }
+            ChannelMessage::Pressure(p) => {
+                v.pressure = p;
+                vec![self.group_set(i, "pressure", p)]
+            }
+            ChannelMessage::PolyPressure { note, value } => v
+                .held
+                .iter()
+                .filter(|h| h.note == note)
+                .filter_map(|h| h.node)
+                .map(|n| {
+                    message(
+                        "/n_set",
+                        vec![
+                            OscType::Int(n),
+                            OscType::String("pressure".into()),
+                            OscType::Float(value),
+                        ],
+                    )
+                })
+                .collect(),
+            ChannelMessage::Sustain(down) => Self::release(&v.sustain(down)),
+            ChannelMessage::Pan(p) => {
+                v.pan = p;
+                vec![self.group_set(i, "pan", p)]
+            }
+            ChannelMessage::AllNotesOff => Self::release(&v.release_all()),
+            ChannelMessage::AllSoundOff => {
+                v.release_all();
+                vec![message(
+                    "/g_freeAll",
+                    vec![OscType::Int(self.instruments[i].group)],
+                )]
+            }
+            ChannelMessage::ResetControllers => {
+                v.bend = 0.0;
+                v.pressure = 0.0;
+                let mut out = Self::release(&v.sustain(false));
+                out.extend(self.bend_all(i));
+                out.push(self.group_set(i, "pressure", 0.0));
+                out
+            }
+            // Channel volume and expression have no control in a voice def: the
+            // instrument's level is its def's own (`output.volume` for a template).
+            ChannelMessage::Volume(_) | ChannelMessage::Expression(_) => Vec::new(),
+        };
+        self.send(tag, content);
+    }
+
+    fn bend_all(&self, i: usize) -> Vec<OscPacket> {
+        let v = &self.instruments[i].voices;
+        v.held
+            .iter()
+            .filter_map(|h| h.node.map(|n| (n, h.note)))
+            .map(|(n, note)| {
+                message(
+                    "/n_set",
+                    vec![
+                        OscType::Int(n),
+                        OscType::String("freq".into()),
+                        OscType::Float(v.freq(note, self.a4)),
+                    ],
+                )
+            })
+            .collect()
+    }
+
+    fn param(&mut self, i: usize, param: u16, value: f32, tag: OscTime) {
+        let Some(control) = self.instruments[i].plan.controls.get(param as usize) else {
+            return;
+        };
+        let value = match control.range {
+            Some((lo, hi)) => value.clamp(lo, hi),
+            None => value,
+        };
+        let name = control.name.clone();
+        self.instruments[i].voices.params[param as usize] = Some(value);
+        let packet = self.group_set(i, &name, value);
+        self.send(tag, vec![packet]);
+    }
+
+    /// The server came up (again): every held note starts again now.
+    fn resound(&mut self) {
+        for i in 0..self.instruments.len() {
+            let held: Vec<(usize, u8, f32)> = self.instruments[i]
+                .voices
+                .held
+                .iter()
+                .enumerate()
+                .map(|(k, h)| (k, h.note, h.velocity))
+                .collect();
+            let mut content = Vec::new();
+            for (k, note, velocity) in held {
+                let node = self.node();
+                self.instruments[i].voices.held[k].node = Some(node);
+                content.push(self.s_new(i, node, note, velocity));
+            }
+            self.send(IMMEDIATELY, content);
+        }
+    }
+}
+
+impl OutboundSink for ScSink {
+    fn name(&self) -> &str {
+        "supercollider"
+    }
+
+    fn plays(&self, key: InstrumentKey) -> bool {
+        self.instruments.iter().any(|i| i.key == key)
+    }
+
+    fn event(&mut self, e: &OutboundEvent) {
+        let Some(i) = self.instruments.iter().position(|i| i.key == e.instrument) else {
+            return;
+        };
+        let tag = self.tag(e.time);
+        if !self.server.is_up() {
+            match e.event {
+                OutEvent::NoteOn { .. } => {}
+                OutEvent::NoteOff { .. } | OutEvent::Channel(_) | OutEvent::Param { .. } => {
+                    self.status.dropped.fetch_add(1, Relaxed);
+                }
+                _ => {}
+            }
+        }
+        match e.event {
+            OutEvent::NoteOn { note, velocity } => self.note_on(i, note, velocity, tag),
+            OutEvent::NoteOff { note } => {
+                if let Some(node) = self.instruments[i].voices.note_off(note) {
+                    self.send(tag, Self::release(&[node]));
+                }
+            }
+            OutEvent::Channel(m) => self.channel(i, m, tag),
+            // Set at once: the controller refuses a glide time on these instruments'
+            // controls (`Controller::glide_live`).
+            OutEvent::Param { param, value, .. } => self.param(i, param, value, tag),
+            OutEvent::AllNotesOff => {
+                let nodes = self.instruments[i].voices.release_all();
+                self.send(tag, Self::release(&nodes));
+            }
+            OutEvent::Panic => {
+                self.instruments[i].voices.release_all();
+                let group = self.instruments[i].group;
+                self.send(tag, vec![message("/g_freeAll", vec![OscType::Int(group)])]);
+            }
+            OutEvent::Clock(_) => {}
+        }
+    }
+
+    fn tick(&mut self) {
+        match self.server.tick(Instant::now()) {
+            Change::CameUp => self.resound(),
+            Change::WentDown => {
+                for inst in &mut self.instruments {
+                    for h in &mut inst.voices.held {
+                        h.node = None;
+                    }
+                }
+            }
+            Change::None => {}
+        }
+    }
+
+    fn stop(&mut self) {
+        if self.server.is_up() {
+            for i in 0..self.instruments.len() {
+                let nodes = self.instruments[i].voices.release_all();
+                self.send(IMMEDIATELY, Self::release(&nodes));
+            }
+            // Whatever is left sounding in Chronus's group (a release the server never
+            // saw) is released too.
+            self.send(
+                IMMEDIATELY,
+                vec![message(
+                    "/n_set",
+                    vec![
+                        OscType::Int(GROUP),
+                        OscType::String("gate".into()),
+                        OscType::Float(0.0),
+                    ],
+                )],
+            );
+        }
+        self.server.stop();
+    }
+}

@@ -10,7 +10,7 @@
 //!   moves, at the samples the engine plays them.
 //! - [`voices`]: an instrument's `count` and `steal` as voice slots and node commands.
 //! - [`score`]: all of it as a time-tagged non-real-time score.
-//! - [`live_plan`]: each `supercollider` instrument's def for live play (`sc_live`).
+//! - [`mod@live_plan`]: each `supercollider` instrument's def for live play (`sc_live`).
 //! - [`nrt`]: `chronus render --engine supercollider`, the score through `scsynth -N`.
 //! - [`def_file`]: the controls of a SynthDef file of the user's own, checked against the
 //!   names a patch sets.
@@ -18,7 +18,7 @@
 //! This room imports `patch`, the module SDK, `graph` (the tuning table, the layouts the
 //! sequencer's lanes resolve against), `control` and `seq` (the sequencer, built and run as
 //! the engine runs it), `config`, `sc_live` (the live backend's instruments, planned by
-//! [`live_plan`]), and from `host` the `--notes` schedule and the WAV files
+//! [`mod@live_plan`]), and from `host` the `--notes` schedule and the WAV files
 //! (for `render`); the command line uses it.
 
 pub mod builder;

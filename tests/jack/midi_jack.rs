@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 use crate::support::chronus::chronus_cmd;
 use crate::support::jack::{jack_test_lock, JackServer, JACK_PERIOD, JACK_RATE};
 use crate::support::process::{programs_available, step, Proc, READY_TIMEOUT};
+use crate::support::signal::onsets;
 use crate::support::temp::TempDir;
 use chronus_modules::analysis::{band_energy, peak, spectrum, zero_crossing_frequency};
 
@@ -110,23 +111,6 @@ fn wait_line(p: &mut Proc, text: &str, n: usize) {
         &format!("{n} line(s) containing {text:?}"),
         |o| o.stderr().iter().filter(|l| l.contains(text)).count() >= n,
     );
-}
-
-/// Onsets: first sample above `level` after at least 2000 samples below it.
-fn onsets(signal: &[f32], level: f32) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut quiet = 0;
-    for (i, x) in signal.iter().enumerate() {
-        if x.abs() > level {
-            if quiet >= 2000 {
-                out.push(i);
-            }
-            quiet = 0;
-        } else {
-            quiet += 1;
-        }
-    }
-    out
 }
 
 /// Checks a recording of the sequencer's loop: alternating A4/A5 onsets spaced 12000

@@ -20,6 +20,7 @@ use crate::support::chronus::chronus_cmd;
 use crate::support::jack::{jack_test_lock, JackServer, JACK_PERIOD, JACK_RATE};
 use crate::support::osc::{free_port, osc_port};
 use crate::support::process::{programs_available, step, Proc, READY_TIMEOUT};
+use crate::support::signal::onsets;
 use crate::support::temp::TempDir;
 use chronus_modules::analysis::{peak, zero_crossing_frequency};
 use rosc::{OscMessage, OscPacket, OscType};
@@ -127,23 +128,6 @@ fn scsynth_child(parent: u32) -> Option<u32> {
 
 fn alive(pid: u32) -> bool {
     std::path::Path::new(&format!("/proc/{pid}")).exists()
-}
-
-/// Onsets: first sample above `level` after at least 2000 samples below it.
-fn onsets(signal: &[f32], level: f32) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut quiet = 0;
-    for (i, x) in signal.iter().enumerate() {
-        if x.abs() > level {
-            if quiet >= 2000 {
-                out.push(i);
-            }
-            quiet = 0;
-        } else {
-            quiet += 1;
-        }
-    }
-    out
 }
 
 /// Checks alternating A4/A5 notes spaced `spacing` frames (± `tolerance`), each 6000+

@@ -100,3 +100,20 @@ pub fn assert_test_tone(
     );
     m
 }
+
+/// Onsets: first sample above `level` after at least 2000 samples below it.
+pub fn onsets(signal: &[f32], level: f32) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut quiet = 0;
+    for (i, x) in signal.iter().enumerate() {
+        if x.abs() > level {
+            if quiet >= 2000 {
+                out.push(i);
+            }
+            quiet = 0;
+        } else {
+            quiet += 1;
+        }
+    }
+    out
+}

@@ -1,6 +1,8 @@
-//! MIDI clock options through the real binary: clock in and out on one port are refused
-//! in one line, exit 1, from the command line (`--clock-in`/`--clock-out`) and from a
-//! config's `clock` section (with the entry's position); nothing starts.
+//! Clock options through the real binary: clock in and out on one port are refused in one
+//! line, exit 1, from the command line (`--clock-in`/`--clock-out`) and from a config's
+//! `clock` section (with the entry's position); Ableton Link with a MIDI clock to follow
+//! is refused the same way, and so is Link in a build without the `link` feature, from
+//! `--link` and from the config's `link` section. Nothing starts.
 
 use crate::support::chronus::run_chronus;
 use crate::support::temp::TempDir;
@@ -53,5 +55,43 @@ fn clock_in_and_out_on_one_port_are_refused_in_one_line() {
     assert!(
         lines[0].contains("clock.ron:2:28: MIDI clock in and out on one port"),
         "{lines:?}"
+    );
+}
+
+/// Runs `chronus play` on the null host for a second with `args` added, and returns the
+/// one line it printed, having checked it failed with exit code 1.
+fn refused_play(args: &[&str]) -> String {
+    let mut all = vec!["play", "--host", "null", "--no-osc", "--no-http", "--seconds", "1"];
+    all.extend_from_slice(args);
+    let (status, output) = run_chronus(&all);
+    assert_eq!(status.code(), Some(1), "{args:?}: {}", output.text());
+    let lines = output.stderr();
+    assert_eq!(lines.len(), 1, "{args:?}: {lines:?}");
+    lines[0].clone()
+}
+
+#[test]
+fn link_with_a_midi_clock_to_follow_is_refused_in_one_line() {
+    let line = refused_play(&["--link", "--clock-in", "tr-8"]);
+    assert!(
+        line.contains("error: Ableton Link (--link, config `link`)")
+            && line.contains("both Link and the MIDI clock of \"tr-8\""),
+        "{line}"
+    );
+}
+
+#[cfg(not(feature = "link"))]
+#[test]
+fn link_in_a_build_without_the_feature_is_refused_in_one_line() {
+    let expected = "error: Ableton Link (--link, config `link`): this build has no Link \
+                    support (build with `cargo build --features link`)";
+    assert_eq!(refused_play(&["--link"]), expected);
+
+    let dir = TempDir::new("clock_cli_link");
+    let config = dir.join("link.ron");
+    std::fs::write(&config, "(\n    link: (enabled: true),\n)\n").unwrap();
+    assert_eq!(
+        refused_play(&["--config", config.to_str().unwrap()]),
+        expected
     );
 }

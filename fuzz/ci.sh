@@ -15,7 +15,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET="${FUZZ_SECONDS:-20}"
-TARGETS=(osc_packet patch_load config_load midi_stream notes_spec)
+TARGETS=(osc_packet patch_load config_load midi_stream notes_spec http_body scsyndef scsynth_reply)
 TRIPLE="$(rustc +nightly -vV | sed -n 's/^host: //p')"
 BIN="fuzz/target/$TRIPLE/release"
 

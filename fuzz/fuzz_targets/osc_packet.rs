@@ -8,38 +8,13 @@
 #![no_main]
 
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::time::{Duration, UNIX_EPOCH};
 
-use chronus::realtime::sample_clock::SampleClock;
-use chronus::osc::{HostStatus, MidiAccess, PacketHandler, PatchFolder};
-use chronus_fuzz::{patch_folder, Rig};
+use chronus_fuzz::osc_handler;
 use libfuzzer_sys::fuzz_target;
-use parking_lot::Mutex;
 use rosc::OscType;
 
-/// A fixed wall time for the engine's anchor, so time tags replay alike: 2026-01-01.
-const ANCHOR_UNIX_SECS: u64 = 1_767_225_600;
-
 fuzz_target!(|data: &[u8]| {
-    let rig = Rig::new();
-    let stats = rig.engine.stats().clone();
-    let anchor = UNIX_EPOCH + Duration::from_secs(ANCHOR_UNIX_SECS);
-    SampleClock::publish(&stats, rig.engine.sample_time(), anchor, chronus_fuzz::SR);
-    let midi = MidiAccess {
-        router: rig.router.clone(),
-        ports: None,
-    };
-    let control = rig.control.clone();
-    let rig = Arc::new(Mutex::new(rig));
-    let mut handler = PacketHandler::new(
-        control,
-        Arc::new(HostStatus::default),
-        Some(midi),
-        PatchFolder::new(patch_folder().clone()),
-    );
-    let tapped = rig.clone();
-    handler.set_tap(Arc::new(move |_| tapped.lock().process()));
+    let (mut handler, rig) = osc_handler();
     let from: SocketAddr = "127.0.0.1:9999".parse().unwrap();
     for reply in handler.handle(data, from) {
         // The message of an `/error` is one line. (Its first argument echoes the client's

@@ -5,13 +5,16 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, UNIX_EPOCH};
 
 use assert_no_alloc::{assert_no_alloc, violation_count};
 use chronus::config::Config;
 use chronus::control::Controller;
 use chronus::engine::{Engine, EngineConfig};
 use chronus::midi::router::Router;
+use chronus::osc::{HostStatus, MidiAccess, PacketHandler, PatchFolder};
 use chronus::patch::{self, PatchDesc};
+use chronus::realtime::sample_clock::SampleClock;
 use chronus_modules::Registry;
 use parking_lot::Mutex;
 
@@ -197,4 +200,41 @@ pub fn assert_one_line_errors(errors: &str, file: &str) {
             "a refusal line not placed in its file: {line:?} (all: {errors:?})"
         );
     }
+}
+
+/// A fixed wall time for the engine's anchor, so OSC time tags replay alike: 2026-01-01.
+pub const ANCHOR_UNIX_SECS: u64 = 1_767_225_600;
+
+/// The OSC server's message handling over a fresh [`Rig`] (its clock anchored at
+/// [`ANCHOR_UNIX_SECS`], `/midi/...` through its router, [`patch_folder`] as the patch
+/// folder), as `chronus play` builds it, and the rig, shared with the handler's tap: the
+/// engine renders a checked block ([`Rig::process`]) before every message is handled.
+pub fn osc_handler() -> (PacketHandler, Arc<Mutex<Rig>>) {
+    let rig = Rig::new();
+    let stats = rig.engine.stats().clone();
+    let anchor = UNIX_EPOCH + Duration::from_secs(ANCHOR_UNIX_SECS);
+    SampleClock::publish(&stats, rig.engine.sample_time(), anchor, SR);
+    let midi = MidiAccess {
+        router: rig.router.clone(),
+        ports: None,
+    };
+    let control = rig.control.clone();
+    let rig = Arc::new(Mutex::new(rig));
+    let mut handler = PacketHandler::new(
+        control,
+        Arc::new(HostStatus::default),
+        Some(midi),
+        PatchFolder::new(patch_folder().clone()),
+    );
+    let tapped = rig.clone();
+    handler.set_tap(Arc::new(move |_| tapped.lock().process()));
+    (handler, rig)
+}
+
+/// Panics unless `text` (a refusal shown to a user) is one line and not empty.
+pub fn assert_one_line(text: &str) {
+    assert!(
+        !text.is_empty() && !text.contains(['\n', '\r']),
+        "a refusal that is empty or of several lines: {text:?}"
+    );
 }

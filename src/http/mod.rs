@@ -8,7 +8,8 @@
 //! [`metrics`] (the Prometheus text), [`state`] (`/api/state`), [`catalog_json`]
 //! (`/api/modules`), [`osc_json`] (JSON ↔ OSC messages: `POST /api/osc` and the WebSocket
 //! call the very [`PacketHandler::handle_message`](crate::osc::PacketHandler::handle_message)
-//! the OSC server calls), [`rate_limit`] (a token bucket per client), [`ws`] (the WebSocket),
+//! the OSC server calls), [`osc_answer`] (the status and JSON answer to such a request),
+//! [`rate_limit`] (a token bucket per client), [`ws`] (the WebSocket),
 //! [`console`] (static assets embedded in the binary, served at `GET /`), [`console_api`]
 //! (what the console reads besides the API: the patch as SVG and JSON, the patch folder).
 //!
@@ -21,6 +22,7 @@ pub mod catalog_json;
 pub mod console;
 pub mod console_api;
 pub mod metrics;
+pub mod osc_answer;
 pub mod osc_json;
 pub mod rate_limit;
 pub mod routes;

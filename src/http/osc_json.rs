@@ -80,12 +80,15 @@ fn message(v: &Value) -> Result<OscMessage, String> {
     let Value::Object(m) = v else {
         return Err("not an object".into());
     };
+    // Names and addresses are shown as JSON strings (`"a\nb"`): the refusal stays one line.
     if let Some(extra) = m.keys().find(|k| *k != "address" && *k != "args") {
-        return Err(format!("unknown field \"{extra}\""));
+        return Err(format!("unknown field {}", json!(extra)));
     }
     let addr = match m.get("address") {
         Some(Value::String(a)) if a.starts_with('/') => a.clone(),
-        Some(Value::String(a)) => return Err(format!("address \"{a}\" does not start with /")),
+        Some(Value::String(a)) => {
+            return Err(format!("address {} does not start with /", json!(a)))
+        }
         _ => return Err("no \"address\" string".into()),
     };
     let args = match m.get("args") {
@@ -177,5 +180,25 @@ mod tests {
         assert!(e.to_string().contains("does not start with /"), "{e}");
         let e = parse(br#"{"address": "/a", "args": [[1]]}"#).unwrap_err();
         assert!(e.to_string().contains("argument 0"), "{e}");
+    }
+
+    /// Regression (found writing the `http_body` fuzz target): an unknown field or an
+    /// address holding a line break made a refusal of several lines.
+    #[test]
+    fn a_refusal_is_one_line_whatever_the_body_holds() {
+        for body in [
+            &br#"{"address": "/status", "a\nb": 1}"#[..],
+            br#"{"address": "mod\r\nx"}"#,
+            br#"[{"address": "/a"}, {"address": "\u2028\n"}]"#,
+        ] {
+            let e = parse(body).unwrap_err().to_string();
+            assert_eq!(e.lines().count(), 1, "{e:?}");
+        }
+        let e = parse(br#"{"address": "/status", "a\nb": 1}"#).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with(r#"message 0: unknown field "a\nb"; "#),
+            "{e}"
+        );
     }
 }

@@ -6,7 +6,7 @@
 //! | GET /api/state | [`super::state::snapshot`] |
 //! | GET /api/patch | the running patch as RON (`/patch/dump`'s text) |
 //! | GET /api/modules | [`super::catalog_json::modules`] |
-//! | POST /api/osc | [`super::osc_json`]: 200 `{"replies": [...]}`; 400, or 404 for an unknown address, `{"error": ..., "address": ...}` |
+//! | POST /api/osc | [`super::osc_json`], [`super::osc_answer`]: 200 `{"replies": [...]}`; 400, or 404 for an unknown address, `{"error": ..., "address": ...}` |
 //! | GET /api/ws | [`super::ws`] |
 //! | POST /api/reload | the config reload hook: 200 `{"changed": ...}`, 400 `{"error": ...}` |
 //! | GET /, GET /console/{file} | [`super::console`] |
@@ -31,9 +31,8 @@ use serde_json::{json, Value};
 
 use super::rate_limit::RateLimiter;
 use super::sources::Sources;
-use super::{catalog_json, console, console_api, metrics, osc_json, state, ws};
+use super::{catalog_json, console, console_api, metrics, osc_answer, osc_json, state, ws};
 use crate::fault::Faults;
-use crate::osc::OscError;
 use crate::patch;
 
 /// What every handler shares.
@@ -76,14 +75,6 @@ pub fn error(status: StatusCode, message: &str, address: Option<&str>) -> Respon
         body["address"] = json!(a);
     }
     (status, Json(body)).into_response()
-}
-
-/// The HTTP status of an OSC refusal: 404 for an unknown address, 400 otherwise.
-pub fn status_of(e: &OscError) -> StatusCode {
-    match e {
-        OscError::UnknownAddress(_) => StatusCode::NOT_FOUND,
-        _ => StatusCode::BAD_REQUEST,
-    }
 }
 
 /// Takes a token for `from`; the 429 answer when there is none.
@@ -156,7 +147,7 @@ async fn get_modules(State(app): State<Arc<App>>) -> Response {
 }
 
 /// Handles OSC-as-JSON `body` from `from`: the answer's status and JSON (shared by
-/// `POST /api/osc` and the WebSocket).
+/// `POST /api/osc` and the WebSocket; built by [`osc_answer`]).
 pub fn osc_body(app: &App, value: Result<Value, String>, from: SocketAddr) -> (StatusCode, Value) {
     let parsed = value
         .map_err(osc_json::JsonOscError::NotJson)
@@ -165,7 +156,7 @@ pub fn osc_body(app: &App, value: Result<Value, String>, from: SocketAddr) -> (S
         Ok(m) => m,
         Err(e) => {
             app.sources.counters.bad_requests.fetch_add(1, Relaxed);
-            return (StatusCode::BAD_REQUEST, json!({"error": e.to_string()}));
+            return osc_answer::bad_body(&e);
         }
     };
     let what = || format!("an HTTP request of {} messages from {from}", messages.len());
@@ -173,27 +164,7 @@ pub fn osc_body(app: &App, value: Result<Value, String>, from: SocketAddr) -> (S
         let mut handler = app.sources.osc.lock();
         osc_json::handle(&mut handler, &messages, from)
     });
-    match handled {
-        Some(osc_json::Handled::Replies(replies)) => (StatusCode::OK, json!({"replies": replies})),
-        Some(osc_json::Handled::Refused {
-            index,
-            address,
-            error,
-            replies,
-        }) => (
-            status_of(&error),
-            json!({
-                "error": error.to_string().replace('\n', "; "),
-                "address": address,
-                "index": index,
-                "replies": replies,
-            }),
-        ),
-        None => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            json!({"error": OscError::Internal.to_string()}),
-        ),
-    }
+    osc_answer::handled(handled)
 }
 
 async fn post_osc(

@@ -42,13 +42,25 @@ pub fn bundle(tag: OscTime, content: Vec<OscPacket>) -> Vec<u8> {
     }))
 }
 
-/// The strings, ints and floats of a reply as text (`/fail "/s_new" "SynthDef not found"`).
+/// The strings, ints and floats of a reply as one line of text (`/fail "/s_new" "SynthDef
+/// not found"` → `/s_new SynthDef not found`): control characters escaped (`\n`), a blob
+/// shown by its size.
 pub fn args_text(args: &[OscType]) -> String {
     args.iter()
         .map(|a| match a {
-            OscType::String(s) => s.clone(),
+            OscType::String(s) => s
+                .chars()
+                .map(|c| {
+                    if c.is_control() {
+                        c.escape_default().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect(),
             OscType::Int(i) => i.to_string(),
             OscType::Float(f) => f.to_string(),
+            OscType::Blob(b) => format!("<blob of {} bytes>", b.len()),
             other => format!("{other:?}"),
         })
         .collect::<Vec<_>>()

@@ -11,6 +11,8 @@
 //! - [`voices`]: an instrument's held notes, voice count and stealing, channel state.
 //! - [`server`]: the server: starting scsynth, loading defs, the `/status` heartbeat,
 //!   restarts with backoff, `/fail` and late reports.
+//! - [`replies`]: what the server's replies tell (`/status.reply`, `/done`, `/late`,
+//!   `/fail`), read from the datagram's bytes.
 //! - [`status`]: what `/backend/status`, `/api/state` and the status line read.
 //! - [`sink`]: the [`ScSink`] itself.
 //! - [`devices`]: the SuperCollider part of `chronus devices`.
@@ -23,6 +25,7 @@
 pub mod devices;
 pub mod messages;
 pub mod plan;
+pub mod replies;
 pub mod server;
 pub mod sink;
 pub mod status;

@@ -10,8 +10,9 @@
 //! within [`START_LIMIT`] is *lost*: one warning line, the child (if ours) killed, and a
 //! new start after a backoff of 0.5 s doubling to 10 s. After `max_failures` losses in a
 //! row without coming up, one error line and the error state in [`ScStatus`]; it keeps
-//! trying every 10 s. Every distinct `/fail` reply is logged once with what caused it;
-//! `/late` replies and the `late` lines of a started scsynth's console are counted.
+//! trying every 10 s. Every distinct `/fail` reply is logged once with what caused it (the
+//! first [`MAX_DISTINCT_FAILS`]; all are counted); `/late` replies and the `late` lines of
+//! a started scsynth's console are counted. The replies are read by [`replies`].
 
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
@@ -24,7 +25,8 @@ use std::time::{Duration, Instant};
 use rosc::{OscPacket, OscType};
 use tracing::{debug, error, info, warn};
 
-use super::messages::{args_text, encode, message};
+use super::messages::{encode, message};
+use super::replies::{self, Reply};
 use super::status::ScStatus;
 
 /// First wait before starting again.
@@ -37,6 +39,10 @@ pub const SILENT_LIMIT: Duration = Duration::from_secs(3);
 pub const START_LIMIT: Duration = Duration::from_secs(10);
 /// Time a server someone else runs has to answer its first `/status`.
 pub const REACH_LIMIT: Duration = Duration::from_secs(3);
+/// Distinct `/fail` replies logged, one warning line each; further distinct ones are only
+/// counted (each names its node, so a long run could otherwise log, and remember, without
+/// end).
+pub const MAX_DISTINCT_FAILS: usize = 256;
 /// Heartbeat period while up.
 const PING_UP: Duration = Duration::from_millis(250);
 /// `/status` period while booting.
@@ -385,59 +391,42 @@ impl Server {
     fn read_replies(&mut self) {
         let mut buf = [0u8; 65_536];
         while let Ok((n, _)) = self.socket.recv_from(&mut buf) {
-            if let Ok((_, packet)) = rosc::decoder::decode_udp(&buf[..n]) {
-                self.reply(packet);
+            if let Some(reply) = replies::read(&buf[..n]) {
+                self.reply(reply);
             }
         }
     }
 
-    fn reply(&mut self, packet: OscPacket) {
-        let m = match packet {
-            OscPacket::Bundle(b) => {
-                for p in b.content {
-                    self.reply(p);
-                }
-                return;
-            }
-            OscPacket::Message(m) => m,
-        };
-        match m.addr.as_str() {
-            "/status.reply" => self.answered = true,
-            "/done" => {
-                if let Some(OscType::String(cmd)) = m.args.first() {
-                    if cmd == "/d_recv" || cmd == "/d_loadDir" {
-                        self.done += 1;
-                    }
-                }
-            }
-            "/late" => {
+    fn reply(&mut self, reply: Reply) {
+        match reply {
+            Reply::Status => self.answered = true,
+            Reply::Loaded => self.done += 1,
+            Reply::Late => {
                 self.status.late.fetch_add(1, Relaxed);
             }
-            "/fail" => {
-                let cmd = match m.args.first() {
-                    Some(OscType::String(c)) => c.clone(),
-                    _ => String::new(),
-                };
-                // The setup frees Chronus's group before making it (a server it used
-                // before may still have it): "not found" there is expected.
-                if cmd == "/n_free" {
+            Reply::Fail { command, text } => {
+                self.status.fails.fetch_add(1, Relaxed);
+                let address = &self.status.address;
+                if self.fails_seen.contains(&text) {
                     return;
                 }
-                self.status.fails.fetch_add(1, Relaxed);
-                let text = args_text(&m.args);
-                if self.fails_seen.insert(text.clone()) {
-                    let cause = self
-                        .causes
-                        .get(&cmd)
-                        .map(|c| format!(" (sent for {c})"))
-                        .unwrap_or_default();
+                if self.fails_seen.len() >= MAX_DISTINCT_FAILS {
+                    debug!("SuperCollider server {address} refused {text}");
+                    return;
+                }
+                let cause = self
+                    .causes
+                    .get(&command)
+                    .map(|c| format!(" (sent for {c})"))
+                    .unwrap_or_default();
+                warn!("SuperCollider server {address} refused {text}{cause}");
+                self.fails_seen.insert(text);
+                if self.fails_seen.len() == MAX_DISTINCT_FAILS {
                     warn!(
-                        "SuperCollider server {} refused {text}{cause}",
-                        self.status.address
+                        "SuperCollider server {address}: {MAX_DISTINCT_FAILS} distinct /fail replies logged; further ones are only counted (fails in /backend/status)"
                     );
                 }
             }
-            _ => {}
         }
     }
 
@@ -465,5 +454,41 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill_child();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Distinct `/fail`s (each naming its node) are remembered, and logged, up to
+    /// [`MAX_DISTINCT_FAILS`]; every one is counted.
+    #[test]
+    fn distinct_fails_are_remembered_up_to_the_limit_and_all_counted() {
+        let settings = ServerSettings {
+            address: "127.0.0.1:9".parse().unwrap(),
+            launch: None,
+            loads: vec![],
+            setup: vec![],
+            max_failures: 5,
+        };
+        let status = Arc::new(ScStatus::default());
+        let mut server = Server::new(settings, status.clone()).unwrap();
+        let fails = MAX_DISTINCT_FAILS + 44;
+        for node in 0..fails {
+            for _ in 0..2 {
+                server.reply(Reply::Fail {
+                    command: "/n_set".into(),
+                    text: format!("/n_set Node {node} not found"),
+                });
+            }
+        }
+        assert_eq!(server.fails_seen.len(), MAX_DISTINCT_FAILS);
+        assert_eq!(status.fails.load(Relaxed), 2 * fails as u64);
+        server.reply(Reply::Late);
+        server.reply(Reply::Loaded);
+        server.reply(Reply::Status);
+        assert_eq!(status.late.load(Relaxed), 1);
+        assert_eq!((server.done, server.answered), (1, true));
     }
 }

@@ -43,11 +43,14 @@ pub enum DefFileError {
 /// The def of a `.scsyndef` file: the one named after the file (`mypad.scsyndef` →
 /// `mypad`), or the only one it holds.
 pub fn read_def(path: &Path) -> Result<SynthDef, DefFileError> {
-    let bytes = std::fs::read(path).map_err(|error| DefFileError::Read {
-        path: path.to_path_buf(),
-        error,
-    })?;
-    let mut defs = decode(&bytes).map_err(|error| DefFileError::Format {
+    def_in(path, &read(path)?)
+}
+
+/// The def [`read_def`] takes from `bytes`, the contents of the file `path` (read for
+/// nothing: `path` names the def and places the errors). Any bytes give a def or an error,
+/// never a panic: every count in the file is checked against the bytes left.
+pub fn def_in(path: &Path, bytes: &[u8]) -> Result<SynthDef, DefFileError> {
+    let mut defs = decode(bytes).map_err(|error| DefFileError::Format {
         path: path.to_path_buf(),
         error,
     })?;
@@ -64,16 +67,42 @@ pub fn read_def(path: &Path) -> Result<SynthDef, DefFileError> {
     Err(DefFileError::NoDef {
         path: path.to_path_buf(),
         name,
-        found: defs.into_iter().map(|d| d.name).collect(),
+        found: defs.iter().map(|d| one_line(&d.name)).collect(),
     })
 }
 
 /// The control names of the SynthDef in `path` (see [`read_def`]), in the order of their
 /// values in the def.
 pub fn def_controls(path: &Path) -> Result<Vec<String>, DefFileError> {
-    let mut names = read_def(path)?.control_names;
+    controls_in(path, &read(path)?)
+}
+
+/// [`def_controls`] of the file `path` whose contents are `bytes` (see [`def_in`]).
+pub fn controls_in(path: &Path, bytes: &[u8]) -> Result<Vec<String>, DefFileError> {
+    let mut names = def_in(path, bytes)?.control_names;
     names.sort_by_key(|(_, index)| *index);
     Ok(names.into_iter().map(|(n, _)| n).collect())
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, DefFileError> {
+    std::fs::read(path).map_err(|error| DefFileError::Read {
+        path: path.to_path_buf(),
+        error,
+    })
+}
+
+/// A name from a def as it is shown in a message: its control characters escaped (`\n`),
+/// so that a message naming it stays one line.
+fn one_line(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Checks that every name set on an instrument played by the SynthDef `def` is one of its
@@ -90,7 +119,11 @@ pub fn check_controls(
         .map(|(name, at)| {
             format!(
                 "{at}: {name:?} is not a control of SynthDef {def:?} (its controls: {})",
-                controls.join(", ")
+                controls
+                    .iter()
+                    .map(|c| one_line(c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })
         .collect();
@@ -169,5 +202,26 @@ mod tests {
             .contains("not a SynthDef file"));
         assert!(def_controls(&dir.join("none.scsyndef")).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Regression (found writing the `scsyndef` fuzz target): a control or def name from the
+    /// file holding a line break split a refusal over several lines.
+    #[test]
+    fn names_from_the_file_keep_each_refusal_on_one_line() {
+        let odd = [def("mypad", &["a\nb", "ok"])];
+        let path = Path::new("defs/mypad.scsyndef");
+        let controls = controls_in(path, &encode(&odd).unwrap()).unwrap();
+        assert_eq!(controls, ["a\nb", "ok"]);
+        let err = check_controls("mypad", &controls, &[("x", "p.ron:1:1")]).unwrap_err();
+        assert_eq!(
+            err,
+            "p.ron:1:1: \"x\" is not a control of SynthDef \"mypad\" (its controls: a\\nb, ok)"
+        );
+        let two = [def("one\r\nline", &[]), def("two", &[])];
+        let e = def_in(path, &encode(&two).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(e.ends_with("(it holds one\\r\\nline, two)"), "{e}");
+        assert_eq!(e.lines().count(), 1);
     }
 }

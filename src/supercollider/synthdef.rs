@@ -201,13 +201,15 @@ impl Reader<'_> {
             Ok(i32::from(self.i16()?))
         }
     }
-    /// A count, refused when negative or larger than the bytes left could hold.
-    fn count(&mut self) -> Result<usize, SynthDefError> {
+    /// A count of items of at least `least` bytes each, refused when negative or larger
+    /// than the bytes left could hold: no count makes the reader allocate or loop beyond
+    /// the input's length.
+    fn count(&mut self, least: usize) -> Result<usize, SynthDefError> {
         let at = self.pos;
         let n = self.int()?;
         usize::try_from(n)
             .ok()
-            .filter(|&n| n <= self.bytes.len() - self.pos)
+            .filter(|&n| n.saturating_mul(least) <= self.bytes.len() - self.pos)
             .ok_or(SynthDefError::Malformed(at))
     }
     fn pstring(&mut self) -> Result<String, SynthDefError> {
@@ -216,7 +218,7 @@ impl Reader<'_> {
         String::from_utf8(self.take(n)?.to_vec()).map_err(|_| SynthDefError::Malformed(at))
     }
     fn floats(&mut self) -> Result<Vec<f32>, SynthDefError> {
-        let n = self.count()?;
+        let n = self.count(4)?;
         (0..n).map(|_| self.f32()).collect()
     }
 }
@@ -239,21 +241,26 @@ pub fn decode(bytes: &[u8]) -> Result<Vec<SynthDef>, SynthDefError> {
     };
     let defs = r.i16()?;
     let mut out = Vec::new();
+    // The size of an int: 4 bytes in version 2, 2 in version 1.
+    let int = if r.wide { 4 } else { 2 };
     for _ in 0..defs.max(0) {
         let name = r.pstring()?;
         let constants = r.floats()?;
         let controls = r.floats()?;
-        let names = r.count()?;
+        // A name: its length byte and an int.
+        let names = r.count(1 + int)?;
         let control_names = (0..names)
             .map(|_| Ok((r.pstring()?, r.int()?)))
             .collect::<Result<_, SynthDefError>>()?;
-        let n = r.count()?;
+        // A UGen: its class's length byte, the rate, two counts, the special index.
+        let n = r.count(1 + 1 + 2 * int + 2)?;
         let mut ugens = Vec::new();
         for _ in 0..n {
             let class = r.pstring()?;
             let at = r.pos;
             let rate = Rate::from_byte(r.u8()?).ok_or(SynthDefError::Malformed(at))?;
-            let (ins, outs) = (r.count()?, r.count()?);
+            let ins = r.count(2 * int)?;
+            let outs = r.count(1)?;
             let special = r.i16()?;
             let inputs = (0..ins)
                 .map(|_| {
@@ -402,5 +409,21 @@ mod tests {
             encode(&[long]),
             Err(SynthDefError::NameTooLong(_))
         ));
+    }
+
+    /// Every count is capped by what the bytes left can hold at the size of its items, so a
+    /// damaged count is refused where it stands, before anything is read for it.
+    #[test]
+    fn a_count_larger_than_its_items_could_fill_is_refused_at_the_count() {
+        let mut bytes = encode(&[sine()]).unwrap();
+        // The constants' count (byte 12: after "SCgf", the version, the def count and the
+        // name "t"), raised to the bytes left: 4-byte floats cannot fill it.
+        let left = (bytes.len() - 16) as i32;
+        bytes[12..16].copy_from_slice(&left.to_be_bytes());
+        assert_eq!(decode(&bytes), Err(SynthDefError::Malformed(12)));
+        bytes[12..16].copy_from_slice(&i32::MAX.to_be_bytes());
+        assert_eq!(decode(&bytes), Err(SynthDefError::Malformed(12)));
+        bytes[12..16].copy_from_slice(&(-1i32).to_be_bytes());
+        assert_eq!(decode(&bytes), Err(SynthDefError::Malformed(12)));
     }
 }

@@ -117,6 +117,12 @@ pub const CUE_CAPACITY: usize = 256;
 impl Engine {
     /// A silent engine and its control handle.
     pub fn new(config: EngineConfig) -> (Engine, EngineHandle) {
+        Self::with_shedding(config, Arc::default())
+    }
+
+    /// [`new`](Self::new), following (and counting into) an existing `shedding`: an
+    /// engine made to replace one that was lost keeps the overload level and counters.
+    pub fn with_shedding(config: EngineConfig, shedding: Arc<Shedding>) -> (Engine, EngineHandle) {
         let (cmd_tx, cmd_rx) = RingBuffer::new(config.command_capacity);
         let (ret_tx, ret_rx) = RingBuffer::new(config.return_capacity);
         let stats = Arc::new(EngineStats::default());
@@ -124,7 +130,6 @@ impl Engine {
         let (note_tx, note_rx) = RingBuffer::new(NOTE_CUE_CAPACITY);
         let seq_status = Arc::new(SeqStatus::default());
         let (outbound, outbound_rx) = Outbound::new(OUTBOUND_CAPACITY);
-        let shedding = Arc::new(Shedding::default());
         let engine = Engine {
             sample_rate: config.sample_rate,
             crossfade_len: ((config.crossfade_ms * 0.001 * config.sample_rate) as u32).max(1),

@@ -41,6 +41,7 @@ use cpal::{FromSample, Sample};
 use super::meter::{LevelWindow, Meter, LEVEL_WINDOW_S};
 use super::recorder::RecordSink;
 use crate::engine::Engine;
+use crate::realtime::cycle_stamp::CycleStamp;
 use crate::realtime::no_alloc::no_alloc;
 use crate::realtime::sample_clock::SampleClock;
 use crate::seq::TimelineSource;
@@ -97,6 +98,9 @@ pub struct CallbackCore {
     /// The outside beat timeline the sequencer follows (a Link session), asked before
     /// every block.
     timeline: Option<Box<dyn TimelineSource>>,
+    /// Where each callback given a host time publishes it with its first sample (the
+    /// audio on JACK: for the JACK MIDI input, see [`CycleStamp`]).
+    stamp: Option<Arc<CycleStamp>>,
 }
 
 // The core travels to the audio thread and back: it stays `Send` (checked at compile time).
@@ -111,13 +115,24 @@ impl CallbackCore {
     /// given. Allocates the scratch: **control thread only.** Boxed: it travels between
     /// threads and holds the engine's block buffers.
     pub fn new(engine: Engine, sample_rate: f32, recorder: Option<RecordSink>) -> Box<Self> {
+        Self::sharing(engine, sample_rate, recorder, Arc::default())
+    }
+
+    /// [`new`](Self::new), counting into an existing `shared` (a core made to replace one
+    /// that was lost: its meter's counters go on).
+    pub fn sharing(
+        engine: Engine,
+        sample_rate: f32,
+        recorder: Option<RecordSink>,
+        shared: Arc<Shared>,
+    ) -> Box<Self> {
         install_panic_hook();
         Box::new(CallbackCore {
             engine,
             left: vec![0.0; SCRATCH_FRAMES].into_boxed_slice(),
             right: vec![0.0; SCRATCH_FRAMES].into_boxed_slice(),
             recorder,
-            shared: Arc::new(Shared::default()),
+            shared,
             sample_rate,
             fade_len: ((FADE_MS * 0.001 * sample_rate).round() as u32).max(1),
             faded: None,
@@ -125,7 +140,14 @@ impl CallbackCore {
             progress: 0,
             levels: LevelWindow::default(),
             timeline: None,
+            stamp: None,
         })
+    }
+
+    /// Publishes each callback's host time (when the host gives one: JACK) and first
+    /// sample into `stamp` (see [`AudioCallback::process_at`]).
+    pub fn set_cycle_stamp(&mut self, stamp: Option<Arc<CycleStamp>>) {
+        self.stamp = stamp;
     }
 
     /// Has the sequencer follow `source`'s timeline from the next block on (built on a
@@ -265,6 +287,18 @@ impl AudioCallback {
     /// Fills `data`, `channels` interleaved channels of any sample type, with the next
     /// `data.len() / channels` frames. **Real-time: no allocation, lock, wait or I/O.**
     pub fn process<T: Sample + FromSample<f32>>(&mut self, data: &mut [T], channels: usize) {
+        self.process_at(data, channels, None);
+    }
+
+    /// [`process`](Self::process) for a host that says when this callback runs on its own
+    /// clock (`host_us`, µs: JACK's time of the cycle): that time and the engine sample the
+    /// callback starts at go to the core's [`CycleStamp`], if it has one. **Real-time.**
+    pub fn process_at<T: Sample + FromSample<f32>>(
+        &mut self,
+        data: &mut [T],
+        channels: usize,
+        host_us: Option<u64>,
+    ) {
         let started = Instant::now();
         fundsp::denormal::prevent_denormals();
         let channels = channels.max(1);
@@ -283,6 +317,9 @@ impl AudioCallback {
             SystemTime::now(),
             core.sample_rate,
         );
+        if let (Some(stamp), Some(us)) = (&core.stamp, host_us) {
+            no_alloc(|| stamp.publish(us, core.engine.sample_time()));
+        }
         IN_CALLBACK.with(|c| c.set(true));
         let result = panic::catch_unwind(AssertUnwindSafe(|| {
             no_alloc(|| core.render(body, channels));

@@ -368,12 +368,20 @@ impl CpalOutput {
         };
         let channels = self.config.channels as usize;
         let mut callback = callback;
+        // On JACK, cpal's callback instant is JACK's own clock (µs) at the callback: the
+        // JACK MIDI input finds the cycle from it (`realtime::cycle_stamp`). Other hosts'
+        // instants are on other clocks and are not passed on.
+        let jack = self.host.eq_ignore_ascii_case("jack");
         macro_rules! build {
             ($t:ty) => {
                 self.device.build_output_stream::<$t, _, _>(
                     self.config,
-                    move |data: &mut [$t], _: &cpal::OutputCallbackInfo| {
-                        callback.process(data, channels)
+                    move |data: &mut [$t], info: &cpal::OutputCallbackInfo| {
+                        let host_us = jack.then(|| {
+                            let at = info.timestamp().callback;
+                            at.duration_since(cpal::StreamInstant::ZERO).as_micros() as u64
+                        });
+                        callback.process_at(data, channels, host_us)
                     },
                     on_error,
                     None,

@@ -9,10 +9,13 @@
 //! controller's backend catalog is set before the load, so a `sequence`'s `mutate` and
 //! `ambient` lanes on them are built at every commit.
 
+use std::sync::Arc;
+
 use chronus_modules::Registry;
 
 use crate::config::Config;
 use crate::control::{ControlError, Controller};
+use crate::engine::shed::Shedding;
 use crate::engine::{Engine, EngineConfig};
 use crate::graph::tuning::DEFAULT_A4;
 use crate::midi_out::settings::instrument_params;
@@ -27,10 +30,24 @@ pub fn start(
     desc: PatchDesc,
     config: &Config,
 ) -> Result<(Engine, Controller), ControlError> {
-    let (engine, handle) = Engine::new(EngineConfig {
+    start_sharing(registry, sample_rate, seed, desc, config, Arc::default())
+}
+
+/// [`start`] with an engine that follows and counts into `shedding` (the player's
+/// overload state, kept when it replaces a lost engine).
+pub fn start_sharing(
+    registry: Registry,
+    sample_rate: u32,
+    seed: u64,
+    desc: PatchDesc,
+    config: &Config,
+    shedding: Arc<Shedding>,
+) -> Result<(Engine, Controller), ControlError> {
+    let config_engine = EngineConfig {
         sample_rate: sample_rate as f32,
         ..EngineConfig::default()
-    });
+    };
+    let (engine, handle) = Engine::with_shedding(config_engine, shedding);
     let mut control = Controller::new(registry, handle);
     control.set_seed(seed);
     control.set_sequencer_config(config.sequencer.clone())?;

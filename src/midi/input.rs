@@ -9,6 +9,12 @@
 //! scheduling; the constant latency ([`latency_for`]: two audio buffers + 2 ms) is what
 //! lets a message reach the engine before its sample is rendered.
 //!
+//! **JACK MIDI with the audio on JACK** is frame-exact instead: the backend gives each
+//! message the engine sample it came in at ([`Incoming::sample`], from its JACK frame
+//! time and the audio callback's own cycle), and it plays [`frame_latency`] samples later
+//! (whole periods: one at 128 or 256 frames) — no wall clock in between. Either way a
+//! message never plays before one its source sent earlier.
+//!
 //! **Sources.** Every message comes tagged with its source port (each backend keeps one
 //! stream per source: midir connects each ALSA port on its own, JACK gives each source an
 //! input port of its own). Per source the thread keeps a parser (running status is per
@@ -62,6 +68,45 @@ pub fn latency_for(buffer: u32, sample_rate: u32) -> Duration {
         + Duration::from_millis(2)
 }
 
+/// What the MIDI thread's hand-over needs, in wall time, between the MIDI client's process
+/// callback and the audio callback of a later cycle: the thread's poll (every 1 ms) and
+/// 1 ms for its wake-up and the routing. [`frame_latency`] rounds it up to whole periods.
+pub const HANDOVER: Duration = Duration::from_millis(2);
+
+/// The latency of frame-exact JACK MIDI (see the module doc), in samples: `k` whole
+/// periods of `buffer` frames, `k = ⌈HANDOVER / period⌉` and at least 1, plus the config's
+/// `latency_ms` on top. Term by term (BENCHMARKS.md, "MIDI → sound latency"):
+///
+/// 1. **At least one period**: a message JACK hands the MIDI client in cycle `C` can reach
+///    the engine at the earliest in the audio callback of cycle `C + 1` (the audio callback
+///    of cycle `C` may have run already, and the message still has to cross the MIDI
+///    thread). Played at its own offset in the cycle `k` periods on, every message of
+///    cycle `C` lands in cycle `C + k`: the same deadline — the start of that cycle's
+///    audio callback, which renders the whole period at once — for all of them, so any
+///    latency between `k` and `k + 1` periods would only delay the messages, never give
+///    the hand-over more time.
+/// 2. **Whole periods covering [`HANDOVER`]**: the hand-over has `k` periods; at 128 or
+///    256 frames at 48 kHz one period (2.7 or 5.3 ms) covers its 2 ms, so `k = 1`; at 64
+///    frames (1.3 ms) `k = 2`.
+/// 3. **`latency_ms`** (config `midi.latency_ms`): added on top, for a machine whose
+///    threads wake later than that.
+pub fn frame_latency(buffer: u32, sample_rate: u32, latency_ms: Option<f32>) -> u64 {
+    let buffer = buffer.max(1) as u64;
+    let handover = (HANDOVER.as_secs_f64() * sample_rate as f64).ceil() as u64;
+    let periods = handover.div_ceil(buffer).max(1);
+    let extra = (latency_ms.unwrap_or(0.0).max(0.0) as f64 * 1e-3 * sample_rate as f64).round();
+    periods * buffer + extra as u64
+}
+
+/// The latencies a MIDI input plays with.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct InputLatency {
+    /// After a message's wall-clock arrival ([`input_latency`]).
+    pub wall: Duration,
+    /// After a message's engine sample, when the backend gives one ([`frame_latency`]).
+    pub frames: u64,
+}
+
 /// The latency a MIDI input plays with: `latency_ms` when the config gives it
 /// (`midi.latency_ms`: more absorbs a loaded machine's scheduling delays, at the cost of
 /// responsiveness), else [`latency_for`] the stream's `buffer`.
@@ -81,12 +126,20 @@ pub struct Incoming {
     pub bytes: Vec<u8>,
     /// When it arrived.
     pub wall: SystemTime,
+    /// The engine sample it arrived at, exact, when the backend maps its own clock to the
+    /// engine's (JACK MIDI with the audio on the same JACK server); then it plays
+    /// [`InputLatency::frames`] later instead of going through the wall clock.
+    pub sample: Option<u64>,
 }
 
 /// A source of MIDI ports and messages (ALSA sequencer, JACK). Used by the MIDI thread only.
 pub trait MidiBackend: Send {
     /// `"alsa"` or `"jack"`.
     fn host(&self) -> &'static str;
+    /// True when its messages carry [`Incoming::sample`] once the audio runs.
+    fn frame_exact(&self) -> bool {
+        false
+    }
     /// Source ports one can play from, by name.
     fn ports(&mut self) -> Result<Vec<String>, PortError>;
     /// Starts taking messages from `port`.
@@ -124,7 +177,7 @@ impl MidiInput {
         choice: PortChoice,
         router: Arc<Mutex<Router>>,
         clock: SampleClock,
-        latency: Duration,
+        latency: InputLatency,
         status: Arc<Mutex<PortsStatus>>,
         faults: Arc<Faults>,
     ) -> std::io::Result<MidiInput> {
@@ -177,6 +230,8 @@ impl Drop for MidiInput {
 struct Source {
     parser: MidiParser,
     held: HeldNotes,
+    /// The latest engine sample a message of this source was routed at.
+    last: Option<u64>,
 }
 
 struct Worker {
@@ -184,7 +239,7 @@ struct Worker {
     choice: PortChoice,
     router: Arc<Mutex<Router>>,
     clock: SampleClock,
-    latency: Duration,
+    latency: InputLatency,
     status: Arc<Mutex<PortsStatus>>,
     /// Per stream ([`Incoming::stream`]).
     sources: HashMap<String, Source>,
@@ -229,7 +284,8 @@ impl Worker {
     /// When a release decided now plays: where a message arriving now would, so it lands
     /// after every note-on routed before it (still waiting out the latency).
     fn release_time(&self) -> Option<u64> {
-        self.clock.sample_at_time(SystemTime::now() + self.latency)
+        self.clock
+            .sample_at_time(SystemTime::now() + self.latency.wall)
     }
 
     /// Routes every message the backend has.
@@ -245,15 +301,30 @@ impl Worker {
     }
 
     fn route(&mut self, message: &Incoming) {
-        let time = self.clock.sample_at_time(message.wall + self.latency);
+        let time = match message.sample {
+            Some(sample) => Some(sample + self.latency.frames),
+            None => self.clock.sample_at_time(message.wall + self.latency.wall),
+        };
         if !self.sources.contains_key(&message.stream) {
             self.sources
                 .insert(message.stream.clone(), Source::default());
         }
-        let Source { parser, held } = self
+        let Source { parser, held, last } = self
             .sources
             .get_mut(&message.stream)
             .expect("inserted above");
+        // Never before an earlier message of its source (the two timings meet when the
+        // audio starts or its stream is reopened, and a note-off must not pass its
+        // note-on) — unless that one is more than a second ahead: the engine's clock
+        // started over (an engine rebuilt after a stream failure).
+        let rate = self.clock.sample_rate() as u64;
+        let time = time.map(|t| match *last {
+            Some(l) if l > t && l - t <= rate => l,
+            _ => t,
+        });
+        if time.is_some() {
+            *last = time;
+        }
         let mut router = self.router.lock();
         let logged = &mut self.logged;
         parser.feed(&message.bytes, |event| {
@@ -346,12 +417,20 @@ impl Worker {
                 false,
             );
         } else {
+            let latency = if self.backend.frame_exact() {
+                let ms = self.latency.frames as f64 * 1e3 / self.clock.sample_rate();
+                format!(
+                    "latency {} frames = {ms:.2} ms, frame-exact",
+                    self.latency.frames
+                )
+            } else {
+                format!("latency {:.1} ms", self.latency.wall.as_secs_f64() * 1e3)
+            };
             self.say(
                 format!(
-                    "MIDI input ({}): playing from {} (latency {:.1} ms)",
+                    "MIDI input ({}): playing from {} ({latency})",
                     self.backend.host(),
                     self.connected.join(", "),
-                    self.latency.as_secs_f64() * 1e3
                 ),
                 false,
             );
@@ -386,5 +465,24 @@ fn describe_release(lost: &HeldNotes) -> String {
         0 => notes,
         1 => format!("{notes}; pedal up on channel {}", pedals[0]),
         _ => format!("{notes}; pedal up on channels {}", pedals.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_latency_is_whole_periods_covering_the_handover_plus_the_config() {
+        assert_eq!(frame_latency(128, 48_000, None), 128);
+        assert_eq!(frame_latency(256, 48_000, None), 256);
+        assert_eq!(frame_latency(1024, 48_000, None), 1024);
+        // 96 frames of hand-over: two periods of 64, three of 32.
+        assert_eq!(frame_latency(64, 48_000, None), 128);
+        assert_eq!(frame_latency(32, 48_000, None), 96);
+        assert_eq!(frame_latency(96, 48_000, None), 96);
+        // `midi.latency_ms` comes on top.
+        assert_eq!(frame_latency(128, 48_000, Some(40.0)), 128 + 1_920);
+        assert_eq!(frame_latency(128, 48_000, Some(-1.0)), 128);
     }
 }

@@ -15,9 +15,18 @@
 //! The process callback (a JACK real-time thread) copies each event with its port's index
 //! and its exact frame time (`last_frame_time + offset`) into a fixed-size ring — no
 //! allocation, no lock; a full ring drops the event and counts it. The MIDI thread names
-//! each event's source from the index and turns frame times into wall times with JACK's
-//! own clock (`frames_to_time` against `time()` now), so messages keep their sample
-//! spacing.
+//! each event's source from the index.
+//!
+//! **Timing.** When the audio plays on the same JACK server (`--host jack`), the client is
+//! opened with the audio callback's [`CycleStamp`] and the process callback maps each
+//! event's frame time straight to the engine sample it happened at, with the
+//! [`FrameAnchor`] the JACK MIDI output uses too: one offset, exact, set from the audio
+//! callback's own cycle ([`Incoming::sample`]); the MIDI thread adds a latency of whole
+//! periods (`input::frame_latency`), so events keep their spacing to the frame and play
+//! one period after they came in. Otherwise (another audio host, or before the audio
+//! callback has run) the MIDI thread turns frame times into wall times with JACK's own
+//! clock (`frames_to_time` against `time()` now), and from there into engine samples
+//! through the sample clock's wall-clock anchor.
 //!
 //! When the JACK server goes away, JACK calls the client's shutdown handler. From then on
 //! the dead client is never asked anything (libjack aborts the process when a graph query
@@ -36,6 +45,8 @@ use rtrb::{Consumer, Producer, RingBuffer};
 
 use super::input::{Incoming, MidiBackend, MAX_MESSAGE};
 use super::port_error::PortError;
+use crate::realtime::cycle_stamp::CycleStamp;
+use crate::realtime::frame_anchor::FrameAnchor;
 use crate::realtime::no_alloc::no_alloc;
 
 /// JACK client name of the MIDI input.
@@ -73,6 +84,8 @@ struct FrameEvent {
     /// Index of the input port it came in on.
     input: u8,
     frame: u32,
+    /// The engine sample at `frame`, when the audio callback's stamp gave it.
+    sample: Option<u64>,
     len: u8,
     bytes: [u8; MAX_MESSAGE],
 }
@@ -115,18 +128,26 @@ pub struct JackBackend {
     dropped: Arc<AtomicU64>,
     /// The client name asked for (a reopened client asks for it again).
     requested_name: String,
+    /// The audio callback's stamp, when the audio plays on this JACK server.
+    stamp: Option<Arc<CycleStamp>>,
 }
 
 impl JackBackend {
     /// Opens the client (on the server `JACK_DEFAULT_SERVER` names) with `sources` input
-    /// ports (1 to [`MAX_SOURCES`]) and activates it.
-    pub fn open(sources: usize) -> Result<JackBackend, PortError> {
-        Self::open_named(CLIENT_NAME, sources)
+    /// ports (1 to [`MAX_SOURCES`]) and activates it. With `stamp` (the audio callback's,
+    /// when the audio plays on this server), each event carries the engine sample it came
+    /// in at ([`Incoming::sample`]).
+    pub fn open(sources: usize, stamp: Option<Arc<CycleStamp>>) -> Result<JackBackend, PortError> {
+        Self::open_named(CLIENT_NAME, sources, stamp)
     }
 
     /// [`open`](Self::open) under another client name (the MIDI clock input's
     /// `chronus_clock_in`: one client per purpose, each with its own ports).
-    pub fn open_named(requested_name: &str, sources: usize) -> Result<JackBackend, PortError> {
+    pub fn open_named(
+        requested_name: &str,
+        sources: usize,
+        stamp: Option<Arc<CycleStamp>>,
+    ) -> Result<JackBackend, PortError> {
         let (client, _) = Client::new(requested_name, ClientOptions::NO_START_SERVER)
             .map_err(PortError::JackClient)?;
         let client_name = client.name().to_string();
@@ -151,11 +172,19 @@ impl JackBackend {
         let dropped = Arc::new(AtomicU64::new(0));
         let mut tx = tx;
         let lost = dropped.clone();
+        let cb_stamp = stamp.clone();
+        let mut anchor = FrameAnchor::new();
         // Real-time: checked never to allocate in debug builds, like the audio callback.
         // `ports` is fixed from here on: the callback only walks it.
         let callback: Callback = Box::new(move |_, ps| {
             no_alloc(|| {
                 let start = ps.last_frame_time();
+                // Frame-exact engine samples while the audio callback's stamp is fresh.
+                let exact = cb_stamp.as_deref().is_some_and(|stamp| {
+                    let start_us = ps.cycle_times().map_or(0, |t| t.current_usecs);
+                    anchor.cycle(start, start_us);
+                    anchor.follow(stamp, ps.n_frames())
+                });
                 // The ports' events merged in time order (earliest first; the lower port
                 // first at equal times), as JACK merges what is connected to one port: the
                 // MIDI thread routes in ring order, so a note-off from one source must not
@@ -169,9 +198,11 @@ impl JackBackend {
                     }
                     let mut bytes = [0; MAX_MESSAGE];
                     bytes[..raw.bytes.len()].copy_from_slice(raw.bytes);
+                    let frame = start.wrapping_add(raw.time);
                     let event = FrameEvent {
                         input: input as u8,
-                        frame: start.wrapping_add(raw.time),
+                        frame,
+                        sample: if exact { anchor.sample_at(frame) } else { None },
                         len: raw.bytes.len() as u8,
                         bytes,
                     };
@@ -197,6 +228,7 @@ impl JackBackend {
             rx,
             dropped,
             requested_name: requested_name.to_string(),
+            stamp,
         })
     }
 
@@ -240,9 +272,17 @@ impl MidiBackend for JackBackend {
         "jack"
     }
 
+    fn frame_exact(&self) -> bool {
+        self.stamp.is_some()
+    }
+
     fn ports(&mut self) -> Result<Vec<String>, PortError> {
         if self.is_gone() {
-            let fresh = JackBackend::open_named(&self.requested_name, self.inputs.len())?;
+            let fresh = JackBackend::open_named(
+                &self.requested_name,
+                self.inputs.len(),
+                self.stamp.clone(),
+            )?;
             let dead = std::mem::replace(self, fresh);
             // Closing a client whose server vanished crashes inside libjack (SIGSEGV in
             // jack_client_close, seen with jackd2 1.9.21): it is left open, a few hundred
@@ -322,6 +362,7 @@ impl MidiBackend for JackBackend {
                 stream: input.source.clone().unwrap_or_else(|| input.name.clone()),
                 bytes: e.bytes[..e.len as usize].to_vec(),
                 wall,
+                sample: e.sample,
             });
         }
     }

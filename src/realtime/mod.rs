@@ -4,6 +4,10 @@
 //! - [`sample_clock`]: wall-clock times (OSC time tags, MIDI arrival times) → engine
 //!   sample times, from the anchor the audio callback publishes in the
 //!   [`EngineStats`](crate::engine::EngineStats).
+//! - [`cycle_stamp`]: the audio callback's (JACK time, engine sample) pair, when it runs
+//!   on JACK, for the other JACK clients of the server.
+//! - [`frame_anchor`]: engine samples ↔ JACK frames with one fixed offset, as the JACK
+//!   MIDI input and output keep it (exact when it follows the [`cycle_stamp`]).
 //! - [`queue_gauges`]: the registry of named queue gauges every ring and queue reports
 //!   its depth, high-water mark and drops to (read by `/metrics`).
 //! - [`backend_gauges`]: the registry of instrument backends and whether each is
@@ -15,6 +19,8 @@
 //! Depends on [`engine`](crate::engine) only.
 
 pub mod backend_gauges;
+pub mod cycle_stamp;
+pub mod frame_anchor;
 pub(crate) mod no_alloc;
 pub mod overload;
 pub mod queue_gauges;

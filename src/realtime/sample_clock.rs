@@ -38,6 +38,11 @@ impl SampleClock {
         }
     }
 
+    /// The engine's sample rate (Hz).
+    pub fn sample_rate(&self) -> f64 {
+        self.sample_rate
+    }
+
     /// Publishes an anchor: the engine is at `sample` at wall time `now`. Called by the
     /// audio host at the start of each callback (two relaxed stores; a reader may rarely
     /// pair a new sample with an old time, an error of one buffer at most).

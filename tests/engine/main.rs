@@ -18,6 +18,7 @@ mod buffer_size_independence;
 mod channel_messages;
 mod console_ws_no_alloc;
 mod controller;
+mod cycle_stamp_no_alloc;
 mod engine_edge_cases;
 mod external_params;
 mod host_callback;

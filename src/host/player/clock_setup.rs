@@ -52,7 +52,7 @@ fn open_backend(host: &str) -> Result<Box<dyn MidiBackend>, MidiOpenError> {
             .map(|b| Box::new(b) as Box<dyn MidiBackend>)
             .map_err(MidiOpenError::Alsa),
         #[cfg(feature = "jack")]
-        "jack" => crate::midi::jack_input::JackBackend::open_named(CLOCK_IN_CLIENT, 1)
+        "jack" => crate::midi::jack_input::JackBackend::open_named(CLOCK_IN_CLIENT, 1, None)
             .map(|b| Box::new(b) as Box<dyn MidiBackend>)
             .map_err(MidiOpenError::Jack),
         #[cfg(not(feature = "jack"))]

@@ -11,9 +11,12 @@ use tracing::info;
 use super::error::{MidiOpenError, PlayError};
 use super::PlayOptions;
 use crate::control::Controller;
-use crate::midi::input::{input_latency, MidiBackend, MidiInput, PortsStatus};
+use crate::midi::input::{
+    frame_latency, input_latency, InputLatency, MidiBackend, MidiInput, PortsStatus,
+};
 use crate::midi::ports::PortChoice;
 use crate::midi::router::Router;
+use crate::realtime::cycle_stamp::CycleStamp;
 use crate::realtime::sample_clock::SampleClock;
 
 /// The ALSA sequencer's device on Linux.
@@ -43,7 +46,13 @@ fn midi_asked_for(options: &PlayOptions) -> bool {
 /// Opens the MIDI backend (`--midi-host`, else the config's, else ALSA). When MIDI was
 /// not asked for at all and ALSA has no sequencer here, plays on without MIDI (one line);
 /// when it was asked for, that is an error.
-pub(super) fn open_midi(options: &PlayOptions) -> Result<Option<Box<dyn MidiBackend>>, PlayError> {
+///
+/// `stamp` is the audio callback's JACK cycle stamp when the audio plays on JACK: a JACK
+/// MIDI input then gives each message its engine sample, frame-exact.
+pub(super) fn open_midi(
+    options: &PlayOptions,
+    stamp: Option<Arc<CycleStamp>>,
+) -> Result<Option<Box<dyn MidiBackend>>, PlayError> {
     let asked = midi_asked_for(options);
     let host = options
         .midi
@@ -51,7 +60,7 @@ pub(super) fn open_midi(options: &PlayOptions) -> Result<Option<Box<dyn MidiBack
         .as_deref()
         .or(options.config.midi.host.as_deref())
         .unwrap_or("alsa");
-    match open_backend(host, asked, options) {
+    match open_backend(host, asked, options, stamp) {
         Ok(b) => Ok(Some(b)),
         Err(reason) if asked => Err(PlayError::Midi {
             host: host.to_string(),
@@ -69,6 +78,7 @@ fn open_backend(
     host: &str,
     asked: bool,
     options: &PlayOptions,
+    stamp: Option<Arc<CycleStamp>>,
 ) -> Result<Box<dyn MidiBackend>, MidiOpenError> {
     match host {
         // Not asked for and no sequencer device: said in our own line, without letting
@@ -80,12 +90,14 @@ fn open_backend(
             .map(|b| Box::new(b) as Box<dyn MidiBackend>)
             .map_err(MidiOpenError::Alsa),
         #[cfg(feature = "jack")]
-        "jack" => crate::midi::jack_input::JackBackend::open(midi_choice(options).most_ports())
-            .map(|b| Box::new(b) as Box<dyn MidiBackend>)
-            .map_err(MidiOpenError::Jack),
+        "jack" => {
+            crate::midi::jack_input::JackBackend::open(midi_choice(options).most_ports(), stamp)
+                .map(|b| Box::new(b) as Box<dyn MidiBackend>)
+                .map_err(MidiOpenError::Jack)
+        }
         #[cfg(not(feature = "jack"))]
         "jack" => {
-            let _ = options;
+            let _ = (options, stamp);
             Err(MidiOpenError::NoJackFeature)
         }
         other => Err(MidiOpenError::UnknownHost(other.to_string())),
@@ -94,7 +106,8 @@ fn open_backend(
 
 /// Starts the MIDI thread on `backend`, timing messages against the engine's clock with
 /// the config's `midi.latency_ms`, else the latency of the stream's `buffer` frames
-/// (reported or measured: `buffer_size`).
+/// (reported or measured: `buffer_size`); frame-exact JACK MIDI plays whole periods
+/// later, with `midi.latency_ms` on top (`input::frame_latency`).
 pub(super) fn start_midi_thread(
     backend: Box<dyn MidiBackend>,
     options: &PlayOptions,
@@ -114,7 +127,10 @@ pub(super) fn start_midi_thread(
         midi_choice(options),
         router,
         clock,
-        input_latency(options.config.midi.latency_ms, buffer, sample_rate),
+        InputLatency {
+            wall: input_latency(options.config.midi.latency_ms, buffer, sample_rate),
+            frames: frame_latency(buffer, sample_rate, options.config.midi.latency_ms),
+        },
         ports,
         faults,
     )

@@ -21,7 +21,8 @@
 //! measured from the first callbacks), `midi_setup` (which MIDI backend and ports),
 //! `clock_setup` (MIDI clock in), `link_setup` (Ableton Link), `outbound_setup` (the
 //! outbound thread and the MIDI output of external instruments), `sc_setup` (the
-//! SuperCollider backend), `running` (the player loop, reopening, shutdown);
+//! SuperCollider backend), `running` (the player loop, reopening, shutdown), `rebuild`
+//! (a new engine when a backend kept the old one: the counters go on);
 //! [`error`] holds
 //! the one-line errors.
 
@@ -46,6 +47,7 @@ mod midi_setup;
 mod observe;
 mod outbound_setup;
 mod output;
+mod rebuild;
 mod reload;
 mod running;
 mod sc_setup;

@@ -19,18 +19,19 @@ use super::outbound_setup::Outbound;
 use super::output::{
     describe, device_suffix, host_managed, reopen, stream_failure, Playing, HANDBACK_TIMEOUT,
 };
+use super::rebuild::replacement_core;
 use super::reload::Reloader;
 use super::{Core, PlayOptions};
 use crate::control::Controller;
 use crate::engine::EngineStats;
-use crate::host::audio_callback::{take_last_panic_message, CallbackCore, Shared};
+use crate::host::audio_callback::{take_last_panic_message, Shared};
 use crate::host::cpal_output::OutputRequest;
 use crate::host::meter::StatusLine;
 use crate::host::recorder::Recorder;
-use crate::host::setup;
 use crate::http::HttpServer;
 use crate::midi::input::MidiInput;
 use crate::osc::OscServer;
+use crate::realtime::cycle_stamp::CycleStamp;
 use crate::realtime::overload::Governor;
 use crate::service::{promote_audio_thread, Notifier};
 
@@ -76,6 +77,8 @@ pub(super) struct Services {
     pub(super) governor: Arc<Mutex<Governor>>,
     /// The Ableton Link session, if joined.
     pub(super) link: Option<super::link_setup::Link>,
+    /// The audio callback's JACK cycle stamp (audio on JACK), for a rebuilt core.
+    pub(super) cycle_stamp: Option<Arc<CycleStamp>>,
 }
 
 /// Where the callback core is and what the player reads of it.
@@ -133,6 +136,8 @@ pub(super) struct Running<'a> {
     notifier: Notifier,
     /// Decides the overload shedding level from the DSP load and xruns.
     governor: Arc<Mutex<Governor>>,
+    /// The audio callback's JACK cycle stamp (audio on JACK), for a rebuilt core.
+    cycle_stamp: Option<Arc<CycleStamp>>,
 }
 
 impl<'a> Running<'a> {
@@ -154,6 +159,7 @@ impl<'a> Running<'a> {
             notifier,
             governor,
             link,
+            cycle_stamp,
         }: Services,
         core: CoreHome,
     ) -> Self {
@@ -197,6 +203,7 @@ impl<'a> Running<'a> {
             hangup: hangup_flag(),
             notifier,
             governor,
+            cycle_stamp,
         }
     }
 
@@ -338,20 +345,19 @@ impl<'a> Running<'a> {
 
     /// When a backend never hands the engine back (it should): a new engine and
     /// controller with the same patch (as it plays: live sequencer edits included), seed,
-    /// sequencer settings and tuning. The voices and the recording are lost; the patch
-    /// plays on.
+    /// sequencer settings and tuning, and the same overload state and meter counters
+    /// (`rebuild`). The voices and the recording are lost; the patch plays on.
     fn rebuild(&self) -> Result<Core, PlayError> {
         warn!("the audio backend kept the engine; restarting it with the same patch (voices and recording stop)");
         let mut control = self.control.lock();
-        let (engine, fresh) = setup::start(
-            self.registry.clone(),
+        Ok(replacement_core(
+            &mut control,
+            self.registry,
             self.sample_rate,
-            self.options.seed,
-            control.running_as_played(),
-            &self.options.config,
-        )?;
-        *control = fresh;
-        Ok(CallbackCore::new(engine, self.sample_rate as f32, None))
+            (self.options.seed, &self.options.config),
+            &self.shared,
+            self.cycle_stamp.clone(),
+        )?)
     }
 
     /// Hands the callback's DSP load and xruns to the overload governor (while a stream

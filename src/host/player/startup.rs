@@ -32,6 +32,7 @@ use crate::http::ReloadFn;
 use crate::midi::router::Router;
 use crate::osc::{HostStatus, MidiAccess, OscOptions, OscServer};
 use crate::patch::PatchDesc;
+use crate::realtime::cycle_stamp::CycleStamp;
 use crate::realtime::overload::Governor;
 use crate::service::{promote_audio_thread, Notifier, NotifyEnv};
 
@@ -58,11 +59,15 @@ pub(super) fn start_playing<'a>(
         options.config.clone(),
         control.clone(),
     )));
-    let midi_backend = open_midi(options)?;
+    // The audio on JACK: its callback stamps each cycle for the JACK MIDI input, which
+    // then places every event at its own frame (`realtime::cycle_stamp`).
+    let cycle_stamp = host_managed(options).then(|| Arc::new(CycleStamp::default()));
+    let midi_backend = open_midi(options, cycle_stamp.clone())?;
     let midi_ports = Arc::new(Mutex::new(Default::default()));
     let faults = control.lock().faults().clone();
     let (recorder, sink) = start_recording(options.record.as_deref(), sample_rate, faults)?;
     let mut core = CallbackCore::new(engine, sample_rate as f32, sink);
+    core.set_cycle_stamp(cycle_stamp.clone());
     let link = start_link(options, &control, &mut core, sample_rate)?;
     let shared = core.shared().clone();
     // What `/status` reads of the host: the meter of whichever core plays now.
@@ -152,6 +157,7 @@ pub(super) fn start_playing<'a>(
         notifier,
         governor,
         link,
+        cycle_stamp,
     };
     let core = CoreHome {
         state: State::Playing(playing),

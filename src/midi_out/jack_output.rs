@@ -6,12 +6,10 @@
 //! process callback through a fixed ring per port. The callback (a JACK real-time thread,
 //! under the no-allocation guard) keeps what it received in a fixed, time-sorted buffer and
 //! writes each message **at its exact frame**: engine sample `due + latency` maps to JACK
-//! frame `due + latency + offset`. The offset is fixed the first time the callback runs
-//! (JACK frame of the cycle − the engine's published sample time), so the spacing of
-//! events in samples is kept exactly: 0 frames of jitter. When the engine runs on this
-//! JACK server (`--host jack`) the two clocks are the same and the offset never changes;
-//! with another audio host (the null host, ALSA) the clocks drift apart slowly and the
-//! offset is set again (counted as a re-anchor) when they differ by more than 8 periods.
+//! frame `due + latency + offset` ([`FrameAnchor`]: the offset is fixed once, so the
+//! spacing of events in samples is kept exactly: 0 frames of jitter; with another audio
+//! host than this JACK server it is set again, counted as a re-anchor, when the clocks
+//! drift more than 8 periods apart).
 //! A message whose frame is already past is written at the start of the cycle, and its
 //! lateness goes into the scheduling-error histogram.
 
@@ -26,6 +24,7 @@ use rtrb::{Consumer, Producer, RingBuffer};
 use super::message::{Kind, OutMessage};
 use super::stats::PortStats;
 use crate::engine::EngineStats;
+use crate::realtime::frame_anchor::FrameAnchor;
 use crate::realtime::no_alloc::no_alloc;
 
 /// JACK client name of the MIDI output.
@@ -65,17 +64,6 @@ struct CallbackPort {
     /// Received and not yet written, sorted by due time (stable).
     pending: Vec<Item>,
     stats: Arc<PortStats>,
-}
-
-/// Maps engine samples to JACK frames (see the module doc).
-struct Anchor {
-    /// JACK frame − engine sample.
-    offset: Option<i64>,
-    /// The last cycle's 32-bit frame time and its 64-bit extension.
-    last_frame: u32,
-    frames: i64,
-    /// The engine's sample time the last cycle saw (`-1`: none yet).
-    last_engine: i64,
 }
 
 impl CallbackPort {
@@ -182,46 +170,25 @@ impl JackOut {
                 stats: s.clone(),
             });
         }
-        let mut anchor = Anchor {
-            offset: None,
-            last_frame: 0,
-            frames: 0,
-            last_engine: -1,
-        };
+        let mut anchor = FrameAnchor::default();
         let latency = latency as i64;
         let flush = Arc::new(AtomicBool::new(false));
         let cb_flush = flush.clone();
         let callback: Callback = Box::new(move |_, ps| {
             no_alloc(|| {
-                let frame = ps.last_frame_time();
-                anchor.frames += frame.wrapping_sub(anchor.last_frame) as i64;
-                if anchor.offset.is_none() {
-                    anchor.frames = frame as i64;
-                }
-                anchor.last_frame = frame;
                 let n = ps.n_frames() as i64;
                 let engine_now = engine.sample_time.load(Ordering::Relaxed) as i64;
-                // Anchor (again) only while the engine runs: before its first callback
-                // its clock stands still, and after its last one what is left (the
-                // final all-notes-off) is written at once under the old anchor.
-                let running = anchor.last_engine >= 0 && engine_now != anchor.last_engine;
-                anchor.last_engine = engine_now;
-                let drift = anchor
-                    .offset
-                    .map(|o| (anchor.frames - (engine_now + o)).abs());
-                if running && drift.is_none_or(|d| d > 8 * n) {
-                    if anchor.offset.is_some() {
-                        for p in &cb_ports {
-                            p.stats.reanchors.fetch_add(1, Ordering::Relaxed);
-                        }
+                let cycle = anchor.update(ps.last_frame_time(), n, engine_now);
+                if cycle.reanchored {
+                    for p in &cb_ports {
+                        p.stats.reanchors.fetch_add(1, Ordering::Relaxed);
                     }
-                    anchor.offset = Some(anchor.frames - engine_now);
                 }
                 let flush = cb_flush.load(Ordering::Acquire);
                 for p in cb_ports.iter_mut() {
                     p.receive();
-                    if let Some(offset) = anchor.offset {
-                        p.write(ps, anchor.frames, n, (offset, latency), flush);
+                    if let Some(offset) = cycle.offset {
+                        p.write(ps, cycle.frames, n, (offset, latency), flush);
                     }
                 }
             });

@@ -10,11 +10,14 @@
 //!   reachable (read by `/metrics`).
 //! - [`overload`]: the overload governor — DSP load and xruns → the shedding level the
 //!   engine follows — and the config's `overload` limits.
+//! - [`frame_anchor`]: engine sample times → JACK frame times, for the JACK process
+//!   callbacks that place things at exact frames beside the engine.
 //! - `no_alloc`: the guard real-time callbacks (audio, JACK MIDI) run their body under.
 //!
 //! Depends on [`engine`](crate::engine) only.
 
 pub mod backend_gauges;
+pub mod frame_anchor;
 pub(crate) mod no_alloc;
 pub mod overload;
 pub mod queue_gauges;

@@ -102,6 +102,7 @@ impl MidiBackend for AlsaBackend {
                         stream: stream.clone(),
                         bytes: bytes.to_vec(),
                         wall: origin.wall(micros, SystemTime::now()),
+                        sample: None,
                     });
                 },
                 (),

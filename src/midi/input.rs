@@ -5,8 +5,9 @@
 //! **Timing.** Each message carries the wall-clock time it arrived (from ALSA's queue
 //! timestamp, or from its JACK frame time). It plays at engine sample
 //! `clock(arrival + latency)`, with the [`SampleClock`] anchor the audio callback
-//! publishes, so the spacing between messages is kept to the sample whatever the thread
-//! scheduling; the constant latency ([`latency_for`]: two audio buffers + 2 ms) is what
+//! publishes, so the spacing between messages is kept whatever the thread scheduling
+//! (to the anchor's steadiness); JACK MIDI with the engine on the same JACK server plays
+//! at the engine sample of its frame + latency, exactly; the constant latency ([`latency_for`]: two audio buffers + 2 ms) is what
 //! lets a message reach the engine before its sample is rendered.
 //!
 //! **Sources.** Every message comes tagged with its source port (each backend keeps one
@@ -81,6 +82,10 @@ pub struct Incoming {
     pub bytes: Vec<u8>,
     /// When it arrived.
     pub wall: SystemTime,
+    /// The engine sample it arrived at, when the backend shares the engine's clock (JACK
+    /// MIDI with the engine on the same JACK server, [`MidiBackend::follow_engine`]):
+    /// exact, where `wall` goes through the audio callback's wall-clock anchor.
+    pub sample: Option<u64>,
 }
 
 /// A source of MIDI ports and messages (ALSA sequencer, JACK). Used by the MIDI thread only.
@@ -97,6 +102,10 @@ pub trait MidiBackend: Send {
     fn disconnect(&mut self, port: &str);
     /// Moves the messages received so far into `out`, oldest first.
     fn drain(&mut self, out: &mut Vec<Incoming>);
+    /// The engine runs on this backend's clock (JACK MIDI, `--host jack`): from now on
+    /// messages carry the engine sample they arrived at ([`Incoming::sample`]). Other
+    /// backends ignore it.
+    fn follow_engine(&mut self, _engine: SampleClock) {}
 }
 
 /// What the MIDI thread sees of its ports, for `/midi/ports`.
@@ -245,7 +254,13 @@ impl Worker {
     }
 
     fn route(&mut self, message: &Incoming) {
-        let time = self.clock.sample_at_time(message.wall + self.latency);
+        let time = match message.sample {
+            Some(sample) => {
+                let latency = self.latency.as_secs_f64() * self.clock.sample_rate();
+                Some(sample + latency.round() as u64)
+            }
+            None => self.clock.sample_at_time(message.wall + self.latency),
+        };
         if !self.sources.contains_key(&message.stream) {
             self.sources
                 .insert(message.stream.clone(), Source::default());

@@ -17,7 +17,10 @@
 //! allocation, no lock; a full ring drops the event and counts it. The MIDI thread names
 //! each event's source from the index and turns frame times into wall times with JACK's
 //! own clock (`frames_to_time` against `time()` now), so messages keep their sample
-//! spacing.
+//! spacing. Once the engine is known to run on the same JACK server
+//! ([`MidiBackend::follow_engine`]), the callback also keeps the engine-sample →
+//! JACK-frame offset ([`FrameAnchor`]) and gives each event its engine sample: exact,
+//! with no wall clock in between.
 //!
 //! When the JACK server goes away, JACK calls the client's shutdown handler. From then on
 //! the dead client is never asked anything (libjack aborts the process when a graph query
@@ -26,7 +29,7 @@
 //! server runs again).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use jack::{
@@ -36,7 +39,9 @@ use rtrb::{Consumer, Producer, RingBuffer};
 
 use super::input::{Incoming, MidiBackend, MAX_MESSAGE};
 use super::port_error::PortError;
+use crate::realtime::frame_anchor::FrameAnchor;
 use crate::realtime::no_alloc::no_alloc;
+use crate::realtime::sample_clock::SampleClock;
 
 /// JACK client name of the MIDI input.
 pub const CLIENT_NAME: &str = "chronus_midi";
@@ -73,6 +78,8 @@ struct FrameEvent {
     /// Index of the input port it came in on.
     input: u8,
     frame: u32,
+    /// The engine sample it came at (`-1`: the engine's clock is not followed).
+    sample: i64,
     len: u8,
     bytes: [u8; MAX_MESSAGE],
 }
@@ -115,6 +122,8 @@ pub struct JackBackend {
     dropped: Arc<AtomicU64>,
     /// The client name asked for (a reopened client asks for it again).
     requested_name: String,
+    /// The engine's clock, once followed (read by the callback).
+    engine: Arc<OnceLock<SampleClock>>,
 }
 
 impl JackBackend {
@@ -127,6 +136,16 @@ impl JackBackend {
     /// [`open`](Self::open) under another client name (the MIDI clock input's
     /// `chronus_clock_in`: one client per purpose, each with its own ports).
     pub fn open_named(requested_name: &str, sources: usize) -> Result<JackBackend, PortError> {
+        Self::open_following(requested_name, sources, Arc::new(OnceLock::new()))
+    }
+
+    /// [`open_named`](Self::open_named), the callback following the engine's clock in
+    /// `engine` once it is set.
+    fn open_following(
+        requested_name: &str,
+        sources: usize,
+        engine: Arc<OnceLock<SampleClock>>,
+    ) -> Result<JackBackend, PortError> {
         let (client, _) = Client::new(requested_name, ClientOptions::NO_START_SERVER)
             .map_err(PortError::JackClient)?;
         let client_name = client.name().to_string();
@@ -151,11 +170,18 @@ impl JackBackend {
         let dropped = Arc::new(AtomicU64::new(0));
         let mut tx = tx;
         let lost = dropped.clone();
+        let cb_engine = engine.clone();
+        let mut anchor = FrameAnchor::default();
         // Real-time: checked never to allocate in debug builds, like the audio callback.
         // `ports` is fixed from here on: the callback only walks it.
         let callback: Callback = Box::new(move |_, ps| {
             no_alloc(|| {
                 let start = ps.last_frame_time();
+                let followed = cb_engine.get().and_then(|clock| {
+                    let now = clock.sample_time() as i64;
+                    let cycle = anchor.update(start, ps.n_frames() as i64, now);
+                    Some(cycle.frames - cycle.offset?)
+                });
                 // The ports' events merged in time order (earliest first; the lower port
                 // first at equal times), as JACK merges what is connected to one port: the
                 // MIDI thread routes in ring order, so a note-off from one source must not
@@ -172,6 +198,7 @@ impl JackBackend {
                     let event = FrameEvent {
                         input: input as u8,
                         frame: start.wrapping_add(raw.time),
+                        sample: followed.map_or(-1, |s| s + raw.time as i64),
                         len: raw.bytes.len() as u8,
                         bytes,
                     };
@@ -197,6 +224,7 @@ impl JackBackend {
             rx,
             dropped,
             requested_name: requested_name.to_string(),
+            engine,
         })
     }
 
@@ -242,7 +270,11 @@ impl MidiBackend for JackBackend {
 
     fn ports(&mut self) -> Result<Vec<String>, PortError> {
         if self.is_gone() {
-            let fresh = JackBackend::open_named(&self.requested_name, self.inputs.len())?;
+            let fresh = JackBackend::open_following(
+                &self.requested_name,
+                self.inputs.len(),
+                self.engine.clone(),
+            )?;
             let dead = std::mem::replace(self, fresh);
             // Closing a client whose server vanished crashes inside libjack (SIGSEGV in
             // jack_client_close, seen with jackd2 1.9.21): it is left open, a few hundred
@@ -302,6 +334,10 @@ impl MidiBackend for JackBackend {
             .disconnect_ports_by_name(port, &self.inputs[i].name);
     }
 
+    fn follow_engine(&mut self, engine: SampleClock) {
+        let _ = self.engine.set(engine);
+    }
+
     fn drain(&mut self, out: &mut Vec<Incoming>) {
         if self.rx.is_empty() || self.is_gone() {
             return;
@@ -322,6 +358,7 @@ impl MidiBackend for JackBackend {
                 stream: input.source.clone().unwrap_or_else(|| input.name.clone()),
                 bytes: e.bytes[..e.len as usize].to_vec(),
                 wall,
+                sample: u64::try_from(e.sample).ok(),
             });
         }
     }

@@ -94,9 +94,10 @@ fn open_backend(
 
 /// Starts the MIDI thread on `backend`, timing messages against the engine's clock with
 /// the config's `midi.latency_ms`, else the latency of the stream's `buffer` frames
-/// (reported or measured: `buffer_size`).
+/// (reported or measured: `buffer_size`). With the engine on JACK, a JACK MIDI backend
+/// follows the engine's clock (messages at their exact frames).
 pub(super) fn start_midi_thread(
-    backend: Box<dyn MidiBackend>,
+    mut backend: Box<dyn MidiBackend>,
     options: &PlayOptions,
     control: &Mutex<Controller>,
     router: Arc<Mutex<Router>>,
@@ -109,6 +110,10 @@ pub(super) fn start_midi_thread(
         let clock = SampleClock::new(c.engine().stats().clone(), sample_rate as f32);
         (clock, c.faults().clone())
     };
+    // JACK MIDI beside an engine on the same JACK server: messages keep their frames.
+    if options.host.name() == "jack" {
+        backend.follow_engine(clock.clone());
+    }
     MidiInput::start(
         backend,
         midi_choice(options),

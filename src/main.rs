@@ -482,6 +482,7 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
         config_path: args.config.clone(),
         http: None,
         supercollider: Vec::new(),
+        supercollider_probe: None,
     };
     let desc = match &args.patch {
         Some(path) => read_patch(registry, path)?,
@@ -494,6 +495,9 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
     options.http = http_options(http_arg, no_http, &options.config);
     options.supercollider =
         supercollider_plan(registry, &desc, args.patch.as_deref(), &options.config)?;
+    if !options.supercollider.is_empty() {
+        options.supercollider_probe = Some(chronus::supercollider::probe::probe_def_bytes());
+    }
     let stop = stop_on_signals()?;
     host::play(desc, registry.clone(), &options, &stop).map_err(|e| e.to_string())
 }

@@ -19,7 +19,7 @@ fuzz_target!(|data: &[u8]| {
         panic!("{reply:?} read from bytes that are not one message");
     };
     let address = match &reply {
-        Reply::Status => "/status.reply",
+        Reply::Status { .. } => "/status.reply",
         Reply::Loaded => "/done",
         Reply::Late => "/late",
         Reply::Fail { command, text } => {

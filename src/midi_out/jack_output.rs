@@ -173,10 +173,8 @@ impl JackOut {
                 stats: s.clone(),
             });
         }
-        // Engine samples ↔ JACK frames (the module doc), and the engine's sample time the
-        // last cycle saw (`-1`: none yet).
+        // Engine samples ↔ JACK frames (the module doc).
         let mut anchor = FrameAnchor::new();
-        let mut last_engine = -1i64;
         let latency = latency as i64;
         let flush = Arc::new(AtomicBool::new(false));
         let cb_flush = flush.clone();
@@ -185,19 +183,12 @@ impl JackOut {
                 let frames = anchor.cycle(ps.last_frame_time(), 0);
                 let n = ps.n_frames() as i64;
                 let engine_now = engine.sample_time.load(Ordering::Relaxed) as i64;
-                // Anchor (again) only while the engine runs: before its first callback
-                // its clock stands still, and after its last one what is left (the
-                // final all-notes-off) is written at once under the old anchor.
-                let running = last_engine >= 0 && engine_now != last_engine;
-                last_engine = engine_now;
-                let drift = anchor.offset().map(|o| (frames - (engine_now + o)).abs());
-                if running && drift.is_none_or(|d| d > 8 * n) {
-                    if anchor.offset().is_some() {
-                        for p in &cb_ports {
-                            p.stats.reanchors.fetch_add(1, Ordering::Relaxed);
-                        }
+                // After the engine's last callback what is left (the final
+                // all-notes-off) is written at once under the old anchor.
+                if anchor.track(engine_now, n) {
+                    for p in &cb_ports {
+                        p.stats.reanchors.fetch_add(1, Ordering::Relaxed);
                     }
-                    anchor.set_offset(frames - engine_now);
                 }
                 let flush = cb_flush.load(Ordering::Acquire);
                 for p in cb_ports.iter_mut() {

@@ -13,8 +13,9 @@
 //!   that engine sample. It is set again every cycle, so it stays exact when the two
 //!   counts part (a cycle the audio client missed: JACK's frames go on, the engine's
 //!   samples do not);
-//! - [`set_offset`](FrameAnchor::set_offset) otherwise, from the engine's published sample
-//!   time (the MIDI output, whatever the audio host).
+//! - [`track`](FrameAnchor::track) otherwise, from the engine's published sample time
+//!   (the MIDI output and the SuperCollider timing probe, whatever the audio host): set
+//!   once, and again only when the clocks drift apart.
 //!
 //! **Real-time safe**: plain arithmetic on the callback's own state.
 
@@ -40,6 +41,8 @@ pub struct FrameAnchor {
     /// The cycle (64-bit frame time) of the audio callback whose [`CycleStamp`] last set
     /// the offset.
     followed_at: Option<i64>,
+    /// The engine's published sample time the last cycle saw ([`track`](Self::track)).
+    last_engine: Option<i64>,
 }
 
 impl FrameAnchor {
@@ -74,11 +77,6 @@ impl FrameAnchor {
         self.offset
     }
 
-    /// Sets the offset (JACK frame − engine sample).
-    pub fn set_offset(&mut self, offset: i64) {
-        self.offset = Some(offset);
-    }
-
     /// A 32-bit frame time near the current cycle (within ±2³¹ frames), extended.
     pub fn extend(&self, frame: u32) -> i64 {
         self.frames + frame.wrapping_sub(self.last_frame) as i32 as i64
@@ -88,6 +86,27 @@ impl FrameAnchor {
     /// before an offset is known (or before the engine's sample 0).
     pub fn sample_at(&self, frame: u32) -> Option<u64> {
         u64::try_from(self.extend(frame) - self.offset?).ok()
+    }
+
+    /// Keeps the offset from the engine's published sample time `engine_now`, read at the
+    /// start of this cycle of `n` frames (after [`cycle`](Self::cycle)): set the first
+    /// time the engine is seen running, and again when the two clocks have drifted apart
+    /// by more than [`STALE_PERIODS`] periods (another audio host's clock). Nothing is set
+    /// while the engine's clock stands still: before its first callback, and after its
+    /// last one (what is left is placed under the old offset). True when an offset already
+    /// set was set again (a *re-anchor*).
+    pub fn track(&mut self, engine_now: i64, n: i64) -> bool {
+        let running = self.last_engine.is_some_and(|last| engine_now != last);
+        self.last_engine = Some(engine_now);
+        let drift = self
+            .offset
+            .map(|o| (self.frames - (engine_now + o)).abs());
+        if running && drift.is_none_or(|d| d > STALE_PERIODS * n) {
+            let reanchored = self.offset.is_some();
+            self.offset = Some(self.frames - engine_now);
+            return reanchored;
+        }
+        false
     }
 
     /// Sets the offset exactly from the audio callback's `stamp` when its time falls in
@@ -125,6 +144,28 @@ mod tests {
     /// at 1 s.
     fn cycle(a: &mut FrameAnchor, base: u32, k: u32) {
         a.cycle(base.wrapping_add(k * N), 1_000_000 + k as u64 * PERIOD_US);
+    }
+
+    #[test]
+    fn tracking_sets_the_offset_once_the_engine_runs_and_again_after_a_drift() {
+        let mut a = FrameAnchor::new();
+        a.cycle(1_000, 0);
+        assert!(!a.track(0, N as i64));
+        assert_eq!(a.offset(), None, "the engine's clock stands still");
+        a.cycle(1_000 + N, 0);
+        assert!(!a.track(N as i64, N as i64), "a first offset is no re-anchor");
+        assert_eq!(a.offset(), Some(1_000));
+        // The clocks part by 8 periods: kept; by more: set again.
+        a.cycle(1_000 + 10 * N, 0);
+        assert!(!a.track(2 * N as i64, N as i64));
+        assert_eq!(a.offset(), Some(1_000));
+        a.cycle(1_000 + 11 * N, 0);
+        assert!(a.track(2 * N as i64 + 1, N as i64));
+        assert_eq!(a.offset(), Some(1_000 + 9 * N as i64 - 1));
+        // Stopped engine: its clock stands still, the offset stays.
+        a.cycle(1_000 + 40 * N, 0);
+        assert!(!a.track(2 * N as i64 + 1, N as i64));
+        assert_eq!(a.offset(), Some(1_000 + 9 * N as i64 - 1));
     }
 
     #[test]

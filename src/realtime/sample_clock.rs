@@ -78,6 +78,12 @@ impl SampleClock {
         stats.anchor_wall_ns.store(wall, Relaxed);
     }
 
+    /// The engine's published sample time (the start of its last block). **Real-time
+    /// safe** (one atomic load).
+    pub fn sample_time(&self) -> u64 {
+        self.stats.sample_time.load(Relaxed)
+    }
+
     /// The engine sample time at which `tag` happens: `Ok(None)` for "now" (the immediate
     /// tag, any tag in the past — before 1970 included —, or no anchor yet), an error for a
     /// tag more than [`MAX_AHEAD_SECS`] ahead. Any 64-bit tag is read without overflow (NTP

@@ -9,6 +9,9 @@
 //! - [`plan`]: what the sink is told of each instrument (its def, voices, controls).
 //! - [`messages`]: OSC time tags and packets.
 //! - [`voices`]: an instrument's held notes, voice count and stealing, channel state.
+//! - [`sc_clock`]: how scsynth maps OSC time to JACK frames, measured by a timing
+//!   probe, so notes land on their frame; `probe`: the probe's JACK input (with the
+//!   `jack` feature).
 //! - [`server`]: the server: starting scsynth, loading defs, the `/status` heartbeat,
 //!   restarts with backoff, `/fail` and late reports.
 //! - [`replies`]: what the server's replies tell (`/status.reply`, `/done`, `/late`,
@@ -25,7 +28,10 @@
 pub mod devices;
 pub mod messages;
 pub mod plan;
+#[cfg(feature = "jack")]
+pub mod probe;
 pub mod replies;
+pub mod sc_clock;
 pub mod server;
 pub mod sink;
 pub mod status;

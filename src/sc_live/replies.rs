@@ -17,10 +17,14 @@ use super::messages::args_text;
 pub const MAX_FAIL_TEXT: usize = 200;
 
 /// A reply the backend acts on.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Reply {
     /// `/status.reply`: the server answers the heartbeat.
-    Status,
+    Status {
+        /// Its actual sample rate (the reply's 9th argument, a double: the rate its
+        /// driver measures), when the reply carries one.
+        sample_rate: Option<f64>,
+    },
     /// `/done /d_recv` or `/done /d_loadDir`: one of the SynthDef loads finished.
     Loaded,
     /// `/late`: a bundle arrived after its time.
@@ -54,7 +58,12 @@ pub fn reply(m: &OscMessage) -> Option<Reply> {
         _ => "",
     };
     match m.addr.as_str() {
-        "/status.reply" => Some(Reply::Status),
+        "/status.reply" => Some(Reply::Status {
+            sample_rate: match m.args.get(8) {
+                Some(OscType::Double(rate)) if rate.is_finite() && *rate > 0.0 => Some(*rate),
+                _ => None,
+            },
+        }),
         "/done" if first == "/d_recv" || first == "/d_loadDir" => Some(Reply::Loaded),
         "/late" => Some(Reply::Late),
         // The setup frees Chronus's group before making it (a server it used before may
@@ -95,7 +104,15 @@ mod tests {
         let read_one = |addr: &str, args: Vec<OscType>| read(&encode(&message(addr, args)));
         assert_eq!(
             read_one("/status.reply", vec![OscType::Int(1)]),
-            Some(Reply::Status)
+            Some(Reply::Status { sample_rate: None })
+        );
+        let mut status = vec![OscType::Int(1); 7];
+        status.extend([OscType::Double(48000.0), OscType::Double(47999.5)]);
+        assert_eq!(
+            read_one("/status.reply", status),
+            Some(Reply::Status {
+                sample_rate: Some(47999.5)
+            })
         );
         assert_eq!(read_one("/done", vec![s("/d_recv")]), Some(Reply::Loaded));
         assert_eq!(

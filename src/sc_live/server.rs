@@ -3,8 +3,11 @@
 //! [`Server::tick`] (called every millisecond by the outbound thread) moves it through
 //! its phases: **down** → (start `scsynth -u PORT OPTIONS...` when Chronus runs it) →
 //! **booting** (`/status` every 100 ms until it answers) → **loading** (`/notify 1`, every
-//! `/d_recv` and the `/d_loadDir`, until each answers `/done`) → **up** (the setup
-//! messages: groups; then `/status` every 250 ms as a heartbeat).
+//! `/d_recv` and the `/d_loadDir`, until each answers `/done`) → (the setup messages:
+//! groups) → **calibrating**, when the settings ask for it (the sink measures scsynth's
+//! clock with the timing probe, `sc_clock`; at most [`CALIBRATE_LIMIT`]) → **up**
+//! (`/status` every 250 ms as a heartbeat; its replies give scsynth's smoothed sample
+//! rate).
 //!
 //! A server that exits, stops answering for [`SILENT_LIMIT`], or does not boot or load
 //! within [`START_LIMIT`] is *lost*: one warning line, the child (if ours) killed, and a
@@ -43,6 +46,9 @@ pub const REACH_LIMIT: Duration = Duration::from_secs(3);
 /// counted (each names its node, so a long run could otherwise log, and remember, without
 /// end).
 pub const MAX_DISTINCT_FAILS: usize = 256;
+/// Time the sink has to hear the timing probe before the server is up anyway (its notes
+/// then timed by the wall clock until the probe is heard).
+pub const CALIBRATE_LIMIT: Duration = Duration::from_secs(1);
 /// Heartbeat period while up.
 const PING_UP: Duration = Duration::from_millis(250);
 /// `/status` period while booting.
@@ -72,6 +78,9 @@ pub struct ServerSettings {
     pub setup: Vec<OscPacket>,
     /// Losses in a row before the error state.
     pub max_failures: u32,
+    /// True when the server is up only once the sink says it measured its clock (or
+    /// after [`CALIBRATE_LIMIT`]).
+    pub calibrate: bool,
 }
 
 enum Phase {
@@ -86,6 +95,9 @@ enum Phase {
         since: Instant,
         pending: usize,
     },
+    Calibrating {
+        since: Instant,
+    },
     Up {
         last_reply: Instant,
         ping_at: Instant,
@@ -97,6 +109,9 @@ enum Phase {
 pub enum Change {
     /// Nothing the sink must act on.
     None,
+    /// The server has its defs and groups (first time, or again) and waits to be
+    /// calibrated: the sink measures its clock now.
+    Loaded,
     /// The server is up with its defs and groups (first time, or again).
     CameUp,
     /// The server was up and is lost: its nodes are gone.
@@ -118,6 +133,8 @@ pub struct Server {
     causes: HashMap<String, String>,
     answered: bool,
     done: usize,
+    rate: Option<f64>,
+    warned_calibration: bool,
 }
 
 impl Server {
@@ -146,6 +163,8 @@ impl Server {
             causes: HashMap::new(),
             answered: false,
             done: 0,
+            rate: None,
+            warned_calibration: false,
         })
     }
 
@@ -154,11 +173,26 @@ impl Server {
         matches!(self.phase, Phase::Up { .. })
     }
 
+    /// True while the server has its defs and groups (calibrating or up).
+    pub fn is_loaded(&self) -> bool {
+        matches!(self.phase, Phase::Up { .. } | Phase::Calibrating { .. })
+    }
+
+    /// scsynth's smoothed ("actual") sample rate, from its last `/status.reply`.
+    pub fn actual_rate(&self) -> Option<f64> {
+        self.rate
+    }
+
     /// Sends `bytes` (a packet) to the server; counted in `sent`.
     pub fn send(&self, bytes: &[u8]) {
         if self.socket.send_to(bytes, self.settings.address).is_ok() {
             self.status.sent.fetch_add(1, Relaxed);
         }
+    }
+
+    /// Sends `bytes` (a timing probe) to the server, not counted.
+    pub fn send_probe(&self, bytes: &[u8]) {
+        let _ = self.socket.send_to(bytes, self.settings.address);
     }
 
     fn send_packet(&self, packet: &OscPacket) {
@@ -175,8 +209,9 @@ impl Server {
         }
     }
 
-    /// Reads replies, watches the child and the heartbeat, and moves the phase on.
-    pub fn tick(&mut self, now: Instant) -> Change {
+    /// Reads replies, watches the child and the heartbeat, and moves the phase on;
+    /// `calibrated`: the sink has measured the server's clock (see [`Change::Loaded`]).
+    pub fn tick(&mut self, now: Instant, calibrated: bool) -> Change {
         self.read_replies();
         if let Some(child) = &mut self.child {
             if let Ok(Some(exit)) = child.try_wait() {
@@ -225,6 +260,21 @@ impl Server {
                 }
             }
             Phase::Loading { .. } => return self.tick_loading(now),
+            Phase::Calibrating { since } => {
+                if calibrated {
+                    return self.came_up(now);
+                }
+                if now.duration_since(since) > CALIBRATE_LIMIT {
+                    if !self.warned_calibration {
+                        warn!(
+                            "SuperCollider server {}: its timing probe was not heard within {CALIBRATE_LIMIT:?}; its notes are timed by the wall clock (within a JACK period) until it is",
+                            self.status.address
+                        );
+                        self.warned_calibration = true;
+                    }
+                    return self.came_up(now);
+                }
+            }
             Phase::Up {
                 last_reply,
                 ping_at,
@@ -259,6 +309,10 @@ impl Server {
         if self.done >= pending {
             for packet in &self.settings.setup {
                 self.send_packet(packet);
+            }
+            if self.settings.calibrate {
+                self.phase = Phase::Calibrating { since: now };
+                return Change::Loaded;
             }
             return self.came_up(now);
         }
@@ -399,7 +453,12 @@ impl Server {
 
     fn reply(&mut self, reply: Reply) {
         match reply {
-            Reply::Status => self.answered = true,
+            Reply::Status { sample_rate } => {
+                self.answered = true;
+                if sample_rate.is_some() {
+                    self.rate = sample_rate;
+                }
+            }
             Reply::Loaded => self.done += 1,
             Reply::Late => {
                 self.status.late.fetch_add(1, Relaxed);
@@ -487,7 +546,7 @@ mod tests {
         assert_eq!(status.fails.load(Relaxed), 2 * fails as u64);
         server.reply(Reply::Late);
         server.reply(Reply::Loaded);
-        server.reply(Reply::Status);
+        server.reply(Reply::Status { sample_rate: None });
         assert_eq!(status.late.load(Relaxed), 1);
         assert_eq!((server.done, server.answered), (1, true));
     }

@@ -1,9 +1,12 @@
 //! [`ScSink`]: the SuperCollider backend as an [`OutboundSink`] of the outbound thread.
 //!
 //! Each event of a `supercollider` instrument becomes an OSC bundle time-tagged at the
-//! event's engine sample (mapped to wall time through the audio host's [`SampleClock`])
-//! plus the fixed latency, so scsynth starts it at that moment whatever the network and
-//! thread delays below the latency:
+//! event's engine sample plus the fixed latency, so scsynth starts it at that moment
+//! whatever the network and thread delays below the latency. With a timing probe (the
+//! engine and scsynth on one JACK server) the sample is mapped to JACK frame `sample +
+//! latency + offset` and that frame to the time scsynth gives it ([`ScClock`]): the note
+//! lands on that frame. Without one (or until the probe is heard) the sample is mapped to
+//! wall time through the audio host's [`SampleClock`], to within a JACK period.
 //!
 //! - note-on → `/s_new def node 0 group freq F amp V gate 1 pan P pressure Q out BUS ...`
 //!   (plus every control `/mod` set), in the instrument's group inside Chronus's group;
@@ -21,12 +24,13 @@
 //! is told to quit.
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rosc::{OscPacket, OscTime, OscType};
 
 use super::messages::{bundle, message, time_tag, IMMEDIATELY};
 use super::plan::ScInstrument;
+use super::sc_clock::{ProbeInput, ScClock, PROBE_DEF, PROBE_LEAD, PROBE_PERIOD};
 use super::server::{Change, Server, ServerSettings};
 use super::status::ScStatus;
 use super::voices::{Start, Voices};
@@ -49,12 +53,29 @@ struct Inst {
     voices: Voices,
 }
 
+/// The timing probe and what it measured.
+struct Probe {
+    input: Box<dyn ProbeInput>,
+    clock: ScClock,
+    /// scsynth's output the probe writes to (the first no instrument uses).
+    channel: usize,
+    /// When the next probe goes out.
+    at: Instant,
+    /// A new server: its port is to be connected afresh.
+    fresh: bool,
+}
+
+/// Time before trying again to connect the probe's port.
+const CONNECT_RETRY: Duration = Duration::from_millis(50);
+
 /// The SuperCollider backend's sink.
 pub struct ScSink {
     server: Server,
     instruments: Vec<Inst>,
     clock: SampleClock,
     latency_ns: u64,
+    latency_samples: i64,
+    probe: Option<Probe>,
     a4: f32,
     next_node: i32,
     status: Arc<ScStatus>,
@@ -64,7 +85,9 @@ impl ScSink {
     /// The sink of `instruments` on the server `settings` says (its loads and setup are
     /// filled in here), reading engine time through `clock`; bundles are due `latency_ns`
     /// after their event's sample; notes are tuned to `a4`. Instrument `i` writes to
-    /// scsynth's outputs `2i`, `2i + 1`.
+    /// scsynth's outputs `2i`, `2i + 1`. With `probe` (the probe's input and its def's
+    /// SCgf bytes), the probe writes to output `2n` for `n` instruments and times the
+    /// notes ([`ScClock`]).
     pub fn new(
         instruments: Vec<ScInstrument>,
         mut settings: ServerSettings,
@@ -72,12 +95,25 @@ impl ScSink {
         latency_ns: u64,
         a4: f32,
         status: Arc<ScStatus>,
+        probe: Option<(Box<dyn ProbeInput>, Vec<u8>)>,
     ) -> std::io::Result<ScSink> {
         let mut loads: Vec<OscPacket> = instruments
             .iter()
             .filter_map(|i| i.bytes.as_ref())
             .map(|b| message("/d_recv", vec![OscType::Blob(b.clone())]))
             .collect();
+        let probe = probe.map(|(input, def)| {
+            loads.push(message("/d_recv", vec![OscType::Blob(def)]));
+            Probe {
+                input,
+                clock: ScClock::new(clock.sample_rate()),
+                channel: 2 * instruments.len(),
+                at: Instant::now(),
+                fresh: true,
+            }
+        });
+        settings.calibrate = probe.is_some();
+        let latency_samples = (latency_ns as f64 * clock.sample_rate() / 1e9).round() as i64;
         loads.append(&mut settings.loads);
         settings.loads = loads;
         let mut setup = vec![
@@ -114,6 +150,8 @@ impl ScSink {
             instruments,
             clock,
             latency_ns,
+            latency_samples,
+            probe,
             a4,
             next_node: FIRST_NODE,
             status,
@@ -126,6 +164,12 @@ impl ScSink {
     }
 
     fn tag(&self, time: u64) -> OscTime {
+        if let Some(ns) = self.probe.as_ref().and_then(|p| {
+            let frame = time as i64 + self.latency_samples + p.input.offset()?;
+            p.clock.tag_ns(frame)
+        }) {
+            return time_tag(ns);
+        }
         match self.clock.wall_ns_at(time) {
             Some(ns) => time_tag(ns + self.latency_ns),
             None => IMMEDIATELY,
@@ -331,6 +375,58 @@ impl ScSink {
     }
 }
 
+impl ScSink {
+    /// Takes what the probe heard and scsynth's rate; true once the clock is measured.
+    fn listen(&mut self) -> bool {
+        let Some(p) = &mut self.probe else {
+            return false;
+        };
+        while let Some((frame, value)) = p.input.heard() {
+            p.clock.heard(frame, value);
+        }
+        if let Some(rate) = self.server.actual_rate() {
+            p.clock.set_rate(rate);
+        }
+        p.clock.is_measured()
+    }
+
+    /// Sends a probe when one is due (connecting its port first when needed).
+    fn send_probe(&mut self, now: Instant) {
+        let Some(p) = &mut self.probe else {
+            return;
+        };
+        if !self.server.is_loaded() || now < p.at {
+            return;
+        }
+        let fresh = std::mem::take(&mut p.fresh);
+        if !p.input.connect(p.channel, fresh) {
+            p.at = now + CONNECT_RETRY;
+            return;
+        }
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos() as u64;
+        let tag = wall + self.latency_ns + PROBE_LEAD.as_nanos() as u64;
+        let id = p.clock.probe(tag);
+        let start = message(
+            "/s_new",
+            vec![
+                OscType::String(PROBE_DEF.into()),
+                OscType::Int(-1),
+                OscType::Int(1),
+                OscType::Int(GROUP),
+                OscType::String("out".into()),
+                OscType::Float(p.channel as f32),
+                OscType::String("id".into()),
+                OscType::Float(id),
+            ],
+        );
+        self.server.send_probe(&bundle(time_tag(tag), vec![start]));
+        p.at = now + PROBE_PERIOD;
+    }
+}
+
 impl OutboundSink for ScSink {
     fn name(&self) -> &str {
         "supercollider"
@@ -379,9 +475,21 @@ impl OutboundSink for ScSink {
     }
 
     fn tick(&mut self) {
-        match self.server.tick(Instant::now()) {
+        let now = Instant::now();
+        let calibrated = self.listen();
+        match self.server.tick(now, calibrated) {
+            Change::Loaded => {
+                if let Some(p) = &mut self.probe {
+                    p.clock.reset();
+                    p.fresh = true;
+                    p.at = now;
+                }
+            }
             Change::CameUp => self.resound(),
             Change::WentDown => {
+                if let Some(p) = &mut self.probe {
+                    p.clock.reset();
+                }
                 for inst in &mut self.instruments {
                     for h in &mut inst.voices.held {
                         h.node = None;
@@ -390,6 +498,7 @@ impl OutboundSink for ScSink {
             }
             Change::None => {}
         }
+        self.send_probe(now);
     }
 
     fn stop(&mut self) {

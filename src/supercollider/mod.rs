@@ -11,6 +11,7 @@
 //! - [`voices`]: an instrument's `count` and `steal` as voice slots and node commands.
 //! - [`score`]: all of it as a time-tagged non-real-time score.
 //! - [`mod@live_plan`]: each `supercollider` instrument's def for live play (`sc_live`).
+//! - [`probe`]: the def of the live backend's timing probe on JACK (`sc_live::probe`).
 //! - [`nrt`]: `chronus render --engine supercollider`, the score through `scsynth -N`.
 //! - [`def_file`]: the controls of a SynthDef file of the user's own, checked against the
 //!   names a patch sets.
@@ -28,6 +29,7 @@ pub mod live_plan;
 pub mod nrt;
 pub mod patch_defs;
 pub mod play;
+pub mod probe;
 pub mod score;
 pub mod synthdef;
 pub mod voices;

@@ -90,6 +90,9 @@ pub struct PlayOptions {
     /// The `supercollider` instruments scsynth plays (their defs compiled by the command
     /// line, `supercollider::live_plan`); empty: none.
     pub supercollider: Vec<crate::sc_live::ScInstrument>,
+    /// The timing probe's SynthDef (SCgf bytes, `supercollider::probe`), played on JACK to
+    /// time the `supercollider` instruments' notes; `None`: no probe.
+    pub supercollider_probe: Option<Vec<u8>>,
 }
 
 /// `--midi-in` / `--midi-host` as given (each wins over the config's `midi` section).

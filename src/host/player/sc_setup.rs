@@ -8,6 +8,10 @@
 //! into Chronus's graph, so an instrument whose outputs the main graph reads is refused
 //! on other hosts (it plays on the internal engine, one warning line), and on JACK the
 //! main graph's effects do not apply to it (one warning line).
+//!
+//! On JACK, the notes are timed by the timing probe (`sc_live::sc_clock`): its JACK input
+//! `chronus_sc_probe:in` hears scsynth's output `2n` (for `n` instruments), so a
+//! scsynth Chronus starts is given at least `2n + 1` outputs (`-o`).
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -94,16 +98,26 @@ pub(super) fn start_supercollider(
             vec![rosc::OscType::String(dir.display().to_string())],
         ));
     }
+    let probe = if jack {
+        open_probe(control, options)
+    } else {
+        None
+    };
+    let mut launch_options = sc.options.clone();
+    if probe.is_some() {
+        launch_options = with_outputs(launch_options, 2 * instruments.len() + 1);
+    }
     let settings = ServerSettings {
         address,
         launch: sc.starts_server().then(|| Launch {
             program: sc.program.clone(),
             port: sc.port,
-            options: sc.options.clone(),
+            options: launch_options,
         }),
         loads,
         setup: Vec::new(),
         max_failures: sc.max_failures,
+        calibrate: false,
     };
     let clock = SampleClock::new(control.engine().stats().clone(), sample_rate as f32);
     let latency_ns = (sc.latency_ms * 1e6) as u64;
@@ -114,6 +128,7 @@ pub(super) fn start_supercollider(
         latency_ns,
         options.config.tuning.a4,
         status.clone(),
+        probe,
     ) {
         Ok(s) => s,
         Err(e) => {
@@ -147,4 +162,69 @@ pub(super) fn start_supercollider(
         .backends
         .register("supercollider", Arc::new(move || up.up.load(Relaxed)));
     Some((sink, status))
+}
+
+/// The timing probe's JACK input and def, or `None` (one warning line) when its client
+/// cannot be opened: the notes are then timed by the wall clock.
+#[cfg(feature = "jack")]
+fn open_probe(
+    control: &Controller,
+    options: &PlayOptions,
+) -> Option<(Box<dyn crate::sc_live::sc_clock::ProbeInput>, Vec<u8>)> {
+    let def = options.supercollider_probe.clone()?;
+    match crate::sc_live::probe::JackProbe::open(control.engine().stats().clone()) {
+        Ok(p) => Some((Box::new(p), def)),
+        Err(e) => {
+            warn!("SuperCollider backend: no timing probe ({e}); its notes are timed by the wall clock (within a JACK period)");
+            None
+        }
+    }
+}
+
+#[cfg(not(feature = "jack"))]
+fn open_probe(
+    _control: &Controller,
+    _options: &PlayOptions,
+) -> Option<(Box<dyn crate::sc_live::sc_clock::ProbeInput>, Vec<u8>)> {
+    None
+}
+
+/// scsynth's default number of outputs.
+const SC_DEFAULT_OUTPUTS: usize = 8;
+
+/// `options` with at least `needed` outputs (`-o`; scsynth's default is 8).
+fn with_outputs(mut options: Vec<String>, needed: usize) -> Vec<String> {
+    match options.iter().position(|o| o == "-o") {
+        Some(i) if i + 1 < options.len() => {
+            if options[i + 1].parse::<usize>().is_ok_and(|n| n < needed) {
+                options[i + 1] = needed.to_string();
+            }
+        }
+        Some(_) => {}
+        None if needed > SC_DEFAULT_OUTPUTS => {
+            options.extend(["-o".to_string(), needed.to_string()]);
+        }
+        None => {}
+    }
+    options
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_outputs;
+
+    fn v(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn the_probe_gets_an_output_of_its_own() {
+        assert_eq!(
+            with_outputs(v(&["-i", "0", "-o", "2"]), 3),
+            v(&["-i", "0", "-o", "3"])
+        );
+        assert_eq!(with_outputs(v(&["-o", "16"]), 3), v(&["-o", "16"]));
+        assert_eq!(with_outputs(v(&[]), 3), v(&[]));
+        assert_eq!(with_outputs(v(&[]), 11), v(&["-o", "11"]));
+    }
 }

@@ -238,7 +238,7 @@ mod tests {
         assert_eq!(
             port_line(&p),
             "MIDI out \"NTS-1\" -> nts:in (jack, connected): nts1 (korg_nts1_mk2, ch 2); sent 6 \
-             (note_on 3, note_off 3), throttled 5, dropped 1, queue 0/max 4 of 1000, error \
+             (note_off 3, note_on 3), throttled 5, dropped 1, queue 0/max 4 of 1000, error \
              frames 0: 6 | 1-63: 0 | 64-255: 0 | 4096+: 0 max 0"
         );
     }

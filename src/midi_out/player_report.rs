@@ -114,7 +114,7 @@ pub fn report(out: &mut String, addr: SocketAddr) {
         if ports.is_empty() {
             "none (its patch has no external synth)".to_string()
         } else {
-            format!("{}", ports.len())
+            ports.len().to_string()
         }
     );
     for p in &ports {

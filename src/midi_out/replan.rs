@@ -59,7 +59,8 @@ impl Replans {
     pub fn take_up_to(&self, revision: u64) -> Option<Plan> {
         let mut inbox = self.inbox.lock();
         let n = inbox.iter().take_while(|(r, _)| *r <= revision).count();
-        inbox.drain(..n).last().map(|(_, p)| p)
+        let latest = inbox.drain(..n).next_back().map(|(_, p)| p);
+        latest
     }
 
     /// True when no plan waits.

@@ -53,12 +53,17 @@ enum Command {
         after_help = "Examples:\n  chronus play                                   # the built-in drone on the default device\n  chronus play patches/sine-test-tone.ron --host jack --seconds 5\n  chronus play --host null --record out.wav --seconds 10"
     )]
     Play(Box<PlayArgs>),
-    /// List audio hosts, their output devices and configs, MIDI ports, and the
-    /// SuperCollider server (`--config`'s `supercollider` section, else the default).
+    /// List audio hosts, their output devices and configs, MIDI ports, the
+    /// SuperCollider server (`--config`'s `supercollider` section, else the default), and
+    /// the MIDI outputs of a running player (counts, latency) asked of its HTTP API.
     Devices {
-        /// A config file whose `supercollider` section to report.
+        /// A config file whose `supercollider` and `http` sections to use.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// The HTTP API of the running player to ask (default: the config's http.bind,
+        /// 127.0.0.1:8080).
+        #[arg(long, value_name = "ADDR")]
+        player: Option<std::net::SocketAddr>,
     },
     /// Render a patch offline to a 32-bit float stereo WAV file.
     #[command(
@@ -280,7 +285,7 @@ fn main() -> ExitCode {
     let registry = Registry::builtin();
     let result = match cli.command {
         Command::Play(args) => play(&registry, *args),
-        Command::Devices { config } => devices(config.as_deref()),
+        Command::Devices { config, player } => devices(config.as_deref(), player),
         Command::Render(args) => render(&registry, args),
         Command::Check { patches } => check(&registry, &patches),
         Command::Modules { kind } => modules(&registry, kind),
@@ -502,8 +507,12 @@ fn play(registry: &Registry, args: PlayArgs) -> Result<(), String> {
     host::play(desc, registry.clone(), &options, &stop).map_err(|e| e.to_string())
 }
 
-/// `chronus devices [--config FILE]`: the hosts, MIDI ports and the SuperCollider server.
-fn devices(config: Option<&std::path::Path>) -> Result<(), String> {
+/// `chronus devices [--config FILE] [--player ADDR]`: the hosts, MIDI ports, the
+/// SuperCollider server, and a running player's MIDI outputs.
+fn devices(
+    config: Option<&std::path::Path>,
+    player: Option<std::net::SocketAddr>,
+) -> Result<(), String> {
     let config = match config {
         Some(path) => {
             let text =
@@ -514,6 +523,12 @@ fn devices(config: Option<&std::path::Path>) -> Result<(), String> {
     };
     let mut out = host::devices::report();
     chronus::sc_live::devices::report(&mut out, &config.supercollider);
+    let player = player
+        .or_else(|| config.http.address())
+        .map(chronus::midi_out::player_report::ask_at);
+    if let Some(addr) = player {
+        chronus::midi_out::player_report::report(&mut out, addr);
+    }
     print!("{out}");
     Ok(())
 }

@@ -6,7 +6,9 @@
 //! reach every sink (the MIDI output sends them to its clock ports).
 //!
 //! It polls every millisecond; after each drain every sink gets a [`OutboundSink::tick`]
-//! for its own timed work (queues, reconnects). A panic while handling one event is
+//! for its own timed work (queues, reconnects). While every sink is idle (a MIDI output
+//! without ports, waiting for a commit to give it some) it polls every
+//! [`IDLE_POLL`] instead, or as soon as it is woken ([`OutboundThread::waker`]). A panic while handling one event is
 //! contained ([`Faults::contain`]); the thread runs under [`supervise`]. On stop every
 //! sink is told [`OutboundSink::stop`] (all notes off) before the thread ends. The thread
 //! first runs the start hook its owner gives (the player asks for real-time priority
@@ -30,6 +32,9 @@ pub const THREAD_NAME: &str = "chronus-out";
 /// How often the thread drains the ring and ticks its sinks.
 pub const POLL: Duration = Duration::from_millis(1);
 
+/// How often the thread drains the ring while every sink is idle.
+pub const IDLE_POLL: Duration = Duration::from_millis(50);
+
 /// A backend that plays some instruments outside the engine.
 pub trait OutboundSink: Send {
     /// A short name for logs (`midi`, `supercollider`).
@@ -43,6 +48,11 @@ pub trait OutboundSink: Send {
     fn tick(&mut self);
     /// Chronus is stopping: release every sounding note and flush.
     fn stop(&mut self);
+    /// True while the sink has nothing to do and expects no event (the thread then
+    /// polls every [`IDLE_POLL`] until woken).
+    fn idle(&self) -> bool {
+        false
+    }
 }
 
 /// The running outbound thread.
@@ -77,8 +87,11 @@ impl OutboundThread {
                 hook();
             }
             while !stop_flag.load(Ordering::Acquire) {
-                drain_once(&ring, &sinks, &f);
-                std::thread::sleep(POLL);
+                if drain_once(&ring, &sinks, &f) {
+                    std::thread::park_timeout(IDLE_POLL);
+                } else {
+                    std::thread::sleep(POLL);
+                }
             }
             drain_once(&ring, &sinks, &f);
             for sink in sinks.lock().iter_mut() {
@@ -100,10 +113,16 @@ impl OutboundThread {
         move || rx.lock().slots()
     }
 
+    /// Wakes the thread now when it is idle (a sink got work: a new plan).
+    pub fn waker(&self) -> Option<std::thread::Thread> {
+        self.thread.as_ref().map(|t| t.thread().clone())
+    }
+
     /// Stops the thread: every sink releases its notes first.
     pub fn stop(&mut self) {
         self.stop.store(true, Ordering::Release);
         if let Some(t) = self.thread.take() {
+            t.thread().unpark();
             let _ = t.join();
         }
     }
@@ -115,12 +134,13 @@ impl Drop for OutboundThread {
     }
 }
 
-/// Drains the ring into the sinks once, then ticks every sink.
+/// Drains the ring into the sinks once, then ticks every sink; true when every sink is
+/// idle afterwards.
 pub fn drain_once(
     rx: &Mutex<Consumer<OutboundEvent>>,
     sinks: &Mutex<Vec<Box<dyn OutboundSink>>>,
     faults: &Faults,
-) {
+) -> bool {
     let mut rx = rx.lock();
     let mut sinks = sinks.lock();
     while let Ok(e) = rx.pop() {
@@ -134,11 +154,13 @@ pub fn drain_once(
         let name = sink.name().to_string();
         faults.contain(THREAD_NAME, || format!("a tick of {name}"), || sink.tick());
     }
+    sinks.iter().all(|s| s.idle())
 }
 
-/// Hands `e` to the sink that plays its instrument (every sink for a clock message).
+/// Hands `e` to the sink that plays its instrument (every sink for a clock message or a
+/// swap).
 pub fn dispatch(sinks: &mut [Box<dyn OutboundSink>], e: &OutboundEvent) {
-    if let OutEvent::Clock(_) = e.event {
+    if let OutEvent::Clock(_) | OutEvent::Swap { .. } = e.event {
         for sink in sinks.iter_mut() {
             sink.event(e);
         }

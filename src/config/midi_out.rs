@@ -47,7 +47,7 @@ pub fn check(
                 errors.push(ConfigError::new(
                     pos,
                     format!("cc_profiles {id:?}: {}", issue.message),
-                    Some("a param is (cc: 0..127 | cc14: 0..31 | nrpn: 0..16383, range: (lo, hi), curve: \"linear\" | \"exponential\" | \"logarithmic\" | \"stepped(N)\")".into()),
+                    Some("a param is (cc: 0..127 | cc14: 0..31 | nrpn: 0..16383, range: (lo, hi), curve: \"linear\" | \"exponential\" | \"logarithmic\" | \"stepped(N)\", initial: 0..1)".into()),
                 ));
             }
         }

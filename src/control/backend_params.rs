@@ -30,6 +30,15 @@ pub const MAX_GLIDE_SECONDS: f64 = 60.0;
 /// them (the backend's list).
 pub type BackendParams = HashMap<String, Vec<String>>;
 
+/// Where each external instrument's params start, 0..1, by instrument id, in the order of
+/// its [`BackendParams`] (a CC profile's `initial` values): a sequencer lane on one starts
+/// there.
+pub type BackendStarts = HashMap<String, Vec<f32>>;
+
+/// Says where the params of a patch's external instruments start (set by the host, which
+/// knows the profiles).
+pub type BackendStartsCatalog = Arc<dyn Fn(&PatchDesc) -> BackendStarts + Send + Sync>;
+
 /// Names the params of a patch's instruments played outside the engine: every external
 /// instrument of the patch and its params (none without a profile). Set by the host, which
 /// knows the backends (the MIDI output's CC profiles).
@@ -117,6 +126,13 @@ impl Controller {
     /// sequencer is built.
     pub fn set_backend_catalog(&mut self, catalog: BackendCatalog) {
         self.backend_catalog = Some(catalog);
+    }
+
+    /// Sets where the external instruments' params start: from now on, every commit builds
+    /// its sequencer's lanes on them from there (else from
+    /// [`EXTERNAL_LANE_START`](crate::patch::EXTERNAL_LANE_START)).
+    pub fn set_backend_starts(&mut self, starts: BackendStartsCatalog) {
+        self.backend_starts = Some(starts);
     }
 
     /// The params of `desc`'s external instruments, as the next commit of it declares them

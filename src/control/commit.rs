@@ -34,11 +34,17 @@ impl Controller {
             },
         )?;
         let backend_params = self.backend_params_of(&self.standby);
+        let backend_starts = self
+            .backend_starts
+            .as_ref()
+            .map(|f| f(&self.standby))
+            .unwrap_or_default();
         let conductor = build_conductor(BuildInputs {
             desc: &self.standby,
             registry: &self.registry,
             layouts: &compiled.layouts,
             backend_params: &backend_params,
+            backend_starts: &backend_starts,
             config: &self.sequencer,
             revision,
             seed: self.seed,
@@ -47,6 +53,9 @@ impl Controller {
         .map(Box::new);
         let layouts = compiled.layouts.clone();
         let lineage = compiled.lineage.clone();
+        if let Some(listener) = &self.commit_listener {
+            listener(revision, &self.standby);
+        }
         self.engine.send_graph(Box::new(compiled), conductor)?;
         self.revision = revision;
         self.layouts = layouts;

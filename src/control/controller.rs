@@ -53,6 +53,8 @@ pub struct Controller {
     pub(super) backend_params: super::backend_params::BackendParams,
     /// How a patch's external instruments' params are named, at each commit.
     pub(super) backend_catalog: Option<super::backend_params::BackendCatalog>,
+    /// Where a patch's external instruments' params start, at each commit.
+    pub(super) backend_starts: Option<super::backend_params::BackendStartsCatalog>,
     /// The controls a live backend declared, by instrument, each with how its value is
     /// checked (kept across commits; a param not among them: 0..1).
     pub(super) backend_controls:
@@ -63,7 +65,13 @@ pub struct Controller {
     observed: Arc<super::observed::Observed>,
     /// Status lines of the backends outside the engine (`/backend/status`).
     pub(super) backend_status: Option<super::backend_params::BackendStatus>,
+    /// Told of every commit's patch before the engine gets it (`set_commit_listener`).
+    pub(super) commit_listener: Option<CommitListener>,
 }
+
+/// What a commit tells a listener: its revision and the patch it commits (called before
+/// the engine gets the graph, so the listener is ready when the swap comes).
+pub type CommitListener = Arc<dyn Fn(u64, &PatchDesc) + Send + Sync>;
 
 impl Controller {
     /// A controller with an empty patch; nothing plays until [`load`](Self::load) or a
@@ -87,10 +95,20 @@ impl Controller {
             ahead: EventsAhead::default(),
             backend_params: HashMap::new(),
             backend_catalog: None,
+            backend_starts: None,
             backend_controls: HashMap::new(),
             outside: Vec::new(),
             backend_status: None,
+            commit_listener: None,
         }
+    }
+
+    /// Calls `listener` at every commit (and load) from now on, with the revision and the
+    /// patch, just before the engine gets its graph (the MIDI output re-plans its ports
+    /// from it). A revision whose commit the engine refused is given again by the next
+    /// commit.
+    pub fn set_commit_listener(&mut self, listener: CommitListener) {
+        self.commit_listener = Some(listener);
     }
 
     /// The fault counter of every control thread sharing this controller (OSC, MIDI,

@@ -31,7 +31,7 @@ pub mod sequence_edits;
 pub mod sequencer_build;
 pub mod sequencer_commands;
 
-pub use controller::Controller;
+pub use controller::{CommitListener, Controller};
 pub use error::ControlError;
 pub use note_target::NoteTarget;
 pub use observed::{NoteSource, Observed};

@@ -7,7 +7,7 @@
 
 use chronus_modules::Registry;
 
-use super::backend_params::{backend_param, BackendParams};
+use super::backend_params::{backend_param, BackendParams, BackendStarts};
 use super::param_resolution::resolve_param;
 use crate::address::{InstrumentKey, LiveTarget};
 use crate::graph::Layout;
@@ -104,6 +104,9 @@ pub struct BuildInputs<'a> {
     pub layouts: &'a [Layout],
     /// The params of the patch's external instruments.
     pub backend_params: &'a BackendParams,
+    /// Where each external instrument's params start, in the same order (a lane on one
+    /// starts there; [`patch::EXTERNAL_LANE_START`] for a param not listed).
+    pub backend_starts: &'a BackendStarts,
     /// Sequencer defaults.
     pub config: &'a SequencerConfig,
     /// Graph revision.
@@ -121,6 +124,7 @@ pub fn build_conductor(inputs: BuildInputs) -> Result<Option<Conductor>, BuildEr
         registry,
         layouts,
         backend_params,
+        backend_starts,
         config,
         revision,
         seed,
@@ -154,11 +158,18 @@ pub fn build_conductor(inputs: BuildInputs) -> Result<Option<Conductor>, BuildEr
         let (id, param) = split_param(name)
             .ok_or_else(|| BuildError::Invalid(format!("bad param \"{name}\"")))?;
         let invalid = |e: super::ControlError| BuildError::Invalid(e.to_string());
+        let mut start = None;
         let target = match backend_param(backend_params, id, param).map_err(invalid)? {
-            Some(param) => LiveTarget::Backend {
-                instrument: InstrumentKey::of(id),
-                param,
-            },
+            Some(param) => {
+                start = backend_starts
+                    .get(id)
+                    .and_then(|s| s.get(usize::from(param)))
+                    .copied();
+                LiveTarget::Backend {
+                    instrument: InstrumentKey::of(id),
+                    param,
+                }
+            }
             None => LiveTarget::Graph(
                 resolve_param(desc, registry, layouts, id, param)
                     .map_err(invalid)?
@@ -166,6 +177,7 @@ pub fn build_conductor(inputs: BuildInputs) -> Result<Option<Conductor>, BuildEr
             ),
         };
         let (value, min, max) = glide_param(desc, registry, name).map_err(BuildError::Invalid)?;
+        let value = start.unwrap_or(value);
         params.push(ParamLane {
             target,
             active: Bounded { value, min, max },
@@ -250,6 +262,7 @@ mod tests {
             registry: &registry,
             layouts: &g.layouts,
             backend_params: &BackendParams::default(),
+            backend_starts: &BackendStarts::default(),
             config: &SequencerConfig::default(),
             revision: 1,
             seed: 3,
@@ -279,6 +292,7 @@ mod tests {
             registry: &registry,
             layouts: &g.layouts,
             backend_params: &BackendParams::default(),
+            backend_starts: &BackendStarts::default(),
             config: &SequencerConfig::default(),
             revision: 1,
             seed: 3,
@@ -314,12 +328,15 @@ mod tests {
             vec!["osc_type".into(), "cutoff".into(), "resonance".into()],
         )]
         .into();
+        // Where the profile starts them: cutoff at 0.3, resonance unlisted.
+        let starts: BackendStarts = [("nts1".to_string(), vec![0.5, 0.3])].into();
         let build = |params: &BackendParams| {
             build_conductor(BuildInputs {
                 desc: &d,
                 registry: &registry,
                 layouts: &g.layouts,
                 backend_params: params,
+                backend_starts: &starts,
                 config: &SequencerConfig::default(),
                 revision: 1,
                 seed: 3,
@@ -340,7 +357,7 @@ mod tests {
                     instrument: nts1,
                     param: 1
                 },
-                patch::EXTERNAL_LANE_START,
+                0.3,
                 None,
                 true
             )

@@ -56,6 +56,15 @@ pub enum OutEvent {
     /// SONG POSITION), for the MIDI output's clock ports; no instrument (its key is
     /// [`InstrumentKey::CLOCK`]).
     Clock(ClockMessage),
+    /// The engine swapped in the graph of this revision at this sample (sent only when
+    /// the old or the new graph has external instruments; no instrument, its key is
+    /// [`InstrumentKey::CLOCK`]): every event before it was played by the old graph's
+    /// instruments, every event after it by the new one's. The MIDI output re-plans its
+    /// ports here (`midi_out::sink`).
+    Swap {
+        /// The revision now playing.
+        revision: u64,
+    },
 }
 
 /// One event on the outbound ring.

@@ -12,6 +12,7 @@ use super::crossfade::{Layer, MAX_FADING};
 use super::outbound::OutEvent;
 use super::stats::EngineStats;
 use super::takeover::{carry_controls, carry_fits, carry_state, inherit_params, move_held_notes};
+use crate::address::InstrumentKey;
 use crate::graph::{CompiledGraph, Lineage, Takeover};
 
 impl Engine {
@@ -159,6 +160,8 @@ impl Engine {
     /// outbound ring at this sample: its backend releases every note the synth still
     /// sounds (a note-off each, then all notes off on its channel), which nothing else
     /// would once the instrument is gone. **Real-time safe.**
+    /// Then, when either graph has external instruments, the swap itself goes out
+    /// ([`OutEvent::Swap`]), after those releases.
     fn release_gone_externals(&mut self, old: &CompiledGraph, new: &CompiledGraph) {
         for gone in old.instruments.iter().filter(|i| i.external) {
             let kept = new
@@ -168,6 +171,11 @@ impl Engine {
             if !kept {
                 self.send_out(gone.key, OutEvent::AllNotesOff);
             }
+        }
+        let any = |g: &CompiledGraph| g.instruments.iter().any(|i| i.external);
+        if any(old) || any(new) {
+            let revision = new.revision;
+            self.send_out(InstrumentKey::CLOCK, OutEvent::Swap { revision });
         }
     }
 

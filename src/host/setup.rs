@@ -18,7 +18,7 @@ use crate::control::{ControlError, Controller};
 use crate::engine::shed::Shedding;
 use crate::engine::{Engine, EngineConfig};
 use crate::graph::tuning::DEFAULT_A4;
-use crate::midi_out::settings::instrument_params;
+use crate::midi_out::settings::{instrument_params, instrument_starts};
 use crate::patch::PatchDesc;
 
 /// A new engine at `sample_rate` and its controller with `desc` loaded, the patch seed
@@ -54,6 +54,10 @@ pub fn start_sharing(
     let profiles = config.cc_profiles.clone();
     control.set_backend_catalog(std::sync::Arc::new(move |desc: &PatchDesc| {
         instrument_params(desc, &profiles)
+    }));
+    let profiles = config.cc_profiles.clone();
+    control.set_backend_starts(std::sync::Arc::new(move |desc: &PatchDesc| {
+        instrument_starts(desc, &profiles)
     }));
     control.load(desc)?;
     if config.tuning.a4 != DEFAULT_A4 {

@@ -20,6 +20,8 @@ pub const CLIENT_NAME: &str = "chronus-out";
 pub struct AlsaOut {
     /// Connections by our port index.
     connections: HashMap<usize, (String, MidiOutputConnection)>,
+    /// Which port indexes are in use.
+    slots: Vec<bool>,
 }
 
 /// Opens a sequencer client, or says why not (no `/dev/snd/seq`, no permission).
@@ -33,7 +35,30 @@ impl AlsaOut {
         client()?;
         Ok(AlsaOut {
             connections: HashMap::new(),
+            slots: Vec::new(),
         })
+    }
+
+    /// A new port: the lowest free index (its connection is named `out-{index + 1}`).
+    pub fn add_port(&mut self) -> usize {
+        match self.slots.iter().position(|used| !used) {
+            Some(i) => {
+                self.slots[i] = true;
+                i
+            }
+            None => {
+                self.slots.push(true);
+                self.slots.len() - 1
+            }
+        }
+    }
+
+    /// Closes port `i` (its connection, if any); its index is free again.
+    pub fn remove_port(&mut self, i: usize) {
+        self.connections.remove(&i);
+        if let Some(used) = self.slots.get_mut(i) {
+            *used = false;
+        }
     }
 
     /// Destination ports (names as `chronus devices` prints them).

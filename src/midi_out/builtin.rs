@@ -19,7 +19,7 @@
 //!   operator pair's envelope and level (the level is the modulation index). The
 //!   operators' ratio offsets are sent as NRPNs (MSB 1), as the Digitone does.
 
-use super::profile::{Control, Curve, Profile, ProfileParam};
+use super::profile::{Control, Curve, Profile, ProfileParam, DEFAULT_INITIAL};
 
 /// The names of the built-in profiles, in the order they are documented.
 pub const BUILTIN: [&str; 3] = ["korg_nts1_mk2", "generic_analog", "fm_synth"];
@@ -31,6 +31,7 @@ fn param(name: &str, control: Control, curve: Curve) -> ProfileParam {
         lo: 0,
         hi: control.max(),
         curve,
+        initial: DEFAULT_INITIAL,
     }
 }
 
@@ -108,8 +109,11 @@ fn generic_analog() -> Vec<ProfileParam> {
         cc("lfo_delay", 78),
         cc("osc_shape", 70),
         cc("osc_detune", 94),
-        // 14-bit modulation wheel (CC 1 + CC 33), for smooth sweeps.
-        param("mod_wheel", Control::Cc14(1), Curve::Linear),
+        // 14-bit modulation wheel (CC 1 + CC 33), for smooth sweeps; it rests at 0.
+        ProfileParam {
+            initial: 0.0,
+            ..param("mod_wheel", Control::Cc14(1), Curve::Linear)
+        },
     ]
 }
 

@@ -5,8 +5,9 @@
 //! end.
 //!
 //! - The start value is the last value sent to that param (by a change or a glide), or
-//!   where a glide under way has got to. A param never sent before has no known value: it
-//!   jumps to the target at once.
+//!   where a glide under way has got to. A param never sent before starts from the
+//!   `initial` value its caller gives (the profile param's: the synth's own value is
+//!   unknown), sent at the glide's start; without one it jumps to the target at once.
 //! - A change without a glide (or a new glide) of the same param ends a glide under way
 //!   at its time: nothing of the old glide is sent after it.
 //! - Values are handed out by [`Glides::due`] only up to a time the caller knows every
@@ -76,11 +77,12 @@ impl Glides {
     }
 
     /// Starts a glide of `key` to `to` over `len` samples from `time` (replacing one under
-    /// way); its values come out of [`due`](Self::due).
-    pub fn start(&mut self, key: ParamKey, to: f32, time: u64, len: u64) {
+    /// way), from where the param is, or from `initial` when it was never sent (`None`:
+    /// no start known, it jumps to `to`); its values come out of [`due`](Self::due).
+    pub fn start(&mut self, key: ParamKey, to: f32, time: u64, len: u64, initial: Option<f32>) {
         let from = match self.active.get(&key) {
             Some(g) => Some(g.value_at(time)),
-            None => self.last.get(&key).copied(),
+            None => self.last.get(&key).copied().or(initial),
         };
         let (from, len) = match from {
             Some(from) => (from, len),
@@ -96,6 +98,13 @@ impl Glides {
                 next: time,
             },
         );
+    }
+
+    /// Forgets every param of `instrument` (its glides end, its last values are no
+    /// longer known): a commit changed what its param indexes name.
+    pub fn forget(&mut self, instrument: InstrumentKey) {
+        self.active.retain(|(i, _), _| *i != instrument);
+        self.last.retain(|(i, _), _| *i != instrument);
     }
 
     /// True while a glide is under way.
@@ -137,7 +146,7 @@ mod tests {
     fn a_glide_is_a_value_every_step_ending_exactly_on_its_target() {
         let mut g = Glides::new(480);
         g.set(K, 0.0);
-        g.start(K, 1.0, 1_000, 2_000);
+        g.start(K, 1.0, 1_000, 2_000, None);
         let mut out = Vec::new();
         g.due(1_999, &mut out);
         assert_eq!(
@@ -157,7 +166,7 @@ mod tests {
         );
         assert!(g.is_empty(), "over once the target is sent");
         // The next glide starts from there.
-        g.start(K, 0.5, 10_000, 480);
+        g.start(K, 0.5, 10_000, 480, Some(0.0));
         out.clear();
         g.due(u64::MAX, &mut out);
         assert_eq!(out, [(10_000, K, 1.0), (10_480, K, 0.5)]);
@@ -167,19 +176,19 @@ mod tests {
     fn a_change_ends_a_glide_and_the_next_starts_where_it_was() {
         let mut g = Glides::new(100);
         g.set(K, 0.0);
-        g.start(K, 1.0, 0, 1_000);
+        g.start(K, 1.0, 0, 1_000, None);
         let mut out = Vec::new();
         g.due(250, &mut out);
         assert_eq!(out.len(), 3);
         // A new glide at 500 starts from where the old one is then (0.5), not from the
         // last value sent (0.2).
-        g.start(K, 0.0, 500, 500);
+        g.start(K, 0.0, 500, 500, None);
         out.clear();
         g.due(u64::MAX, &mut out);
         assert_eq!(out.first(), Some(&(500, K, 0.5)));
         assert_eq!(out.last(), Some(&(1_000, K, 0.0)));
         // A change at once ends the glide: nothing more of it.
-        g.start(K, 1.0, 2_000, 1_000);
+        g.start(K, 1.0, 2_000, 1_000, None);
         g.set(K, 0.25);
         out.clear();
         g.due(u64::MAX, &mut out);
@@ -187,9 +196,39 @@ mod tests {
     }
 
     #[test]
-    fn a_param_never_sent_jumps_to_its_target() {
+    fn a_param_never_sent_glides_from_its_initial_value() {
+        let mut g = Glides::new(250);
+        g.start(K, 1.0, 40, 1_000, Some(0.5));
+        let mut out = Vec::new();
+        g.due(u64::MAX, &mut out);
+        assert_eq!(
+            out,
+            [
+                (40, K, 0.5), // the initial value, at the start
+                (290, K, 0.625),
+                (540, K, 0.75),
+                (790, K, 0.875),
+                (1_040, K, 1.0)
+            ]
+        );
+        // Sent once, a param's last value is where the next glide starts.
+        g.start(K, 0.0, 2_000, 500, Some(0.5));
+        out.clear();
+        g.due(2_000, &mut out);
+        assert_eq!(out, [(2_000, K, 1.0)]);
+        // Forgotten (a commit changed the instrument's profile): the initial value again.
+        g.forget(K.0);
+        assert!(g.is_empty());
+        g.start(K, 0.0, 3_000, 500, Some(0.25));
+        out.clear();
+        g.due(3_000, &mut out);
+        assert_eq!(out, [(3_000, K, 0.25)]);
+    }
+
+    #[test]
+    fn a_param_without_a_known_start_jumps_to_its_target() {
         let mut g = Glides::new(100);
-        g.start(K, 0.7, 40, 1_000);
+        g.start(K, 0.7, 40, 1_000, None);
         let mut out = Vec::new();
         g.due(40, &mut out);
         assert_eq!(out, [(40, K, 0.7)]);
@@ -202,8 +241,8 @@ mod tests {
         let mut g = Glides::new(100);
         g.set(K, 0.0);
         g.set(other, 1.0);
-        g.start(K, 1.0, 0, 200);
-        g.start(other, 0.0, 50, 200);
+        g.start(K, 1.0, 0, 200, None);
+        g.start(other, 0.0, 50, 200, None);
         let mut out = Vec::new();
         g.due(u64::MAX, &mut out);
         let times: Vec<u64> = out.iter().map(|s| s.0).collect();

@@ -22,7 +22,10 @@
 //!   callback; [`alsa_output`]: the ALSA sequencer through midir.
 //! - [`sink`]: the sink itself (port matching, backoff, release to the host), and the
 //!   status every reader shares.
-//! - [`devices`]: the output part of `chronus devices`.
+//! - [`replan`]: a commit's plan applied at its swap (ports opened, closed, instruments
+//!   moved).
+//! - [`devices`]: the output part of `chronus devices`; [`player_report`]: a running
+//!   player's ports, counts and latency statistics, asked of its HTTP API.
 //! - [`settings`]: the config's `midi_out` section, and a patch's plan of ports.
 
 pub mod alsa_output;
@@ -33,8 +36,10 @@ pub mod glide;
 #[cfg(feature = "jack")]
 pub mod jack_output;
 pub mod message;
+pub mod player_report;
 pub mod profile;
 pub mod queue;
+pub mod replan;
 pub mod settings;
 pub mod sink;
 pub mod stats;
@@ -42,5 +47,6 @@ pub mod voicing;
 
 pub use clock_out::ClockOut;
 pub use profile::{Control, Curve, Profile, ProfileDesc};
+pub use replan::Replans;
 pub use settings::{plan, MidiOutSettings, Plan};
-pub use sink::{MidiOutSink, MidiOutStatus, OutHostKind, PortInstrument, PortStatus};
+pub use sink::{MidiOutSink, MidiOutStatus, OutHostKind, PortHook, PortInstrument, PortStatus};

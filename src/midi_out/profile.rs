@@ -111,8 +111,12 @@ impl std::fmt::Display for Curve {
     }
 }
 
+/// Where a param is taken to start, 0..1, when a profile does not say: the middle of its
+/// range (see [`ProfileParam::initial`]).
+pub const DEFAULT_INITIAL: f32 = 0.5;
+
 /// One param of a profile.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ProfileParam {
     /// Its name (`cutoff`).
     pub name: String,
@@ -124,6 +128,10 @@ pub struct ProfileParam {
     pub hi: u16,
     /// How 0..1 maps onto `lo ..= hi`.
     pub curve: Curve,
+    /// Where the param is taken to start, 0..1, until Chronus has sent it a value (the
+    /// synth's own value is unknown: MIDI does not tell): a glide's start and a
+    /// sequencer lane's first value. [`DEFAULT_INITIAL`] unless the profile says.
+    pub initial: f32,
 }
 
 impl ProfileParam {
@@ -134,7 +142,7 @@ impl ProfileParam {
 }
 
 /// A synth's params.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Profile {
     /// The name patches use (`korg_nts1_mk2`).
     pub id: String,
@@ -153,6 +161,11 @@ impl Profile {
     /// Every param's name, in order.
     pub fn names(&self) -> Vec<String> {
         self.params.iter().map(|p| p.name.clone()).collect()
+    }
+
+    /// Every param's [`initial`](ProfileParam::initial) value, in order.
+    pub fn initials(&self) -> Vec<f32> {
+        self.params.iter().map(|p| p.initial).collect()
     }
 }
 
@@ -188,12 +201,16 @@ pub struct ParamDesc {
     /// `linear` (default), `exponential`, `logarithmic`, `stepped(N)`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub curve: Option<String>,
+    /// Where the param is taken to start, 0..1 (default 0.5), until Chronus sends it a
+    /// value: a glide's start, a sequencer lane's first value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub initial: Option<f64>,
 }
 
 /// A problem in a custom param: which field (for its position) and what.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParamIssue {
-    /// `cc`, `cc14`, `nrpn`, `range`, `curve`, or `None` for the param itself.
+    /// `cc`, `cc14`, `nrpn`, `range`, `curve`, `initial`, or `None` for the param itself.
     pub field: Option<&'static str>,
     /// One line.
     pub message: String,
@@ -248,12 +265,23 @@ impl ParamDesc {
             Some(c) => Curve::parse(c).map_err(|m| issue(Some("curve"), m))?,
             None => Curve::Linear,
         };
+        let initial = match self.initial {
+            Some(x) if (0.0..=1.0).contains(&x) => x as f32,
+            Some(x) => {
+                return Err(issue(
+                    Some("initial"),
+                    format!("initial {x} is out of range 0 .. 1"),
+                ))
+            }
+            None => DEFAULT_INITIAL,
+        };
         Ok(ProfileParam {
             name: name.to_string(),
             control,
             lo: lo as u16,
             hi: hi as u16,
             curve,
+            initial,
         })
     }
 }
@@ -297,8 +325,20 @@ mod tests {
             nrpn: None,
             range: Some((0, 127)),
             curve: Some("exponential".into()),
+            initial: None,
         };
         assert_eq!(p.build("cutoff").unwrap().value(0.5), 32);
+        assert_eq!(p.build("cutoff").unwrap().initial, DEFAULT_INITIAL);
+        let low = ParamDesc {
+            initial: Some(0.25),
+            ..p.clone()
+        };
+        assert_eq!(low.build("cutoff").unwrap().initial, 0.25);
+        let out = ParamDesc {
+            initial: Some(1.5),
+            ..p.clone()
+        };
+        assert_eq!(out.build("x").unwrap_err().field, Some("initial"));
         let both = ParamDesc {
             cc14: Some(1),
             ..p.clone()

@@ -201,6 +201,24 @@ pub fn instrument_params(
         .collect()
 }
 
+/// Where the params of every `midi` instrument of `desc` start (its profile's `initial`
+/// values, in the order of [`instrument_params`]): a sequencer lane on one starts there.
+pub fn instrument_starts(
+    desc: &PatchDesc,
+    custom: &IndexMap<String, ProfileDesc>,
+) -> HashMap<String, Vec<f32>> {
+    midi_instruments(desc)
+        .map(|(id, m)| {
+            let starts = m
+                .profile
+                .and_then(|name| profile(name, custom))
+                .map(|p| p.initials())
+                .unwrap_or_default();
+            (id.to_string(), starts)
+        })
+        .collect()
+}
+
 /// Every `mutate` and `ambient` name of `desc`'s `sequence` section on a `midi` instrument
 /// whose (known) profile has no such param, or that has no profile: (the name's path for
 /// [`SourceMap::sequence`], message). An unknown profile is reported by [`plan`] instead.
@@ -257,36 +275,45 @@ pub fn plan(
     desc: &PatchDesc,
     custom: &IndexMap<String, ProfileDesc>,
 ) -> Result<Plan, Vec<ProfileIssue>> {
+    let (plan, issues) = plan_lenient(desc, custom);
+    if issues.is_empty() {
+        Ok(plan)
+    } else {
+        Err(issues)
+    }
+}
+
+/// The plan of `desc` as [`plan`] makes it, where an instrument naming an unknown profile
+/// plays without one; and the issues.
+pub fn plan_lenient(
+    desc: &PatchDesc,
+    custom: &IndexMap<String, ProfileDesc>,
+) -> (Plan, Vec<ProfileIssue>) {
     let mut plan = Plan::default();
     let mut issues = Vec::new();
     for (_, id, inst) in scope::instruments(desc) {
         let Some(Backend::Midi(m)) = inst.backend.as_ref().and_then(|b| b.kind()) else {
             continue;
         };
-        let profile = match m.profile {
-            Some(name) => match profile(name, custom) {
-                Some(p) => Some(p),
-                None => {
-                    let known = known_profiles(custom)
-                        .iter()
-                        .map(|k| format!("{k:?}"))
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    let hint = crate::patch::error::closest(
-                        name,
-                        known_profiles(custom).iter().map(String::as_str),
-                    )
+        let profile = m.profile.and_then(|name| {
+            let found = profile(name, custom);
+            if found.is_none() {
+                let known = known_profiles(custom);
+                let hint = crate::patch::error::closest(name, known.iter().map(String::as_str))
                     .map(|s| format!("did you mean {s:?}? "))
                     .unwrap_or_default();
-                    issues.push((
-                        id.to_string(),
-                        format!("unknown CC profile {name:?} ({hint}known: {known})"),
-                    ));
-                    continue;
-                }
-            },
-            None => None,
-        };
+                let known = known
+                    .iter()
+                    .map(|k| format!("{k:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                issues.push((
+                    id.to_string(),
+                    format!("unknown CC profile {name:?} ({hint}known: {known})"),
+                ));
+            }
+            found
+        });
         let port = match plan
             .ports
             .iter()
@@ -306,11 +333,7 @@ pub fn plan(
             profile,
         });
     }
-    if issues.is_empty() {
-        Ok(plan)
-    } else {
-        Err(issues)
-    }
+    (plan, issues)
 }
 
 /// Checks that every `midi` instrument of `desc` names a known profile (built in or in

@@ -13,8 +13,12 @@
 //! for again the same way, and notes flow again once it is back. A host that cannot open
 //! (no JACK server, no ALSA sequencer) is retried with the same backoff.
 //!
+//! The plan of ports and instruments changes at every commit: the sink applies a commit's
+//! plan at its swap (`replan`), opening, re-routing and closing ports; a sink without
+//! ports opens no host and is idle.
+//!
 //! A param change with a glide time becomes a stream of values ([`Glides`]), one every
-//! CC throttle interval. Its values are made at each tick up to the engine time read at
+//! CC throttle interval; a param never sent starts from its profile's initial value. Its values are made at each tick up to the engine time read at
 //! the *previous* tick, before this tick's drain of the ring: every event before that
 //! time has been seen by then (the engine publishes its time after pushing a block's
 //! events), so a change made during a glide always comes after the glide's last value.
@@ -34,6 +38,7 @@ use super::glide::{Glides, Step};
 use super::jack_output::JackOut;
 use super::message::OutMessage;
 use super::queue::OutputQueue;
+use super::replan::Replans;
 use super::settings::{MidiOutSettings, Plan};
 use super::stats::PortStats;
 use super::voicing::{Timed, Voicing};
@@ -114,6 +119,27 @@ impl Host {
             Host::Jack(j) => j.is_gone(),
         }
     }
+
+    /// A new port counting into `stats`: its index on the host.
+    fn add_port(&mut self, stats: &Arc<PortStats>) -> Result<usize, String> {
+        match self {
+            Host::Alsa(a) => {
+                let _ = stats;
+                Ok(a.add_port())
+            }
+            #[cfg(feature = "jack")]
+            Host::Jack(j) => j.add_port(stats.clone()),
+        }
+    }
+
+    /// Closes port `i` once what was handed to it is out.
+    fn remove_port(&mut self, i: usize) {
+        match self {
+            Host::Alsa(a) => a.remove_port(i),
+            #[cfg(feature = "jack")]
+            Host::Jack(j) => j.remove_port(i),
+        }
+    }
 }
 
 /// One instrument on an output port, as status readers show it.
@@ -142,8 +168,8 @@ pub struct PortStatus {
     pub pattern: String,
     /// The destination it is connected to (`None` while it is looked for).
     pub destination: Mutex<Option<String>>,
-    /// The instruments on it and their profiles.
-    pub instruments: Vec<PortInstrument>,
+    /// The instruments on it and their profiles (a commit may change them).
+    pub instruments: Mutex<Vec<PortInstrument>>,
     /// Whether the sequencer's MIDI clock goes out on it.
     pub clock: bool,
     /// The bound of its queue, messages.
@@ -157,14 +183,19 @@ pub struct PortStatus {
 pub struct MidiOutStatus {
     /// `alsa` or `jack`.
     pub host: &'static str,
-    /// The ports, in plan order.
-    pub ports: Vec<PortStatus>,
+    /// The ports, in the order they were opened (a commit adds and closes some).
+    pub ports: Mutex<Vec<Arc<PortStatus>>>,
 }
 
 impl MidiOutStatus {
+    /// The ports now.
+    pub fn ports(&self) -> Vec<Arc<PortStatus>> {
+        self.ports.lock().clone()
+    }
+
     /// One line per port: `MIDI out "NTS-1" -> midi_dump:input (jack): nts1 (...); sent ...`.
     pub fn lines(&self) -> Vec<String> {
-        self.ports.iter().map(|p| self.line(p)).collect()
+        self.ports().iter().map(|p| self.line(p)).collect()
     }
 
     /// The status line of `port`.
@@ -172,6 +203,7 @@ impl MidiOutStatus {
         let dest = port.destination.lock().clone();
         let instruments: Vec<String> = port
             .instruments
+            .lock()
             .iter()
             .map(|i| i.to_string())
             .chain(port.clock.then(|| "MIDI clock".to_string()))
@@ -194,6 +226,7 @@ impl MidiOutStatus {
     pub fn json(&self, port: &PortStatus) -> serde_json::Value {
         let instruments: Vec<serde_json::Value> = port
             .instruments
+            .lock()
             .iter()
             .map(|i| serde_json::json!({"id": i.id, "profile": i.profile, "channel": i.channel}))
             .collect();
@@ -215,43 +248,61 @@ impl MidiOutStatus {
     }
 }
 
-struct Port {
-    pattern: String,
+/// Told when a port opens (`true`) or closes (`false`): the player registers its gauges.
+pub type PortHook = Box<dyn FnMut(&PortStatus, bool) + Send>;
+
+pub(super) struct Port {
+    pub(super) pattern: String,
     /// The clock's transport state on this port, when it gets the clock.
-    clock: Option<ClockGate>,
-    dest: Option<String>,
-    queue: OutputQueue,
-    stats: Arc<PortStats>,
-    next_look: Instant,
-    delay: Duration,
-    warned: bool,
-    status_index: usize,
+    pub(super) clock: Option<ClockGate>,
+    /// Its index on the host, while the host has it.
+    pub(super) slot: Option<usize>,
+    pub(super) dest: Option<String>,
+    pub(super) queue: OutputQueue,
+    pub(super) stats: Arc<PortStats>,
+    pub(super) next_look: Instant,
+    pub(super) delay: Duration,
+    pub(super) warned: bool,
+    pub(super) status: Arc<PortStatus>,
+    /// No instrument uses it anymore: it closes once its queue is empty.
+    pub(super) closing: bool,
 }
 
 /// The MIDI output backend.
 pub struct MidiOutSink {
-    kind: OutHostKind,
+    pub(super) kind: OutHostKind,
     host: Option<Host>,
     host_next: Instant,
     host_delay: Duration,
     host_warned: bool,
-    ports: Vec<Port>,
-    instruments: HashMap<InstrumentKey, (usize, Voicing)>,
-    scratch: Vec<Timed>,
+    pub(super) ports: Vec<Port>,
+    /// Each instrument's port (an index in `ports`) and voicing.
+    pub(super) instruments: HashMap<InstrumentKey, (usize, Voicing)>,
+    pub(super) scratch: Vec<Timed>,
     engine: Arc<EngineStats>,
     clock: SampleClock,
     latency: u64,
-    status: Arc<MidiOutStatus>,
-    glides: Glides,
+    pub(super) status: Arc<MidiOutStatus>,
+    pub(super) glides: Glides,
     steps: Vec<Step>,
     /// The engine time read at the previous tick: every event before it has been drained.
     horizon: u64,
+    /// Plans of commits, applied at their swap.
+    pub(super) replans: Replans,
+    /// The last swap seen on the ring, and the engine's revision read at the last two
+    /// ticks (a swap whose event the full ring dropped is applied from these).
+    pub(super) swapped: u64,
+    revisions: [u64; 2],
+    pub(super) throttle: u64,
+    pub(super) capacity: usize,
+    pub(super) port_hook: Option<PortHook>,
 }
 
 impl MidiOutSink {
     /// The sink of `plan` on `kind`, with `settings`, reading the engine's clock from
     /// `engine` at `sample_rate`; messages go out `latency` samples after the engine
-    /// played them. Opens nothing yet: the first [`tick`](OutboundSink::tick) does.
+    /// played them. Opens nothing yet: the first [`tick`](OutboundSink::tick) does (and
+    /// none while there are no ports). Later plans come through [`replans`](Self::replans).
     pub fn new(
         plan: &Plan,
         kind: OutHostKind,
@@ -262,83 +313,77 @@ impl MidiOutSink {
     ) -> MidiOutSink {
         let throttle = (settings.cc_throttle_ms as f64 * 1e-3 * sample_rate as f64).round() as u64;
         let now = Instant::now();
-        let mut status = MidiOutStatus {
-            host: kind.name(),
-            ports: Vec::new(),
-        };
-        let ports = plan
-            .ports
-            .iter()
-            .enumerate()
-            .map(|(i, pattern)| {
-                let stats = Arc::new(PortStats::default());
-                status.ports.push(PortStatus {
-                    pattern: pattern.clone(),
-                    destination: Mutex::new(None),
-                    instruments: plan
-                        .instruments
-                        .iter()
-                        .filter(|inst| inst.port == i)
-                        .map(|inst| PortInstrument {
-                            id: inst.id.clone(),
-                            profile: inst.profile.as_ref().map(|p| p.id.clone()),
-                            channel: inst.channel,
-                        })
-                        .collect(),
-                    clock: plan.has_clock(i),
-                    capacity: settings.queue,
-                    stats: stats.clone(),
-                });
-                Port {
-                    pattern: pattern.clone(),
-                    clock: plan
-                        .clock
-                        .as_ref()
-                        .filter(|_| plan.has_clock(i))
-                        .map(|(_, c)| ClockGate::new(c)),
-                    dest: None,
-                    queue: OutputQueue::new(settings.queue, throttle, stats.clone()),
-                    stats,
-                    next_look: now,
-                    delay: BACKOFF_START,
-                    warned: false,
-                    status_index: i,
-                }
-            })
-            .collect();
-        let instruments = plan
-            .instruments
-            .iter()
-            .map(|i| {
-                (
-                    InstrumentKey::of(&i.id),
-                    (i.port, Voicing::new(i.channel, i.count, i.profile.clone())),
-                )
-            })
-            .collect();
-        MidiOutSink {
+        let revision = engine.revision.load(Ordering::Relaxed);
+        let mut sink = MidiOutSink {
             kind,
             host: None,
             host_next: now,
             host_delay: BACKOFF_START,
             host_warned: false,
-            ports,
-            instruments,
+            ports: Vec::new(),
+            instruments: HashMap::new(),
             scratch: Vec::with_capacity(64),
             clock: SampleClock::new(engine.clone(), sample_rate),
             engine,
             latency,
-            status: Arc::new(status),
+            status: Arc::new(MidiOutStatus {
+                host: kind.name(),
+                ports: Mutex::new(Vec::new()),
+            }),
             // One value per throttle interval (every millisecond without a throttle).
             glides: Glides::new(throttle.max((sample_rate as f64 * 1e-3).round() as u64)),
             steps: Vec::new(),
             horizon: 0,
-        }
+            replans: Replans::default(),
+            swapped: revision,
+            revisions: [revision; 2],
+            throttle,
+            capacity: settings.queue,
+            port_hook: None,
+        };
+        sink.apply(plan.clone(), 0);
+        sink
     }
 
     /// The status every reader shares.
     pub fn status(&self) -> Arc<MidiOutStatus> {
         self.status.clone()
+    }
+
+    /// Where commits hand this sink their plans ([`Replans::publish`]).
+    pub fn replans(&self) -> Replans {
+        self.replans.clone()
+    }
+
+    /// Calls `hook` for every port opened or closed from now on.
+    pub fn on_port(&mut self, hook: PortHook) {
+        self.port_hook = Some(hook);
+    }
+
+    /// A new port for `pattern` (looked for from the next tick).
+    pub(super) fn new_port(&self, pattern: &str, clock: Option<ClockGate>) -> Port {
+        let stats = Arc::new(PortStats::default());
+        let status = Arc::new(PortStatus {
+            pattern: pattern.to_string(),
+            destination: Mutex::new(None),
+            instruments: Mutex::new(Vec::new()),
+            clock: clock.is_some(),
+            capacity: self.capacity,
+            stats: stats.clone(),
+        });
+        Port {
+            pattern: pattern.to_string(),
+            clock,
+            slot: None,
+            dest: None,
+            queue: OutputQueue::new(self.capacity, self.throttle, stats.clone()),
+            stats,
+            next_look: Instant::now(),
+            delay: BACKOFF_START,
+            warned: false,
+            status,
+            closing: false,
+        }
     }
 
     /// The engine's sample time now.
@@ -363,19 +408,19 @@ impl MidiOutSink {
             std::mem::forget(self.host.take());
             for p in &mut self.ports {
                 p.dest = None;
+                p.slot = None;
+                p.stats.connected.store(false, Ordering::Relaxed);
+                *p.status.destination.lock() = None;
             }
         }
-        if self.host.is_some() || now < self.host_next {
+        // No port, no host: a patch without external synths opens nothing.
+        if self.host.is_some() || now < self.host_next || self.ports.is_empty() {
             return;
         }
         let opened = match self.kind {
             OutHostKind::Alsa => AlsaOut::open().map(Host::Alsa),
             #[cfg(feature = "jack")]
-            OutHostKind::Jack => {
-                let stats: Vec<Arc<PortStats>> =
-                    self.ports.iter().map(|p| p.stats.clone()).collect();
-                JackOut::open(&stats, self.engine.clone(), self.latency).map(Host::Jack)
-            }
+            OutHostKind::Jack => JackOut::open(self.engine.clone(), self.latency).map(Host::Jack),
             #[cfg(not(feature = "jack"))]
             OutHostKind::Jack => Err("this build has no JACK support".to_string()),
         };
@@ -405,12 +450,30 @@ impl MidiOutSink {
             return;
         };
         let mut listed: Option<Vec<String>> = None;
-        for (i, port) in self.ports.iter_mut().enumerate() {
+        for port in self.ports.iter_mut().filter(|p| !p.closing) {
             if now < port.next_look {
                 continue;
             }
+            let slot = match port.slot {
+                Some(slot) => slot,
+                None => match host.add_port(&port.stats) {
+                    Ok(slot) => {
+                        port.slot = Some(slot);
+                        slot
+                    }
+                    Err(e) => {
+                        if !port.warned {
+                            warn!("MIDI out: {e}; retrying (events for {:?} are dropped and counted meanwhile)", port.pattern);
+                            port.warned = true;
+                        }
+                        port.next_look = now + port.delay;
+                        port.delay = (port.delay * 2).min(BACKOFF_MAX);
+                        continue;
+                    }
+                },
+            };
             if let Some(dest) = port.dest.clone() {
-                if host.is_connected(i, &dest) {
+                if host.is_connected(slot, &dest) {
                     port.next_look = now + CHECK;
                     continue;
                 }
@@ -423,7 +486,7 @@ impl MidiOutSink {
                     gate.disconnected();
                 }
                 port.stats.connected.store(false, Ordering::Relaxed);
-                *self.status.ports[port.status_index].destination.lock() = None;
+                *port.status.destination.lock() = None;
                 let n = port.queue.clear();
                 port.stats
                     .disconnected_drops
@@ -438,7 +501,7 @@ impl MidiOutSink {
                 .find(|d| d.to_lowercase().contains(&want))
                 .cloned();
             let result = match &found {
-                Some(dest) => host.connect(i, dest).map(|_| dest.clone()),
+                Some(dest) => host.connect(slot, dest).map(|_| dest.clone()),
                 None => Err(format!(
                     "no {} MIDI port matching {:?}",
                     self.kind.name(),
@@ -452,7 +515,7 @@ impl MidiOutSink {
                         port.pattern,
                         self.kind.name()
                     );
-                    *self.status.ports[port.status_index].destination.lock() = Some(dest.clone());
+                    *port.status.destination.lock() = Some(dest.clone());
                     port.dest = Some(dest);
                     port.stats.connected.store(true, Ordering::Relaxed);
                     port.stats.connects.fetch_add(1, Ordering::Relaxed);
@@ -472,14 +535,49 @@ impl MidiOutSink {
         }
     }
 
+    /// Closes the ports no instrument uses anymore once their queues are empty (JACK
+    /// writes what it was handed first).
+    fn close_unused(&mut self) {
+        while let Some(i) = self
+            .ports
+            .iter()
+            .position(|p| p.closing && p.queue.is_empty())
+        {
+            let port = self.ports.remove(i);
+            if let (Some(host), Some(slot)) = (self.host.as_mut(), port.slot) {
+                host.remove_port(slot);
+            }
+            for (p, _) in self.instruments.values_mut() {
+                if *p > i {
+                    *p -= 1;
+                }
+            }
+            self.status
+                .ports
+                .lock()
+                .retain(|s| !Arc::ptr_eq(s, &port.status));
+            if let Some(hook) = self.port_hook.as_mut() {
+                hook(&port.status, false);
+            }
+            info!(
+                "MIDI out: {:?} closed (no instrument uses it)",
+                port.pattern
+            );
+        }
+        #[cfg(feature = "jack")]
+        if let Some(Host::Jack(j)) = self.host.as_mut() {
+            j.collect();
+        }
+    }
+
     /// Hands every port's due messages to the host (or drops them, counted, while the
     /// port is not connected).
     fn release(&mut self, limit: u64) {
         let now = self.engine_now_static();
-        for (i, port) in self.ports.iter_mut().enumerate() {
+        for port in self.ports.iter_mut() {
             while let Some((due, msg)) = port.queue.pop_due(limit) {
-                let sent = match (&mut self.host, &port.dest) {
-                    (Some(host), Some(_)) => host.send(i, due, &msg),
+                let sent = match (&mut self.host, &port.dest, port.slot) {
+                    (Some(host), Some(_), Some(slot)) => host.send(slot, due, &msg),
                     _ => {
                         port.stats
                             .disconnected_drops
@@ -550,6 +648,13 @@ impl OutboundSink for MidiOutSink {
     }
 
     fn event(&mut self, e: &OutboundEvent) {
+        if let OutEvent::Swap { revision } = e.event {
+            self.swapped = self.swapped.max(revision);
+            if let Some(plan) = self.replans.take_up_to(revision) {
+                self.apply(plan, e.time);
+            }
+            return;
+        }
         if let OutEvent::Clock(message) = e.event {
             for port in &mut self.ports {
                 let connected = port.dest.is_some();
@@ -571,8 +676,14 @@ impl OutboundSink for MidiOutSink {
         {
             let key = (e.instrument, param);
             if glide > 0 {
-                // Its values are queued as they come due (`glide_steps`).
-                self.glides.start(key, value, e.time, glide as u64);
+                // Its values are queued as they come due (`glide_steps`); a param never
+                // sent starts from its profile's initial value.
+                let initial = self
+                    .instruments
+                    .get(&e.instrument)
+                    .and_then(|(_, v)| v.profile()?.params.get(param as usize))
+                    .map(|p| p.initial);
+                self.glides.start(key, value, e.time, glide as u64, initial);
                 return;
             }
             self.glides.set(key, value);
@@ -590,6 +701,13 @@ impl OutboundSink for MidiOutSink {
     }
 
     fn tick(&mut self) {
+        // A swap whose event was dropped (a full ring) or that came before its plan:
+        // every event before the revision read two ticks ago has been drained.
+        let seen = self.swapped.max(self.revisions[0]);
+        if let Some(plan) = self.replans.take_up_to(seen) {
+            let time = self.horizon;
+            self.apply(plan, time);
+        }
         self.open_host();
         self.look_for_ports();
         let limit = self.limit();
@@ -599,8 +717,17 @@ impl OutboundSink for MidiOutSink {
             &mut self.horizon,
             self.engine.sample_time.load(Ordering::Acquire),
         );
+        self.revisions = [
+            self.revisions[1],
+            self.engine.revision.load(Ordering::Relaxed),
+        ];
         self.glide_steps(horizon.min(limit));
         self.release(limit);
+        self.close_unused();
+    }
+
+    fn idle(&self) -> bool {
+        self.ports.is_empty() && self.glides.is_empty() && self.replans.is_empty()
     }
 
     fn stop(&mut self) {

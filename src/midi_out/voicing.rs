@@ -47,6 +47,16 @@ impl Voicing {
         }
     }
 
+    /// Its MIDI channel, 1–16.
+    pub fn channel(&self) -> u8 {
+        self.channel + 1
+    }
+
+    /// How many notes it plays at once.
+    pub fn polyphony(&self) -> usize {
+        self.polyphony
+    }
+
     /// The profile, if any.
     pub fn profile(&self) -> Option<&Profile> {
         self.profile.as_ref()
@@ -77,8 +87,8 @@ impl Voicing {
                 out.push((0, OutMessage::cc(ch, 120, 0)));
                 out.push((0, OutMessage::cc(ch, 123, 0)));
             }
-            // The clock is the sink's (its clock ports), never an instrument's.
-            OutEvent::Clock(_) => {}
+            // The clock and the swaps are the sink's, never an instrument's.
+            OutEvent::Clock(_) | OutEvent::Swap { .. } => {}
         }
     }
 

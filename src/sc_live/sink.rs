@@ -470,7 +470,7 @@ impl OutboundSink for ScSink {
                 let group = self.instruments[i].group;
                 self.send(tag, vec![message("/g_freeAll", vec![OscType::Int(group)])]);
             }
-            OutEvent::Clock(_) => {}
+            OutEvent::Clock(_) | OutEvent::Swap { .. } => {}
         }
     }
 

@@ -148,6 +148,7 @@ pub fn render_events(
         layouts: &compiled.layouts,
         // No instrument is played outside the score: every lane targets the graph.
         backend_params: &Default::default(),
+        backend_starts: &Default::default(),
         config: &job.config.sequencer,
         revision: 1,
         seed: job.seed,

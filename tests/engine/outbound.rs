@@ -199,13 +199,16 @@ fn a_commit_that_removes_an_external_instrument_releases_its_notes() {
         .unwrap();
     render(&mut e, 4_800);
     let out = drain(&mut rx);
-    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out.len(), 2, "{out:?}");
     assert_eq!(out[0].instrument, nts1, "{out:?}");
     assert_eq!(out[0].event, OutEvent::AllNotesOff);
     assert!(
         (4_800..4_800 + 256).contains(&out[0].time),
         "at the swap: {out:?}"
     );
+    // Then the swap itself, at the same sample (the MIDI output re-plans there).
+    assert_eq!(out[1].event, OutEvent::Swap { revision: 2 }, "{out:?}");
+    assert_eq!(out[1].time, out[0].time);
     assert!(out.iter().all(|o| o.instrument != fm), "fm is kept");
 
     // Now voiced by the engine: `fm` leaves the outside too.
@@ -219,6 +222,54 @@ fn a_commit_that_removes_an_external_instrument_releases_its_notes() {
         out.iter()
             .map(|o| (o.instrument, o.event))
             .collect::<Vec<_>>(),
-        [(fm, OutEvent::AllNotesOff)]
+        [
+            (fm, OutEvent::AllNotesOff),
+            (InstrumentKey::CLOCK, OutEvent::Swap { revision: 3 })
+        ]
+    );
+}
+
+/// A commit swaps in at a sample the MIDI output must know to re-plan its ports there:
+/// the engine sends the swap out through the ring (under assert_no_alloc) when the old or
+/// the new graph has external instruments, after any release, and nothing when neither
+/// has. The events of an instrument the commit adds come after it.
+#[test]
+fn a_swap_goes_out_when_either_graph_has_external_instruments() {
+    const NONE: &str =
+        r#"(modules: {"osc": (kind: "sine")}, connections: [("osc.out", "output.left")])"#;
+    let (mut e, mut control) = engine(NONE);
+    let mut rx = e.take_outbound().unwrap();
+    render(&mut e, 4_800);
+    control.load(crate::support::engine::patch(NONE)).unwrap();
+    render(&mut e, 4_800);
+    assert_eq!(drain(&mut rx), [], "no external instrument, no swap out");
+
+    const ADDED: &str = r#"(instruments: {
+    "nts1": (count: 1, backend: (kind: "midi", port: "NTS-1", channel: 1, profile: "korg_nts1_mk2")),
+})"#;
+    let revision = control.load(crate::support::engine::patch(ADDED)).unwrap();
+    render(&mut e, 4_800);
+    let out = drain(&mut rx);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].event, OutEvent::Swap { revision }, "{out:?}");
+    assert!((9_600..9_600 + 256).contains(&out[0].time), "{out:?}");
+    control
+        .note_on(&NoteTarget::Instrument("nts1".into()), 60, 0.5, Some(100))
+        .unwrap();
+    render(&mut e, 4_800);
+    let out = drain(&mut rx);
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].instrument, InstrumentKey::of("nts1"));
+    assert!(matches!(out[0].event, OutEvent::NoteOn { note: 60, .. }));
+
+    // Removed again: its release, then the swap.
+    let revision = control.load(crate::support::engine::patch(NONE)).unwrap();
+    render(&mut e, 4_800);
+    let out = drain(&mut rx);
+    let events: Vec<OutEvent> = out.iter().map(|o| o.event).collect();
+    assert_eq!(
+        events,
+        [OutEvent::AllNotesOff, OutEvent::Swap { revision }],
+        "{out:?}"
     );
 }

@@ -32,7 +32,7 @@ const STEP: u64 = 6_000;
 const GATE: u64 = 3_000;
 
 /// One mono NTS-1 on channel 2, played by the sequencer (no swing, no drift, every step).
-fn patch(port: &str) -> String {
+pub(super) fn patch(port: &str) -> String {
     format!(
         r#"(
     instruments: {{
@@ -44,7 +44,7 @@ fn patch(port: &str) -> String {
     )
 }
 
-fn note_ons(ev: &[(u64, Vec<u8>)]) -> Vec<(u64, u8)> {
+pub(super) fn note_ons(ev: &[(u64, Vec<u8>)]) -> Vec<(u64, u8)> {
     ev.iter()
         .filter(|(_, b)| b[0] & 0xF0 == 0x90 && b.get(2).is_some_and(|v| *v > 0))
         .map(|(f, b)| (*f, b[1]))
@@ -56,7 +56,7 @@ fn note_ons(ev: &[(u64, Vec<u8>)]) -> Vec<(u64, u8)> {
 /// frame (the default, two periods + 2 ms, is 12.7 ms here).
 const CONFIG: &str = "(midi_out: (latency_ms: 100))";
 
-fn play(server: &JackServer, patch: &str, extra: &[&str]) -> Proc {
+pub(super) fn play(server: &JackServer, patch: &str, extra: &[&str]) -> Proc {
     let config = std::path::Path::new(patch).with_file_name("midi-out.ron");
     std::fs::write(&config, CONFIG).unwrap();
     let config = config.display().to_string();
@@ -78,7 +78,7 @@ fn play(server: &JackServer, patch: &str, extra: &[&str]) -> Proc {
     Proc::spawn("chronus play (MIDI out)", cmd).graceful_on_drop()
 }
 
-fn wait_line(p: &mut Proc, text: &str, n: usize) {
+pub(super) fn wait_line(p: &mut Proc, text: &str, n: usize) {
     p.wait_output(
         READY_TIMEOUT,
         &format!("{n} line(s) containing {text:?}"),
@@ -86,7 +86,7 @@ fn wait_line(p: &mut Proc, text: &str, n: usize) {
     );
 }
 
-fn wait_note_ons(d: &mut Proc, n: usize) {
+pub(super) fn wait_note_ons(d: &mut Proc, n: usize) {
     d.wait_output(
         READY_TIMEOUT * 2,
         &format!("{n} note-ons in the dump"),
@@ -95,7 +95,7 @@ fn wait_note_ons(d: &mut Proc, n: usize) {
 }
 
 /// The xruns the player's status lines report so far.
-fn xruns(player: &Proc) -> u64 {
+pub(super) fn xruns(player: &Proc) -> u64 {
     status_lines(&player.output.stderr())
         .iter()
         .map(|s| s.xruns)
@@ -109,7 +109,7 @@ fn xruns(player: &Proc) -> u64 {
 /// moves the engine's audio and its MIDI together by whole periods against JACK's frame
 /// counter: a step that differs by whole periods is accepted only when the player saw
 /// xruns, and at most that many times.
-fn check_grid(what: &str, ev: &[(u64, Vec<u8>)], xruns: u64) {
+pub(super) fn check_grid(what: &str, ev: &[(u64, Vec<u8>)], xruns: u64) {
     let ons = note_ons(ev);
     assert!(
         ons.len() >= 8,
@@ -245,7 +245,7 @@ fn sequenced_notes_reach_jack_midi_dump_at_their_frames_and_survive_a_reconnect(
 }
 
 /// The numbers after `what` in a status line (`sent 12` → 12).
-fn field(line: &str, what: &str) -> u64 {
+pub(super) fn field(line: &str, what: &str) -> u64 {
     let at = line
         .find(what)
         .unwrap_or_else(|| panic!("no {what:?} in {line}"))
@@ -407,14 +407,14 @@ fn cc_spam_is_throttled_per_controller_and_notes_keep_their_frames() {
 }
 
 /// The same NTS-1 without a sequence (only OSC plays it), and a patch without it.
-fn held_patch(port: &str) -> String {
+pub(super) fn held_patch(port: &str) -> String {
     format!(
         r#"(instruments: {{
         "nts1": (count: 1, backend: (kind: "midi", port: "{port}", channel: 2, profile: "korg_nts1_mk2")),
     }})"#
     )
 }
-const WITHOUT_NTS1: &str = "(instruments: {})";
+pub(super) const WITHOUT_NTS1: &str = "(instruments: {})";
 
 /// A playing Chronus with an external synth, checked on the wire and in its state:
 /// - its MIDI out thread asks for real-time priority and says in one line what it got;

@@ -1,6 +1,8 @@
 //! The player's outbound side: the patch's external instruments (`midi` backends) and the
 //! MIDI clock's ports (`--clock-out`, the config's `clock.out`) get the MIDI output
 //! ([`MidiOutSink`]) on the outbound thread, which drains the engine's outbound ring. The
+//! MIDI output is there from the start, even without external instruments (it then opens
+//! nothing and the thread idles), so that a commit or a load that adds one gets its port. The
 //! MIDI host is JACK when `--host jack` or `--midi-host jack` (or the config's
 //! `midi.host: "jack"`) is given, the ALSA sequencer otherwise.
 //!
@@ -24,7 +26,10 @@ use crate::control::Controller;
 use crate::engine::outbound::OUTBOUND_CAPACITY;
 use crate::engine::{EngineStats, OutboundEvent};
 use crate::midi::input::latency_for;
-use crate::midi_out::{plan, ClockOut, MidiOutSettings, MidiOutSink, MidiOutStatus, OutHostKind};
+use crate::midi_out::{
+    settings::plan_lenient, ClockOut, MidiOutSettings, MidiOutSink, MidiOutStatus, OutHostKind,
+    Plan, PortStatus,
+};
 use crate::realtime::queue_gauges::{HighWater, QueueReading};
 use crate::sc_live::ScStatus;
 use crate::service::promote_this_thread;
@@ -80,13 +85,28 @@ pub(super) fn out_host(options: &PlayOptions) -> OutHostKind {
     }
 }
 
-/// Starts the outbound thread on `rx` when the running patch has external instruments,
-/// `supercollider` instruments scsynth plays, or the clock goes out (the `midi` ones'
-/// params are declared to the controller at each commit: `setup::start`; the
-/// SuperCollider ones' controls by `sc_setup`), and has the engine forward the
-/// sequencer's clock. `buffer`: the stream's buffer as asked for (1024 when not given),
-/// for the output latency (JACK takes at least two of its periods plus 2 ms). Called before the stream starts: the MIDI host is opened and the ports looked
-/// for once right here, so the patch's first notes find their ports connected.
+/// The plan of `desc`'s `midi` instruments and the clock's ports. The patch was checked
+/// against the profiles when it was read (main.rs, or the load); one with an unknown
+/// profile anyway (a patch loaded later) plays that instrument without one.
+fn plan_of(desc: &crate::patch::PatchDesc, options: &PlayOptions) -> Plan {
+    let (plan, issues) = plan_lenient(desc, &options.config.cc_profiles);
+    for (id, message) in &issues {
+        tracing::warn!("instrument {id:?}: {message}; it plays without a profile");
+    }
+    plan.with_clock(&clock_out(options))
+}
+
+/// Starts the outbound thread on `rx` with the MIDI output (external instruments, the
+/// clock's ports) and the SuperCollider sink when scsynth plays some instruments, and
+/// has the engine forward the sequencer's clock when it goes out. The MIDI output follows
+/// every commit and load from here on (`Controller::set_commit_listener`: ports opened,
+/// re-routed and closed at each swap, `midi_out::replan`); without external instruments
+/// it opens no MIDI host and the thread idles. (The `midi` instruments' params are
+/// declared to the controller at each commit: `setup::start`; the SuperCollider ones'
+/// controls by `sc_setup`.) `buffer`: the stream's buffer as asked for (1024 when not
+/// given), for the output latency (JACK takes at least two of its periods plus 2 ms).
+/// Called before the stream starts: the MIDI host is opened and the ports looked for once
+/// right here, so the patch's first notes find their ports connected.
 pub(super) fn start_outbound(
     rx: Consumer<OutboundEvent>,
     options: &PlayOptions,
@@ -95,18 +115,7 @@ pub(super) fn start_outbound(
     buffer: Option<u32>,
 ) -> Result<Option<Outbound>, PlayError> {
     let mut c = control.lock();
-    // The patch was checked against the profiles when it was read (main.rs); a patch
-    // loaded later over OSC with an unknown profile plays that instrument without one.
-    let plan = match plan(c.running(), &options.config.cc_profiles) {
-        Ok(p) => p,
-        Err(issues) => {
-            for (id, message) in &issues {
-                tracing::warn!("instrument {id:?}: {message}; it plays without a profile");
-            }
-            Default::default()
-        }
-    };
-    let plan = plan.with_clock(&clock_out(options));
+    let plan = plan_of(c.running(), options);
     let mut sinks: Vec<Box<dyn OutboundSink>> = Vec::new();
     let mut ports: Vec<BackendStatus> = Vec::new();
     let supercollider = start_supercollider(options, &mut c, sample_rate).map(|(sink, status)| {
@@ -121,37 +130,49 @@ pub(super) fn start_outbound(
         sinks.push(Box::new(sink));
         status
     });
-    if plan.is_empty() && sinks.is_empty() {
-        return Ok(None);
-    }
     if plan.clock.is_some() {
         c.want_clock();
     }
-    let midi = (!plan.is_empty()).then(|| start_midi(&plan, options, &c, sample_rate, buffer));
-    let status = midi.as_ref().map(MidiOutSink::status);
-    if let Some(midi) = status.clone() {
-        ports.insert(
-            0,
-            Arc::new(move || {
-                midi.ports
-                    .iter()
-                    .map(|p| BackendPort {
-                        backend: "midi",
-                        line: midi.line(p),
-                        state: midi.json(p),
-                    })
-                    .collect()
-            }),
-        );
-    }
+    let has_ports = !plan.is_empty();
+    let mut midi = start_midi(&plan, options, &c, sample_rate, buffer);
+    let status = midi.status();
+    let replans = midi.replans();
+    let reading = status.clone();
+    ports.insert(
+        0,
+        Arc::new(move || {
+            reading
+                .ports()
+                .iter()
+                .map(|p| BackendPort {
+                    backend: "midi",
+                    line: reading.line(p),
+                    state: reading.json(p),
+                })
+                .collect()
+        }),
+    );
     c.set_backend_status(Arc::new(move || ports.iter().flat_map(|f| f()).collect()));
-    if let Some(mut sink) = midi {
-        sink.tick();
-        sinks.insert(0, Box::new(sink));
+    let gauges = PortGauges::of(&c, &options.config.midi_out);
+    for port in status.ports() {
+        gauges.register(&port);
     }
+    midi.on_port(Box::new(move |port, opened| {
+        if opened {
+            gauges.register(port);
+        } else {
+            gauges.unregister(port);
+        }
+    }));
+    let (opts, plans) = (options.clone(), replans.clone());
+    c.set_commit_listener(Arc::new(move |revision, desc| {
+        plans.publish(revision, plan_of(desc, &opts));
+    }));
+    midi.tick();
+    sinks.insert(0, Box::new(midi));
     // Under load a starved output thread hands notes over after their frame: it asks for
     // real-time priority (below the audio thread's) and says in one line what it got.
-    let name = if status.is_some() {
+    let name = if has_ports {
         "the MIDI out thread"
     } else {
         "the outbound thread"
@@ -159,10 +180,13 @@ pub(super) fn start_outbound(
     let promote = move || tracing::info!("{}", promote_this_thread(name, HELPER_PRIORITY));
     let thread = OutboundThread::start(rx, sinks, c.faults().clone(), promote)
         .map_err(PlayError::OutboundThread)?;
-    register_gauges(&c, &thread, status.as_deref(), &options.config.midi_out);
+    if let Some(t) = thread.waker() {
+        replans.wake(t);
+    }
+    register_ring(&c, &thread);
     Ok(Some(Outbound {
         thread,
-        midi: status,
+        midi: Some(status),
         supercollider,
     }))
 }
@@ -192,15 +216,9 @@ fn start_midi(
     )
 }
 
-/// Registers the outbound ring and each MIDI output port as named queues, and each port as
-/// a backend (up while connected), for `/metrics` (`realtime::queue_gauges`,
-/// `realtime::backend_gauges`).
-fn register_gauges(
-    control: &Controller,
-    thread: &OutboundThread,
-    status: Option<&MidiOutStatus>,
-    settings: &MidiOutSettings,
-) {
+/// Registers the outbound ring as a named queue for `/metrics`
+/// (`realtime::queue_gauges`).
+fn register_ring(control: &Controller, thread: &OutboundThread) {
     let observed = control.observed();
     let stats = control.engine().stats().clone();
     let depth = thread.depth_reader();
@@ -218,11 +236,33 @@ fn register_gauges(
             }
         }),
     );
-    let capacity = settings.queue as u64;
-    for port in status.iter().flat_map(|s| &s.ports) {
-        let name = format!("midi_out:{}", port.pattern);
+}
+
+/// Each MIDI output port as a named queue and as a backend (up while connected), for
+/// `/metrics` (`realtime::queue_gauges`, `realtime::backend_gauges`): registered when
+/// the port opens, unregistered when a commit closes it.
+struct PortGauges {
+    observed: Arc<crate::control::Observed>,
+    capacity: u64,
+}
+
+impl PortGauges {
+    fn of(control: &Controller, settings: &MidiOutSettings) -> PortGauges {
+        PortGauges {
+            observed: control.observed().clone(),
+            capacity: settings.queue as u64,
+        }
+    }
+
+    fn name(port: &PortStatus) -> String {
+        format!("midi_out:{}", port.pattern)
+    }
+
+    fn register(&self, port: &PortStatus) {
+        let name = Self::name(port);
         let stats = port.stats.clone();
-        observed.queues.register(
+        let capacity = self.capacity;
+        self.observed.queues.register(
             &name,
             Arc::new(move || QueueReading {
                 depth: stats.queued.load(Relaxed),
@@ -232,8 +272,14 @@ fn register_gauges(
             }),
         );
         let stats = port.stats.clone();
-        observed
+        self.observed
             .backends
             .register(&name, Arc::new(move || stats.connected.load(Relaxed)));
+    }
+
+    fn unregister(&self, port: &PortStatus) {
+        let name = Self::name(port);
+        self.observed.queues.unregister(&name);
+        self.observed.backends.unregister(&name);
     }
 }

@@ -269,7 +269,7 @@ impl Server {
     }
 
     fn came_up(&mut self, now: Instant) -> Change {
-        let address = &self.status.address;
+        let address = self.settings.address;
         if self.ever_up {
             let n = self.status.restarts.fetch_add(1, Relaxed) + 1;
             info!("SuperCollider server {address} is back (restart {n})");
@@ -346,7 +346,7 @@ impl Server {
         } else {
             "trying again"
         };
-        let address = &self.status.address;
+        let address = self.settings.address;
         if !self.warned {
             warn!(
                 "SuperCollider server {address} {reason}; {again} in {:.1} s",
@@ -433,7 +433,7 @@ impl Server {
                         .unwrap_or_default();
                     warn!(
                         "SuperCollider server {} refused {text}{cause}",
-                        self.status.address
+                        self.settings.address
                     );
                 }
             }

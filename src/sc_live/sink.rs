@@ -23,7 +23,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
+use parking_lot::Mutex;
 use rosc::{OscPacket, OscTime, OscType};
+use tracing::{info, warn};
 
 use super::messages::{bundle, message, time_tag, IMMEDIATELY};
 use super::plan::ScInstrument;
@@ -40,6 +42,52 @@ use std::sync::atomic::Ordering::Relaxed;
 pub const GROUP: i32 = 31_000;
 /// The first node id of a voice (ids count up, wrapping before `i32::MAX`).
 pub const FIRST_NODE: i32 = 1_000_000;
+
+/// A config reload's new settings for the running sink (`supercollider` section,
+/// docs/CONTRACTS.md §4.5), taken by the outbound thread at its next tick.
+#[derive(Clone, Debug)]
+pub struct Reconfig {
+    /// The new server, when where it is or how it is started changed (`None`: the same
+    /// one, kept).
+    pub server: Option<ServerSettings>,
+    /// The new latency, nanoseconds.
+    pub latency_ns: u64,
+}
+
+/// Where a reload leaves a [`Reconfig`] for the sink: the reload's thread puts one in,
+/// the outbound thread takes it.
+pub type ReconfigBox = Arc<Mutex<Option<Reconfig>>>;
+
+/// `settings` with the loads of the instruments' compiled defs before its own loads (the
+/// user's SynthDef folder), and the setup that makes Chronus's groups.
+fn with_defs(instruments: &[ScInstrument], mut settings: ServerSettings) -> ServerSettings {
+    let mut loads: Vec<OscPacket> = instruments
+        .iter()
+        .filter_map(|i| i.bytes.as_ref())
+        .map(|b| message("/d_recv", vec![OscType::Blob(b.clone())]))
+        .collect();
+    loads.append(&mut settings.loads);
+    settings.loads = loads;
+    let mut setup = vec![
+        message("/n_free", vec![OscType::Int(GROUP)]),
+        message(
+            "/g_new",
+            vec![OscType::Int(GROUP), OscType::Int(0), OscType::Int(0)],
+        ),
+    ];
+    for i in 0..instruments.len() {
+        setup.push(message(
+            "/g_new",
+            vec![
+                OscType::Int(GROUP + 1 + i as i32),
+                OscType::Int(1),
+                OscType::Int(GROUP),
+            ],
+        ));
+    }
+    settings.setup = setup;
+    settings
+}
 
 struct Inst {
     key: InstrumentKey,
@@ -58,6 +106,8 @@ pub struct ScSink {
     a4: f32,
     next_node: i32,
     status: Arc<ScStatus>,
+    /// Where a config reload leaves new settings.
+    reconfig: Option<ReconfigBox>,
 }
 
 impl ScSink {
@@ -67,37 +117,13 @@ impl ScSink {
     /// scsynth's outputs `2i`, `2i + 1`.
     pub fn new(
         instruments: Vec<ScInstrument>,
-        mut settings: ServerSettings,
+        settings: ServerSettings,
         clock: SampleClock,
         latency_ns: u64,
         a4: f32,
         status: Arc<ScStatus>,
     ) -> std::io::Result<ScSink> {
-        let mut loads: Vec<OscPacket> = instruments
-            .iter()
-            .filter_map(|i| i.bytes.as_ref())
-            .map(|b| message("/d_recv", vec![OscType::Blob(b.clone())]))
-            .collect();
-        loads.append(&mut settings.loads);
-        settings.loads = loads;
-        let mut setup = vec![
-            message("/n_free", vec![OscType::Int(GROUP)]),
-            message(
-                "/g_new",
-                vec![OscType::Int(GROUP), OscType::Int(0), OscType::Int(0)],
-            ),
-        ];
-        for i in 0..instruments.len() {
-            setup.push(message(
-                "/g_new",
-                vec![
-                    OscType::Int(GROUP + 1 + i as i32),
-                    OscType::Int(1),
-                    OscType::Int(GROUP),
-                ],
-            ));
-        }
-        settings.setup = setup;
+        let settings = with_defs(&instruments, settings);
         let instruments = instruments
             .into_iter()
             .enumerate()
@@ -117,7 +143,58 @@ impl ScSink {
             a4,
             next_node: FIRST_NODE,
             status,
+            reconfig: None,
         })
+    }
+
+    /// Takes the reloads a config reload leaves in `mailbox` (at each tick).
+    pub fn reload_from(&mut self, mailbox: ReconfigBox) {
+        self.reconfig = Some(mailbox);
+    }
+
+    /// Applies a reload: the new latency from the next event; a new server (address,
+    /// program, port, options, SynthDef folder or failure limit changed) replaces the old
+    /// one, which is stopped as at the end of play (a server Chronus started quits); the
+    /// notes held then start again on the new one once it is up.
+    fn reconfigure(&mut self, change: Reconfig) {
+        self.latency_ns = change.latency_ns;
+        let Some(settings) = change.server else {
+            return;
+        };
+        let plans: Vec<ScInstrument> = self.instruments.iter().map(|i| i.plan.clone()).collect();
+        let settings = with_defs(&plans, settings);
+        let address = settings.address;
+        let started = settings.launch.is_some();
+        match Server::new(settings, self.status.clone()) {
+            Ok(server) => {
+                if self.server.is_up() {
+                    for i in 0..self.instruments.len() {
+                        let nodes: Vec<i32> = self.instruments[i]
+                            .voices
+                            .held
+                            .iter()
+                            .filter_map(|h| h.node)
+                            .collect();
+                        self.send(IMMEDIATELY, Self::release(&nodes));
+                    }
+                }
+                self.server.stop();
+                self.server = server;
+                for inst in &mut self.instruments {
+                    for h in &mut inst.voices.held {
+                        h.node = None;
+                    }
+                }
+                *self.status.address.lock() = address.to_string();
+                self.status.started.store(started, Relaxed);
+                self.status.error.store(false, Relaxed);
+                info!("SuperCollider backend: the config reload restarts it at {address}");
+            }
+            Err(e) => warn!(
+                "SuperCollider backend: cannot open a UDP socket for {address} ({e}); it stays on {}",
+                self.status.address.lock()
+            ),
+        }
     }
 
     /// The status every reader shares.
@@ -379,6 +456,10 @@ impl OutboundSink for ScSink {
     }
 
     fn tick(&mut self) {
+        let change = self.reconfig.as_ref().and_then(|m| m.lock().take());
+        if let Some(change) = change {
+            self.reconfigure(change);
+        }
         match self.server.tick(Instant::now()) {
             Change::CameUp => self.resound(),
             Change::WentDown => {

@@ -26,6 +26,7 @@ use crate::engine::{EngineStats, OutboundEvent};
 use crate::midi::input::latency_for;
 use crate::midi_out::{plan, ClockOut, MidiOutSettings, MidiOutSink, MidiOutStatus, OutHostKind};
 use crate::realtime::queue_gauges::{HighWater, QueueReading};
+use crate::sc_live::sink::ReconfigBox;
 use crate::sc_live::ScStatus;
 use crate::service::promote_this_thread;
 use crate::service::realtime::HELPER_PRIORITY;
@@ -93,6 +94,7 @@ pub(super) fn start_outbound(
     control: &Mutex<Controller>,
     sample_rate: u32,
     buffer: Option<u32>,
+    sc_reload: ReconfigBox,
 ) -> Result<Option<Outbound>, PlayError> {
     let mut c = control.lock();
     // The patch was checked against the profiles when it was read (main.rs); a patch
@@ -109,18 +111,19 @@ pub(super) fn start_outbound(
     let plan = plan.with_clock(&clock_out(options));
     let mut sinks: Vec<Box<dyn OutboundSink>> = Vec::new();
     let mut ports: Vec<BackendStatus> = Vec::new();
-    let supercollider = start_supercollider(options, &mut c, sample_rate).map(|(sink, status)| {
-        let sc = status.clone();
-        ports.push(Arc::new(move || {
-            vec![BackendPort {
-                backend: "supercollider",
-                line: sc.line(),
-                state: sc.json(),
-            }]
-        }));
-        sinks.push(Box::new(sink));
-        status
-    });
+    let supercollider =
+        start_supercollider(options, &mut c, sample_rate, sc_reload).map(|(sink, status)| {
+            let sc = status.clone();
+            ports.push(Arc::new(move || {
+                vec![BackendPort {
+                    backend: "supercollider",
+                    line: sc.line(),
+                    state: sc.json(),
+                }]
+            }));
+            sinks.push(Box::new(sink));
+            status
+        });
     if plan.is_empty() && sinks.is_empty() {
         return Ok(None);
     }

@@ -15,11 +15,13 @@ use std::sync::Arc;
 use tracing::warn;
 
 use super::PlayOptions;
+use crate::config::supercollider::SuperColliderConfig;
 use crate::control::backend_params::BackendRange;
 use crate::control::Controller;
 use crate::patch::PatchDesc;
 use crate::realtime::sample_clock::SampleClock;
 use crate::sc_live::server::{Launch, ServerSettings};
+use crate::sc_live::sink::{Reconfig, ReconfigBox};
 use crate::sc_live::{messages, ScInstrument, ScSink, ScStatus};
 
 /// True when the main graph reads an output of instrument `id`.
@@ -43,6 +45,7 @@ pub(super) fn start_supercollider(
     options: &PlayOptions,
     control: &mut Controller,
     sample_rate: u32,
+    reload: ReconfigBox,
 ) -> Option<(ScSink, Arc<ScStatus>)> {
     let sc = &options.config.supercollider;
     let jack = options.host.name() == "jack";
@@ -82,32 +85,14 @@ pub(super) fn start_supercollider(
     }
     let address = sc.server()?;
     let status = Arc::new(ScStatus {
-        address: address.to_string(),
-        started: sc.starts_server(),
+        address: address.to_string().into(),
+        started: sc.starts_server().into(),
         ..Default::default()
     });
-    let mut loads = Vec::new();
-    if let Some(dir) = &sc.synthdefs {
-        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.into());
-        loads.push(messages::message(
-            "/d_loadDir",
-            vec![rosc::OscType::String(dir.display().to_string())],
-        ));
-    }
-    let settings = ServerSettings {
-        address,
-        launch: sc.starts_server().then(|| Launch {
-            program: sc.program.clone(),
-            port: sc.port,
-            options: sc.options.clone(),
-        }),
-        loads,
-        setup: Vec::new(),
-        max_failures: sc.max_failures,
-    };
+    let settings = server_settings(sc)?;
     let clock = SampleClock::new(control.engine().stats().clone(), sample_rate as f32);
     let latency_ns = (sc.latency_ms * 1e6) as u64;
-    let sink = match ScSink::new(
+    let mut sink = match ScSink::new(
         instruments.clone(),
         settings,
         clock,
@@ -121,6 +106,7 @@ pub(super) fn start_supercollider(
             return None;
         }
     };
+    sink.reload_from(reload);
     for i in &instruments {
         let controls = i
             .controls
@@ -147,4 +133,50 @@ pub(super) fn start_supercollider(
         .backends
         .register("supercollider", Arc::new(move || up.up.load(Relaxed)));
     Some((sink, status))
+}
+
+/// The server the `supercollider` section says (`None` for an address that is not one,
+/// which the config check refuses): where it is, how it is started, the user's SynthDef
+/// folder to load, the failures before the error state.
+fn server_settings(sc: &SuperColliderConfig) -> Option<ServerSettings> {
+    let mut loads = Vec::new();
+    if let Some(dir) = &sc.synthdefs {
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.into());
+        loads.push(messages::message(
+            "/d_loadDir",
+            vec![rosc::OscType::String(dir.display().to_string())],
+        ));
+    }
+    Some(ServerSettings {
+        address: sc.server()?,
+        launch: sc.starts_server().then(|| Launch {
+            program: sc.program.clone(),
+            port: sc.port,
+            options: sc.options.clone(),
+        }),
+        loads,
+        setup: Vec::new(),
+        max_failures: sc.max_failures,
+    })
+}
+
+/// What a config reload changes in the running backend, from the `supercollider` section
+/// in force (`old`) to the reloaded one (`new`): the latency always; the server when
+/// anything else changed. `None` when nothing did.
+pub(super) fn reconfig(old: &SuperColliderConfig, new: &SuperColliderConfig) -> Option<Reconfig> {
+    if old == new {
+        return None;
+    }
+    let same_server = SuperColliderConfig {
+        latency_ms: old.latency_ms,
+        ..new.clone()
+    } == *old;
+    Some(Reconfig {
+        server: if same_server {
+            None
+        } else {
+            server_settings(new)
+        },
+        latency_ns: (new.latency_ms * 1e6) as u64,
+    })
 }

@@ -48,14 +48,22 @@ pub enum ScBinOp {
     Mul = 2,
     /// `a / b`.
     Div = 4,
+    /// `a mod b` (floored: the sign of `b`).
+    Mod = 5,
+    /// `a == b` (1 or 0).
+    Equal = 6,
     /// `a > b` (1 or 0).
     Greater = 9,
     /// `a <= b` (1 or 0).
     LessOrEqual = 10,
+    /// `a >= b` (1 or 0).
+    GreaterOrEqual = 11,
     /// `min(a, b)`.
     Min = 12,
     /// `max(a, b)`.
     Max = 13,
+    /// `a` rounded to a multiple of `b` (`floor(a / b + 0.5) × b`; `a` when `b` is 0).
+    Round = 19,
     /// `a ** b`.
     Pow = 25,
 }

@@ -94,6 +94,24 @@ pub fn lane_names(seq: &SequenceDesc) -> Vec<(&str, bool)> {
     names
 }
 
+/// A lane `"module.param"` on a param of a template that a live backend plays (a
+/// `supercollider` instrument, whose compiled SynthDef names that param's control
+/// `module.param` too): the instrument and the control's index, so the lane reaches the
+/// backend (`/n_set` on scsynth) rather than the template's params in the graph, which
+/// do not sound. `None` when the module is not in such a template.
+fn backend_lane(
+    desc: &PatchDesc,
+    registry: &Registry,
+    params: &BackendParams,
+    name: &str,
+) -> Option<(String, u16)> {
+    let (id, _) = split_param(name)?;
+    let (scope, _) = crate::patch::module_info(desc, registry, id)?;
+    let instrument = scope.instrument_id()?;
+    let index = params.get(instrument)?.iter().position(|p| p == name)?;
+    Some((instrument.to_string(), index as u16))
+}
+
 /// Everything [`build_conductor`] reads.
 pub struct BuildInputs<'a> {
     /// The patch (validated).
@@ -159,17 +177,23 @@ pub fn build_conductor(inputs: BuildInputs) -> Result<Option<Conductor>, BuildEr
             .ok_or_else(|| BuildError::Invalid(format!("bad param \"{name}\"")))?;
         let invalid = |e: super::ControlError| BuildError::Invalid(e.to_string());
         let mut start = None;
-        let target = match backend_param(backend_params, id, param).map_err(invalid)? {
-            Some(param) => {
-                start = backend_starts
-                    .get(id)
-                    .and_then(|s| s.get(usize::from(param)))
-                    .copied();
-                LiveTarget::Backend {
-                    instrument: InstrumentKey::of(id),
-                    param,
-                }
-            }
+        let backend = match backend_lane(desc, registry, backend_params, name) {
+            Some(lane) => Some(lane),
+            None => backend_param(backend_params, id, param)
+                .map_err(invalid)?
+                .map(|p| {
+                    start = backend_starts
+                        .get(id)
+                        .and_then(|s| s.get(usize::from(p)))
+                        .copied();
+                    (id.to_string(), p)
+                }),
+        };
+        let target = match backend {
+            Some((id, param)) => LiveTarget::Backend {
+                instrument: InstrumentKey::of(&id),
+                param,
+            },
             None => LiveTarget::Graph(
                 resolve_param(desc, registry, layouts, id, param)
                     .map_err(invalid)?
@@ -380,6 +404,90 @@ mod tests {
         let short: BackendParams = [("nts1".to_string(), vec!["cutoff".into()])].into();
         let e = build(&short).err().expect("refused").to_string();
         assert!(e.contains("resonance") && e.contains("cutoff"), "{e}");
+    }
+
+    #[test]
+    fn lanes_on_a_supercollider_instruments_template_params_address_its_backend() {
+        // Played live by scsynth, "pad" declares its compiled def's controls
+        // (`module.param`): the lanes on its template's params go to the backend (`/n_set`
+        // there), not to the template's params in the graph, which do not sound.
+        let text = r#"(instruments: {
+            "pad": (count: 2, backend: (kind: "supercollider"), modules: {
+                "osc": (kind: "sine"), "vca": (kind: "vca")},
+                connections: [("osc.out", "vca.in"), ("vca.out", "output.left")]),
+        }, sequence: (tracks: {"a": (instrument: "pad", pattern: "0 2")},
+            mutate: ["osc.detune"], ambient: {"vca.gain": 0.1}))"#;
+        let d = crate::patch::parse(text, None).unwrap();
+        let registry = Registry::builtin();
+        let options = crate::graph::CompileOptions {
+            sample_rate: 48_000.0,
+            revision: 1,
+            seed: 3,
+            previous: None,
+            outside: &[],
+        };
+        let g = crate::graph::compile(&d, &registry, options).unwrap();
+        let build = |params: &BackendParams| {
+            build_conductor(BuildInputs {
+                desc: &d,
+                registry: &registry,
+                layouts: &g.layouts,
+                backend_params: params,
+                backend_starts: &BackendStarts::default(),
+                config: &SequencerConfig::default(),
+                revision: 1,
+                seed: 3,
+                sample_rate: 48_000.0,
+            })
+            .unwrap()
+            .expect("a conductor")
+        };
+        let controls: BackendParams = [(
+            "pad".to_string(),
+            vec!["osc.freq".into(), "osc.detune".into(), "vca.gain".into()],
+        )]
+        .into();
+        let pad = InstrumentKey::of("pad");
+        let c = build(&controls);
+        let lanes: Vec<(LiveTarget, f32, f32, f32)> = c
+            .params
+            .iter()
+            .map(|l| (l.target, l.active.value, l.active.min, l.active.max))
+            .collect();
+        // The template's values and ranges: a compiled def's controls are the params'.
+        assert_eq!(
+            lanes[0],
+            (
+                LiveTarget::Backend {
+                    instrument: pad,
+                    param: 1
+                },
+                0.0,
+                -1200.0,
+                1200.0
+            )
+        );
+        assert_eq!(
+            lanes[1],
+            (
+                LiveTarget::Backend {
+                    instrument: pad,
+                    param: 2
+                },
+                1.0,
+                0.0,
+                4.0
+            )
+        );
+        // Played by the engine (no backend controls), the same lanes move the graph.
+        let c = build(&BackendParams::default());
+        assert!(
+            c.params
+                .iter()
+                .all(|l| matches!(l.target, LiveTarget::Graph(_))),
+            "{:?}",
+            c.params.iter().map(|l| l.target).collect::<Vec<_>>()
+        );
     }
 
     #[test]

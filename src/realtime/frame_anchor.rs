@@ -98,9 +98,7 @@ impl FrameAnchor {
     pub fn track(&mut self, engine_now: i64, n: i64) -> bool {
         let running = self.last_engine.is_some_and(|last| engine_now != last);
         self.last_engine = Some(engine_now);
-        let drift = self
-            .offset
-            .map(|o| (self.frames - (engine_now + o)).abs());
+        let drift = self.offset.map(|o| (self.frames - (engine_now + o)).abs());
         if running && drift.is_none_or(|d| d > STALE_PERIODS * n) {
             let reanchored = self.offset.is_some();
             self.offset = Some(self.frames - engine_now);
@@ -153,7 +151,10 @@ mod tests {
         assert!(!a.track(0, N as i64));
         assert_eq!(a.offset(), None, "the engine's clock stands still");
         a.cycle(1_000 + N, 0);
-        assert!(!a.track(N as i64, N as i64), "a first offset is no re-anchor");
+        assert!(
+            !a.track(N as i64, N as i64),
+            "a first offset is no re-anchor"
+        );
         assert_eq!(a.offset(), Some(1_000));
         // The clocks part by 8 periods: kept; by more: set again.
         a.cycle(1_000 + 10 * N, 0);

@@ -49,6 +49,27 @@ pub const MAX_DISTINCT_FAILS: usize = 256;
 /// Time the sink has to hear the timing probe before the server is up anyway (its notes
 /// then timed by the wall clock until the probe is heard).
 pub const CALIBRATE_LIMIT: Duration = Duration::from_secs(1);
+/// scsynth's default number of outputs.
+const SC_DEFAULT_OUTPUTS: usize = 8;
+
+/// scsynth's command-line `options` with at least `needed` outputs (`-o`; scsynth's
+/// default is 8).
+pub fn with_outputs(mut options: Vec<String>, needed: usize) -> Vec<String> {
+    match options.iter().position(|o| o == "-o") {
+        Some(i) if i + 1 < options.len() => {
+            if options[i + 1].parse::<usize>().is_ok_and(|n| n < needed) {
+                options[i + 1] = needed.to_string();
+            }
+        }
+        Some(_) => {}
+        None if needed > SC_DEFAULT_OUTPUTS => {
+            options.extend(["-o".to_string(), needed.to_string()]);
+        }
+        None => {}
+    }
+    options
+}
+
 /// Heartbeat period while up.
 const PING_UP: Duration = Duration::from_millis(250);
 /// `/status` period while booting.
@@ -268,7 +289,7 @@ impl Server {
                     if !self.warned_calibration {
                         warn!(
                             "SuperCollider server {}: its timing probe was not heard within {CALIBRATE_LIMIT:?}; its notes are timed by the wall clock (within a JACK period) until it is",
-                            self.status.address
+                            self.settings.address
                         );
                         self.warned_calibration = true;
                     }
@@ -329,7 +350,7 @@ impl Server {
     }
 
     fn came_up(&mut self, now: Instant) -> Change {
-        let address = &self.status.address;
+        let address = self.settings.address;
         if self.ever_up {
             let n = self.status.restarts.fetch_add(1, Relaxed) + 1;
             info!("SuperCollider server {address} is back (restart {n})");
@@ -406,7 +427,7 @@ impl Server {
         } else {
             "trying again"
         };
-        let address = &self.status.address;
+        let address = self.settings.address;
         if !self.warned {
             warn!(
                 "SuperCollider server {address} {reason}; {again} in {:.1} s",
@@ -465,7 +486,7 @@ impl Server {
             }
             Reply::Fail { command, text } => {
                 self.status.fails.fetch_add(1, Relaxed);
-                let address = &self.status.address;
+                let address = self.settings.address;
                 if self.fails_seen.contains(&text) {
                     return;
                 }
@@ -523,6 +544,18 @@ mod tests {
     /// Distinct `/fail`s (each naming its node) are remembered, and logged, up to
     /// [`MAX_DISTINCT_FAILS`]; every one is counted.
     #[test]
+    fn the_probe_gets_an_output_of_its_own() {
+        let v = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            with_outputs(v(&["-i", "0", "-o", "2"]), 3),
+            v(&["-i", "0", "-o", "3"])
+        );
+        assert_eq!(with_outputs(v(&["-o", "16"]), 3), v(&["-o", "16"]));
+        assert_eq!(with_outputs(v(&[]), 3), v(&[]));
+        assert_eq!(with_outputs(v(&[]), 11), v(&["-o", "11"]));
+    }
+
+    #[test]
     fn distinct_fails_are_remembered_up_to_the_limit_and_all_counted() {
         let settings = ServerSettings {
             address: "127.0.0.1:9".parse().unwrap(),
@@ -530,6 +563,7 @@ mod tests {
             loads: vec![],
             setup: vec![],
             max_failures: 5,
+            calibrate: false,
         };
         let status = Arc::new(ScStatus::default());
         let mut server = Server::new(settings, status.clone()).unwrap();

@@ -26,12 +26,14 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use parking_lot::Mutex;
 use rosc::{OscPacket, OscTime, OscType};
+use tracing::{info, warn};
 
 use super::messages::{bundle, message, time_tag, IMMEDIATELY};
 use super::plan::ScInstrument;
 use super::sc_clock::{ProbeInput, ScClock, PROBE_DEF, PROBE_LEAD, PROBE_PERIOD};
-use super::server::{Change, Server, ServerSettings};
+use super::server::{with_outputs, Change, Server, ServerSettings};
 use super::status::ScStatus;
 use super::voices::{Start, Voices};
 use crate::address::InstrumentKey;
@@ -44,6 +46,52 @@ use std::sync::atomic::Ordering::Relaxed;
 pub const GROUP: i32 = 31_000;
 /// The first node id of a voice (ids count up, wrapping before `i32::MAX`).
 pub const FIRST_NODE: i32 = 1_000_000;
+
+/// A config reload's new settings for the running sink (`supercollider` section,
+/// docs/CONTRACTS.md §4.5), taken by the outbound thread at its next tick.
+#[derive(Clone, Debug)]
+pub struct Reconfig {
+    /// The new server, when where it is or how it is started changed (`None`: the same
+    /// one, kept).
+    pub server: Option<ServerSettings>,
+    /// The new latency, nanoseconds.
+    pub latency_ns: u64,
+}
+
+/// Where a reload leaves a [`Reconfig`] for the sink: the reload's thread puts one in,
+/// the outbound thread takes it.
+pub type ReconfigBox = Arc<Mutex<Option<Reconfig>>>;
+
+/// `settings` with the loads of the instruments' compiled defs before its own loads (the
+/// user's SynthDef folder), and the setup that makes Chronus's groups.
+fn with_defs(instruments: &[ScInstrument], mut settings: ServerSettings) -> ServerSettings {
+    let mut loads: Vec<OscPacket> = instruments
+        .iter()
+        .filter_map(|i| i.bytes.as_ref())
+        .map(|b| message("/d_recv", vec![OscType::Blob(b.clone())]))
+        .collect();
+    loads.append(&mut settings.loads);
+    settings.loads = loads;
+    let mut setup = vec![
+        message("/n_free", vec![OscType::Int(GROUP)]),
+        message(
+            "/g_new",
+            vec![OscType::Int(GROUP), OscType::Int(0), OscType::Int(0)],
+        ),
+    ];
+    for i in 0..instruments.len() {
+        setup.push(message(
+            "/g_new",
+            vec![
+                OscType::Int(GROUP + 1 + i as i32),
+                OscType::Int(1),
+                OscType::Int(GROUP),
+            ],
+        ));
+    }
+    settings.setup = setup;
+    settings
+}
 
 struct Inst {
     key: InstrumentKey,
@@ -63,6 +111,28 @@ struct Probe {
     at: Instant,
     /// A new server: its port is to be connected afresh.
     fresh: bool,
+    /// The probe's SynthDef (SCgf bytes), loaded on every server.
+    def: Vec<u8>,
+}
+
+impl Probe {
+    /// `settings` for a server the probe times: its def loaded with the others, an output
+    /// of its own (`-o` raised for a server Chronus starts), and the server is up only once
+    /// the probe is heard ([`ServerSettings::calibrate`]).
+    fn prepare(&self, settings: &mut ServerSettings) {
+        settings
+            .loads
+            .insert(0, message("/d_recv", vec![OscType::Blob(self.def.clone())]));
+        if let Some(launch) = &mut settings.launch {
+            launch.options = with_outputs(std::mem::take(&mut launch.options), self.channel + 1);
+        }
+        settings.calibrate = true;
+    }
+}
+
+/// `latency_ns` in samples at `rate`.
+fn latency_samples(latency_ns: u64, rate: f64) -> i64 {
+    (latency_ns as f64 * rate / 1e9).round() as i64
 }
 
 /// Time before trying again to connect the probe's port.
@@ -79,6 +149,8 @@ pub struct ScSink {
     a4: f32,
     next_node: i32,
     status: Arc<ScStatus>,
+    /// Where a config reload leaves new settings.
+    reconfig: Option<ReconfigBox>,
 }
 
 impl ScSink {
@@ -90,50 +162,26 @@ impl ScSink {
     /// notes ([`ScClock`]).
     pub fn new(
         instruments: Vec<ScInstrument>,
-        mut settings: ServerSettings,
+        settings: ServerSettings,
         clock: SampleClock,
         latency_ns: u64,
         a4: f32,
         status: Arc<ScStatus>,
         probe: Option<(Box<dyn ProbeInput>, Vec<u8>)>,
     ) -> std::io::Result<ScSink> {
-        let mut loads: Vec<OscPacket> = instruments
-            .iter()
-            .filter_map(|i| i.bytes.as_ref())
-            .map(|b| message("/d_recv", vec![OscType::Blob(b.clone())]))
-            .collect();
-        let probe = probe.map(|(input, def)| {
-            loads.push(message("/d_recv", vec![OscType::Blob(def)]));
-            Probe {
-                input,
-                clock: ScClock::new(clock.sample_rate()),
-                channel: 2 * instruments.len(),
-                at: Instant::now(),
-                fresh: true,
-            }
+        let mut settings = with_defs(&instruments, settings);
+        let probe = probe.map(|(input, def)| Probe {
+            input,
+            clock: ScClock::new(clock.sample_rate()),
+            channel: 2 * instruments.len(),
+            at: Instant::now(),
+            fresh: true,
+            def,
         });
-        settings.calibrate = probe.is_some();
-        let latency_samples = (latency_ns as f64 * clock.sample_rate() / 1e9).round() as i64;
-        loads.append(&mut settings.loads);
-        settings.loads = loads;
-        let mut setup = vec![
-            message("/n_free", vec![OscType::Int(GROUP)]),
-            message(
-                "/g_new",
-                vec![OscType::Int(GROUP), OscType::Int(0), OscType::Int(0)],
-            ),
-        ];
-        for i in 0..instruments.len() {
-            setup.push(message(
-                "/g_new",
-                vec![
-                    OscType::Int(GROUP + 1 + i as i32),
-                    OscType::Int(1),
-                    OscType::Int(GROUP),
-                ],
-            ));
+        if let Some(p) = &probe {
+            p.prepare(&mut settings);
         }
-        settings.setup = setup;
+        let latency_samples = latency_samples(latency_ns, clock.sample_rate());
         let instruments = instruments
             .into_iter()
             .enumerate()
@@ -155,7 +203,64 @@ impl ScSink {
             a4,
             next_node: FIRST_NODE,
             status,
+            reconfig: None,
         })
+    }
+
+    /// Takes the reloads a config reload leaves in `mailbox` (at each tick).
+    pub fn reload_from(&mut self, mailbox: ReconfigBox) {
+        self.reconfig = Some(mailbox);
+    }
+
+    /// Applies a reload: the new latency from the next event; a new server (address,
+    /// program, port, options, SynthDef folder or failure limit changed) replaces the old
+    /// one, which is stopped as at the end of play (a server Chronus started quits); the
+    /// notes held then start again on the new one once it is up.
+    fn reconfigure(&mut self, change: Reconfig) {
+        self.latency_ns = change.latency_ns;
+        self.latency_samples = latency_samples(change.latency_ns, self.clock.sample_rate());
+        let Some(settings) = change.server else {
+            return;
+        };
+        let plans: Vec<ScInstrument> = self.instruments.iter().map(|i| i.plan.clone()).collect();
+        let mut settings = with_defs(&plans, settings);
+        if let Some(p) = &mut self.probe {
+            p.prepare(&mut settings);
+            p.clock.reset();
+            p.fresh = true;
+        }
+        let address = settings.address;
+        let started = settings.launch.is_some();
+        match Server::new(settings, self.status.clone()) {
+            Ok(server) => {
+                if self.server.is_up() {
+                    for i in 0..self.instruments.len() {
+                        let nodes: Vec<i32> = self.instruments[i]
+                            .voices
+                            .held
+                            .iter()
+                            .filter_map(|h| h.node)
+                            .collect();
+                        self.send(IMMEDIATELY, Self::release(&nodes));
+                    }
+                }
+                self.server.stop();
+                self.server = server;
+                for inst in &mut self.instruments {
+                    for h in &mut inst.voices.held {
+                        h.node = None;
+                    }
+                }
+                *self.status.address.lock() = address.to_string();
+                self.status.started.store(started, Relaxed);
+                self.status.error.store(false, Relaxed);
+                info!("SuperCollider backend: the config reload restarts it at {address}");
+            }
+            Err(e) => warn!(
+                "SuperCollider backend: cannot open a UDP socket for {address} ({e}); it stays on {}",
+                self.status.address.lock()
+            ),
+        }
     }
 
     /// The status every reader shares.
@@ -475,6 +580,10 @@ impl OutboundSink for ScSink {
     }
 
     fn tick(&mut self) {
+        let change = self.reconfig.as_ref().and_then(|m| m.lock().take());
+        if let Some(change) = change {
+            self.reconfigure(change);
+        }
         let now = Instant::now();
         let calibrated = self.listen();
         match self.server.tick(now, calibrated) {

@@ -1,17 +1,20 @@
 //! What the SuperCollider backend reports (`/backend/status`, `/api/state`'s backends,
 //! `/metrics`, the stop summary): its address, up or down, error state, restarts, late
-//! bundles and what was dropped while it was down. Atomics: any thread reads them.
+//! bundles and what was dropped while it was down. Atomics (and the address behind a lock
+//! the outbound thread takes only on a config reload): any thread reads them.
 
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 
+use parking_lot::Mutex;
+
 /// The backend's counters and state.
 #[derive(Debug, Default)]
 pub struct ScStatus {
-    /// The server's `host:port`.
-    pub address: String,
+    /// The server's `host:port` (a config reload may change it).
+    pub address: Mutex<String>,
     /// True when Chronus started the server (and restarts it).
-    pub started: bool,
+    pub started: AtomicBool,
     /// The server answers and has its defs.
     pub up: AtomicBool,
     /// It failed `max_failures` times in a row (Chronus keeps trying every 10 s).
@@ -45,8 +48,8 @@ impl ScStatus {
     /// `state`, `restarts`, `late`, `sent`, `dropped`, `fails`.
     pub fn json(&self) -> serde_json::Value {
         serde_json::json!({
-            "address": self.address,
-            "started": self.started,
+            "address": *self.address.lock(),
+            "started": self.started.load(Relaxed),
             "state": self.state(),
             "restarts": self.restarts.load(Relaxed),
             "late": self.late.load(Relaxed),
@@ -60,8 +63,12 @@ impl ScStatus {
     pub fn line(&self) -> String {
         format!(
             "SuperCollider {} ({}): {}; restarts {}, late {}, sent {}, dropped {}, fails {}",
-            self.address,
-            if self.started { "started" } else { "running" },
+            self.address.lock(),
+            if self.started.load(Relaxed) {
+                "started"
+            } else {
+                "running"
+            },
             self.state(),
             self.restarts.load(Relaxed),
             self.late.load(Relaxed),

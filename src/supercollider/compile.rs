@@ -16,7 +16,8 @@
 //!   the gate fades out over 3 ms at note-off, as Chronus does.
 //! - **The main graph** (`compile_main`): controls `out` (the output bus, 0), one
 //!   `{instrument}.bus` per instrument (where its voices write), `{module}.{param}`, and
-//!   `output.volume`; the instruments are `In.ar` of their buses; `Out.ar(out, …)`.
+//!   `output.volume`; the instruments are `In.ar` of their buses; the patch's `limit`
+//!   (the safety limiter, [`limit`](super::limit)) after the volume; `Out.ar(out, …)`.
 //!
 //! A param is its control, plus the signal on the input of the same id when one is
 //! connected, clipped to the param's range (Chronus's modulation rule). A module whose
@@ -267,7 +268,10 @@ pub fn compile_main(
     fixed.extend(buses.iter().map(|(n, v)| (n.as_str(), *v)));
     let mut g = GraphDef::new(desc, registry, &Scope::Main, name, map, &fixed)?;
     let (l, r) = g.output()?;
-    let (l, r) = (g.b.audio(l), g.b.audio(r));
+    let (mut l, mut r) = (g.b.audio(l), g.b.audio(r));
+    if let Some(ceiling) = desc.limit {
+        (l, r) = super::limit::safety_limiter(&mut g.b, l, r, ceiling as f32);
+    }
     let out = g.control(OUT);
     g.b.ugen(SHARED_SCOPE, "Out", Rate::Audio, 0, &[out, l, r], 0);
     Ok(g.finish())

@@ -6,6 +6,7 @@
 //! - [`compile`]: a patch's voice templates and main graph as defs, from the SuperCollider
 //!   counterparts the module kinds declare as data in `chronus-modules`.
 //! - [`patch_defs`](mod@patch_defs): every def of a patch, named after it, written as `.scsyndef` files.
+//! - [`limit`]: the main output's safety limiter (`limit`) as UGens.
 //! - [`play`]: what a render plays: the `--notes` and the sequencer's notes and param
 //!   moves, at the samples the engine plays them.
 //! - [`voices`]: an instrument's `count` and `steal` as voice slots and node commands.
@@ -25,6 +26,7 @@
 pub mod builder;
 pub mod compile;
 pub mod def_file;
+pub mod limit;
 pub mod live_plan;
 pub mod nrt;
 pub mod patch_defs;

@@ -11,7 +11,12 @@
 //! - a note loop from `jack_midiseq` plays through scsynth, spaced within a block too;
 //!   scsynth killed with SIGKILL is restarted (one warning line) and the notes are heard
 //!   again, spaced within a block from the first one recorded; once the MIDI source is
-//!   gone, scsynth is silent (no stuck note), and it is gone after chronus stops.
+//!   gone, scsynth is silent (no stuck note), and it is gone after chronus stops;
+//! - a sequencer lane on the instrument's template param (`vca.gain`, the ambient
+//!   profile) reaches the voice sounding on scsynth (`/n_set`): 20 dB quieter;
+//! - a config reload (SIGHUP) with another port moves the backend to a new scsynth (the
+//!   old one quits, the notes play on the new one); one with only another latency keeps
+//!   the server.
 #![cfg(feature = "jack")]
 
 use std::net::UdpSocket;
@@ -395,4 +400,152 @@ fn midi_plays_through_scsynth_and_a_killed_scsynth_comes_back_without_stuck_note
         lost[0].contains("exited") && lost[0].contains("restarting in 0.5 s"),
         "{lost:#?}"
     );
+}
+
+/// RMS of `x` in dBFS.
+fn rms_dbfs(x: &[f32]) -> f64 {
+    let power = x.iter().map(|&v| f64::from(v) * f64::from(v)).sum::<f64>() / x.len() as f64;
+    10.0 * power.max(1e-30).log10()
+}
+
+#[test]
+fn a_sequencer_lane_on_a_template_param_reaches_the_voices_on_scsynth() {
+    if !programs_available(
+        "sc_live_lanes",
+        &["jackd", "jack_lsp", "jack_rec", "scsynth"],
+    ) {
+        return;
+    }
+    let _serial = jack_test_lock();
+    let t = Instant::now();
+    let server = JackServer::start("sc_live_lanes");
+    let dir = TempDir::new("sc_live_lanes");
+    // One note held for 16 s from the start; the ambient profile (forced below) glides
+    // the voice's `vca.gain` from 0.3 to 0.03 over 0.2 s: scsynth's voice must follow, by
+    // `/n_set` while it sounds.
+    let patch = patch(
+        &dir,
+        r#" sequence: (bpm: 60, swing: 0.0, drift: 0.0, density: 1.0, scale: "chromatic", root: 69,
+            tracks: {"t": (instrument: "pad", division: "1/1", pattern: "0 . . .", gate: 4.0)},
+            ambient: {"vca.gain": 0.03},
+            idle: (timeout: 600.0, fade_in: 0.2, fade_out: 0.8, exit_after: 1.0,
+                ambient: (density: 1.0, tempo_scale: 1.0, scale: "chromatic")))"#,
+    );
+    let (config, port) = config(&dir);
+    let mut player = play(&server, &patch, &config, &[]);
+    wait_line(
+        &mut player,
+        &format!("SuperCollider server 127.0.0.1:{port} is up"),
+    );
+    step(t, "scsynth up");
+    let out = sc_out(&server, None);
+    let (_, before) = server.record(&dir.join("before.wav"), 1, std::slice::from_ref(&out));
+    let osc = osc_port(&mut player);
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let packet = OscPacket::Message(OscMessage {
+        addr: "/seq/mode".into(),
+        args: vec![OscType::String("ambient".into())],
+    });
+    socket
+        .send_to(&rosc::encoder::encode(&packet).unwrap(), ("127.0.0.1", osc))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    let (_, after) = server.record(&dir.join("after.wav"), 1, &[out]);
+    let (a, b) = (rms_dbfs(&before[0]), rms_dbfs(&after[0]));
+    step(
+        t,
+        &format!("scsynth's voice: {a:.2} dBFS, then {b:.2} dBFS"),
+    );
+    // A sine at 0.3: −13.5 dBFS, then 20 dB lower.
+    assert!((a + 13.5).abs() < 1.0, "before the lane: {a:.2} dBFS");
+    assert!(
+        (a - b - 20.0).abs() < 1.0,
+        "the lane moved scsynth's voice by {:.2} dB, not 20",
+        a - b
+    );
+    player.signal("TERM");
+    let status = player.wait_exit(READY_TIMEOUT, "SIGTERM");
+    assert!(status.success(), "{}", player.output.text());
+}
+
+#[test]
+fn a_config_reload_moves_the_backend_to_the_new_server() {
+    if !programs_available(
+        "sc_live_reload",
+        &["jackd", "jack_lsp", "jack_rec", "scsynth"],
+    ) {
+        return;
+    }
+    let _serial = jack_test_lock();
+    let t = Instant::now();
+    let server = JackServer::start("sc_live_reload");
+    let dir = TempDir::new("sc_live_reload");
+    let patch = patch(
+        &dir,
+        r#" sequence: (bpm: 120, swing: 0.0, drift: 0.0, density: 1.0, scale: "chromatic", root: 69,
+            tracks: {"t": (instrument: "pad", division: "1/4", pattern: "0 12", gate: 0.5)})"#,
+    );
+    let (config, port) = config(&dir);
+    let mut player = play(&server, &patch, &config, &[]);
+    wait_line(
+        &mut player,
+        &format!("SuperCollider server 127.0.0.1:{port} is up"),
+    );
+    let first = scsynth_child(player.pid()).expect("chronus started scsynth");
+    step(t, "the first scsynth up");
+    // The same section on another port, with another latency: SIGHUP applies it.
+    let moved = free_port();
+    std::fs::write(
+        &config,
+        format!(
+            r#"(supercollider: (port: {moved}, latency_ms: 80.0, options: ["-i", "0", "-o", "2"]))"#
+        ),
+    )
+    .unwrap();
+    player.signal("HUP");
+    wait_line(&mut player, "changed supercollider (server restarted)");
+    wait_line(
+        &mut player,
+        &format!("SuperCollider server 127.0.0.1:{moved} is up"),
+    );
+    step(t, "the second scsynth up");
+    assert!(!alive(first), "the first scsynth {first} still runs");
+    let second = scsynth_child(player.pid()).expect("a new scsynth");
+    assert_ne!(second, first);
+    let out = sc_out(&server, None);
+    let (_, channels) = server.record(&dir.join("moved.wav"), 3, &[out]);
+    let (n, errors) = check_notes(
+        "sequencer on the new scsynth",
+        &channels[0],
+        24_000,
+        SC_BLOCK,
+        &player,
+    );
+    step(
+        t,
+        &format!(
+            "{n} onsets on the new server, spacing off by at most {} frames",
+            errors.iter().max().unwrap_or(&0)
+        ),
+    );
+    // A latency change alone keeps the server.
+    std::fs::write(
+        &config,
+        format!(
+            r#"(supercollider: (port: {moved}, latency_ms: 60.0, options: ["-i", "0", "-o", "2"]))"#
+        ),
+    )
+    .unwrap();
+    player.signal("HUP");
+    wait_line(&mut player, "changed supercollider (latency)");
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        scsynth_child(player.pid()),
+        Some(second),
+        "the server was kept"
+    );
+    player.signal("TERM");
+    let status = player.wait_exit(READY_TIMEOUT, "SIGTERM");
+    assert!(status.success(), "{}", player.output.text());
+    assert!(!alive(second), "scsynth {second} outlived chronus");
 }

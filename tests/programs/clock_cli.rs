@@ -61,7 +61,15 @@ fn clock_in_and_out_on_one_port_are_refused_in_one_line() {
 /// Runs `chronus play` on the null host for a second with `args` added, and returns the
 /// one line it printed, having checked it failed with exit code 1.
 fn refused_play(args: &[&str]) -> String {
-    let mut all = vec!["play", "--host", "null", "--no-osc", "--no-http", "--seconds", "1"];
+    let mut all = vec![
+        "play",
+        "--host",
+        "null",
+        "--no-osc",
+        "--no-http",
+        "--seconds",
+        "1",
+    ];
     all.extend_from_slice(args);
     let (status, output) = run_chronus(&all);
     assert_eq!(status.code(), Some(1), "{args:?}: {}", output.text());

@@ -23,5 +23,8 @@ mod render_config;
 mod sc_live_bad_input;
 mod sd_notify;
 mod soak;
+mod supercollider_kinds;
+mod supercollider_lanes;
+mod supercollider_limit;
 mod supercollider_render;
 mod web_console;

@@ -20,7 +20,7 @@ use crate::support::compare::{
 use crate::support::process::programs_available;
 use crate::support::temp::TempDir;
 
-const SR: f64 = 48_000.0;
+pub(crate) const SR: f64 = 48_000.0;
 
 /// The notes every voiced patch plays, each in a render of its own (so each onset is
 /// measured after silence), starting off the 64-frame block grid.
@@ -39,7 +39,7 @@ fn render(dir: &TempDir, patch: &str, engine: &str, notes: Option<&str>) -> Vec<
 }
 
 /// A render of `seconds` with `extra` flags, as a mono signal.
-fn render_with(
+pub(crate) fn render_with(
     dir: &TempDir,
     patch: &str,
     engine: &str,

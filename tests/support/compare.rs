@@ -166,3 +166,61 @@ pub fn onset_lag(a: &[f64], b: &[f64], sr: f64, start: f64, freq: f64) -> f64 {
         .unwrap_or(0);
     best as f64 / sr
 }
+
+/// The power spectrum of `x` (Hann-windowed, zero-padded to a power of two): bin `k` is
+/// `k × sr / len` Hz. A radix-2 FFT, small enough to keep here.
+fn power_spectrum(x: &[f64]) -> Vec<f64> {
+    let n = x.len().next_power_of_two();
+    let mut re: Vec<f64> = (0..n)
+        .map(|i| {
+            x.get(i).map_or(0.0, |v| {
+                v * (0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / x.len() as f64).cos())
+            })
+        })
+        .collect();
+    let mut im = vec![0.0; n];
+    let bits = n.trailing_zeros();
+    for i in 0..n {
+        let j = i.reverse_bits() >> (usize::BITS - bits);
+        if j > i {
+            re.swap(i, j);
+        }
+    }
+    let mut len = 2;
+    while len <= n {
+        let step = -2.0 * std::f64::consts::PI / len as f64;
+        for start in (0..n).step_by(len) {
+            for k in 0..len / 2 {
+                let (s, c) = (step * k as f64).sin_cos();
+                let (a, b) = (start + k, start + k + len / 2);
+                let (tr, ti) = (re[b] * c - im[b] * s, re[b] * s + im[b] * c);
+                re[b] = re[a] - tr;
+                im[b] = im[a] - ti;
+                re[a] += tr;
+                im[a] += ti;
+            }
+        }
+        len *= 2;
+    }
+    (0..n / 2).map(|k| re[k] * re[k] + im[k] * im[k]).collect()
+}
+
+/// The level of `x` in each octave band from `lowest` Hz up to Nyquist, in dB (relative
+/// between bands and between signals measured alike, not dBFS): what the two-engine
+/// tests compare as "the same spectrum". `(band's lower edge Hz, dB)` per band.
+pub fn octave_bands(x: &[f64], sr: f64, lowest: f64) -> Vec<(f64, f64)> {
+    let power = power_spectrum(x);
+    let hz_per_bin = sr / (2 * power.len()) as f64;
+    let mut bands = Vec::new();
+    let mut lo = lowest;
+    while lo * 2.0 <= sr / 2.0 + 1.0 {
+        let (a, b) = (
+            (lo / hz_per_bin).ceil() as usize,
+            ((2.0 * lo / hz_per_bin).ceil() as usize).min(power.len()),
+        );
+        let sum: f64 = power[a..b].iter().sum();
+        bands.push((lo, 10.0 * sum.max(1e-30).log10()));
+        lo *= 2.0;
+    }
+    bands
+}

@@ -5,13 +5,17 @@
 //! Our own: fundsp has no crusher, and it is two lines. Per sample on two fields:
 //! `process` never allocates, locks, logs or blocks.
 //!
-//! No SuperCollider counterpart yet: `Latch.ar(round(in, step), Impulse.ar(rate))` would be
-//! its graph, but the hold's phase against ours is not checked, so it is not mapped.
+//! On scsynth: `Gate.ar(in, Impulse.ar(rate))` holds (`Impulse` fires on the first sample
+//! and whenever its phase passes 1, as our hold clock; `Gate` takes the input on every
+//! sample the impulse is up, so at `rate` ≥ the server's rate it takes every sample, as
+//! ours), then `round(held × 2^(bits−1)) / 2^(bits−1)` (`round` to 1 rounds halves up,
+//! ours away from zero: only an exact half of a step differs) and the dry/wet mix.
 
 use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
+use crate::supercollider::{Sc, ScBinOp, ScCounterpart, ScUGen};
 
 const BITS: usize = 0;
 const RATE: usize = 1;
@@ -54,7 +58,44 @@ static BITCRUSHER_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `bitcrusher` kind.
-pub const BITCRUSHER: ModuleEntry = ModuleEntry::of::<Bitcrusher>(&BITCRUSHER_INFO);
+pub const BITCRUSHER: ModuleEntry =
+    ModuleEntry::of::<Bitcrusher>(&BITCRUSHER_INFO).supercollider(&BITCRUSHER_SC);
+
+/// The input held at `rate`: `Gate.ar(in, Impulse.ar(rate, 0))`.
+const SC_HELD: Sc = Sc::ar(&ScUGen::ar(
+    "Gate",
+    &[
+        Sc::Audio(&Sc::Input("in", 0.0)),
+        Sc::ar(&ScUGen::ar("Impulse", &[Sc::Param("rate"), Sc::Const(0.0)])),
+    ],
+));
+
+/// `2^(bits − 1)`: half the number of levels.
+const SC_HALF_LEVELS: Sc = Sc::Bin(
+    ScBinOp::Pow,
+    &Sc::Const(2.0),
+    &Sc::sub(&Sc::Param("bits"), &Sc::Const(1.0)),
+);
+
+/// The held input on the grid: `round(held × half_levels, 1) / half_levels`.
+const SC_WET: Sc = Sc::Bin(
+    ScBinOp::Div,
+    &Sc::Bin(
+        ScBinOp::Round,
+        &Sc::mul(&SC_HELD, &SC_HALF_LEVELS),
+        &Sc::Const(1.0),
+    ),
+    &SC_HALF_LEVELS,
+);
+
+/// `bitcrusher` on scsynth: `in + (wet − in) × mix`.
+static BITCRUSHER_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::add(
+        &Sc::Input("in", 0.0),
+        &Sc::mul(&Sc::sub(&SC_WET, &Sc::Input("in", 0.0)), &Sc::Param("mix")),
+    )],
+    note: "Gate on Impulse at the rate, round to the step",
+};
 
 /// `x` rounded to the grid of `2^bits` levels over −1..1 (step `2 / 2^bits`).
 #[inline]

@@ -7,9 +7,16 @@
 //! release one-poles. Everything is per sample on a few fields: `process` never allocates,
 //! locks, logs or blocks.
 //!
-//! No SuperCollider counterpart: `Compander.ar` has a hard knee and its own slope-based
-//! gain on a peak follower; nothing in the core UGens computes this soft-knee, dB-domain
-//! gain.
+//! On scsynth (`Compander.ar` has a hard knee and its own slope-based gain, so not that):
+//! the same chain in UGens and arithmetic. The detector's level in dB
+//! (`20 log10 max(|x|, 1e-10)`), the static curve written without branches — with
+//! `o = level − threshold` and `a = clip(o + knee/2, 0, knee)`, the reduction is
+//! `(1/ratio − 1) · (a² / (2 knee) + max(o − knee/2, 0))`, which is 0 below the knee, the
+//! quadratic inside it and the straight line above — then
+//! `LagUD.ar(reduction, release × ln 1000, attack × ln 1000)`: the same one-pole, rising
+//! (recovering) at the release's coefficient, falling at the attack's (`LagUD`'s times
+//! are to −60 dB). It starts from the first target, ours from 0, and ours snaps within
+//! 10⁻⁴ dB of 0 to 0.
 
 use super::{db_to_gain, finite_or_zero, gain_to_db, one_pole_coeff};
 use crate::entry::ModuleEntry;
@@ -17,6 +24,7 @@ use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
 use crate::smoother::Smoothing;
+use crate::supercollider::{Sc, ScBinOp, ScCounterpart, ScUGen, ScUnaryOp};
 
 const THRESHOLD: usize = 0;
 const RATIO: usize = 1;
@@ -75,7 +83,98 @@ static COMPRESSOR_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `compressor` kind.
-pub const COMPRESSOR: ModuleEntry = ModuleEntry::of::<Compressor>(&COMPRESSOR_INFO);
+pub const COMPRESSOR: ModuleEntry =
+    ModuleEntry::of::<Compressor>(&COMPRESSOR_INFO).supercollider(&COMPRESSOR_SC);
+
+/// `ln 1000`: `LagUD`'s times are to −60 dB, ours are time constants.
+const LAG_60DB: f32 = 6.907_755;
+/// `20 / ln 10`: dB from a natural logarithm.
+const DB_PER_NEPER: f32 = 20.0 / std::f32::consts::LN_10;
+
+/// The detector's level in dB: `sidechain` when connected, else `in`.
+const SC_LEVEL: Sc = Sc::mul(
+    &Sc::Unary(
+        ScUnaryOp::Log,
+        &Sc::Bin(
+            ScBinOp::Max,
+            &Sc::Unary(
+                ScUnaryOp::Abs,
+                &Sc::Audio(&Sc::Connected(
+                    "sidechain",
+                    &Sc::Input("sidechain", 0.0),
+                    &Sc::Input("in", 0.0),
+                )),
+            ),
+            &Sc::Const(1e-10),
+        ),
+    ),
+    &Sc::Const(DB_PER_NEPER),
+);
+/// `o`: dB over the threshold.
+const SC_OVER: Sc = Sc::sub(&SC_LEVEL, &Sc::Param("threshold"));
+/// The knee's width, never 0 (a hard knee divides by it).
+const SC_KNEE: Sc = Sc::Bin(ScBinOp::Max, &Sc::Param("knee"), &Sc::Const(1e-6));
+/// Half the knee.
+const SC_HALF_KNEE: Sc = Sc::mul(&SC_KNEE, &Sc::Const(0.5));
+/// `a = clip(o + knee/2, 0, knee)`.
+const SC_IN_KNEE: Sc = Sc::Bin(
+    ScBinOp::Min,
+    &Sc::Bin(
+        ScBinOp::Max,
+        &Sc::add(&SC_OVER, &SC_HALF_KNEE),
+        &Sc::Const(0.0),
+    ),
+    &SC_KNEE,
+);
+/// The static curve: `(1/ratio − 1) · (a² / (2 knee) + max(o − knee/2, 0))`.
+const SC_TARGET: Sc = Sc::mul(
+    &Sc::sub(
+        &Sc::Bin(ScBinOp::Div, &Sc::Const(1.0), &Sc::Param("ratio")),
+        &Sc::Const(1.0),
+    ),
+    &Sc::add(
+        &Sc::Bin(
+            ScBinOp::Div,
+            &Sc::mul(&SC_IN_KNEE, &SC_IN_KNEE),
+            &Sc::mul(&SC_KNEE, &Sc::Const(2.0)),
+        ),
+        &Sc::Bin(
+            ScBinOp::Max,
+            &Sc::sub(&SC_OVER, &SC_HALF_KNEE),
+            &Sc::Const(0.0),
+        ),
+    ),
+);
+/// The smoothed reduction in dB.
+const SC_REDUCTION: Sc = Sc::ar(&ScUGen::ar(
+    "LagUD",
+    &[
+        SC_TARGET,
+        Sc::mul(&Sc::Param("release"), &Sc::Const(LAG_60DB)),
+        Sc::mul(&Sc::Param("attack"), &Sc::Const(LAG_60DB)),
+    ],
+));
+/// The wet signal: `in × 10^((reduction + makeup) / 20)`.
+const SC_WET: Sc = Sc::mul(
+    &Sc::Input("in", 0.0),
+    &Sc::Bin(
+        ScBinOp::Pow,
+        &Sc::Const(10.0),
+        &Sc::mul(
+            &Sc::add(&SC_REDUCTION, &Sc::Param("makeup")),
+            &Sc::Const(0.05),
+        ),
+    ),
+);
+
+/// `compressor` on scsynth: `in + (wet − in) × mix`.
+static COMPRESSOR_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::add(
+        &Sc::Input("in", 0.0),
+        &Sc::mul(&Sc::sub(&SC_WET, &Sc::Input("in", 0.0)), &Sc::Param("mix")),
+    )],
+    note: "the soft-knee curve in arithmetic, LagUD for attack and release",
+};
 
 /// Gain reductions closer to 0 dB than this snap to 0 (the release never quite arrives).
 const SNAP_DB: f32 = 1e-4;

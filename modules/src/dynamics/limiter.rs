@@ -22,7 +22,10 @@
 //! No SuperCollider counterpart: `Limiter.ar` is a look-ahead limiter of another gain
 //! computer (peaks per half window, linear gain ramps between them, its recovery tied to
 //! its window, no `release`), so its output would not compare with ours sample for sample
-//! or in release.
+//! or in release; and ours cannot be rebuilt from core UGens: its gain is the minimum of
+//! `need` over a sliding 5 ms window, and no core UGen keeps a sliding minimum
+//! (`RunningMin` holds until a reset; the output's safety limiter, which has no window,
+//! is rebuilt so: `supercollider::limit`).
 
 use super::{db_to_gain, finite_or_zero, one_pole_coeff};
 use crate::entry::ModuleEntry;

@@ -4,9 +4,12 @@
 //! Coefficients are recomputed only when `mode`, `freq`, `q` or `gain` change: once per
 //! block for steady params, per sample (with the same cache check) while one moves.
 //!
-//! No SuperCollider counterpart yet: the RBJ sections exist as `BPeakEQ`, `BLowShelf`,
-//! `BHiShelf`, `BBandStop`, `BAllPass` (float, ours `f64`), not checked against ours in
-//! this pass; not mapped.
+//! On scsynth: the same RBJ sections in SuperCollider's `BEQSuite` (single precision there,
+//! ours `f64`): `BPeakEQ` and `BAllPass` take `rq = 1/q`; the shelves take the cookbook's
+//! slope form, `rs = 1/S`, and the Q form here is the slope
+//! `rs = 1 + (1/q² − 2) / (A + 1/A)` (`A = 10^(gain/40)`: both give the same `α`);
+//! `BBandStop` takes a bandwidth in octaves, `bw = asinh(1/(2q)) · sin ω / (ln 2 / 2 · ω)`
+//! (`ω = 2π freq / sr`: again the same `α`).
 
 use super::{Biquad, Coefficients, Shape};
 use crate::entry::ModuleEntry;
@@ -14,6 +17,7 @@ use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
 use crate::smoother::Smoothing;
+use crate::supercollider::{Sc, ScBinOp, ScCounterpart, ScUGen, ScUnaryOp, SAMPLE_RATE};
 
 const MODE: usize = 0;
 const FREQ: usize = 1;
@@ -74,7 +78,77 @@ static BIQUAD_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `biquad` kind.
-pub const BIQUAD: ModuleEntry = ModuleEntry::of::<BiquadModule>(&BIQUAD_INFO);
+pub const BIQUAD: ModuleEntry =
+    ModuleEntry::of::<BiquadModule>(&BIQUAD_INFO).supercollider(&BIQUAD_SC);
+
+/// The input at audio rate.
+const SC_IN: Sc = Sc::Audio(&Sc::Input("in", 0.0));
+/// `1 / q`.
+const SC_RQ: Sc = Sc::Bin(ScBinOp::Div, &Sc::Const(1.0), &Sc::Param("q"));
+/// `A = 10^(gain / 40)`.
+const SC_A: Sc = Sc::Bin(
+    ScBinOp::Pow,
+    &Sc::Const(10.0),
+    &Sc::Bin(ScBinOp::Div, &Sc::Param("gain"), &Sc::Const(40.0)),
+);
+/// The shelves' `rs` for our `q`: `1 + (1/q² − 2) / (A + 1/A)`.
+const SC_RS: Sc = Sc::add(
+    &Sc::Const(1.0),
+    &Sc::Bin(
+        ScBinOp::Div,
+        &Sc::sub(&Sc::mul(&SC_RQ, &SC_RQ), &Sc::Const(2.0)),
+        &Sc::add(&SC_A, &Sc::Bin(ScBinOp::Div, &Sc::Const(1.0), &SC_A)),
+    ),
+);
+/// `ω = 2π freq / sr`.
+const SC_W0: Sc = Sc::Bin(
+    ScBinOp::Div,
+    &Sc::mul(&Sc::Param("freq"), &Sc::Const(std::f32::consts::TAU)),
+    &Sc::UGen(&SAMPLE_RATE, 0),
+);
+/// `x = 1/(2q)`.
+const SC_HALF_RQ: Sc = Sc::mul(&SC_RQ, &Sc::Const(0.5));
+/// `asinh(1/(2q)) = ln(x + √(x² + 1))`.
+const SC_ASINH: Sc = Sc::Unary(
+    ScUnaryOp::Log,
+    &Sc::add(
+        &SC_HALF_RQ,
+        &Sc::Unary(
+            ScUnaryOp::Sqrt,
+            &Sc::add(&Sc::mul(&SC_HALF_RQ, &SC_HALF_RQ), &Sc::Const(1.0)),
+        ),
+    ),
+);
+/// The notch's bandwidth in octaves: `asinh(1/(2q)) · sin ω / (ln 2 / 2 · ω)`.
+const SC_BW: Sc = Sc::Bin(
+    ScBinOp::Div,
+    &Sc::mul(&SC_ASINH, &Sc::Unary(ScUnaryOp::Sin, &SC_W0)),
+    &Sc::mul(&SC_W0, &Sc::Const(0.5 * std::f32::consts::LN_2)),
+);
+
+/// `biquad` on scsynth: the `BEQSuite` section of the mode.
+static BIQUAD_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::Choice(
+        "mode",
+        &[
+            Sc::ar(&ScUGen::ar(
+                "BPeakEQ",
+                &[SC_IN, Sc::Param("freq"), SC_RQ, Sc::Param("gain")],
+            )),
+            Sc::ar(&ScUGen::ar(
+                "BLowShelf",
+                &[SC_IN, Sc::Param("freq"), SC_RS, Sc::Param("gain")],
+            )),
+            Sc::ar(&ScUGen::ar(
+                "BHiShelf",
+                &[SC_IN, Sc::Param("freq"), SC_RS, Sc::Param("gain")],
+            )),
+            Sc::ar(&ScUGen::ar("BBandStop", &[SC_IN, Sc::Param("freq"), SC_BW])),
+            Sc::ar(&ScUGen::ar("BAllPass", &[SC_IN, Sc::Param("freq"), SC_RQ])),
+        ],
+    )],
+    note: "BPeakEQ, BLowShelf, BHiShelf, BBandStop, BAllPass (single precision)",
+};
 
 /// The `biquad` module.
 #[derive(Clone, Debug)]

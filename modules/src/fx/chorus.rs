@@ -7,14 +7,16 @@
 //! One [`DelayLine`] read twice per sample is a few lines. The line is allocated in
 //! `prepare`; `process` and `reset` never allocate, lock, log or block.
 //!
-//! No SuperCollider counterpart yet: two `DelayC` reads swept by `SinOsc`s would be its
-//! graph, not built and checked in this pass; not mapped.
+//! On scsynth: two `DelayC` reads (cubic, Catmull-Rom like ours) of the input at
+//! `delay + depth × SinOsc.ar(rate, φ)`, φ = 0 on the left and 3π/2 (a quarter cycle
+//! behind) on the right, each mixed with the dry signal.
 
 use super::modulated::{DelayLine, SineLfo};
 use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
+use crate::supercollider::{Sc, ScCounterpart, ScUGen};
 
 const RATE: usize = 0;
 const DEPTH: usize = 1;
@@ -65,7 +67,46 @@ static CHORUS_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `chorus` kind.
-pub const CHORUS: ModuleEntry = ModuleEntry::of::<Chorus>(&CHORUS_INFO);
+pub const CHORUS: ModuleEntry = ModuleEntry::of::<Chorus>(&CHORUS_INFO).supercollider(&CHORUS_SC);
+
+/// One channel on scsynth: `in + (DelayC.ar(in, LONGEST, delay + depth × SinOsc.ar(rate,
+/// phase)) − in) × mix`.
+macro_rules! sc_channel {
+    ($phase:expr) => {
+        Sc::add(
+            &Sc::Input("in", 0.0),
+            &Sc::mul(
+                &Sc::sub(
+                    &Sc::ar(&ScUGen::ar(
+                        "DelayC",
+                        &[
+                            Sc::Audio(&Sc::Input("in", 0.0)),
+                            Sc::Const(LONGEST),
+                            Sc::add(
+                                &Sc::Param("delay"),
+                                &Sc::mul(
+                                    &Sc::Param("depth"),
+                                    &Sc::ar(&ScUGen::ar(
+                                        "SinOsc",
+                                        &[Sc::Param("rate"), Sc::Const($phase)],
+                                    )),
+                                ),
+                            ),
+                        ],
+                    )),
+                    &Sc::Input("in", 0.0),
+                ),
+                &Sc::Param("mix"),
+            ),
+        )
+    };
+}
+
+/// `chorus` on scsynth: the left channel swept from phase 0, the right from 3π/2.
+static CHORUS_SC: ScCounterpart = ScCounterpart {
+    outputs: &[sc_channel!(0.0), sc_channel!(1.5 * std::f32::consts::PI)],
+    note: "DelayC swept by SinOsc, per channel",
+};
 
 /// The `chorus` module.
 #[derive(Clone, Debug, Default)]

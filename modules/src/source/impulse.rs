@@ -6,16 +6,17 @@
 //! equal level, so there is nothing above Nyquist to fold back; only its timing is
 //! rounded to the sample (a phase in `f64`, so a 1 Hz train does not drift).
 //!
-//! No SuperCollider counterpart yet: `Impulse.ar(freq)` gives the train, but the impulse on
-//! each rising gate edge (`Trig1` of the gate, one sample) is not built and checked; not
-//! mapped.
+//! On scsynth: `Impulse.ar(freq)` for the train (its first impulse on the first sample, as
+//! here), silenced at 0 Hz, and `Trig1.ar(gate > 0.5, 0)` (one sample on each rising edge),
+//! the larger of the two times `level`.
 
 use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
 use crate::smoother::Smoothing;
-use crate::utility::Edge;
+use crate::supercollider::{Sc, ScBinOp, ScCounterpart, ScUGen, SAMPLE_RATE};
+use crate::utility::{Edge, GATE_ON};
 
 static IMPULSE_INFO: ModuleInfo = ModuleInfo {
     kind: "impulse",
@@ -47,7 +48,45 @@ static IMPULSE_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `impulse` kind.
-pub const IMPULSE: ModuleEntry = ModuleEntry::of::<Impulse>(&IMPULSE_INFO);
+pub const IMPULSE: ModuleEntry =
+    ModuleEntry::of::<Impulse>(&IMPULSE_INFO).supercollider(&IMPULSE_SC);
+
+/// The train's rate: `freq` clamped to 0..Nyquist.
+const SC_FREQ: Sc = Sc::Bin(
+    ScBinOp::Min,
+    &Sc::Bin(ScBinOp::Max, &Sc::Param("freq"), &Sc::Const(0.0)),
+    &Sc::Bin(ScBinOp::Mul, &Sc::UGen(&SAMPLE_RATE, 0), &Sc::Const(0.5)),
+);
+
+/// `Impulse.ar(freq, 0) × (freq > 0)`: `Impulse` fires on its first sample and whenever its
+/// phase passes 1, even at 0 Hz (once), which ours does not.
+const SC_TRAIN: Sc = Sc::mul(
+    &Sc::ar(&ScUGen::ar("Impulse", &[SC_FREQ, Sc::Const(0.0)])),
+    &Sc::Bin(ScBinOp::Greater, &SC_FREQ, &Sc::Const(0.0)),
+);
+
+/// `Trig1.ar(gate > 0.5, 0)`: one sample at 1 on each rising edge (a duration of 0 is one
+/// sample).
+const SC_EDGE: Sc = Sc::ar(&ScUGen::ar(
+    "Trig1",
+    &[
+        Sc::Audio(&Sc::Bin(
+            ScBinOp::Greater,
+            &Sc::Input("gate", 0.0),
+            &Sc::Const(GATE_ON),
+        )),
+        Sc::Const(0.0),
+    ],
+));
+
+/// `impulse` on scsynth: `max(train, edge) × level`.
+static IMPULSE_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::mul(
+        &Sc::Bin(ScBinOp::Max, &SC_TRAIN, &SC_EDGE),
+        &Sc::Param("level"),
+    )],
+    note: "Impulse and Trig1 on the gate",
+};
 
 /// The `impulse` module.
 #[derive(Clone, Debug, Default)]

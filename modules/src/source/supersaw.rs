@@ -8,15 +8,17 @@
 //! Why our own: fundsp has no supersaw, and its `saw` is a wavetable per voice (measured
 //! slower than a PolyBLEP saw for the oscillators, see `oscillator.rs`).
 //!
-//! No SuperCollider counterpart yet: seven `Saw`s at the JP-8000 offsets would be its graph
-//! (as `saw` maps to `Saw`), but their fixed, spread start phases have no `Saw` input; not
-//! mapped.
+//! On scsynth: seven band-limited `Saw`s (× 2: theirs span ±0.5) at the same offsets,
+//! levels and scaling. `Saw` has no phase input, so they all start from the same phase
+//! there: the attack is narrower, the beating between them shifted; over a sustain of a
+//! second or more the level and spectrum are the same (`tests/programs/supercollider_kinds.rs`).
 
 use super::{pitched, FREQ_PARAM, FREQ_PORT, PITCH_PORT};
 use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
+use crate::supercollider::{Sc, ScBinOp, ScCounterpart, ScUGen, ScUnaryOp};
 
 const FREQ: usize = 0;
 const SPREAD: usize = 1;
@@ -55,7 +57,75 @@ static SUPERSAW_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `supersaw` kind.
-pub const SUPERSAW: ModuleEntry = ModuleEntry::of::<Supersaw>(&SUPERSAW_INFO);
+pub const SUPERSAW: ModuleEntry =
+    ModuleEntry::of::<Supersaw>(&SUPERSAW_INFO).supercollider(&SUPERSAW_SC);
+
+/// The note's frequency: `freq × 2^pitch`.
+const SC_FREQ: Sc = Sc::mul(
+    &Sc::Param("freq"),
+    &Sc::Bin(ScBinOp::Pow, &Sc::Const(2.0), &Sc::Input("pitch", 0.0)),
+);
+
+/// The side saws' level: `mix`.
+const SC_SIDE: Sc = Sc::Param("mix");
+/// The centre saw's level: `1 − mix / 2`.
+const SC_CENTRE: Sc = Sc::sub(&Sc::Const(1.0), &Sc::mul(&SC_SIDE, &Sc::Const(0.5)));
+
+/// Saw `k` at its level: `Saw.ar(freq × (1 + DETUNE[k] × spread)) × 2 × level`.
+macro_rules! sc_saw {
+    ($k:expr, $level:expr) => {
+        Sc::mul(
+            &Sc::mul(
+                &Sc::ar(&ScUGen::ar(
+                    "Saw",
+                    &[Sc::mul(
+                        &SC_FREQ,
+                        &Sc::add(
+                            &Sc::Const(1.0),
+                            &Sc::mul(&Sc::Const(DETUNE[$k]), &Sc::Param("spread")),
+                        ),
+                    )],
+                )),
+                &Sc::Const(2.0),
+            ),
+            &$level,
+        )
+    };
+}
+
+/// The sum of the seven.
+const SC_SUM: Sc = Sc::add(
+    &Sc::add(
+        &Sc::add(&sc_saw!(0, SC_SIDE), &sc_saw!(1, SC_SIDE)),
+        &Sc::add(&sc_saw!(2, SC_SIDE), &sc_saw!(3, SC_CENTRE)),
+    ),
+    &Sc::add(
+        &Sc::add(&sc_saw!(4, SC_SIDE), &sc_saw!(5, SC_SIDE)),
+        &sc_saw!(6, SC_SIDE),
+    ),
+);
+
+/// Their RMS sum (at least 1): `max(√(centre² + 6 side²), 1)`.
+const SC_NORM: Sc = Sc::Bin(
+    ScBinOp::Max,
+    &Sc::Unary(
+        ScUnaryOp::Sqrt,
+        &Sc::add(
+            &Sc::mul(&SC_CENTRE, &SC_CENTRE),
+            &Sc::mul(&Sc::mul(&SC_SIDE, &SC_SIDE), &Sc::Const(6.0)),
+        ),
+    ),
+    &Sc::Const(1.0),
+);
+
+/// `supersaw` on scsynth: `sum / norm × 0.6`.
+static SUPERSAW_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::mul(
+        &Sc::Bin(ScBinOp::Div, &SC_SUM, &SC_NORM),
+        &Sc::Const(0.6),
+    )],
+    note: "seven Saws × 2 (band-limited; all from the same start phase)",
+};
 
 /// The `supersaw` module.
 #[derive(Clone, Debug)]

@@ -5,9 +5,14 @@
 //! edge times, so a 10 s delay costs no delay line. Edges past that many pending are
 //! dropped in pairs (a pulse is never half-delayed).
 //!
-//! No SuperCollider counterparts: `gate_delay` keeps pending edges, which no UGen does (a
-//! `DelayN` would need a line of the whole delay); `pulse_train` and `clock_div`
-//! (`LFPulse`, `PulseDivider`) are not checked against ours yet; none is mapped.
+//! On scsynth: `pulse_train` is `LFPulse.ar(rate, 0, width)` (on from phase 0, as ours;
+//! where its phase wraps it holds the previous level one sample at widths ≥ 0.5, so each
+//! pulse there starts one sample later than ours). `clock_div` is the gate times "this
+//! pulse passes": `PulseCount.ar(gate > 0.5, reset > 0.5)` counts the rising edges since
+//! the last reset, and pulse `k` passes when `(k − 1) mod N` is 0 (the 1st, (N+1)th...).
+//! A reset and a clock edge on the same sample count the edge here, not there (the reset
+//! wins in `PulseCount`). `gate_delay` has no counterpart: it keeps pending edges, which
+//! no UGen does (a `DelayN` would need a line of the whole delay, 10 s).
 
 use super::Edge;
 use crate::entry::ModuleEntry;
@@ -15,6 +20,7 @@ use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
 use crate::smoother::Smoothing;
+use crate::supercollider::{Sc, ScBinOp, ScCounterpart, ScUGen};
 
 static GATE_OUT: [PortSpec; 1] = [PortSpec {
     id: "out",
@@ -74,9 +80,61 @@ static GATE_DELAY_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `pulse_train` kind.
-pub const PULSE_TRAIN: ModuleEntry = ModuleEntry::of::<PulseTrain>(&PULSE_TRAIN_INFO);
+pub const PULSE_TRAIN: ModuleEntry =
+    ModuleEntry::of::<PulseTrain>(&PULSE_TRAIN_INFO).supercollider(&PULSE_TRAIN_SC);
 /// The `clock_div` kind.
-pub const CLOCK_DIV: ModuleEntry = ModuleEntry::of::<ClockDiv>(&CLOCK_DIV_INFO);
+pub const CLOCK_DIV: ModuleEntry =
+    ModuleEntry::of::<ClockDiv>(&CLOCK_DIV_INFO).supercollider(&CLOCK_DIV_SC);
+
+/// `pulse_train` on scsynth: `LFPulse.ar(rate, 0, width)`.
+static PULSE_TRAIN_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::ar(&ScUGen::ar(
+        "LFPulse",
+        &[Sc::Param("rate"), Sc::Const(0.0), Sc::Param("width")],
+    ))],
+    note: "LFPulse",
+};
+
+/// `input > 0.5` at audio rate (1 or 0).
+macro_rules! high {
+    ($port:expr) => {
+        Sc::Audio(&Sc::Bin(
+            ScBinOp::Greater,
+            &Sc::Input($port, 0.0),
+            &Sc::Const(super::GATE_ON),
+        ))
+    };
+}
+
+/// The gate as 1 or 0.
+const SC_GATE: Sc = high!("gate");
+
+/// Rising clock edges since the last reset: `PulseCount.ar(gate, reset)`.
+const SC_COUNT: Sc = Sc::ar(&ScUGen::ar("PulseCount", &[SC_GATE, high!("reset")]));
+
+/// `N`: `divide` rounded, at least 1.
+const SC_DIVIDE: Sc = Sc::Bin(
+    ScBinOp::Max,
+    &Sc::Bin(ScBinOp::Round, &Sc::Param("divide"), &Sc::Const(1.0)),
+    &Sc::Const(1.0),
+);
+
+/// `clock_div` on scsynth: `gate × ((count − 1) mod N == 0)`.
+static CLOCK_DIV_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::mul(
+        &SC_GATE,
+        &Sc::Bin(
+            ScBinOp::Equal,
+            &Sc::Bin(
+                ScBinOp::Mod,
+                &Sc::sub(&SC_COUNT, &Sc::Const(1.0)),
+                &SC_DIVIDE,
+            ),
+            &Sc::Const(0.0),
+        ),
+    )],
+    note: "PulseCount and arithmetic on the gate",
+};
 /// The `gate_delay` kind.
 pub const GATE_DELAY: ModuleEntry = ModuleEntry::of::<GateDelay>(&GATE_DELAY_INFO);
 

@@ -1,14 +1,17 @@
 //! `envelope_follower`: the level of a signal, a rectifier followed by a one-pole with
 //! separate attack and release times (for ducking, auto-wah, a sidechain to modulation).
 //!
-//! No SuperCollider counterpart yet: `Amplitude.ar` is a rectifier and attack/release one-
-//! poles too, but its time convention against ours is not checked; not mapped.
+//! On scsynth: `Amplitude.ar(in, attack × ln 10, release × ln 10)`, the same rectifier and
+//! one-pole (`y = |x| + (y − |x|)·c`, the attack coefficient while the level rises), its
+//! times to −20 dB (`c = exp(ln 0.1 / (T·sr))`) where ours are time constants
+//! (`c = exp(−1 / (t·sr))`). It starts from the first input's level, ours from 0.
 
 use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};
 use crate::module::{Module, ModuleInfo, PortSpec};
 use crate::param::ParamSpec;
 use crate::smoother::Smoothing;
+use crate::supercollider::{Sc, ScCounterpart, ScUGen};
 
 const ATTACK: usize = 0;
 const RELEASE: usize = 1;
@@ -42,7 +45,24 @@ static FOLLOWER_INFO: ModuleInfo = ModuleInfo {
 };
 
 /// The `envelope_follower` kind.
-pub const ENVELOPE_FOLLOWER: ModuleEntry = ModuleEntry::of::<Follower>(&FOLLOWER_INFO);
+pub const ENVELOPE_FOLLOWER: ModuleEntry =
+    ModuleEntry::of::<Follower>(&FOLLOWER_INFO).supercollider(&FOLLOWER_SC);
+
+/// `ln 10`: `Amplitude`'s times are to −20 dB, ours are time constants.
+const LN_10: f32 = std::f32::consts::LN_10;
+
+/// `envelope_follower` on scsynth: `Amplitude.ar(in, attack × ln 10, release × ln 10)`.
+static FOLLOWER_SC: ScCounterpart = ScCounterpart {
+    outputs: &[Sc::ar(&ScUGen::ar(
+        "Amplitude",
+        &[
+            Sc::Audio(&Sc::Input("in", 0.0)),
+            Sc::mul(&Sc::Param("attack"), &Sc::Const(LN_10)),
+            Sc::mul(&Sc::Param("release"), &Sc::Const(LN_10)),
+        ],
+    ))],
+    note: "Amplitude (times × ln 10)",
+};
 
 /// The `envelope_follower` module.
 #[derive(Clone, Debug, Default)]

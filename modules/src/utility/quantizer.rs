@@ -8,7 +8,9 @@
 //! comparison per sample.
 //!
 //! No SuperCollider counterpart: `DegreeToKey` reads its scale from a server buffer, which
-//! a SynthDef cannot carry.
+//! a SynthDef cannot carry. (The snapping could be written as arithmetic instead — per
+//! scale, a sum of steps at the midpoints between its notes, ties down — but that is not
+//! built or compared with ours yet.)
 
 use crate::entry::ModuleEntry;
 use crate::io::{Inputs, Outputs, Params, ProcessContext};

@@ -31,6 +31,7 @@ use crate::midi_out::{
     Plan, PortStatus,
 };
 use crate::realtime::queue_gauges::{HighWater, QueueReading};
+use crate::sc_live::sink::ReconfigBox;
 use crate::sc_live::ScStatus;
 use crate::service::promote_this_thread;
 use crate::service::realtime::HELPER_PRIORITY;
@@ -113,23 +114,25 @@ pub(super) fn start_outbound(
     control: &Mutex<Controller>,
     sample_rate: u32,
     buffer: Option<u32>,
+    sc_reload: ReconfigBox,
 ) -> Result<Option<Outbound>, PlayError> {
     let mut c = control.lock();
     let plan = plan_of(c.running(), options);
     let mut sinks: Vec<Box<dyn OutboundSink>> = Vec::new();
     let mut ports: Vec<BackendStatus> = Vec::new();
-    let supercollider = start_supercollider(options, &mut c, sample_rate).map(|(sink, status)| {
-        let sc = status.clone();
-        ports.push(Arc::new(move || {
-            vec![BackendPort {
-                backend: "supercollider",
-                line: sc.line(),
-                state: sc.json(),
-            }]
-        }));
-        sinks.push(Box::new(sink));
-        status
-    });
+    let supercollider =
+        start_supercollider(options, &mut c, sample_rate, sc_reload).map(|(sink, status)| {
+            let sc = status.clone();
+            ports.push(Arc::new(move || {
+                vec![BackendPort {
+                    backend: "supercollider",
+                    line: sc.line(),
+                    state: sc.json(),
+                }]
+            }));
+            sinks.push(Box::new(sink));
+            status
+        });
     if plan.clock.is_some() {
         c.want_clock();
     }

@@ -3,7 +3,9 @@
 //! route to an instrument the running patch lacks) is refused with its `file:line:col`
 //! lines and **nothing changes**. A good file applies what can change live — the router
 //! (notes and controllers → actions), the tuning, the sequencer defaults (used from the
-//! next commit), the cue sinks, the overload limits, the log level — and one line says what changed and what
+//! next commit), the cue sinks, the overload limits, the log level, the `supercollider`
+//! section (its latency at once; any other change restarts the server the backend plays
+//! on) — and one line says what changed and what
 //! needs a restart (the `midi` section, `http`, the log format and file).
 
 use std::path::PathBuf;
@@ -19,6 +21,7 @@ use crate::cues::CueBus;
 use crate::host::logging;
 use crate::midi::router::Router;
 use crate::realtime::overload::Governor;
+use crate::sc_live::sink::ReconfigBox;
 
 /// Re-reads and applies the config file.
 pub(super) struct Reloader {
@@ -34,6 +37,9 @@ pub(super) struct Reloader {
     pub(super) bus: CueBus,
     /// The overload governor (its limits are replaced).
     pub(super) governor: Arc<Mutex<Governor>>,
+    /// Where the `supercollider` section's changes are left for the backend's sink (which
+    /// takes them at its next tick; nobody does when no instrument plays on scsynth).
+    pub(super) supercollider: ReconfigBox,
     /// The config in force.
     pub(super) current: Mutex<Config>,
 }
@@ -90,6 +96,14 @@ impl Reloader {
         if new.logging.level != old.logging.level {
             logging::set_level(&new.logging.level);
             changed.push("logging level");
+        }
+        if let Some(change) = super::sc_setup::reconfig(&old.supercollider, &new.supercollider) {
+            changed.push(if change.server.is_some() {
+                "supercollider (server restarted)"
+            } else {
+                "supercollider (latency)"
+            });
+            *self.supercollider.lock() = Some(change);
         }
         if new.midi.input != old.midi.input || new.midi.host != old.midi.host {
             restart.push("midi");

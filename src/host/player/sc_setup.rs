@@ -19,11 +19,13 @@ use std::sync::Arc;
 use tracing::warn;
 
 use super::PlayOptions;
+use crate::config::supercollider::SuperColliderConfig;
 use crate::control::backend_params::BackendRange;
 use crate::control::Controller;
 use crate::patch::PatchDesc;
 use crate::realtime::sample_clock::SampleClock;
 use crate::sc_live::server::{Launch, ServerSettings};
+use crate::sc_live::sink::{Reconfig, ReconfigBox};
 use crate::sc_live::{messages, ScInstrument, ScSink, ScStatus};
 
 /// True when the main graph reads an output of instrument `id`.
@@ -47,6 +49,7 @@ pub(super) fn start_supercollider(
     options: &PlayOptions,
     control: &mut Controller,
     sample_rate: u32,
+    reload: ReconfigBox,
 ) -> Option<(ScSink, Arc<ScStatus>)> {
     let sc = &options.config.supercollider;
     let jack = options.host.name() == "jack";
@@ -86,42 +89,19 @@ pub(super) fn start_supercollider(
     }
     let address = sc.server()?;
     let status = Arc::new(ScStatus {
-        address: address.to_string(),
-        started: sc.starts_server(),
+        address: address.to_string().into(),
+        started: sc.starts_server().into(),
         ..Default::default()
     });
-    let mut loads = Vec::new();
-    if let Some(dir) = &sc.synthdefs {
-        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.into());
-        loads.push(messages::message(
-            "/d_loadDir",
-            vec![rosc::OscType::String(dir.display().to_string())],
-        ));
-    }
+    let settings = server_settings(sc)?;
     let probe = if jack {
         open_probe(control, options)
     } else {
         None
     };
-    let mut launch_options = sc.options.clone();
-    if probe.is_some() {
-        launch_options = with_outputs(launch_options, 2 * instruments.len() + 1);
-    }
-    let settings = ServerSettings {
-        address,
-        launch: sc.starts_server().then(|| Launch {
-            program: sc.program.clone(),
-            port: sc.port,
-            options: launch_options,
-        }),
-        loads,
-        setup: Vec::new(),
-        max_failures: sc.max_failures,
-        calibrate: false,
-    };
     let clock = SampleClock::new(control.engine().stats().clone(), sample_rate as f32);
     let latency_ns = (sc.latency_ms * 1e6) as u64;
-    let sink = match ScSink::new(
+    let mut sink = match ScSink::new(
         instruments.clone(),
         settings,
         clock,
@@ -136,6 +116,7 @@ pub(super) fn start_supercollider(
             return None;
         }
     };
+    sink.reload_from(reload);
     for i in &instruments {
         let controls = i
             .controls
@@ -189,42 +170,49 @@ fn open_probe(
     None
 }
 
-/// scsynth's default number of outputs.
-const SC_DEFAULT_OUTPUTS: usize = 8;
-
-/// `options` with at least `needed` outputs (`-o`; scsynth's default is 8).
-fn with_outputs(mut options: Vec<String>, needed: usize) -> Vec<String> {
-    match options.iter().position(|o| o == "-o") {
-        Some(i) if i + 1 < options.len() => {
-            if options[i + 1].parse::<usize>().is_ok_and(|n| n < needed) {
-                options[i + 1] = needed.to_string();
-            }
-        }
-        Some(_) => {}
-        None if needed > SC_DEFAULT_OUTPUTS => {
-            options.extend(["-o".to_string(), needed.to_string()]);
-        }
-        None => {}
+/// The server the `supercollider` section says (`None` for an address that is not one,
+/// which the config check refuses): where it is, how it is started, the user's SynthDef
+/// folder to load, the failures before the error state.
+fn server_settings(sc: &SuperColliderConfig) -> Option<ServerSettings> {
+    let mut loads = Vec::new();
+    if let Some(dir) = &sc.synthdefs {
+        let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.into());
+        loads.push(messages::message(
+            "/d_loadDir",
+            vec![rosc::OscType::String(dir.display().to_string())],
+        ));
     }
-    options
+    Some(ServerSettings {
+        address: sc.server()?,
+        launch: sc.starts_server().then(|| Launch {
+            program: sc.program.clone(),
+            port: sc.port,
+            options: sc.options.clone(),
+        }),
+        loads,
+        setup: Vec::new(),
+        max_failures: sc.max_failures,
+        calibrate: false,
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::with_outputs;
-
-    fn v(a: &[&str]) -> Vec<String> {
-        a.iter().map(|s| s.to_string()).collect()
+/// What a config reload changes in the running backend, from the `supercollider` section
+/// in force (`old`) to the reloaded one (`new`): the latency always; the server when
+/// anything else changed. `None` when nothing did.
+pub(super) fn reconfig(old: &SuperColliderConfig, new: &SuperColliderConfig) -> Option<Reconfig> {
+    if old == new {
+        return None;
     }
-
-    #[test]
-    fn the_probe_gets_an_output_of_its_own() {
-        assert_eq!(
-            with_outputs(v(&["-i", "0", "-o", "2"]), 3),
-            v(&["-i", "0", "-o", "3"])
-        );
-        assert_eq!(with_outputs(v(&["-o", "16"]), 3), v(&["-o", "16"]));
-        assert_eq!(with_outputs(v(&[]), 3), v(&[]));
-        assert_eq!(with_outputs(v(&[]), 11), v(&["-o", "11"]));
-    }
+    let same_server = SuperColliderConfig {
+        latency_ms: old.latency_ms,
+        ..new.clone()
+    } == *old;
+    Some(Reconfig {
+        server: if same_server {
+            None
+        } else {
+            server_settings(new)
+        },
+        latency_ns: (new.latency_ms * 1e6) as u64,
+    })
 }

@@ -34,6 +34,7 @@ use crate::osc::{HostStatus, MidiAccess, OscOptions, OscServer};
 use crate::patch::PatchDesc;
 use crate::realtime::cycle_stamp::CycleStamp;
 use crate::realtime::overload::Governor;
+use crate::sc_live::sink::ReconfigBox;
 use crate::service::{promote_audio_thread, Notifier, NotifyEnv};
 
 /// Starts everything `chronus play` runs, up to the first tick of the player loop.
@@ -96,8 +97,11 @@ pub(super) fn start_playing<'a>(
         notify: (notifier.stats().clone(), notifier.watchdog_enabled()),
     };
     let governor = Arc::new(Mutex::new(Governor::new(options.config.overload.clone())));
+    // Where a reload leaves the `supercollider` section's changes for the backend's sink.
+    let sc_reload = ReconfigBox::default();
     let reloader = options.config_path.clone().map(|path| {
         Arc::new(Reloader {
+            supercollider: sc_reload.clone(),
             path,
             registry: registry.clone(),
             control: control.clone(),
@@ -120,7 +124,14 @@ pub(super) fn start_playing<'a>(
         midi_access,
     )?;
     let outbound = match outbound_rx {
-        Some(rx) => start_outbound(rx, options, &control, sample_rate, options.request.buffer)?,
+        Some(rx) => start_outbound(
+            rx,
+            options,
+            &control,
+            sample_rate,
+            options.request.buffer,
+            sc_reload,
+        )?,
         None => None,
     };
     let (home, back) = sync_channel::<Core>(1);

@@ -126,7 +126,7 @@ impl ScClock {
         self.sent.drain(..=k);
         let point = (tag, frame);
         let moved = |from: (u64, i64)| self.frames_between(from, point).abs() > JUMP_FRAMES;
-        if self.anchor.is_some_and(moved) && !self.jump.is_some_and(|j| !moved(j)) {
+        if self.anchor.is_some_and(moved) && self.jump.is_none_or(moved) {
             self.jump = Some(point);
             return;
         }

@@ -56,10 +56,12 @@ const SC_DEFAULT_OUTPUTS: usize = 8;
 /// default is 8).
 pub fn with_outputs(mut options: Vec<String>, needed: usize) -> Vec<String> {
     match options.iter().position(|o| o == "-o") {
-        Some(i) if i + 1 < options.len() => {
-            if options[i + 1].parse::<usize>().is_ok_and(|n| n < needed) {
-                options[i + 1] = needed.to_string();
-            }
+        Some(i)
+            if options
+                .get(i + 1)
+                .is_some_and(|o| o.parse::<usize>().is_ok_and(|n| n < needed)) =>
+        {
+            options[i + 1] = needed.to_string();
         }
         Some(_) => {}
         None if needed > SC_DEFAULT_OUTPUTS => {

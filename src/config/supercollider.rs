@@ -43,6 +43,12 @@ pub struct SuperColliderConfig {
     /// Failed starts in a row after which the backend reports an error state (it keeps
     /// trying every 10 s).
     pub max_failures: u32,
+    /// On JACK, time notes through the timing probe (`sc_live::sc_clock`: scsynth's own
+    /// OSC-time → frame mapping, measured every 200 ms) instead of the wall clock.
+    /// **Experimental, off by default:** in runs on 2026-12-07 most recordings had notes
+    /// slipping by one JACK period and more, worse than the wall clock's mapping (within
+    /// a period), cause not found yet.
+    pub timing_probe: bool,
 }
 
 impl Default for SuperColliderConfig {
@@ -57,6 +63,7 @@ impl Default for SuperColliderConfig {
             synthdefs: None,
             latency_ms: 50.0,
             max_failures: 5,
+            timing_probe: false,
         }
     }
 }

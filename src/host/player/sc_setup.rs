@@ -94,7 +94,7 @@ pub(super) fn start_supercollider(
         ..Default::default()
     });
     let settings = server_settings(sc)?;
-    let probe = if jack {
+    let probe = if jack && sc.timing_probe {
         open_probe(control, options)
     } else {
         None

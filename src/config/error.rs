@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::patch::Pos;
+use crate::patch::{OneLine, Pos};
 
 /// One error in a config file.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,14 +46,7 @@ impl fmt::Display for ConfigError {
             .map(|h| format!("; {h}"))
             .unwrap_or_default();
         // One line, always: control characters (a newline in a quoted value) are escaped.
-        for c in self.message.chars().chain(hint.chars()) {
-            if c.is_control() {
-                write!(f, "{}", c.escape_default())?;
-            } else {
-                write!(f, "{c}")?;
-            }
-        }
-        Ok(())
+        write!(f, "{}{}", OneLine(&self.message), OneLine(&hint))
     }
 }
 

@@ -25,6 +25,7 @@ use super::reply_routes::{ReplyError, ReplyRoutes, ReplyScope};
 use super::server::{HostStatusFn, OscStats};
 use crate::control::{Controller, NoteSource, Observed};
 use crate::fault::Faults;
+use crate::patch::one_line;
 use crate::realtime::sample_clock::SampleClock;
 
 /// Called with every decoded message before it is handled (see
@@ -277,23 +278,10 @@ pub fn error(addr: &str, refusal: &OscError) -> OscMessage {
         args: vec![
             // The address as sent, control characters escaped (`\n`): the reply stays one
             // line however odd the address (found by the `osc_packet` fuzz target).
-            OscType::String(escape_controls(addr)),
+            OscType::String(one_line(addr)),
             OscType::String(refusal.to_string().replace('\n', "; ")),
         ],
     }
-}
-
-/// `text` with its control characters escaped (`\n`, `\u{7}`), everything else as is.
-fn escape_controls(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// The address a datagram starts with (at most 64 bytes of it, lossily), for messages
@@ -316,6 +304,6 @@ mod tests {
         // The `osc_packet` fuzz target's find: an address with a line break in it.
         let e = error("/mod/te/ec\nh", &OscError::UnknownAddress("x".into()));
         assert_eq!(e.args[0], OscType::String("/mod/te/ec\\nh".to_string()));
-        assert_eq!(escape_controls("/mod/ok/é'\""), "/mod/ok/é'\"");
+        assert_eq!(one_line("/mod/ok/é'\""), "/mod/ok/é'\"");
     }
 }

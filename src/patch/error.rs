@@ -455,14 +455,7 @@ impl fmt::Display for PatchError {
             line.push(' ');
         }
         line.push_str(&self.kind.to_string());
-        for c in line.chars() {
-            if c.is_control() {
-                write!(f, "{}", c.escape_default())?;
-            } else {
-                write!(f, "{c}")?;
-            }
-        }
-        Ok(())
+        write!(f, "{}", OneLine(&line))
     }
 }
 
@@ -560,6 +553,29 @@ impl<'a> IntoIterator for &'a PatchErrors {
     fn into_iter(self) -> Self::IntoIter {
         self.0.iter()
     }
+}
+
+/// Text from outside (a file, a datagram, a name) shown inside one line of a message or
+/// log: control characters escaped (a newline as `\n`), everything else as it is. Every
+/// error and log line that quotes outside text goes through it, so it stays one line.
+pub struct OneLine<'a>(pub &'a str);
+
+impl fmt::Display for OneLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                fmt::Write::write_char(f, c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `text` as one line ([`OneLine`]).
+pub fn one_line(text: &str) -> String {
+    OneLine(text).to_string()
 }
 
 /// The closest of `candidates` to `word`, if one is close enough to be a likely typo

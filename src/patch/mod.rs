@@ -28,7 +28,9 @@ mod unique_map;
 pub mod validate;
 
 pub use backend::{Backend, BackendDesc, MidiBackend};
-pub use error::{Direction, End, IdKind, PatchError, PatchErrorKind, PatchErrors, Pos};
+pub use error::{
+    one_line, Direction, End, IdKind, OneLine, PatchError, PatchErrorKind, PatchErrors, Pos,
+};
 pub use implicit::{implicit_module, Implicit};
 pub use load::{load, load_file, load_with_source_map, parse, to_ron};
 pub use model::{

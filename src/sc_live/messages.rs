@@ -2,6 +2,8 @@
 
 use rosc::{OscBundle, OscMessage, OscPacket, OscTime, OscType};
 
+use crate::patch::one_line;
+
 /// Seconds from the NTP epoch (1900) to the Unix epoch (1970).
 pub const NTP_UNIX_OFFSET: u64 = 2_208_988_800;
 
@@ -48,16 +50,7 @@ pub fn bundle(tag: OscTime, content: Vec<OscPacket>) -> Vec<u8> {
 pub fn args_text(args: &[OscType]) -> String {
     args.iter()
         .map(|a| match a {
-            OscType::String(s) => s
-                .chars()
-                .map(|c| {
-                    if c.is_control() {
-                        c.escape_default().to_string()
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect(),
+            OscType::String(s) => one_line(s),
             OscType::Int(i) => i.to_string(),
             OscType::Float(f) => f.to_string(),
             OscType::Blob(b) => format!("<blob of {} bytes>", b.len()),

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use super::synthdef::{decode, SynthDef, SynthDefError};
+use crate::patch::one_line;
 
 /// Why a SynthDef file's controls could not be read.
 #[derive(Debug, Error)]
@@ -89,20 +90,6 @@ fn read(path: &Path) -> Result<Vec<u8>, DefFileError> {
         path: path.to_path_buf(),
         error,
     })
-}
-
-/// A name from a def as it is shown in a message: its control characters escaped (`\n`),
-/// so that a message naming it stays one line.
-fn one_line(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// Checks that every name set on an instrument played by the SynthDef `def` is one of its

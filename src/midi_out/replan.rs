@@ -1,7 +1,7 @@
 //! Re-planning the MIDI output at a commit: every commit (and `/patch/load`) hands the
 //! [`MidiOutSink`] the plan of its patch ([`Replans::publish`], before the engine gets the
 //! graph), and the sink applies it at the **swap's sample** (the engine's
-//! [`OutEvent::Swap`](crate::engine::OutEvent::Swap) on the outbound ring, after the
+//! [`OutEvent::Swap`] on the outbound ring, after the
 //! releases of the instruments the new graph no longer plays outside):
 //!
 //! - a port the new plan names that is not open is opened (looked for like the first ones:

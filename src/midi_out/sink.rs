@@ -24,7 +24,7 @@
 //! events), so a change made during a glide always comes after the glide's last value.
 
 use std::collections::HashMap;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -281,7 +281,9 @@ pub struct MidiOutSink {
     pub(super) scratch: Vec<Timed>,
     engine: Arc<EngineStats>,
     clock: SampleClock,
-    latency: u64,
+    /// Samples between an event's engine time and its time on the wire (the player sets
+    /// it once it has measured the stream's buffer: [`latency_cell`](Self::latency_cell)).
+    latency: Arc<AtomicU64>,
     pub(super) status: Arc<MidiOutStatus>,
     pub(super) glides: Glides,
     steps: Vec<Step>,
@@ -325,7 +327,7 @@ impl MidiOutSink {
             scratch: Vec::with_capacity(64),
             clock: SampleClock::new(engine.clone(), sample_rate),
             engine,
-            latency,
+            latency: Arc::new(AtomicU64::new(latency)),
             status: Arc::new(MidiOutStatus {
                 host: kind.name(),
                 ports: Mutex::new(Vec::new()),
@@ -420,7 +422,7 @@ impl MidiOutSink {
         let opened = match self.kind {
             OutHostKind::Alsa => AlsaOut::open().map(Host::Alsa),
             #[cfg(feature = "jack")]
-            OutHostKind::Jack => JackOut::open(self.engine.clone(), self.latency).map(Host::Jack),
+            OutHostKind::Jack => JackOut::open(self.engine.clone(), self.latency()).map(Host::Jack),
             #[cfg(not(feature = "jack"))]
             OutHostKind::Jack => Err("this build has no JACK support".to_string()),
         };
@@ -574,6 +576,7 @@ impl MidiOutSink {
     /// port is not connected).
     fn release(&mut self, limit: u64) {
         let now = self.engine_now_static();
+        let latency = self.latency();
         for port in self.ports.iter_mut() {
             while let Some((due, msg)) = port.queue.pop_due(limit) {
                 let sent = match (&mut self.host, &port.dest, port.slot) {
@@ -589,10 +592,23 @@ impl MidiOutSink {
                     port.stats.dropped[msg.kind.index()].fetch_add(1, Ordering::Relaxed);
                 } else if self.kind == OutHostKind::Alsa {
                     port.stats
-                        .record_sent(msg.kind, now.saturating_sub(due + self.latency));
+                        .record_sent(msg.kind, now.saturating_sub(due + latency));
                 }
             }
         }
+    }
+
+    /// The output latency in samples, as it stands.
+    fn latency(&self) -> u64 {
+        self.latency.load(Ordering::Relaxed)
+    }
+
+    /// The output latency's cell, for the player to set once it knows the stream's buffer
+    /// (a host that does not report it is measured from the first callbacks, after this
+    /// sink has started). A JACK client keeps what it opened with, at least its own two
+    /// periods + 2 ms; the ALSA sequencer's sends follow each change from their next tick.
+    pub fn latency_cell(&self) -> Arc<AtomicU64> {
+        self.latency.clone()
     }
 
     fn engine_now_static(&self) -> u64 {
@@ -633,7 +649,7 @@ impl MidiOutSink {
         let now = self.engine_now();
         match self.kind {
             OutHostKind::Jack => now,
-            OutHostKind::Alsa => now.saturating_sub(self.latency),
+            OutHostKind::Alsa => now.saturating_sub(self.latency()),
         }
     }
 }

@@ -6,6 +6,8 @@
 //!   [`EngineStats`](crate::engine::EngineStats).
 //! - [`cycle_stamp`]: the audio callback's (JACK time, engine sample) pair, when it runs
 //!   on JACK, for the other JACK clients of the server.
+//! - [`host_time`]: engine samples → wall time through the host's cycle clock (the
+//!   [`cycle_stamp`]), for backends that time-tag what they send.
 //! - [`frame_anchor`]: engine samples ↔ JACK frames with one fixed offset, as the JACK
 //!   MIDI input and output keep it (exact when it follows the [`cycle_stamp`]).
 //! - [`queue_gauges`]: the registry of named queue gauges every ring and queue reports
@@ -21,6 +23,7 @@
 pub mod backend_gauges;
 pub mod cycle_stamp;
 pub mod frame_anchor;
+pub mod host_time;
 pub(crate) mod no_alloc;
 pub mod overload;
 pub mod queue_gauges;

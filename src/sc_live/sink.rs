@@ -6,7 +6,8 @@
 //! engine and scsynth on one JACK server) the sample is mapped to JACK frame `sample +
 //! latency + offset` and that frame to the time scsynth gives it ([`ScClock`]): the note
 //! lands on that frame. Without one (or until the probe is heard) the sample is mapped to
-//! wall time through the audio host's [`SampleClock`], to within a JACK period.
+//! wall time through the JACK cycle clock ([`HostTime`]) when the engine runs on JACK,
+//! else through the audio host's [`SampleClock`] (the callbacks' wake-up times).
 //!
 //! - note-on → `/s_new def node 0 group freq F amp V gate 1 pan P pressure Q out BUS ...`
 //!   (plus every control `/mod` set), in the instrument's group inside Chronus's group;
@@ -39,6 +40,7 @@ use super::voices::{Start, Voices};
 use crate::address::InstrumentKey;
 use crate::backend::OutboundSink;
 use crate::engine::{ChannelMessage, OutEvent, OutboundEvent};
+use crate::realtime::host_time::HostTime;
 use crate::realtime::sample_clock::SampleClock;
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -143,6 +145,8 @@ pub struct ScSink {
     server: Server,
     instruments: Vec<Inst>,
     clock: SampleClock,
+    /// The audio host's cycle clock, when it has one (JACK): preferred to `clock`.
+    host_time: Option<HostTime>,
     latency_ns: u64,
     latency_samples: i64,
     probe: Option<Probe>,
@@ -197,6 +201,7 @@ impl ScSink {
             server: Server::new(settings, status.clone())?,
             instruments,
             clock,
+            host_time: None,
             latency_ns,
             latency_samples,
             probe,
@@ -205,6 +210,12 @@ impl ScSink {
             status,
             reconfig: None,
         })
+    }
+
+    /// Maps samples to wall time through the audio host's cycle clock from now on (the
+    /// engine on JACK), rather than through the callbacks' wake-up times.
+    pub fn time_by_host(&mut self, host_time: HostTime) {
+        self.host_time = Some(host_time);
     }
 
     /// Takes the reloads a config reload leaves in `mailbox` (at each tick).
@@ -275,7 +286,11 @@ impl ScSink {
         }) {
             return time_tag(ns);
         }
-        match self.clock.wall_ns_at(time) {
+        let wall = match &self.host_time {
+            Some(host) => host.wall_ns_at(time),
+            None => self.clock.wall_ns_at(time),
+        };
+        match wall {
             Some(ns) => time_tag(ns + self.latency_ns),
             None => IMMEDIATELY,
         }

@@ -61,13 +61,14 @@ fn open_backend(host: &str) -> Result<Box<dyn MidiBackend>, MidiOpenError> {
     }
 }
 
-/// Starts following the clock-in port, when one is asked for.
+/// Starts following the clock-in port, when one is asked for, timed for the stream's
+/// `buffer` (frames, reported or measured).
 pub(super) fn start_clock_in(
     options: &PlayOptions,
     control: &Arc<Mutex<Controller>>,
     status: &Arc<SyncStatus>,
     sample_rate: u32,
-    buffer: Option<u32>,
+    buffer: u32,
 ) -> Result<Option<ClockIn>, PlayError> {
     let Some(port) = clock_in_name(options) else {
         return Ok(None);
@@ -91,11 +92,7 @@ pub(super) fn start_clock_in(
         port: port.to_string(),
         control: control.clone(),
         clock,
-        latency: input_latency(
-            options.config.midi.latency_ms,
-            buffer.unwrap_or(1024),
-            sample_rate,
-        ),
+        latency: input_latency(options.config.midi.latency_ms, buffer, sample_rate),
         faults,
         status: status.clone(),
     };

@@ -10,7 +10,7 @@
 //! the same thread. Both report through the controller's backend status: one
 //! [`BackendPort`] per MIDI port, one for the SuperCollider server.
 
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -30,6 +30,7 @@ use crate::midi_out::{
     settings::plan_lenient, ClockOut, MidiOutSettings, MidiOutSink, MidiOutStatus, OutHostKind,
     Plan, PortStatus,
 };
+use crate::realtime::cycle_stamp::CycleStamp;
 use crate::realtime::queue_gauges::{HighWater, QueueReading};
 use crate::sc_live::sink::ReconfigBox;
 use crate::sc_live::ScStatus;
@@ -44,9 +45,27 @@ pub(super) struct Outbound {
     pub(super) midi: Option<Arc<MidiOutStatus>>,
     /// The SuperCollider backend, if scsynth plays some instruments.
     pub(super) supercollider: Option<Arc<ScStatus>>,
+    /// The MIDI output's latency in samples, when the player is to set it from the
+    /// stream's buffer ([`Outbound::set_buffer`]; `None` when the config gives
+    /// `midi_out.latency_ms` or the request gives the buffer).
+    latency: Option<Arc<AtomicU64>>,
 }
 
 impl Outbound {
+    /// Whether the MIDI output still waits for the stream's buffer size.
+    pub(super) fn wants_buffer(&self) -> bool {
+        self.latency.is_some()
+    }
+
+    /// Sets the MIDI output's latency from the stream's `buffer` (two of them + 2 ms, as
+    /// [`latency_for`] says) once it is known.
+    pub(super) fn set_buffer(&self, buffer: u32, sample_rate: u32) {
+        if let Some(cell) = &self.latency {
+            let latency = latency_for(buffer, sample_rate).as_secs_f64() * sample_rate as f64;
+            cell.store(latency.round() as u64, Relaxed);
+        }
+    }
+
     /// Stops the thread (all notes off) and logs each port's last statistics.
     pub(super) fn stop(mut self) {
         self.thread.stop();
@@ -104,9 +123,11 @@ fn plan_of(desc: &crate::patch::PatchDesc, options: &PlayOptions) -> Plan {
 /// re-routed and closed at each swap, `midi_out::replan`); without external instruments
 /// it opens no MIDI host and the thread idles. (The `midi` instruments' params are
 /// declared to the controller at each commit: `setup::start`; the SuperCollider ones'
-/// controls by `sc_setup`.) `buffer`: the stream's buffer as asked for (1024 when not
-/// given), for the output latency (JACK takes at least two of its periods plus 2 ms).
-/// Called before the stream starts: the MIDI host is opened and the ports looked for once
+/// controls by `sc_setup`.) `buffer`: the stream's buffer as asked for, for the output
+/// latency; when it is not given the latency waits for the measured one
+/// ([`Outbound::set_buffer`]) and a JACK client takes two of its own periods plus 2 ms.
+/// `stamp`: the audio callback's JACK cycle stamp (audio on JACK), which times scsynth's
+/// bundles. Called before the stream starts: the MIDI host is opened and the ports looked for once
 /// right here, so the patch's first notes find their ports connected.
 pub(super) fn start_outbound(
     rx: Consumer<OutboundEvent>,
@@ -115,13 +136,14 @@ pub(super) fn start_outbound(
     sample_rate: u32,
     buffer: Option<u32>,
     sc_reload: ReconfigBox,
+    stamp: Option<Arc<CycleStamp>>,
 ) -> Result<Option<Outbound>, PlayError> {
     let mut c = control.lock();
     let plan = plan_of(c.running(), options);
     let mut sinks: Vec<Box<dyn OutboundSink>> = Vec::new();
     let mut ports: Vec<BackendStatus> = Vec::new();
-    let supercollider =
-        start_supercollider(options, &mut c, sample_rate, sc_reload).map(|(sink, status)| {
+    let supercollider = start_supercollider(options, &mut c, sample_rate, sc_reload, stamp).map(
+        |(sink, status)| {
             let sc = status.clone();
             ports.push(Arc::new(move || {
                 vec![BackendPort {
@@ -132,12 +154,15 @@ pub(super) fn start_outbound(
             }));
             sinks.push(Box::new(sink));
             status
-        });
+        },
+    );
     if plan.clock.is_some() {
         c.want_clock();
     }
     let has_ports = !plan.is_empty();
     let mut midi = start_midi(&plan, options, &c, sample_rate, buffer);
+    let latency = (options.config.midi_out.latency_ms.is_none() && buffer.is_none())
+        .then(|| midi.latency_cell());
     let status = midi.status();
     let replans = midi.replans();
     let reading = status.clone();
@@ -191,6 +216,7 @@ pub(super) fn start_outbound(
         thread,
         midi: Some(status),
         supercollider,
+        latency,
     }))
 }
 
@@ -203,10 +229,11 @@ fn start_midi(
     sample_rate: u32,
     buffer: Option<u32>,
 ) -> MidiOutSink {
-    let latency = latency_for(buffer.unwrap_or(1024), sample_rate);
-    let latency = match options.config.midi_out.latency_ms {
-        Some(ms) => ms as f64 * 1e-3,
-        None => latency.as_secs_f64(),
+    // Without a buffer size yet: none until the player sets it (JACK: its own periods).
+    let latency = match (options.config.midi_out.latency_ms, buffer) {
+        (Some(ms), _) => ms as f64 * 1e-3,
+        (None, Some(buffer)) => latency_for(buffer, sample_rate).as_secs_f64(),
+        (None, None) => 0.0,
     };
     let latency = (latency * sample_rate as f64).round() as u64;
     MidiOutSink::new(

@@ -23,6 +23,8 @@ use crate::config::supercollider::SuperColliderConfig;
 use crate::control::backend_params::BackendRange;
 use crate::control::Controller;
 use crate::patch::PatchDesc;
+use crate::realtime::cycle_stamp::CycleStamp;
+use crate::realtime::host_time::HostTime;
 use crate::realtime::sample_clock::SampleClock;
 use crate::sc_live::server::{Launch, ServerSettings};
 use crate::sc_live::sink::{Reconfig, ReconfigBox};
@@ -50,6 +52,7 @@ pub(super) fn start_supercollider(
     control: &mut Controller,
     sample_rate: u32,
     reload: ReconfigBox,
+    stamp: Option<Arc<CycleStamp>>,
 ) -> Option<(ScSink, Arc<ScStatus>)> {
     let sc = &options.config.supercollider;
     let jack = options.host.name() == "jack";
@@ -117,6 +120,9 @@ pub(super) fn start_supercollider(
         }
     };
     sink.reload_from(reload);
+    if let Some(stamp) = stamp {
+        sink.time_by_host(HostTime::new(stamp, jack_now_us, sample_rate as f64));
+    }
     for i in &instruments {
         let controls = i
             .controls
@@ -215,4 +221,20 @@ pub(super) fn reconfig(old: &SuperColliderConfig, new: &SuperColliderConfig) -> 
         },
         latency_ns: (new.latency_ms * 1e6) as u64,
     })
+}
+
+/// JACK's clock now, in µs: the clock of the audio callback's [`CycleStamp`] times.
+/// `jack_get_time` (deprecated in the crate for `Client::time`) is used because the audio
+/// stream's client is cpal's and not reachable here; it is open in this process whenever a
+/// stamp is, which is what the clock needs.
+#[cfg(feature = "jack")]
+#[allow(deprecated)]
+fn jack_now_us() -> u64 {
+    jack::get_time()
+}
+
+/// Without JACK support no callback stamps its cycles, so this is never read.
+#[cfg(not(feature = "jack"))]
+fn jack_now_us() -> u64 {
+    0
 }

@@ -13,7 +13,7 @@ use parking_lot::Mutex;
 use tracing::info;
 
 use super::buffer_size::buffer_frames;
-use super::clock_setup::{check_clock, start_clock_in};
+use super::clock_setup::{check_clock, clock_in_name, start_clock_in};
 use super::error::PlayError;
 use super::link_setup::start_link;
 use super::midi_setup::{open_midi, start_midi_thread};
@@ -131,6 +131,7 @@ pub(super) fn start_playing<'a>(
             sample_rate,
             options.request.buffer,
             sc_reload,
+            cycle_stamp.clone(),
         )?,
         None => None,
     };
@@ -138,24 +139,38 @@ pub(super) fn start_playing<'a>(
     let playing = start(&output, core, &home, &back).map_err(|(e, _)| cannot_open(options, &e))?;
     info!("{}", describe("playing", options, &output, &playing));
     info!("{}", promote_audio_thread(host_managed(options)).line());
-    let midi = match midi_backend {
-        Some(backend) => Some(start_midi_thread(
+    // The buffer the MIDI timing is computed from: reported, or measured from the first
+    // callbacks, and only when something times MIDI by it.
+    let wants_buffer = midi_backend.is_some()
+        || clock_in_name(options).is_some()
+        || outbound.as_ref().is_some_and(|o| o.wants_buffer());
+    let buffer = wants_buffer.then(|| {
+        buffer_frames(
+            playing.buffer,
+            &shared,
+            options.request.buffer.unwrap_or(DEFAULT_BUFFER),
+        )
+    });
+    if let (Some(outbound), Some(buffer)) = (&outbound, buffer) {
+        outbound.set_buffer(buffer, sample_rate);
+    }
+    let midi = match (midi_backend, buffer) {
+        (Some(backend), Some(buffer)) => Some(start_midi_thread(
             backend,
             options,
             &control,
             router,
             midi_ports,
             sample_rate,
-            buffer_frames(
-                playing.buffer,
-                &shared,
-                options.request.buffer.unwrap_or(DEFAULT_BUFFER),
-            ),
+            buffer,
         )?),
-        None => None,
+        _ => None,
     };
     let sync_status = control.lock().sync_status().clone();
-    let clock_in = start_clock_in(options, &control, &sync_status, sample_rate, playing.buffer)?;
+    let clock_in = match buffer {
+        Some(buffer) => start_clock_in(options, &control, &sync_status, sample_rate, buffer)?,
+        None => None,
+    };
     let services = Services {
         midi,
         clock_in,

@@ -79,6 +79,9 @@ pub(super) struct Services {
     pub(super) link: Option<super::link_setup::Link>,
     /// The audio callback's JACK cycle stamp (audio on JACK), for a rebuilt core.
     pub(super) cycle_stamp: Option<Arc<CycleStamp>>,
+    /// Set by SIGHUP: its handler is installed first thing at startup ([`hangup_flag`]),
+    /// so a SIGHUP while the player starts asks for a reload instead of ending it.
+    pub(super) hangup: Arc<AtomicBool>,
 }
 
 /// Where the callback core is and what the player reads of it.
@@ -160,6 +163,7 @@ impl<'a> Running<'a> {
             governor,
             link,
             cycle_stamp,
+            hangup,
         }: Services,
         core: CoreHome,
     ) -> Self {
@@ -200,7 +204,7 @@ impl<'a> Running<'a> {
             panics_seen: 0,
             announcer,
             reloader,
-            hangup: hangup_flag(),
+            hangup,
             notifier,
             governor,
             cycle_stamp,
@@ -471,7 +475,7 @@ impl<'a> Running<'a> {
 
 /// A flag SIGHUP sets (the player re-reads the config at its next tick). Without the
 /// handler (it could not be installed: one warning), SIGHUP keeps its default action.
-fn hangup_flag() -> Arc<AtomicBool> {
+pub(super) fn hangup_flag() -> Arc<AtomicBool> {
     let flag = Arc::new(AtomicBool::new(false));
     #[cfg(unix)]
     if let Err(e) = signal_hook::flag::register(signal_hook::consts::SIGHUP, flag.clone()) {

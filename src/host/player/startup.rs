@@ -20,7 +20,7 @@ use super::midi_setup::{open_midi, start_midi_thread};
 use super::outbound_setup::start_outbound;
 use super::output::{cannot_open, describe, host_managed, open_output, start};
 use super::reload::Reloader;
-use super::running::{CoreHome, Running, Services, State};
+use super::running::{hangup_flag, CoreHome, Running, Services, State};
 use super::{observe, Core, PlayOptions};
 use crate::control::Controller;
 use crate::cues::CueBus;
@@ -44,6 +44,7 @@ pub(super) fn start_playing<'a>(
     options: &'a PlayOptions,
 ) -> Result<Running<'a>, PlayError> {
     check_clock(options)?;
+    let hangup = hangup_flag();
     let output = open_output(options)?;
     let sample_rate = output.sample_rate();
     let (mut engine, control) = setup::start(
@@ -184,6 +185,7 @@ pub(super) fn start_playing<'a>(
         governor,
         link,
         cycle_stamp,
+        hangup,
     };
     let core = CoreHome {
         state: State::Playing(playing),

@@ -174,6 +174,9 @@ fn metrics_state_modules_and_osc_over_http() {
         "mode",
         "mode_policy",
         "playing",
+        "swing",
+        "density",
+        "chaos_lock",
         "dsp_load",
         "xruns",
         "uptime_s",
@@ -191,6 +194,9 @@ fn metrics_state_modules_and_osc_over_http() {
     assert_eq!(state["scale"], "dorian");
     assert_eq!(state["mode"], "active");
     assert_eq!(state["mode_policy"], "auto");
+    assert_eq!(state["chaos_lock"], false);
+    let swing = state["swing"].as_f64().unwrap();
+    assert!((0.0..=0.75).contains(&swing), "swing {swing}");
     assert_eq!(state["instruments"][0]["id"], "lead");
 
     // /api/patch is the running patch as RON; /api/modules the registry with ParamSpecs.

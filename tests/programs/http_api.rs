@@ -411,6 +411,8 @@ async def main():
             if t == "levels" and msg["levels"] and msg["levels"][0]["peak"] > 0:
                 t = "levels:sounding"
             seen[t] = seen.get(t, 0) + 1
+            if msg["type"] == "levels" and "overload" in msg["moving"]:
+                seen["moving:counters"] = seen.get("moving:counters", 0) + 1
             if t == "replies":
                 reply = msg
             if not sent and seen.get("state") and seen.get("levels", 0) + seen.get("levels:sounding", 0) >= 5:
@@ -435,7 +437,13 @@ fn the_websocket_pushes_state_cues_and_levels_and_takes_osc() {
     let addr = http_addr(&mut player);
     let (ok, out, err) = python(WS_CLIENT, &[&addr.to_string()]);
     assert!(ok, "the WebSocket client failed: {err}\n{out}");
-    for kind in ["state ", "levels:sounding ", "cue:note ", "replies "] {
+    for kind in [
+        "state ",
+        "levels:sounding ",
+        "cue:note ",
+        "replies ",
+        "moving:counters ",
+    ] {
         assert!(
             out.lines().any(|l| l.starts_with(kind)),
             "no {kind}push: {out}"

@@ -64,6 +64,9 @@ function connect() {
         hub.emit("revision", lastRevision);
       }
     }
+    // The counters (watchdog, overload, backends' figures...) come with the levels every
+    // 250 ms rather than in a whole state: keep the state current with them.
+    if (m.type === "levels" && hub.state && m.moving) Object.assign(hub.state, m.moving);
     // "state", "cue" and "replies" carry their payload under their type; "levels" and
     // "error" are the message itself.
     hub.emit(m.type, ["state", "cue", "replies"].includes(m.type) ? m[m.type] : m);

@@ -48,7 +48,11 @@ function flushPending() {
 
 function connect() {
   socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/ws`);
-  socket.onopen = () => { conn.textContent = "connected"; conn.className = "up"; flushPending(); };
+  socket.onopen = () => {
+    // A restarted server may be at the same revision with another patch: redraw anyway.
+    lastRevision = null;
+    conn.textContent = "connected"; conn.className = "up"; flushPending();
+  };
   socket.onclose = () => {
     conn.textContent = "disconnected, reconnecting…"; conn.className = "down";
     setTimeout(connect, 1000);

@@ -3,7 +3,8 @@
 //! sequence). Keys (docs/CONTRACTS.md §6): `patch`, `revision`, `instruments` (each `id`,
 //! `voices` sounding, `polyphony`), `voices`, `tempo`, `step`, `bar`, `scale`, `mode`
 //! (`"active"`/`"ambient"`), `mode_policy` (who decides it: `"auto"`/`"active"`/`"ambient"`,
-//! `/seq/mode`), `playing`, `dsp_load`, `xruns`, `uptime_s`, `sample_rate`,
+//! `/seq/mode`), `playing`, `swing`, `density`, `chaos_lock`, `dsp_load`, `xruns`,
+//! `uptime_s`, `sample_rate`,
 //! `clock`, `outputs`, `backends`, `midi_outputs` (each MIDI output port, `[]` without),
 //! `supercollider` (the live SuperCollider server, `null` without), `backend_status` (the
 //! `/backend/status` lines), `cues` (the last [`STATE_CUES`], oldest first), `levels`,
@@ -69,6 +70,11 @@ pub fn snapshot(s: &Sources) -> Value {
         "mode": seq.map(|q| if q.ambient { "ambient" } else { "active" }),
         "mode_policy": seq.map(|q| q.policy.name()),
         "playing": seq.map(|q| q.playing),
+        // The active profile's swing and density (what `/seq/swing` and `/seq/density`
+        // set and mutation moves) and the chaos lock.
+        "swing": seq.map(|q| q.swing),
+        "density": seq.map(|q| q.density_setting),
+        "chaos_lock": seq.map(|q| q.chaos_lock),
         "dsp_load": host.dsp_load,
         "xruns": host.xruns,
         "uptime_s": s.started.elapsed().as_secs_f64(),

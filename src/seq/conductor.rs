@@ -301,6 +301,14 @@ impl Conductor {
             .store(self.idle.mode() == Mode::Ambient, Relaxed);
         status.set_policy(self.idle.policy());
         status.set_figures(self.clock.bpm(), self.density_now(level));
+        self.publish_settings(status);
+    }
+
+    /// Publishes the active profile's swing and density and the chaos lock (commands and
+    /// mutation move them). **Real-time safe.**
+    fn publish_settings(&self, status: &SeqStatus) {
+        let s = &self.settings;
+        status.set_settings(s.swing, s.density, self.mutator.locked);
     }
 
     /// Hands every note it still has to release to `release` and forgets its schedule
@@ -688,6 +696,7 @@ impl Conductor {
                 }
             }
         }
+        self.publish_settings(status);
     }
 
     fn mode_changed(&mut self, mode: Mode, status: &SeqStatus, cues: &mut Producer<Cue>) {

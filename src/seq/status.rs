@@ -35,6 +35,10 @@ pub struct SeqStatus {
     pub clock_dropped: AtomicU64,
     /// Mutation cycles skipped while overload shedding held mutation.
     pub mutations_held: AtomicU64,
+    swing: AtomicU32,
+    density_setting: AtomicU32,
+    /// Chaos lock: mutation cycles change nothing (`/seq/lock`).
+    pub chaos_lock: AtomicBool,
 }
 
 /// A snapshot of [`SeqStatus`].
@@ -58,6 +62,13 @@ pub struct SeqState {
     pub ambient: bool,
     /// Who decides the mode (`/seq/mode`, the `mode` control).
     pub policy: ModePolicy,
+    /// Swing of the active profile (`/seq/swing`, mutation), 0..0.75.
+    pub swing: f32,
+    /// Density of the active profile (`/seq/density`, mutation), 0..1; `density` is this
+    /// blended towards the ambient profile's.
+    pub density_setting: f32,
+    /// Chaos lock on (`/seq/lock`).
+    pub chaos_lock: bool,
 }
 
 impl SeqStatus {
@@ -65,6 +76,14 @@ impl SeqStatus {
     pub fn set_figures(&self, bpm: f32, density: f32) {
         self.bpm.store(bpm.to_bits(), Relaxed);
         self.density.store(density.to_bits(), Relaxed);
+    }
+
+    /// Stores the active profile's swing and density and the chaos lock. **Real-time
+    /// safe.**
+    pub fn set_settings(&self, swing: f32, density: f32, chaos_lock: bool) {
+        self.swing.store(swing.to_bits(), Relaxed);
+        self.density_setting.store(density.to_bits(), Relaxed);
+        self.chaos_lock.store(chaos_lock, Relaxed);
     }
 
     /// Reads everything.
@@ -81,6 +100,9 @@ impl SeqStatus {
             ambient: self.ambient.load(Relaxed),
             policy: ModePolicy::ALL
                 [(self.policy.load(Relaxed) as usize).min(ModePolicy::ALL.len() - 1)],
+            swing: f32::from_bits(self.swing.load(Relaxed)),
+            density_setting: f32::from_bits(self.density_setting.load(Relaxed)),
+            chaos_lock: self.chaos_lock.load(Relaxed),
         }
     }
 

@@ -174,6 +174,9 @@ fn metrics_state_modules_and_osc_over_http() {
         "mode",
         "mode_policy",
         "playing",
+        "swing",
+        "density",
+        "chaos_lock",
         "dsp_load",
         "xruns",
         "uptime_s",
@@ -191,6 +194,9 @@ fn metrics_state_modules_and_osc_over_http() {
     assert_eq!(state["scale"], "dorian");
     assert_eq!(state["mode"], "active");
     assert_eq!(state["mode_policy"], "auto");
+    assert_eq!(state["chaos_lock"], false);
+    let swing = state["swing"].as_f64().unwrap();
+    assert!((0.0..=0.75).contains(&swing), "swing {swing}");
     assert_eq!(state["instruments"][0]["id"], "lead");
 
     // /api/patch is the running patch as RON; /api/modules the registry with ParamSpecs.
@@ -405,6 +411,8 @@ async def main():
             if t == "levels" and msg["levels"] and msg["levels"][0]["peak"] > 0:
                 t = "levels:sounding"
             seen[t] = seen.get(t, 0) + 1
+            if msg["type"] == "levels" and "overload" in msg["moving"]:
+                seen["moving:counters"] = seen.get("moving:counters", 0) + 1
             if t == "replies":
                 reply = msg
             if not sent and seen.get("state") and seen.get("levels", 0) + seen.get("levels:sounding", 0) >= 5:
@@ -429,7 +437,13 @@ fn the_websocket_pushes_state_cues_and_levels_and_takes_osc() {
     let addr = http_addr(&mut player);
     let (ok, out, err) = python(WS_CLIENT, &[&addr.to_string()]);
     assert!(ok, "the WebSocket client failed: {err}\n{out}");
-    for kind in ["state ", "levels:sounding ", "cue:note ", "replies "] {
+    for kind in [
+        "state ",
+        "levels:sounding ",
+        "cue:note ",
+        "replies ",
+        "moving:counters ",
+    ] {
         assert!(
             out.lines().any(|l| l.starts_with(kind)),
             "no {kind}push: {out}"

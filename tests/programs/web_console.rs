@@ -8,8 +8,9 @@
 //! here in the recording: a key of the on-screen keyboard and one of the computer keyboard
 //! play their pitch, the cutoff moved by the keyboard brightens and darkens the sound as
 //! its control says, a patch loaded from the list switches the sound; saving under a name
-//! obeys the folder rules, a bad patch's error shows with its file position, and the
-//! sequencer's mode control sets who decides active/ambient.
+//! obeys the folder rules, a bad patch's error shows with its file position, the
+//! sequencer's mode control sets who decides active/ambient, and changes made over OSC move
+//! the controls (a param's slider, the BPM field, swing, density, chaos lock).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -264,7 +265,7 @@ fn all_checks(browser: &str) {
     }
     let run = console(browser, "patches/poly-subtractive.ron", "page,folder,sound");
     sound_checks(&run);
-    console(browser, "patches/generative-pulse.ron", "page,mode");
+    console(browser, "patches/generative-pulse.ron", "page,mode,follow");
 }
 
 #[test]

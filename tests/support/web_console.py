@@ -7,7 +7,8 @@ BROWSER is chromium or firefox; CHECKS a comma-separated list of: page (connects
 accessibility, phone viewport, OSC commit shown), sound (keyboard notes, cutoff moves,
 patch load switches the sound; prints `MARK name frame` lines for the test to measure the
 recording), folder (save under a name, a refused name, a bad patch's error with its
-position), mode (the sequencer's mode control). SHOTS: a path prefix for screenshots.
+position), mode (the sequencer's mode control), follow (changes made over OSC move the
+param control, tempo, swing, density and chaos lock). SHOTS: a path prefix for screenshots.
 Prints one line per check and `OK` at the end; exits non-zero on a failure."""
 import json, socket, struct, sys, time, urllib.request
 
@@ -47,13 +48,15 @@ def mark(name):
 
 
 def osc(address, *args):
-    """One OSC message over UDP (strings and ints), as any OSC client sends it."""
+    """One OSC message over UDP (strings, ints and floats), as any OSC client sends it."""
     def pad(b):
         return b + b"\0" * (4 - len(b) % 4)
-    tags = "," + "".join("s" if isinstance(a, str) else "i" for a in args)
+    tag = {str: "s", int: "i", float: "f"}
+    tags = "," + "".join(tag[type(a)] for a in args)
     data = pad(address.encode()) + pad(tags.encode())
     for a in args:
-        data += pad(a.encode()) if isinstance(a, str) else struct.pack(">i", a)
+        data += {str: lambda: pad(a.encode()), int: lambda: struct.pack(">i", a),
+                 float: lambda: struct.pack(">f", a)}[type(a)]()
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.sendto(data, ("127.0.0.1", osc_port))
 
@@ -138,8 +141,9 @@ def check_page():
     osc("/patch/create", "osc_added", "sine")
     osc("/patch/commit")
     t0 = time.time()
+    # The issue asks for "within a second"; polled with 2 s of room on a loaded machine.
     wait(lambda: graph_has(["osc_added"]) and int(b.js("return document.getElementById('graph').dataset.revision")) > before,
-         "the OSC commit shows in the graph", timeout=30)
+         "the OSC commit shows in the graph within 2 s", timeout=2)
     print(f"OSC commit shown in the graph after {time.time() - t0:.2f} s")
 
 
@@ -231,12 +235,45 @@ def check_mode():
     print("mode control: ambient from the page, active from OSC shown")
 
 
+def check_follow():
+    """Values changed elsewhere (OSC, as any client) move the controls: the selected
+    module's cutoff (its slider and its output), the BPM field, swing, density and the
+    chaos lock (set first, so that no mutation moves the cutoff meanwhile)."""
+    b.js("document.activeElement?.blur()")
+    osc("/seq/lock", 1)
+    wait(lambda: b.js("return document.getElementById('seq-lock').checked"), "the chaos lock box follows OSC")
+    cutoff = b.js("return document.querySelector('#params [data-param$=\".cutoff\"]').dataset.param")
+    module, control = cutoff.split(".")[0], f'[data-param="{cutoff}"]'
+    before = b.js("return document.querySelector(arguments[0]).value", control)
+    osc(f"/mod/{module}/cutoff", 3000.0)
+    wait(lambda: param(get("/api/patch.json")["patch"], module, "cutoff") == 3000, "cutoff 3000 over OSC")
+    wait(lambda: text(f'output[for="param-{module}-cutoff"]').startswith("3000 ")
+         and b.js("return document.querySelector(arguments[0]).value", control) != before,
+         "the cutoff control follows /mod over OSC (after overload throttling, if the machine's load started it)",
+         timeout=30)
+    after = b.js("return document.querySelector(arguments[0]).value", control)
+    shown = text(f'output[for="param-{module}-cutoff"]')
+    print(f"cutoff control followed /mod/{module}/cutoff 3000: slider {before} -> {after}, shows {shown!r}")
+    osc("/seq/drift", 0.0)
+    osc("/seq/bpm", 60.0)
+    wait(lambda: get("/api/state")["tempo"] == 60, "tempo 60 over OSC")
+    wait(lambda: b.js("return document.getElementById('seq-bpm').value") == "60", "the BPM field follows /seq/bpm")
+    osc("/seq/swing", 0.5)
+    osc("/seq/density", 0.25)
+    wait(lambda: float(b.js("return document.getElementById('seq-swing').value")) == 0.5, "swing follows OSC")
+    wait(lambda: float(b.js("return document.getElementById('seq-density').value")) == 0.25, "density follows OSC")
+    osc("/seq/lock", 0)
+    wait(lambda: not b.js("return document.getElementById('seq-lock').checked"), "the chaos lock box follows OSC off")
+    print("sequencer controls followed OSC: BPM 60, swing 0.5, density 0.25, chaos lock on and off")
+
+
 try:
     b.open(url + "/")
     wait(lambda: text("#conn") == "connected", "the page connects")
     print(f"{browser_name}: connected")
     for c in checks:
-        {"page": check_page, "sound": check_sound, "folder": check_folder, "mode": check_mode}[c]()
+        {"page": check_page, "sound": check_sound, "folder": check_folder, "mode": check_mode,
+         "follow": check_follow}[c]()
     errors = b.errors()
     if errors:
         raise SystemExit(f"FAILED: console errors {errors}")

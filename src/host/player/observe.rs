@@ -14,6 +14,8 @@ use tracing::{debug, info, warn};
 
 use super::error::PlayError;
 use super::PlayOptions;
+use crate::control::observed::PARAM_CHANGES_CAPACITY;
+use crate::control::sequencer_build::lane_names;
 use crate::control::Controller;
 use crate::cues::{CueBus, LedCue};
 use crate::engine::EngineStats;
@@ -22,6 +24,7 @@ use crate::host::meter::CALLBACK_BUCKETS_S;
 use crate::http::{HostFigures, HostView, HttpServer, ReloadFn, Sources, WatchdogFigures};
 use crate::osc::{MidiAccess, OscServer, PacketHandler};
 use crate::realtime::queue_gauges::{HighWater, QueueReading};
+use crate::seq::mutation::{Category, Change};
 use crate::seq::Cue;
 use crate::service::notify::NotifyStats;
 
@@ -223,6 +226,10 @@ pub(super) struct Announcer {
     revision: u64,
     /// The tempo last announced as a `param` cue.
     tempo: Option<f32>,
+    /// Each param's last value changed while overload shedding throttled cue traffic
+    /// (at most [`PARAM_CHANGES_CAPACITY`] names): published when it ends, so that what
+    /// follows the cues (the web console's controls) does not keep an old value.
+    held_params: Vec<(String, f64)>,
 }
 
 impl Announcer {
@@ -232,6 +239,7 @@ impl Announcer {
             bus,
             revision: 0,
             tempo: None,
+            held_params: Vec::new(),
         }
     }
 
@@ -241,8 +249,13 @@ impl Announcer {
         while let Some(cue) = control.pop_cue() {
             info!(event = cue_event(&cue), "{cue}");
             match cue {
-                Cue::Mutation(_) => {
+                Cue::Mutation(change) => {
                     observed.mutations.fetch_add(1, Relaxed);
+                    // A mutated patch param is a live param change too (a `param` cue,
+                    // as from OSC or MIDI): the web console's control follows it.
+                    if let Some(name) = mutated_param(control, &change) {
+                        observed.param_changed(&name, change.to as f64);
+                    }
                 }
                 Cue::Idle(_) => {
                     observed.idle_transitions.fetch_add(1, Relaxed);
@@ -255,7 +268,8 @@ impl Announcer {
             }
         }
         // Overload shedding throttles the bulk of the cue traffic: note and param cues are
-        // drained and counted, not published (the rest still go).
+        // drained and counted, not published (the rest still go); each param's last value
+        // waits for the end of it.
         let shedding = control.engine().shedding().clone();
         let throttled = shedding.throttled();
         let mut held = 0;
@@ -266,11 +280,23 @@ impl Announcer {
                 self.bus.publish(LedCue::from_note(&note));
             }
         }
-        for (name, value) in observed.take_param_changes() {
-            if throttled {
-                held += 1;
-                continue;
+        let changes = observed.take_param_changes();
+        let publish = if throttled {
+            held += changes.len() as u64;
+            for (name, value) in changes {
+                if let Some(slot) = self.held_params.iter_mut().find(|(n, _)| *n == name) {
+                    slot.1 = value;
+                } else if self.held_params.len() < PARAM_CHANGES_CAPACITY {
+                    self.held_params.push((name, value));
+                }
             }
+            Vec::new()
+        } else {
+            let mut all = std::mem::take(&mut self.held_params);
+            all.extend(changes);
+            all
+        };
+        for (name, value) in publish {
             debug!(
                 event = "param",
                 name = name.as_str(),
@@ -299,6 +325,21 @@ impl Announcer {
             }
         }
     }
+}
+
+/// The `"module.param"` a mutation of the patch params changed (the running sequence's
+/// `mutate` list, which the conductor's mutable lanes follow in order); `None` for other
+/// mutations.
+fn mutated_param(control: &Controller, change: &Change) -> Option<String> {
+    if change.category != Category::Param {
+        return None;
+    }
+    let seq = control.running().sequence.as_ref()?;
+    lane_names(seq)
+        .into_iter()
+        .filter(|(_, mutable)| *mutable)
+        .nth(usize::from(change.target))
+        .map(|(name, _)| name.to_string())
 }
 
 /// The `event` field of a sequencer cue's log line.
@@ -342,6 +383,95 @@ mod tests {
             .iter()
             .filter(|c| matches!(c.cue, LedCue::Note { .. }))
             .count()
+    }
+
+    /// A sequence whose mutation moves only `f.cutoff`, every second.
+    const MUTATING: &str = r#"(voice: (count: 1, modules: {"o": (kind: "saw"), "f": (kind: "lowpass",
+        params: {"cutoff": 1000.0})},
+        connections: [("note.freq", "o.freq"), ("o.out", "f.in"), ("f.out", "output.left")]),
+        connections: [("voices.left", "output.left")],
+        sequence: (bpm: 120, tracks: {"t": (instrument: "voices", division: "1/16", pattern: "0")},
+            mutate: ["f.cutoff"],
+            mutation: (min_interval: 1.0, max_interval: 1.0, max_changes_per_cycle: 1, max_delta: 0.2,
+                weights: (notes: 0.0, velocity: 0.0, probability: 0.0, density: 0.0, swing: 0.0,
+                    params: 1.0))))"#;
+
+    #[test]
+    fn a_mutated_param_is_a_param_cue() {
+        let registry = Registry::builtin();
+        let (mut engine, handle) = Engine::new(EngineConfig::default());
+        let mut control = Controller::new(registry.clone(), handle);
+        let desc = crate::patch::load(MUTATING, None, &registry).unwrap();
+        control.load(desc).unwrap();
+        let mut announcer = Announcer::new(CueBus::default());
+        let (mut l, mut r) = ([0.0f32; 256], [0.0f32; 256]);
+        // 2.5 s: two mutation cycles.
+        for _ in 0..(EngineConfig::default().sample_rate as usize * 5 / 2 / 256) {
+            engine.process(&mut l, &mut r);
+            announcer.announce(&mut control, &|_| {});
+        }
+        let log = announcer.bus.log().last(64);
+        let mutations = log
+            .iter()
+            .filter(|c| {
+                matches!(
+                    c.cue,
+                    LedCue::Mutation {
+                        category: "param",
+                        ..
+                    }
+                )
+            })
+            .count();
+        let cutoffs: Vec<f64> = log
+            .iter()
+            .filter_map(|c| match &c.cue {
+                LedCue::Param { name, value } if name == "f.cutoff" => Some(*value),
+                _ => None,
+            })
+            .collect();
+        assert!(mutations >= 2, "{mutations} param mutations");
+        assert!(!cutoffs.is_empty(), "no param cue for f.cutoff: {log:?}");
+        assert!(
+            cutoffs
+                .iter()
+                .all(|v| (20.0..=20_000.0).contains(v) && *v != 1000.0),
+            "{cutoffs:?}"
+        );
+    }
+
+    #[test]
+    fn a_param_changed_while_throttled_is_published_with_its_last_value_after() {
+        let registry = Registry::builtin();
+        let (_engine, handle) = Engine::new(EngineConfig::default());
+        let mut control = Controller::new(registry.clone(), handle);
+        control
+            .load(crate::patch::load(VOICE, None, &registry).unwrap())
+            .unwrap();
+        let mut announcer = Announcer::new(CueBus::default());
+        let params = |a: &Announcer| -> Vec<(String, f64)> {
+            let log = a.bus.log().last(64);
+            log.iter()
+                .filter_map(|c| match &c.cue {
+                    LedCue::Param { name, value } => Some((name.clone(), *value)),
+                    _ => None,
+                })
+                .collect()
+        };
+        let shedding = control.engine().shedding().clone();
+        shedding.set_level(crate::engine::shed::THROTTLE_LEVEL);
+        let observed = control.observed().clone();
+        observed.param_changed("o.amp", 0.2);
+        announcer.announce(&mut control, &|_| {});
+        observed.param_changed("o.amp", 0.3);
+        announcer.announce(&mut control, &|_| {});
+        assert_eq!(params(&announcer), vec![], "held back while throttled");
+        assert_eq!(shedding.cues_held.load(Relaxed), 2);
+        shedding.set_level(0);
+        announcer.announce(&mut control, &|_| {});
+        assert_eq!(params(&announcer), vec![("o.amp".to_string(), 0.3)]);
+        announcer.announce(&mut control, &|_| {});
+        assert_eq!(params(&announcer).len(), 1, "published once");
     }
 
     #[test]

@@ -48,7 +48,11 @@ function flushPending() {
 
 function connect() {
   socket = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/api/ws`);
-  socket.onopen = () => { conn.textContent = "connected"; conn.className = "up"; flushPending(); };
+  socket.onopen = () => {
+    // A restarted server may be at the same revision with another patch: redraw anyway.
+    lastRevision = null;
+    conn.textContent = "connected"; conn.className = "up"; flushPending();
+  };
   socket.onclose = () => {
     conn.textContent = "disconnected, reconnecting…"; conn.className = "down";
     setTimeout(connect, 1000);
@@ -64,6 +68,9 @@ function connect() {
         hub.emit("revision", lastRevision);
       }
     }
+    // The counters (watchdog, overload, backends' figures...) come with the levels every
+    // 250 ms rather than in a whole state: keep the state current with them.
+    if (m.type === "levels" && hub.state && m.moving) Object.assign(hub.state, m.moving);
     // "state", "cue" and "replies" carry their payload under their type; "levels" and
     // "error" are the message itself.
     hub.emit(m.type, ["state", "cue", "replies"].includes(m.type) ? m[m.type] : m);

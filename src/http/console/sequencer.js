@@ -1,5 +1,6 @@
 // Sequencer: tempo, swing, density, scale, start/stop, chaos lock, who decides the mode
-// (each a /seq/... message), the mode playing, the current step, the last cues.
+// (each a /seq/... message), the mode playing, the current step, the last cues. Values
+// changed elsewhere (OSC, MIDI, mutation) move the controls the user is not on.
 let hub;
 const box = document.getElementById("seq");
 
@@ -32,16 +33,27 @@ export function init(h) {
     $("seq-mode").textContent = s.mode ?? "no sequence";
     if (document.activeElement !== $("seq-policy") && s.mode_policy) $("seq-policy").value = s.mode_policy;
     if (document.activeElement !== $("seq-scale")) $("seq-scale").value = s.scale ?? "";
-    if (document.activeElement !== $("seq-bpm") && s.tempo != null) $("seq-bpm").value = Math.round(s.tempo);
+    follow("seq-bpm", s.tempo, (v) => Math.round(v));
+    follow("seq-swing", s.swing);
+    follow("seq-density", s.density);
+    if (document.activeElement !== $("seq-lock") && s.chaos_lock != null) $("seq-lock").checked = s.chaos_lock;
     (s.cues || []).slice(-8).forEach(addCue);
   });
   hub.on("levels", (m) => {
     const mv = m.moving || {};
+    follow("seq-bpm", mv.tempo, (v) => Math.round(v));
     $("seq-step").textContent = mv.step ?? "–";
     $("seq-bar").textContent = mv.bar ?? "–";
     [...$("seq-steps").children].forEach((s, i) => s.classList.toggle("now", mv.step != null && mv.step % 16 === i));
   });
   hub.on("cue", addCue);
+}
+
+// Shows a value changed elsewhere in a control, unless the user is on it (as params.js).
+function follow(id, value, shape = (v) => v) {
+  const input = document.getElementById(id);
+  if (value == null || document.activeElement === input) return;
+  input.value = shape(value);
 }
 
 const seen = new Set();

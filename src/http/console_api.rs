@@ -106,3 +106,42 @@ fn list(dir: &Path, prefix: &str, depth: u32, out: &mut Vec<String>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chronus_modules::Registry;
+
+    /// Every shipped patch is drawn, with each of its modules' ids as text in a node: the
+    /// console's graph view shows them all (instruments' voice modules and the main graph).
+    #[test]
+    fn every_shipped_patch_is_drawn_with_every_module_named() {
+        let registry = Registry::builtin();
+        let mut drawn = 0;
+        let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/patches"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "ron"))
+            .collect();
+        files.sort();
+        for path in files {
+            let desc = crate::patch::load_file(&path, &registry)
+                .unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+            let svg = dot_to_svg(&graph::to_dot(&desc))
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let mut ids: Vec<&String> = desc.modules.keys().collect();
+            for inst in desc.instruments.values() {
+                ids.extend(inst.modules.keys());
+            }
+            for id in ids {
+                assert!(
+                    svg.contains(&format!(">{id}<")),
+                    "{}: module {id:?} is not a node's text in the drawing",
+                    path.display()
+                );
+            }
+            drawn += 1;
+        }
+        assert!(drawn >= 10, "only {drawn} shipped patches found");
+    }
+}

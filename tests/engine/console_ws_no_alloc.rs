@@ -2,8 +2,8 @@
 //! `assert_no_alloc`: a WebSocket client (tungstenite) receives what the console receives
 //! (levels and the moving figures at 20 Hz, state on change, cues) and sends what it sends
 //! when its controls move — a filter cutoff swept at the console's 15 messages a second,
-//! notes, and now and then an edit and commit, after which it fetches `/api/patch.svg` and
-//! `/api/patch.json` as the page redraws. The server answers from the controller and the
+//! notes, and now and then an edit and commit, after which it fetches the page (`/`,
+//! `/console/main.js`), `/api/patch.svg` and `/api/patch.json` as the page reloads and redraws. The server answers from the controller and the
 //! callback's atomics, so the audio side allocates nothing and never waits for it.
 
 use std::net::TcpStream;
@@ -84,6 +84,9 @@ fn the_console_streaming_and_moving_controls_never_touches_the_audio_side() {
                     };
                     ws.send(Message::text(msg.to_string())).unwrap();
                     if sent.is_multiple_of(45) {
+                        // The page itself, as a browser (re)loading it fetches it.
+                        assert!(get(addr, "/").contains("<html"));
+                        assert!(get(addr, "/console/main.js").contains("WebSocket"));
                         assert!(get(addr, "/api/patch.svg").contains("<svg"));
                         assert!(get(addr, "/api/patch.json").contains("\"vcf\""));
                     }

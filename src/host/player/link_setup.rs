@@ -20,21 +20,46 @@ pub(super) type Link = crate::sync::link::LinkSession;
 #[cfg(not(feature = "link"))]
 pub(super) type Link = std::convert::Infallible;
 
-/// Joins the Link session when asked: the sequencer follows its timeline from the first
-/// block on.
+/// Whether Link is asked for (`--link` or the config's `link.enabled`).
+fn wanted(options: &PlayOptions) -> bool {
+    options.link || options.config.link.enabled
+}
+
+/// Refuses Link before anything is opened (one line, nothing else said): with a MIDI clock
+/// to follow, or in a build without the `link` feature.
+pub(super) fn check_link(options: &PlayOptions) -> Result<(), PlayError> {
+    if !wanted(options) {
+        return Ok(());
+    }
+    if let Some(port) = clock_in_name(options) {
+        return Err(PlayError::Link(format!(
+            "the sequencer cannot follow both Link and the MIDI clock of {port:?}: choose one"
+        )));
+    }
+    #[cfg(not(feature = "link"))]
+    return Err(no_link_support());
+    #[cfg(feature = "link")]
+    Ok(())
+}
+
+/// The refusal of a build without the `link` feature.
+#[cfg(not(feature = "link"))]
+fn no_link_support() -> PlayError {
+    PlayError::Link(
+        "this build has no Link support (build with `cargo build --features link`)".into(),
+    )
+}
+
+/// Joins the Link session when asked (and [`check_link`] let it): the sequencer follows
+/// its timeline from the first block on.
 pub(super) fn start_link(
     options: &PlayOptions,
     control: &Arc<Mutex<Controller>>,
     core: &mut CallbackCore,
     sample_rate: u32,
 ) -> Result<Option<Link>, PlayError> {
-    if !(options.link || options.config.link.enabled) {
+    if !wanted(options) {
         return Ok(None);
-    }
-    if let Some(port) = clock_in_name(options) {
-        return Err(PlayError::Link(format!(
-            "the sequencer cannot follow both Link and the MIDI clock of {port:?}: choose one"
-        )));
     }
     join(options, control, core, sample_rate)
 }
@@ -77,7 +102,5 @@ fn join(
     _: &mut CallbackCore,
     _: u32,
 ) -> Result<Option<Link>, PlayError> {
-    Err(PlayError::Link(
-        "this build has no Link support (build with `cargo build --features link`)".into(),
-    ))
+    Err(no_link_support())
 }

@@ -15,7 +15,7 @@ use tracing::info;
 use super::buffer_size::buffer_frames;
 use super::clock_setup::{check_clock, clock_in_name, start_clock_in};
 use super::error::PlayError;
-use super::link_setup::start_link;
+use super::link_setup::{check_link, start_link};
 use super::midi_setup::{open_midi, start_midi_thread};
 use super::outbound_setup::start_outbound;
 use super::output::{cannot_open, describe, host_managed, open_output, start};
@@ -44,6 +44,7 @@ pub(super) fn start_playing<'a>(
     options: &'a PlayOptions,
 ) -> Result<Running<'a>, PlayError> {
     check_clock(options)?;
+    check_link(options)?;
     let hangup = hangup_flag();
     let output = open_output(options)?;
     let sample_rate = output.sample_rate();

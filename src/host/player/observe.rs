@@ -385,6 +385,17 @@ mod tests {
             .count()
     }
 
+    /// An engine, its controller with `patch` loaded, and an announcer.
+    fn loaded(patch: &str) -> (Engine, Controller, Announcer) {
+        let registry = Registry::builtin();
+        let (engine, handle) = Engine::new(EngineConfig::default());
+        let mut control = Controller::new(registry.clone(), handle);
+        control
+            .load(crate::patch::load(patch, None, &registry).unwrap())
+            .unwrap();
+        (engine, control, Announcer::new(CueBus::default()))
+    }
+
     /// A sequence whose mutation moves only `f.cutoff`, every second.
     const MUTATING: &str = r#"(voice: (count: 1, modules: {"o": (kind: "saw"), "f": (kind: "lowpass",
         params: {"cutoff": 1000.0})},
@@ -398,12 +409,7 @@ mod tests {
 
     #[test]
     fn a_mutated_param_is_a_param_cue() {
-        let registry = Registry::builtin();
-        let (mut engine, handle) = Engine::new(EngineConfig::default());
-        let mut control = Controller::new(registry.clone(), handle);
-        let desc = crate::patch::load(MUTATING, None, &registry).unwrap();
-        control.load(desc).unwrap();
-        let mut announcer = Announcer::new(CueBus::default());
+        let (mut engine, mut control, mut announcer) = loaded(MUTATING);
         let (mut l, mut r) = ([0.0f32; 256], [0.0f32; 256]);
         // 2.5 s: two mutation cycles.
         for _ in 0..(EngineConfig::default().sample_rate as usize * 5 / 2 / 256) {
@@ -442,13 +448,7 @@ mod tests {
 
     #[test]
     fn a_param_changed_while_throttled_is_published_with_its_last_value_after() {
-        let registry = Registry::builtin();
-        let (_engine, handle) = Engine::new(EngineConfig::default());
-        let mut control = Controller::new(registry.clone(), handle);
-        control
-            .load(crate::patch::load(VOICE, None, &registry).unwrap())
-            .unwrap();
-        let mut announcer = Announcer::new(CueBus::default());
+        let (_engine, mut control, mut announcer) = loaded(VOICE);
         let params = |a: &Announcer| -> Vec<(String, f64)> {
             let log = a.bus.log().last(64);
             log.iter()
@@ -476,12 +476,7 @@ mod tests {
 
     #[test]
     fn throttled_note_cues_are_held_back_and_counted() {
-        let registry = Registry::builtin();
-        let (mut engine, handle) = Engine::new(EngineConfig::default());
-        let mut control = Controller::new(registry.clone(), handle);
-        let desc = crate::patch::load(VOICE, None, &registry).unwrap();
-        control.load(desc).unwrap();
-        let mut announcer = Announcer::new(CueBus::default());
+        let (mut engine, mut control, mut announcer) = loaded(VOICE);
         assert_eq!(
             play_and_announce(&mut engine, &mut control, &mut announcer, 60),
             1

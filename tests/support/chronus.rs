@@ -16,7 +16,7 @@ pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// auto-start disabled and colours off. `play` also gets `--osc-port 0` (any free port):
 /// its OSC server's default port 9000 is taken as soon as two players run on the machine
 /// (parallel tests, a player someone left running), and play then refuses to start; and
-/// `--no-http` unless the test gives `--http`.
+/// `--no-http` unless the test gives `--http` or `--no-http`.
 pub fn chronus_cmd(args: &[&str]) -> Command {
     let mut cmd = Command::new(CHRONUS);
     cmd.args(args);
@@ -24,7 +24,7 @@ pub fn chronus_cmd(args: &[&str]) -> Command {
         cmd.args(["--osc-port", "0"]);
         // The HTTP API's default address is taken as soon as two players run: tests that
         // use it give `--http 127.0.0.1:0` (any free port).
-        if !args.contains(&"--http") {
+        if !args.contains(&"--http") && !args.contains(&"--no-http") {
             cmd.arg("--no-http");
         }
     }

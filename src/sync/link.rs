@@ -12,11 +12,12 @@
 //!   asks it where the session's timeline stands at the block's first sample, through
 //!   Link's real-time-safe audio-thread capture (no lock, no allocation). The block's host
 //!   time comes from a linear fit of host time against the engine's sample clock (Link's
-//!   `HostTimeFilter`), plus the output latency, so the beat is *heard* on the session's
-//!   beat; the sequencer's clock then follows that timeline (`seq::timeline`): its bars
+//!   `HostTimeFilter`), plus the output latency ([`OutputLatency`]: two of the stream's
+//!   buffers and 2 ms, set by the player once the stream reports or the first callbacks
+//!   measure its buffer), so the beat is *heard* on the session's beat; the sequencer's clock then follows that timeline (`seq::timeline`): its bars
 //!   line up with the session's phase at the quantum.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -35,6 +36,10 @@ use crate::seq::{SeqCommand, Timeline, TimelineSource};
 const POLL: Duration = Duration::from_millis(10);
 /// Tempo differences below this are the same tempo (BPM).
 const SAME_TEMPO: f64 = 1e-3;
+/// How many looks (of [`POLL`]) a tempo taken from the session may take to show in the
+/// sequencer's state (it lands at the sequencer's next tick) before the sequencer's tempo
+/// counts as its own again.
+const TAKE_POLLS: u32 = 100;
 
 /// What the Link session needs.
 pub struct LinkParts {
@@ -50,20 +55,46 @@ pub struct LinkParts {
     pub status: Arc<SyncStatus>,
 }
 
+/// The output latency the audio thread adds to a block's host time (how long after a
+/// block is rendered it is heard): one atomic, shared by the player (which sets it once
+/// the stream's buffer is known) and [`LinkTimeline`] (which reads it on the audio
+/// thread). Clones share the value.
+#[derive(Clone, Debug, Default)]
+pub struct OutputLatency(Arc<AtomicI64>);
+
+impl OutputLatency {
+    /// A latency of `latency` to begin with.
+    pub fn new(latency: Duration) -> OutputLatency {
+        let l = OutputLatency::default();
+        l.set(latency);
+        l
+    }
+
+    /// Sets it (any thread; the audio thread sees it from its next block).
+    pub fn set(&self, latency: Duration) {
+        self.0.store(latency.as_micros() as i64, Ordering::Relaxed);
+    }
+
+    /// The latency in microseconds. **Real-time safe** (one atomic load).
+    pub fn micros(&self) -> i64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
 /// The running Link session and its thread; dropping it leaves the session.
 pub struct LinkSession {
     link: Arc<AblLink>,
     quantum: f64,
+    latency: OutputLatency,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl LinkSession {
-    /// Joins the Link session (at the sequencer's tempo, when nobody else is there) and
-    /// starts the thread.
+    /// Joins the Link session (at the tempo the sequence starts at, when nobody else is
+    /// there; 120 BPM without a sequence) and starts the thread.
     pub fn start(parts: LinkParts) -> std::io::Result<LinkSession> {
-        let seq = parts.control.lock().sequencer_state().ok();
-        let bpm = seq.map_or(120.0, |s| s.bpm as f64);
+        let bpm = starting_bpm(&parts.control.lock()).map_or(120.0, f64::from);
         let link = Arc::new(AblLink::new(bpm));
         link.enable_start_stop_sync(parts.start_stop_sync);
         link.enable(true);
@@ -84,6 +115,7 @@ impl LinkSession {
             state: SessionState::new(),
             link_tempo: bpm,
             seq_bpm: bpm,
+            taking: None,
             link_playing: None,
             seq_playing: None,
             peers: 0,
@@ -106,15 +138,23 @@ impl LinkSession {
         Ok(LinkSession {
             link,
             quantum,
+            latency: OutputLatency::default(),
             stop,
             thread: Some(thread),
         })
     }
 
-    /// The audio thread's view of the session, for an output heard `latency` after a
-    /// block is rendered. Built here (it allocates), used on the audio thread.
-    pub fn timeline(&self, latency: Duration) -> LinkTimeline {
-        LinkTimeline::new(self.link.clone(), latency, self.quantum)
+    /// The audio thread's view of the session, for an output heard
+    /// [`set_output_latency`](Self::set_output_latency) after a block is rendered (none
+    /// until it is set). Built here (it allocates), used on the audio thread.
+    pub fn timeline(&self) -> LinkTimeline {
+        LinkTimeline::new(self.link.clone(), self.latency.clone(), self.quantum)
+    }
+
+    /// Sets the output latency its timelines add to a block's host time, from their next
+    /// block on.
+    pub fn set_output_latency(&self, latency: Duration) {
+        self.latency.set(latency);
     }
 }
 
@@ -135,19 +175,20 @@ pub struct LinkTimeline {
     link: Arc<AblLink>,
     state: SessionState,
     filter: HostTimeFilter,
-    latency_us: i64,
+    latency: OutputLatency,
     quantum: f64,
 }
 
 impl LinkTimeline {
     /// The audio thread's view of `link`'s session at `quantum`, for an output heard
-    /// `latency` after a block is rendered. Allocates: build it off the audio thread.
-    pub fn new(link: Arc<AblLink>, latency: Duration, quantum: f64) -> LinkTimeline {
+    /// `latency` after a block is rendered (read at every block: it may be set later).
+    /// Allocates: build it off the audio thread.
+    pub fn new(link: Arc<AblLink>, latency: OutputLatency, quantum: f64) -> LinkTimeline {
         LinkTimeline {
             link,
             state: SessionState::new(),
             filter: HostTimeFilter::new(),
-            latency_us: latency.as_micros() as i64,
+            latency,
             quantum,
         }
     }
@@ -155,7 +196,8 @@ impl LinkTimeline {
     /// The timeline at engine sample `sample`, as heard `latency` later, given the host
     /// time `now_us` at which the callback asks (Link's clock, microseconds).
     pub fn at_host(&mut self, sample: u64, now_us: i64) -> Timeline {
-        let host = self.filter.sample_time_to_host_time(now_us.max(0), sample) + self.latency_us;
+        let host =
+            self.filter.sample_time_to_host_time(now_us.max(0), sample) + self.latency.micros();
         self.link.capture_audio_session_state(&mut self.state);
         Timeline {
             beat: self.state.beat_at_time(host, self.quantum),
@@ -172,6 +214,14 @@ impl TimelineSource for LinkTimeline {
     }
 }
 
+/// The tempo the running sequence starts at (its `bpm`, else the `sequencer` config's),
+/// `None` without a sequence. Not the sequencer's published state: before the audio's
+/// first block there is none (it reads 0 BPM).
+fn starting_bpm(control: &Controller) -> Option<f32> {
+    let seq = control.running().sequence.as_ref()?;
+    Some(seq.bpm.unwrap_or(control.sequencer_config().bpm))
+}
+
 struct Worker {
     link: Arc<AblLink>,
     state: SessionState,
@@ -179,6 +229,10 @@ struct Worker {
     link_tempo: f64,
     /// The sequencer's tempo as last seen (or set from the session).
     seq_bpm: f64,
+    /// While a tempo taken from the session does not show in the sequencer's state yet
+    /// (it shows at the sequencer's next tick, so not while stopped): the tempo the state
+    /// still reports, which is not published back to the session.
+    taking: Option<(f64, u32)>,
     /// The session's and the sequencer's playing states as last seen (`None`: not yet).
     link_playing: Option<bool>,
     seq_playing: Option<bool>,
@@ -201,10 +255,17 @@ impl Worker {
             phase: self.state.phase_at_time(now, q),
             time_us: now,
         });
-        let Ok(seq) = self.parts.control.lock().sequencer_state() else {
-            return;
+        // Nothing to follow or publish before the sequencer has published its state (the
+        // audio's first block): until then it reads 0 BPM, stopped.
+        let seq = match self.parts.control.lock().sequencer_state() {
+            Ok(seq) if seq.present => seq,
+            _ => return,
         };
         let tempo = self.state.tempo();
+        if let Some((want, left)) = self.taking {
+            let arrived = (seq.bpm as f64 - want).abs() <= SAME_TEMPO;
+            self.taking = (!arrived && left > 0).then(|| (want, left - 1));
+        }
         if (tempo - self.link_tempo).abs() > SAME_TEMPO {
             // The session's tempo moved: the sequencer takes it.
             self.link_tempo = tempo;
@@ -212,8 +273,9 @@ impl Worker {
             self.seq_bpm = bpm as f32 as f64;
             if (seq.bpm as f64 - bpm).abs() > SAME_TEMPO {
                 self.command(SeqCommand::Bpm(bpm as f32));
+                self.taking = Some((self.seq_bpm, TAKE_POLLS));
             }
-        } else if (seq.bpm as f64 - self.seq_bpm).abs() > SAME_TEMPO {
+        } else if self.taking.is_none() && (seq.bpm as f64 - self.seq_bpm).abs() > SAME_TEMPO {
             // The sequencer's own tempo moved: the session takes it.
             self.seq_bpm = seq.bpm as f64;
             self.link_tempo = seq.bpm as f64;
@@ -234,6 +296,10 @@ impl Worker {
                 } else {
                     SeqCommand::Stop
                 };
+                info!(
+                    "Ableton Link: the session {}",
+                    if link_playing { "started" } else { "stopped" }
+                );
                 self.command(cmd);
             }
         } else if self.seq_playing != Some(seq.playing) {

@@ -6,8 +6,10 @@
 //! - the peer sets 97 BPM → the sequencer takes it (the delay is printed, in beats);
 //!   chronus sets 128 over OSC → the peer sees it; the peer stops → chronus stops;
 //!   `/seq/start` → the peer plays; both report the same beat phase (quantum 4) at the
-//!   same host time, within 1 ms;
-//! - two chronus processes in one session report the same phase within 1 ms;
+//!   same host time, within 1 ms; OSC's `/seq/state` and `/status` answer `link`, one
+//!   peer and the session's phase;
+//! - two chronus processes in one session report the same phase within 1 ms, at the
+//!   patch's tempo;
 //! - the audio side (`LinkTimeline` and the sequencer following it) allocates nothing
 //!   through tempo changes and transport moves.
 //!
@@ -187,6 +189,35 @@ fn within_1ms(what: &str, v: &serde_json::Value) {
     }
 }
 
+/// The clock fields of one OSC answer the peer collected while it was in the session:
+/// `link`, the `tempo` when the answer has one there (`/status`), external 1, 1 peer, and
+/// the phase the peer itself had at the answer, within 0.2 beats (chronus's look is up to
+/// 10 ms old).
+fn osc_clock_is_link(out: &serde_json::Value, answer: &str, tempo: Option<f64>) {
+    let clock = out[format!("{answer}_clock")]
+        .as_array()
+        .unwrap_or_else(|| panic!("{answer}: {out}"));
+    let (source, rest) = clock.split_first().unwrap();
+    assert_eq!(source, "link", "{answer}: {clock:?}");
+    let rest: Vec<f64> = rest.iter().map(|v| v.as_f64().unwrap()).collect();
+    let [external, peers, phase] = match (tempo, &rest[..]) {
+        (Some(want), &[t, e, p, ph]) => {
+            assert!((t - want).abs() < 0.01, "{answer}: tempo {t}: {clock:?}");
+            [e, p, ph]
+        }
+        (None, &[e, p, ph]) => [e, p, ph],
+        _ => panic!("{answer}: {clock:?}"),
+    };
+    assert_eq!((external, peers), (1.0, 1.0), "{answer}: {clock:?}");
+    assert!((0.0..4.0).contains(&phase), "{answer}: phase {phase}");
+    let off = out[format!("{answer}_phase_off")].as_f64().unwrap();
+    eprintln!("{answer}: phase {phase:.3}, {off:+.4} beats from the peer's");
+    assert!(
+        off.abs() < 0.2,
+        "{answer}: phase {off} beats from the peer's"
+    );
+}
+
 #[test]
 fn an_aalink_peer_and_chronus_share_tempo_start_stop_and_phase() {
     if !ready("link_aalink") {
@@ -213,7 +244,21 @@ fn an_aalink_peer_and_chronus_share_tempo_start_stop_and_phase() {
     within_1ms("chronus and aalink", &out["phase_ms"]);
     let follow = out["follow_beats"].as_f64().unwrap();
     eprintln!("chronus took the peer's 97 BPM after {follow:.3} beats (measured in wall time)");
+    // Not asserted yet: measured 0.09 to 4.6 beats on a loaded machine. Likely cause (not
+    // verified): the sequencer's state takes a tempo only at its next tick, and after a
+    // session change the ticks may wait for their place in the quantum.
+    osc_clock_is_link(&out, "seq_state", None);
+    osc_clock_is_link(&out, "status", Some(128.0));
     let text = chronus.output.text();
+    assert!(
+        text.contains("Ableton Link: joined at 110.00 BPM"),
+        "{text}"
+    );
+    // The null host reports its buffer (256 frames at 48 kHz): two of them + 2 ms.
+    assert!(
+        text.contains("Ableton Link: output latency 12.7 ms (256 frames × 2 + 2 ms)"),
+        "{text}"
+    );
     assert!(text.contains("Ableton Link: 1 peer(s)"), "{text}");
     assert!(
         text.contains("Ableton Link: published 128.00 BPM"),
@@ -253,4 +298,8 @@ fn two_chronus_processes_in_one_session_agree_on_the_phase() {
         .map(|v| v.as_f64().unwrap())
         .collect();
     assert!((tempos[0] - tempos[1]).abs() < 0.01, "{tempos:?}");
+    // The session's tempo is the patch's: each joined at the tempo its sequence starts at
+    // (not at the 0 BPM its sequencer reads before the audio's first block, which Link
+    // clamps to 20).
+    assert!((tempos[0] - 110.0).abs() < 0.01, "{tempos:?}");
 }

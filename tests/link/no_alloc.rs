@@ -12,7 +12,7 @@ use assert_no_alloc::assert_no_alloc;
 use assert_no_alloc::{reset_violation_count, violation_count};
 use chronus::engine::{ClockMessage, OutEvent};
 use chronus::seq::SeqCommand;
-use chronus::sync::link::LinkTimeline;
+use chronus::sync::link::{LinkTimeline, OutputLatency};
 use rusty_link::{AblLink, SessionState};
 
 use crate::support::engine::{engine, SR};
@@ -42,7 +42,8 @@ fn the_audio_side_of_link_allocates_nothing_through_tempo_and_transport_moves() 
     reset_violation_count();
     // Not enabled: no network, the same session state and capture paths.
     let link = Arc::new(AblLink::new(120.0));
-    let mut source = LinkTimeline::new(link.clone(), Duration::from_millis(12), 4.0);
+    let latency = OutputLatency::new(Duration::from_millis(12));
+    let mut source = LinkTimeline::new(link.clone(), latency.clone(), 4.0);
     let (mut e, mut c) = engine(PATCH);
     let mut ring = e.take_outbound().unwrap();
     c.want_clock();
@@ -66,7 +67,10 @@ fn the_audio_side_of_link_allocates_nothing_through_tempo_and_transport_moves() 
             }
         }
     };
-    block(&mut e, 400, &mut ticks);
+    block(&mut e, 200, &mut ticks);
+    // The player sets the latency once the stream's buffer is known.
+    latency.set(Duration::from_micros(12_667));
+    block(&mut e, 200, &mut ticks);
     set_tempo(&link, 90.0);
     block(&mut e, 400, &mut ticks);
     for cmd in [
@@ -93,4 +97,31 @@ fn the_audio_side_of_link_allocates_nothing_through_tempo_and_transport_moves() 
             "tick gap {gap}, want {spt}: {ticks:?}"
         );
     }
+}
+
+/// The output latency set after the timeline is built (as the player does once the stream
+/// reports or measures its buffer) moves the beat heard at a sample by exactly that much.
+#[test]
+fn the_output_latency_set_later_moves_the_heard_beat_by_that_much() {
+    let link = Arc::new(AblLink::new(120.0));
+    let latency = OutputLatency::default();
+    let mut source = LinkTimeline::new(link.clone(), latency.clone(), 4.0);
+    let base = link.clock_micros();
+    let host = |sample: u64| base + (sample as f64 * 1e6 / SR as f64) as i64;
+    // Feed the host-time filter a steady clock, then read one sample both ways.
+    let mut sample = 0;
+    for _ in 0..600 {
+        source.at_host(sample, host(sample));
+        sample += 256;
+    }
+    let before = source.at_host(sample, host(sample)).beat;
+    latency.set(Duration::from_micros(12_667));
+    let after = source.at_host(sample, host(sample)).beat;
+    // 12.667 ms at 120 BPM: 0.025334 beats.
+    let want = 0.012_667 * 120.0 / 60.0;
+    assert!(
+        ((after - before) - want).abs() < 1e-4,
+        "beat moved by {} (want {want})",
+        after - before
+    );
 }

@@ -1,7 +1,8 @@
 """A second Ableton Link peer that nobody here wrote (the `aalink` package from PyPI),
 driven by tests/link/main.rs inside the test's own network namespace (loopback only).
 
-    peer.py session HTTP_PORT OSC_PORT   # one chronus: tempo both ways, start/stop, phase
+    peer.py session HTTP_PORT OSC_PORT   # one chronus: tempo both ways, start/stop, phase,
+                                         # the OSC answers (/seq/state, /status)
     peer.py compare HTTP_PORT HTTP_PORT  # two chronus: phase agreement
 
 Prints one JSON object on its last line; exits 1 with a message on a failed wait.
@@ -25,14 +26,55 @@ def state(http):
         return json.load(r)
 
 
-def osc(port, addr, *floats):
+def osc_message(addr, *floats):
     def pad(b):
         return b + b"\0" * (4 - len(b) % 4)
 
     msg = pad(addr.encode()) + pad(("," + "f" * len(floats)).encode())
-    msg += b"".join(struct.pack(">f", f) for f in floats)
+    return msg + b"".join(struct.pack(">f", f) for f in floats)
+
+
+def osc(port, addr, *floats):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.sendto(msg, ("127.0.0.1", port))
+        s.sendto(osc_message(addr, *floats), ("127.0.0.1", port))
+
+
+def osc_arguments(data):
+    """The address and arguments (i, f, s) of one OSC message."""
+    def string(i):
+        end = data.index(b"\0", i)
+        return data[i:end].decode(), (end // 4 + 1) * 4
+
+    addr, i = string(0)
+    tags, i = string(i)
+    args = []
+    for t in tags[1:]:
+        if t in "if":
+            args.append(struct.unpack_from(">" + t, data, i)[0])
+            i += 4
+        elif t == "s":
+            v, i = string(i)
+            args.append(v)
+        else:
+            raise ValueError(f"{addr}: OSC type {t!r} not read here")
+    return addr, args
+
+
+def osc_ask(port, addr):
+    """Sends `addr` (no arguments) and returns the arguments of its `.reply`, which goes
+    to the sender's address and port."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(WAIT_S)
+        s.sendto(osc_message(addr), ("127.0.0.1", port))
+        while True:
+            reply, args = osc_arguments(s.recvfrom(65536)[0])
+            if reply == addr + ".reply":
+                return args
+
+
+def beats_apart(a, b):
+    """`a - b` in beats, wrapped into -quantum/2 ..< quantum/2."""
+    return (a - b + QUANTUM / 2) % QUANTUM - QUANTUM / 2
 
 
 def micros(td):
@@ -42,8 +84,7 @@ def micros(td):
 def phase_ms(phase_a, time_a, phase_b, time_b, tempo):
     """Phase difference (ms) of two (phase, host time) readings, moved to one time."""
     moved = phase_b + (time_a - time_b) / 60e6 * tempo
-    beats = (phase_a - moved + QUANTUM / 2) % QUANTUM - QUANTUM / 2
-    return beats * 60_000.0 / tempo
+    return beats_apart(phase_a, moved) * 60_000.0 / tempo
 
 
 async def until(what, cond):
@@ -67,6 +108,8 @@ async def session(http, osc_port):
     await until("chronus as a peer", lambda: link.num_peers >= 1)
     out = {"peers_seen_by_peer": link.num_peers}
     await until("chronus's state", lambda: state(http)["link"]["peers"] >= 1)
+    # One session: the peer and chronus at one tempo (Link has merged their sessions).
+    await until("one session tempo", lambda: abs(state(http)["tempo"] - link.tempo) < 0.01)
     # The peer sets 97 BPM: how long (in beats) until chronus's sequencer has it.
     t0 = link.time
     link.tempo = 97.0
@@ -91,6 +134,16 @@ async def session(http, osc_port):
         diffs.append(phase_ms(s["phase"], s["time_us"], beat % QUANTUM, t, link.tempo))
         await asyncio.sleep(0.05)
     out["phase_ms"] = diffs
+    # The OSC answers while the peer is there: the clock's tail of /seq/state.reply
+    # (s clock, i external, i peers, f phase) and of /status.reply (fields 8-12: s clock,
+    # f tempo, i external, i peers, f phase), and how far each phase is from the peer's
+    # own at the answer (beats; the phase is chronus's last look, up to 10 ms old).
+    seq_state = osc_ask(osc_port, "/seq/state")
+    out["seq_state_phase_off"] = beats_apart(seq_state[10], link.beat % QUANTUM)
+    out["seq_state_clock"] = seq_state[7:11]
+    status = osc_ask(osc_port, "/status")
+    out["status_phase_off"] = beats_apart(status[11], link.beat % QUANTUM)
+    out["status_clock"] = status[7:12]
     print(json.dumps(out), flush=True)
 
 

@@ -2,7 +2,8 @@
 //! line, exit 1, from the command line (`--clock-in`/`--clock-out`) and from a config's
 //! `clock` section (with the entry's position); Ableton Link with a MIDI clock to follow
 //! is refused the same way, and so is Link in a build without the `link` feature, from
-//! `--link` and from the config's `link` section. Nothing starts.
+//! `--link` and from the config's `link` section; a `link.quantum` outside 1 ..= 16 is
+//! refused with its position in the config file. Nothing starts.
 
 use crate::support::chronus::run_chronus;
 use crate::support::temp::TempDir;
@@ -102,4 +103,25 @@ fn link_in_a_build_without_the_feature_is_refused_in_one_line() {
         refused_play(&["--config", config.to_str().unwrap()]),
         expected
     );
+}
+
+#[test]
+fn a_link_quantum_out_of_range_is_refused_with_its_position() {
+    let dir = TempDir::new("clock_cli_quantum");
+    let config = dir.join("link.ron");
+    for quantum in ["0.5", "17.0"] {
+        std::fs::write(
+            &config,
+            format!("(\n    link: (enabled: true, quantum: {quantum}),\n)\n"),
+        )
+        .unwrap();
+        let line = refused_play(&["--config", config.to_str().unwrap()]);
+        assert!(
+            line.contains(&format!(
+                "link.ron:2:36: quantum {} is out of range 1 .. 16",
+                quantum.trim_end_matches(".0")
+            )),
+            "{line}"
+        );
+    }
 }

@@ -1,4 +1,4 @@
-//! The buffer size the MIDI input's latency is computed from: the one the stream reports,
+//! The buffer size the MIDI and Link latencies are computed from: the one the stream reports,
 //! or, when the host does not say (cpal's ALSA and JACK streams may not), the one
 //! measured from the first callbacks — the largest of them, since some hosts vary it.
 //! Nothing is guessed: a stream that has not called back within [`MEASURE_TIMEOUT`] is
@@ -37,7 +37,7 @@ pub(super) fn buffer_frames(reported: Option<u32>, shared: &Shared, fallback: u3
     }
     warn!(
         "buffer: the stream reported no buffer size and did not call back within {:.0} s; \
-         timing MIDI for {fallback} frames",
+         timing MIDI and Link for {fallback} frames",
         MEASURE_TIMEOUT.as_secs_f64()
     );
     fallback

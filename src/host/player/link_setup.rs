@@ -1,7 +1,11 @@
 //! The player's Ableton Link session (`--link`, else the config's `link.enabled`): joined
 //! before the audio starts, its audio-thread timeline handed to the callback core, so the
-//! sequencer's first bar already lines up with the session. Refused in one line with MIDI
-//! clock in (two clocks to follow) and in a build without the cargo feature `link`.
+//! sequencer's first bar already lines up with the session. Its output latency (how long
+//! after a block is rendered it is heard: two of the stream's buffers and 2 ms, as
+//! `midi::input::latency_for` says) comes from the buffer the stream reports or the first
+//! callbacks measure, set once the stream runs ([`set_link_buffer`]); until then from the
+//! buffer asked for, if any. Refused in one line with MIDI clock in (two clocks to follow)
+//! and in a build without the cargo feature `link`.
 
 use std::sync::Arc;
 
@@ -71,8 +75,6 @@ fn join(
     core: &mut CallbackCore,
     sample_rate: u32,
 ) -> Result<Option<Link>, PlayError> {
-    use crate::host::null_output::DEFAULT_BUFFER;
-    use crate::midi::input::latency_for;
     use crate::sync::link::{LinkParts, LinkSession};
 
     let c = control.lock();
@@ -86,13 +88,34 @@ fn join(
     drop(c);
     let session = LinkSession::start(parts)
         .map_err(|e| PlayError::Link(format!("cannot start its thread: {e}")))?;
-    // The output latency: the stream's two buffers (as asked for) and 2 ms.
-    let latency = latency_for(
-        options.request.buffer.unwrap_or(DEFAULT_BUFFER),
-        sample_rate,
-    );
-    core.set_timeline(Box::new(session.timeline(latency)));
+    // Until the stream says (or the first callbacks measure) its buffer: the one asked for.
+    if let Some(buffer) = options.request.buffer {
+        session.set_output_latency(crate::midi::input::latency_for(buffer, sample_rate));
+    }
+    core.set_timeline(Box::new(session.timeline()));
     Ok(Some(session))
+}
+
+/// Sets the session's output latency from the stream's `buffer` (frames): two of them and
+/// 2 ms. The audio thread reads it (one atomic) from its next block.
+#[cfg(feature = "link")]
+pub(super) fn set_link_buffer(link: Option<&Link>, buffer: u32, sample_rate: u32) {
+    if let Some(link) = link {
+        let latency = crate::midi::input::latency_for(buffer, sample_rate);
+        link.set_output_latency(latency);
+        tracing::info!(
+            "Ableton Link: output latency {:.1} ms ({buffer} frames × 2 + 2 ms)",
+            latency.as_secs_f64() * 1e3
+        );
+    }
+}
+
+/// Nothing to set in a build without Link (no session can run).
+#[cfg(not(feature = "link"))]
+pub(super) fn set_link_buffer(link: Option<&Link>, _: u32, _: u32) {
+    if let Some(never) = link {
+        match *never {}
+    }
 }
 
 #[cfg(not(feature = "link"))]

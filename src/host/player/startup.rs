@@ -15,7 +15,7 @@ use tracing::info;
 use super::buffer_size::buffer_frames;
 use super::clock_setup::{check_clock, clock_in_name, start_clock_in};
 use super::error::PlayError;
-use super::link_setup::{check_link, start_link};
+use super::link_setup::{check_link, set_link_buffer, start_link};
 use super::midi_setup::{open_midi, start_midi_thread};
 use super::outbound_setup::start_outbound;
 use super::output::{cannot_open, describe, host_managed, open_output, start};
@@ -141,10 +141,11 @@ pub(super) fn start_playing<'a>(
     let playing = start(&output, core, &home, &back).map_err(|(e, _)| cannot_open(options, &e))?;
     info!("{}", describe("playing", options, &output, &playing));
     info!("{}", promote_audio_thread(host_managed(options)).line());
-    // The buffer the MIDI timing is computed from: reported, or measured from the first
-    // callbacks, and only when something times MIDI by it.
+    // The buffer the MIDI and Link timing is computed from: reported, or measured from the
+    // first callbacks, and only when something times by it.
     let wants_buffer = midi_backend.is_some()
         || clock_in_name(options).is_some()
+        || link.is_some()
         || outbound.as_ref().is_some_and(|o| o.wants_buffer());
     let buffer = wants_buffer.then(|| {
         buffer_frames(
@@ -155,6 +156,9 @@ pub(super) fn start_playing<'a>(
     });
     if let (Some(outbound), Some(buffer)) = (&outbound, buffer) {
         outbound.set_buffer(buffer, sample_rate);
+    }
+    if let Some(buffer) = buffer {
+        set_link_buffer(link.as_ref(), buffer, sample_rate);
     }
     let midi = match (midi_backend, buffer) {
         (Some(backend), Some(buffer)) => Some(start_midi_thread(

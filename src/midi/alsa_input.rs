@@ -103,6 +103,7 @@ impl MidiBackend for AlsaBackend {
                         bytes: bytes.to_vec(),
                         wall: origin.wall(micros, SystemTime::now()),
                         sample: None,
+                        frame_ns: None,
                     });
                 },
                 (),

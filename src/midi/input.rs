@@ -107,6 +107,17 @@ pub struct InputLatency {
     pub frames: u64,
 }
 
+impl InputLatency {
+    /// Both latencies for a stream of `buffer` frames at `sample_rate`, with the config's
+    /// `midi.latency_ms` (`latency_ms`).
+    pub fn for_stream(latency_ms: Option<f32>, buffer: u32, sample_rate: u32) -> InputLatency {
+        InputLatency {
+            wall: input_latency(latency_ms, buffer, sample_rate),
+            frames: frame_latency(buffer, sample_rate, latency_ms),
+        }
+    }
+}
+
 /// The latency a MIDI input plays with: `latency_ms` when the config gives it
 /// (`midi.latency_ms`: more absorbs a loaded machine's scheduling delays, at the cost of
 /// responsiveness), else [`latency_for`] the stream's `buffer`.
@@ -130,6 +141,11 @@ pub struct Incoming {
     /// engine's (JACK MIDI with the audio on the same JACK server); then it plays
     /// [`InputLatency::frames`] later instead of going through the wall clock.
     pub sample: Option<u64>,
+    /// When it arrived on the backend's own frame clock, ns (JACK's frame counter over its
+    /// sample rate), when it has one: steady where the wall-clock arrival jitters with
+    /// the machine's load, and unbent by a cycle the audio callback missed (which
+    /// `sample` follows). What a MIDI clock's tempo is measured on.
+    pub frame_ns: Option<u64>,
 }
 
 /// A source of MIDI ports and messages (ALSA sequencer, JACK). Used by the MIDI thread only.

@@ -84,6 +84,8 @@ struct FrameEvent {
     /// Index of the input port it came in on.
     input: u8,
     frame: u32,
+    /// `frame` extended to 64 bits (JACK's frame counter, never wrapping).
+    frame64: i64,
     /// The engine sample at `frame`, when the audio callback's stamp gave it.
     sample: Option<u64>,
     len: u8,
@@ -179,12 +181,12 @@ impl JackBackend {
         let callback: Callback = Box::new(move |_, ps| {
             no_alloc(|| {
                 let start = ps.last_frame_time();
+                let start_us = ps.cycle_times().map_or(0, |t| t.current_usecs);
+                anchor.cycle(start, start_us);
                 // Frame-exact engine samples while the audio callback's stamp is fresh.
-                let exact = cb_stamp.as_deref().is_some_and(|stamp| {
-                    let start_us = ps.cycle_times().map_or(0, |t| t.current_usecs);
-                    anchor.cycle(start, start_us);
-                    anchor.follow(stamp, ps.n_frames())
-                });
+                let exact = cb_stamp
+                    .as_deref()
+                    .is_some_and(|stamp| anchor.follow(stamp, ps.n_frames()));
                 // The ports' events merged in time order (earliest first; the lower port
                 // first at equal times), as JACK merges what is connected to one port: the
                 // MIDI thread routes in ring order, so a note-off from one source must not
@@ -202,6 +204,7 @@ impl JackBackend {
                     let event = FrameEvent {
                         input: input as u8,
                         frame,
+                        frame64: anchor.extend(frame),
                         sample: if exact { anchor.sample_at(frame) } else { None },
                         len: raw.bytes.len() as u8,
                         bytes,
@@ -348,6 +351,7 @@ impl MidiBackend for JackBackend {
         }
         let client = self.client.as_client();
         let (now_us, now_wall) = (client.time(), SystemTime::now());
+        let rate = client.sample_rate().max(1) as f64;
         while let Ok(e) = self.rx.pop() {
             let at_us = client.frames_to_time(e.frame);
             let wall = if at_us <= now_us {
@@ -363,6 +367,9 @@ impl MidiBackend for JackBackend {
                 bytes: e.bytes[..e.len as usize].to_vec(),
                 wall,
                 sample: e.sample,
+                frame_ns: u64::try_from(e.frame64)
+                    .ok()
+                    .map(|f| (f as f64 * 1e9 / rate).round() as u64),
             });
         }
     }

@@ -1,9 +1,12 @@
 //! [`ClockIn`]: the thread that follows an external MIDI clock (`--clock-in NAME`, the
 //! config's `clock: (follow: "NAME")`). It connects the port whose name contains NAME (any
 //! case) on its own MIDI backend, picks the clock and transport messages out of the bytes
-//! (real-time bytes may sit anywhere, even inside another message), times each one at
-//! engine sample `clock(arrival + latency)` like the MIDI input does, and hands them to
-//! the [`Follower`], whose commands go to the sequencer through the controller.
+//! (real-time bytes may sit anywhere, even inside another message), times each one like
+//! the MIDI input does — at the engine sample the backend placed it at plus
+//! [`InputLatency::frames`] (JACK MIDI with the audio on the same server: frame-exact),
+//! else at `clock(arrival + latency.wall)` — and hands them to the [`Follower`] (which
+//! measures the tempo on the backend's frame clock when it has one), whose commands go
+//! to the sequencer through the controller.
 //!
 //! The port is looked for every 250 ms until it is there, and again when it goes away
 //! (one line per change: "following", "waiting for"). Two seconds without a tick while
@@ -19,11 +22,11 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use parking_lot::Mutex;
 use tracing::{info, warn};
 
-use super::follow::Follower;
+use super::follow::{Arrival, Follower};
 use super::{ClockSource, SyncStatus};
 use crate::control::Controller;
 use crate::fault::{self, Faults};
-use crate::midi::input::{Incoming, MidiBackend};
+use crate::midi::input::{Incoming, InputLatency, MidiBackend};
 use crate::midi::ports::PortChoice;
 use crate::realtime::sample_clock::SampleClock;
 use crate::seq::midi_clock::ClockMessage;
@@ -86,8 +89,8 @@ pub struct ClockInParts {
     pub control: Arc<Mutex<Controller>>,
     /// Arrival time → engine sample time.
     pub clock: SampleClock,
-    /// Added to arrival times (as the MIDI input does).
-    pub latency: Duration,
+    /// Added to arrival times or samples (as the MIDI input does).
+    pub latency: InputLatency,
     /// Where panics are counted.
     pub faults: Arc<Faults>,
     /// Where it says what it follows.
@@ -186,13 +189,15 @@ impl Worker {
 
     fn route(&mut self, message: &Incoming) {
         let wall_ns = unix_ns(message.wall);
-        let time = self
-            .parts
-            .clock
-            .sample_at_time(message.wall + self.parts.latency);
+        let latency = self.parts.latency;
+        let time = match message.sample {
+            Some(sample) => Some(sample + latency.frames),
+            None => self.parts.clock.sample_at_time(message.wall + latency.wall),
+        };
+        let at = Arrival::new(wall_ns, message.frame_ns);
         let (follower, commands) = (&mut self.follower, &mut self.commands);
         self.scanner
-            .feed(&message.bytes, |m| follower.feed(m, wall_ns, commands));
+            .feed(&message.bytes, |m| follower.feed(m, at, commands));
         if !self.locked {
             if let Some(bpm) = self.follower.tempo() {
                 self.locked = true;
@@ -288,10 +293,17 @@ impl Worker {
         };
         match self.backend.connect(&port) {
             Ok(()) => {
+                let latency = if self.backend.frame_exact() {
+                    let frames = self.parts.latency.frames;
+                    let ms = frames as f64 * 1e3 / self.parts.clock.sample_rate();
+                    format!("latency {frames} frames = {ms:.2} ms, frame-exact")
+                } else {
+                    let ms = self.parts.latency.wall.as_secs_f64() * 1e3;
+                    format!("latency {ms:.1} ms")
+                };
                 self.say(format!(
-                    "MIDI clock in ({}): following {port} (latency {:.1} ms)",
+                    "MIDI clock in ({}): following {port} ({latency})",
                     self.backend.host(),
-                    self.parts.latency.as_secs_f64() * 1e3
                 ));
                 self.connected = Some(port);
                 self.publish();

@@ -6,8 +6,12 @@
 //!   ([`SeqCommand::ClockTick`]) at the sample it arrived on (plus the input latency), so
 //!   the notes land on the source's ticks, not on an estimate of them.
 //! - **Tempo.** The tempo (for gate lengths, swing, the status and a fallback) is the
-//!   mean tick spacing over the last [`WINDOW`] intervals (two beats), from the arrival
-//!   times: the jitter of single ticks averages out, a steady source reads exact. It is
+//!   mean tick spacing over the last [`WINDOW`] intervals (two beats), measured on the
+//!   best clock the backend gives ([`Arrival::clock_ns`]): its frame clock when it has
+//!   one (JACK MIDI: the frame each byte came in at), so neither a loaded machine's late
+//!   wake-ups nor a cycle our audio callback missed bend the reading; else the arrival
+//!   times, where the jitter of single ticks averages out. A steady source reads exact.
+//!   It is
 //!   **locked in** after [`LOCK_INTERVALS`] intervals (one beat of the source's clock:
 //!   0.45 s at 133 BPM); before that the sequencer keeps its own tempo. It is sent when
 //!   it moved by [`TEMPO_STEP`] BPM or more.
@@ -31,10 +35,41 @@ pub const TEMPO_STEP: f32 = 0.01;
 /// Silence after which the clock counts as lost: 2 s.
 pub const LOSS_NS: u64 = 2_000_000_000;
 
+/// When a message arrived, on the two clocks the follower uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Arrival {
+    /// Wall clock, ns since the Unix epoch: for loss ([`Follower::check`] compares it with
+    /// its `now_ns`).
+    pub wall_ns: u64,
+    /// The clock the tick spacing is measured on, ns: the backend's frame clock
+    /// ([`Incoming::frame_ns`](crate::midi::input::Incoming::frame_ns)) when it has one,
+    /// else `wall_ns`.
+    pub clock_ns: u64,
+}
+
+impl Arrival {
+    /// An arrival known by its wall-clock time only.
+    pub fn wall(wall_ns: u64) -> Arrival {
+        Arrival {
+            wall_ns,
+            clock_ns: wall_ns,
+        }
+    }
+
+    /// An arrival at wall time `wall_ns`, at `frame_ns` on the backend's frame clock when
+    /// it has one.
+    pub fn new(wall_ns: u64, frame_ns: Option<u64>) -> Arrival {
+        Arrival {
+            wall_ns,
+            clock_ns: frame_ns.unwrap_or(wall_ns),
+        }
+    }
+}
+
 /// Follows one external clock.
 #[derive(Clone, Debug)]
 pub struct Follower {
-    /// Arrival times (ns) of the last ticks, a ring of `WINDOW + 1`.
+    /// Times ([`Arrival::clock_ns`]) of the last ticks, a ring of `WINDOW + 1`.
     times: [u64; WINDOW + 1],
     /// Ticks recorded since the stream (re)started, saturating at `WINDOW + 1`.
     count: usize,
@@ -44,7 +79,8 @@ pub struct Follower {
     following: bool,
     /// Tempo last sent.
     sent_bpm: Option<f32>,
-    last_tick_ns: Option<u64>,
+    /// The last tick's [`Arrival`].
+    last_tick: Option<Arrival>,
 }
 
 impl Default for Follower {
@@ -55,7 +91,7 @@ impl Default for Follower {
             head: 0,
             following: false,
             sent_bpm: None,
-            last_tick_ns: None,
+            last_tick: None,
         }
     }
 }
@@ -66,17 +102,17 @@ impl Follower {
         Follower::default()
     }
 
-    /// Takes `message`, arrived at `wall_ns`, and appends the sequencer commands it makes
-    /// to `out`, in order.
-    pub fn feed(&mut self, message: ClockMessage, wall_ns: u64, out: &mut Vec<SeqCommand>) {
+    /// Takes `message`, arrived `at`, and appends the sequencer commands it makes to
+    /// `out`, in order.
+    pub fn feed(&mut self, message: ClockMessage, at: Arrival, out: &mut Vec<SeqCommand>) {
         match message {
             ClockMessage::Tick => {
                 self.follow(out);
-                if self.last_tick_ns.is_some_and(|t| wall_ns < t) {
+                if self.last_tick.is_some_and(|t| at.clock_ns < t.clock_ns) {
                     self.count = 0; // time went backwards: start the estimate over
                 }
-                self.last_tick_ns = Some(wall_ns);
-                self.times[self.head] = wall_ns;
+                self.last_tick = Some(at);
+                self.times[self.head] = at.clock_ns;
                 self.head = (self.head + 1) % self.times.len();
                 self.count = (self.count + 1).min(self.times.len());
                 if let Some(bpm) = self.tempo() {
@@ -132,7 +168,7 @@ impl Follower {
     /// sequencer is handed back to its own clock (`Follow(false)` in `out`) and the
     /// tempo it keeps is returned (once per loss).
     pub fn check(&mut self, now_ns: u64, out: &mut Vec<SeqCommand>) -> Option<Option<f32>> {
-        let last = self.last_tick_ns?;
+        let last = self.last_tick?.wall_ns;
         if !self.following || now_ns.saturating_sub(last) < LOSS_NS {
             return None;
         }
@@ -153,7 +189,11 @@ mod tests {
         let mut out = Vec::new();
         let mut t = t0;
         for _ in 0..n {
-            f.feed(ClockMessage::Tick, t.round() as u64, &mut out);
+            f.feed(
+                ClockMessage::Tick,
+                Arrival::wall(t.round() as u64),
+                &mut out,
+            );
             t += period;
         }
         (out, t)
@@ -195,7 +235,7 @@ mod tests {
             let jitter = if k % 2 == 0 { 1e6 } else { -1e6 };
             f.feed(
                 ClockMessage::Tick,
-                (k as f64 * period + jitter + 1e9) as u64,
+                Arrival::wall((k as f64 * period + jitter + 1e9) as u64),
                 &mut out,
             );
         }
@@ -207,10 +247,35 @@ mod tests {
     }
 
     #[test]
+    fn ticks_on_a_frame_clock_read_exact_however_late_they_arrive() {
+        // 133 BPM at 48 kHz: 902.255... frames a tick, at their rounded frames on the
+        // backend's frame clock; the wall-clock arrivals are up to 30 ms late (a loaded
+        // machine).
+        let mut f = Follower::new();
+        let mut out = Vec::new();
+        let frames = 48_000.0 * 60.0 / (133.0 * 24.0);
+        for k in 0..200u64 {
+            let frame_ns = (k as f64 * frames).round() as u64 * 1_000_000_000 / 48_000;
+            let late = (k * 7_919 % 30) * 1_000_000;
+            f.feed(
+                ClockMessage::Tick,
+                Arrival::new(1_000_000_000 + frame_ns + late, Some(frame_ns)),
+                &mut out,
+            );
+        }
+        let t = f.tempo().unwrap();
+        assert!((t - 133.0).abs() < 0.01, "{t}");
+        // Loss is still judged on the wall clock.
+        let wall = f.last_tick.unwrap().wall_ns;
+        assert_eq!(f.check(wall + LOSS_NS - 1, &mut out), None);
+        assert!(f.check(wall + LOSS_NS, &mut out).is_some());
+    }
+
+    #[test]
     fn transport_messages_become_commands() {
         let mut f = Follower::new();
         let mut out = Vec::new();
-        f.feed(ClockMessage::Start, 0, &mut out);
+        f.feed(ClockMessage::Start, Arrival::wall(0), &mut out);
         assert_eq!(
             out,
             [
@@ -220,9 +285,9 @@ mod tests {
             ]
         );
         out.clear();
-        f.feed(ClockMessage::Stop, 1, &mut out);
-        f.feed(ClockMessage::SongPosition(17), 2, &mut out);
-        f.feed(ClockMessage::Continue, 3, &mut out);
+        f.feed(ClockMessage::Stop, Arrival::wall(1), &mut out);
+        f.feed(ClockMessage::SongPosition(17), Arrival::wall(2), &mut out);
+        f.feed(ClockMessage::Continue, Arrival::wall(3), &mut out);
         assert_eq!(
             out,
             [
@@ -246,7 +311,11 @@ mod tests {
         assert_eq!(f.check(last + 2 * LOSS_NS, &mut out), None, "said once");
         assert!(!f.following());
         out.clear();
-        f.feed(ClockMessage::Tick, last + 3 * LOSS_NS, &mut out);
+        f.feed(
+            ClockMessage::Tick,
+            Arrival::wall(last + 3 * LOSS_NS),
+            &mut out,
+        );
         assert_eq!(out, [SeqCommand::Follow(true), SeqCommand::ClockTick]);
     }
 }

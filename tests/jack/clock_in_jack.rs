@@ -2,8 +2,10 @@
 //! the `jack` crate) sends START and a 133 BPM clock at exact frames to `chronus play
 //! --clock-in clock_probe`, and a second test client records chronus's output with the
 //! frame time of every sample.
-//! - the sequencer's notes (a gate on every sixteenth: every 6th tick) land on the ticks
-//!   the client sent, within one JACK period of one constant latency;
+//! - the clock bytes are placed at their own frames (the log line says frame-exact), and
+//!   the sequencer's notes (a gate on every sixteenth: every 6th tick) land on the ticks
+//!   the client sent, within one JACK period of one constant latency (0 frames off in
+//!   every run so far, loaded or not);
 //! - `/seq/state` reads the tempo back within 0.1 BPM after the lock-in (one beat), and
 //!   names the clock source;
 //! - the clock stops (no STOP: a cable pulled): one warning line after 2 s, the sequencer
@@ -252,6 +254,17 @@ fn the_sequencer_follows_a_133_bpm_clock_from_a_jack_client_and_survives_its_los
     server.env(&mut cmd);
     let mut player = Proc::spawn("chronus play --clock-in clock_probe", cmd).graceful_on_drop();
     wait_line(&mut player, "following clock_probe:out");
+    // With the audio on the same JACK server, each clock byte is placed at its own frame
+    // and plays the input latency later: whole periods covering the 2 ms handover (one
+    // here) and the configured 40 ms on top. The tempo is measured on JACK's frame clock.
+    let frames = JACK_PERIOD as u64 + 48 * 40;
+    wait_line(
+        &mut player,
+        &format!(
+            "latency {frames} frames = {:.2} ms, frame-exact",
+            frames as f64 / 48.0
+        ),
+    );
     let recorder = Recorder::open();
     step(t, "player follows clock_probe:out; recording its output");
 
@@ -308,6 +321,11 @@ fn the_sequencer_follows_a_133_bpm_clock_from_a_jack_client_and_survives_its_los
         })
         .collect();
     let latency = offsets[0];
+    assert!(
+        (frames as i64..=(frames + JACK_PERIOD as u64) as i64).contains(&latency),
+        "the input latency is {frames} frames (a cycle missed may add one period): heard \
+         {latency} after the ticks"
+    );
     let worst = offsets.iter().map(|d| (d - latency).abs()).max().unwrap();
     assert!(
         worst <= JACK_PERIOD as i64,

@@ -12,7 +12,8 @@ use super::error::{MidiOpenError, PlayError};
 use super::PlayOptions;
 use crate::config::clock;
 use crate::control::Controller;
-use crate::midi::input::{input_latency, MidiBackend};
+use crate::midi::input::{InputLatency, MidiBackend};
+use crate::realtime::cycle_stamp::CycleStamp;
 use crate::realtime::sample_clock::SampleClock;
 use crate::sync::clock_in::{ClockIn, ClockInParts};
 use crate::sync::SyncStatus;
@@ -45,30 +46,39 @@ pub(super) fn check_clock(options: &PlayOptions) -> Result<(), PlayError> {
     Ok(())
 }
 
-/// Opens the clock input's own backend on the MIDI host in use.
-fn open_backend(host: &str) -> Result<Box<dyn MidiBackend>, MidiOpenError> {
+/// Opens the clock input's own backend on the MIDI host in use; on JACK with the audio's
+/// cycle `stamp`, so each byte is placed at its own frame.
+fn open_backend(
+    host: &str,
+    stamp: Option<Arc<CycleStamp>>,
+) -> Result<Box<dyn MidiBackend>, MidiOpenError> {
     match host {
         "alsa" => crate::midi::alsa_input::AlsaBackend::open()
             .map(|b| Box::new(b) as Box<dyn MidiBackend>)
             .map_err(MidiOpenError::Alsa),
         #[cfg(feature = "jack")]
-        "jack" => crate::midi::jack_input::JackBackend::open_named(CLOCK_IN_CLIENT, 1, None)
+        "jack" => crate::midi::jack_input::JackBackend::open_named(CLOCK_IN_CLIENT, 1, stamp)
             .map(|b| Box::new(b) as Box<dyn MidiBackend>)
             .map_err(MidiOpenError::Jack),
         #[cfg(not(feature = "jack"))]
-        "jack" => Err(MidiOpenError::NoJackFeature),
+        "jack" => {
+            let _ = stamp;
+            Err(MidiOpenError::NoJackFeature)
+        }
         other => Err(MidiOpenError::UnknownHost(other.to_string())),
     }
 }
 
 /// Starts following the clock-in port, when one is asked for, timed for the stream's
-/// `buffer` (frames, reported or measured).
+/// `buffer` (frames, reported or measured); `stamp` is the audio callback's JACK cycle
+/// stamp when the audio plays on JACK (frame-exact clock in, as the MIDI input).
 pub(super) fn start_clock_in(
     options: &PlayOptions,
     control: &Arc<Mutex<Controller>>,
     status: &Arc<SyncStatus>,
     sample_rate: u32,
     buffer: u32,
+    stamp: Option<Arc<CycleStamp>>,
 ) -> Result<Option<ClockIn>, PlayError> {
     let Some(port) = clock_in_name(options) else {
         return Ok(None);
@@ -79,7 +89,7 @@ pub(super) fn start_clock_in(
         .as_deref()
         .or(options.config.midi.host.as_deref())
         .unwrap_or("alsa");
-    let backend = open_backend(host).map_err(|reason| PlayError::Midi {
+    let backend = open_backend(host, stamp).map_err(|reason| PlayError::Midi {
         host: host.to_string(),
         reason,
     })?;
@@ -92,7 +102,7 @@ pub(super) fn start_clock_in(
         port: port.to_string(),
         control: control.clone(),
         clock,
-        latency: input_latency(options.config.midi.latency_ms, buffer, sample_rate),
+        latency: InputLatency::for_stream(options.config.midi.latency_ms, buffer, sample_rate),
         faults,
         status: status.clone(),
     };

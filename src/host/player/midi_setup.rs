@@ -11,9 +11,7 @@ use tracing::info;
 use super::error::{MidiOpenError, PlayError};
 use super::PlayOptions;
 use crate::control::Controller;
-use crate::midi::input::{
-    frame_latency, input_latency, InputLatency, MidiBackend, MidiInput, PortsStatus,
-};
+use crate::midi::input::{InputLatency, MidiBackend, MidiInput, PortsStatus};
 use crate::midi::ports::PortChoice;
 use crate::midi::router::Router;
 use crate::realtime::cycle_stamp::CycleStamp;
@@ -127,10 +125,7 @@ pub(super) fn start_midi_thread(
         midi_choice(options),
         router,
         clock,
-        InputLatency {
-            wall: input_latency(options.config.midi.latency_ms, buffer, sample_rate),
-            frames: frame_latency(buffer, sample_rate, options.config.midi.latency_ms),
-        },
+        InputLatency::for_stream(options.config.midi.latency_ms, buffer, sample_rate),
         ports,
         faults,
     )

@@ -174,7 +174,14 @@ pub(super) fn start_playing<'a>(
     };
     let sync_status = control.lock().sync_status().clone();
     let clock_in = match buffer {
-        Some(buffer) => start_clock_in(options, &control, &sync_status, sample_rate, buffer)?,
+        Some(buffer) => start_clock_in(
+            options,
+            &control,
+            &sync_status,
+            sample_rate,
+            buffer,
+            cycle_stamp.clone(),
+        )?,
         None => None,
     };
     let services = Services {

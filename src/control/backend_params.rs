@@ -21,7 +21,7 @@ use super::controller::Controller;
 use super::error::ControlError;
 use crate::address::InstrumentKey;
 use crate::engine::Event;
-use crate::patch::PatchDesc;
+use crate::patch::{Backend, InstrumentDesc, PatchDesc};
 
 /// The longest glide of an external instrument's param, seconds.
 pub const MAX_GLIDE_SECONDS: f64 = 60.0;
@@ -168,9 +168,38 @@ impl Controller {
     }
 
     /// Instruments played outside the engine by a live backend (beside `midi` ones): the
-    /// next commit sends their events out through the outbound ring.
+    /// next commit sends their events out through the outbound ring. With some, the
+    /// running patch's `supercollider` instruments are pinned as they are now: scsynth
+    /// plays the defs it was given at start, so a commit that would add, remove or change
+    /// one is refused ([`ControlError::PinnedBackend`]); none unpins them.
     pub fn set_played_outside(&mut self, instruments: Vec<String>) {
+        self.pinned = if instruments.is_empty() {
+            Vec::new()
+        } else {
+            supercollider_instruments(&self.running)
+        };
         self.outside = instruments;
+    }
+
+    /// Refuses `desc` when it adds, removes or changes a pinned instrument (see
+    /// [`set_played_outside`](Self::set_played_outside)).
+    pub(super) fn check_pinned(&self, desc: &PatchDesc) -> Result<(), ControlError> {
+        if self.pinned.is_empty() {
+            return Ok(());
+        }
+        let now = supercollider_instruments(desc);
+        let changed = self
+            .pinned
+            .iter()
+            .find(|(id, was)| !now.iter().any(|(i, d)| i == id && d == was))
+            .or_else(|| {
+                now.iter()
+                    .find(|(id, _)| !self.pinned.iter().any(|(i, _)| i == id))
+            });
+        match changed {
+            Some((id, _)) => Err(ControlError::PinnedBackend(id.clone())),
+            None => Ok(()),
+        }
     }
 
     /// The params declared for `instrument`, if it is an external one with params.
@@ -267,4 +296,16 @@ impl Controller {
         )?;
         Ok(true)
     }
+}
+
+/// The `supercollider` instruments of `desc`, by id, as they are.
+fn supercollider_instruments(desc: &PatchDesc) -> Vec<(String, InstrumentDesc)> {
+    desc.instruments
+        .iter()
+        .filter(|(_, i)| {
+            let kind = i.backend.as_ref().and_then(|b| b.kind());
+            matches!(kind, Some(Backend::SuperCollider { .. }))
+        })
+        .map(|(id, i)| (id.clone(), i.clone()))
+        .collect()
 }

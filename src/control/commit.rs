@@ -20,6 +20,7 @@ impl Controller {
     /// Compiles the standby patch and sends it to the engine, which swaps it in at its next
     /// block boundary. Returns the new revision.
     pub fn commit(&mut self) -> Result<u64, ControlError> {
+        self.check_pinned(&self.standby)?;
         let revision = self.revision + 1;
         let previous = self.layouts_to_follow();
         let compiled = graph::compile(

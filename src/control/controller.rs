@@ -61,6 +61,10 @@ pub struct Controller {
         HashMap<String, Vec<(String, super::backend_params::BackendRange)>>,
     /// Instruments a live backend plays outside the engine besides `midi` ones.
     pub(super) outside: Vec<String>,
+    /// The running patch's `supercollider` instruments as they were when a live backend
+    /// took them ([`set_played_outside`](Self::set_played_outside)): every commit must
+    /// keep them so (see `backend_params::check_pinned`).
+    pub(super) pinned: Vec<(String, crate::patch::InstrumentDesc)>,
     /// Counters for `/metrics` and `/api/state` (notes per source, queues, ...).
     observed: Arc<super::observed::Observed>,
     /// Status lines of the backends outside the engine (`/backend/status`).
@@ -98,6 +102,7 @@ impl Controller {
             backend_starts: None,
             backend_controls: HashMap::new(),
             outside: Vec::new(),
+            pinned: Vec::new(),
             backend_status: None,
             commit_listener: None,
         }

@@ -110,4 +110,7 @@ pub enum ControlError {
     /// A sequencer value out of range, or a sequence that cannot be built.
     #[error("{0}")]
     Sequencer(String),
+    /// A commit that adds, removes or changes an instrument scsynth plays live.
+    #[error("instrument \"{0}\": a supercollider instrument cannot be added, removed or changed while playing (scsynth plays the def it was given at start; /mod/{0}/NAME sets its controls); restart play to apply the change")]
+    PinnedBackend(String),
 }

@@ -33,6 +33,7 @@ mod outbound;
 mod output_limit;
 mod overload_no_alloc;
 mod patches;
+mod pinned_backend;
 mod prop_edits;
 mod prop_roundtrip;
 mod rare_paths_no_alloc;

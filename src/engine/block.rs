@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use rtrb::{Consumer, Producer, RingBuffer};
 
+use super::backend_audio::BackendAudio;
 use super::command::{Command, Event, Revision, TimedEvent};
 use super::crossfade::{Layer, MAX_FADING};
 use super::handle::EngineHandle;
@@ -101,6 +102,8 @@ pub struct Engine {
     pub(super) applying_sequencer: bool,
     /// The overload shedding level a control thread sets, and its counters.
     pub(super) shedding: Arc<Shedding>,
+    /// Sound backends outside the engine give back, as their instruments' outputs.
+    pub(super) backend_audio: Option<Box<BackendAudio>>,
 }
 
 // The engine is built on a control thread and moves to the audio thread: it stays `Send`
@@ -157,6 +160,7 @@ impl Engine {
             note_cues: note_tx,
             applying_sequencer: false,
             shedding: shedding.clone(),
+            backend_audio: None,
         };
         let handle = EngineHandle {
             commands: cmd_tx,
@@ -179,6 +183,13 @@ impl Engine {
     /// dropped and counted.
     pub fn take_outbound(&mut self) -> Option<Consumer<OutboundEvent>> {
         self.outbound_rx.take()
+    }
+
+    /// Feeds the sound a backend gives back (`audio`) into its instruments' outputs in
+    /// the main graph, from the next block on. Call before the engine moves to the audio
+    /// thread.
+    pub fn set_backend_audio(&mut self, audio: BackendAudio) {
+        self.backend_audio = Some(Box::new(audio));
     }
 
     /// The outside beat timeline (a Link session) as it stands at the next block's first
@@ -388,8 +399,12 @@ impl Engine {
             fade_step: 1000.0 / (STEAL_FADE_MS * self.sample_rate),
             silence_samples: (SILENCE_MS * 0.001 * self.sample_rate) as u32,
         };
+        if let Some(audio) = self.backend_audio.as_mut() {
+            audio.pull(self.sample_time, n, &self.stats);
+        }
+        let audio = self.backend_audio.as_deref();
         match self.current.as_mut() {
-            Some(r) => render_graph(&mut r.graph, left, right, ctx),
+            Some(r) => render_graph(&mut r.graph, left, right, ctx, audio),
             None => {
                 left.fill(0.0);
                 right.fill(0.0);
@@ -431,13 +446,15 @@ impl Engine {
     }
 }
 
-/// Renders one graph: every instrument's voices into the main graph's instrument source
-/// buffers, then the main graph, then its output stage into `left`/`right` (overwriting).
+/// Renders one graph: every instrument's voices (or, for one a backend plays, the sound
+/// it gives back in `audio`) into the main graph's instrument source buffers, then the
+/// main graph, then its output stage into `left`/`right` (overwriting).
 pub(super) fn render_graph(
     g: &mut CompiledGraph,
     left: &mut [f32],
     right: &mut [f32],
     ctx: RenderContext,
+    audio: Option<&BackendAudio>,
 ) {
     let n = ctx.frames;
     let main = &mut g.main;
@@ -446,9 +463,20 @@ pub(super) fn render_graph(
         let Ok([l, r]) = main.pool.get_disjoint_mut([lb, rb]) else {
             continue;
         };
-        l[..n].fill(0.0);
-        r[..n].fill(0.0);
-        voice::render_instrument(inst, &mut l[..n], &mut r[..n], ctx);
+        match audio
+            .and_then(|a| a.of(inst.key, n))
+            .filter(|_| inst.external)
+        {
+            Some((bl, br)) => {
+                l[..n].copy_from_slice(bl);
+                r[..n].copy_from_slice(br);
+            }
+            None => {
+                l[..n].fill(0.0);
+                r[..n].fill(0.0);
+                voice::render_instrument(inst, &mut l[..n], &mut r[..n], ctx);
+            }
+        }
     }
     run_program(main, ctx.sample_rate, ctx.sample_time, n);
     let out = &mut main.output;

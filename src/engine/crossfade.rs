@@ -34,11 +34,12 @@ impl Engine {
         let len = self.crossfade_len;
         let (ml, mr) = (&mut self.mix_left[..n], &mut self.mix_right[..n]);
         let (ll, lr) = (&mut self.layer_left[..n], &mut self.layer_right[..n]);
+        let audio = self.backend_audio.as_deref();
         for (k, layer) in self.fading.iter_mut().flatten().enumerate() {
             if k == 0 {
-                render_graph(&mut layer.revision.graph, ml, mr, ctx);
+                render_graph(&mut layer.revision.graph, ml, mr, ctx, audio);
             } else {
-                render_graph(&mut layer.revision.graph, ll, lr, ctx);
+                render_graph(&mut layer.revision.graph, ll, lr, ctx, audio);
                 fade_in(ml, ll, layer.fade_in, len);
                 fade_in(mr, lr, layer.fade_in, len);
                 ml.copy_from_slice(ll);

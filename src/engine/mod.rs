@@ -15,6 +15,8 @@
 //! - [`voice`]: voice allocation, stealing, release and mixing.
 //! - [`channel`]: channel messages, and what they do to an instrument's channel state (bend,
 //!   pressure, sustain, volume, pan).
+//! - [`backend_audio`]: sound a backend outside the engine gives back (scsynth's, on
+//!   JACK), fed into the main graph as its instrument's outputs.
 //! - [`outbound`]: the ring events for external instruments (MIDI, SuperCollider) leave
 //!   the audio thread through.
 //! - [`stats`]: atomic counters read by other threads.
@@ -24,6 +26,7 @@
 //! Nothing here allocates, frees, locks, blocks or logs once the engine is built.
 
 mod apply;
+pub mod backend_audio;
 pub mod block;
 pub mod channel;
 pub mod command;

@@ -34,6 +34,9 @@ pub struct EngineStats {
     /// Times an old graph could not be returned at once (it waits in the engine; the
     /// control side drains returns too slowly).
     pub returns_deferred: AtomicU64,
+    /// Samples of a backend's returned sound (scsynth's, on JACK) that had not arrived
+    /// when they were due, played as silence (`engine::backend_audio`).
+    pub backend_audio_missing: AtomicU64,
     /// Notes the sequencer started (`chronus_notes_total{source="sequencer"}`).
     pub sequencer_notes: AtomicU64,
     /// Note cues dropped because the note-cue ring was full.

@@ -166,6 +166,12 @@ impl CallbackCore {
         &self.engine
     }
 
+    /// Feeds the sound a backend gives back into the main graph (see
+    /// [`Engine::set_backend_audio`]). Before the stream starts.
+    pub fn set_backend_audio(&mut self, audio: crate::engine::backend_audio::BackendAudio) {
+        self.engine.set_backend_audio(audio);
+    }
+
     /// Takes the recording sink out (the recording stops there).
     pub fn take_recorder(&mut self) -> Option<RecordSink> {
         self.recorder.take()

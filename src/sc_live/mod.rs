@@ -12,6 +12,8 @@
 //! - [`sc_clock`]: how scsynth maps OSC time to JACK frames, measured by a timing
 //!   probe, so notes land on their frame; `probe`: the probe's JACK input (with the
 //!   `jack` feature).
+//! - `jack_return` (with the `jack` feature): the JACK input ports through which
+//!   scsynth's output comes back into the main graph (`engine::backend_audio`).
 //! - [`server`]: the server: starting scsynth, loading defs, the `/status` heartbeat,
 //!   restarts with backoff, `/fail` and late reports.
 //! - [`replies`]: what the server's replies tell (`/status.reply`, `/done`, `/late`,
@@ -26,6 +28,8 @@
 //! (`supercollider::live_plan`), so this room never imports `supercollider` or `host`.
 
 pub mod devices;
+#[cfg(feature = "jack")]
+pub mod jack_return;
 pub mod messages;
 pub mod plan;
 #[cfg(feature = "jack")]

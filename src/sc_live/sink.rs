@@ -140,6 +140,25 @@ fn latency_samples(latency_ns: u64, rate: f64) -> i64 {
 /// Time before trying again to connect the probe's port.
 const CONNECT_RETRY: Duration = Duration::from_millis(50);
 
+/// Where scsynth's outputs come back into Chronus (the JACK return client's input
+/// ports), connected from the sink's thread.
+pub trait ReturnPorts: Send {
+    /// Connects every port not connected yet to the newest scsynth's output (all of them
+    /// anew when `fresh`: a server that restarted); true when all are.
+    fn connect(&mut self, fresh: bool) -> bool;
+}
+
+/// The return ports and when to look at them next.
+struct Return {
+    ports: Box<dyn ReturnPorts>,
+    /// The server came up again: connect to its ports anew.
+    fresh: bool,
+    at: Instant,
+}
+
+/// How often the return's connections are checked once made.
+const RETURN_LOOK: Duration = Duration::from_millis(250);
+
 /// The SuperCollider backend's sink.
 pub struct ScSink {
     server: Server,
@@ -155,6 +174,8 @@ pub struct ScSink {
     status: Arc<ScStatus>,
     /// Where a config reload leaves new settings.
     reconfig: Option<ReconfigBox>,
+    /// Where scsynth's outputs come back into the main graph (JACK), if they do.
+    returns: Option<Return>,
 }
 
 impl ScSink {
@@ -209,7 +230,34 @@ impl ScSink {
             next_node: FIRST_NODE,
             status,
             reconfig: None,
+            returns: None,
         })
+    }
+
+    /// Connects `ports` to scsynth's outputs once its defs are loaded, and again after
+    /// each restart.
+    pub fn return_to(&mut self, ports: Box<dyn ReturnPorts>) {
+        self.returns = Some(Return {
+            ports,
+            fresh: true,
+            at: Instant::now(),
+        });
+    }
+
+    /// Connects the return ports when due (see [`return_to`](Self::return_to)).
+    fn connect_returns(&mut self, now: Instant) {
+        let Some(r) = &mut self.returns else {
+            return;
+        };
+        if !self.server.is_loaded() || now < r.at {
+            return;
+        }
+        let fresh = std::mem::take(&mut r.fresh);
+        if r.ports.connect(fresh) {
+            r.at = now + RETURN_LOOK;
+        } else {
+            r.at = now + CONNECT_RETRY;
+        }
     }
 
     /// Maps samples to wall time through the audio host's cycle clock from now on (the
@@ -608,6 +656,10 @@ impl OutboundSink for ScSink {
                     p.fresh = true;
                     p.at = now;
                 }
+                if let Some(r) = &mut self.returns {
+                    r.fresh = true;
+                    r.at = now;
+                }
             }
             Change::CameUp => self.resound(),
             Change::WentDown => {
@@ -623,6 +675,7 @@ impl OutboundSink for ScSink {
             Change::None => {}
         }
         self.send_probe(now);
+        self.connect_returns(now);
     }
 
     fn stop(&mut self) {

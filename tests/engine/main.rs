@@ -13,6 +13,7 @@ mod support;
 static ALLOCATOR: assert_no_alloc::AllocDisabler = assert_no_alloc::AllocDisabler;
 
 mod architecture;
+mod backend_audio_no_alloc;
 mod buffer_plan_random;
 mod buffer_size_independence;
 mod channel_messages;

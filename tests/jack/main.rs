@@ -14,4 +14,5 @@ mod midi_out_jack;
 mod midi_out_replan_jack;
 mod play_jack;
 mod sc_live_jack;
+mod sc_return_jack;
 mod scsynth_defs;

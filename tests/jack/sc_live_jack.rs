@@ -38,7 +38,7 @@ const VOICE: &str = r#""pad": (count: 4, backend: (kind: "supercollider"), modul
         }, connections: [("note.freq", "osc.freq"), ("note.gate", "env.gate"), ("osc.out", "vca.in"),
             ("env.out", "vca.cv"), ("vca.out", "output.left"), ("vca.out", "output.right")])"#;
 
-fn patch(dir: &TempDir, sequence: &str) -> String {
+pub(crate) fn patch(dir: &TempDir, sequence: &str) -> String {
     let path = dir.join("sc.ron");
     std::fs::write(&path, format!("(instruments: {{ {VOICE} }},{sequence})")).unwrap();
     path.display().to_string()
@@ -48,7 +48,7 @@ fn patch(dir: &TempDir, sequence: &str) -> String {
 /// probe's), and a MIDI input latency a machine loaded far beyond its cores does not eat
 /// (40 ms, as the other JACK MIDI tests: a message handed over after its sample plays
 /// late).
-fn config(dir: &TempDir) -> (String, u16) {
+pub(crate) fn config(dir: &TempDir) -> (String, u16) {
     let port = free_port();
     let path = dir.join("sc-config.ron");
     std::fs::write(
@@ -61,7 +61,7 @@ fn config(dir: &TempDir) -> (String, u16) {
     (path.display().to_string(), port)
 }
 
-fn play(server: &JackServer, patch: &str, config: &str, extra: &[&str]) -> Proc {
+pub(crate) fn play(server: &JackServer, patch: &str, config: &str, extra: &[&str]) -> Proc {
     let mut args = vec![
         "play",
         patch,
@@ -80,7 +80,7 @@ fn play(server: &JackServer, patch: &str, config: &str, extra: &[&str]) -> Proc 
     Proc::spawn("chronus play (supercollider)", cmd).graceful_on_drop()
 }
 
-fn wait_line(p: &mut Proc, text: &str) {
+pub(crate) fn wait_line(p: &mut Proc, text: &str) {
     p.wait_output(READY_TIMEOUT, &format!("a line containing {text:?}"), |o| {
         o.stderr().iter().any(|l| l.contains(text))
     });
@@ -88,7 +88,7 @@ fn wait_line(p: &mut Proc, text: &str) {
 
 /// scsynth's first output port (its JACK client is `SuperCollider`, or a numbered one
 /// while a killed one is still being removed): the newest, waited for.
-fn sc_out(server: &JackServer, not: Option<&str>) -> String {
+pub(crate) fn sc_out(server: &JackServer, not: Option<&str>) -> String {
     let end = Instant::now() + READY_TIMEOUT;
     loop {
         let ports: Vec<String> = server
@@ -112,7 +112,7 @@ fn sc_out(server: &JackServer, not: Option<&str>) -> String {
 }
 
 /// The pid of the scsynth child of `parent`, read from /proc.
-fn scsynth_child(parent: u32) -> Option<u32> {
+pub(crate) fn scsynth_child(parent: u32) -> Option<u32> {
     for entry in std::fs::read_dir("/proc").ok()?.filter_map(Result::ok) {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
             continue;

@@ -339,11 +339,9 @@ fn sample_hold_sounds_the_same_on_both_engines() {
         r#""src": (kind: "sine"), "lfo": (kind: "lfo", params: {"rate": 0.7}),
            "clock": (kind: "pulse_train", params: {"rate": 8.0}),
            "m": (kind: "sample_hold"), "vca": (kind: "vca")"#,
-        &format!(
-            r#"("note.freq", "src.freq"), ("lfo.out", "m.in"), ("clock.out", "m.gate"),
-               ("src.out", "vca.in"), ("m.out", "vca.cv"), ("vca.out", "output.left"),
-               ("vca.out", "output.right")"#
-        ),
+        r#"("note.freq", "src.freq"), ("lfo.out", "m.in"), ("clock.out", "m.gate"),
+           ("src.out", "vca.in"), ("m.out", "vca.cv"), ("vca.out", "output.left"),
+           ("vca.out", "output.right")"#,
     );
     compare_contour("sample_hold", &patch, true, 110.0);
 }

@@ -18,11 +18,12 @@ use rtrb::Consumer;
 
 use super::clock_setup::clock_out_names;
 use super::error::PlayError;
-use super::sc_setup::start_supercollider;
+use super::sc_setup::{start_supercollider, ScStarted};
 use super::PlayOptions;
 use crate::backend::{OutboundSink, OutboundThread};
 use crate::control::backend_params::{BackendPort, BackendStatus};
 use crate::control::Controller;
+use crate::engine::backend_audio::BackendAudio;
 use crate::engine::outbound::OUTBOUND_CAPACITY;
 use crate::engine::{EngineStats, OutboundEvent};
 use crate::midi::input::latency_for;
@@ -45,6 +46,9 @@ pub(super) struct Outbound {
     pub(super) midi: Option<Arc<MidiOutStatus>>,
     /// The SuperCollider backend, if scsynth plays some instruments.
     pub(super) supercollider: Option<Arc<ScStatus>>,
+    /// The sound scsynth gives back into the main graph, until the player hands it to
+    /// the engine ([`take_backend_audio`](Self::take_backend_audio)).
+    backend_audio: Option<BackendAudio>,
     /// The MIDI output's latency in samples, when the player is to set it from the
     /// stream's buffer ([`Outbound::set_buffer`]; `None` when the config gives
     /// `midi_out.latency_ms` or the request gives the buffer).
@@ -52,6 +56,11 @@ pub(super) struct Outbound {
 }
 
 impl Outbound {
+    /// The sound a backend gives back into the main graph, for the engine (once).
+    pub(super) fn take_backend_audio(&mut self) -> Option<BackendAudio> {
+        self.backend_audio.take()
+    }
+
     /// Whether the MIDI output still waits for the stream's buffer size.
     pub(super) fn wants_buffer(&self) -> bool {
         self.latency.is_some()
@@ -142,8 +151,14 @@ pub(super) fn start_outbound(
     let plan = plan_of(c.running(), options);
     let mut sinks: Vec<Box<dyn OutboundSink>> = Vec::new();
     let mut ports: Vec<BackendStatus> = Vec::new();
+    let mut backend_audio = None;
     let supercollider = start_supercollider(options, &mut c, sample_rate, sc_reload, stamp).map(
-        |(sink, status)| {
+        |ScStarted {
+             sink,
+             status,
+             audio,
+         }| {
+            backend_audio = audio;
             let sc = status.clone();
             ports.push(Arc::new(move || {
                 vec![BackendPort {
@@ -217,6 +232,7 @@ pub(super) fn start_outbound(
         midi: Some(status),
         supercollider,
         latency,
+        backend_audio,
     }))
 }
 

@@ -4,10 +4,12 @@
 //! with them [played outside](crate::control::Controller::set_played_outside)).
 //!
 //! Their sound comes out of scsynth's own outputs (`out` bus `2i`, `2i + 1` for the
-//! `i`-th of them): on JACK, scsynth's ports on the same server. It does not come back
-//! into Chronus's graph, so an instrument whose outputs the main graph reads is refused
-//! on other hosts (it plays on the internal engine, one warning line), and on JACK the
-//! main graph's effects do not apply to it (one warning line).
+//! `i`-th of them): on JACK, scsynth's ports on the same server. On JACK, an instrument
+//! whose outputs the main graph reads gets them back: the return client
+//! (`sc_live::jack_return`) hears scsynth's two ports and the engine feeds them into the
+//! main graph as the instrument's `left`/`right`, one JACK period later
+//! (`engine::backend_audio`). On other hosts scsynth cannot share the audio device, so
+//! such an instrument plays on the internal engine (one warning line).
 //!
 //! On JACK, the notes are timed by the timing probe (`sc_live::sc_clock`): its JACK input
 //! `chronus_sc_probe:in` hears scsynth's output `2n` (for `n` instruments), so a
@@ -22,6 +24,7 @@ use super::PlayOptions;
 use crate::config::supercollider::SuperColliderConfig;
 use crate::control::backend_params::BackendRange;
 use crate::control::Controller;
+use crate::engine::backend_audio::BackendAudio;
 use crate::patch::PatchDesc;
 use crate::realtime::cycle_stamp::CycleStamp;
 use crate::realtime::host_time::HostTime;
@@ -53,7 +56,7 @@ pub(super) fn start_supercollider(
     sample_rate: u32,
     reload: ReconfigBox,
     stamp: Option<Arc<CycleStamp>>,
-) -> Option<(ScSink, Arc<ScStatus>)> {
+) -> Option<ScStarted> {
     let sc = &options.config.supercollider;
     let jack = options.host.name() == "jack";
     let desc = control.running().clone();
@@ -61,14 +64,7 @@ pub(super) fn start_supercollider(
         .supercollider
         .iter()
         .filter(|i| {
-            if !heard_in_main(&desc, &i.id) {
-                return true;
-            }
-            if jack {
-                warn!(
-                    "instrument {:?}: scsynth plays it on its own JACK ports; the main graph's effects on its outputs do not apply (its sound does not come back into Chronus's graph)",
-                    i.id
-                );
+            if !heard_in_main(&desc, &i.id) || jack {
                 true
             } else {
                 warn!(
@@ -120,9 +116,17 @@ pub(super) fn start_supercollider(
         }
     };
     sink.reload_from(reload);
-    if let Some(stamp) = stamp {
-        sink.time_by_host(HostTime::new(stamp, jack_now_us, sample_rate as f64));
+    if let Some(stamp) = &stamp {
+        sink.time_by_host(HostTime::new(
+            stamp.clone(),
+            jack_now_us,
+            sample_rate as f64,
+        ));
     }
+    let audio = match (&stamp, jack) {
+        (Some(stamp), true) => open_return(&desc, &instruments, stamp.clone(), &mut sink),
+        _ => None,
+    };
     for i in &instruments {
         let controls = i
             .controls
@@ -148,7 +152,83 @@ pub(super) fn start_supercollider(
         .observed()
         .backends
         .register("supercollider", Arc::new(move || up.up.load(Relaxed)));
-    Some((sink, status))
+    Some(ScStarted {
+        sink,
+        status,
+        audio,
+    })
+}
+
+/// What [`start_supercollider`] started: the sink, its status, and the sound scsynth gives
+/// back into the main graph (on JACK, for the instruments the main graph reads).
+pub(super) struct ScStarted {
+    pub(super) sink: ScSink,
+    pub(super) status: Arc<ScStatus>,
+    pub(super) audio: Option<BackendAudio>,
+}
+
+/// Opens the return client for the `instruments` (bus `2i`, `2i + 1` for the `i`-th) whose
+/// outputs the main graph of `desc` reads, hands it to `sink` (which connects it to
+/// scsynth), and returns the engine's side; `None` when none is read, or (one warning
+/// line: they stay silent in the main graph) when its client cannot open.
+#[cfg(feature = "jack")]
+fn open_return(
+    desc: &PatchDesc,
+    instruments: &[ScInstrument],
+    stamp: Arc<CycleStamp>,
+    sink: &mut ScSink,
+) -> Option<BackendAudio> {
+    use crate::address::InstrumentKey;
+    use crate::engine::backend_audio::{return_ring, ReturnFeed};
+    use crate::sc_live::jack_return::{JackReturn, Returned, CLIENT_NAME};
+
+    let mut returned = Vec::new();
+    let mut feeds = Vec::new();
+    for (i, inst) in instruments.iter().enumerate() {
+        if !heard_in_main(desc, &inst.id) {
+            continue;
+        }
+        let (tx, rx) = return_ring();
+        returned.push(Returned { bus: 2 * i, tx });
+        feeds.push(ReturnFeed::new(InstrumentKey::of(&inst.id), rx));
+    }
+    if returned.is_empty() {
+        return None;
+    }
+    let buses: Vec<usize> = returned.iter().map(|r| r.bus).collect();
+    match JackReturn::open(returned, stamp) {
+        Ok(client) => {
+            let delay = client.period();
+            for (bus, inst) in buses
+                .iter()
+                .zip(instruments.iter().filter(|i| heard_in_main(desc, &i.id)))
+            {
+                tracing::info!(
+                    "instrument {:?}: scsynth's output comes back into the main graph through {CLIENT_NAME}:in_{} and in_{}, {delay} frames (one JACK period) after scsynth writes it",
+                    inst.id,
+                    bus + 1,
+                    bus + 2
+                );
+            }
+            sink.return_to(Box::new(client));
+            Some(BackendAudio::new(feeds, delay))
+        }
+        Err(e) => {
+            warn!("SuperCollider backend: scsynth's output cannot come back into the main graph ({e}); the instruments it reads are silent there");
+            None
+        }
+    }
+}
+
+/// No return without JACK (on JACK only: the caller asks for one only there).
+#[cfg(not(feature = "jack"))]
+fn open_return(
+    _: &PatchDesc,
+    _: &[ScInstrument],
+    _: Arc<CycleStamp>,
+    _: &mut ScSink,
+) -> Option<BackendAudio> {
+    None
 }
 
 /// The timing probe's JACK input and def, or `None` (one warning line) when its client

@@ -12,6 +12,7 @@ mod latency_jack;
 mod midi_jack;
 mod midi_out_jack;
 mod midi_out_replan_jack;
+mod midi_out_sustain_jack;
 mod play_jack;
 mod sc_live_jack;
 mod scsynth_defs;

@@ -11,6 +11,7 @@ mod clock_out_jack;
 mod latency_jack;
 mod midi_jack;
 mod midi_out_jack;
+mod midi_out_ports_jack;
 mod midi_out_replan_jack;
 mod midi_out_sustain_jack;
 mod play_jack;

@@ -1,0 +1,113 @@
+//! Finding the MIDI output's destination ports on a private JACK dummy server, with
+//! jackd2's `jack_midi_dump` (client `midi-monitor`, port `midi-monitor:input`) as the
+//! synth:
+//! - a port the patch names that is **absent at start**: one warning line however long it
+//!   stays away (Chronus keeps looking, backoff 0.1 s doubling to 2 s), the sequencer's
+//!   notes meant for it dropped and counted (`/api/state`: `dropped.disconnected`,
+//!   `connected: false`), and once the client appears Chronus connects by itself and the
+//!   notes arrive on the sequencer's grid;
+#![cfg(feature = "jack")]
+
+use std::time::{Duration, Instant};
+
+use super::midi_out_jack::{check_grid, patch, play, wait_line, wait_note_ons, xruns};
+use crate::support::http::{get, http_addr};
+use crate::support::jack::{jack_test_lock, JackServer};
+use crate::support::midi_dump::{dump, events};
+use crate::support::process::{programs_available, step, Proc, READY_TIMEOUT};
+use crate::support::temp::TempDir;
+
+const ABSENT: &str = "MIDI out: no jack MIDI port matching \"midi-monitor\"";
+const CONNECTED: &str = "MIDI out: \"midi-monitor\" -> midi-monitor:input (jack)";
+
+/// The first (only) output of `/api/state`.
+fn output(http: std::net::SocketAddr) -> serde_json::Value {
+    let state: serde_json::Value = serde_json::from_str(&get(http, "/api/state")).unwrap();
+    state["midi_outputs"][0].clone()
+}
+
+#[test]
+fn an_absent_port_is_looked_for_its_events_counted_and_notes_flow_once_it_appears() {
+    if !programs_available(
+        "midi_out_absent",
+        &["jackd", "jack_lsp", "jack_midi_dump", "curl"],
+    ) {
+        return;
+    }
+    let _serial = jack_test_lock();
+    let t = Instant::now();
+    let server = JackServer::start("midiabsent");
+    let dir = TempDir::new("midi_out_absent");
+    let path = dir.join("nts1.ron");
+    std::fs::write(&path, patch("midi-monitor")).unwrap();
+    let path = path.display().to_string();
+    // No dump yet: the destination is absent.
+    let mut player = play(&server, &path, &["--http", "127.0.0.1:0"]);
+    let http = http_addr(&mut player);
+    wait_line(&mut player, ABSENT, 1);
+    step(t, "one warning line for the absent port");
+
+    // The sequencer plays on (8 notes a second); what it plays for the port is dropped
+    // and counted while the port is looked for (0.1 + 0.2 + 0.4 + 0.8 + 1.6 s: five
+    // looks in 3.1 s, then every 2 s).
+    let until = Instant::now() + READY_TIMEOUT;
+    let mut counted = 0;
+    while counted < 16 {
+        assert!(
+            Instant::now() < until,
+            "the sequencer's notes for the absent port are not counted as dropped: {}",
+            output(http)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+        counted = output(http)["dropped"]["disconnected"].as_u64().unwrap();
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    let out = output(http);
+    assert_eq!(out["connected"], false, "{out}");
+    assert_eq!(out["destination"], serde_json::Value::Null, "{out}");
+    assert_eq!(out["sent"]["note_on"], 0, "{out}");
+    let warnings = |p: &Proc| {
+        p.output
+            .stderr()
+            .iter()
+            // Log lines (`MIDI out: ...`), not the status lines (`MIDI out "..."`).
+            .filter(|l| l.contains("MIDI out: ") && l.contains("midi-monitor"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        warnings(&player).len(),
+        1,
+        "one line while the port is absent, however often it is looked for: {:?}",
+        warnings(&player)
+    );
+    step(
+        t,
+        &format!(
+            "{} messages for the absent port dropped and counted",
+            out["dropped"]["disconnected"]
+        ),
+    );
+
+    // The destination appears: Chronus finds it by itself, the notes flow.
+    let appeared = Instant::now();
+    let mut d = dump(&server);
+    wait_line(&mut player, CONNECTED, 1);
+    step(
+        t,
+        &format!("connected {:?} after the dump started", appeared.elapsed()),
+    );
+    wait_note_ons(&mut d, 8);
+    check_grid("once the port appeared", &events(&d), xruns(&player));
+    let after = output(http);
+    assert_eq!(after["connected"], true, "{after}");
+    assert_eq!(after["destination"], "midi-monitor:input", "{after}");
+    assert!(after["sent"]["note_on"].as_u64().unwrap() >= 8, "{after}");
+    assert!(
+        after["dropped"]["disconnected"].as_u64().unwrap() >= counted,
+        "{after}"
+    );
+    player.signal("TERM");
+    player.wait_exit(READY_TIMEOUT, "chronus stopping");
+    step(t, "notes flow once the port appeared");
+}

@@ -6,6 +6,7 @@
 //!   notes meant for it dropped and counted (`/api/state`: `dropped.disconnected`,
 //!   `connected: false`), and once the client appears Chronus connects by itself and the
 //!   notes arrive on the sequencer's grid;
+//! - a port named by part of its name in another case (`"MONITOR:IN"`) is found;
 #![cfg(feature = "jack")]
 
 use std::time::{Duration, Instant};
@@ -110,4 +111,43 @@ fn an_absent_port_is_looked_for_its_events_counted_and_notes_flow_once_it_appear
     player.signal("TERM");
     player.wait_exit(READY_TIMEOUT, "chronus stopping");
     step(t, "notes flow once the port appeared");
+}
+
+#[test]
+fn ports_are_matched_by_part_of_their_name_in_any_case() {
+    if !programs_available(
+        "midi_out_any_case",
+        &["jackd", "jack_lsp", "jack_midi_dump"],
+    ) {
+        return;
+    }
+    let _serial = jack_test_lock();
+    let t = Instant::now();
+    let server = JackServer::start("midicase");
+    let dir = TempDir::new("midi_out_any_case");
+    let path = dir.join("nts1.ron");
+    // Neither the case nor the whole name of `midi-monitor:input`.
+    std::fs::write(&path, patch("MONITOR:IN")).unwrap();
+    let path = path.display().to_string();
+    let mut d = dump(&server);
+    let mut player = play(&server, &path, &["--no-osc"]);
+    wait_line(
+        &mut player,
+        "MIDI out: \"MONITOR:IN\" -> midi-monitor:input (jack)",
+        1,
+    );
+    wait_note_ons(&mut d, 8);
+    check_grid("a port named in another case", &events(&d), xruns(&player));
+    assert!(
+        !player
+            .output
+            .stderr()
+            .iter()
+            .any(|l| l.contains("no jack MIDI port matching")),
+        "{}",
+        player.output.text()
+    );
+    player.signal("TERM");
+    player.wait_exit(READY_TIMEOUT, "chronus stopping");
+    step(t, "\"MONITOR:IN\" found midi-monitor:input");
 }

@@ -7,11 +7,14 @@
 //!   `connected: false`), and once the client appears Chronus connects by itself and the
 //!   notes arrive on the sequencer's grid;
 //! - a port named by part of its name in another case (`"MONITOR:IN"`) is found;
+//! - `chronus devices` lists the JACK MIDI destinations there are (the dump's input port
+//!   under the JACK MIDI outputs), and says there are none before the dump runs.
 #![cfg(feature = "jack")]
 
 use std::time::{Duration, Instant};
 
 use super::midi_out_jack::{check_grid, patch, play, wait_line, wait_note_ons, xruns};
+use crate::support::chronus::chronus_cmd;
 use crate::support::http::{get, http_addr};
 use crate::support::jack::{jack_test_lock, JackServer};
 use crate::support::midi_dump::{dump, events};
@@ -150,4 +153,68 @@ fn ports_are_matched_by_part_of_their_name_in_any_case() {
     player.signal("TERM");
     player.wait_exit(READY_TIMEOUT, "chronus stopping");
     step(t, "\"MONITOR:IN\" found midi-monitor:input");
+}
+
+/// `chronus devices` (with this server), its output.
+fn devices(server: &JackServer) -> String {
+    let mut cmd = chronus_cmd(&["devices"]);
+    server.env(&mut cmd);
+    let mut p = Proc::spawn("chronus devices", cmd);
+    let status = p.wait_exit(READY_TIMEOUT, "chronus devices finishing");
+    assert!(status.success(), "{}", p.output.text());
+    p.output.stdout().join("\n")
+}
+
+/// The lines of the section of `listing` whose header starts with `header`, up to the
+/// next header (a line that does not start with a space).
+fn section<'a>(listing: &'a str, header: &str) -> Vec<&'a str> {
+    listing
+        .lines()
+        .skip_while(|l| !l.starts_with(header))
+        .skip(1)
+        .take_while(|l| l.starts_with(' '))
+        .collect()
+}
+
+#[test]
+fn devices_lists_the_jack_midi_destinations() {
+    if !programs_available("midi_out_devices", &["jackd", "jack_lsp", "jack_midi_dump"]) {
+        return;
+    }
+    let _serial = jack_test_lock();
+    let t = Instant::now();
+    let server = JackServer::start("mididevices");
+    const JACK_OUTPUTS: &str = "MIDI outputs (JACK";
+    let before = devices(&server);
+    assert_eq!(
+        section(&before, JACK_OUTPUTS),
+        ["  no MIDI destination ports"],
+        "{before}"
+    );
+    let mut d = dump(&server);
+    // The dump's port exists once jack_lsp shows it.
+    let until = Instant::now() + READY_TIMEOUT;
+    while !server
+        .ports()
+        .iter()
+        .any(|(p, _)| p == "midi-monitor:input")
+    {
+        assert!(
+            Instant::now() < until,
+            "no midi-monitor:input: {:?}",
+            server.ports()
+        );
+        assert!(d.is_running(), "{}", d.output.text());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let after = devices(&server);
+    assert_eq!(
+        section(&after, JACK_OUTPUTS),
+        ["  output \"midi-monitor:input\""],
+        "{after}"
+    );
+    step(
+        t,
+        "chronus devices lists midi-monitor:input as a JACK MIDI output",
+    );
 }

@@ -471,6 +471,71 @@ fn cc_spam_is_throttled_per_controller_and_notes_keep_their_frames() {
     );
 }
 
+/// Whether this machine lets a process use `SCHED_FIFO` (`chrt -f 1 true` succeeds: root,
+/// or an rtprio limit), whatever `CHRONUS_JACK_NO_REALTIME` says of the JACK server.
+fn fifo_allowed() -> bool {
+    std::process::Command::new("chrt")
+        .args(["-f", "1", "true"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The MIDI out thread's real-time line `rt`, checked against the player's threads in
+/// `/proc/PID/task`. Where `SCHED_FIFO` is allowed (root here), the thread `chronus-out`
+/// must run at `SCHED_FIFO` (policy 1) at the priority the line says, 1..=60 and below
+/// every other real-time thread of the player (JACK's process threads); elsewhere the
+/// line must say why it got none, and the check says loudly that it was skipped.
+fn check_out_thread_realtime(rt: &str, pid: u32) {
+    use chronus::service::realtime::ThreadSched;
+    let threads: Vec<ThreadSched> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("the player's /proc/PID/task")
+        .filter_map(|e| {
+            let stat = std::fs::read_to_string(e.ok()?.path().join("stat")).ok()?;
+            ThreadSched::parse(&stat)
+        })
+        .collect();
+    if !fifo_allowed() {
+        eprintln!(
+            "SKIPPED: SCHED_FIFO is not allowed here (`chrt -f 1 true` fails: not root, no \
+             rtprio limit), so the MIDI out thread's real-time priority is not checked: {rt}"
+        );
+        assert!(
+            rt.contains("real-time: none for the MIDI out thread chronus-out ("),
+            "{rt}"
+        );
+        return;
+    }
+    let prefix = "real-time: the MIDI out thread chronus-out at SCHED_FIFO priority ";
+    let priority: u32 = rt
+        .split_once(prefix)
+        .unwrap_or_else(|| panic!("SCHED_FIFO is allowed here but the MIDI out thread says: {rt}"))
+        .1
+        .trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("the priority in {rt:?}: {e}"));
+    assert!((1..=60).contains(&priority), "{rt}");
+    let out = threads
+        .iter()
+        .find(|t| t.name == "chronus-out")
+        .unwrap_or_else(|| panic!("no thread chronus-out in the player: {threads:?}"));
+    assert_eq!(
+        (out.policy, out.rt_priority),
+        (1, priority),
+        "chronus-out in /proc is not at SCHED_FIFO {priority}: {out:?}"
+    );
+    for other in threads
+        .iter()
+        .filter(|t| t.is_realtime() && t.tid != out.tid)
+    {
+        assert!(
+            other.rt_priority > priority,
+            "chronus-out (SCHED_FIFO {priority}) is not below the real-time thread {other:?}"
+        );
+    }
+}
+
 /// The same NTS-1 without a sequence (only OSC plays it), and a patch without it.
 pub(super) fn held_patch(port: &str) -> String {
     format!(
@@ -532,11 +597,7 @@ fn a_glide_the_state_and_a_removed_instrument_on_the_wire() {
         .into_iter()
         .find(|l| l.contains("the MIDI out thread chronus-out"))
         .unwrap();
-    assert!(
-        rt.contains("real-time: the MIDI out thread chronus-out at SCHED_FIFO priority ")
-            || rt.contains("real-time: none for the MIDI out thread chronus-out ("),
-        "{rt}"
-    );
+    check_out_thread_realtime(&rt, player.pid());
     step(t, &format!("the MIDI out thread: {rt}"));
 
     // The state.

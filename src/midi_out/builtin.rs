@@ -17,7 +17,9 @@
 //!   per the Digitone manual's appendix "MIDI CC & NRPN" (also midi.guide › Elektron ›
 //!   Digitone): algorithm, operator ratios, harmonics, detune, feedback, mix, and each
 //!   operator pair's envelope and level (the level is the modulation index). The
-//!   operators' ratio offsets are sent as NRPNs (MSB 1), as the Digitone does.
+//!   operators' ratio offsets are sent as NRPNs (MSB 1), as the Digitone does. The SYN 1
+//!   page is CC 90 (algorithm), 91 (ratio C), 92 (ratio A), 16–20 as the manual's table
+//!   for OS 1.41 gives it (an older copy of midi.guide's table had 91–93, one off).
 
 use super::profile::{Control, Curve, Profile, ProfileParam, DEFAULT_INITIAL};
 
@@ -119,9 +121,9 @@ fn generic_analog() -> Vec<ProfileParam> {
 
 fn digitone() -> Vec<ProfileParam> {
     vec![
-        cc_curve("algorithm", 91, Curve::Stepped(8)),
-        cc("ratio_c", 92),
-        cc("ratio_a", 93),
+        cc_curve("algorithm", 90, Curve::Stepped(8)),
+        cc("ratio_c", 91),
+        cc("ratio_a", 92),
         cc("ratio_b", 16),
         cc("harmonics", 17),
         cc("detune", 18),
@@ -189,5 +191,174 @@ mod tests {
         let fm = builtin("fm_synth").unwrap();
         assert_eq!(fm.param("feedback").unwrap().1.control, Control::Cc(19));
         assert!(builtin("nope").is_none());
+    }
+
+    /// The bytes a param sends on channel 1 for `x`, through the same path as play
+    /// ([`Voicing`](super::super::voicing::Voicing)).
+    fn wire(profile: &Profile, name: &str, x: f32) -> Vec<Vec<u8>> {
+        use crate::engine::OutEvent;
+        let index = profile
+            .param(name)
+            .unwrap_or_else(|| panic!("{}: no param {name}", profile.id))
+            .0;
+        let mut v = super::super::voicing::Voicing::new(1, 1, Some(profile.clone()));
+        let mut out = Vec::new();
+        v.event(
+            OutEvent::Param {
+                param: index as u16,
+                value: x,
+                glide: 0,
+            },
+            &mut out,
+        );
+        out.iter()
+            .flat_map(|(_, m)| m.parts().map(<[u8]>::to_vec))
+            .collect()
+    }
+
+    /// Checks `profile` against a table of literal 7-bit CC params: (name, CC number,
+    /// values sent for 0, 0.5 and 1), and that the table names every param the profile has
+    /// but `others`.
+    fn check_ccs(id: &str, table: &[(&str, u8, [u8; 3])], others: &[&str]) {
+        let profile = builtin(id).unwrap();
+        for &(name, cc, values) in table {
+            for (x, v) in [0.0, 0.5, 1.0].into_iter().zip(values) {
+                assert_eq!(
+                    wire(&profile, name, x),
+                    [vec![0xB0, cc, v]],
+                    "{id}.{name} at {x}: CC {cc} = {v}"
+                );
+            }
+        }
+        let mut named: Vec<&str> = table
+            .iter()
+            .map(|t| t.0)
+            .chain(others.iter().copied())
+            .collect();
+        let mut all: Vec<&str> = profile.params.iter().map(|p| p.name.as_str()).collect();
+        named.sort_unstable();
+        all.sort_unstable();
+        assert_eq!(named, all, "{id}: the table is every param");
+    }
+
+    /// Linear and stepped on 0..127 at 0, 0.5, 1 (stepped(n): step ⌊x·n⌋ of n values).
+    const LIN: [u8; 3] = [0, 64, 127];
+    const EXP: [u8; 3] = [0, 32, 127];
+    const STEP5: [u8; 3] = [0, 64, 127];
+    const STEP7: [u8; 3] = [0, 64, 127];
+    const STEP8: [u8; 3] = [0, 73, 127];
+
+    /// The Korg NTS-1's control changes, literally from its MIDI implementation chart
+    /// (29 CCs; the type selectors' splits: osc type 0/25/50/75/127, filter type
+    /// 0/18/36/54/72/90/127, EG type 0/25/50/75/127).
+    #[test]
+    fn nts1_sends_the_charts_control_numbers() {
+        check_ccs(
+            "korg_nts1_mk2",
+            &[
+                ("osc_type", 53, STEP5),
+                ("osc_shape", 54, LIN),
+                ("osc_alt", 55, LIN),
+                ("osc_lfo_rate", 24, LIN),
+                ("osc_lfo_depth", 26, LIN),
+                ("filter_type", 42, STEP7),
+                ("cutoff", 43, LIN),
+                ("resonance", 44, LIN),
+                ("sweep_depth", 45, LIN),
+                ("sweep_rate", 46, LIN),
+                ("eg_type", 14, STEP5),
+                ("attack", 16, LIN),
+                ("release", 19, LIN),
+                ("tremolo_depth", 20, LIN),
+                ("tremolo_rate", 21, LIN),
+                ("mod_type", 88, STEP5),
+                ("mod_time", 28, LIN),
+                ("mod_depth", 29, LIN),
+                ("delay_type", 89, STEP5),
+                ("delay_time", 30, LIN),
+                ("delay_depth", 31, LIN),
+                ("delay_mix", 33, LIN),
+                ("reverb_type", 90, STEP5),
+                ("reverb_time", 34, LIN),
+                ("reverb_depth", 35, LIN),
+                ("reverb_mix", 36, LIN),
+                ("arp_pattern", 117, LIN),
+                ("arp_interval", 118, LIN),
+                ("arp_length", 119, LIN),
+            ],
+            &[],
+        );
+        // The selectors' values land in the chart's bands: osc type 32 is the triangle
+        // (25..49), filter type 21 the 4-pole low-pass (18..35).
+        let nts = builtin("korg_nts1_mk2").unwrap();
+        assert_eq!(wire(&nts, "osc_type", 0.25), [vec![0xB0, 53, 32]]);
+        assert_eq!(wire(&nts, "filter_type", 1.0 / 7.0), [vec![0xB0, 42, 21]]);
+    }
+
+    /// The MIDI sound-controller defaults (RP-021), and the 14-bit mod wheel (CC 1 + 33).
+    #[test]
+    fn generic_analog_sends_the_sound_controller_numbers() {
+        check_ccs(
+            "generic_analog",
+            &[
+                ("cutoff", 74, EXP),
+                ("resonance", 71, LIN),
+                ("attack", 73, EXP),
+                ("decay", 75, EXP),
+                ("release", 72, EXP),
+                ("lfo_rate", 76, LIN),
+                ("lfo_amount", 77, LIN),
+                ("lfo_delay", 78, LIN),
+                ("osc_shape", 70, LIN),
+                ("osc_detune", 94, LIN),
+            ],
+            &["mod_wheel"],
+        );
+        let ga = builtin("generic_analog").unwrap();
+        let wheel = |x| wire(&ga, "mod_wheel", x);
+        assert_eq!(wheel(0.0), [vec![0xB0, 1, 0], vec![0xB0, 33, 0]]);
+        // 8192 = 64·128 + 0; 16383 = 127·128 + 127.
+        assert_eq!(wheel(0.5), [vec![0xB0, 1, 64], vec![0xB0, 33, 0]]);
+        assert_eq!(wheel(1.0), [vec![0xB0, 1, 127], vec![0xB0, 33, 127]]);
+    }
+
+    /// The Elektron Digitone's SYN 1 and SYN 2 pages (manual, appendix "MIDI CC & NRPN",
+    /// OS 1.41): algorithm 90, ratio C 91, ratio A 92, ratio B 16, harmonics 17, detune
+    /// 18, feedback 19, mix 20, operator envelopes and levels 75..82; ratio offsets NRPN
+    /// 1:95 and 1:96.
+    #[test]
+    fn fm_synth_sends_the_digitone_numbers() {
+        check_ccs(
+            "fm_synth",
+            &[
+                ("algorithm", 90, STEP8),
+                ("ratio_c", 91, LIN),
+                ("ratio_a", 92, LIN),
+                ("ratio_b", 16, LIN),
+                ("harmonics", 17, LIN),
+                ("detune", 18, LIN),
+                ("feedback", 19, LIN),
+                ("mix", 20, LIN),
+                ("a_attack", 75, LIN),
+                ("a_decay", 76, LIN),
+                ("a_end", 77, LIN),
+                ("a_level", 78, LIN),
+                ("b_attack", 79, LIN),
+                ("b_decay", 80, LIN),
+                ("b_end", 81, LIN),
+                ("b_level", 82, LIN),
+            ],
+            &["ratio_c_offset", "ratio_a_offset"],
+        );
+        let fm = builtin("fm_synth").unwrap();
+        for (name, lsb) in [("ratio_c_offset", 95), ("ratio_a_offset", 96)] {
+            for (x, v) in [(0.0, 0), (0.5, 64), (1.0, 127)] {
+                assert_eq!(
+                    wire(&fm, name, x),
+                    [vec![0xB0, 99, 1], vec![0xB0, 98, lsb], vec![0xB0, 6, v]],
+                    "{name} at {x}"
+                );
+            }
+        }
     }
 }

@@ -12,6 +12,11 @@
 //!   pressure, sustain (CC 64), volume (CC 7), expression (CC 11), pan (CC 10), bend
 //!   range (RPN 0), all notes off (CC 123, after a note-off for every sounding note), all
 //!   sound off (CC 120), reset controllers (CC 121).
+//! - Releasing everything (stop, panic, the instrument removed or changed by a commit)
+//!   also lifts the sustain pedal Chronus put down (CC 64 = 0, after the note-offs): a
+//!   synth keeps notes its pedal holds through note-offs and all notes off (CC 123 keeps
+//!   the pedal, as MIDI says), so they would ring on after Chronus stopped. An all notes
+//!   off from MIDI in (CC 123) is passed on as it is, and keeps the pedal.
 //! - A profile param becomes its CC, 14-bit pair or NRPN write through its curve.
 
 use super::message::{Kind, OutMessage};
@@ -31,6 +36,8 @@ pub struct Voicing {
     held: Vec<u8>,
     /// Notes the synth is sounding, oldest first.
     sounding: Vec<u8>,
+    /// The sustain pedal as Chronus last sent it (down: CC 64 ≥ 64).
+    pedal: bool,
     profile: Option<Profile>,
 }
 
@@ -43,6 +50,7 @@ impl Voicing {
             polyphony: polyphony.max(1),
             held: Vec::with_capacity(128),
             sounding: Vec::with_capacity(128),
+            pedal: false,
             profile,
         }
     }
@@ -80,10 +88,12 @@ impl Voicing {
             OutEvent::Param { param, value, .. } => self.param(param as usize, value, out),
             OutEvent::AllNotesOff => {
                 self.release_all(out);
+                self.lift_pedal(out);
                 out.push((0, OutMessage::cc(ch, 123, 0)));
             }
             OutEvent::Panic => {
                 self.release_all(out);
+                self.lift_pedal(out);
                 out.push((0, OutMessage::cc(ch, 120, 0)));
                 out.push((0, OutMessage::cc(ch, 123, 0)));
             }
@@ -148,6 +158,13 @@ impl Voicing {
         self.held.clear();
     }
 
+    /// Sends the pedal up if Chronus put it down.
+    fn lift_pedal(&mut self, out: &mut Vec<Timed>) {
+        if std::mem::take(&mut self.pedal) {
+            out.push((0, OutMessage::cc(self.channel, 64, 0)));
+        }
+    }
+
     fn channel_message(&mut self, m: ChannelMessage, out: &mut Vec<Timed>) {
         let ch = self.channel;
         let unit = |v: f32| (v.clamp(0.0, 1.0) * 127.0).round() as u8;
@@ -160,7 +177,10 @@ impl Voicing {
             ChannelMessage::PolyPressure { note, value } => {
                 OutMessage::short(Kind::Other, &[0xA0 | ch, note & 127, unit(value)])
             }
-            ChannelMessage::Sustain(down) => OutMessage::cc(ch, 64, if down { 127 } else { 0 }),
+            ChannelMessage::Sustain(down) => {
+                self.pedal = down;
+                OutMessage::cc(ch, 64, if down { 127 } else { 0 })
+            }
             ChannelMessage::Volume(v) => OutMessage::cc(ch, 7, unit(v)),
             ChannelMessage::Expression(v) => OutMessage::cc(ch, 11, unit(v)),
             ChannelMessage::Pan(p) => OutMessage::cc(ch, 10, unit((p + 1.0) / 2.0)),
@@ -177,7 +197,11 @@ impl Voicing {
                 OutMessage::cc(ch, 123, 0)
             }
             ChannelMessage::AllSoundOff => OutMessage::cc(ch, 120, 0),
-            ChannelMessage::ResetControllers => OutMessage::cc(ch, 121, 0),
+            ChannelMessage::ResetControllers => {
+                // The synth lifts its pedal itself (RP-015).
+                self.pedal = false;
+                OutMessage::cc(ch, 121, 0)
+            }
         };
         out.push((0, msg));
     }
@@ -269,6 +293,74 @@ mod tests {
                 (0, vec![0x80, 64, 64]),
                 (0, vec![0xB0, 120, 0]),
                 (0, vec![0xB0, 123, 0]),
+            ]
+        );
+    }
+
+    /// A pedal Chronus put down is lifted when everything is released (stop, panic, the
+    /// instrument removed), after the note-offs and before CC 123; never twice, and not
+    /// by an all notes off from MIDI in (which keeps the pedal, as MIDI says).
+    #[test]
+    fn releasing_everything_lifts_the_pedal_chronus_put_down() {
+        let mut v = Voicing::new(3, 2, None);
+        let mut out = Vec::new();
+        let pedal = |down| OutEvent::Channel(ChannelMessage::Sustain(down));
+        v.event(pedal(true), &mut out);
+        v.event(on(60), &mut out);
+        v.event(OutEvent::Channel(ChannelMessage::AllNotesOff), &mut out);
+        assert_eq!(
+            bytes(&out),
+            [
+                (0, vec![0xB2, 64, 127]),
+                (0, vec![0x92, 60, 127]),
+                (0, vec![0x82, 60, 64]),
+                (0, vec![0xB2, 123, 0]),
+            ]
+        );
+        out.clear();
+        v.event(on(62), &mut out);
+        v.event(OutEvent::AllNotesOff, &mut out);
+        v.event(OutEvent::AllNotesOff, &mut out);
+        assert_eq!(
+            bytes(&out),
+            [
+                (0, vec![0x92, 62, 127]),
+                (0, vec![0x82, 62, 64]),
+                (0, vec![0xB2, 64, 0]),
+                (0, vec![0xB2, 123, 0]),
+                (0, vec![0xB2, 123, 0]),
+            ]
+        );
+        out.clear();
+        v.event(pedal(true), &mut out);
+        v.event(OutEvent::Panic, &mut out);
+        assert_eq!(
+            bytes(&out),
+            [
+                (0, vec![0xB2, 64, 127]),
+                (0, vec![0xB2, 64, 0]),
+                (0, vec![0xB2, 120, 0]),
+                (0, vec![0xB2, 123, 0]),
+            ]
+        );
+        // A pedal lifted already (or by a reset) is not lifted again.
+        out.clear();
+        v.event(pedal(true), &mut out);
+        v.event(
+            OutEvent::Channel(ChannelMessage::ResetControllers),
+            &mut out,
+        );
+        v.event(pedal(true), &mut out);
+        v.event(pedal(false), &mut out);
+        v.event(OutEvent::AllNotesOff, &mut out);
+        assert_eq!(
+            bytes(&out),
+            [
+                (0, vec![0xB2, 64, 127]),
+                (0, vec![0xB2, 121, 0]),
+                (0, vec![0xB2, 64, 127]),
+                (0, vec![0xB2, 64, 0]),
+                (0, vec![0xB2, 123, 0]),
             ]
         );
     }

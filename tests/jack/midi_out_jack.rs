@@ -57,9 +57,19 @@ pub(super) fn note_ons(ev: &[(u64, Vec<u8>)]) -> Vec<(u64, u8)> {
 const CONFIG: &str = "(midi_out: (latency_ms: 100))";
 
 pub(super) fn play(server: &JackServer, patch: &str, extra: &[&str]) -> Proc {
-    let config = std::path::Path::new(patch).with_file_name("midi-out.ron");
-    std::fs::write(&config, CONFIG).unwrap();
-    let config = config.display().to_string();
+    play_with_config(server, patch, CONFIG, extra)
+}
+
+/// [`play`] with the config `config` (written beside the patch).
+pub(super) fn play_with_config(
+    server: &JackServer,
+    patch: &str,
+    config: &str,
+    extra: &[&str],
+) -> Proc {
+    let path = std::path::Path::new(patch).with_file_name("midi-out.ron");
+    std::fs::write(&path, config).unwrap();
+    let config = path.display().to_string();
     let mut args = vec![
         "play",
         patch,
@@ -244,6 +254,61 @@ fn sequenced_notes_reach_jack_midi_dump_at_their_frames_and_survive_a_reconnect(
     step(t, "stopped with all notes off");
 }
 
+/// The same sequenced NTS-1 at the **default** output latency (a config without
+/// `midi_out.latency_ms`: two JACK periods + 2 ms, 608 frames = 12.7 ms here): every
+/// note at the frame the sequencer scheduled, and the player's own count of messages
+/// written after their frame is 0 (the scheduling-error histogram: all in `0:`).
+#[test]
+fn at_the_default_latency_notes_keep_their_frames() {
+    if !programs_available(
+        "midi_out_default_latency",
+        &["jackd", "jack_lsp", "jack_midi_dump"],
+    ) {
+        return;
+    }
+    let _serial = jack_test_lock();
+    let t = Instant::now();
+    let server = JackServer::start("midilat");
+    let dir = TempDir::new("midi_out_default_latency");
+    let path = dir.join("nts1.ron");
+    std::fs::write(&path, patch("midi-monitor")).unwrap();
+    let path = path.display().to_string();
+    let mut d = dump(&server);
+    let mut player = play_with_config(&server, &path, "()", &["--no-osc"]);
+    wait_line(
+        &mut player,
+        "MIDI out: \"midi-monitor\" -> midi-monitor:input (jack)",
+        1,
+    );
+    wait_note_ons(&mut d, 24);
+    let before_stop = status_lines(&player.output.stderr()).len();
+    player.signal("TERM");
+    player.wait_exit(READY_TIMEOUT, "chronus stopping");
+    std::thread::sleep(Duration::from_millis(300));
+    let ev = events(&d);
+    check_grid("default latency", &ev, xruns(&player));
+    let summary = player
+        .output
+        .stderr()
+        .into_iter()
+        .rfind(|l| l.contains("MIDI out \"midi-monitor\""))
+        .expect("a MIDI out status line");
+    step(
+        t,
+        &format!(
+            "{} note-ons; {before_stop} status lines; {summary}",
+            note_ons(&ev).len()
+        ),
+    );
+    // Everything was written at its frame but the stop's note-off and all notes off (sent
+    // after the engine stopped): a message handed over late would count in `1-63:` or
+    // above.
+    assert!(
+        field(&summary, "error frames 0: ") + 2 >= field(&summary, "sent "),
+        "messages written after their frame at the default latency: {summary}"
+    );
+}
+
 /// The numbers after `what` in a status line (`sent 12` → 12).
 pub(super) fn field(line: &str, what: &str) -> u64 {
     let at = line
@@ -406,6 +471,71 @@ fn cc_spam_is_throttled_per_controller_and_notes_keep_their_frames() {
     );
 }
 
+/// Whether this machine lets a process use `SCHED_FIFO` (`chrt -f 1 true` succeeds: root,
+/// or an rtprio limit), whatever `CHRONUS_JACK_NO_REALTIME` says of the JACK server.
+fn fifo_allowed() -> bool {
+    std::process::Command::new("chrt")
+        .args(["-f", "1", "true"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// The MIDI out thread's real-time line `rt`, checked against the player's threads in
+/// `/proc/PID/task`. Where `SCHED_FIFO` is allowed (root here), the thread `chronus-out`
+/// must run at `SCHED_FIFO` (policy 1) at the priority the line says, 1..=60 and below
+/// every other real-time thread of the player (JACK's process threads); elsewhere the
+/// line must say why it got none, and the check says loudly that it was skipped.
+fn check_out_thread_realtime(rt: &str, pid: u32) {
+    use chronus::service::realtime::ThreadSched;
+    let threads: Vec<ThreadSched> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("the player's /proc/PID/task")
+        .filter_map(|e| {
+            let stat = std::fs::read_to_string(e.ok()?.path().join("stat")).ok()?;
+            ThreadSched::parse(&stat)
+        })
+        .collect();
+    if !fifo_allowed() {
+        eprintln!(
+            "SKIPPED: SCHED_FIFO is not allowed here (`chrt -f 1 true` fails: not root, no \
+             rtprio limit), so the MIDI out thread's real-time priority is not checked: {rt}"
+        );
+        assert!(
+            rt.contains("real-time: none for the MIDI out thread chronus-out ("),
+            "{rt}"
+        );
+        return;
+    }
+    let prefix = "real-time: the MIDI out thread chronus-out at SCHED_FIFO priority ";
+    let priority: u32 = rt
+        .split_once(prefix)
+        .unwrap_or_else(|| panic!("SCHED_FIFO is allowed here but the MIDI out thread says: {rt}"))
+        .1
+        .trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("the priority in {rt:?}: {e}"));
+    assert!((1..=60).contains(&priority), "{rt}");
+    let out = threads
+        .iter()
+        .find(|t| t.name == "chronus-out")
+        .unwrap_or_else(|| panic!("no thread chronus-out in the player: {threads:?}"));
+    assert_eq!(
+        (out.policy, out.rt_priority),
+        (1, priority),
+        "chronus-out in /proc is not at SCHED_FIFO {priority}: {out:?}"
+    );
+    for other in threads
+        .iter()
+        .filter(|t| t.is_realtime() && t.tid != out.tid)
+    {
+        assert!(
+            other.rt_priority > priority,
+            "chronus-out (SCHED_FIFO {priority}) is not below the real-time thread {other:?}"
+        );
+    }
+}
+
 /// The same NTS-1 without a sequence (only OSC plays it), and a patch without it.
 pub(super) fn held_patch(port: &str) -> String {
     format!(
@@ -467,11 +597,7 @@ fn a_glide_the_state_and_a_removed_instrument_on_the_wire() {
         .into_iter()
         .find(|l| l.contains("the MIDI out thread chronus-out"))
         .unwrap();
-    assert!(
-        rt.contains("real-time: the MIDI out thread chronus-out at SCHED_FIFO priority ")
-            || rt.contains("real-time: none for the MIDI out thread chronus-out ("),
-        "{rt}"
-    );
+    check_out_thread_realtime(&rt, player.pid());
     step(t, &format!("the MIDI out thread: {rt}"));
 
     // The state.

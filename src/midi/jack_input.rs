@@ -38,15 +38,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use jack::{
-    AsyncClient, Client, ClientOptions, Control, MidiIn, Port, PortFlags, ProcessScope, Unowned,
-};
+use jack::{Client, ClientOptions, Control, MidiIn, Port, PortFlags, Unowned};
 use rtrb::{Consumer, Producer, RingBuffer};
 
 use super::input::{Incoming, MidiBackend, MAX_MESSAGE};
 use super::port_error::PortError;
 use crate::realtime::cycle_stamp::CycleStamp;
 use crate::realtime::frame_anchor::FrameAnchor;
+use crate::realtime::jack_process::{activate, Active, Callback};
 use crate::realtime::no_alloc::no_alloc;
 
 /// JACK client name of the MIDI input.
@@ -92,22 +91,6 @@ struct FrameEvent {
     bytes: [u8; MAX_MESSAGE],
 }
 
-/// The process callback, boxed so the client's type can be named.
-type Callback = Box<dyn FnMut(&Client, &ProcessScope) -> Control + Send>;
-type Process = jack::contrib::ClosureProcessHandler<(), Callback>;
-
-/// Notices the server going away.
-struct Shutdown(Arc<AtomicBool>);
-
-impl jack::NotificationHandler for Shutdown {
-    /// Only an atomic store: this may run in a signal handler (see the trait's doc).
-    // SAFETY: the trait marks this `unsafe` because it may run in a signal handler; the
-    // body is one atomic store, which is async-signal-safe (no lock, no allocation).
-    unsafe fn shutdown(&mut self, _status: jack::ClientStatus, _reason: &str) {
-        self.0.store(true, Ordering::Release);
-    }
-}
-
 /// One of the client's input ports and the source connected to it.
 struct Input {
     port: Port<Unowned>,
@@ -119,7 +102,7 @@ struct Input {
 
 /// JACK MIDI input.
 pub struct JackBackend {
-    client: AsyncClient<Shutdown, Process>,
+    client: Active,
     /// Set when the server shut the client down.
     gone: Arc<AtomicBool>,
     inputs: Vec<Input>,
@@ -216,13 +199,7 @@ impl JackBackend {
             });
             Control::Continue
         });
-        let gone = Arc::new(AtomicBool::new(false));
-        let client = client
-            .activate_async(
-                Shutdown(gone.clone()),
-                jack::contrib::ClosureProcessHandler::new(callback),
-            )
-            .map_err(PortError::JackActivate)?;
+        let (client, gone) = activate(client, callback).map_err(PortError::JackActivate)?;
         Ok(JackBackend {
             client,
             gone,

@@ -23,15 +23,14 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use jack::{
-    AsyncClient, Client, ClientOptions, Control, MidiOut, Port, PortFlags, ProcessScope, Unowned,
-};
+use jack::{Client, ClientOptions, Control, MidiOut, Port, PortFlags, ProcessScope, Unowned};
 use rtrb::{Consumer, Producer, RingBuffer};
 
 use super::message::{Kind, OutMessage};
 use super::stats::PortStats;
 use crate::engine::EngineStats;
 use crate::realtime::frame_anchor::FrameAnchor;
+use crate::realtime::jack_process::{activate, Active, Callback};
 use crate::realtime::no_alloc::no_alloc;
 
 /// JACK client name of the MIDI output.
@@ -50,20 +49,6 @@ struct Item {
     first: bool,
     len: u8,
     bytes: [u8; 3],
-}
-
-type Callback = Box<dyn FnMut(&Client, &ProcessScope) -> Control + Send>;
-type Process = jack::contrib::ClosureProcessHandler<(), Callback>;
-
-/// Notices the server going away.
-struct Shutdown(Arc<AtomicBool>);
-
-impl jack::NotificationHandler for Shutdown {
-    // SAFETY: the trait marks this `unsafe` because it may run in a signal handler; the
-    // body is one atomic store, which is async-signal-safe (no lock, no allocation).
-    unsafe fn shutdown(&mut self, _status: jack::ClientStatus, _reason: &str) {
-        self.0.store(true, Ordering::Release);
-    }
 }
 
 /// What the callback keeps for one port.
@@ -149,7 +134,7 @@ enum Command {
 
 /// The JACK MIDI output client and its ports, by slot (`out-{slot + 1}`).
 pub struct JackOut {
-    client: AsyncClient<Shutdown, Process>,
+    client: Active,
     gone: Arc<AtomicBool>,
     /// Each slot's port (a handle to it) and full name, while it is registered.
     ports: Vec<Option<(Port<Unowned>, String)>>,
@@ -228,12 +213,7 @@ impl JackOut {
             });
             Control::Continue
         });
-        let gone = Arc::new(AtomicBool::new(false));
-        let client = client
-            .activate_async(
-                Shutdown(gone.clone()),
-                jack::contrib::ClosureProcessHandler::new(callback),
-            )
+        let (client, gone) = activate(client, callback)
             .map_err(|e| format!("cannot activate the JACK MIDI output client: {e}"))?;
         Ok(JackOut {
             client,

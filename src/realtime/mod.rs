@@ -16,6 +16,8 @@
 //!   reachable (read by `/metrics`).
 //! - [`overload`]: the overload governor — DSP load and xruns → the shedding level the
 //!   engine follows — and the config's `overload` limits.
+//! - `jack_process` (with the `jack` feature): the process callback and shutdown flag
+//!   every JACK client of Chronus's own is made of.
 //! - `no_alloc`: the guard real-time callbacks (audio, JACK MIDI) run their body under.
 //!
 //! Depends on [`engine`](crate::engine) only.
@@ -24,6 +26,8 @@ pub mod backend_gauges;
 pub mod cycle_stamp;
 pub mod frame_anchor;
 pub mod host_time;
+#[cfg(feature = "jack")]
+pub(crate) mod jack_process;
 pub(crate) mod no_alloc;
 pub mod overload;
 pub mod queue_gauges;

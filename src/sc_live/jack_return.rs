@@ -15,33 +15,20 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use jack::{AsyncClient, AudioIn, Client, ClientOptions, Control, Port, ProcessScope};
+use jack::{AudioIn, Client, ClientOptions, Control, Port};
 use rtrb::Producer;
 
 use super::sink::ReturnPorts;
 use crate::engine::backend_audio::{ReturnChunk, CHUNK};
 use crate::realtime::cycle_stamp::CycleStamp;
 use crate::realtime::frame_anchor::FrameAnchor;
+use crate::realtime::jack_process::{activate, Active, Callback};
 use crate::realtime::no_alloc::no_alloc;
 
 /// JACK client name of the return.
 pub const CLIENT_NAME: &str = "chronus_sc_return";
 /// The JACK client scsynth opens (a second one on the same server gets a suffix).
 const SC_CLIENT: &str = "SuperCollider";
-
-type Callback = Box<dyn FnMut(&Client, &ProcessScope) -> Control + Send>;
-type Process = jack::contrib::ClosureProcessHandler<(), Callback>;
-
-/// Notices the server going away.
-struct Shutdown(Arc<AtomicBool>);
-
-impl jack::NotificationHandler for Shutdown {
-    // SAFETY: the trait marks this `unsafe` because it may run in a signal handler; the
-    // body is one atomic store, which is async-signal-safe (no lock, no allocation).
-    unsafe fn shutdown(&mut self, _status: jack::ClientStatus, _reason: &str) {
-        self.0.store(true, Ordering::Release);
-    }
-}
 
 /// One returned instrument: scsynth's output channel of its left side (its right is the
 /// next), and the producer end of its ring.
@@ -54,7 +41,7 @@ pub struct Returned {
 
 /// The return's JACK client.
 pub struct JackReturn {
-    client: AsyncClient<Shutdown, Process>,
+    client: Active,
     gone: Arc<AtomicBool>,
     /// Per returned channel: our port, its full name, scsynth's channel (0-based).
     ports: Vec<(Port<jack::Unowned>, String, usize)>,
@@ -117,12 +104,7 @@ impl JackReturn {
             });
             Control::Continue
         });
-        let gone = Arc::new(AtomicBool::new(false));
-        let client = client
-            .activate_async(
-                Shutdown(gone.clone()),
-                jack::contrib::ClosureProcessHandler::new(callback),
-            )
+        let (client, gone) = activate(client, callback)
             .map_err(|e| format!("cannot activate the JACK client {CLIENT_NAME}: {e}"))?;
         Ok(JackReturn {
             client,

@@ -10,12 +10,13 @@
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 
-use jack::{AsyncClient, AudioIn, Client, ClientOptions, Control, Port, ProcessScope};
+use jack::{AudioIn, Client, ClientOptions, Control, Port};
 use rtrb::{Consumer, RingBuffer};
 
 use super::sc_clock::ProbeInput;
 use crate::engine::EngineStats;
 use crate::realtime::frame_anchor::FrameAnchor;
+use crate::realtime::jack_process::{activate, Active, Callback};
 use crate::realtime::no_alloc::no_alloc;
 
 /// JACK client name of the probe.
@@ -27,23 +28,9 @@ const RING: usize = 64;
 /// No offset yet.
 const NONE: i64 = i64::MIN;
 
-type Callback = Box<dyn FnMut(&Client, &ProcessScope) -> Control + Send>;
-type Process = jack::contrib::ClosureProcessHandler<(), Callback>;
-
-/// Notices the server going away.
-struct Shutdown(Arc<AtomicBool>);
-
-impl jack::NotificationHandler for Shutdown {
-    // SAFETY: the trait marks this `unsafe` because it may run in a signal handler; the
-    // body is one atomic store, which is async-signal-safe (no lock, no allocation).
-    unsafe fn shutdown(&mut self, _status: jack::ClientStatus, _reason: &str) {
-        self.0.store(true, Ordering::Release);
-    }
-}
-
 /// The probe's JACK client.
 pub struct JackProbe {
-    client: AsyncClient<Shutdown, Process>,
+    client: Active,
     gone: Arc<AtomicBool>,
     port: Port<jack::Unowned>,
     port_name: String,
@@ -86,12 +73,7 @@ impl JackProbe {
             });
             Control::Continue
         });
-        let gone = Arc::new(AtomicBool::new(false));
-        let client = client
-            .activate_async(
-                Shutdown(gone.clone()),
-                jack::contrib::ClosureProcessHandler::new(callback),
-            )
+        let (client, gone) = activate(client, callback)
             .map_err(|e| format!("cannot activate the JACK client {CLIENT_NAME}: {e}"))?;
         Ok(JackProbe {
             client,

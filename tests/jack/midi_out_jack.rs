@@ -181,6 +181,18 @@ pub(super) fn check_grid(what: &str, ev: &[(u64, Vec<u8>)], xruns: u64) {
     }
 }
 
+/// A JACK server named `server`, a temp folder `dir` holding the NTS-1 patch aimed at
+/// `midi-monitor` (the path returned), and `jack_midi_dump` listening there.
+fn monitored(server: &str, dir: &str) -> (JackServer, TempDir, String, Proc) {
+    let server = JackServer::start(server);
+    let dir = TempDir::new(dir);
+    let path = dir.join("nts1.ron");
+    std::fs::write(&path, patch("midi-monitor")).unwrap();
+    let path = path.display().to_string();
+    let d = dump(&server);
+    (server, dir, path, d)
+}
+
 #[test]
 fn sequenced_notes_reach_jack_midi_dump_at_their_frames_and_survive_a_reconnect() {
     if !programs_available("midi_out_jack", &["jackd", "jack_lsp", "jack_midi_dump"]) {
@@ -188,12 +200,7 @@ fn sequenced_notes_reach_jack_midi_dump_at_their_frames_and_survive_a_reconnect(
     }
     let _serial = jack_test_lock();
     let t = Instant::now();
-    let server = JackServer::start("midiout");
-    let dir = TempDir::new("midi_out_jack");
-    let path = dir.join("nts1.ron");
-    std::fs::write(&path, patch("midi-monitor")).unwrap();
-    let path = path.display().to_string();
-    let mut d = dump(&server);
+    let (server, _dir, path, mut d) = monitored("midiout", "midi_out_jack");
     let mut player = play(&server, &path, &["--no-osc"]);
     wait_line(
         &mut player,
@@ -268,12 +275,7 @@ fn at_the_default_latency_notes_keep_their_frames() {
     }
     let _serial = jack_test_lock();
     let t = Instant::now();
-    let server = JackServer::start("midilat");
-    let dir = TempDir::new("midi_out_default_latency");
-    let path = dir.join("nts1.ron");
-    std::fs::write(&path, patch("midi-monitor")).unwrap();
-    let path = path.display().to_string();
-    let mut d = dump(&server);
+    let (server, _dir, path, mut d) = monitored("midilat", "midi_out_default_latency");
     let mut player = play_with_config(&server, &path, "()", &["--no-osc"]);
     wait_line(
         &mut player,
@@ -334,12 +336,7 @@ fn cc_spam_is_throttled_per_controller_and_notes_keep_their_frames() {
     }
     let _serial = jack_test_lock();
     let t = Instant::now();
-    let server = JackServer::start("ccspam");
-    let dir = TempDir::new("midi_out_cc_spam");
-    let path = dir.join("nts1.ron");
-    std::fs::write(&path, patch("midi-monitor")).unwrap();
-    let path = path.display().to_string();
-    let mut d = dump(&server);
+    let (server, _dir, path, mut d) = monitored("ccspam", "midi_out_cc_spam");
     let mut player = play(&server, &path, &["--http", "127.0.0.1:0"]);
     let port = osc_port(&mut player);
     let http = http_addr(&mut player);

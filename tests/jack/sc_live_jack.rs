@@ -112,7 +112,7 @@ pub(crate) fn sc_out(server: &JackServer, not: Option<&str>) -> String {
 }
 
 /// The pid of the scsynth child of `parent`, read from /proc.
-pub(crate) fn scsynth_child(parent: u32) -> Option<u32> {
+fn scsynth_child(parent: u32) -> Option<u32> {
     for entry in std::fs::read_dir("/proc").ok()?.filter_map(Result::ok) {
         let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
             continue;
@@ -134,6 +134,18 @@ pub(crate) fn scsynth_child(parent: u32) -> Option<u32> {
         }
     }
     None
+}
+
+/// SIGKILLs the scsynth `player` started and waits until it is back (its first
+/// restart); returns the killed one's pid.
+pub(crate) fn kill_scsynth(player: &mut Proc) -> u32 {
+    let sc = scsynth_child(player.pid()).expect("chronus started scsynth");
+    let killed = std::process::Command::new("kill")
+        .args(["-s", "KILL", &sc.to_string()])
+        .status();
+    assert!(killed.unwrap().success());
+    wait_line(player, "is back (restart 1)");
+    sc
 }
 
 fn alive(pid: u32) -> bool {
@@ -377,12 +389,7 @@ fn midi_plays_through_scsynth_and_a_killed_scsynth_comes_back_without_stuck_note
         &format!("{n} MIDI onsets, spacing error {}", spread(&errors)),
     );
 
-    let sc = scsynth_child(player.pid()).expect("chronus started scsynth");
-    let killed = std::process::Command::new("kill")
-        .args(["-s", "KILL", &sc.to_string()])
-        .status();
-    assert!(killed.unwrap().success());
-    wait_line(&mut player, "is back (restart 1)");
+    let sc = kill_scsynth(&mut player);
     step(t, "scsynth restarted");
     let again = scsynth_child(player.pid()).expect("a new scsynth");
     assert_ne!(again, sc);

@@ -16,7 +16,7 @@ use crate::support::jack::{jack_test_lock, JackServer, JACK_PERIOD};
 use crate::support::process::{programs_available, step, Proc};
 use crate::support::temp::TempDir;
 
-use super::sc_live_jack::{config, patch, play, sc_out, scsynth_child, wait_line};
+use super::sc_live_jack::{config, kill_scsynth, patch, play, sc_out, wait_line};
 
 /// The main graph: the pad's left through a vca at 0.5, its right straight out; quarter
 /// notes at 120 BPM, A4 then A5.
@@ -99,12 +99,7 @@ fn scsynth_comes_back_into_the_main_graph_one_period_later_with_its_effects() {
     step(t, "scsynth up, its output returned");
     step(t, &check_return(&server, &dir, "returned"));
 
-    let sc = scsynth_child(player.pid()).expect("chronus started scsynth");
-    let killed = std::process::Command::new("kill")
-        .args(["-s", "KILL", &sc.to_string()])
-        .status();
-    assert!(killed.unwrap().success());
-    wait_line(&mut player, "is back (restart 1)");
+    kill_scsynth(&mut player);
     step(t, "scsynth restarted");
     step(t, &check_return(&server, &dir, "after the restart"));
     finish(player);

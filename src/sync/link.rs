@@ -37,8 +37,8 @@ const POLL: Duration = Duration::from_millis(10);
 /// Tempo differences below this are the same tempo (BPM).
 const SAME_TEMPO: f64 = 1e-3;
 /// How many looks (of [`POLL`]) a tempo taken from the session may take to show in the
-/// sequencer's state (it lands at the sequencer's next tick) before the sequencer's tempo
-/// counts as its own again.
+/// sequencer's state (its tempo setting shows once the audio thread has applied the
+/// command: within a block or two) before the sequencer's tempo counts as its own again.
 const TAKE_POLLS: u32 = 100;
 
 /// What the Link session needs.
@@ -222,6 +222,17 @@ fn starting_bpm(control: &Controller) -> Option<f32> {
     Some(seq.bpm.unwrap_or(control.sequencer_config().bpm))
 }
 
+/// The tempo setting (`SeqCommand::Bpm`) that makes the sequencer's own tempo `bpm`: its
+/// own tempo is the setting times its drift and profile factor, kept (clamped to the
+/// tempo range as the sequencer clamps it).
+fn setting_for(bpm: f64, seq: &crate::seq::status::SeqState) -> f32 {
+    let factor = match (seq.own_bpm as f64, seq.bpm_setting as f64) {
+        (own, set) if own > 0.0 && set > 0.0 && (own / set).is_finite() => own / set,
+        _ => 1.0,
+    };
+    ((bpm / factor) as f32).clamp(MIN_BPM, MAX_BPM)
+}
+
 struct Worker {
     link: Arc<AblLink>,
     state: SessionState,
@@ -230,9 +241,10 @@ struct Worker {
     /// The sequencer's tempo as last seen (or set from the session).
     seq_bpm: f64,
     /// While a tempo taken from the session does not show in the sequencer's state yet
-    /// (it shows at the sequencer's next tick, so not while stopped): the tempo the state
-    /// still reports, which is not published back to the session.
-    taking: Option<(f64, u32)>,
+    /// (its tempo setting shows once the audio thread applies the command, playing or
+    /// stopped): the setting sent. Meanwhile the own tempo the state still reports is not
+    /// published back to the session.
+    taking: Option<(f32, u32)>,
     /// The session's and the sequencer's playing states as last seen (`None`: not yet).
     link_playing: Option<bool>,
     seq_playing: Option<bool>,
@@ -262,26 +274,31 @@ impl Worker {
             _ => return,
         };
         let tempo = self.state.tempo();
-        if let Some((want, left)) = self.taking {
-            let arrived = (seq.bpm as f64 - want).abs() <= SAME_TEMPO;
-            self.taking = (!arrived && left > 0).then(|| (want, left - 1));
+        // The sequencer plays the session's tempo by itself (its clock follows the
+        // timeline at every block); its *own* tempo is what the session learns from it and
+        // what it takes from the session.
+        let own = seq.own_bpm as f64;
+        if let Some((setting, left)) = self.taking {
+            let arrived = seq.bpm_setting == setting;
+            self.taking = (!arrived && left > 0).then(|| (setting, left - 1));
         }
         if (tempo - self.link_tempo).abs() > SAME_TEMPO {
-            // The session's tempo moved: the sequencer takes it.
+            // The session's tempo moved: the sequencer takes it as its own.
             self.link_tempo = tempo;
             let bpm = tempo.clamp(MIN_BPM as f64, MAX_BPM as f64);
             self.seq_bpm = bpm as f32 as f64;
-            if (seq.bpm as f64 - bpm).abs() > SAME_TEMPO {
-                self.command(SeqCommand::Bpm(bpm as f32));
-                self.taking = Some((self.seq_bpm, TAKE_POLLS));
+            if (own - bpm).abs() > SAME_TEMPO {
+                let setting = setting_for(bpm, &seq);
+                self.command(SeqCommand::Bpm(setting));
+                self.taking = Some((setting, TAKE_POLLS));
             }
-        } else if self.taking.is_none() && (seq.bpm as f64 - self.seq_bpm).abs() > SAME_TEMPO {
+        } else if self.taking.is_none() && (own - self.seq_bpm).abs() > SAME_TEMPO {
             // The sequencer's own tempo moved: the session takes it.
-            self.seq_bpm = seq.bpm as f64;
-            self.link_tempo = seq.bpm as f64;
-            self.state.set_tempo(seq.bpm as f64, now);
+            self.seq_bpm = own;
+            self.link_tempo = own;
+            self.state.set_tempo(own, now);
             self.link.commit_app_session_state(&self.state);
-            info!("Ableton Link: published {:.2} BPM", seq.bpm);
+            info!("Ableton Link: published {own:.2} BPM");
         }
         if !self.parts.start_stop_sync {
             return;

@@ -24,6 +24,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod heard;
 #[cfg(feature = "link")]
 mod no_alloc;
 
@@ -129,8 +130,15 @@ impl Netns {
 
     /// `chronus play PATCH --link ...` inside the namespace, on the null host.
     fn chronus(&self, dir: &TempDir, n: usize) -> Proc {
+        self.chronus_with(dir, n, PATCH, &[])
+    }
+
+    /// `chronus play` of `patch` with `--link ... extra` inside the namespace, on the null
+    /// host.
+    fn chronus_with(&self, dir: &TempDir, n: usize, patch: &str, extra: &[&str]) -> Proc {
+        let text = patch;
         let patch = dir.join("pulse.ron");
-        std::fs::write(&patch, PATCH).unwrap();
+        std::fs::write(&patch, text).unwrap();
         let config = dir.join("link.ron");
         std::fs::write(&config, CONFIG).unwrap();
         let (patch, config) = (patch.display().to_string(), config.display().to_string());
@@ -149,7 +157,10 @@ impl Netns {
                 "0",
                 "--http",
                 "127.0.0.1:0",
-            ],
+            ]
+            .into_iter()
+            .chain(extra.iter().copied())
+            .collect::<Vec<_>>(),
         );
         c.env("NO_COLOR", "1");
         Proc::spawn(&format!("chronus play --link ({n})"), c).graceful_on_drop()

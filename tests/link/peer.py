@@ -4,6 +4,8 @@ driven by tests/link/main.rs inside the test's own network namespace (loopback o
     peer.py session HTTP_PORT OSC_PORT   # one chronus: tempo both ways, start/stop, phase,
                                          # the OSC answers (/seq/state, /status)
     peer.py compare HTTP_PORT HTTP_PORT  # two chronus: phase agreement
+    peer.py heard HTTP_PORT 0            # one chronus: 5 s of its raw block stamps
+                                         # (/api/state link.block) and the peer's beats
 
 Prints one JSON object on its last line; exits 1 with a message on a failed wait.
 """
@@ -190,6 +192,48 @@ async def compare(http_a, http_b):
     print(json.dumps(out), flush=True)
 
 
+async def heard(http):
+    link = Link(120)
+    link.quantum = QUANTUM
+    link.start_stop_sync_enabled = True
+    link.enabled = True
+    await until("chronus as a peer", lambda: link.num_peers >= 1)
+    await until("chronus's state", lambda: state(http)["link"]["peers"] >= 1)
+    await until("one session tempo", lambda: abs(state(http)["tempo"] - link.tempo) < 0.01)
+    await until("chronus playing", lambda: state(http)["playing"] is True)
+    # Past the join: the bars chronus placed before the sessions merged (and before
+    # Link's clock measurement against the peer settled) have sounded.
+    loop = asyncio.get_running_loop()
+    xruns = state(http)["xruns"]
+    calm_since = loop.time()
+    await asyncio.sleep(3.0)
+    # A window of 5 s with no xrun in it nor in the 3 s before (an xrun moves the
+    # stream's schedule; chronus's host-time fit remembers 512 blocks, 2.7 s): windows
+    # with one are counted and another is taken, 8 at most.
+    retried = 0
+    while True:
+        start = loop.time()
+        stamps, beats = [], []
+        while loop.time() < start + 5.0:
+            s = state(http)
+            if s["xruns"] != xruns:
+                xruns, calm_since = s["xruns"], loop.time()
+            block = s["link"]["block"]
+            if block is not None:
+                stamps.append((block["sample"], block["host_us"]))
+            beats.append(beat_now(link))
+            await asyncio.sleep(0.005)
+        if calm_since <= start - 3.0 or retried >= 8:
+            break
+        retried += 1
+    print(json.dumps({"stamps": stamps, "beats": beats, "tempo": link.tempo,
+                      "xruns": xruns, "calm": calm_since <= start - 3.0,
+                      "windows_with_xruns": retried}), flush=True)
+
+
 if __name__ == "__main__":
     mode, x, y = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    asyncio.run(session(x, y) if mode == "session" else compare(x, y))
+    if mode == "heard":
+        asyncio.run(heard(x))
+    else:
+        asyncio.run(session(x, y) if mode == "session" else compare(x, y))

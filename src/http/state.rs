@@ -83,7 +83,11 @@ pub fn snapshot(s: &Sources) -> Value {
         "clock": c.sync_status().source().name(),
         // For Link: its peers, and the beat phase at the quantum at Link's host time.
         "link": c.sync_status().source().link().map(|(peers, phase, time_us)| {
-            json!({"peers": peers, "phase": phase, "time_us": time_us})
+            // The latest block: its first engine sample and the Link host time its
+            // callback asked at (docs/CONTRACTS.md §9.2).
+            let block = c.sync_status().source().link_block()
+                .map(|(sample, host_us)| json!({"sample": sample, "host_us": host_us}));
+            json!({"peers": peers, "phase": phase, "time_us": time_us, "block": block})
         }),
         "outputs": host.outputs,
         "backends": backends,

@@ -29,6 +29,10 @@ pub enum ClockSource {
         /// When that look was: Link's host clock, microseconds (the same clock on every
         /// peer of one machine).
         time_us: i64,
+        /// The latest block the audio thread rendered, as of that look: its first engine
+        /// sample and Link's host time (microseconds) when the callback asked for it,
+        /// before the host-time fit and the output latency. `None` before the first.
+        block: Option<(u64, i64)>,
     },
 }
 
@@ -40,7 +44,17 @@ impl ClockSource {
                 peers,
                 phase,
                 time_us,
+                ..
             } => Some((*peers, *phase, *time_us)),
+            _ => None,
+        }
+    }
+
+    /// A Link session's latest block `(first engine sample, host time µs)`; `None` for
+    /// another source or before the first block.
+    pub fn link_block(&self) -> Option<(u64, i64)> {
+        match self {
+            ClockSource::Link { block, .. } => *block,
             _ => None,
         }
     }

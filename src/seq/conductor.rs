@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use rtrb::Producer;
 
-use super::clock::{Clock, MAX_BPM, MIN_BPM, PPQN};
+use super::clock::{milli_bpm, Clock, MAX_BPM, MIN_BPM, PPQN};
 use super::command::SeqCommand;
 use super::cue::Cue;
 use super::drift::{Drift, MAX_DRIFT};
@@ -302,6 +302,24 @@ impl Conductor {
         status.set_policy(self.idle.policy());
         status.set_figures(self.clock.bpm(), self.density_now(level));
         self.publish_settings(status);
+        self.publish_tempo(level, status);
+    }
+
+    /// Publishes its own tempo and the profile's tempo setting, and, following a
+    /// timeline, the timeline's tempo as the tempo now (what it plays: its clock takes it
+    /// at every block, playing or not). **Real-time safe.**
+    fn publish_tempo(&self, level: f32, status: &SeqStatus) {
+        status.set_own_tempo(self.tempo_now(level), self.settings.bpm);
+        if let Some(bpm) = self.timeline_bpm() {
+            status.set_bpm(bpm);
+        }
+    }
+
+    /// The tempo of the timeline it follows (clamped as its clock would play it), `None`
+    /// on its own clock (no timeline, or ticks from an external MIDI clock).
+    fn timeline_bpm(&self) -> Option<f32> {
+        let (_, tl) = self.timeline.filter(|_| !self.external)?;
+        Some((milli_bpm(tl.bpm as f32) as f64 / 1000.0) as f32)
     }
 
     /// Publishes the active profile's swing and density and the chaos lock (commands and
@@ -388,6 +406,11 @@ impl Conductor {
         if self.next_control <= now {
             self.control(now, status, cues);
             self.next_control = now + self.control_period;
+        }
+        if let Some(bpm) = self.timeline_bpm() {
+            // The timeline's tempo is the one playing from this block on: said now, not
+            // at the next tick (which may be most of a beat away, or never while stopped).
+            status.set_bpm(bpm);
         }
         while self.playing && !self.external && self.clock.next_tick_time() <= now {
             let (tick, time) = self.clock.take_tick();
@@ -595,11 +618,16 @@ impl Conductor {
         let level = self.idle.level(now);
         if tick.is_multiple_of(PPQN) {
             self.drift.step(self.mutation_rng.bipolar());
-            self.clock.set_bpm(self.tempo_now(level));
+            if self.timeline_bpm().is_none() {
+                // Following a timeline, its tempo is the clock's (set at every block); a
+                // pending tempo of its own would play for a tick before the next block
+                // set it back.
+                self.clock.set_bpm(self.tempo_now(level));
+            }
             status.bar.store(tick / TICKS_PER_BAR, Relaxed);
         }
         let density = self.density_now(level);
-        status.set_figures(self.clock.bpm(), density);
+        status.set_figures(self.timeline_bpm().unwrap_or(self.clock.bpm()), density);
         for k in 0..self.tracks.len() {
             let t = &self.tracks[k];
             if !tick.is_multiple_of(t.ticks_per_step) {
@@ -697,6 +725,7 @@ impl Conductor {
             }
         }
         self.publish_settings(status);
+        self.publish_tempo(level, status);
     }
 
     fn mode_changed(&mut self, mode: Mode, status: &SeqStatus, cues: &mut Producer<Cue>) {
@@ -810,8 +839,12 @@ impl Conductor {
             }
             SeqCommand::Bpm(b) => {
                 s.bpm = b.clamp(MIN_BPM, MAX_BPM);
-                let bpm = self.tempo_now(self.idle.level(now));
-                self.clock.set_bpm(bpm);
+                let level = self.idle.level(now);
+                if self.timeline_bpm().is_none() {
+                    self.clock.set_bpm(self.tempo_now(level));
+                }
+                // Said at once (a Link session waits for it, playing or stopped).
+                self.publish_tempo(level, status);
             }
             SeqCommand::Swing(v) => s.swing = v.clamp(0.0, MAX_SWING),
             SeqCommand::Density(v) => s.density = v.clamp(0.0, 1.0),

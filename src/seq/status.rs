@@ -37,6 +37,8 @@ pub struct SeqStatus {
     pub mutations_held: AtomicU64,
     swing: AtomicU32,
     density_setting: AtomicU32,
+    own_bpm: AtomicU32,
+    bpm_setting: AtomicU32,
     /// Chaos lock: mutation cycles change nothing (`/seq/lock`).
     pub chaos_lock: AtomicBool,
 }
@@ -48,7 +50,7 @@ pub struct SeqState {
     pub present: bool,
     /// Playing.
     pub playing: bool,
-    /// Tempo now (with drift and profile), BPM.
+    /// Tempo now (with drift and profile; following a Link session, the session's), BPM.
     pub bpm: f32,
     /// Step index of the first track.
     pub step: u64,
@@ -69,6 +71,13 @@ pub struct SeqState {
     pub density_setting: f32,
     /// Chaos lock on (`/seq/lock`).
     pub chaos_lock: bool,
+    /// Its own tempo (the sequence's, `/seq/bpm`, MIDI, with drift and the profile), BPM:
+    /// what its own clock plays; following a Link session (which sets `bpm`), what it
+    /// publishes to the session.
+    pub own_bpm: f32,
+    /// The tempo setting of the active profile (the sequence's, `/seq/bpm`, MIDI), BPM:
+    /// `own_bpm` before drift and the ambient profile.
+    pub bpm_setting: f32,
 }
 
 impl SeqStatus {
@@ -76,6 +85,17 @@ impl SeqStatus {
     pub fn set_figures(&self, bpm: f32, density: f32) {
         self.bpm.store(bpm.to_bits(), Relaxed);
         self.density.store(density.to_bits(), Relaxed);
+    }
+
+    /// Stores the tempo now. **Real-time safe.**
+    pub fn set_bpm(&self, bpm: f32) {
+        self.bpm.store(bpm.to_bits(), Relaxed);
+    }
+
+    /// Stores its own tempo and the profile's tempo setting. **Real-time safe.**
+    pub fn set_own_tempo(&self, own_bpm: f32, bpm_setting: f32) {
+        self.own_bpm.store(own_bpm.to_bits(), Relaxed);
+        self.bpm_setting.store(bpm_setting.to_bits(), Relaxed);
     }
 
     /// Stores the active profile's swing and density and the chaos lock. **Real-time
@@ -103,6 +123,8 @@ impl SeqStatus {
             swing: f32::from_bits(self.swing.load(Relaxed)),
             density_setting: f32::from_bits(self.density_setting.load(Relaxed)),
             chaos_lock: self.chaos_lock.load(Relaxed),
+            own_bpm: f32::from_bits(self.own_bpm.load(Relaxed)),
+            bpm_setting: f32::from_bits(self.bpm_setting.load(Relaxed)),
         }
     }
 

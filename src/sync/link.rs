@@ -17,7 +17,7 @@
 //!   measure its buffer), so the beat is *heard* on the session's beat; the sequencer's clock then follows that timeline (`seq::timeline`): its bars
 //!   line up with the session's phase at the quantum.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{fence, AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -37,8 +37,8 @@ const POLL: Duration = Duration::from_millis(10);
 /// Tempo differences below this are the same tempo (BPM).
 const SAME_TEMPO: f64 = 1e-3;
 /// How many looks (of [`POLL`]) a tempo taken from the session may take to show in the
-/// sequencer's state (it lands at the sequencer's next tick) before the sequencer's tempo
-/// counts as its own again.
+/// sequencer's state (its tempo setting shows once the audio thread has applied the
+/// command: within a block or two) before the sequencer's tempo counts as its own again.
 const TAKE_POLLS: u32 = 100;
 
 /// What the Link session needs.
@@ -81,11 +81,56 @@ impl OutputLatency {
     }
 }
 
+/// The latest block's stamp: its first engine sample and Link's host time when the
+/// callback asked for it (raw: before the host-time fit and the output latency). Written
+/// by the audio thread at every block (a sequence lock: three atomic stores, no wait),
+/// read by the Link thread for the status, so that an observer can map the engine's
+/// samples (a recording) to Link's host time on its own.
+#[derive(Debug, Default)]
+pub struct BlockStamp {
+    /// Odd while a write is under way; 0: never written.
+    version: AtomicU64,
+    sample: AtomicU64,
+    host_us: AtomicI64,
+}
+
+impl BlockStamp {
+    /// Stores a block's stamp. **Real-time safe** (atomic stores only; one writer).
+    pub fn store(&self, sample: u64, host_us: i64) {
+        let v = self.version.load(Ordering::Relaxed);
+        self.version.store(v.wrapping_add(1), Ordering::Relaxed);
+        fence(Ordering::Release);
+        self.sample.store(sample, Ordering::Relaxed);
+        self.host_us.store(host_us, Ordering::Relaxed);
+        self.version.store(v.wrapping_add(2), Ordering::Release);
+    }
+
+    /// The last stamp stored, read whole (`None` before the first).
+    pub fn load(&self) -> Option<(u64, i64)> {
+        loop {
+            let v1 = self.version.load(Ordering::Acquire);
+            if v1 == 0 {
+                return None;
+            }
+            let (sample, host) = (
+                self.sample.load(Ordering::Relaxed),
+                self.host_us.load(Ordering::Relaxed),
+            );
+            fence(Ordering::Acquire);
+            if v1.is_multiple_of(2) && self.version.load(Ordering::Relaxed) == v1 {
+                return Some((sample, host));
+            }
+            std::hint::spin_loop();
+        }
+    }
+}
+
 /// The running Link session and its thread; dropping it leaves the session.
 pub struct LinkSession {
     link: Arc<AblLink>,
     quantum: f64,
     latency: OutputLatency,
+    stamp: Arc<BlockStamp>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -107,8 +152,10 @@ impl LinkSession {
             peers: 0,
             phase: 0.0,
             time_us: link.clock_micros(),
+            block: None,
         });
         let stop = Arc::new(AtomicBool::new(false));
+        let stamp = Arc::new(BlockStamp::default());
         let quantum = parts.quantum;
         let mut worker = Worker {
             link: link.clone(),
@@ -119,6 +166,7 @@ impl LinkSession {
             link_playing: None,
             seq_playing: None,
             peers: 0,
+            stamp: stamp.clone(),
             parts,
         };
         let faults = worker.parts.faults.clone();
@@ -139,6 +187,7 @@ impl LinkSession {
             link,
             quantum,
             latency: OutputLatency::default(),
+            stamp,
             stop,
             thread: Some(thread),
         })
@@ -148,7 +197,9 @@ impl LinkSession {
     /// [`set_output_latency`](Self::set_output_latency) after a block is rendered (none
     /// until it is set). Built here (it allocates), used on the audio thread.
     pub fn timeline(&self) -> LinkTimeline {
-        LinkTimeline::new(self.link.clone(), self.latency.clone(), self.quantum)
+        let mut t = LinkTimeline::new(self.link.clone(), self.latency.clone(), self.quantum);
+        t.stamp = self.stamp.clone();
+        t
     }
 
     /// Sets the output latency its timelines add to a block's host time, from their next
@@ -177,6 +228,7 @@ pub struct LinkTimeline {
     filter: HostTimeFilter,
     latency: OutputLatency,
     quantum: f64,
+    stamp: Arc<BlockStamp>,
 }
 
 impl LinkTimeline {
@@ -190,12 +242,14 @@ impl LinkTimeline {
             filter: HostTimeFilter::new(),
             latency,
             quantum,
+            stamp: Arc::default(),
         }
     }
 
     /// The timeline at engine sample `sample`, as heard `latency` later, given the host
     /// time `now_us` at which the callback asks (Link's clock, microseconds).
     pub fn at_host(&mut self, sample: u64, now_us: i64) -> Timeline {
+        self.stamp.store(sample, now_us);
         let host =
             self.filter.sample_time_to_host_time(now_us.max(0), sample) + self.latency.micros();
         self.link.capture_audio_session_state(&mut self.state);
@@ -222,6 +276,17 @@ fn starting_bpm(control: &Controller) -> Option<f32> {
     Some(seq.bpm.unwrap_or(control.sequencer_config().bpm))
 }
 
+/// The tempo setting (`SeqCommand::Bpm`) that makes the sequencer's own tempo `bpm`: its
+/// own tempo is the setting times its drift and profile factor, kept (clamped to the
+/// tempo range as the sequencer clamps it).
+fn setting_for(bpm: f64, seq: &crate::seq::status::SeqState) -> f32 {
+    let factor = match (seq.own_bpm as f64, seq.bpm_setting as f64) {
+        (own, set) if own > 0.0 && set > 0.0 && (own / set).is_finite() => own / set,
+        _ => 1.0,
+    };
+    ((bpm / factor) as f32).clamp(MIN_BPM, MAX_BPM)
+}
+
 struct Worker {
     link: Arc<AblLink>,
     state: SessionState,
@@ -230,13 +295,16 @@ struct Worker {
     /// The sequencer's tempo as last seen (or set from the session).
     seq_bpm: f64,
     /// While a tempo taken from the session does not show in the sequencer's state yet
-    /// (it shows at the sequencer's next tick, so not while stopped): the tempo the state
-    /// still reports, which is not published back to the session.
-    taking: Option<(f64, u32)>,
+    /// (its tempo setting shows once the audio thread applies the command, playing or
+    /// stopped): the setting sent. Meanwhile the own tempo the state still reports is not
+    /// published back to the session.
+    taking: Option<(f32, u32)>,
     /// The session's and the sequencer's playing states as last seen (`None`: not yet).
     link_playing: Option<bool>,
     seq_playing: Option<bool>,
     peers: u64,
+    /// The audio thread's latest block.
+    stamp: Arc<BlockStamp>,
     parts: LinkParts,
 }
 
@@ -254,6 +322,7 @@ impl Worker {
             peers,
             phase: self.state.phase_at_time(now, q),
             time_us: now,
+            block: self.stamp.load(),
         });
         // Nothing to follow or publish before the sequencer has published its state (the
         // audio's first block): until then it reads 0 BPM, stopped.
@@ -262,26 +331,31 @@ impl Worker {
             _ => return,
         };
         let tempo = self.state.tempo();
-        if let Some((want, left)) = self.taking {
-            let arrived = (seq.bpm as f64 - want).abs() <= SAME_TEMPO;
-            self.taking = (!arrived && left > 0).then(|| (want, left - 1));
+        // The sequencer plays the session's tempo by itself (its clock follows the
+        // timeline at every block); its *own* tempo is what the session learns from it and
+        // what it takes from the session.
+        let own = seq.own_bpm as f64;
+        if let Some((setting, left)) = self.taking {
+            let arrived = seq.bpm_setting == setting;
+            self.taking = (!arrived && left > 0).then(|| (setting, left - 1));
         }
         if (tempo - self.link_tempo).abs() > SAME_TEMPO {
-            // The session's tempo moved: the sequencer takes it.
+            // The session's tempo moved: the sequencer takes it as its own.
             self.link_tempo = tempo;
             let bpm = tempo.clamp(MIN_BPM as f64, MAX_BPM as f64);
             self.seq_bpm = bpm as f32 as f64;
-            if (seq.bpm as f64 - bpm).abs() > SAME_TEMPO {
-                self.command(SeqCommand::Bpm(bpm as f32));
-                self.taking = Some((self.seq_bpm, TAKE_POLLS));
+            if (own - bpm).abs() > SAME_TEMPO {
+                let setting = setting_for(bpm, &seq);
+                self.command(SeqCommand::Bpm(setting));
+                self.taking = Some((setting, TAKE_POLLS));
             }
-        } else if self.taking.is_none() && (seq.bpm as f64 - self.seq_bpm).abs() > SAME_TEMPO {
+        } else if self.taking.is_none() && (own - self.seq_bpm).abs() > SAME_TEMPO {
             // The sequencer's own tempo moved: the session takes it.
-            self.seq_bpm = seq.bpm as f64;
-            self.link_tempo = seq.bpm as f64;
-            self.state.set_tempo(seq.bpm as f64, now);
+            self.seq_bpm = own;
+            self.link_tempo = own;
+            self.state.set_tempo(own, now);
             self.link.commit_app_session_state(&self.state);
-            info!("Ableton Link: published {:.2} BPM", seq.bpm);
+            info!("Ableton Link: published {own:.2} BPM");
         }
         if !self.parts.start_stop_sync {
             return;

@@ -28,11 +28,15 @@ const PATCH: &str = r#"(
     ),
 )"#;
 
-/// Sets the session's tempo from an application thread (as a peer would).
-fn set_tempo(link: &AblLink, bpm: f64) {
+/// Sets the session's tempo at host time `at` from an application thread (as a peer
+/// would). The host time is the blocks' (below), not the real clock's: the blocks run
+/// much faster than real time, and a change stamped with the real clock would lie
+/// seconds in the blocks' past, moving the beat they read by a varying amount (how fast
+/// the test ran), so a varying number of ticks waited for their place in the quantum.
+fn set_tempo(link: &AblLink, bpm: f64, at: i64) {
     let mut s = SessionState::new();
     link.capture_app_session_state(&mut s);
-    s.set_tempo(bpm, link.clock_micros());
+    s.set_tempo(bpm, at);
     link.commit_app_session_state(&s);
 }
 
@@ -48,15 +52,20 @@ fn the_audio_side_of_link_allocates_nothing_through_tempo_and_transport_moves() 
     let mut ring = e.take_outbound().unwrap();
     c.want_clock();
     let (mut l, mut r) = (vec![0.0; 256], vec![0.0; 256]);
+    // The host clock as if the blocks were played in real time from `base`, where the
+    // session's beat 0 is: the same ticks every run.
     let base = link.clock_micros();
+    let host = |sample: u64| base + (sample as f64 * 1e6 / SR as f64) as i64;
+    let mut s = SessionState::new();
+    link.capture_app_session_state(&mut s);
+    s.force_beat_at_time(0.0, base, 4.0);
+    link.commit_app_session_state(&s);
     let mut ticks = Vec::new();
     let mut block = |e: &mut chronus::engine::Engine, n: usize, ticks: &mut Vec<u64>| {
         for _ in 0..n {
             assert_no_alloc(|| {
-                // The host clock as if the blocks were played in real time.
                 let sample = e.sample_time();
-                let host = base + (sample as f64 * 1e6 / SR as f64) as i64;
-                let t = source.at_host(sample, host);
+                let t = source.at_host(sample, host(sample));
                 e.set_timeline(Some(t));
                 e.process(&mut l, &mut r);
             });
@@ -71,7 +80,7 @@ fn the_audio_side_of_link_allocates_nothing_through_tempo_and_transport_moves() 
     // The player sets the latency once the stream's buffer is known.
     latency.set(Duration::from_micros(12_667));
     block(&mut e, 200, &mut ticks);
-    set_tempo(&link, 90.0);
+    set_tempo(&link, 90.0, host(e.sample_time()));
     block(&mut e, 400, &mut ticks);
     for cmd in [
         SeqCommand::Stop,
@@ -82,13 +91,14 @@ fn the_audio_side_of_link_allocates_nothing_through_tempo_and_transport_moves() 
         c.sequencer_command(cmd, None).unwrap();
         block(&mut e, 100, &mut ticks);
     }
-    set_tempo(&link, 150.0);
+    set_tempo(&link, 150.0, host(e.sample_time()));
     block(&mut e, 400, &mut ticks);
     #[cfg(debug_assertions)]
     assert_eq!(violation_count(), 0, "allocation on the audio thread");
     // The last ticks are 150 BPM's: 800 samples apart at 48 kHz (±1 for the host-time
     // fit's rounding).
     assert!(ticks.len() > 100, "{} ticks", ticks.len());
+    eprintln!("{} ticks", ticks.len());
     let spt = SR as f64 * 60.0 / (150.0 * 24.0);
     for w in ticks[ticks.len() - 20..].windows(2) {
         let gap = (w[1] - w[0]) as f64;

@@ -4,6 +4,8 @@ driven by tests/link/main.rs inside the test's own network namespace (loopback o
     peer.py session HTTP_PORT OSC_PORT   # one chronus: tempo both ways, start/stop, phase,
                                          # the OSC answers (/seq/state, /status)
     peer.py compare HTTP_PORT HTTP_PORT  # two chronus: phase agreement
+    peer.py heard HTTP_PORT 0            # one chronus: 5 s of its raw block stamps
+                                         # (/api/state link.block) and the peer's beats
 
 Prints one JSON object on its last line; exits 1 with a message on a failed wait.
 """
@@ -81,6 +83,22 @@ def micros(td):
     return td.days * 86_400_000_000 + td.seconds * 1_000_000 + td.microseconds
 
 
+def beat_now(link):
+    """(host time µs, beat) of the peer read together: aalink reads its beat at its own
+    clock's now, so the beat is bracketed by two reads of the clock and taken when they
+    are at most 100 µs apart (a preempted read, on a loaded machine, is read again)."""
+    best = None
+    for _ in range(1000):
+        t1 = micros(link.time)
+        beat = link.beat
+        t2 = micros(link.time)
+        if best is None or t2 - t1 < best[0]:
+            best = (t2 - t1, (t1 + t2) / 2, beat)
+        if t2 - t1 <= 100:
+            break
+    return best[1], best[2]
+
+
 def phase_ms(phase_a, time_a, phase_b, time_b, tempo):
     """Phase difference (ms) of two (phase, host time) readings, moved to one time."""
     moved = phase_b + (time_a - time_b) / 60e6 * tempo
@@ -115,6 +133,10 @@ async def session(http, osc_port):
     link.tempo = 97.0
     await until("chronus at 97 BPM", lambda: abs(state(http)["tempo"] - 97.0) < 0.01)
     out["follow_beats"] = micros(link.time - t0) / 60e6 * 97.0
+    # Past chronus's echo guard (1 s): the session keeps 97 (chronus published nothing
+    # stale back) and so does chronus.
+    await asyncio.sleep(1.5)
+    out["held_playing"] = [link.tempo, state(http)["tempo"]]
     # Chronus sets 128 (OSC): the peer sees it.
     osc(osc_port, "/seq/bpm", 128.0)
     await until("the peer at 128 BPM", lambda: abs(link.tempo - 128.0) < 0.01)
@@ -122,6 +144,15 @@ async def session(http, osc_port):
     # Start/stop both ways.
     link.playing = False
     await until("chronus stopped by the peer", lambda: state(http)["playing"] is False)
+    # A stopped chronus takes the peer's tempo too (its state says so at once), and
+    # pushes no stale tempo back after its echo guard (1 s).
+    link.tempo = 90.0
+    await until("stopped chronus at 90 BPM", lambda: abs(state(http)["tempo"] - 90.0) < 0.01)
+    await asyncio.sleep(1.5)
+    out["held_stopped"] = [link.tempo, state(http)["tempo"]]
+    link.tempo = 128.0
+    await until("stopped chronus back at 128 BPM",
+                lambda: abs(state(http)["tempo"] - 128.0) < 0.01)
     osc(osc_port, "/seq/start")
     await until("the peer started by chronus", lambda: link.playing)
     await until("chronus playing", lambda: state(http)["playing"] is True)
@@ -130,7 +161,7 @@ async def session(http, osc_port):
     diffs = []
     for _ in range(20):
         s = state(http)["link"]
-        t, beat = micros(link.time), link.beat
+        t, beat = beat_now(link)
         diffs.append(phase_ms(s["phase"], s["time_us"], beat % QUANTUM, t, link.tempo))
         await asyncio.sleep(0.05)
     out["phase_ms"] = diffs
@@ -161,6 +192,48 @@ async def compare(http_a, http_b):
     print(json.dumps(out), flush=True)
 
 
+async def heard(http):
+    link = Link(120)
+    link.quantum = QUANTUM
+    link.start_stop_sync_enabled = True
+    link.enabled = True
+    await until("chronus as a peer", lambda: link.num_peers >= 1)
+    await until("chronus's state", lambda: state(http)["link"]["peers"] >= 1)
+    await until("one session tempo", lambda: abs(state(http)["tempo"] - link.tempo) < 0.01)
+    await until("chronus playing", lambda: state(http)["playing"] is True)
+    # Past the join: the bars chronus placed before the sessions merged (and before
+    # Link's clock measurement against the peer settled) have sounded.
+    loop = asyncio.get_running_loop()
+    xruns = state(http)["xruns"]
+    calm_since = loop.time()
+    await asyncio.sleep(3.0)
+    # A window of 5 s with no xrun in it nor in the 3 s before (an xrun moves the
+    # stream's schedule; chronus's host-time fit remembers 512 blocks, 2.7 s): windows
+    # with one are counted and another is taken, 8 at most.
+    retried = 0
+    while True:
+        start = loop.time()
+        stamps, beats = [], []
+        while loop.time() < start + 5.0:
+            s = state(http)
+            if s["xruns"] != xruns:
+                xruns, calm_since = s["xruns"], loop.time()
+            block = s["link"]["block"]
+            if block is not None:
+                stamps.append((block["sample"], block["host_us"]))
+            beats.append(beat_now(link))
+            await asyncio.sleep(0.005)
+        if calm_since <= start - 3.0 or retried >= 8:
+            break
+        retried += 1
+    print(json.dumps({"stamps": stamps, "beats": beats, "tempo": link.tempo,
+                      "xruns": xruns, "calm": calm_since <= start - 3.0,
+                      "windows_with_xruns": retried}), flush=True)
+
+
 if __name__ == "__main__":
     mode, x, y = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    asyncio.run(session(x, y) if mode == "session" else compare(x, y))
+    if mode == "heard":
+        asyncio.run(heard(x))
+    else:
+        asyncio.run(session(x, y) if mode == "session" else compare(x, y))

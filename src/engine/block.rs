@@ -104,6 +104,9 @@ pub struct Engine {
     pub(super) shedding: Arc<Shedding>,
     /// Sound backends outside the engine give back, as their instruments' outputs.
     pub(super) backend_audio: Option<Box<BackendAudio>>,
+    /// The outside timeline as the last block was given it, and that block's first sample:
+    /// a sequencer swapped in with no running one to take it over from starts with it.
+    pub(super) timeline: Option<(u64, Timeline)>,
 }
 
 // The engine is built on a control thread and moves to the audio thread: it stays `Send`
@@ -161,6 +164,7 @@ impl Engine {
             applying_sequencer: false,
             shedding: shedding.clone(),
             backend_audio: None,
+            timeline: None,
         };
         let handle = EngineHandle {
             commands: cmd_tx,
@@ -196,6 +200,7 @@ impl Engine {
     /// sample, for the sequencer's clock to follow; `None`: its own clock. Called by the
     /// audio callback before each block. **Real-time safe.**
     pub fn set_timeline(&mut self, timeline: Option<Timeline>) {
+        self.timeline = timeline.map(|t| (self.sample_time, t));
         if let Some(c) = self.conductor.as_mut() {
             c.set_timeline(self.sample_time, timeline);
         }

@@ -26,7 +26,12 @@ impl Engine {
             Some(mut c) => {
                 match self.conductor.as_deref_mut() {
                     Some(running) => c.take_over(running, self.sample_time),
-                    None => c.start_at(self.sample_time),
+                    None => {
+                        c.start_at(self.sample_time);
+                        // The first sequencer follows the timeline from its first sample
+                        // (it played one block on its own clock, off the session's grid).
+                        c.follow_from(self.timeline, self.sample_time);
+                    }
                 }
                 c.publish(&self.seq_status, self.sample_time);
                 self.conductor.replace(c)

@@ -425,7 +425,14 @@ impl Conductor {
     /// fall where the timeline says (see `seq::timeline`). The audio callback gives it
     /// once a block, before the block renders. **Real-time safe.**
     pub fn set_timeline(&mut self, now: u64, timeline: Option<Timeline>) {
-        self.timeline = timeline.map(|t| (now, t));
+        self.follow_from(timeline.map(|t| (now, t)), now);
+    }
+
+    /// [`set_timeline`](Self::set_timeline) with a timeline read at an earlier sample
+    /// (`timeline`: the sample and where the timeline stood there), given at `now`: a
+    /// sequencer started in the middle of a block takes the one its block was given.
+    pub fn follow_from(&mut self, timeline: Option<(u64, Timeline)>, now: u64) {
+        self.timeline = timeline;
         if self.timeline.is_none() {
             self.timeline_offset = None;
         }

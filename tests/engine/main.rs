@@ -49,4 +49,5 @@ mod seq_engine;
 mod sequencer_lanes_commit;
 mod soak_no_alloc;
 mod swap;
+mod timeline_start;
 mod voices;

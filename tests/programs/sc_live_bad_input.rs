@@ -28,8 +28,8 @@ fn patch(backend: &str) -> String {
 }
 
 /// Plays `patch` with `config` for `seconds` on the null host, recording; returns the
-/// warning and error lines about SuperCollider, and the recording's left channel.
-fn play(test: &str, backend: &str, config: &str, seconds: u32) -> (Vec<String>, Vec<f32>) {
+/// warning and error lines about SuperCollider, and the backend's status line at the stop.
+fn play(test: &str, backend: &str, config: &str, seconds: u32) -> (Vec<String>, String) {
     let dir = TempDir::new(test);
     let (p, c, wav) = (dir.join("p.ron"), dir.join("c.ron"), dir.join("out.wav"));
     std::fs::write(&p, patch(backend)).unwrap();
@@ -63,6 +63,12 @@ fn play(test: &str, backend: &str, config: &str, seconds: u32) -> (Vec<String>, 
                 .any(|k| l.contains(k))
         })
         .collect();
+    let summary = player
+        .output
+        .stderr()
+        .into_iter()
+        .rfind(|l| l.contains("INFO") && l.contains("SuperCollider 127.0.0.1"))
+        .unwrap_or_default();
     let (sr, channels) = chronus::host::wav::read_wav(&wav).unwrap();
     let left = channels[0][sr as usize / 2..].to_vec();
     let f = zero_crossing_frequency(&left, sr as f32).unwrap_or(0.0);
@@ -70,7 +76,7 @@ fn play(test: &str, backend: &str, config: &str, seconds: u32) -> (Vec<String>, 
         (f - 220.0).abs() < 2.0,
         "{test}: the drone should play on at 220 Hz, measured {f:.1} Hz. Output:\n{text}"
     );
-    (lines, left)
+    (lines, summary)
 }
 
 #[test]
@@ -121,5 +127,35 @@ fn an_unreachable_server_is_one_line_and_the_patch_plays_on() {
             "SuperCollider server 127.0.0.1:{port} did not answer /status within 3s; trying again in 0.5 s"
         )),
         "{lines:#?}"
+    );
+}
+
+#[test]
+fn a_server_that_never_answers_escalates_to_the_error_state_after_max_failures() {
+    // Tries at 0 s and (after the 0.5 s backoff) 3.5 s, each given 3 s: the second
+    // failure in a row is `max_failures: 2`, at about 6.5 s.
+    let port = free_port();
+    let (lines, summary) = play(
+        "sc_error_state",
+        r#"(kind: "supercollider")"#,
+        &format!(r#"(supercollider: (address: "127.0.0.1:{port}", max_failures: 2))"#),
+        9,
+    );
+    assert_eq!(
+        lines.len(),
+        2,
+        "one warning for the outage, one error: {lines:#?}"
+    );
+    assert!(lines[0].contains("WARN"), "{lines:#?}");
+    assert!(
+        lines[1].contains("ERROR")
+            && lines[1].contains(&format!(
+                "SuperCollider server 127.0.0.1:{port}: 2 failures in a row (did not answer /status within 3s); its instruments are silent, trying again every 10 s"
+            )),
+        "{lines:#?}"
+    );
+    assert!(
+        summary.contains(&format!("SuperCollider 127.0.0.1:{port} (running): error;")),
+        "the status says error: {summary:?}"
     );
 }

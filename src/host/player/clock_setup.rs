@@ -19,6 +19,7 @@ use crate::sync::clock_in::{ClockIn, ClockInParts};
 use crate::sync::SyncStatus;
 
 /// JACK client name of the MIDI clock input.
+#[cfg(feature = "jack")]
 pub const CLOCK_IN_CLIENT: &str = "chronus_clock_in";
 
 /// The port the sequencer follows, if any.

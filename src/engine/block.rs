@@ -469,8 +469,8 @@ pub(super) fn render_graph(
             continue;
         };
         match audio
-            .and_then(|a| a.of(inst.key, n))
             .filter(|_| inst.external)
+            .and_then(|a| a.of(inst.key, n))
         {
             Some((bl, br)) => {
                 l[..n].copy_from_slice(bl);

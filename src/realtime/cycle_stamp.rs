@@ -12,6 +12,10 @@
 //!
 //! The stamp lives as long as the player (not the engine): an engine rebuilt after a
 //! stream failure publishes into the same one.
+//!
+//! The Link session keeps one too (`sync::link`): the audio thread's latest block, in
+//! Link's host time, which the Link thread reads for the status
+//! ([`read_settled`](CycleStamp::read_settled)).
 
 use std::sync::atomic::{fence, AtomicU64, Ordering};
 
@@ -49,6 +53,20 @@ impl CycleStamp {
         );
         fence(Ordering::Acquire);
         (self.seq.load(Ordering::Relaxed) == before).then_some(pair)
+    }
+
+    /// [`read`](Self::read), waiting out a publication under way (`None` only before the
+    /// first). For threads that may spin a moment: not the real-time ones.
+    pub fn read_settled(&self) -> Option<(u64, u64)> {
+        loop {
+            if self.seq.load(Ordering::Acquire) == 0 {
+                return None;
+            }
+            if let Some(pair) = self.read() {
+                return Some(pair);
+            }
+            std::hint::spin_loop();
+        }
     }
 }
 

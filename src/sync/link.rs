@@ -17,7 +17,7 @@
 //!   measure its buffer), so the beat is *heard* on the session's beat; the sequencer's clock then follows that timeline (`seq::timeline`): its bars
 //!   line up with the session's phase at the quantum.
 
-use std::sync::atomic::{fence, AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -29,6 +29,7 @@ use tracing::info;
 use super::{ClockSource, SyncStatus};
 use crate::control::Controller;
 use crate::fault::{self, Faults};
+use crate::realtime::cycle_stamp::CycleStamp;
 use crate::seq::clock::{MAX_BPM, MIN_BPM};
 use crate::seq::{SeqCommand, Timeline, TimelineSource};
 
@@ -81,56 +82,12 @@ impl OutputLatency {
     }
 }
 
-/// The latest block's stamp: its first engine sample and Link's host time when the
-/// callback asked for it (raw: before the host-time fit and the output latency). Written
-/// by the audio thread at every block (a sequence lock: three atomic stores, no wait),
-/// read by the Link thread for the status, so that an observer can map the engine's
-/// samples (a recording) to Link's host time on its own.
-#[derive(Debug, Default)]
-pub struct BlockStamp {
-    /// Odd while a write is under way; 0: never written.
-    version: AtomicU64,
-    sample: AtomicU64,
-    host_us: AtomicI64,
-}
-
-impl BlockStamp {
-    /// Stores a block's stamp. **Real-time safe** (atomic stores only; one writer).
-    pub fn store(&self, sample: u64, host_us: i64) {
-        let v = self.version.load(Ordering::Relaxed);
-        self.version.store(v.wrapping_add(1), Ordering::Relaxed);
-        fence(Ordering::Release);
-        self.sample.store(sample, Ordering::Relaxed);
-        self.host_us.store(host_us, Ordering::Relaxed);
-        self.version.store(v.wrapping_add(2), Ordering::Release);
-    }
-
-    /// The last stamp stored, read whole (`None` before the first).
-    pub fn load(&self) -> Option<(u64, i64)> {
-        loop {
-            let v1 = self.version.load(Ordering::Acquire);
-            if v1 == 0 {
-                return None;
-            }
-            let (sample, host) = (
-                self.sample.load(Ordering::Relaxed),
-                self.host_us.load(Ordering::Relaxed),
-            );
-            fence(Ordering::Acquire);
-            if v1.is_multiple_of(2) && self.version.load(Ordering::Relaxed) == v1 {
-                return Some((sample, host));
-            }
-            std::hint::spin_loop();
-        }
-    }
-}
-
 /// The running Link session and its thread; dropping it leaves the session.
 pub struct LinkSession {
     link: Arc<AblLink>,
     quantum: f64,
     latency: OutputLatency,
-    stamp: Arc<BlockStamp>,
+    stamp: Arc<CycleStamp>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -155,7 +112,7 @@ impl LinkSession {
             block: None,
         });
         let stop = Arc::new(AtomicBool::new(false));
-        let stamp = Arc::new(BlockStamp::default());
+        let stamp = Arc::new(CycleStamp::default());
         let quantum = parts.quantum;
         let mut worker = Worker {
             link: link.clone(),
@@ -228,7 +185,8 @@ pub struct LinkTimeline {
     filter: HostTimeFilter,
     latency: OutputLatency,
     quantum: f64,
-    stamp: Arc<BlockStamp>,
+    /// Each block's (Link host time, first engine sample), for the session's status.
+    stamp: Arc<CycleStamp>,
 }
 
 impl LinkTimeline {
@@ -249,7 +207,8 @@ impl LinkTimeline {
     /// The timeline at engine sample `sample`, as heard `latency` later, given the host
     /// time `now_us` at which the callback asks (Link's clock, microseconds).
     pub fn at_host(&mut self, sample: u64, now_us: i64) -> Timeline {
-        self.stamp.store(sample, now_us);
+        // Link's host clock counts up from the machine's start: never negative.
+        self.stamp.publish(now_us.max(0) as u64, sample);
         let host =
             self.filter.sample_time_to_host_time(now_us.max(0), sample) + self.latency.micros();
         self.link.capture_audio_session_state(&mut self.state);
@@ -304,7 +263,7 @@ struct Worker {
     seq_playing: Option<bool>,
     peers: u64,
     /// The audio thread's latest block.
-    stamp: Arc<BlockStamp>,
+    stamp: Arc<CycleStamp>,
     parts: LinkParts,
 }
 
@@ -322,7 +281,10 @@ impl Worker {
             peers,
             phase: self.state.phase_at_time(now, q),
             time_us: now,
-            block: self.stamp.load(),
+            block: self
+                .stamp
+                .read_settled()
+                .map(|(host_us, sample)| (sample, host_us as i64)),
         });
         // Nothing to follow or publish before the sequencer has published its state (the
         // audio's first block): until then it reads 0 BPM, stopped.

@@ -184,6 +184,7 @@ fn open_return(
 
     let mut returned = Vec::new();
     let mut feeds = Vec::new();
+    let mut named = Vec::new();
     for (i, inst) in instruments.iter().enumerate() {
         if !heard_in_main(desc, &inst.id) {
             continue;
@@ -191,21 +192,17 @@ fn open_return(
         let (tx, rx) = return_ring();
         returned.push(Returned { bus: 2 * i, tx });
         feeds.push(ReturnFeed::new(InstrumentKey::of(&inst.id), rx));
+        named.push((&inst.id, 2 * i));
     }
     if returned.is_empty() {
         return None;
     }
-    let buses: Vec<usize> = returned.iter().map(|r| r.bus).collect();
     match JackReturn::open(returned, stamp) {
         Ok(client) => {
             let delay = client.period();
-            for (bus, inst) in buses
-                .iter()
-                .zip(instruments.iter().filter(|i| heard_in_main(desc, &i.id)))
-            {
+            for (id, bus) in named {
                 tracing::info!(
-                    "instrument {:?}: scsynth's output comes back into the main graph through {CLIENT_NAME}:in_{} and in_{}, {delay} frames (one JACK period) after scsynth writes it",
-                    inst.id,
+                    "instrument {id:?}: scsynth's output comes back into the main graph through {CLIENT_NAME}:in_{} and in_{}, {delay} frames (one JACK period) after scsynth writes it",
                     bus + 1,
                     bus + 2
                 );

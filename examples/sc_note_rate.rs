@@ -1,5 +1,5 @@
 //! How many note events per second Chronus's live SuperCollider sender sustains against a
-//! real scsynth (BENCHMARKS.md, "SuperCollider scores"; issue 16).
+//! real scsynth (BENCHMARKS.md, "SuperCollider scores and the live sender"; issue 16).
 //!
 //! ```text
 //! cargo run --profile dev --example sc_note_rate

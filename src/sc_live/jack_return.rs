@@ -179,7 +179,8 @@ impl JackReturn {
         })
     }
 
-    /// The JACK period (frames): how much later the engine plays what the ports hear.
+    /// The JACK period (frames): how much later the engine plays what the ports hear (0
+    /// while no client is open).
     pub fn period(&self) -> u64 {
         self.opened
             .as_ref()

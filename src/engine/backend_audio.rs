@@ -12,7 +12,14 @@
 //! silence, counted in [`EngineStats::backend_audio_missing`]; a chunk that comes too late
 //! is skipped.
 //!
-//! **Real-time safe**: ring pops (no allocation), copies into fixed buffers.
+//! The rings are not for life: whenever the backend's side is opened again (the JACK
+//! server came back) or the engine is replaced, a fresh set is made
+//! ([`ReturnDesk`](super::return_desk::ReturnDesk)); the engine takes its [`FeedSet`]
+//! from a mailbox at the start of a sub-block and sends the one it replaces back through
+//! another, to be freed off the audio thread.
+//!
+//! **Real-time safe**: ring pops and pushes of boxes (no allocation, no free), copies into
+//! fixed buffers.
 
 use std::sync::atomic::Ordering::Relaxed;
 
@@ -117,36 +124,101 @@ impl ReturnFeed {
     }
 }
 
-/// Every instrument's returned sound, and how long after it was written it plays.
-pub struct BackendAudio {
+/// Every instrument's returned sound from one set of rings, and how long after it was
+/// written it plays.
+pub struct FeedSet {
     feeds: Vec<ReturnFeed>,
     /// Engine samples between a returned sample's own time and when it plays.
     delay: u64,
 }
 
-impl BackendAudio {
+impl FeedSet {
     /// `feeds`, each played `delay` samples after its own time (one JACK period).
+    pub fn new(feeds: Vec<ReturnFeed>, delay: u64) -> FeedSet {
+        FeedSet { feeds, delay }
+    }
+}
+
+/// Sets one mailbox holds (the desk keeps the newest one back while it is full).
+const MAILBOX: usize = 1;
+/// Replaced sets the way back holds until the desk frees them.
+const WAY_BACK: usize = 4;
+
+/// The engine's side of the returned sound: the [`FeedSet`] it plays, the mailbox a
+/// fresh one comes in through and the way the replaced one goes back.
+pub struct BackendAudio {
+    set: Box<FeedSet>,
+    incoming: Consumer<Box<FeedSet>>,
+    outgoing: Producer<Box<FeedSet>>,
+}
+
+/// The other ends of a [`BackendAudio`]'s mailbox: where fresh sets go in and replaced
+/// ones come back.
+pub struct Mailbox {
+    /// Fresh sets, for the engine.
+    pub to_engine: Producer<Box<FeedSet>>,
+    /// Replaced sets, to be freed.
+    pub from_engine: Consumer<Box<FeedSet>>,
+}
+
+impl BackendAudio {
+    /// `feeds`, each played `delay` samples after its own time (one JACK period), for
+    /// good (no other set can come in).
     pub fn new(feeds: Vec<ReturnFeed>, delay: u64) -> BackendAudio {
-        BackendAudio { feeds, delay }
+        BackendAudio::with_mailbox(FeedSet::new(feeds, delay)).0
     }
 
-    /// The added latency, in samples.
+    /// `set`, and the mailbox through which later sets replace it.
+    pub fn with_mailbox(set: FeedSet) -> (BackendAudio, Mailbox) {
+        let (to_engine, incoming) = RingBuffer::new(MAILBOX);
+        let (outgoing, from_engine) = RingBuffer::new(WAY_BACK);
+        let audio = BackendAudio {
+            set: Box::new(set),
+            incoming,
+            outgoing,
+        };
+        (
+            audio,
+            Mailbox {
+                to_engine,
+                from_engine,
+            },
+        )
+    }
+
+    /// The added latency of the set playing now, in samples.
     pub fn delay(&self) -> u64 {
-        self.delay
+        self.set.delay
+    }
+
+    /// Takes the freshest set the mailbox holds, sending the one it replaces back (and
+    /// leaves it there while the way back is full). **Real-time safe.**
+    fn take_fresh(&mut self) {
+        while !self.outgoing.is_full() {
+            let Ok(fresh) = self.incoming.pop() else {
+                return;
+            };
+            let old = std::mem::replace(&mut self.set, fresh);
+            // Cannot fail: there was room.
+            let _ = self.outgoing.push(old);
+        }
     }
 
     /// Reads every feed's samples for the sub-block of `n` frames at engine time
     /// `sample_time` (their own time `sample_time − delay`), counting what was missing
-    /// into `stats`. Once per sub-block, before any graph reads them. **Real-time safe.**
+    /// into `stats`; a fresh set that came in is played from here on. Once per sub-block,
+    /// before any graph reads them. **Real-time safe.**
     pub fn pull(&mut self, sample_time: u64, n: usize, stats: &EngineStats) {
-        let Some(from) = sample_time.checked_sub(self.delay) else {
-            for f in &mut self.feeds {
+        self.take_fresh();
+        let set = &mut *self.set;
+        let Some(from) = sample_time.checked_sub(set.delay) else {
+            for f in &mut set.feeds {
                 f.left[..n].fill(0.0);
                 f.right[..n].fill(0.0);
             }
             return;
         };
-        for f in &mut self.feeds {
+        for f in &mut set.feeds {
             let missing = f.pull(from, n);
             if missing > 0 {
                 stats
@@ -158,7 +230,8 @@ impl BackendAudio {
 
     /// Instrument `key`'s samples of this sub-block, if it has a feed. **Real-time safe.**
     pub fn of(&self, key: InstrumentKey, n: usize) -> Option<(&[f32], &[f32])> {
-        self.feeds
+        self.set
+            .feeds
             .iter()
             .find(|f| f.key == key)
             .map(|f| (&f.left[..n], &f.right[..n]))

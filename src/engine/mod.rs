@@ -17,13 +17,16 @@
 //!   pressure, sustain, volume, pan).
 //! - [`backend_audio`]: sound a backend outside the engine gives back (scsynth's, on
 //!   JACK), fed into the main graph as its instrument's outputs.
+//! - [`return_desk`]: the control side of those rings: fresh ones, both ends handed out,
+//!   whenever the backend's side opens again or the engine is replaced.
 //! - [`outbound`]: the ring events for external instruments (MIDI, SuperCollider) leave
 //!   the audio thread through.
 //! - [`stats`]: atomic counters read by other threads.
 //! - [`shed`]: overload shedding: the level a control thread sets, the voice cap it
 //!   means, its counters.
 //!
-//! Nothing here allocates, frees, locks, blocks or logs once the engine is built.
+//! Nothing here allocates, frees, locks, blocks or logs once the engine is built (the
+//! control sides, [`handle`] and [`return_desk`], run off the audio thread).
 
 mod apply;
 pub mod backend_audio;
@@ -37,6 +40,7 @@ pub mod note_cue;
 pub mod outbound;
 pub mod program;
 pub mod queue;
+pub mod return_desk;
 pub mod shed;
 pub mod stats;
 mod swap;

@@ -30,7 +30,8 @@ const NONE: i64 = i64::MIN;
 
 /// The probe's JACK client.
 pub struct JackProbe {
-    client: Active,
+    /// Always there until dropped (see the `Drop` impl).
+    client: Option<Active>,
     gone: Arc<AtomicBool>,
     port: Port<jack::Unowned>,
     port_name: String,
@@ -76,7 +77,7 @@ impl JackProbe {
         let (client, gone) = activate(client, callback)
             .map_err(|e| format!("cannot activate the JACK client {CLIENT_NAME}: {e}"))?;
         Ok(JackProbe {
-            client,
+            client: Some(client),
             gone,
             port: unowned,
             port_name,
@@ -85,15 +86,31 @@ impl JackProbe {
         })
     }
 
+    fn client(&self) -> &Client {
+        self.client
+            .as_ref()
+            .expect("open until dropped")
+            .as_client()
+    }
+
     /// scsynth's output ports numbered `channel + 1`, oldest client first.
     fn sc_ports(&self, channel: usize) -> Vec<String> {
         let suffix = format!(":out_{}", channel + 1);
-        self.client
-            .as_client()
+        self.client()
             .ports(Some(SC_CLIENT), Some("audio"), jack::PortFlags::IS_OUTPUT)
             .into_iter()
             .filter(|p| p.starts_with(SC_CLIENT) && p.ends_with(&suffix))
             .collect()
+    }
+}
+
+impl Drop for JackProbe {
+    /// A client whose server went away is left open: closing it crashes inside libjack
+    /// (and a client opened since then, the audio stream's, has freed it already).
+    fn drop(&mut self) {
+        if self.gone.load(Ordering::Acquire) {
+            std::mem::forget(self.client.take());
+        }
     }
 }
 
@@ -110,7 +127,7 @@ impl ProbeInput for JackProbe {
         if self.gone.load(Ordering::Acquire) {
             return false;
         }
-        let client = self.client.as_client();
+        let client = self.client();
         if fresh {
             let _ = client.disconnect(&self.port);
         } else if !self.port.get_connections().is_empty() {

@@ -141,8 +141,11 @@ fn latency_samples(latency_ns: u64, rate: f64) -> i64 {
 const CONNECT_RETRY: Duration = Duration::from_millis(50);
 
 /// Where scsynth's outputs come back into Chronus (the JACK return client's input
-/// ports), connected from the sink's thread.
+/// ports), kept open and connected from the sink's thread.
 pub trait ReturnPorts: Send {
+    /// Keeps the ports open (opens them again when they were lost), at every tick; true
+    /// when they were opened again (to be connected afresh).
+    fn look(&mut self) -> bool;
     /// Connects every port not connected yet to the newest scsynth's output (all of them
     /// anew when `fresh`: a server that restarted); true when all are.
     fn connect(&mut self, fresh: bool) -> bool;
@@ -235,7 +238,8 @@ impl ScSink {
     }
 
     /// Connects `ports` to scsynth's outputs once its defs are loaded, and again after
-    /// each restart.
+    /// each restart of scsynth or of the ports themselves (which it keeps open:
+    /// [`ReturnPorts::look`]).
     pub fn return_to(&mut self, ports: Box<dyn ReturnPorts>) {
         self.returns = Some(Return {
             ports,
@@ -244,11 +248,16 @@ impl ScSink {
         });
     }
 
-    /// Connects the return ports when due (see [`return_to`](Self::return_to)).
+    /// Keeps the return ports open, and connects them when due (see
+    /// [`return_to`](Self::return_to)).
     fn connect_returns(&mut self, now: Instant) {
         let Some(r) = &mut self.returns else {
             return;
         };
+        if r.ports.look() {
+            r.fresh = true;
+            r.at = now;
+        }
         if !self.server.is_loaded() || now < r.at {
             return;
         }

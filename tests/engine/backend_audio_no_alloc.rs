@@ -16,7 +16,7 @@ use chronus::engine::backend_audio::{return_ring, BackendAudio, ReturnChunk, Ret
 use crate::support::engine::{engine, patch};
 
 /// A pad a backend plays (its template is never voiced here), read by the main graph.
-fn text(gain: f32) -> String {
+pub(crate) fn text(gain: f32) -> String {
     format!(
         r#"(instruments: {{"pad": (count: 2, backend: (kind: "supercollider"),
             modules: {{"osc": (kind: "sine")}},
@@ -27,11 +27,12 @@ fn text(gain: f32) -> String {
 }
 
 /// The backend's sample at engine time `s`.
-fn backend(s: u64) -> f32 {
+pub(crate) fn backend(s: u64) -> f32 {
     ((s % 97) as f32 - 48.0) / 64.0
 }
 
-const PERIOD: u64 = 256;
+/// The JACK period of the tests: returned samples play this much later.
+pub(crate) const PERIOD: u64 = 256;
 
 #[test]
 fn returned_sound_plays_one_period_later_through_the_main_graph_without_allocating() {

@@ -39,6 +39,7 @@ mod prop_edits;
 mod prop_roundtrip;
 mod rare_paths_no_alloc;
 mod readme;
+mod return_desk_no_alloc;
 mod router;
 mod sample_accuracy;
 mod sample_file;

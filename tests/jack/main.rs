@@ -17,4 +17,6 @@ mod midi_out_sustain_jack;
 mod play_jack;
 mod sc_live_jack;
 mod sc_return_jack;
+mod sc_return_renew_jack;
+mod sc_return_restart_jack;
 mod scsynth_defs;

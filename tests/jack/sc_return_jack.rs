@@ -20,7 +20,7 @@ use super::sc_live_jack::{config, kill_scsynth, patch, play, sc_out, wait_line};
 
 /// The main graph: the pad's left through a vca at 0.5, its right straight out; quarter
 /// notes at 120 BPM, A4 then A5.
-const MAIN: &str = r#" modules: {"fx": (kind: "vca", params: {"gain": 0.5})},
+pub(crate) const MAIN: &str = r#" modules: {"fx": (kind: "vca", params: {"gain": 0.5})},
     connections: [("pad.left", "fx.in"), ("fx.out", "output.left"), ("pad.right", "output.right")],
     sequence: (bpm: 120, swing: 0.0, drift: 0.0, density: 1.0, scale: "chromatic", root: 69,
         tracks: {"t": (instrument: "pad", division: "1/4", pattern: "0 12", gate: 0.5)})"#;
@@ -45,7 +45,7 @@ fn lag_and_match(theirs: &[f32], ours: &[f32], gain: f32) -> (usize, f64) {
 
 /// Records scsynth's two outputs and Chronus's two for 3 s and checks the relation (see
 /// the module doc); returns a summary.
-fn check_return(server: &JackServer, dir: &TempDir, name: &str) -> String {
+pub(crate) fn check_return(server: &JackServer, dir: &TempDir, name: &str) -> String {
     let left = sc_out(server, None);
     let right = left.replace(":out_1", ":out_2");
     let ports = [
@@ -105,7 +105,8 @@ fn scsynth_comes_back_into_the_main_graph_one_period_later_with_its_effects() {
     finish(player);
 }
 
-fn finish(mut player: Proc) {
+/// Stops `player` with SIGTERM; it must exit cleanly.
+pub(crate) fn finish(mut player: Proc) {
     player.signal("TERM");
     let status = player.wait_exit(crate::support::process::READY_TIMEOUT, "SIGTERM");
     assert!(status.success(), "{}", player.output.text());

@@ -25,6 +25,7 @@ use crate::control::backend_params::{BackendPort, BackendStatus};
 use crate::control::Controller;
 use crate::engine::backend_audio::BackendAudio;
 use crate::engine::outbound::OUTBOUND_CAPACITY;
+use crate::engine::return_desk::ReturnDesk;
 use crate::engine::{EngineStats, OutboundEvent};
 use crate::midi::input::latency_for;
 use crate::midi_out::{
@@ -46,9 +47,9 @@ pub(super) struct Outbound {
     pub(super) midi: Option<Arc<MidiOutStatus>>,
     /// The SuperCollider backend, if scsynth plays some instruments.
     pub(super) supercollider: Option<Arc<ScStatus>>,
-    /// The sound scsynth gives back into the main graph, until the player hands it to
-    /// the engine ([`take_backend_audio`](Self::take_backend_audio)).
-    backend_audio: Option<BackendAudio>,
+    /// The desk of the sound scsynth gives back into the main graph, which gives each
+    /// engine its side ([`backend_audio`](Self::backend_audio)).
+    returns: Option<Arc<Mutex<ReturnDesk>>>,
     /// The MIDI output's latency in samples, when the player is to set it from the
     /// stream's buffer ([`Outbound::set_buffer`]; `None` when the config gives
     /// `midi_out.latency_ms` or the request gives the buffer).
@@ -56,9 +57,11 @@ pub(super) struct Outbound {
 }
 
 impl Outbound {
-    /// The sound a backend gives back into the main graph, for the engine (once).
-    pub(super) fn take_backend_audio(&mut self) -> Option<BackendAudio> {
-        self.backend_audio.take()
+    /// The engine's side of the sound a backend gives back into the main graph, for an
+    /// engine made afresh (at startup, or to replace one a backend kept: the return then
+    /// opens again with rings for it, `engine::return_desk`).
+    pub(super) fn backend_audio(&self) -> Option<BackendAudio> {
+        self.returns.as_ref().map(|desk| desk.lock().engine_side())
     }
 
     /// Whether the MIDI output still waits for the stream's buffer size.
@@ -151,14 +154,14 @@ pub(super) fn start_outbound(
     let plan = plan_of(c.running(), options);
     let mut sinks: Vec<Box<dyn OutboundSink>> = Vec::new();
     let mut ports: Vec<BackendStatus> = Vec::new();
-    let mut backend_audio = None;
+    let mut returns = None;
     let supercollider = start_supercollider(options, &mut c, sample_rate, sc_reload, stamp).map(
         |ScStarted {
              sink,
              status,
-             audio,
+             returns: desk,
          }| {
-            backend_audio = audio;
+            returns = desk;
             let sc = status.clone();
             ports.push(Arc::new(move || {
                 vec![BackendPort {
@@ -232,7 +235,7 @@ pub(super) fn start_outbound(
         midi: Some(status),
         supercollider,
         latency,
-        backend_audio,
+        returns,
     }))
 }
 

@@ -350,18 +350,24 @@ impl<'a> Running<'a> {
     /// When a backend never hands the engine back (it should): a new engine and
     /// controller with the same patch (as it plays: live sequencer edits included), seed,
     /// sequencer settings and tuning, and the same overload state and meter counters
-    /// (`rebuild`). The voices and the recording are lost; the patch plays on.
+    /// (`rebuild`). The voices and the recording are lost; the patch plays on, with the
+    /// sound scsynth gives back (its return opens again with rings for the new engine:
+    /// `engine::return_desk`).
     fn rebuild(&self) -> Result<Core, PlayError> {
         warn!("the audio backend kept the engine; restarting it with the same patch (voices and recording stop)");
         let mut control = self.control.lock();
-        Ok(replacement_core(
+        let mut core = replacement_core(
             &mut control,
             self.registry,
             self.sample_rate,
             (self.options.seed, &self.options.config),
             &self.shared,
             self.cycle_stamp.clone(),
-        )?)
+        )?;
+        if let Some(audio) = self.outbound.as_ref().and_then(|o| o.backend_audio()) {
+            core.set_backend_audio(audio);
+        }
+        Ok(core)
     }
 
     /// Hands the callback's DSP load and xruns to the overload governor (while a stream

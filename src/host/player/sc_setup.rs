@@ -8,7 +8,8 @@
 //! whose outputs the main graph reads gets them back: the return client
 //! (`sc_live::jack_return`) hears scsynth's two ports and the engine feeds them into the
 //! main graph as the instrument's `left`/`right`, one JACK period later
-//! (`engine::backend_audio`). On other hosts scsynth cannot share the audio device, so
+//! (`engine::backend_audio`), through rings the return desk (`engine::return_desk`) makes
+//! afresh whenever the return client opens again or the engine is replaced. On other hosts scsynth cannot share the audio device, so
 //! such an instrument plays on the internal engine (one warning line).
 //!
 //! On JACK, the notes are timed by the timing probe (`sc_live::sc_clock`): its JACK input
@@ -18,13 +19,15 @@
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
+use parking_lot::Mutex;
+
 use tracing::warn;
 
 use super::PlayOptions;
 use crate::config::supercollider::SuperColliderConfig;
 use crate::control::backend_params::BackendRange;
 use crate::control::Controller;
-use crate::engine::backend_audio::BackendAudio;
+use crate::engine::return_desk::ReturnDesk;
 use crate::patch::PatchDesc;
 use crate::realtime::cycle_stamp::CycleStamp;
 use crate::realtime::host_time::HostTime;
@@ -123,7 +126,7 @@ pub(super) fn start_supercollider(
             sample_rate as f64,
         ));
     }
-    let audio = match (&stamp, jack) {
+    let returns = match (&stamp, jack) {
         (Some(stamp), true) => open_return(&desc, &instruments, stamp.clone(), &mut sink),
         _ => None,
     };
@@ -155,60 +158,61 @@ pub(super) fn start_supercollider(
     Some(ScStarted {
         sink,
         status,
-        audio,
+        returns,
     })
 }
 
-/// What [`start_supercollider`] started: the sink, its status, and the sound scsynth gives
-/// back into the main graph (on JACK, for the instruments the main graph reads).
+/// What [`start_supercollider`] started: the sink, its status, and the desk of the sound
+/// scsynth gives back into the main graph (on JACK, for the instruments the main graph
+/// reads), which gives each engine its side.
 pub(super) struct ScStarted {
     pub(super) sink: ScSink,
     pub(super) status: Arc<ScStatus>,
-    pub(super) audio: Option<BackendAudio>,
+    pub(super) returns: Option<Arc<Mutex<ReturnDesk>>>,
 }
 
 /// Opens the return client for the `instruments` (bus `2i`, `2i + 1` for the `i`-th) whose
-/// outputs the main graph of `desc` reads, hands it to `sink` (which connects it to
-/// scsynth), and returns the engine's side; `None` when none is read, or (one warning
-/// line: they stay silent in the main graph) when its client cannot open.
+/// outputs the main graph of `desc` reads, hands it to `sink` (which keeps it open and
+/// connects it to scsynth), and returns the desk that gives the engine its side; `None`
+/// when none is read, or (one warning line: they stay silent in the main graph) when its
+/// client cannot open.
 #[cfg(feature = "jack")]
 fn open_return(
     desc: &PatchDesc,
     instruments: &[ScInstrument],
     stamp: Arc<CycleStamp>,
     sink: &mut ScSink,
-) -> Option<BackendAudio> {
+) -> Option<Arc<Mutex<ReturnDesk>>> {
     use crate::address::InstrumentKey;
-    use crate::engine::backend_audio::{return_ring, ReturnFeed};
-    use crate::sc_live::jack_return::{JackReturn, Returned, CLIENT_NAME};
+    use crate::sc_live::jack_return::{JackReturn, CLIENT_NAME};
 
-    let mut returned = Vec::new();
-    let mut feeds = Vec::new();
-    let mut named = Vec::new();
-    for (i, inst) in instruments.iter().enumerate() {
-        if !heard_in_main(desc, &inst.id) {
-            continue;
-        }
-        let (tx, rx) = return_ring();
-        returned.push(Returned { bus: 2 * i, tx });
-        feeds.push(ReturnFeed::new(InstrumentKey::of(&inst.id), rx));
-        named.push((&inst.id, 2 * i));
-    }
-    if returned.is_empty() {
+    let (keys, buses): (Vec<InstrumentKey>, Vec<usize>) = instruments
+        .iter()
+        .enumerate()
+        .filter(|(_, inst)| heard_in_main(desc, &inst.id))
+        .map(|(i, inst)| (InstrumentKey::of(&inst.id), 2 * i))
+        .unzip();
+    if keys.is_empty() {
         return None;
     }
-    match JackReturn::open(returned, stamp) {
+    let desk = Arc::new(Mutex::new(ReturnDesk::new(keys)));
+    match JackReturn::open(buses.clone(), desk.clone(), stamp) {
         Ok(client) => {
             let delay = client.period();
-            for (id, bus) in named {
+            let named = instruments
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| buses.contains(&(2 * i)));
+            for (i, inst) in named {
                 tracing::info!(
-                    "instrument {id:?}: scsynth's output comes back into the main graph through {CLIENT_NAME}:in_{} and in_{}, {delay} frames (one JACK period) after scsynth writes it",
-                    bus + 1,
-                    bus + 2
+                    "instrument {:?}: scsynth's output comes back into the main graph through {CLIENT_NAME}:in_{} and in_{}, {delay} frames (one JACK period) after scsynth writes it",
+                    inst.id,
+                    2 * i + 1,
+                    2 * i + 2
                 );
             }
             sink.return_to(Box::new(client));
-            Some(BackendAudio::new(feeds, delay))
+            Some(desk)
         }
         Err(e) => {
             warn!("SuperCollider backend: scsynth's output cannot come back into the main graph ({e}); the instruments it reads are silent there");
@@ -224,7 +228,7 @@ fn open_return(
     _: &[ScInstrument],
     _: Arc<CycleStamp>,
     _: &mut ScSink,
-) -> Option<BackendAudio> {
+) -> Option<Arc<Mutex<ReturnDesk>>> {
     None
 }
 

@@ -125,7 +125,7 @@ pub(super) fn start_playing<'a>(
         reload_fn,
         midi_access,
     )?;
-    let mut outbound = match outbound_rx {
+    let outbound = match outbound_rx {
         Some(rx) => start_outbound(
             rx,
             options,
@@ -137,7 +137,7 @@ pub(super) fn start_playing<'a>(
         )?,
         None => None,
     };
-    if let Some(audio) = outbound.as_mut().and_then(|o| o.take_backend_audio()) {
+    if let Some(audio) = outbound.as_ref().and_then(|o| o.backend_audio()) {
         core.set_backend_audio(audio);
     }
     let (home, back) = sync_channel::<Core>(1);

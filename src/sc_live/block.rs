@@ -23,10 +23,10 @@ pub const DEFAULT_BLOCK: u64 = 64;
 pub fn block_of(options: &[String]) -> u64 {
     options
         .windows(2)
+        .rev()
         .filter(|w| w[0] == "-z")
         .filter_map(|w| w[1].parse::<u64>().ok())
-        .filter(|&z| z > 0)
-        .last()
+        .find(|&z| z > 0)
         .unwrap_or(DEFAULT_BLOCK)
 }
 

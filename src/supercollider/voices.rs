@@ -281,7 +281,8 @@ mod tests {
         v.note_on(60, 0.9, 0);
         v.note_on(62, 0.2, 10);
         v.note_on(64, 0.5, 20);
-        assert_eq!(starts(&v.into_commands())[2], (192, 1, 64));
+        // 62 is stolen at the end of its first block (74), 144 samples of fade, on the grid.
+        assert_eq!(starts(&v.into_commands())[2], (256, 1, 64));
     }
 
     #[test]

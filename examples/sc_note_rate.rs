@@ -41,10 +41,9 @@
 //! **A note shorter than a control block.** A note whose release (`/n_set gate 0`: its
 //! note-off, or its steal) lands in the same 64-frame scsynth block as its `/s_new` never
 //! frees its node: scsynth runs both commands before the node's first block, so its
-//! envelope starts with the gate closed and never ends. The sink therefore time-tags every
-//! release at least one block after its node's start (`sc_live::block`); `--note-ms 0.5`
-//! checks it: before that rule scsynth ran out of real-time memory within seconds
-//! (`/s_new out of real time memory`), at any rate; now there is no `/fail`.
+//! envelope starts with the gate closed and never ends. `--note-ms 0.5` shows it: scsynth
+//! runs out of real-time memory within seconds (`/s_new out of real time memory`), at any
+//! rate.
 
 use std::net::UdpSocket;
 use std::process::{Child, Command, Stdio};

@@ -8,8 +8,6 @@
 //!
 //! - [`plan`]: what the sink is told of each instrument (its def, voices, controls).
 //! - [`messages`]: OSC time tags and packets.
-//! - [`block`]: scsynth's control block and the rule that a release comes at least one
-//!   block after its node's start (shared with the NRT score).
 //! - [`voices`]: an instrument's held notes, voice count and stealing, channel state.
 //! - [`sc_clock`]: how scsynth maps OSC time to JACK frames, measured by a timing
 //!   probe, so notes land on their frame; `probe`: the probe's JACK input (with the
@@ -29,7 +27,6 @@
 //! `address`. The defs it loads are compiled by `supercollider` and handed in as bytes
 //! (`supercollider::live_plan`), so this room never imports `supercollider` or `host`.
 
-pub mod block;
 pub mod devices;
 #[cfg(feature = "jack")]
 pub mod jack_return;

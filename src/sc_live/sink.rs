@@ -14,9 +14,6 @@
 //!   when all `count` voices are held, the steal policy releases the oldest (`gate 0`) or
 //!   drops the note (`steal: "none"`);
 //! - note-off → `/n_set node gate 0` (held back while the sustain pedal is down);
-//! - every release (note-off, steal, pedal up, all-notes-off, stop) is due no earlier
-//!   than one scsynth control block after its node's start ([`release_due`]): one due in
-//!   the start's block would leave the node's envelope closed and the node never freed;
 //! - pitch bend → `/n_set node freq F` for each held note; pan and pressure → `/n_set` on
 //!   the instrument's group; all-sound-off and panic → `/g_freeAll` of the group;
 //! - `/mod/{instrument}/{control}` → `/n_set group control value`, remembered for the notes
@@ -34,13 +31,12 @@ use parking_lot::Mutex;
 use rosc::{OscPacket, OscTime, OscType};
 use tracing::{info, warn};
 
-use super::block::{block_ns, block_of, release_due, DEFAULT_BLOCK};
 use super::messages::{bundle, message, time_tag, IMMEDIATELY};
 use super::plan::ScInstrument;
 use super::sc_clock::{ProbeInput, ScClock, PROBE_DEF, PROBE_LEAD, PROBE_PERIOD};
 use super::server::{with_outputs, Change, Server, ServerSettings};
 use super::status::ScStatus;
-use super::voices::{Gone, Start, Voices};
+use super::voices::{Start, Voices};
 use crate::address::InstrumentKey;
 use crate::backend::OutboundSink;
 use crate::engine::{ChannelMessage, OutEvent, OutboundEvent};
@@ -141,28 +137,6 @@ fn latency_samples(latency_ns: u64, rate: f64) -> i64 {
     (latency_ns as f64 * rate / 1e9).round() as i64
 }
 
-/// The control block of the server `settings` describe, in frames: from the options of
-/// one Chronus starts, else scsynth's default.
-fn block_of_server(settings: &ServerSettings) -> u64 {
-    settings
-        .launch
-        .as_ref()
-        .map_or(DEFAULT_BLOCK, |l| block_of(&l.options))
-}
-
-/// Now, as Unix nanoseconds (the time an `IMMEDIATELY` bundle is due).
-fn wall_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_nanos() as u64
-}
-
-/// The time tag of a bundle due at `due` (Unix nanoseconds), or at once.
-fn tag_of(due: Option<u64>) -> OscTime {
-    due.map_or(IMMEDIATELY, time_tag)
-}
-
 /// Time before trying again to connect the probe's port.
 const CONNECT_RETRY: Duration = Duration::from_millis(50);
 
@@ -197,8 +171,6 @@ pub struct ScSink {
     host_time: Option<HostTime>,
     latency_ns: u64,
     latency_samples: i64,
-    /// The server's control block, in frames ([`block_of`]).
-    block: u64,
     probe: Option<Probe>,
     a4: f32,
     next_node: i32,
@@ -238,7 +210,6 @@ impl ScSink {
             p.prepare(&mut settings);
         }
         let latency_samples = latency_samples(latency_ns, clock.sample_rate());
-        let block = block_of_server(&settings);
         let instruments = instruments
             .into_iter()
             .enumerate()
@@ -257,7 +228,6 @@ impl ScSink {
             host_time: None,
             latency_ns,
             latency_samples,
-            block,
             probe,
             a4,
             next_node: FIRST_NODE,
@@ -329,28 +299,21 @@ impl ScSink {
         }
         let address = settings.address;
         let started = settings.launch.is_some();
-        let block = block_of_server(&settings);
         match Server::new(settings, self.status.clone()) {
             Ok(server) => {
                 if self.server.is_up() {
                     for i in 0..self.instruments.len() {
-                        let gone: Vec<Gone> = self.instruments[i]
+                        let nodes: Vec<i32> = self.instruments[i]
                             .voices
                             .held
                             .iter()
-                            .filter_map(|h| {
-                                h.node.map(|node| Gone {
-                                    node,
-                                    started: h.started,
-                                })
-                            })
+                            .filter_map(|h| h.node)
                             .collect();
-                        self.send_release(&gone, None);
+                        self.send(IMMEDIATELY, Self::release(&nodes));
                     }
                 }
                 self.server.stop();
                 self.server = server;
-                self.block = block;
                 for inst in &mut self.instruments {
                     for h in &mut inst.voices.held {
                         h.node = None;
@@ -373,30 +336,21 @@ impl ScSink {
         self.status.clone()
     }
 
-    /// When the event at engine sample `time` is due on the server, as Unix nanoseconds
-    /// of OSC time; `None` (at once) while no clock maps samples to time.
-    fn due(&self, time: u64) -> Option<u64> {
+    fn tag(&self, time: u64) -> OscTime {
         if let Some(ns) = self.probe.as_ref().and_then(|p| {
             let frame = time as i64 + self.latency_samples + p.input.offset()?;
             p.clock.tag_ns(frame)
         }) {
-            return Some(ns);
+            return time_tag(ns);
         }
         let wall = match &self.host_time {
             Some(host) => host.wall_ns_at(time),
             None => self.clock.wall_ns_at(time),
         };
-        wall.map(|ns| ns + self.latency_ns)
-    }
-
-    /// One server control block in nanoseconds, at the rate the server reports (the
-    /// engine's until it has).
-    fn block_ns(&self) -> u64 {
-        let rate = self
-            .server
-            .actual_rate()
-            .unwrap_or(self.clock.sample_rate());
-        block_ns(self.block, rate)
+        match wall {
+            Some(ns) => time_tag(ns + self.latency_ns),
+            None => IMMEDIATELY,
+        }
     }
 
     fn node(&mut self) -> i32 {
@@ -439,23 +393,10 @@ impl ScSink {
         message("/s_new", args)
     }
 
-    /// Releases the nodes `gone` in one bundle due at `due` (`None`: at once), or later
-    /// when one of them started less than a control block before ([`release_due`]).
-    fn send_release(&self, gone: &[Gone], due: Option<u64>) {
-        let block = self.block_ns();
-        let asked = due.unwrap_or_else(wall_now);
-        let at = (gone.iter()).fold(asked, |t, g| release_due(g.started, t, block));
-        let tag = if due.is_none() && at == asked {
-            IMMEDIATELY
-        } else {
-            time_tag(at)
-        };
-        self.send(tag, Self::release(gone));
-    }
-
-    fn release(gone: &[Gone]) -> Vec<OscPacket> {
-        gone.iter()
-            .map(|&Gone { node: n, .. }| {
+    fn release(nodes: &[i32]) -> Vec<OscPacket> {
+        nodes
+            .iter()
+            .map(|&n| {
                 message(
                     "/n_set",
                     vec![
@@ -479,31 +420,27 @@ impl ScSink {
         )
     }
 
-    fn note_on(&mut self, i: usize, note: u8, velocity: f32, due: Option<u64>) {
+    fn note_on(&mut self, i: usize, note: u8, velocity: f32, tag: OscTime) {
         let up = self.server.is_up();
         let node = up.then(|| self.node());
-        let started = due.unwrap_or_else(wall_now);
-        match self.instruments[i]
-            .voices
-            .note_on(note, velocity, node, started)
-        {
+        match self.instruments[i].voices.note_on(note, velocity, node) {
             Start::Dropped => {}
             Start::Play { stolen } => {
                 let Some(node) = node else {
                     self.status.dropped.fetch_add(1, Relaxed);
                     return;
                 };
-                self.send_release(stolen.as_slice(), due);
-                let content = vec![self.s_new(i, node, note, velocity)];
+                let mut content = Self::release(stolen.as_slice());
+                content.push(self.s_new(i, node, note, velocity));
                 let (id, def) = (&self.instruments[i].plan.id, &self.instruments[i].plan.def);
                 let cause = || format!("a note of instrument {id:?} (SynthDef {def:?})");
                 self.server.note_cause("/s_new", cause);
-                self.send(tag_of(due), content);
+                self.send(tag, content);
             }
         }
     }
 
-    fn channel(&mut self, i: usize, m: ChannelMessage, due: Option<u64>) {
+    fn channel(&mut self, i: usize, m: ChannelMessage, tag: OscTime) {
         let v = &mut self.instruments[i].voices;
         let content = match m {
             ChannelMessage::Bend(b) => {
@@ -534,20 +471,12 @@ impl ScSink {
                     )
                 })
                 .collect(),
-            ChannelMessage::Sustain(down) => {
-                let gone = v.sustain(down);
-                self.send_release(&gone, due);
-                Vec::new()
-            }
+            ChannelMessage::Sustain(down) => Self::release(&v.sustain(down)),
             ChannelMessage::Pan(p) => {
                 v.pan = p;
                 vec![self.group_set(i, "pan", p)]
             }
-            ChannelMessage::AllNotesOff => {
-                let gone = v.release_all();
-                self.send_release(&gone, due);
-                Vec::new()
-            }
+            ChannelMessage::AllNotesOff => Self::release(&v.release_all()),
             ChannelMessage::AllSoundOff => {
                 v.release_all();
                 vec![message(
@@ -558,9 +487,8 @@ impl ScSink {
             ChannelMessage::ResetControllers => {
                 v.bend = 0.0;
                 v.pressure = 0.0;
-                let gone = v.sustain(false);
-                self.send_release(&gone, due);
-                let mut out = self.bend_all(i);
+                let mut out = Self::release(&v.sustain(false));
+                out.extend(self.bend_all(i));
                 out.push(self.group_set(i, "pressure", 0.0));
                 out
             }
@@ -568,7 +496,7 @@ impl ScSink {
             // instrument's level is its def's own (`output.volume` for a template).
             ChannelMessage::Volume(_) | ChannelMessage::Expression(_) => Vec::new(),
         };
-        self.send(tag_of(due), content);
+        self.send(tag, content);
     }
 
     fn bend_all(&self, i: usize) -> Vec<OscPacket> {
@@ -614,11 +542,9 @@ impl ScSink {
                 .map(|(k, h)| (k, h.note, h.velocity))
                 .collect();
             let mut content = Vec::new();
-            let now = wall_now();
             for (k, note, velocity) in held {
                 let node = self.node();
                 self.instruments[i].voices.held[k].node = Some(node);
-                self.instruments[i].voices.held[k].started = now;
                 content.push(self.s_new(i, node, note, velocity));
             }
             self.send(IMMEDIATELY, content);
@@ -654,7 +580,11 @@ impl ScSink {
             p.at = now + CONNECT_RETRY;
             return;
         }
-        let tag = wall_now() + self.latency_ns + PROBE_LEAD.as_nanos() as u64;
+        let wall = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos() as u64;
+        let tag = wall + self.latency_ns + PROBE_LEAD.as_nanos() as u64;
         let id = p.clock.probe(tag);
         let start = message(
             "/s_new",
@@ -687,8 +617,7 @@ impl OutboundSink for ScSink {
         let Some(i) = self.instruments.iter().position(|i| i.key == e.instrument) else {
             return;
         };
-        let due = self.due(e.time);
-        let tag = tag_of(due);
+        let tag = self.tag(e.time);
         if !self.server.is_up() {
             match e.event {
                 OutEvent::NoteOn { .. } => {}
@@ -699,19 +628,19 @@ impl OutboundSink for ScSink {
             }
         }
         match e.event {
-            OutEvent::NoteOn { note, velocity } => self.note_on(i, note, velocity, due),
+            OutEvent::NoteOn { note, velocity } => self.note_on(i, note, velocity, tag),
             OutEvent::NoteOff { note } => {
-                if let Some(gone) = self.instruments[i].voices.note_off(note) {
-                    self.send_release(&[gone], due);
+                if let Some(node) = self.instruments[i].voices.note_off(note) {
+                    self.send(tag, Self::release(&[node]));
                 }
             }
-            OutEvent::Channel(m) => self.channel(i, m, due),
+            OutEvent::Channel(m) => self.channel(i, m, tag),
             // Set at once: the controller refuses a glide time on these instruments'
             // controls (`Controller::glide_live`).
             OutEvent::Param { param, value, .. } => self.param(i, param, value, tag),
             OutEvent::AllNotesOff => {
-                let gone = self.instruments[i].voices.release_all();
-                self.send_release(&gone, due);
+                let nodes = self.instruments[i].voices.release_all();
+                self.send(tag, Self::release(&nodes));
             }
             OutEvent::Panic => {
                 self.instruments[i].voices.release_all();
@@ -761,8 +690,8 @@ impl OutboundSink for ScSink {
     fn stop(&mut self) {
         if self.server.is_up() {
             for i in 0..self.instruments.len() {
-                let gone = self.instruments[i].voices.release_all();
-                self.send_release(&gone, None);
+                let nodes = self.instruments[i].voices.release_all();
+                self.send(IMMEDIATELY, Self::release(&nodes));
             }
             // Whatever is left sounding in Chronus's group (a release the server never
             // saw) is released too.
@@ -779,178 +708,5 @@ impl OutboundSink for ScSink {
             );
         }
         self.server.stop();
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::EngineStats;
-    use crate::patch::Steal;
-    use std::net::UdpSocket;
-
-    const SR: f64 = 48_000.0;
-
-    /// A sink of one instrument of `count` voices whose server is a UDP socket of the test
-    /// (it answers `/status`, so the server comes up; no loads), and that socket.
-    fn sink_up(count: usize) -> (ScSink, UdpSocket) {
-        let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
-        socket
-            .set_read_timeout(Some(Duration::from_millis(20)))
-            .unwrap();
-        let settings = ServerSettings {
-            address: socket.local_addr().unwrap(),
-            launch: None,
-            loads: vec![],
-            setup: vec![],
-            max_failures: 5,
-            calibrate: false,
-        };
-        let plan = ScInstrument {
-            id: "pad".into(),
-            def: "pad".into(),
-            bytes: None,
-            count,
-            steal: Steal::Oldest,
-            controls: vec![],
-        };
-        let stats = Arc::new(EngineStats::default());
-        SampleClock::publish(&stats, 0, SystemTime::now(), SR as f32);
-        let clock = SampleClock::new(stats, SR as f32);
-        let status = Arc::new(ScStatus::default());
-        let mut sink = ScSink::new(vec![plan], settings, clock, 0, 440.0, status, None).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !sink.server.is_up() {
-            assert!(Instant::now() < deadline, "the sink's server never came up");
-            sink.tick();
-            for (packet, from) in received(&socket) {
-                if let OscPacket::Message(m) = packet {
-                    if m.addr == "/status" {
-                        let reply = message("/status.reply", vec![OscType::Int(1)]);
-                        socket
-                            .send_to(&super::super::messages::encode(&reply), from)
-                            .unwrap();
-                    }
-                }
-            }
-        }
-        (sink, socket)
-    }
-
-    /// The packets waiting on `socket`.
-    fn received(socket: &UdpSocket) -> Vec<(OscPacket, std::net::SocketAddr)> {
-        let mut out = Vec::new();
-        let mut buf = [0u8; 65_536];
-        while let Ok((n, from)) = socket.recv_from(&mut buf) {
-            out.push((rosc::decoder::decode_udp(&buf[..n]).unwrap().1, from));
-        }
-        out
-    }
-
-    /// The bundles on `socket`, each as its time tag (Unix ns) and first message's address
-    /// and node.
-    fn bundles(socket: &UdpSocket) -> Vec<(u64, String, i32)> {
-        let ns = |t: OscTime| {
-            (u64::from(t.seconds) - super::super::messages::NTP_UNIX_OFFSET) * 1_000_000_000
-                + ((u128::from(t.fractional) * 1_000_000_000) >> 32) as u64
-        };
-        received(socket)
-            .into_iter()
-            .filter_map(|(p, _)| match p {
-                OscPacket::Bundle(b) => match b.content.first() {
-                    Some(OscPacket::Message(m)) => {
-                        let node = match (m.addr.as_str(), m.args.first(), m.args.get(1)) {
-                            ("/s_new", _, Some(OscType::Int(n))) => *n,
-                            (_, Some(OscType::Int(n)), _) => *n,
-                            _ => -1,
-                        };
-                        Some((ns(b.timetag), m.addr.clone(), node))
-                    }
-                    _ => None,
-                },
-                _ => None,
-            })
-            .collect()
-    }
-
-    fn event(time: u64, event: OutEvent) -> OutboundEvent {
-        OutboundEvent {
-            time,
-            instrument: InstrumentKey::of("pad"),
-            event,
-        }
-    }
-
-    /// The time of node `node`'s start and of its release (`/n_set`) among `b`.
-    fn start_and_release(b: &[(u64, String, i32)], node: i32) -> (u64, u64) {
-        let find = |addr: &str| {
-            b.iter()
-                .find(|(_, a, n)| a == addr && *n == node)
-                .unwrap_or_else(|| panic!("no {addr} of node {node} in {b:?}"))
-                .0
-        };
-        (find("/s_new"), find("/n_set"))
-    }
-
-    /// One block of 64 frames at 48 kHz, in ns (the stand-in reports no rate).
-    const BLOCK_NS: u64 = 1_333_334;
-
-    /// `release` is one block after `start` (within the time tags' 1 ns rounding).
-    fn one_block(start: u64, release: u64, b: &[(u64, String, i32)]) {
-        let gap = release as i64 - start as i64;
-        assert!((gap - BLOCK_NS as i64).abs() <= 1, "{gap} ns: {b:?}");
-    }
-
-    #[test]
-    fn a_note_off_within_the_first_block_is_due_one_block_after_the_start() {
-        let (mut sink, socket) = sink_up(4);
-        sink.event(&event(
-            4800,
-            OutEvent::NoteOn {
-                note: 60,
-                velocity: 1.0,
-            },
-        ));
-        sink.event(&event(4810, OutEvent::NoteOff { note: 60 }));
-        // A later note-off keeps its own time.
-        sink.event(&event(
-            9600,
-            OutEvent::NoteOn {
-                note: 62,
-                velocity: 1.0,
-            },
-        ));
-        sink.event(&event(19_200, OutEvent::NoteOff { note: 62 }));
-        let b = bundles(&socket);
-        let (start, release) = start_and_release(&b, FIRST_NODE);
-        one_block(start, release, &b);
-        let (start, release) = start_and_release(&b, FIRST_NODE + 1);
-        let asked = (9600.0 * 1e9 / SR) as u64;
-        assert!(release - start > 100 * asked / 101, "{b:?}");
-    }
-
-    #[test]
-    fn a_voice_stolen_within_its_first_block_is_released_one_block_after_its_start() {
-        let (mut sink, socket) = sink_up(1);
-        sink.event(&event(
-            4800,
-            OutEvent::NoteOn {
-                note: 60,
-                velocity: 1.0,
-            },
-        ));
-        sink.event(&event(
-            4820,
-            OutEvent::NoteOn {
-                note: 62,
-                velocity: 1.0,
-            },
-        ));
-        sink.event(&event(4830, OutEvent::AllNotesOff));
-        let b = bundles(&socket);
-        let (start, release) = start_and_release(&b, FIRST_NODE);
-        one_block(start, release, &b);
-        let (start, release) = start_and_release(&b, FIRST_NODE + 1);
-        one_block(start, release, &b);
     }
 }

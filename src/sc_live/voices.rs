@@ -3,9 +3,7 @@
 //! policy, the sustain pedal, and the channel state every new note starts with.
 //!
 //! Stealing releases the stolen node (`gate 0`), so it fades as a released note does.
-//! `quietest` steals the oldest held note: the sink does not see scsynth's levels. Each
-//! node let go comes with the time its start was due ([`Gone`]), so that its release is
-//! not due in the same control block ([`block`](super::block)).
+//! `quietest` steals the oldest held note: the sink does not see scsynth's levels.
 
 use crate::patch::Steal;
 
@@ -20,27 +18,6 @@ pub struct Held {
     pub node: Option<i32>,
     /// Released while the pedal was down: it is let go when the pedal comes up.
     pub sustained: bool,
-    /// When its `/s_new` is due on the server (OSC time as Unix nanoseconds).
-    pub started: u64,
-}
-
-/// A node let go, to be released.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Gone {
-    /// Its scsynth node.
-    pub node: i32,
-    /// When its `/s_new` was due (OSC time as Unix nanoseconds).
-    pub started: u64,
-}
-
-impl Held {
-    /// Its node as one let go, if it has one.
-    fn gone(&self) -> Option<Gone> {
-        self.node.map(|node| Gone {
-            node,
-            started: self.started,
-        })
-    }
 }
 
 /// What a note-on comes to.
@@ -50,8 +27,8 @@ pub enum Start {
     Dropped,
     /// Start it; release `stolen` first when a held voice was taken.
     Play {
-        /// The voice taken, if it had a node.
-        stolen: Option<Gone>,
+        /// The node of the voice taken, if it had one.
+        stolen: Option<i32>,
     },
 }
 
@@ -92,29 +69,27 @@ impl Voices {
         }
     }
 
-    /// A note starts, due at `started` (its node given by the caller once it is
-    /// [`Start::Play`]).
-    pub fn note_on(&mut self, note: u8, velocity: f32, node: Option<i32>, started: u64) -> Start {
+    /// A note starts (its node given by the caller once it is [`Start::Play`]).
+    pub fn note_on(&mut self, note: u8, velocity: f32, node: Option<i32>) -> Start {
         let mut stolen = None;
         if self.held.len() >= self.count {
             if self.steal == Steal::None {
                 return Start::Dropped;
             }
-            stolen = self.held.remove(0).gone();
+            stolen = self.held.remove(0).node;
         }
         self.held.push(Held {
             note,
             velocity,
             node,
             sustained: false,
-            started,
         });
         Start::Play { stolen }
     }
 
     /// A note is let go: the node to release (its oldest held voice of that note), unless
     /// the pedal keeps it.
-    pub fn note_off(&mut self, note: u8) -> Option<Gone> {
+    pub fn note_off(&mut self, note: u8) -> Option<i32> {
         let i = self
             .held
             .iter()
@@ -123,24 +98,24 @@ impl Voices {
             self.held[i].sustained = true;
             return None;
         }
-        self.held.remove(i).gone()
+        self.held.remove(i).node
     }
 
     /// The pedal goes down or up: the nodes it let go when up.
-    pub fn sustain(&mut self, down: bool) -> Vec<Gone> {
+    pub fn sustain(&mut self, down: bool) -> Vec<i32> {
         self.pedal = down;
         if down {
             return Vec::new();
         }
         let (gone, kept): (Vec<Held>, Vec<Held>) = self.held.iter().partition(|h| h.sustained);
         self.held = kept;
-        gone.iter().filter_map(Held::gone).collect()
+        gone.iter().filter_map(|h| h.node).collect()
     }
 
     /// Every held note is let go (pedal too): their nodes.
-    pub fn release_all(&mut self) -> Vec<Gone> {
+    pub fn release_all(&mut self) -> Vec<i32> {
         self.pedal = false;
-        self.held.drain(..).filter_map(|h| h.gone()).collect()
+        self.held.drain(..).filter_map(|h| h.node).collect()
     }
 
     /// The frequency of `note` now: `a4` tuning, bent by the current bend.
@@ -157,44 +132,26 @@ mod tests {
     #[test]
     fn the_oldest_voice_is_stolen_and_released() {
         let mut v = Voices::new(2, Steal::Oldest, 0);
-        assert_eq!(
-            v.note_on(60, 1.0, Some(1), 10),
-            Start::Play { stolen: None }
-        );
-        assert_eq!(
-            v.note_on(62, 1.0, Some(2), 20),
-            Start::Play { stolen: None }
-        );
-        let stolen = Some(Gone {
-            node: 1,
-            started: 10,
-        });
-        assert_eq!(v.note_on(64, 1.0, Some(3), 30), Start::Play { stolen });
+        assert_eq!(v.note_on(60, 1.0, Some(1)), Start::Play { stolen: None });
+        assert_eq!(v.note_on(62, 1.0, Some(2)), Start::Play { stolen: None });
+        assert_eq!(v.note_on(64, 1.0, Some(3)), Start::Play { stolen: Some(1) });
         assert_eq!(v.note_off(60), None, "60 was stolen already");
-        let gone = Gone {
-            node: 2,
-            started: 20,
-        };
-        assert_eq!(v.note_off(62), Some(gone));
+        assert_eq!(v.note_off(62), Some(2));
         let mut none = Voices::new(1, Steal::None, 0);
-        none.note_on(60, 1.0, Some(1), 0);
-        assert_eq!(none.note_on(61, 1.0, Some(2), 0), Start::Dropped);
+        none.note_on(60, 1.0, Some(1));
+        assert_eq!(none.note_on(61, 1.0, Some(2)), Start::Dropped);
     }
 
     #[test]
     fn the_pedal_holds_released_notes_until_it_comes_up() {
         let mut v = Voices::new(4, Steal::Oldest, 0);
-        v.note_on(60, 1.0, Some(1), 5);
-        v.note_on(62, 1.0, None, 6);
+        v.note_on(60, 1.0, Some(1));
+        v.note_on(62, 1.0, None);
         v.sustain(true);
         assert_eq!(v.note_off(60), None);
         assert_eq!(v.held.len(), 2);
-        let gone = Gone {
-            node: 1,
-            started: 5,
-        };
-        assert_eq!(v.sustain(false), vec![gone]);
-        assert_eq!(v.release_all(), Vec::<Gone>::new(), "62 had no node");
+        assert_eq!(v.sustain(false), vec![1]);
+        assert_eq!(v.release_all(), Vec::<i32>::new(), "62 had no node");
         assert!(v.held.is_empty());
     }
 

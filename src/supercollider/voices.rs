@@ -13,25 +13,13 @@
 //! engine's steal fade: the voice count stays a cap, as on the engine) and the new note
 //! starts when the fade has ended, at the next 64-frame boundary, where the engine starts
 //! it. A release sets `gate` to 0; a steal sets [`STOLEN`](super::compile::STOLEN) to 1.
-//!
-//! Neither is due before one scsynth control block after the synth's start
-//! ([`release_due`]: one in the start's block would leave the synth's envelope closed for
-//! good, the synth never freed and, for a def whose level waits for its gate to close, a
-//! note that never ends). So a note lasts at least one block (a shorter one is released
-//! at the end of its first block, as the engine does for a note waiting for its voice); a
-//! slot's synth is retriggered or its slot reused only once it has run a block and its
-//! release is due; a voice stolen in its first block fades from the end of that block,
-//! and the note taking it starts once that fade has ended.
 
 use crate::patch::Steal;
-use crate::sc_live::block::{release_due, DEFAULT_BLOCK};
 
 /// The fade of a stolen voice, in seconds (the engine's `STEAL_FADE_MS`).
 pub const STEAL_FADE_S: f64 = 0.003;
 /// The engine's block grid: a note pending on a stolen voice starts on it.
 const GRID: u64 = 64;
-/// scsynth's control block in `scsynth -N` (`nrt` never sets `-z`).
-const BLOCK: u64 = DEFAULT_BLOCK;
 
 /// What the server is told for one instrument.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -154,19 +142,13 @@ impl Voices {
     /// A note-on at `now`.
     pub fn note_on(&mut self, note: u8, velocity: f32, now: u64) {
         let sounding = |s: &Slot| s.starts_at <= now;
-        // Its synth has run a block and any release it was sent is due: a command to its
-        // group now reaches only that synth, which is past its first block.
-        let settled = |s: &Slot| {
-            release_due(s.starts_at, 0, BLOCK) <= now
-                && (s.phase != Phase::Released || s.released <= now)
-        };
         let same = self.slots.iter().position(|s| {
-            settled(s) && s.note == note && matches!(s.phase, Phase::Held | Phase::Released)
+            sounding(s) && s.note == note && matches!(s.phase, Phase::Held | Phase::Released)
         });
         let unused = || self.slots.iter().position(|s| s.phase == Phase::Unused);
         let released = || {
             (self.slots.iter().enumerate())
-                .filter(|(_, s)| settled(s) && s.phase == Phase::Released)
+                .filter(|(_, s)| sounding(s) && s.phase == Phase::Released)
                 .min_by_key(|(_, s)| s.released)
                 .map(|(i, _)| i)
         };
@@ -187,11 +169,10 @@ impl Voices {
                 })
                 .map(|(i, _)| i),
         };
+        let at = (now + self.fade).div_ceil(GRID) * GRID;
         match victim {
             Some(i) => {
-                let time = release_due(self.slots[i].starts_at, now, BLOCK);
-                self.push(NodeCommand::Steal { time, slot: i });
-                let at = (time + self.fade).div_ceil(GRID) * GRID;
+                self.push(NodeCommand::Steal { time: now, slot: i });
                 self.start(i, note, velocity, now, at);
             }
             // Every slot waits for its fade: the newest note replaces the oldest pending.
@@ -209,16 +190,20 @@ impl Voices {
         }
     }
 
-    /// A note-off at `now`: releases the slot holding `note`, no earlier than one block
-    /// after its synth's start (a note still waiting for a stolen voice's fade is released
-    /// at the end of its first block, as the engine does).
+    /// A note-off at `now`: releases the slot holding `note` (a note still waiting for a
+    /// stolen voice's fade is released once it has started, at the end of its first
+    /// block, as the engine does).
     pub fn note_off(&mut self, note: u8, now: u64) {
         for i in 0..self.slots.len() {
             let s = self.slots[i];
             if s.phase != Phase::Held || s.note != note {
                 continue;
             }
-            let time = release_due(s.starts_at, now, BLOCK);
+            let time = if s.starts_at > now {
+                (s.starts_at + 1).div_ceil(GRID) * GRID
+            } else {
+                now
+            };
             self.push(NodeCommand::Release { time, slot: i });
             self.slots[i].phase = Phase::Released;
             self.slots[i].released = time;
@@ -281,125 +266,24 @@ mod tests {
         v.note_on(60, 0.9, 0);
         v.note_on(62, 0.2, 10);
         v.note_on(64, 0.5, 20);
-        // 62 is stolen at the end of its first block (74), 144 samples of fade, on the grid.
-        assert_eq!(starts(&v.into_commands())[2], (256, 1, 64));
+        assert_eq!(starts(&v.into_commands())[2], (192, 1, 64));
     }
 
     #[test]
     fn a_repeated_note_retriggers_its_slot_and_released_slots_are_reused() {
         let mut v = Voices::new(2, Steal::Oldest, 48_000);
         v.note_on(60, 0.8, 0);
-        v.note_off(60, 500);
-        v.note_on(62, 0.8, 600);
-        v.note_on(60, 0.8, 700);
-        v.note_off(62, 800);
-        v.note_on(65, 0.8, 900);
+        v.note_off(60, 50);
+        v.note_on(62, 0.8, 60);
+        v.note_on(60, 0.8, 70);
+        v.note_off(62, 80);
+        v.note_on(65, 0.8, 90);
         let c = v.into_commands();
         assert_eq!(
             starts(&c),
-            [(0, 0, 60), (600, 1, 62), (700, 0, 60), (900, 1, 65)]
+            [(0, 0, 60), (60, 1, 62), (70, 0, 60), (90, 1, 65)]
         );
-        assert!(c.contains(&NodeCommand::Steal { time: 700, slot: 0 }));
-        assert!(c.contains(&NodeCommand::Steal { time: 900, slot: 1 }));
-    }
-
-    /// No release or steal of a slot reaches a synth in its first block: every one is due
-    /// at least [`BLOCK`] after the start of the synth it is for (the slot's last start
-    /// made before it), and none is due while a later synth of the slot is in its first
-    /// block (one due at that synth's very start is sent before it, in the same bundle).
-    fn assert_no_release_in_a_first_block(c: &[NodeCommand]) {
-        for (k, command) in c.iter().enumerate() {
-            let (time, slot) = match *command {
-                NodeCommand::Release { time, slot } | NodeCommand::Steal { time, slot } => {
-                    (time, slot)
-                }
-                NodeCommand::Start { .. } => continue,
-            };
-            let started = |m: &NodeCommand| match *m {
-                NodeCommand::Start { time, slot: s, .. } if s == slot => Some(time),
-                _ => None,
-            };
-            if let Some(start) = c[..k].iter().rev().find_map(started) {
-                assert!(
-                    time >= start + BLOCK,
-                    "{command:?} of the synth started at {start}"
-                );
-            }
-            for (j, m) in c.iter().enumerate() {
-                if let Some(start) = started(m) {
-                    let first_block = start < time && time < start + BLOCK;
-                    assert!(
-                        !(first_block || (start == time && j < k)),
-                        "{command:?} reaches the synth started at {start}"
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn a_note_shorter_than_a_block_is_released_at_the_end_of_its_first_block() {
-        let mut v = Voices::new(4, Steal::Oldest, 48_000);
-        v.note_on(60, 0.8, 100);
-        v.note_off(60, 110);
-        v.note_on(62, 0.8, 1000);
-        v.note_off(62, 2000);
-        let c = v.into_commands();
-        assert!(c.contains(&NodeCommand::Release { time: 164, slot: 0 }));
-        assert!(c.contains(&NodeCommand::Release {
-            time: 2000,
-            slot: 1
-        }));
-        assert_no_release_in_a_first_block(&c);
-    }
-
-    #[test]
-    fn a_voice_stolen_in_its_first_block_fades_from_the_end_of_that_block() {
-        let mut v = Voices::new(1, Steal::Oldest, 48_000);
-        v.note_on(60, 0.8, 100);
-        v.note_on(62, 0.8, 120);
-        let c = v.into_commands();
-        assert!(c.contains(&NodeCommand::Steal { time: 164, slot: 0 }));
-        // 164 + 144 samples of fade, on the 64-frame grid.
-        assert_eq!(starts(&c), [(100, 0, 60), (320, 0, 62)]);
-        assert_no_release_in_a_first_block(&c);
-        // A note repeated within a block takes another voice rather than retrigger one
-        // still in its first block.
-        let mut v = Voices::new(2, Steal::Oldest, 48_000);
-        v.note_on(60, 0.8, 100);
-        v.note_on(60, 0.8, 110);
-        let c = v.into_commands();
-        assert_eq!(starts(&c), [(100, 0, 60), (110, 1, 60)]);
-        assert_no_release_in_a_first_block(&c);
-    }
-
-    #[test]
-    fn drum_rolls_and_chords_never_release_a_synth_in_its_first_block() {
-        // A seeded walk of short notes, ons and offs a few samples to a few blocks apart,
-        // on every steal policy and voice count.
-        for (count, steal) in [
-            (1, Steal::Oldest),
-            (2, Steal::Quietest),
-            (3, Steal::Oldest),
-            (4, Steal::None),
-            (8, Steal::Oldest),
-        ] {
-            let mut v = Voices::new(count, steal, 48_000);
-            let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-            let mut now = 0;
-            for _ in 0..5000 {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                now += x % 200;
-                let note = 60 + (x >> 20) as u8 % 5;
-                if x & 0x100 == 0 {
-                    v.note_on(note, ((x >> 32) % 100) as f32 / 100.0, now);
-                } else {
-                    v.note_off(note, now);
-                }
-            }
-            assert_no_release_in_a_first_block(&v.into_commands());
-        }
+        assert!(c.contains(&NodeCommand::Steal { time: 70, slot: 0 }));
+        assert!(c.contains(&NodeCommand::Steal { time: 90, slot: 1 }));
     }
 }

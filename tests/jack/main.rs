@@ -16,7 +16,6 @@ mod midi_out_replan_jack;
 mod midi_out_sustain_jack;
 mod play_jack;
 mod sc_live_jack;
-mod sc_live_short_notes_jack;
 mod sc_return_jack;
 mod sc_return_renew_jack;
 mod sc_return_restart_jack;

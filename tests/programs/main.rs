@@ -27,5 +27,4 @@ mod supercollider_kinds;
 mod supercollider_lanes;
 mod supercollider_limit;
 mod supercollider_render;
-mod supercollider_short_notes;
 mod web_console;

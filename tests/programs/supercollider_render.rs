@@ -75,7 +75,7 @@ pub(crate) fn render_with(
     mono(&channels)
 }
 
-pub(crate) fn hz(note: u8) -> f64 {
+fn hz(note: u8) -> f64 {
     440.0 * 2f64.powf((f64::from(note) - 69.0) / 12.0)
 }
 
@@ -470,7 +470,7 @@ fn the_configs_tuning_applies_on_scsynth() {
 }
 
 /// Energy near `f` Hz in `x`, dB (a Goertzel power over the whole slice).
-pub(crate) fn tone_db(x: &[f64], f: f64) -> f64 {
+fn tone_db(x: &[f64], f: f64) -> f64 {
     let k = 2.0 * (2.0 * std::f64::consts::PI * f / SR).cos();
     let (mut s1, mut s2) = (0.0, 0.0);
     for &v in x {
@@ -528,7 +528,7 @@ fn the_voice_count_and_stealing_apply_on_scsynth() {
 
 /// A voice whose output is its gate (1 while held): a note's first sample is the first
 /// sample at 1.
-pub(crate) const GATE_VOICE: &str = r#"(voice: (count: 4, modules: {
+const GATE_VOICE: &str = r#"(voice: (count: 4, modules: {
         "c": (kind: "const", params: {"value": 1.0}),
         "v": (kind: "vca"),
     },

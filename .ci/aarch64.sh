@@ -29,17 +29,9 @@ x86=${1:-target/debug/chronus}
 bin=$CARGO_TARGET_DIR/$TARGET/release/chronus
 started=$SECONDS
 
-# The check builds the release binary without its fat LTO and single codegen unit, at
-# opt-level 1: those settings make a faster binary, not a different one (Rust never
-# contracts or reorders float arithmetic, so the render's bits are the same at every
-# optimisation level: the x86 render compared below is a debug build), and they cost most
-# of the build: the cross-build took 2126 s of CI's 30 minutes on 2026-12-07 with them.
-# The Pi's own `cargo build --release` (README) keeps Cargo.toml's release profile.
 if [ "$phase" != verify ]; then
   echo "aarch64: $(/usr/bin/cargo --version), $($RUSTC --version)"
-  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
-    CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
-    /usr/bin/cargo build --release --locked --target "$TARGET" --no-default-features --bin chronus
+  /usr/bin/cargo build --release --locked --target "$TARGET" --no-default-features --bin chronus
   echo "aarch64: built $bin in $((SECONDS - started)) s: $(file -b "$bin" | cut -d, -f1-2)"
   if [ "$phase" = build ]; then exit 0; fi
 fi

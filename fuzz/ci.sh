@@ -40,10 +40,8 @@ build() {
         -Cllvm-args=-simplifycfg-branch-fold-threshold=0
         -Cllvm-args=-sanitizer-coverage-stack-depth
         -Cdebug-assertions
+        -Ccodegen-units=1
     )
-    # Not cargo-fuzz's -Ccodegen-units=1: the release profile's 16 units build the
-    # instrumented dependencies in parallel (one unit made this build the longest part of
-    # CI: 1903 s on 2026-12-07); libFuzzer's coverage counters are per edge either way.
     RUSTFLAGS="${flags[*]}" cargo +nightly build --manifest-path fuzz/Cargo.toml \
         --target "$TRIPLE" --release --config 'profile.release.debug="line-tables-only"' \
         --bins
